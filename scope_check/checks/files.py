@@ -1,0 +1,96 @@
+"""FILE: can the file be checked at all, and is it within the size limit.
+
+FILE001 to FILE003 are reported by the runner when the PDF cannot be opened (they have no `run`):
+nothing else can be checked then. FILE005 also stops the other checks.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from scope_check.document import Document
+from scope_check.findings import Finding
+from scope_check.registry import Check, Params
+
+
+def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
+    limit = params.options["max_bytes"]
+    if doc.file_size > limit:
+        yield Finding(
+            "FILE004",
+            f"the file is {_mb(doc.file_size)}; {params.rules.name} allows {_mb(limit)}",
+            hint="Compress large figures (raster images at 300 dpi, vector plots with few points), "
+            "or move supplementary material out of the PDF.",
+            data={"bytes": doc.file_size, "limit": limit},
+        )
+
+
+def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
+    minimum = params.options.get("min_chars_per_page", 100)
+    counts = [p.char_count for p in doc.pages]
+    if max(counts) < minimum:
+        yield Finding(
+            "FILE005",
+            f"no extractable text: the most text on any page is {max(counts)} characters "
+            f"(a page of a paper has thousands): a scanned or image-only PDF",
+            page=None,
+            hint="Submit the PDF compiled by LaTeX, not a scan, a print-to-image or a flattened export.",
+            data={"max_chars_per_page": max(counts), "minimum": minimum},
+        )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB ({n:,} bytes)"
+
+
+CHECKS = (
+    Check(
+        code="FILE001",
+        name="not-a-pdf",
+        severity="error",
+        summary="The file is empty or is not a PDF (no %PDF- header: a ZIP renamed .pdf, LaTeX source, an image).",
+        why="SCOPE CFP: \"All submissions must be in PDF format\".",
+        fix="Upload the PDF that LaTeX produced (`pdflatex paper.tex`), not the source archive or a renamed file.",
+        example="not a PDF: the file is a ZIP archive (a .docx, .zip or LaTeX source bundle?)",
+    ),
+    Check(
+        code="FILE002",
+        name="unreadable-pdf",
+        severity="error",
+        summary="A PDF that cannot be parsed: truncated, corrupt cross-reference table, no pages, damaged beyond repair.",
+        why="SCOPE CFP: submissions must be PDF; a file reviewers cannot open cannot be reviewed.",
+        fix="Recompile and upload again; check the upload finished (a truncated file lacks its %%EOF trailer).",
+        example="the PDF cannot be parsed: no objects found",
+    ),
+    Check(
+        code="FILE003",
+        name="encrypted-pdf",
+        severity="error",
+        summary="The PDF needs a password to open.",
+        why="Reviewers and OpenReview must be able to open the PDF without a password.",
+        fix="Export without a password (remove `\\pdfencrypt`, qpdf `--decrypt`).",
+        example="the PDF is encrypted and needs a password to open",
+    ),
+    Check(
+        code="FILE004",
+        name="file-too-large",
+        severity="error",
+        summary="The file is larger than the track's limit.",
+        why="SCOPE CFP: \"The maximum file size for submissions is 50MB\" (taken as 50,000,000 bytes).",
+        fix="Compress large figures (raster at 300 dpi, vector plots with fewer points); move supplementary material out.",
+        params={"max_bytes": "largest accepted size in bytes (SCOPE: 50000000)"},
+        example="the file is 51.2 MB (51,200,000 bytes); scope2025-main allows 50.0 MB (50,000,000 bytes)",
+        run=file_too_large,
+    ),
+    Check(
+        code="FILE005",
+        name="no-text-layer",
+        severity="error",
+        summary="No page has extractable text: a scanned or image-only PDF. Nothing else can be checked.",
+        why="Format checks read the text layer; reviewers and OpenReview search it too.",
+        fix="Submit the PDF compiled by LaTeX, not a scan or an image export.",
+        params={"min_chars_per_page": "a PDF whose every page has fewer characters counts as image-only (default 100)"},
+        example="no extractable text: the most text on any page is 0 characters",
+        run=no_text_layer,
+    ),
+)

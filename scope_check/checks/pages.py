@@ -1,0 +1,160 @@
+"""PAGE: how many pages come before the References, and the paper size of every page."""
+
+from __future__ import annotations
+
+from typing import Iterator, List, Optional
+
+from scope_check.document import Document
+from scope_check.findings import BBox, Finding
+from scope_check.registry import Check, Params
+from scope_check.structure import analyse
+
+#: page sizes authors end up with, for the message (width, height in points)
+KNOWN_SIZES = {
+    "US Letter": (612.0, 792.0),
+    "A4": (595.28, 841.89),
+    "US Legal": (612.0, 1008.0),
+    "A5": (419.53, 595.28),
+    "B5": (498.9, 708.66),
+}
+
+
+def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
+    limit: Optional[int] = params.options.get("max_pages")
+    if limit is None:
+        return
+    s = analyse(doc, params.rules)
+    if s.body_pages <= limit:
+        return
+    end = s.body_end
+    if end is None:
+        counted = f"no References heading was found, so all {s.body_pages} pages count"
+    else:
+        counted = f"{s.body_pages} pages before {end.title}"
+    notes: List[str] = []
+    if s.excluded:
+        notes.append("not counting " + ", ".join(f"{h.title} (page {h.page})" for h in s.excluded))
+    hint = (
+        f"Cut the body to {limit} pages. References and appendix may follow on any number of pages: "
+        "put `\\appendix` and its sections after `\\bibliography{...}`."
+    )
+    if s.appendix_before_references:
+        a = s.appendix_before_references
+        notes.append(f'the appendix "{a.title}" starts on page {a.page}, before the References, so it counts')
+        hint = (
+            "Move the appendix after the References: place `\\appendix` and the appendix sections after "
+            "`\\bibliography{...}`; only pages before the References count."
+        )
+    note = f" ({'; '.join(notes)})" if notes else ""
+    first_over = limit + 1
+    yield Finding(
+        "PAGE001",
+        f"{counted}; {params.rules.name} allows {limit}{note}",
+        page=first_over,
+        bbox=_overflow_box(s.body_lines[first_over - 1], end if end and end.page == first_over else None),
+        hint=hint,
+        data={
+            "pages": s.body_pages,
+            "limit": limit,
+            "references_page": s.references.page if s.references else None,
+            "appendix_before_references": s.appendix_before_references.page if s.appendix_before_references else None,
+        },
+    )
+
+
+def _overflow_box(lines, end) -> Optional[BBox]:
+    """The body content on the first page over the limit (above the References if they start there)."""
+    stop = end.bbox[1] if end is not None else float("inf")
+    boxes = [ln.bbox for ln in lines if ln.bbox[3] <= stop + 1]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def page_size(doc: Document, params: Params) -> Iterator[Finding]:
+    want_w, want_h = params.template["page_size"]
+    tol = params.options.get("tolerance", 1.0)
+    wrong = {}
+    for p in doc.pages:
+        fits = abs(p.width - want_w) <= tol and abs(p.height - want_h) <= tol
+        turned = abs(p.width - want_h) <= tol and abs(p.height - want_w) <= tol  # a landscape page
+        if not (fits or turned):
+            wrong.setdefault((round(p.width), round(p.height)), []).append(p.number)
+    for (w, h), pages in sorted(wrong.items(), key=lambda kv: kv[1][0]):
+        which = "every page is" if len(pages) == doc.page_count else f"{_pages(pages)} {'is' if len(pages) == 1 else 'are'}"
+        yield Finding(
+            "PAGE002",
+            f"{which} {w} x {h} pt{_named(w, h)}; {params.rules.name} requires "
+            f"{want_w:g} x {want_h:g} pt{_named(want_w, want_h)}",
+            page=pages[0],
+            hint="Use US Letter: do not pass `a4paper` to \\documentclass or geometry; with pdfLaTeX set "
+            "`\\pdfpagewidth=8.5in \\pdfpageheight=11in`; check included PDF pages are Letter too.",
+            data={"pages": pages, "width": w, "height": h, "expected": [want_w, want_h]},
+        )
+
+
+def _named(w: float, h: float) -> str:
+    for name, (nw, nh) in KNOWN_SIZES.items():
+        if abs(w - nw) <= 2 and abs(h - nh) <= 2:
+            return f" ({name})"
+    return ""
+
+
+def _pages(numbers: List[int]) -> str:
+    if len(numbers) == 1:
+        return f"page {numbers[0]}"
+    shown = ", ".join(map(str, numbers[:8])) + (", ..." if len(numbers) > 8 else "")
+    return f"pages {shown}"
+
+
+def no_references_heading(doc: Document, params: Params) -> Iterator[Finding]:
+    s = analyse(doc, params.rules)
+    if s.references is None:
+        names = ", ".join(params.rules.structure.get("references_headings", ())[:3])
+        yield Finding(
+            "PAGE003",
+            f"no References heading found ({names}, ...): all {doc.page_count} pages were counted as body",
+            hint="Start the bibliography with a References heading (`\\bibliography{...}` does this); "
+            "a custom title must be listed in the rule file's structure.references_headings.",
+            data={"pages": doc.page_count},
+        )
+
+
+CHECKS = (
+    Check(
+        code="PAGE001",
+        name="page-limit",
+        severity="error",
+        summary="Pages before the References heading exceed the track's limit. The page holding the heading "
+        "counts unless the heading is its first body element. An appendix placed before the References counts. "
+        "Sections the venue exempts (ICLR: reproducibility and ethics statements) standing right before the "
+        "References are not counted.",
+        why="SCOPE CFP: tiny track \"2 pages\", main track \"5 pages\", \"excluding references and appendix\"; "
+        "papers that violate \"page limits criteria of the workshop, may be rejected without further review\".",
+        fix="Shorten the body; move proofs and extra results to an appendix after `\\bibliography{...}`.",
+        params={"max_pages": "pages allowed before the References (SCOPE tiny 2, main 5; WSL 4 and 8)"},
+        example="6 pages before REFERENCES; scope2025-main allows 5",
+        run=page_limit,
+    ),
+    Check(
+        code="PAGE002",
+        name="page-size",
+        severity="error",
+        summary="A page is not the template's paper size (ICLR: US Letter 612 x 792 pt; a landscape Letter page passes).",
+        why="ICLR 2025 template: paper size \"US Letter\", \"not, for example, A4\".",
+        fix="Remove `a4paper`; let the ICLR style set the page; make included PDF pages Letter.",
+        params={"tolerance": "allowed difference in points (default 1.0)"},
+        example="every page is 595 x 842 pt (A4); scope2025-main requires 612 x 792 pt (US Letter)",
+        run=page_size,
+    ),
+    Check(
+        code="PAGE003",
+        name="no-references-heading",
+        severity="warning",
+        summary="No References/Bibliography heading was found, so every page was counted toward the limit.",
+        why="The page limit excludes references; without the heading the checker cannot tell where they start.",
+        fix="Use `\\bibliography{...}` (its heading is REFERENCES) or add the custom heading to the rule file.",
+        example="no References heading found (References, Bibliography, Literature, ...): all 7 pages were counted as body",
+        run=no_references_heading,
+    ),
+)

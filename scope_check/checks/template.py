@@ -1,0 +1,3 @@
+"""Checks of this family are not implemented yet."""
+
+CHECKS = ()

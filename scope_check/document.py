@@ -1,0 +1,410 @@
+"""The document model: one PyMuPDF pass over a PDF, frozen into plain immutable objects.
+
+Every check reads only this model. `load(path)` is the single place that opens a PDF; it never
+follows links, runs JavaScript, opens attachments or fetches anything the PDF points to.
+
+Text is rebuilt by position, not by font run: MuPDF's lines are merged into visual lines by
+baseline, and words are cut at white space or at a real gap between glyphs, so ICLR's small-caps
+headings ("R" at 11.96 pt + "EFERENCES" at 9.56 pt) come out as one word, "REFERENCES".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+from scope_check.findings import BBox
+
+#: bytes read to find the `%PDF-` header (the spec allows leading junk before it)
+MAGIC_WINDOW = 1024
+#: a gap wider than this fraction of the font size between two glyphs starts a new word
+WORD_GAP_EM = 0.15
+#: pieces on baselines closer than this fraction of the size belong to one visual line
+#: (superscripts and subscripts shift by about 0.35 em)
+BASELINE_TOLERANCE_EM = 0.45
+#: pieces on one baseline further apart than this start a new visual line (a column gap)
+PIECE_GAP_EM = 1.5
+PIECE_GAP_MAX = 15.0
+
+
+class UnreadablePdf(Exception):
+    """The file cannot be checked at all; `code` is FILE001, FILE002 or FILE003."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    text: str
+    bbox: BBox
+    font: str  # base font name, subset prefix ("ABCDEF+") stripped
+    size: float
+    color: int  # 0xRRGGBB
+    flags: int  # MuPDF span flags: 1 superscript, 2 italic, 4 serif, 8 monospace, 16 bold
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    bbox: BBox  # estimated from its span's box by character position
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A visual line: every piece of text on one baseline that is not a column apart."""
+
+    text: str  # words joined by single spaces
+    bbox: BBox
+    baseline: float
+    spans: Tuple[Span, ...]
+    horizontal: bool = True
+
+    @property
+    def size(self) -> float:
+        """The size most of its characters are set in."""
+        weight: Dict[float, int] = {}
+        for s in self.spans:
+            weight[s.size] = weight.get(s.size, 0) + len(s.text.strip())
+        return max(weight, key=weight.__getitem__) if weight else 0.0
+
+    @property
+    def max_size(self) -> float:
+        return max((s.size for s in self.spans if s.text.strip()), default=0.0)
+
+    @property
+    def words(self) -> Tuple[Word, ...]:
+        """The words of the line with boxes (computed on demand: only a few checks need them)."""
+        out = []
+        pending_text, pending_box = "", None
+        prev = None
+        for s in self.spans:
+            n = max(len(s.text), 1)
+            x0, y0, x1, y1 = s.bbox
+            step = (x1 - x0) / n
+            if prev is not None and not pending_text == "" and _gap(prev, s):
+                out.append(Word(pending_text, pending_box))
+                pending_text, pending_box = "", None
+            for m in re.finditer(r"\S+|\s+", s.text):
+                if m.group().isspace():
+                    if pending_text:
+                        out.append(Word(pending_text, pending_box))
+                    pending_text, pending_box = "", None
+                    continue
+                box = (x0 + step * m.start(), y0, x0 + step * m.end(), y1)
+                if pending_box is None:
+                    pending_text, pending_box = m.group(), box
+                else:
+                    pending_text += m.group()
+                    pending_box = (pending_box[0], min(pending_box[1], y0), box[2], max(pending_box[3], y1))
+            prev = s
+        if pending_text:
+            out.append(Word(pending_text, pending_box))
+        return tuple(out)
+
+
+def _gap(a: Span, b: Span) -> bool:
+    """Is there a word break between two consecutive spans of a line?"""
+    if a.text[-1:].isspace() or b.text[:1].isspace():
+        return True
+    return b.bbox[0] - a.bbox[2] > WORD_GAP_EM * min(a.size, b.size)
+
+
+@dataclass(frozen=True, slots=True)
+class Ink:
+    """A non-text marking operation: `kind` is MuPDF's (fill-path, stroke-path, fill-image,
+    fill-imgmask, clip-path, ...)."""
+
+    kind: str
+    bbox: BBox
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    bbox: BBox
+    uri: str  # the target as written; never opened
+    kind: str  # "uri", "launch", "remote", "named"
+
+
+@dataclass(frozen=True, slots=True)
+class FontRef:
+    name: str  # subset prefix stripped
+    basefont: str  # as written in the PDF
+    type: str  # Type1, TrueType, Type3, Type0, ...
+    embedded: bool
+    in_figure: bool  # referenced from a Form XObject (an embedded figure), not the page itself
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    lines: Tuple[Line, ...]
+    rotated_lines: Tuple[Line, ...]
+    ink: Tuple[Ink, ...]
+    links: Tuple[Link, ...]
+    fonts: Tuple[FontRef, ...]
+
+    @property
+    def char_count(self) -> int:
+        return sum(len(ln.text.replace(" ", "")) for ln in self.lines + self.rotated_lines)
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    file_size: int
+    sha256: str
+    pages: Tuple[Page, ...]
+    metadata: Dict[str, str]  # the Info dictionary: title, author, subject, keywords, creator, producer
+    xmp: str  # the XMP packet, "" when absent
+    repaired: bool  # MuPDF had to rebuild the cross-reference table
+    _derived: Dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    def derived(self, key, compute):
+        """Memoise a value computed from this document (the model itself never changes)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
+
+def strip_subset(name: str) -> str:
+    """'ABCDEF+NimbusRomNo9L-Regu' -> 'NimbusRomNo9L-Regu'."""
+    if len(name) > 7 and name[6] == "+" and name[:6].isalpha() and name[:6].isupper():
+        return name[7:]
+    return name
+
+
+def sniff(path: str) -> Tuple[int, bytes]:
+    """File size and its first bytes; raises UnreadablePdf(FILE001/FILE002)."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(MAGIC_WINDOW)
+    except OSError as exc:
+        raise UnreadablePdf("FILE002", f"cannot read the file: {exc.strerror or exc}") from None
+    if size == 0:
+        raise UnreadablePdf("FILE001", "the file is empty (0 bytes)")
+    if b"%PDF-" not in head:
+        raise UnreadablePdf("FILE001", f"not a PDF: {describe_magic(head)}")
+    return size, head
+
+
+def describe_magic(head: bytes) -> str:
+    kinds = (
+        (b"PK\x03\x04", "a ZIP archive (a .docx, .zip or LaTeX source bundle?)"),
+        (b"%!PS", "a PostScript file"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"\x1f\x8b", "a gzip archive"),
+        (b"{\\rtf", "an RTF document"),
+        (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document"),
+    )
+    for magic, what in kinds:
+        if head.startswith(magic):
+            return f"the file is {what}"
+    stripped = head.lstrip().lower()
+    if stripped.startswith((b"<!doctype html", b"<html")):
+        return "the file is an HTML page (a download that saved an error page?)"
+    if stripped.startswith(b"\\document") or b"\\begin{document}" in head:
+        return "the file is LaTeX source, not the compiled PDF"
+    return "no %PDF- header in its first 1 KB"
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load(path: str) -> Document:
+    """Parse `path` once. Raises UnreadablePdf for FILE001 to FILE003."""
+    size, _ = sniff(path)
+    import pymupdf  # imported here so that the command line starts fast
+
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
+    try:
+        pdf = pymupdf.open(path, filetype="pdf")
+    except Exception as exc:  # MuPDF raises several types for damaged files
+        raise UnreadablePdf("FILE002", f"the PDF cannot be parsed: {_clean(exc)}") from None
+    try:
+        if pdf.needs_pass:
+            raise UnreadablePdf("FILE003", "the PDF is encrypted and needs a password to open")
+        if pdf.page_count == 0:
+            raise UnreadablePdf("FILE002", "the PDF has no pages")
+        try:
+            pages = tuple(_page(pymupdf, pdf[i], i + 1) for i in range(pdf.page_count))
+            metadata = {k: (v or "") for k, v in (pdf.metadata or {}).items() if k != "encryption"}
+            xmp = pdf.get_xml_metadata() or ""
+        except UnreadablePdf:
+            raise
+        except Exception as exc:
+            raise UnreadablePdf("FILE002", f"the PDF is damaged: {_clean(exc)}") from None
+        repaired = bool(pdf.is_repaired)
+    finally:
+        pdf.close()
+    return Document(
+        path=path,
+        file_size=size,
+        sha256=file_sha256(path),
+        pages=pages,
+        metadata=metadata,
+        xmp=xmp,
+        repaired=repaired,
+    )
+
+
+def _clean(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def _page(pymupdf, page, number: int) -> Page:
+    flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_MEDIABOX_CLIP) & ~(
+        pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES
+    )
+    raw = page.get_text("dict", flags=flags)
+    pieces = []
+    rotated = []
+    for block in raw["blocks"]:
+        for line in block.get("lines", ()):
+            spans = [_span(s) for s in line["spans"] if s["text"]]
+            if not spans or not any(s.text.strip() for s in spans):
+                continue
+            dx, dy = line["dir"]
+            if abs(dy) > 1e-3 or dx <= 0:
+                rotated.append(_rotated_line(spans, line["bbox"]))
+                continue
+            baseline = line["spans"][0]["origin"][1]
+            size = max(s.size for s in spans)
+            pieces.append((baseline, spans[0].bbox[0], max(s.bbox[2] for s in spans), size, spans))
+    rect = page.rect
+    return Page(
+        number=number,
+        width=round(rect.width, 2),
+        height=round(rect.height, 2),
+        lines=tuple(_visual_lines(pieces)),
+        rotated_lines=tuple(rotated),
+        ink=tuple(_ink(page)),
+        links=tuple(_links(page)),
+        fonts=tuple(_fonts(page)),
+    )
+
+
+def _span(s) -> Span:
+    return Span(
+        text=s["text"],
+        bbox=tuple(s["bbox"]),
+        font=strip_subset(s["font"]),
+        size=round(s["size"], 2),
+        color=s["color"],
+        flags=s["flags"],
+    )
+
+
+def _visual_lines(pieces):
+    """Merge MuPDF lines that share a baseline and are not a column gap apart."""
+    pieces.sort(key=lambda p: p[0])
+    clusters = []
+    for p in pieces:
+        if clusters:
+            anchor = clusters[-1][0]
+            if abs(p[0] - anchor[0]) <= BASELINE_TOLERANCE_EM * max(p[3], anchor[3]):
+                clusters[-1].append(p)
+                continue
+        clusters.append([p])
+    lines = []
+    for cluster in clusters:
+        cluster.sort(key=lambda p: p[1])
+        group = [cluster[0]]
+        right = cluster[0][2]
+        for p in cluster[1:]:
+            if p[1] - right > min(PIECE_GAP_EM * max(p[3], group[-1][3]), PIECE_GAP_MAX):
+                lines.append(_make_line(group))
+                group = [p]
+            else:
+                group.append(p)
+            right = max(right, p[2])
+        lines.append(_make_line(group))
+    lines.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    return lines
+
+
+def _make_line(group) -> Line:
+    # the baseline of the piece with the most characters (not a superscript)
+    main = max(group, key=lambda p: sum(len(s.text) for s in p[4]))
+    spans = sorted((s for p in group for s in p[4]), key=lambda s: s.bbox[0]) if len(group) > 1 else group[0][4]
+    parts = [spans[0].text]
+    for a, b in zip(spans, spans[1:]):
+        if _gap(a, b):
+            parts.append(" ")
+        parts.append(b.text)
+    x0 = min(s.bbox[0] for s in spans)
+    y0 = min(s.bbox[1] for s in spans)
+    x1 = max(s.bbox[2] for s in spans)
+    y1 = max(s.bbox[3] for s in spans)
+    return Line(
+        text=" ".join("".join(parts).split()),
+        bbox=(x0, y0, x1, y1),
+        baseline=main[0],
+        spans=tuple(spans),
+    )
+
+
+def _rotated_line(spans, bbox) -> Line:
+    text = " ".join("".join(s.text for s in spans).split())
+    return Line(text=text, bbox=tuple(bbox), baseline=bbox[3], spans=tuple(spans), horizontal=False)
+
+
+def _ink(page):
+    for kind, rect in page.get_bboxlog():
+        if "text" in kind:
+            continue  # text comes from the text layer, with fonts and sizes
+        x0, y0, x1, y1 = rect
+        if x1 - x0 <= 0 and y1 - y0 <= 0:
+            continue
+        yield Ink(kind=kind, bbox=(x0, y0, x1, y1))
+
+
+_LINK_KINDS = {1: "goto", 2: "uri", 3: "launch", 4: "named", 5: "remote"}
+
+
+def _links(page):
+    for link in page.get_links():
+        kind = _LINK_KINDS.get(link.get("kind"), "other")
+        target = link.get("uri") or link.get("file") or ""
+        if kind in ("goto", "named") or not target:
+            continue  # internal cross-references carry no identity
+        r = link["from"]
+        yield Link(bbox=(r.x0, r.y0, r.x1, r.y1), uri=target, kind=kind)
+
+
+def _fonts(page):
+    seen = set()
+    for entry in page.get_fonts(full=True):
+        xref, ext, ftype, basefont = entry[0], entry[1], entry[2], entry[3]
+        referencer = entry[6] if len(entry) > 6 else 0
+        key = (xref, bool(referencer))
+        if key in seen:
+            continue
+        seen.add(key)
+        yield FontRef(
+            name=strip_subset(basefont),
+            basefont=basefont,
+            type=ftype,
+            embedded=ext not in ("n/a", ""),
+            in_figure=bool(referencer),
+        )

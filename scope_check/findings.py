@@ -1,0 +1,47 @@
+"""What a check reports: one immutable `Finding` per violation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Optional, Tuple
+
+SEVERITIES = ("error", "warning", "info")
+
+BBox = Tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation. Checks leave `name` and `severity` empty; the runner fills them from the
+    registry and the rule file (the severity is the rule file's choice, not the check's)."""
+
+    code: str
+    message: str
+    page: Optional[int] = None  # 1-based
+    bbox: Optional[BBox] = None  # PDF points, origin top-left
+    hint: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    name: str = ""
+    severity: str = ""
+
+    def sort_key(self) -> tuple:
+        return (self.page or 0, self.code, self.bbox[1] if self.bbox else 0.0, self.message)
+
+    def resolved(self, name: str, severity: str) -> "Finding":
+        return replace(self, name=name, severity=severity)
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "page": self.page,
+            "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None,
+            "message": self.message,
+            "hint": self.hint,
+            "data": dict(self.data),
+        }
+
+
+def rounded_bbox(bbox) -> BBox:
+    return tuple(round(float(v), 2) for v in bbox)  # type: ignore[return-value]

@@ -1,0 +1,44 @@
+"""Human-readable output: one block per file, one line per finding with its page and a fix hint."""
+
+from __future__ import annotations
+
+from scope_check.formatters.base import Formatter, Summary
+
+_COLOURS = {"error": "31", "warning": "33", "info": "36", "pass": "32", "fail": "31", "bold": "1", "dim": "2"}
+
+
+class TextFormatter(Formatter):
+    def _c(self, what: str, text: str) -> str:
+        if not self.color:
+            return text
+        return f"\033[{_COLOURS[what]}m{text}\033[0m"
+
+    def handle(self, report) -> None:
+        if self.quiet and report.verdict == "pass":
+            return
+        w = self.stream.write
+        m = report.measurements
+        verdict = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}[report.verdict]
+        facts = []
+        if "pages" in m:
+            facts.append(f"{m['pages']} pages")
+        if m.get("body_pages") is not None:
+            facts.append(f"{m['body_pages']} before References" if m.get("references_page") else f"{m['body_pages']} counted")
+        fact = f" ({', '.join(facts)})" if facts else ""
+        w(f"{self._c('bold', report.path)}: {self._c('pass' if verdict == 'PASS' else 'fail', verdict)} "
+          f"against {report.rules}{fact}\n")
+        for f in report.findings:
+            where = f"p.{f.page}" if f.page else "file"
+            w(f"  {where:<6} {f.code} {self._c(f.severity, f.severity):<7} {f.message} [{f.name}]\n")
+            if f.hint and not self.quiet:
+                w(f"         {self._c('dim', 'fix:')} {f.hint}\n")
+        if self.verbose:
+            for key, value in m.items():
+                w(f"         {key}: {value}\n")
+            w(f"         checked in {report.elapsed_s:.3f} s\n")
+
+    def finish(self, summary: Summary) -> None:
+        if summary.files > 1 or self.quiet:
+            self.stream.write(
+                f"{summary.files} files: {summary.passed} pass, {summary.failed} fail, {summary.errored} error\n"
+            )

@@ -1,0 +1,319 @@
+"""What the document model means, read once per (document, rule set) and shared by every check:
+which lines are page furniture (running header, page number, review line-number ruler) and which
+are body; the body's font size and baseline pitch; the headings; where the References start; how
+many pages come before them.
+
+Everything here is a pure function of the document and the rule set's `template` and `structure`
+sections; `analyse` memoises the result on the document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from scope_check.document import Document, Line, Page
+from scope_check.findings import BBox
+from scope_check.rules import RuleSet
+
+# Roles of page furniture: ink the template itself puts outside the text block.
+HEADER = "header"
+RULER = "ruler"
+PAGE_NUMBER = "page-number"
+BODY = "body"
+
+#: a running header sits this far above the text block at least (ICLR: 44 pt)
+HEADER_MIN_DISTANCE = 20.0
+#: a page number sits this far below the text block at least (ICLR: 22 pt)
+FOOTER_MIN_DISTANCE = 10.0
+#: how far a page number's centre may be from the text block's centre
+FOOTER_CENTRE_TOLERANCE = 40.0
+#: a review ruler draws many numbers on a page; fewer is not a ruler
+RULER_MIN_LINES = 5
+#: a heading is at least this much larger than the body text, or bold, or in small caps
+HEADING_SIZE_RATIO = 1.08
+HEADING_MAX_WORDS = 10
+#: horizontal tolerance for "starts at the left text edge", in points
+EDGE_TOLERANCE = 3.0
+
+_NUMBERING = re.compile(r"^(?:(?:\d+|[A-Z]|[IVXLC]+)(?:\.\d+)*\.?|§)\s+(?=\S)")
+_LETTER_SECTION = re.compile(r"^[A-Z](?:\.\d+)*\.?\s+\S")
+_DIGIT_SECTION = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
+_BOLD = re.compile(r"bold|medi|semibold|heavy|black|demi", re.I)
+_ROMAN_OR_DIGITS = re.compile(r"^(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
+
+
+@dataclass(frozen=True)
+class Heading:
+    page: int
+    bbox: BBox
+    text: str  # as printed, e.g. "6 FINAL INSTRUCTIONS"
+    key: str  # numbering stripped, case-folded: "final instructions"
+    size: float  # its largest glyph size
+
+    @property
+    def title(self) -> str:
+        """The heading without its numbering, as printed."""
+        return _NUMBERING.sub("", self.text, count=1)
+
+
+@dataclass(frozen=True)
+class Structure:
+    body_lines: Tuple[Tuple[Line, ...], ...]  # per page, in reading order (top to bottom)
+    furniture: Tuple[Tuple[Tuple[str, Line], ...], ...]  # per page: (role, line)
+    body_font_size: Optional[float]
+    body_leading: Optional[float]
+    headings: Tuple[Heading, ...]
+    references: Optional[Heading]
+    body_end: Optional[Heading]  # where the counted body stops: References or an exempt section
+    excluded: Tuple[Heading, ...]  # exempt sections just before the References
+    body_pages: int
+    appendix_before_references: Optional[Heading]
+    review_ruler_pages: Tuple[int, ...]
+    header_texts: Tuple[Tuple[int, str], ...]  # (page, running-header text)
+
+    def measurements(self, doc: Document) -> Dict[str, object]:
+        out: Dict[str, object] = {
+            "pages": doc.page_count,
+            "body_pages": self.body_pages,
+            "references_page": self.references.page if self.references else None,
+            "file_size_bytes": doc.file_size,
+            "body_font_size": self.body_font_size,
+            "body_leading": self.body_leading,
+        }
+        if self.excluded:
+            out["body_excluded"] = [f"{h.title} (page {h.page})" for h in self.excluded]
+        if self.appendix_before_references:
+            h = self.appendix_before_references
+            out["appendix_before_references"] = f"{h.title} (page {h.page})"
+        return out
+
+
+def analyse(doc: Document, rules: RuleSet) -> Structure:
+    """The structure of `doc` under `rules`, computed once per document and rule set."""
+    key = ("structure", rules.template, rules.structure)
+    return doc.derived(key, lambda: _analyse(doc, rules.template, rules.structure))
+
+
+def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
+    furniture: List[Tuple[Tuple[str, Line], ...]] = []
+    body: List[Tuple[Line, ...]] = []
+    ruler_pages: List[int] = []
+    headers: List[Tuple[int, str]] = []
+    for page in doc.pages:
+        roles = classify(page, template)
+        furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
+        body.append(tuple(ln for r, ln in roles if r == BODY))
+        if any(r == RULER for r, _ in roles):
+            ruler_pages.append(page.number)
+        headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
+    size = body_font_size(body)
+    leading = body_leading(body, size)
+    headings = tuple(find_headings(doc.pages, body, size))
+    references = _first(headings, vocabulary.get("references_headings", ()))
+    excluded = _exempt_run(headings, references, vocabulary.get("exempt_sections", ()))
+    body_end = excluded[0] if excluded else references
+    if body_end is None:
+        body_pages = doc.page_count
+    else:
+        first_on_page = is_first_on_page(body_end, body[body_end.page - 1], doc.pages[body_end.page - 1], template)
+        body_pages = body_end.page - 1 if first_on_page else body_end.page
+    appendix = _appendix_before(headings, body_end, vocabulary.get("appendix_headings", ()))
+    return Structure(
+        body_lines=tuple(body),
+        furniture=tuple(furniture),
+        body_font_size=size,
+        body_leading=leading,
+        headings=headings,
+        references=references,
+        body_end=body_end,
+        excluded=excluded,
+        body_pages=body_pages,
+        appendix_before_references=appendix,
+        review_ruler_pages=tuple(ruler_pages),
+        header_texts=tuple(headers),
+    )
+
+
+# --- page furniture -------------------------------------------------------------------------
+
+
+def classify(page: Page, template: Mapping) -> List[Tuple[str, Line]]:
+    """(role, line) for each horizontal line of the page."""
+    x0, top, x1, bottom = template.get("text_block", (0.0, 0.0, page.width, page.height))
+    centre = (x0 + x1) / 2
+    ruler_like = [ln for ln in page.lines if _is_ruler_number(ln, template)]
+    ruler = set(map(id, ruler_like)) if len(ruler_like) >= RULER_MIN_LINES else set()
+    roles = []
+    for ln in page.lines:
+        if id(ln) in ruler:
+            roles.append((RULER, ln))
+        elif ln.bbox[3] <= top - HEADER_MIN_DISTANCE:
+            roles.append((HEADER, ln))
+        elif (
+            ln.bbox[1] >= bottom + FOOTER_MIN_DISTANCE
+            and _ROMAN_OR_DIGITS.match(ln.text)
+            and abs((ln.bbox[0] + ln.bbox[2]) / 2 - centre) <= FOOTER_CENTRE_TOLERANCE
+        ):
+            roles.append((PAGE_NUMBER, ln))
+        else:
+            roles.append((BODY, ln))
+    return roles
+
+
+def _is_ruler_number(line: Line, template: Mapping) -> bool:
+    ruler = template.get("ruler")
+    if not ruler or not line.text.isdigit() or len(line.text) > 4:
+        return False
+    lo, hi = ruler.get("x_range", (0.0, 0.0))
+    if not (lo <= line.bbox[0] and line.bbox[2] <= hi):
+        return False
+    smin, smax = ruler.get("font_size", (0.0, 99.0))
+    gmin, gmax = ruler.get("grey", (0.0, 1.0))
+    for span in line.spans:
+        if not (smin <= span.size <= smax):
+            return False
+        if not (gmin <= grey_level(span.color) <= gmax):
+            return False
+    return True
+
+
+def grey_level(color: int) -> float:
+    """0.0 black .. 1.0 white; a coloured (non-grey) value returns -1."""
+    r, g, b = (color >> 16) & 255, (color >> 8) & 255, color & 255
+    if max(r, g, b) - min(r, g, b) > 12:
+        return -1.0
+    return (r + g + b) / 765.0
+
+
+# --- body style -----------------------------------------------------------------------------
+
+
+def body_font_size(body: Sequence[Sequence[Line]]) -> Optional[float]:
+    """The size most body characters are set in (rounded to 0.01 pt)."""
+    weight: Counter = Counter()
+    for lines in body:
+        for ln in lines:
+            for s in ln.spans:
+                weight[s.size] += len(s.text) - s.text.count(" ")
+    return weight.most_common(1)[0][0] if weight else None
+
+
+def body_leading(body: Sequence[Sequence[Line]], size: Optional[float]) -> Optional[float]:
+    """The typical baseline pitch between consecutive body-size lines of one paragraph column."""
+    if not size:
+        return None
+    pitches: Counter = Counter()
+    for lines in body:
+        prev: Dict[int, Line] = {}
+        for ln in sorted((ln for ln in lines if abs(ln.size - size) < 0.3), key=lambda ln: ln.baseline):
+            column = round(ln.bbox[0] / 20)  # lines that start near each other
+            p = prev.get(column)
+            if p is not None:
+                pitch = ln.baseline - p.baseline
+                if 0.8 * size <= pitch <= 1.6 * size:
+                    pitches[round(pitch, 1)] += 1
+            prev[column] = ln
+    return pitches.most_common(1)[0][0] if pitches else None
+
+
+# --- headings -------------------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    text = _NUMBERING.sub("", text.strip(), count=1)
+    return " ".join(text.rstrip(":.").split()).casefold()
+
+
+def find_headings(pages: Sequence[Page], body: Sequence[Sequence[Line]], size: Optional[float]) -> Iterable[Heading]:
+    if not size:
+        return
+    for page, lines in zip(pages, body):
+        edges = _left_edges(lines, size)
+        for ln in lines:
+            if _is_heading(ln, size, edges):
+                yield Heading(page=page.number, bbox=ln.bbox, text=ln.text, key=normalise(ln.text), size=ln.max_size)
+
+
+def _left_edges(lines: Sequence[Line], size: float) -> List[float]:
+    """x positions where body-size lines of this page start (column edges)."""
+    starts = Counter(round(ln.bbox[0]) for ln in lines if abs(ln.size - size) < 0.3)
+    return [float(x) for x, n in starts.items() if n >= 2] or [float(x) for x in starts]
+
+
+def _is_heading(ln: Line, body_size: float, edges: Sequence[float]) -> bool:
+    words = ln.text.split()
+    if not words or len(words) > HEADING_MAX_WORDS or len(ln.text) > 90:
+        return False
+    if not any(c.isalpha() for c in ln.text):
+        return False
+    if not any(abs(ln.bbox[0] - e) <= EDGE_TOLERANCE for e in edges):
+        return False
+    spans = [s for s in ln.spans if s.text.strip()]
+    larger = ln.max_size >= body_size * HEADING_SIZE_RATIO
+    bold = all(_BOLD.search(s.font) or s.flags & 16 for s in spans)
+    small_caps = _small_caps(spans)
+    return larger or bold or small_caps
+
+
+def _small_caps(spans) -> bool:
+    """LaTeX \\textsc: upper-case letters in two sizes about 1.25 apart (11.96/9.56, 9.96/7.97),
+    a real word among them, and mostly letters (not a line of math)."""
+    lettered = [s for s in spans if any(c.isalpha() for c in s.text)]
+    sizes = sorted({s.size for s in lettered})
+    if len(sizes) != 2 or not 1.15 <= sizes[1] / sizes[0] <= 1.35:
+        return False
+    text = "".join(s.text for s in lettered)
+    letters = sum(c.isalpha() for c in text)
+    if text.upper() != text or letters < 0.7 * len(text.replace(" ", "")):
+        return False
+    return any(sum(c.isalpha() for c in w) >= 3 for w in text.split())
+
+
+def _first(headings: Sequence[Heading], names: Iterable[str]) -> Optional[Heading]:
+    wanted = {n.casefold() for n in names}
+    return next((h for h in headings if h.key in wanted), None)
+
+
+def _exempt_run(headings: Sequence[Heading], references: Optional[Heading], names: Iterable[str]) -> Tuple[Heading, ...]:
+    """The exempt sections (reproducibility, ethics) standing right before the References."""
+    if references is None:
+        return ()
+    wanted = {n.casefold() for n in names}
+    before = headings[: headings.index(references)]
+    run: List[Heading] = []
+    for h in reversed(before):
+        if h.key not in wanted:
+            break
+        run.append(h)
+    return tuple(reversed(run))
+
+
+def _appendix_before(headings: Sequence[Heading], end: Optional[Heading], names: Iterable[str]) -> Optional[Heading]:
+    if end is None:
+        return None
+    wanted = tuple(n.casefold() for n in names)
+    before = headings[: headings.index(end)]
+    numbered = False  # lettered sections count only after digit-numbered ones (not the title)
+    for h in before:
+        if h.key.startswith(wanted):
+            return h
+        if numbered and _LETTER_SECTION.match(h.text):
+            return h
+        numbered = numbered or bool(_DIGIT_SECTION.match(h.text))
+    return None
+
+
+def is_first_on_page(heading: Heading, lines: Sequence[Line], page: Page, template: Mapping) -> bool:
+    """Nothing of the body (text, figure, table rule) stands above the heading on its page."""
+    top = heading.bbox[1] - 1.0
+    if any(ln.bbox[1] < top for ln in lines):
+        return False
+    block_top = template.get("text_block", (0, 0, 0, 0))[1]
+    for ink in page.ink:
+        x0, y0, x1, y1 = ink.bbox
+        if y1 <= top and y1 > block_top - 2 and (x1 - x0) * (y1 - y0) > 4.0:
+            return False
+    return True
