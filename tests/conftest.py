@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    return FIXTURES
+
+
+def fixture_path(relative: str) -> str:
+    return str(FIXTURES / relative)
+
+
+def check(relative_pdf: str, rules: str = "scope2025-main", **selection):
+    """Check a fixture PDF (path below fixtures/) against a rule set; returns the Report."""
+    from scope_check.rules import load_rules
+    from scope_check.runner import Selection, check_file
+
+    return check_file(fixture_path(relative_pdf), load_rules(rules), Selection(**selection))
+
+
+def codes(report) -> set:
+    return {f.code for f in report.findings}
+
+
+def pages(report, code: str) -> set:
+    return {f.page for f in report.findings if f.code == code}
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Submissions are confidential and the checker runs offline: any socket connection during a
+    test fails it. (tests/test_offline.py proves this guard works.)"""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
