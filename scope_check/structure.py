@@ -37,11 +37,15 @@ HEADING_SIZE_RATIO = 1.08
 HEADING_MAX_WORDS = 10
 #: horizontal tolerance for "starts at the left text edge", in points
 EDGE_TOLERANCE = 3.0
+#: a heading has extra space above it: its baseline is at least this many body sizes below the
+#: line above it (running text sits 1.1 sizes apart; \section adds about 2 sizes, a new paragraph 0.6)
+HEADING_MIN_PITCH = 1.3
 
 _NUMBERING = re.compile(r"^(?:(?:\d+|[A-Z]|[IVXLC]+)(?:\.\d+)*\.?|§)\s+(?=\S)")
 _LETTER_SECTION = re.compile(r"^[A-Z](?:\.\d+)*\.?\s+\S")
 _DIGIT_SECTION = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
 _BOLD = re.compile(r"bold|medi|semibold|heavy|black|demi", re.I)
+_TOC_PAGE = re.compile(r"^[.\s\u00b7\u2026]*(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
 _ROMAN_OR_DIGITS = re.compile(r"^(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
 
 
@@ -232,9 +236,26 @@ def find_headings(pages: Sequence[Page], body: Sequence[Sequence[Line]], size: O
         return
     for page, lines in zip(pages, body):
         edges = _left_edges(lines, size)
-        for ln in lines:
-            if _is_heading(ln, size, edges):
+        for i, ln in enumerate(lines):
+            if _is_heading(ln, size, edges) and _space_above(ln, lines[:i], size) and not _toc_entry(ln, lines):
                 yield Heading(page=page.number, bbox=ln.bbox, text=ln.text, key=normalise(ln.text), size=ln.max_size)
+
+
+def _toc_entry(ln: Line, lines: Sequence[Line]) -> bool:
+    """A table-of-contents entry: a page number (after optional dot leaders) on its baseline."""
+    return any(
+        abs(other.baseline - ln.baseline) < 1.0 and other.bbox[0] > ln.bbox[2] and _TOC_PAGE.match(other.text)
+        for other in lines
+    )
+
+
+def _space_above(ln: Line, above: Sequence[Line], size: float) -> bool:
+    """No line of running text sits at normal leading right above `ln` in the same column."""
+    for prev in reversed(above):
+        if prev.bbox[2] <= ln.bbox[0] or prev.bbox[0] >= ln.bbox[2] or prev.baseline >= ln.baseline:
+            continue  # another column, or beside it
+        return ln.baseline - prev.baseline >= HEADING_MIN_PITCH * size
+    return True
 
 
 def _left_edges(lines: Sequence[Line], size: float) -> List[float]:
