@@ -119,7 +119,7 @@ class _open_output:
 
     def __enter__(self):
         if self.path is None:
-            return click.get_text_stream("stdout")
+            return sys.stdout
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, self.tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=folder)
         self.fh = os.fdopen(fd, "w", encoding="utf-8")

@@ -76,7 +76,7 @@ def load_rules(spec: str) -> RuleSet:
         if len(chain) >= MAX_EXTENDS_DEPTH:
             raise RulesError(f"{path}: `extends` is nested more than {MAX_EXTENDS_DEPTH} deep")
         seen.add(path)
-        data = _read(path)
+        data = _unyaml_off(_read(path))
         _validate(path, data)
         chain.append((path, data))
         parent = data.get("extends")
@@ -133,6 +133,16 @@ def _read(path: Path) -> dict:
         raise RulesError(f"{path}:{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
         raise RulesError(f"{path}: $: a rules file is a mapping (name:, extends:, template:, checks:)")
+    return data
+
+
+def _unyaml_off(data: dict) -> dict:
+    """YAML 1.1 reads a bare `severity: off` as false; it means "off"."""
+    checks = data.get("checks")
+    if isinstance(checks, dict):
+        for options in checks.values():
+            if isinstance(options, dict) and options.get("severity") is False:
+                options["severity"] = "off"
     return data
 
 

@@ -23,6 +23,8 @@ def check(relative_pdf: str, rules: str = "scope2025-main", **selection):
     from scope_check.rules import load_rules
     from scope_check.runner import Selection, check_file
 
+    if rules.endswith((".yaml", ".yml")) and not rules.startswith("/"):
+        rules = fixture_path(rules)  # a rules file kept in fixtures/rules/
     return check_file(fixture_path(relative_pdf), load_rules(rules), Selection(**selection))
 
 

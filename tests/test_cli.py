@@ -1,0 +1,125 @@
+"""The command line: verdicts, exit codes 0/1/2, JSON contract, colour, selection, rules reference."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, fixture_path
+from scope_check import __version__
+from scope_check.cli import cli
+
+PASSING = fixture_path("pages/main_refs_top_p6.pdf")
+FAILING = fixture_path("pages/main_spill_p6.pdf")
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_a_compliant_paper_exits_0():
+    result = run(PASSING, "--rules", "scope2025-main")
+    assert result.exit_code == 0
+    assert "PASS" in result.output
+
+
+def test_a_violation_exits_1_and_names_code_page_and_fix():
+    result = run(FAILING, "--rules", "scope2025-main")
+    assert result.exit_code == 1
+    assert "p.6" in result.output and "PAGE001" in result.output and "fix:" in result.output
+
+
+def test_exit_zero_screens_without_failing():
+    assert run(FAILING, "--exit-zero").exit_code == 0
+
+
+def test_json_is_the_version_1_contract():
+    result = run(PASSING, FAILING, "--format", "json")
+    doc = json.loads(result.output)
+    assert doc["version"] == 1 and doc["rules"] == "scope2025-main"
+    assert doc["summary"] == {"files": 2, "pass": 1, "fail": 1, "error": 0}
+    entry = doc["files"][1]
+    assert set(entry) >= {"path", "sha256", "verdict", "measurements", "findings", "elapsed_s"}
+    assert {"pages", "body_pages", "references_page", "file_size_bytes", "body_font_size", "body_leading"} <= set(entry["measurements"])
+    f = entry["findings"][0]
+    assert set(f) >= {"code", "name", "severity", "page", "bbox", "message", "hint", "data"}
+    assert (f["code"], f["name"], f["page"]) == ("PAGE001", "page-limit", 6)
+
+
+def test_select_and_ignore_take_prefixes():
+    assert run(FAILING, "--ignore", "PAGE").exit_code == 0
+    assert run(FAILING, "--select", "FILE,PAGE001").exit_code == 1
+
+
+def test_an_invalid_rules_file_exits_2_naming_the_file_and_path(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nextends: scope2025-main\nchecks:\n  PAGE001: {max_pages: -1}\n")
+    result = CliRunner().invoke(cli, [PASSING, "--rules", str(bad)])
+    assert result.exit_code == 2
+    assert str(bad) in result.output and "$.checks.PAGE001.max_pages" in result.output
+
+
+def test_usage_errors_exit_2():
+    assert CliRunner().invoke(cli, ["--no-such-option"]).exit_code == 2
+    assert CliRunner().invoke(cli, ["/no/such/file.pdf"]).exit_code == 2
+    assert CliRunner().invoke(cli, [PASSING, "--format", "xml"]).exit_code == 2
+
+
+def test_colour_always_never_and_no_color():
+    assert "\033[" in run(FAILING, "--color", "always").output
+    assert "\033[" not in run(FAILING, "--color", "never").output
+    assert "\033[" not in run(FAILING, env={"NO_COLOR": "1"}).output
+
+
+def test_output_file_is_written_whole(tmp_path):
+    out = tmp_path / "report.json"
+    result = run(FAILING, "--format", "json", "-o", str(out))
+    assert result.exit_code == 1 and result.output == ""
+    assert json.loads(out.read_text())["files"][0]["verdict"] == "fail"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary left behind
+
+
+def test_rules_lists_every_check_and_the_bundled_sets():
+    from scope_check.registry import checks
+
+    result = run("rules")
+    assert result.exit_code == 0
+    assert all(code in result.output for code in checks())
+    assert "scope2025-tiny" in result.output
+
+
+def test_rules_code_explains_what_why_fix_and_parameters():
+    result = run("rules", "page001", "--rules", "scope2025-tiny")
+    assert result.exit_code == 0
+    for section in ("What it checks", "Why", "How to fix", "Parameters"):
+        assert section in result.output
+    assert "max_pages = 2" in result.output
+
+
+def test_rules_unknown_code_is_a_usage_error():
+    assert CliRunner().invoke(cli, ["rules", "NOPE001"]).exit_code == 2
+
+
+def test_python_dash_m_runs_the_same_command():
+    p = subprocess.run([sys.executable, "-m", "scope_check", FAILING, "--format", "json"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 1
+    assert json.loads(p.stdout)["files"][0]["findings"][0]["code"] == "PAGE001"
+
+
+@pytest.mark.parametrize("args", [["--version"]])
+def test_version_does_not_import_the_pdf_library(args):
+    code = "import sys; from scope_check.cli import main; sys.argv=['scope-check','--version']\n" \
+           "try: main()\nexcept SystemExit: pass\nprint('pymupdf' in sys.modules, 'jsonschema' in sys.modules)"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert p.stdout.strip().endswith("False False")

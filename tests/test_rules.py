@@ -1,0 +1,103 @@
+"""Rule files: bundled sets, extends, validation by the shipped JSON Schema."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from scope_check.rules import RulesError, bundled_dir, bundled_names, load_rules, schema
+
+BUNDLED = ["iclr2025", "scope2025-tiny", "scope2025-main", "wsl2025-extended", "wsl2025-full"]
+
+
+def test_the_bundled_names_are_the_documented_ones():
+    assert sorted(bundled_names()) == sorted(BUNDLED)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_every_bundled_file_validates_against_the_schema(name):
+    import yaml
+
+    from scope_check.rules import bundled_index
+
+    data = yaml.safe_load(bundled_index()[name].read_text())
+    jsonschema.Draft202012Validator(schema()).validate(data)
+
+
+def test_the_schema_is_draft_2020_12_and_closed():
+    s = schema()
+    jsonschema.Draft202012Validator.check_schema(s)
+    assert s["$schema"].endswith("2020-12/schema")
+    assert s["additionalProperties"] is False
+    assert all(v["additionalProperties"] is False for v in s["properties"]["checks"]["properties"].values())
+
+
+@pytest.mark.parametrize("name,limit", [("scope2025-tiny", 2), ("scope2025-main", 5), ("wsl2025-extended", 4), ("wsl2025-full", 8)])
+def test_track_limits(name, limit):
+    assert load_rules(name).options("PAGE001")["max_pages"] == limit
+
+
+def test_extends_inherits_the_template_and_overrides_only_what_it_names():
+    base, tiny = load_rules("iclr2025"), load_rules("scope2025-tiny")
+    assert tiny.template == base.template
+    assert tiny.options("FILE004")["max_bytes"] == 50_000_000
+    assert tiny.sources[0].endswith("iclr2025.yaml")
+
+
+def test_a_users_file_extends_a_bundled_set(tmp_path):
+    own = tmp_path / "mine.yaml"
+    own.write_text("name: mine\nextends: scope2025-main\nchecks:\n  PAGE001: {max_pages: 3}\n  PAGE003: {severity: off}\n")
+    rules = load_rules(str(own))
+    assert rules.options("PAGE001")["max_pages"] == 3
+    assert rules.severity("PAGE003", "warning") == "off"
+
+
+@pytest.mark.parametrize(
+    "text,where",
+    [
+        ("name: x\nextends: scope2025-main\nchecks:\n  PAGE001: {max_page: 3}\n", "$.checks.PAGE001"),
+        ("name: x\nextends: scope2025-main\ntemplate:\n  text_blok: [1, 2, 3, 4]\n", "$.template"),
+        ("name: x\nextends: scope2025-main\nchecks:\n  PAGE001: {severity: fatal}\n", "$.checks.PAGE001.severity"),
+        ("name: x\nextends: scope2025-main\nchecks:\n  NOPE001: {}\n", "$.checks"),
+        ("name: x\ntemplate:\n  page_size: [612, 792]\n", "$.template"),
+        ("name: x\nextends: scope2025-main\ntemplate:\n  header: {review: ['(unclosed']}\n", "$.template.header.review"),
+    ],
+)
+def test_an_invalid_file_names_the_file_and_the_json_path(tmp_path, text, where):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    with pytest.raises(RulesError) as err:
+        load_rules(str(bad))
+    assert str(bad) in str(err.value)
+    assert where in str(err.value)
+
+
+def test_yaml_is_loaded_safely(tmp_path):
+    evil = tmp_path / "evil.yaml"
+    evil.write_text("name: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(RulesError, match="invalid YAML"):
+        load_rules(str(evil))
+
+
+def test_extends_cycles_are_reported(tmp_path):
+    (tmp_path / "a.yaml").write_text("name: a\nextends: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("name: b\nextends: a.yaml\n")
+    with pytest.raises(RulesError, match="cycle"):
+        load_rules(str(tmp_path / "a.yaml"))
+
+
+def test_unknown_names_list_the_bundled_sets():
+    with pytest.raises(RulesError, match="scope2025-main"):
+        load_rules("scope2026-main")
+
+
+def test_rules_are_read_only():
+    with pytest.raises(TypeError):
+        load_rules("scope2025-main").checks["PAGE001"]["max_pages"] = 99  # type: ignore[index]
+
+
+def test_the_bundled_folder_is_the_top_level_rules_folder_in_a_checkout():
+    assert (bundled_dir() / "scope2025" / "main.yaml").is_file()
+    json.dumps(schema())
