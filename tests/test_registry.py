@@ -54,3 +54,10 @@ def test_every_check_has_a_fixture_that_triggers_it(code):
 def test_get_names_the_known_codes_on_a_typo():
     with pytest.raises(KeyError, match="PAGE001"):
         get("PAGE999")
+
+
+def test_the_committed_rule_reference_is_generated_from_the_registry():
+    """docs/RULES.md is regenerated with `python -m scope_check.reference > docs/RULES.md`."""
+    from scope_check.reference import markdown
+
+    assert (ROOT / "docs" / "RULES.md").read_text() == markdown(checks()) + "\n"
