@@ -370,13 +370,126 @@ def _rotated_line(spans, bbox) -> Line:
 
 
 def _ink(page):
-    for kind, rect in page.get_bboxlog():
-        if "text" in kind:
-            continue  # text comes from the text layer, with fonts and sizes
-        x0, y0, x1, y1 = rect
+    """The page's non-text marking operations with their *visible* boxes: each box is cut to the
+    clip in force when it is drawn (a figure clipped to the text block, `\\includegraphics[clip]`,
+    a plot line clipped to its axes), and ink drawn entirely outside its clip is dropped.
+    `page.get_bboxlog()` ignores clipping, which reports invisible ink; this device is the same
+    MuPDF pass with clip tracking, at the same cost. Annotations (link borders) are not run."""
+    rotation = page.rotation
+    if rotation:
+        page.set_rotation(0)  # as get_bboxlog: coordinates of the unrotated page, like the text
+    device = _ink_device_class()()
+    try:
+        mupdf = _mupdf()
+        mupdf.fz_run_page_contents(page.this, device, mupdf.FzMatrix(), mupdf.FzCookie())
+        mupdf.fz_close_device(device)
+    finally:
+        if rotation:
+            page.set_rotation(rotation)
+    for kind, (x0, y0, x1, y1) in device.out:
         if x1 - x0 <= 0 and y1 - y0 <= 0:
             continue
         yield Ink(kind=kind, bbox=(x0, y0, x1, y1))
+
+
+def _mupdf():
+    import pymupdf
+
+    return pymupdf.mupdf
+
+
+_INK_DEVICE = None
+
+
+def _ink_device_class():
+    """A MuPDF device recording the box of every fill, stroke, shading and image, intersected with
+    the clip stack (clip paths, clip text, image masks, soft masks); the contents of soft-mask
+    definitions and pattern tiles are not ink of their own (a tile counts as the area it fills)."""
+    global _INK_DEVICE
+    if _INK_DEVICE is not None:
+        return _INK_DEVICE
+    mupdf = _mupdf()
+    unit = mupdf.fz_unit_rect
+
+    class InkDevice(mupdf.FzDevice2):
+        def __init__(self):
+            super().__init__()
+            self.out = []
+            self.clips = []  # the visible area under each open clip
+            self.hidden = 0  # inside a soft mask's definition or a pattern tile
+            for name in ("fill_path", "stroke_path", "fill_shade", "fill_image", "fill_image_mask",
+                         "clip_path", "clip_stroke_path", "clip_text", "clip_stroke_text",
+                         "clip_image_mask", "pop_clip", "begin_mask", "end_mask", "begin_tile", "end_tile"):
+                getattr(self, "use_virtual_" + name)()
+
+        def _add(self, kind, r):
+            if self.hidden:
+                return
+            x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
+            if self.clips:
+                c = self.clips[-1]
+                x0, y0, x1, y1 = max(x0, c[0]), max(y0, c[1]), min(x1, c[2]), min(y1, c[3])
+            if x1 >= x0 and y1 >= y0:
+                self.out.append((kind, (x0, y0, x1, y1)))
+
+        def _push(self, r):
+            box = (r.x0, r.y0, r.x1, r.y1)
+            if self.clips:
+                c = self.clips[-1]
+                box = (max(box[0], c[0]), max(box[1], c[1]), min(box[2], c[2]), min(box[3], c[3]))
+            self.clips.append(box)
+
+        def fill_path(self, ctx, path, even_odd, ctm, cs, color, alpha, cp):
+            self._add("fill-path", mupdf.ll_fz_bound_path(path, None, ctm))
+
+        def stroke_path(self, ctx, path, stroke, ctm, cs, color, alpha, cp):
+            self._add("stroke-path", mupdf.ll_fz_bound_path(path, stroke, ctm))
+
+        def fill_shade(self, ctx, shade, ctm, alpha, cp):
+            self._add("fill-shade", mupdf.ll_fz_bound_shade(shade, ctm))
+
+        def fill_image(self, ctx, image, ctm, alpha, cp):
+            self._add("fill-image", mupdf.ll_fz_transform_rect(unit, ctm))
+
+        def fill_image_mask(self, ctx, image, ctm, cs, color, alpha, cp):
+            self._add("fill-imgmask", mupdf.ll_fz_transform_rect(unit, ctm))
+
+        def clip_path(self, ctx, path, even_odd, ctm, scissor):
+            self._push(mupdf.ll_fz_bound_path(path, None, ctm))
+
+        def clip_stroke_path(self, ctx, path, stroke, ctm, scissor):
+            self._push(mupdf.ll_fz_bound_path(path, stroke, ctm))
+
+        def clip_text(self, ctx, text, ctm, scissor):
+            self._push(mupdf.ll_fz_bound_text(text, None, ctm))
+
+        def clip_stroke_text(self, ctx, text, stroke, ctm, scissor):
+            self._push(mupdf.ll_fz_bound_text(text, stroke, ctm))
+
+        def clip_image_mask(self, ctx, image, ctm, scissor):
+            self._push(mupdf.ll_fz_transform_rect(unit, ctm))
+
+        def pop_clip(self, ctx):
+            if self.clips:
+                self.clips.pop()
+
+        def begin_mask(self, ctx, area, luminosity, cs, bc, cp):
+            self._push(area)  # popped by pop_clip once the mask is applied
+            self.hidden += 1
+
+        def end_mask(self, ctx, *args):
+            self.hidden -= 1
+
+        def begin_tile(self, ctx, area, view, xstep, ystep, ctm, tile_id, doc_id):
+            self._add("fill-path", area)
+            self.hidden += 1
+            return 0
+
+        def end_tile(self, ctx):
+            self.hidden -= 1
+
+    _INK_DEVICE = InkDevice
+    return InkDevice
 
 
 _LINK_KINDS = {1: "goto", 2: "uri", 3: "launch", 4: "named", 5: "remote"}
