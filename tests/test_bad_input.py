@@ -1,0 +1,253 @@
+"""Broken input gets a verdict, its code and a readable message from the real command line, never
+a traceback; memory stays bounded on a file over the size limit; a check that raises becomes
+SCOPE001 and the other checks still report; a broken rules file exits 2.
+
+The inputs come from fixtures/bad/generate.py (committed) or are made here in tmp_path from the
+same functions (the over-50 MB file is never committed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES, ROOT, check, codes
+
+BAD = FIXTURES / "bad"
+COMPLIANT = FIXTURES / "pages" / "main_refs_top_p6.pdf"
+
+#: every committed bad input: (file, the code that must be reported, verdict)
+CASES = [
+    ("empty.pdf", "FILE001", "error"),
+    ("zip_renamed.pdf", "FILE001", "error"),
+    ("latex_source.pdf", "FILE001", "error"),
+    ("truncated.pdf", "FILE002", "error"),
+    ("corrupt_xref.pdf", "FILE002", "error"),
+    ("zero_pages.pdf", "FILE002", "error"),
+    ("encrypted.pdf", "FILE003", "error"),
+    ("image_only.pdf", "FILE005", "error"),
+    ("many_pages.pdf", "PAGE001", "fail"),
+]
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("bad_input_generator", BAD / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generate():
+    return _generator()
+
+
+def scope_check(*args, timeout=120):
+    """The real command line in a subprocess: (exit code, stdout, stderr)."""
+    p = subprocess.run([sys.executable, "-m", "scope_check", *map(str, args)],
+                       capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    return p.returncode, p.stdout, p.stderr
+
+
+def json_entry(pdf, *extra):
+    """Check one file with --format json; assert the universal promises, return (exit, entry)."""
+    code, out, err = scope_check(pdf, "--format", "json", *extra)
+    assert "Traceback" not in err and "Traceback" not in out, err
+    report = json.loads(out)  # stdout is JSON, whatever the input
+    assert report["version"] == 1 and len(report["files"]) == 1
+    return code, report["files"][0]
+
+
+def test_every_committed_bad_input_is_covered():
+    on_disk = {p.name for p in BAD.glob("*.pdf")}
+    assert on_disk == {name for name, _, _ in CASES}
+
+
+@pytest.mark.parametrize("name, code, verdict", CASES, ids=[c[0] for c in CASES])
+def test_a_bad_input_gets_its_verdict_and_code_never_a_traceback(name, code, verdict):
+    exit_code, entry = json_entry(BAD / name)
+    assert exit_code == 1
+    assert entry["verdict"] == verdict
+    found = {f["code"]: f for f in entry["findings"]}
+    assert code in found, entry["findings"]
+    message = found[code]["message"]
+    assert message.strip() and "\n" not in message
+    if verdict == "error":
+        # the file could not be checked: its one reason, nothing measured from pages it lacks
+        assert [f["code"] for f in entry["findings"]] == [code]
+
+
+def test_two_thousand_pages_are_all_counted(capsys):
+    start = time.perf_counter()
+    exit_code, entry = json_entry(BAD / "many_pages.pdf")
+    elapsed = time.perf_counter() - start
+    assert exit_code == 1
+    assert entry["measurements"]["pages"] == 2000
+    assert entry["measurements"]["body_pages"] == 2000  # no References: every page counts
+    with capsys.disabled():  # a figure for the record, not an assertion on speed
+        print(f"\n    many_pages.pdf: 2,000 pages checked in {elapsed:.2f} s "
+              f"({entry['elapsed_s']:.2f} s in check_file)")
+
+
+def test_one_broken_file_does_not_stop_the_others():
+    files = [BAD / name for name, _, _ in CASES] + [COMPLIANT]
+    exit_code, out, err = scope_check(*files, "--format", "json")
+    assert exit_code == 1 and "Traceback" not in err
+    report = json.loads(out)
+    assert [f["verdict"] for f in report["files"]] == [v for _, _, v in CASES] + ["pass"]
+    assert report["summary"] == {"files": 10, "pass": 1, "fail": 1, "error": 8}
+
+
+def test_text_output_of_broken_pdfs_is_a_readable_line_each():
+    broken = [(BAD / name, code) for name, code, verdict in CASES if verdict == "error"]
+    exit_code, out, err = scope_check(*[path for path, _ in broken], "--color", "never")
+    assert exit_code == 1
+    assert "Traceback" not in out + err and err == ""
+    blocks = {}
+    for line in out.splitlines():
+        if not line.startswith(" "):
+            blocks[line.split(": ")[0]] = [line]
+        elif blocks:
+            blocks[list(blocks)[-1]].append(line)
+    for path, code in broken:
+        heading, finding = blocks[str(path)][:2]
+        assert "ERROR" in heading
+        assert finding.split()[:3] == ["file", code, "error"], finding
+
+
+# --- what MuPDF repairs, and what we still refuse -------------------------------------------------
+
+def test_a_file_cut_just_before_its_trailer_is_truncated_even_though_every_page_survives(tmp_path):
+    # MuPDF rebuilds the cross-reference table and finds all six pages: checked as it is, the paper
+    # would pass; an upload that stopped early must not
+    cut = tmp_path / "cut.pdf"
+    data = COMPLIANT.read_bytes()
+    cut.write_bytes(data[: data.rfind(b"startxref")])
+    exit_code, entry = json_entry(cut)
+    assert (exit_code, entry["verdict"], [f["code"] for f in entry["findings"]]) == (1, "error", ["FILE002"])
+
+
+def test_a_rebuilt_cross_reference_table_is_reported_and_the_other_checks_still_run():
+    report = check("bad/corrupt_xref.pdf")
+    assert report.verdict == "error" and codes(report) == {"FILE002"}
+    assert report.measurements["body_pages"] == 5  # the rebuilt file was read whole
+    spilled = check("bad/corrupt_xref.pdf", "scope2025-tiny")
+    assert codes(spilled) == {"FILE002", "PAGE001"}
+
+
+def test_an_aes_256_password_is_encrypted_too(tmp_path):
+    import pymupdf
+
+    locked = tmp_path / "aes.pdf"
+    pymupdf.open(COMPLIANT).save(locked, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="reviewer",
+                                 owner_pw="author")
+    exit_code, entry = json_entry(locked)
+    assert (exit_code, entry["verdict"], [f["code"] for f in entry["findings"]]) == (1, "error", ["FILE003"])
+
+
+def test_an_owner_password_alone_does_not_stop_the_check(tmp_path):
+    import pymupdf
+
+    restricted = tmp_path / "owner.pdf"
+    pymupdf.open(COMPLIANT).save(restricted, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="author",
+                                 permissions=pymupdf.PDF_PERM_PRINT)
+    exit_code, entry = json_entry(restricted)
+    assert (exit_code, entry["verdict"], entry["findings"]) == (0, "pass", [])
+
+
+# --- over the size limit ----------------------------------------------------------------------
+
+def _peak_rss_bytes(*args):
+    """Peak resident memory of the command line checking `args`, measured from a fresh parent so
+    RUSAGE_CHILDREN sees this one child only (Linux reports kilobytes)."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "p = subprocess.run([sys.executable, '-m', 'scope_check', *sys.argv[1:]], capture_output=True)\n"
+        "print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *map(str, args)], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT, check=True).stdout.split()
+    return int(out[0]), int(out[1])
+
+
+def test_over_50_mb_is_file004_with_bounded_memory(tmp_path, generate):
+    big = generate.oversized(tmp_path / "big.pdf", 50_000_001)
+    size = big.stat().st_size
+    assert size > 50_000_000
+    exit_code, entry = json_entry(big)
+    assert exit_code == 1 and entry["verdict"] == "fail"
+    assert {f["code"] for f in entry["findings"]} == {"FILE004"}  # otherwise the compliant paper
+    assert entry["measurements"]["pages"] == 6
+    _, small_rss = _peak_rss_bytes(COMPLIANT, "--format", "json")
+    big_exit, big_rss = _peak_rss_bytes(big, "--format", "json")
+    assert big_exit == 1
+    assert big_rss < 2 * size
+    # reading the file into memory even once would add its whole size
+    assert big_rss - small_rss < size / 2, (small_rss, big_rss, size)
+
+
+def test_oversized_writes_a_valid_pdf_of_at_least_the_size(tmp_path, generate):
+    import pymupdf
+
+    small = generate.oversized(tmp_path / "small.pdf", 100_000)
+    assert small.stat().st_size > 100_000
+    doc = pymupdf.open(small)
+    assert not doc.is_repaired and doc.page_count == 6 and doc.embfile_count() == 1
+    assert len(doc.embfile_get(0)) == 100_000
+
+
+# --- a check that raises ------------------------------------------------------------------------
+
+def _boom(doc, params):
+    raise ZeroDivisionError("float division by zero")
+
+
+@pytest.mark.parametrize("code", ["PAGE002", "FILE004"])  # an ordinary check, and a gate
+def test_a_check_that_raises_becomes_scope001_and_the_others_still_report(monkeypatch, code):
+    from scope_check import registry
+
+    catalogue = registry.checks()
+    monkeypatch.setitem(catalogue, code, dataclasses.replace(catalogue[code], run=_boom))
+    report = check("pages/main_spill_p6.pdf")  # one page over the main track's five
+    internal = [f for f in report.findings if f.code == "SCOPE001"]
+    assert len(internal) == 1 and code in internal[0].message
+    assert "PAGE001" in codes(report)  # the other checks ran
+    assert report.verdict == "fail"
+
+
+def test_a_check_that_raises_exits_2_with_json_still_on_stdout(monkeypatch):
+    from scope_check import registry
+    from scope_check.cli import cli
+
+    catalogue = registry.checks()
+    monkeypatch.setitem(catalogue, "PAGE002", dataclasses.replace(catalogue["PAGE002"], run=_boom))
+    result = CliRunner().invoke(cli, [str(FIXTURES / "pages/main_spill_p6.pdf"), "--format", "json"])
+    assert result.exit_code == 2
+    entry = json.loads(result.stdout)["files"][0]
+    assert {"SCOPE001", "PAGE001"} <= {f["code"] for f in entry["findings"]}
+
+
+# --- broken rules files -------------------------------------------------------------------------
+
+def test_a_rules_file_with_an_invalid_key_exits_2_naming_the_file_and_path(tmp_path):
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("name: mine\nextends: scope2025-main\nchecks:\n  PAGE001: {max_pagez: 3}\n")
+    exit_code, out, err = scope_check(COMPLIANT, "--rules", rules, "--format", "json")
+    assert exit_code == 2 and out == ""
+    assert str(rules) in err and "$.checks.PAGE001" in err and "max_pagez" in err
+    assert "Traceback" not in err
+
+
+def test_a_rules_file_with_a_yaml_syntax_error_exits_2(tmp_path):
+    rules = tmp_path / "broken.yaml"
+    rules.write_text("name: broken\nchecks:\n  PAGE001: {max_pages: [5\n")
+    exit_code, out, err = scope_check(COMPLIANT, "--rules", rules, "--format", "json")
+    assert exit_code == 2 and out == ""
+    assert str(rules) in err and "YAML" in err
+    assert "Traceback" not in err
