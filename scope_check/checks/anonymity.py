@@ -1,3 +1,701 @@
-"""Checks of this family are not implemented yet."""
+"""ANON: double-blind anonymity. A submission must not name its authors, thank anyone, link to
+the authors' own accounts or pages, cite itself in the first person, or carry the authors' names
+in its PDF metadata.
 
-CHECKS = ()
+Authors leak through channels they cannot see on the page: hyperref writes `pdfauthor` (and
+`pdfusetitle` copies the hidden `\\author{}` block) into the metadata, a footnote holds a personal
+GitHub link, the template's own Acknowledgments placeholder is left in. Every check reads the
+document model only; no URL is ever opened.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from scope_check import identity
+from scope_check.document import Document, Line
+from scope_check.findings import BBox, Finding, rounded_bbox
+from scope_check.registry import Check, Params
+from scope_check.structure import Heading, Structure, analyse, normalise
+
+#: a title line is this much larger than the body text (ICLR: 17.2 pt capitals over 10 pt)
+TITLE_SIZE_RATIO = 1.25
+#: the author block is looked for this far below the title when no Abstract heading closes it
+AUTHOR_BLOCK_MAX_HEIGHT = 250.0
+#: a footnote is set smaller than the body (ICLR: 9 pt under 10 pt)
+FOOTNOTE_SIZE_RATIO = 0.95
+#: how many items of each kind a message lists
+SHOWN = 4
+
+_BOLD = re.compile(r"bold|medi|semibold|heavy|black|demi", re.I)
+_ABSTRACT = re.compile(r"^abstract\b", re.I)
+_SECTION = re.compile(r"^(?:\d+|[IVX]+)\.?\s+\S")
+_MARKS = re.compile(r"[*\u2217\u2020\u2021\u00a7\u00b6#\u2016\u2032\u22c6\u2605]+")
+_NAME_SEPARATORS = re.compile(r"\s*(?:[,;&|\u00b7\u2022]|\band\b)\s*")
+_NAME_PARTICLES = frozenset(
+    "de del della der den di da das do dos du la le van von ten ter bin binti al el y zu".split()
+)
+_NAME_TOKEN = re.compile(r"^(?:[^\W\d_][.]|[^\W\d_][^\W\d_'\u2019.\-]*(?:[-'\u2019][^\W\d_]+)*\.?)$")
+
+# --- ANON001 author-identity ----------------------------------------------------------------
+
+
+def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
+    s = analyse(doc, params.rules)
+    options = params.options
+    header = params.template.get("header", {})
+    camera = _first_header(s, tuple(header.get("camera_ready", ())))
+    review = _first_header(s, tuple(header.get("review", ())))
+    block, end = author_block(doc, s)
+    placeholders = {_plain(p) for p in options.get("anonymous_placeholders", ())}
+    placeholder = any(_plain(ln.text) in placeholders for ln in block)
+    found = identity_in_block(block, placeholder, tuple(options.get("affiliation_words", ())))
+
+    reasons: List[str] = []
+    box: Optional[BBox] = None
+    page = 1
+    mode = None
+    if camera is not None:
+        mode = "camera-ready header"
+        page = camera[0]
+        reasons.append(f'the running header on page {camera[0]} reads "{camera[1]}" (camera-ready mode, `\\iclrfinalcopy`)')
+    elif review is None and not s.review_ruler_pages and not placeholder:
+        mode = "no review marks"
+        reasons.append(
+            "nothing marks review mode: no review running header, no line-number ruler and no "
+            '"Anonymous authors" block (compiled in camera-ready mode or with another template)'
+        )
+    listed = []
+    if found["emails"]:
+        listed.append(_some("e-mail address", found["emails"]))
+    if found["names"]:
+        listed.append(_some("name", found["names"]))
+    if found["affiliations"]:
+        listed.append(_some("affiliation", found["affiliations"]))
+    if listed:
+        where = "between the title and the abstract" if end is not None else "below the title"
+        reasons.append(f"the author block on page 1 ({where}) shows " + "; ".join(listed))
+        page = 1
+        box = _union(ln.bbox for ln in found["lines"])
+    if not reasons:
+        return
+    if box is None and camera is not None:
+        box = _header_box(s, camera[0])
+    yield Finding(
+        "ANON001",
+        "the paper is not anonymous: " + "; ".join(reasons),
+        page=page,
+        bbox=rounded_bbox(box) if box else None,
+        hint="Compile in review mode: remove `\\iclrfinalcopy` (the template then prints \"Anonymous authors\", "
+        "the review header and the line numbers); put real names, affiliations and e-mails back only "
+        "in the camera-ready version.",
+        data={
+            "mode": mode,
+            "header": camera[1] if camera else None,
+            "review_ruler": bool(s.review_ruler_pages),
+            "emails": found["emails"],
+            "names": found["names"],
+            "affiliations": found["affiliations"],
+        },
+    )
+
+
+def _first_header(s: Structure, patterns: Tuple[str, ...]) -> Optional[Tuple[int, str]]:
+    compiled = _compiled(patterns)
+    for page, text in s.header_texts:
+        if any(p.search(text) for p in compiled):
+            return page, text
+    return None
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: Tuple[str, ...]):
+    return tuple(re.compile(p) for p in patterns)
+
+
+def _header_box(s: Structure, page: int) -> Optional[BBox]:
+    for role, ln in s.furniture[page - 1]:
+        if role == "header":
+            return ln.bbox
+    return None
+
+
+def author_block(doc: Document, s: Structure) -> Tuple[List[Line], Optional[Line]]:
+    """The lines of page 1 between the title and the abstract (or the first section when the
+    paper has no abstract), and the line that closes the block (None when none was found)."""
+    if not s.body_lines or not s.body_lines[0]:
+        return [], None
+    lines = s.body_lines[0]
+    size = s.body_font_size or 10.0
+    big = [ln.max_size >= TITLE_SIZE_RATIO * size for ln in lines]
+    start = next((i for i, b in enumerate(big[:12]) if b), None)
+    if start is None:
+        return [], None
+    i = start
+    while i + 1 < len(lines) and (big[i + 1] or abs(lines[i + 1].baseline - lines[i].baseline) < 1.0):
+        i += 1
+    title_bottom = max(ln.bbox[3] for ln in lines[start: i + 1])
+    headings = {(round(h.bbox[0], 1), round(h.bbox[1], 1)) for h in s.headings if h.page == 1}
+    block: List[Line] = []
+    end = None
+    for ln in lines[i + 1:]:
+        if ln.bbox[1] < title_bottom - 1.0:
+            continue
+        if _ABSTRACT.match(ln.text) or (
+            (round(ln.bbox[0], 1), round(ln.bbox[1], 1)) in headings
+            and (normalise(ln.text) == "introduction" or (_SECTION.match(ln.text) and ln.max_size > 1.1 * size))
+        ):
+            end = ln
+            break
+        if ln.bbox[1] > title_bottom + AUTHOR_BLOCK_MAX_HEIGHT:
+            break
+        block.append(ln)
+    if end is not None:
+        block = [ln for ln in block if ln.bbox[1] < end.bbox[1] - 1.0]
+    return block, end
+
+
+def identity_in_block(block: Sequence[Line], placeholder: bool, affiliation_words: Tuple[str, ...]) -> dict:
+    """E-mail addresses, affiliations and names among the author-block lines. With the template's
+    "Anonymous authors" placeholder present, only e-mail addresses count: in review mode the style
+    prints nothing else there, so other text in that place is not an author block."""
+    affiliation = _word_pattern(affiliation_words)
+    out = {"emails": [], "names": [], "affiliations": [], "lines": []}
+    for ln in block:
+        text = ln.text
+        hit = False
+        for e in identity.emails(text):
+            out["emails"].append(e)
+            hit = True
+        rest = identity.EMAIL.sub(" ", text)
+        if not placeholder:
+            for segment in re.split(r"\s*[;]\s*|,\s+(?=\d*[A-Z])", rest) if affiliation else ():
+                if affiliation.search(segment):
+                    out["affiliations"].append(_clean(segment))
+                    hit = True
+            if not (affiliation and affiliation.search(rest)):
+                names = _names(rest)
+                if names:
+                    out["names"].extend(names)
+                    hit = True
+        if hit:
+            out["lines"].append(ln)
+    for key in ("emails", "names", "affiliations"):
+        out[key] = list(dict.fromkeys(v for v in out[key] if v))
+    return out
+
+
+def _names(text: str) -> List[str]:
+    """Person names in an author line: 2 to 6 capitalised words per segment, footnote marks and
+    superscript digits removed ("Jane Doe1*, John Q. Smith2 and Ann Lee")."""
+    text = _MARKS.sub(" , ", text)
+    text = re.sub(r"(?<=[^\W\d_])\d+", " ", text)  # superscript affiliation numbers glued to a name
+    text = re.sub(r"(?<!\S)\d+(?!\S)", " , ", text)
+    text = re.sub(r"\([^()]*\)", " , ", text)  # "(Invited Paper)", "(equal contribution)"
+    text = " ".join(text.split())
+    names = []
+    for segment in _NAME_SEPARATORS.split(text):
+        tokens = segment.split()
+        if not 2 <= len(tokens) <= 6:
+            continue
+        capitalised = 0
+        ok = True
+        for t in tokens:
+            if t.lower() in _NAME_PARTICLES:
+                continue
+            if not _NAME_TOKEN.match(t) or not t[0].isupper() or (len(t) > 2 and t.isupper()):
+                ok = False
+                break
+            capitalised += 1
+        if ok and capitalised >= 2:
+            names.append(" ".join(tokens))
+    return names
+
+
+@lru_cache(maxsize=16)
+def _word_pattern(words: Tuple[str, ...]):
+    if not words:
+        return None
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # whole words among Latin letters (a CJK affiliation mark may touch the word)
+    return re.compile(r"(?<![A-Za-z\u00c0-\u024f])(?:" + alternation + r")(?![A-Za-z\u00c0-\u024f])", re.I)
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s()]", " ", text).split()).casefold()
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"^\s*\d+(?=[^\W\d_])", "", _MARKS.sub(" ", text))  # a leading affiliation number
+    return " ".join(text.split()).strip(" ,;")
+
+
+def _some(noun: str, items: Sequence[str]) -> str:
+    shown = ", ".join(f'"{v}"' for v in items[:SHOWN]) + (f", ... ({len(items)} in all)" if len(items) > SHOWN else "")
+    plural = noun + ("es" if noun.endswith("s") else "s")
+    return f"{plural if len(items) > 1 else noun} {shown}"
+
+
+def _union(boxes) -> Optional[BBox]:
+    boxes = list(boxes)
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+# --- ANON002 acknowledgements ---------------------------------------------------------------
+
+
+def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
+    s = analyse(doc, params.rules)
+    words = tuple(w.casefold() for w in params.options.get("headings", ()))
+    if not words:
+        return
+    seen = set()
+    hits: List[Tuple[int, BBox, str]] = []
+    for h in s.headings:
+        if h.key.startswith(words):
+            hits.append((h.page, h.bbox, h.title))
+            seen.add((h.page, round(h.bbox[1])))
+    for page, lines in enumerate(s.body_lines, start=1):
+        for ln in lines:
+            if (page, round(ln.bbox[1])) in seen:
+                continue
+            title = _run_in_heading(ln, words)
+            if title:
+                hits.append((page, ln.bbox, title))
+                seen.add((page, round(ln.bbox[1])))
+    refs = s.references
+    for page, box, title in sorted(hits, key=lambda h: (h[0], h[1][1])):
+        where = ""
+        if refs is not None:
+            before = (page, box[1]) < (refs.page, refs.bbox[1])
+            where = f" ({'before' if before else 'after'} the {refs.title})"
+        yield Finding(
+            "ANON002",
+            f'an acknowledgements section "{title}" on page {page}{where}: a double-blind submission thanks nobody',
+            page=page,
+            bbox=rounded_bbox(box),
+            hint="Delete the `\\subsubsection*{Acknowledgments}` section and its text (the template's placeholder "
+            "included) from the submission; add it back in the camera-ready version.",
+            data={"heading": title},
+        )
+
+
+def _run_in_heading(ln: Line, words: Tuple[str, ...]) -> Optional[str]:
+    """A paragraph that starts with a bold "Acknowledgements" (`\\paragraph{Acknowledgements}`)."""
+    first = next((sp for sp in ln.spans if sp.text.strip()), None)
+    if first is None or not (_BOLD.search(first.font) or first.flags & 16):
+        return None
+    word = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", first.text.strip())
+    word = word.split(" ")[0].rstrip(".:").casefold() if word else ""
+    if word and word.startswith(words):
+        return first.text.strip().rstrip(".:")
+    return None
+
+
+# --- ANON003 identifying-link ---------------------------------------------------------------
+
+_NOUN = (
+    r"(?:source[\s-]+code|code(?:[\s-]?base)?|implementations?|repositor(?:y|ies)|repos?|project[\s-]+(?:page|website|site)|"
+    r"web[\s-]?(?:site|page)|home[\s-]?page|demos?|checkpoints?|weights|models?|data[\s-]?sets?|data|benchmarks?|"
+    r"librar(?:y|ies)|toolkits?|packages?|software|scripts?|artifacts?|artefacts?|materials?|tools?)"
+)
+_AVAILABLE = (
+    r"(?:is|are|will\s+be|can\s+be|could\s+be|may\s+be|has\s+been|have\s+been|becomes?|was|were)\s+"
+    r"(?:\w+\s+){0,2}?(?:available|found|accessed|downloaded|released|hosted|obtained|accessible|published|"
+    r"open[\s-]?sourced|provided|shared|viewed|seen)"
+)
+#: the sentence before the URL claims it as the paper's own material
+_CLAIMS = tuple(
+    re.compile(p, re.I)
+    for p in (
+        # "our code is available at", "our full implementation can be found at", "my project page:"
+        r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + _NOUN + r"\b(?:\s+[\w-]+){0,8}?\s+" + _AVAILABLE,
+        # "our code: URL", "our code at URL", "our models (URL)", "our repository URL"
+        r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + _NOUN + r"\s*(?:[:(\-\u2013\u2014]|\bat\b|\bon\b|\bin\b|\bhere\b|\bvia\b)?[\s.,;:)]*$",
+        # "we release", "we will open-source", "we make the code publicly available", "we provide our code"
+        r"\bwe\s+(?:\w+\s+){0,3}?(?:release[sd]?|releasing|open[\s-]?sourc(?:e|ed|ing))\b",
+        r"\bwe\s+(?:\w+\s+){0,3}?(?:make|made|provide[sd]?|share[sd]?|publish(?:ed)?|host(?:ed)?|upload(?:ed)?|put)\s+"
+        r"(?:[\w-]+\s+){0,4}?(?:" + _NOUN + r"|(?:publicly\s+)?available|public)\b",
+        # sentence start: "Code is available at", "The code and data are available at", "Code: URL", "Project page:"
+        r"^\W*(?:the\s+|all\s+)?" + _NOUN + r"\b(?:(?!\s+(?:of|from|by|their|its)\b)\s+[\w-]+){0,10}?\s+" + _AVAILABLE,
+        r"^\W*" + _NOUN + r"\s*(?::|\bat\b|\bavailable\b|\bhere\b)",
+        # "code for this paper / for reproducing our results"
+        r"\b" + _NOUN + r"\s+(?:for|of|accompanying|behind|to\s+reproduce)\s+(?:\w+\s+){0,3}?(?:this|our|the\s+present)\s+"
+        r"(?:paper|work|submission|study|experiments|results|method|approach|project)\b",
+    )
+)
+
+
+def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
+    s = analyse(doc, params.rules)
+    options = params.options
+    bare = identity.bare_url_pattern(
+        list((options.get("owner_hosts") or {}).keys()) + list(options.get("personal_hosts", ()))
+    )
+    front = _front_matter(doc, s)
+    size = s.body_font_size or 10.0
+    report_unclaimed = bool(options.get("report_unclaimed", False))
+    for page in doc.pages:
+        lines = identity.reading_order(s.body_lines[page.number - 1], page.width)
+        urls = identity.merge(
+            identity.text_urls(page.number, lines, bare),
+            identity.annotation_urls(page.number, page.links, lines),
+        )
+        if not urls:
+            continue
+        text = identity.flow(lines)
+        for u in urls:
+            target = identity.classify(u.url, options)
+            if target.kind in ("anonymous", "neutral"):
+                continue
+            in_front = page.number == 1 and target.kind in ("owner", "personal")
+            claim = _claim(u, lines, text, size, front if in_front else None)
+            if claim is None and not (report_unclaimed and target.kind in ("owner", "personal")):
+                continue
+            if claim is not None:
+                how = f"presented as the paper's own ({claim})"
+            else:
+                how = "a link to a person's or lab's account, with no sign that it is cited work"
+            yield Finding(
+                "ANON003",
+                f"page {u.page}: {_short(u.url)} points at {target.reason}, {how}",
+                page=u.page,
+                bbox=rounded_bbox(u.bbox),
+                hint="Replace the link with an anonymised copy (https://anonymous.4open.science mirrors a GitHub "
+                "repository without its owner) or ship the code as supplementary material; restore the real "
+                "link in the camera-ready version.",
+                data={
+                    "url": u.url,
+                    "owner": target.owner,
+                    "kind": target.kind,
+                    "claim": claim,
+                    "annotation": u.annotated,
+                },
+            )
+
+
+def _claim(u: identity.Url, lines: Sequence[Line], text: identity.Flow, size: float,
+           front: Optional[Tuple[float, float]]) -> Optional[str]:
+    """Why the URL reads as the paper's own material, or None when nothing says so."""
+    if u.line < 0:
+        return None
+    line = lines[u.line]
+    offset = text.offset_of(u.line, u.offset)
+    sentence, start = identity.sentence(text.text, offset)
+    lead = sentence[: max(0, offset - start)]
+    # an \href's visible text belongs to the lead: "on our <project page>"
+    covered = sentence[: max(0, text.offset_of(u.line, u.end) - start)] if not u.in_text else lead
+    found = _claim_in(lead) or (_claim_in(covered) if covered != lead else None) or _claim_in(sentence, whole=True)
+    if found:
+        return f'"{found}"'
+    if line.size <= FOOTNOTE_SIZE_RATIO * size:
+        marker_offset = _footnote_marker(lines, u.line, text, size)
+        if marker_offset is not None:
+            marked, _ = identity.sentence(text.text, marker_offset)
+            found = _claim_in(marked, whole=True)
+            if found:
+                return f'a footnote to "{found}"'
+    if front is not None and front[0] <= line.bbox[1] < front[1] and line.size > 0.9 * size:
+        return "it stands in the abstract"
+    return None
+
+
+def _claim_in(text: str, whole: bool = False) -> Optional[str]:
+    for i, pattern in enumerate(_CLAIMS):
+        if whole and i == 1:
+            continue  # "our code <URL>" only reads as a claim right before the URL
+        m = pattern.search(text)
+        if m:
+            return " ".join(m.group().split())[:80]
+    return None
+
+
+def _footnote_marker(lines: Sequence[Line], index: int, text: identity.Flow, size: float) -> Optional[int]:
+    """Offset (in the page's running text) of the body marker of the footnote holding line `index`."""
+    i = index
+    while i >= 0:
+        marker = _leading_marker(lines[i])
+        if marker:
+            break
+        if i == 0 or lines[i - 1].size > FOOTNOTE_SIZE_RATIO * size:
+            return None
+        i -= 1
+    else:
+        return None
+    for j in range(i - 1, -1, -1):
+        ln = lines[j]
+        column = 0
+        for sp in ln.spans:
+            if sp.text.strip() == marker and (sp.flags & 1 or sp.size < 0.8 * ln.size):
+                return text.offset_of(j, column)
+            column += len(sp.text)
+    return None
+
+
+def _leading_marker(ln: Line) -> Optional[str]:
+    first = next((sp for sp in ln.spans if sp.text.strip()), None)
+    if first is None:
+        return None
+    token = first.text.strip()
+    if (first.flags & 1 or first.size < 0.8 * ln.size) and re.fullmatch(r"\d{1,2}|[*\u2217\u2020\u2021\u00a7\u00b6]", token):
+        return token
+    return None
+
+
+def _front_matter(doc: Document, s: Structure) -> Optional[Tuple[float, float]]:
+    """The vertical band of page 1 holding the author block and the abstract."""
+    block, end = author_block(doc, s)
+    if end is None or not _ABSTRACT.match(end.text):
+        return None
+    top = end.bbox[1]
+    lines = s.body_lines[0]
+    bottom = next(
+        (h.bbox[1] for h in s.headings if h.page == 1 and h.bbox[1] > top + 1 and _SECTION.match(h.text)),
+        None,
+    )
+    if bottom is None:
+        return None
+    return (top, bottom)
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= 90 else url[:87] + "..."
+
+
+# --- ANON004 self-citation ------------------------------------------------------------------
+
+_NAME = r"[A-Z][\w'\u2019\-]+"
+_YEAR = r"(?:19|20)\d\d[a-z]?"
+#: (Doe et al., 2023), (Doe & Roe, 2021; Lee, 2020), Doe et al. (2023), [6], [3, 7], [2-5]
+_CITATION = (
+    r"(?:\(\s*(?:e\.g\.,?\s+|see\s+)?" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+" + _YEAR
+    + r"(?:\s*[;,]\s*(?:" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+)?" + _YEAR + r")*\s*\)"
+    + r"|" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*\s*\(\s*" + _YEAR + r"(?:\s*[;,]\s*" + _YEAR + r")*\s*\)"
+    + r"|\[\s*\d{1,3}(?:\s*[,\u2013\-]\s*\d{1,3})*\s*\])"
+)
+_WORK = (
+    r"(?:works?|papers?|stud(?:y|ies)|publications?|research|approach(?:es)?|methods?|models?|systems?|frameworks?|"
+    r"analys[ie]s|results?|findings|versions?|investigations?|algorithms?|techniques?|architectures?|benchmarks?|"
+    r"data[\s-]?sets?|experiments?|efforts?|proposals?|contributions?|articles?|reports?|theor(?:y|ies)|proofs?)"
+)
+_SELF = tuple(
+    re.compile(p)
+    for p in (
+        # "in our previous work (Doe et al., 2023)", "we extend our earlier system [6]"
+        r"(?i:\b(?:our|my)\s+(?:own\s+)?(?:previous|prior|earlier|past|recent|preliminary|former|original|"
+        r"companion|concurrent|own|last)\s+(?:[\w-]+\s+){0,2}?" + _WORK + r")\b[^.;]{0,60}?" + _CITATION,
+        # "our work [6]", "our paper (Doe, 2023)": the citation right after the noun
+        r"(?i:\b(?:our|my)\s+(?:work|paper|study|publication|article)s?)\s*,?\s*" + _CITATION,
+        # "we previously showed (Doe et al., 2023)", "we recently proposed [6]"
+        r"(?i:\bwe\s+(?:have\s+)?(?:previously|recently|earlier|already|first|originally)\s+(?:\w+\s+)?"
+        r"(?:showed|shown|proposed|introduced|presented|developed|demonstrated|studied|reported|described|"
+        r"established|proved|proven|argued|found|designed|built))\b[^.;]{0,80}?" + _CITATION,
+        # "as we showed in [6]", "as we have shown in Doe et al. (2023)"
+        r"(?i:\b(?:as|which|that)\s+we\s+(?:have\s+)?(?:previously\s+|recently\s+)?(?:showed|shown|proved|proven|"
+        r"demonstrated|argued|reported|proposed|found|observed|described|introduced)\s+(?:earlier\s+|before\s+)?in)\s+"
+        + _CITATION,
+        # "[6] is our previous work", "Doe et al. (2023), our earlier paper"
+        _CITATION + r"(?i:\s*(?:,|is|was|are|were)\s+(?:an?\s+|the\s+)?(?:extension\s+of\s+)?(?:our|my)\s+(?:own\s+)?"
+        r"(?:previous|prior|earlier|past|own|recent|preliminary)\b)",
+    )
+)
+
+
+def self_citation(doc: Document, params: Params) -> Iterator[Finding]:
+    s = analyse(doc, params.rules)
+    lines: List[Line] = []
+    pages: List[int] = []
+    for page, body in enumerate(s.body_lines, start=1):
+        for ln in identity.reading_order(body, doc.pages[page - 1].width):
+            if not _in_references(s, page, ln):
+                lines.append(ln)
+                pages.append(page)
+    if not lines:
+        return
+    text = identity.flow(lines)
+    seen = set()
+    for pattern in _SELF:
+        for m in pattern.finditer(text.text):
+            i = text.line_at(m.start())
+            key = (pages[i], i)
+            if key in seen:
+                continue
+            seen.add(key)
+            phrase = " ".join(m.group().split())
+            yield Finding(
+                "ANON004",
+                f'page {pages[i]}: first-person self-citation "{_clip(phrase)}" tells reviewers who the authors are',
+                page=pages[i],
+                bbox=rounded_bbox(lines[i].bbox),
+                hint="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", "
+                "not \"in our previous work (Doe et al., 2023)\".",
+                data={"text": phrase},
+            )
+
+
+def _in_references(s: Structure, page: int, ln: Line) -> bool:
+    """Is the line inside the reference list (between the References heading and the next heading)?"""
+    refs = s.references
+    if refs is None:
+        return False
+    here = (page, ln.bbox[1])
+    if here < (refs.page, refs.bbox[1]):
+        return False
+    after = [h for h in s.headings if (h.page, h.bbox[1]) > (refs.page, refs.bbox[1] + 1)]
+    stop = min(((h.page, h.bbox[1]) for h in after), default=None)
+    return stop is None or here < stop
+
+
+def _clip(text: str, n: int = 100) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+# --- ANON005 metadata-author ----------------------------------------------------------------
+
+_XMP_CREATOR = re.compile(r"<dc:creator\b[^>]*>(.*?)</dc:creator>", re.S | re.I)
+_XMP_LI = re.compile(r"<rdf:li\b[^>]*>(.*?)</rdf:li>", re.S | re.I)
+_XMP_AUTHOR = re.compile(r"<pdf:Author\b[^>]*>(.*?)</pdf:Author>|\bpdf:Author\s*=\s*[\"']([^\"']*)[\"']", re.S | re.I)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def metadata_author(doc: Document, params: Params) -> Iterator[Finding]:
+    accepted = {_plain(v) for v in params.options.get("anonymous_values", ())}
+    named = []
+    for where, value in _author_values(doc):
+        if _plain(value) and _plain(value) not in accepted:
+            named.append((where, value))
+    if not named:
+        return
+    shown = "; ".join(f'{where} "{_clip(value, 120)}"' for where, value in named)
+    yield Finding(
+        "ANON005",
+        f"the PDF metadata names the author: {shown}",
+        hint="Empty the field: `\\hypersetup{pdfauthor={}}` after loading hyperref, and drop the `pdfusetitle` "
+        "option (it copies the hidden \\author{} block into the metadata); other tools: clear Author in the "
+        "document properties before exporting.",
+        data={"values": {where: value for where, value in named}},
+    )
+
+
+def _author_values(doc: Document) -> List[Tuple[str, str]]:
+    out = []
+    author = (doc.metadata.get("author") or "").strip()
+    if author:
+        out.append(("/Author", author))
+    if doc.xmp:
+        for block in _XMP_CREATOR.findall(doc.xmp):
+            items = _XMP_LI.findall(block) or [block]
+            for item in items:
+                value = html.unescape(_TAGS.sub("", item)).strip()
+                if value and value != author:
+                    out.append(("XMP dc:creator", value))
+        for m in _XMP_AUTHOR.finditer(doc.xmp):
+            value = html.unescape(_TAGS.sub("", m.group(1) or m.group(2) or "")).strip()
+            if value and value != author:
+                out.append(("XMP pdf:Author", value))
+    return list(dict.fromkeys(out))
+
+
+CHECKS = (
+    Check(
+        code="ANON001",
+        name="author-identity",
+        severity="error",
+        summary="The paper is not anonymous: the running header is the camera-ready one (\"Published as ...\"), "
+        "or nothing marks review mode (no review header, no line-number ruler, no \"Anonymous authors\"), or the "
+        "author block between the title and the abstract shows e-mail addresses (including `{jane,john}@uni.edu` "
+        "and `jane [at] uni.edu` forms), affiliations or names. The template's \"Anonymous authors / Paper under "
+        "double-blind review\" block passes.",
+        why="SCOPE CFP: \"you should not include author names, author affiliations, or acknowledgements in your "
+        "submission\"; ICLR template: \"Authors must not appear in the submitted version\".",
+        fix="Remove `\\iclrfinalcopy` (review mode hides the \\author{} block and prints the line numbers).",
+        params={
+            "anonymous_placeholders": "author-block lines that are the anonymous placeholder (case and punctuation "
+            "ignored); with one present only e-mail addresses count as identity",
+            "affiliation_words": "words that mark an affiliation in the author block (University, Institute, ...)",
+        },
+        example='the paper is not anonymous: the running header on page 1 reads "Published as a conference paper at '
+        'ICLR 2025" (camera-ready mode, `\\iclrfinalcopy`); the author block on page 1 (between the title and the '
+        'abstract) shows e-mail addresses "{hippo,brain,jen}@cs.cranberry-lemon.edu", "{robot,net}@wits.ac.za"',
+        run=author_identity,
+    ),
+    Check(
+        code="ANON002",
+        name="acknowledgements",
+        severity="error",
+        summary="An Acknowledgements / Acknowledgments heading anywhere in the paper (any case, small caps, "
+        "numbered or not, before or after the References, or a bold run-in paragraph heading). The template's own "
+        "placeholder section counts.",
+        why="SCOPE CFP: \"you should not include author names, author affiliations, or acknowledgements in your "
+        "submission\". Thanks name advisors, colleagues and grants, which identify the authors.",
+        fix="Delete `\\subsubsection*{Acknowledgments}` and its paragraph from the submission.",
+        params={"headings": "heading words that open an acknowledgements section (a heading starting with one counts)"},
+        example='an acknowledgements section "ACKNOWLEDGMENTS" on page 6 (before the REFERENCES): a double-blind '
+        "submission thanks nobody",
+        run=acknowledgements,
+    ),
+    Check(
+        code="ANON003",
+        name="identifying-link",
+        severity="error",
+        summary="A URL, from the text layer (joined where `\\url` wrapped it across lines) or from a link "
+        "annotation, that the paper presents as its own (\"our code is available at\", \"we release\", \"Code:\", "
+        "a footnote on such a sentence, a link in the abstract) and that points at an identifiable owner: an "
+        "account on github.com, gitlab.com, huggingface.co and the like, a personal site (*.github.io, "
+        "sites.google.com, ~user pages), an institution's site, or any other non-anonymised host. Anonymised "
+        "services (anonymous.4open.science, OSF view-only links) pass. Policy: a link the text merely cites (a "
+        "library, a dataset, a notation guide) is not reported, because the checker cannot tell a third party's "
+        "account from the authors' own; set `report_unclaimed: true` to list every unclaimed account link too.",
+        why="SCOPE CFP: \"avoid providing any other identifying information (even in the supplementary material "
+        "or in the shared Github code link)\".",
+        fix="Use an anonymised mirror (https://anonymous.4open.science) or supplementary material for the code; "
+        "put the real link back in the camera-ready version.",
+        params={
+            "anonymous_links": "regular expressions on host/path?query of links that are anonymised (they pass)",
+            "anonymous_owner": "regular expression: an account or site name matching it is an anonymous one",
+            "neutral_hosts": "hosts that identify nobody even when the paper claims the link (OpenReview)",
+            "owner_hosts": "hosts whose first path segment is an account (github.com/USER), each with the path "
+            "segments to skip first (huggingface.co/datasets/USER)",
+            "personal_hosts": "host suffixes of personal sites (USER.github.io) and hosts whose path names the site "
+            "(sites.google.com/view/NAME)",
+            "institution_hosts": "regular expressions on the host of an institution's site (.edu, .ac.uk)",
+            "report_unclaimed": "also report account and personal-site links that nothing claims (default false)",
+        },
+        example='page 2: https://github.com/jdoe/scalable-opt points at the account \'jdoe\' on github.com, '
+        'presented as the paper\'s own ("Our code is available at")',
+        run=identifying_link,
+    ),
+    Check(
+        code="ANON004",
+        name="self-citation",
+        severity="warning",
+        summary="First-person self-citation in the text (the References excluded), in author-year or numeric "
+        "style: \"in our previous work (Doe et al., 2023)\", \"we extend our earlier system [6]\", \"as we showed "
+        "in [6]\", \"[6] is our prior work\". Sentences where \"we\" cite others (\"we follow Doe et al. (2023)\") "
+        "pass.",
+        why="SCOPE CFP: \"avoid providing any other identifying information\"; citing one's own work in the first "
+        "person tells reviewers who wrote the paper.",
+        fix="Cite your earlier work in the third person: \"Doe et al. (2023) showed\".",
+        example='page 2: first-person self-citation "our previous work (Doe et al., 2023)" tells reviewers who the '
+        "authors are",
+        run=self_citation,
+    ),
+    Check(
+        code="ANON005",
+        name="metadata-author",
+        severity="error",
+        summary="The PDF's Info `/Author` or XMP `dc:creator` / `pdf:Author` holds a value that is not empty or "
+        "an anonymous placeholder: hyperref's `pdfauthor`, or `pdfusetitle` copying the hidden \\author{} block.",
+        why="SCOPE CFP: \"you should not include author names ... in your submission\"; reviewers see the "
+        "metadata in any PDF viewer's document properties.",
+        fix="`\\hypersetup{pdfauthor={}}` and no `pdfusetitle`; clear the author in the exporting tool.",
+        params={"anonymous_values": "metadata values that name nobody (Anonymous, Anonymous Author(s), ...)"},
+        example='the PDF metadata names the author: /Author "Antiquus S. Hippocampus, Natalia Cerebro"',
+        run=metadata_author,
+    ),
+)
