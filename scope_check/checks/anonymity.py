@@ -27,6 +27,8 @@ TITLE_SIZE_RATIO = 1.25
 AUTHOR_BLOCK_MAX_HEIGHT = 250.0
 #: a footnote is set smaller than the body (ICLR: 9 pt under 10 pt)
 FOOTNOTE_SIZE_RATIO = 0.95
+#: a heading set in the body font has at least this much baseline gap (in sizes) above it
+HEADING_GAP = 1.3
 #: how many items of each kind a message lists
 SHOWN = 4
 
@@ -61,7 +63,7 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     if camera is not None:
         mode = "camera-ready header"
         page = camera[0]
-        reasons.append(f'the running header on page {camera[0]} reads "{camera[1]}" (camera-ready mode, `\\iclrfinalcopy`)')
+        reasons.append(f'the running header on page {camera[0]} reads "{camera[1]}" (camera-ready mode: \\iclrfinalcopy)')
     elif review is None and not s.review_ruler_pages and not placeholder:
         mode = "no review marks"
         reasons.append(
@@ -261,10 +263,10 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
             hits.append((h.page, h.bbox, h.title))
             seen.add((h.page, round(h.bbox[1])))
     for page, lines in enumerate(s.body_lines, start=1):
-        for ln in lines:
+        for i, ln in enumerate(lines):
             if (page, round(ln.bbox[1])) in seen:
                 continue
-            title = _run_in_heading(ln, words)
+            title = _run_in_heading(ln, words) or _plain_heading(ln, lines[:i], words)
             if title:
                 hits.append((page, ln.bbox, title))
                 seen.add((page, round(ln.bbox[1])))
@@ -283,6 +285,20 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
             "included) from the submission; add it back in the camera-ready version.",
             data={"heading": title},
         )
+
+
+def _plain_heading(ln: Line, above: Sequence[Line], words: Tuple[str, ...]) -> Optional[str]:
+    """A line that is only the word, capitalised, with extra space above it: a heading set in the
+    body font (other engines' templates do not always make headings bold or larger)."""
+    text = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", ln.text.strip()).rstrip(":")
+    if not text[:1].isupper() or " " in text or not text.casefold().startswith(words):
+        return None
+    size = ln.size or 10.0
+    for prev in reversed(above):
+        if prev.bbox[2] <= ln.bbox[0] or prev.bbox[0] >= ln.bbox[2] or prev.baseline >= ln.baseline - 1:
+            continue
+        return text if ln.baseline - prev.baseline >= HEADING_GAP * size else None
+    return text
 
 
 def _run_in_heading(ln: Line, words: Tuple[str, ...]) -> Optional[str]:
@@ -363,7 +379,7 @@ def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
                 how = "a link to a person's or lab's account, with no sign that it is cited work"
             yield Finding(
                 "ANON003",
-                f"page {u.page}: {_short(u.url)} points at {target.reason}, {how}",
+                f"{_short(u.url)} points at {target.reason}, {how}",
                 page=u.page,
                 bbox=rounded_bbox(u.bbox),
                 hint="Replace the link with an anonymised copy (https://anonymous.4open.science mirrors a GitHub "
@@ -529,7 +545,7 @@ def self_citation(doc: Document, params: Params) -> Iterator[Finding]:
             phrase = " ".join(m.group().split())
             yield Finding(
                 "ANON004",
-                f'page {pages[i]}: first-person self-citation "{_clip(phrase)}" tells reviewers who the authors are',
+                f'first-person self-citation "{_clip(phrase)}" tells reviewers who the authors are',
                 page=pages[i],
                 bbox=rounded_bbox(lines[i].bbox),
                 hint="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", "
@@ -620,8 +636,10 @@ CHECKS = (
             "affiliation_words": "words that mark an affiliation in the author block (University, Institute, ...)",
         },
         example='the paper is not anonymous: the running header on page 1 reads "Published as a conference paper at '
-        'ICLR 2025" (camera-ready mode, `\\iclrfinalcopy`); the author block on page 1 (between the title and the '
-        'abstract) shows e-mail addresses "{hippo,brain,jen}@cs.cranberry-lemon.edu", "{robot,net}@wits.ac.za"',
+        'ICLR 2025" (camera-ready mode: \\iclrfinalcopy); the author block on page 1 (between the title and the '
+        'abstract) shows e-mail address "{hippo,brain,jen}@cs.cranberry-lemon.edu"; names "Antiquus S. Hippocampus", '
+        '"Natalia Cerebro", "Amelie P. Amygdale"; affiliations "Department of Computer Science", '
+        '"Cranberry-Lemon University"',
         run=author_identity,
     ),
     Check(
@@ -666,8 +684,8 @@ CHECKS = (
             "institution_hosts": "regular expressions on the host of an institution's site (.edu, .ac.uk)",
             "report_unclaimed": "also report account and personal-site links that nothing claims (default false)",
         },
-        example='page 2: https://github.com/jdoe/scalable-opt points at the account \'jdoe\' on github.com, '
-        'presented as the paper\'s own ("Our code is available at")',
+        example="https://github.com/jdoe/scalable-optimizers-for-efficient-adaptation points at the account "
+        "'jdoe' on github.com, presented as the paper's own (\"Our code is available\")",
         run=identifying_link,
     ),
     Check(
@@ -681,7 +699,7 @@ CHECKS = (
         why="SCOPE CFP: \"avoid providing any other identifying information\"; citing one's own work in the first "
         "person tells reviewers who wrote the paper.",
         fix="Cite your earlier work in the third person: \"Doe et al. (2023) showed\".",
-        example='page 2: first-person self-citation "our previous work (Doe et al., 2023)" tells reviewers who the '
+        example='first-person self-citation "our previous work (Doe et al., 2023)" tells reviewers who the '
         "authors are",
         run=self_citation,
     ),
@@ -695,7 +713,7 @@ CHECKS = (
         "metadata in any PDF viewer's document properties.",
         fix="`\\hypersetup{pdfauthor={}}` and no `pdfusetitle`; clear the author in the exporting tool.",
         params={"anonymous_values": "metadata values that name nobody (Anonymous, Anonymous Author(s), ...)"},
-        example='the PDF metadata names the author: /Author "Antiquus S. Hippocampus, Natalia Cerebro"',
+        example='the PDF metadata names the author: /Author "Jane Doe"',
         run=metadata_author,
     ),
 )

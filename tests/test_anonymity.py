@@ -1,0 +1,227 @@
+"""ANON: a double-blind submission names nobody, thanks nobody, links to nobody's account, cites
+itself in the third person and carries no author in its metadata."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from conftest import CORPUS, check, codes, pages
+from scope_check import identity
+from scope_check.rules import load_rules
+
+
+def findings(report, code):
+    return [f for f in report.findings if f.code == code]
+
+
+# --- ANON001 author-identity ----------------------------------------------------------------
+
+
+def test_iclrfinalcopy_is_reported_with_what_the_author_block_shows():
+    report = check("anonymity/camera_ready.pdf")
+    assert codes(report) == {"ANON001"}
+    assert pages(report, "ANON001") == {1}
+    (f,) = findings(report, "ANON001")
+    assert f.severity == "error"
+    assert f.data["mode"] == "camera-ready header"
+    assert "{hippo,brain,jen}@cs.cranberry-lemon.edu" in f.data["emails"]
+    assert "Cranberry-Lemon University" in f.data["affiliations"]
+    assert any("Hippocampus" in n for n in f.data["names"])
+    assert f.bbox is not None and f.bbox[1] > 100  # the author block, below the title
+
+
+def test_the_review_mode_author_block_passes_although_the_source_has_an_author():
+    assert not codes(check("anonymity/cites_others.pdf")) & {"ANON001", "ANON005"}
+
+
+def test_the_camera_ready_header_comes_from_the_rule_file():
+    accepted = check("anonymity/wsl_accepted_header.pdf", "wsl2025-extended")
+    assert codes(accepted) == {"ANON001"}
+    assert findings(accepted, "ANON001")[0].data["header"].startswith("Accepted at the ICLR Workshop")
+    assert "ANON001" not in codes(check("anonymity/wsl_review_header.pdf", "wsl2025-extended"))
+
+
+@pytest.mark.parametrize(
+    "text,found",
+    [
+        ("jane.doe@uni.edu", ["jane.doe@uni.edu"]),
+        ("{jane,john}@cs.uni.edu", ["{jane,john}@cs.uni.edu"]),
+        ("{jane, john}@uni.edu and x@y.org", ["{jane,john}@uni.edu", "x@y.org"]),
+        ("cs.pranav.a{at}gmail.com", ["cs.pranav.a{at}gmail.com"]),
+        ("jdoe [at] uni [dot] edu", ["jdoe[at]uni[dot]edu"]),
+        ("Paper under double-blind review", []),
+        ("see Section 3 at 10 am", []),
+    ],
+)
+def test_email_forms(text, found):
+    assert identity.emails(text) == found
+
+
+# --- ANON002 acknowledgements ---------------------------------------------------------------
+
+
+def test_the_templates_acknowledgments_placeholder_counts():
+    report = check("anonymity/acknowledgements.pdf")
+    assert codes(report) == {"ANON002"}
+    assert pages(report, "ANON002") == {2}
+
+
+def test_a_run_in_acknowledgements_paragraph_after_the_references_counts():
+    report = check("anonymity/acknowledgements_after_refs.pdf")
+    assert codes(report) == {"ANON002"}
+    (f,) = findings(report, "ANON002")
+    refs = report.measurements["references_page"]
+    assert (f.page, f.bbox[1]) > (refs, 0)
+
+
+def test_the_word_in_running_text_is_not_a_section():
+    assert "ANON002" not in codes(check("anonymity/cites_others.pdf"))
+
+
+# --- ANON003 identifying-link ---------------------------------------------------------------
+
+
+def test_a_personal_github_link_in_a_footnote_claimed_by_its_sentence():
+    report = check("anonymity/link_footnote.pdf")
+    assert codes(report) == {"ANON003"}
+    (f,) = findings(report, "ANON003")
+    assert f.page == 1
+    assert f.data["owner"] == "github.com/jdoe"
+    assert f.bbox[1] > 600  # the footnote, at the bottom of the page
+
+
+def test_a_url_wrapped_across_lines_is_joined_from_the_text_layer():
+    report = check("anonymity/link_text_wrapped.pdf")
+    assert codes(report) == {"ANON003"}
+    (f,) = findings(report, "ANON003")
+    assert f.page == 2
+    assert f.data["url"] == "https://github.com/jdoe/scalable-optimizers-for-efficient-adaptation"
+    assert f.data["annotation"] is False
+
+
+def test_an_href_to_a_personal_site_is_read_from_its_annotation():
+    (f,) = findings(check("anonymity/link_personal_page.pdf"), "ANON003")
+    assert f.data["annotation"] is True
+    assert f.data["kind"] == "personal"
+
+
+def test_anonymised_links_pass_even_when_claimed():
+    assert codes(check("anonymity/link_anonymous.pdf")) == set()
+
+
+def test_cited_third_party_repositories_are_not_reported():
+    assert codes(check("anonymity/link_cited_library.pdf")) == set()
+
+
+def test_report_unclaimed_lists_every_account_link(tmp_path):
+    own = tmp_path / "strict.yaml"
+    own.write_text(
+        "name: strict\nextends: scope2025-main\nchecks:\n  ANON003: {severity: warning, report_unclaimed: true}\n"
+    )
+    report = check("anonymity/link_cited_library.pdf", str(own))
+    owners = {f.data["owner"] for f in findings(report, "ANON003")}
+    assert {"github.com/google-deepmind", "github.com/EleutherAI", "github.com/jax-ml", "github.com/goodfeli"} <= owners
+    assert all(f.severity == "warning" and f.data["claim"] is None for f in findings(report, "ANON003"))
+    assert "ANON003" not in codes(check("anonymity/link_anonymous.pdf", str(own)))
+
+
+@pytest.mark.parametrize(
+    "url,kind,owner",
+    [
+        ("https://github.com/jdoe/repo", "owner", "github.com/jdoe"),
+        ("github.com/jdoe", "owner", "github.com/jdoe"),
+        ("https://huggingface.co/datasets/jdoe/set", "owner", "huggingface.co/jdoe"),
+        ("https://gitlab.com/lab/tool/-/tree/main", "owner", "gitlab.com/lab"),
+        ("https://jdoe.github.io/project/", "personal", "jdoe.github.io"),
+        ("https://sites.google.com/view/jane-doe", "personal", "sites.google.com/view/jane-doe"),
+        ("http://www.cs.uni.edu/~jdoe/code.zip", "personal", "cs.uni.edu/~jdoe"),
+        ("https://vision.ox.ac.uk/projects/x", "institution", "vision.ox.ac.uk"),
+        ("https://anonymous.4open.science/r/opt-7F3A", "anonymous", ""),
+        ("https://github.com/anonymous-submission-42/code", "anonymous", ""),
+        ("https://osf.io/abcde/?view_only=0123abcd", "anonymous", ""),
+        ("https://openreview.net/forum?id=xyz", "neutral", ""),
+    ],
+)
+def test_who_a_url_names(url, kind, owner):
+    target = identity.classify(url, load_rules("scope2025-main").options("ANON003"))
+    assert (target.kind, target.owner) == (kind, owner)
+
+
+# --- ANON004 self-citation ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pdf,page", [("anonymity/selfcite_authoryear.pdf", 1), ("anonymity/selfcite_numeric.pdf", 2)])
+def test_first_person_self_citation_is_a_warning(pdf, page):
+    report = check(pdf)
+    assert codes(report) == {"ANON004"}
+    assert pages(report, "ANON004") == {page}
+    assert report.verdict == "pass"
+    assert all(f.severity == "warning" for f in report.findings)
+
+
+def test_we_sentences_that_cite_others_are_not_self_citation():
+    assert "ANON004" not in codes(check("anonymity/cites_others.pdf"))
+
+
+# --- ANON005 metadata-author ----------------------------------------------------------------
+
+
+def test_pdfauthor_is_reported_with_its_value():
+    (f,) = findings(check("anonymity/metadata_pdfauthor.pdf"), "ANON005")
+    assert f.data["values"] == {"/Author": "Jane Doe"}
+
+
+def test_pdfusetitle_copies_the_hidden_author_block():
+    report = check("anonymity/metadata_pdfusetitle.pdf")
+    assert codes(report) == {"ANON005"}  # the page itself is anonymous
+    assert "Hippocampus" in findings(report, "ANON005")[0].data["values"]["/Author"]
+
+
+def test_an_anonymous_pdfauthor_passes():
+    assert "ANON005" not in codes(check("anonymity/cites_others.pdf"))
+
+
+# --- the real papers in ../shared/corpus ----------------------------------------------------
+
+
+def _corpus_rows():
+    table = CORPUS / "EXPECTED.tsv"
+    if not table.is_file():
+        return []
+    with table.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+ROWS = _corpus_rows()
+needs_corpus = pytest.mark.skipif(not ROWS, reason="the shared corpus is not beside the project")
+
+
+def _anon(row):
+    from scope_check.runner import Selection, check_file
+
+    return check_file(str(CORPUS / row["file"]), load_rules("scope2025-main"), Selection(select=("ANON", "SCOPE")))
+
+
+@needs_corpus
+@pytest.mark.parametrize("row", [r for r in ROWS if r["anonymous"] == "no"], ids=lambda r: r["file"])
+def test_every_named_paper_gets_anon001(row):
+    report = _anon(row)
+    assert "ANON001" in {f.code for f in report.findings if f.severity == "error"}
+    assert pages(report, "ANON001") == {1}
+
+
+@needs_corpus
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r["file"])
+def test_corpus_anon_codes_match_what_a_person_expects(row):
+    report = _anon(row)
+    found = codes(report)
+    errors = {f.code for f in report.findings if f.severity == "error"}
+    assert "SCOPE001" not in found, [f.message for f in report.findings]
+    must_flag = {c for c in row["must_flag"].split() if c.startswith("ANON")}
+    must_not = {c for c in row["must_not_flag"].split() if c.startswith("ANON")}
+    assert must_flag <= found
+    assert not errors & must_not, [(f.code, f.message) for f in report.findings]
+    if row["anonymous"] == "yes":  # a review-mode paper gets no ANON error it does not deserve
+        assert errors <= must_flag, [(f.code, f.message) for f in report.findings]
