@@ -14,6 +14,8 @@ from scope_check.rules import RuleSet
 
 #: codes meaning "this file could not be checked": the verdict is `error`
 UNCHECKABLE = ("FILE001", "FILE002", "FILE003", "FILE005")
+#: severities from worst to mildest: a check's own severity on a finding can only lower the rule file's
+_RANK = {"error": 0, "warning": 1, "info": 2}
 #: checks that run before the others and stop them when they fire
 GATES = ("FILE004", "FILE005")
 
@@ -140,7 +142,10 @@ def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, s
         severity = rules.severity(f.code, check.severity)
         if severity == "off" and f.code not in UNCHECKABLE:
             continue
-        resolved.append(f.resolved(check.name, "error" if severity == "off" else severity))
+        severity = "error" if severity == "off" else severity
+        if _RANK.get(f.severity, 0) > _RANK[severity]:
+            severity = f.severity  # a check may downgrade one finding (a squeeze is only a warning)
+        resolved.append(f.resolved(check.name, severity))
     resolved.sort(key=Finding.sort_key)
     if any(f.code in UNCHECKABLE for f in resolved):
         verdict = "error"

@@ -1,3 +1,255 @@
-"""Checks of this family are not implemented yet."""
+"""FONT: the body's size and baseline pitch against the template's, and fonts not embedded.
 
-CHECKS = ()
+The body is the text of the counted pages (before the References), furniture removed; its size
+is the dominant size cluster of its characters (captions, footnotes, tables and math are smaller
+but fewer), its leading the most common baseline pitch between consecutive body-size lines of a
+column (paragraph breaks, headings and floats add space and fall outside the range).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from scope_check.document import Document, Line
+from scope_check.findings import Finding, rounded_bbox
+from scope_check.geometry import body_region, plain_name, typography
+from scope_check.registry import Check, Params
+from scope_check.structure import analyse
+
+#: FONT001 default: allowed shortfall of the body size, in points. microtype's font expansion
+#: scales glyphs by up to 2 % (0.2 pt at 10 pt); `\small` (9 pt) is 1 pt short
+SIZE_TOLERANCE = 0.25
+#: FONT002 default: allowed shortfall of the in-paragraph baseline pitch, in points. MuPDF's
+#: baselines are exact to 0.01 pt; Typst's rendition of the template measures 10.9 against 10.96;
+#: `\linespread{0.95}` takes 0.55 pt away
+LEADING_TOLERANCE = 0.25
+#: FONT002 warning: a sectioning heading sits closer than this many template leadings to the line
+#: below it, or to the line above it. The template leaves at least 19.2 pt below a heading (its
+#: 0.5 ex after-skip plus the 6 pt \parskip; 18.3 pt fully shrunk) and 23.6 pt above (22.7 pt)
+HEADING_BELOW_MIN = 1.5  # 16.4 pt at 10.96
+HEADING_ABOVE_MIN = 1.9  # 20.8 pt at 10.96
+#: a heading in the title's size on page 1 is the title, not a section
+TITLE_SIZE_RATIO = 1.5
+
+_NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)\.?\s+\S")
+
+
+# --- FONT001 ---------------------------------------------------------------------------------
+
+
+def body_font_too_small(doc: Document, params: Params) -> Iterator[Finding]:
+    t = typography(doc, params.rules)
+    want = params.template.get("body_font_size")
+    tol = params.options.get("tolerance", SIZE_TOLERANCE)
+    if t.size is None or want is None or t.size >= want - tol:
+        return
+    page, box = _first_line_in(doc, params, t.size_range)
+    yield Finding(
+        "FONT001",
+        f"the body text is set in {t.size:.2f} pt (the size of most body characters, {plain_name(t.font or '?')}); "
+        f"{_name(params)} requires {want:g} pt (10 TeX pt), allowed {tol:g} pt less",
+        page=page,
+        bbox=box,
+        hint="Remove `\\small`, `\\footnotesize` or `\\fontsize{..}{..}\\selectfont` around the body, and any "
+        "redefinition of `\\normalsize`; keep the template's 10 pt and shorten the text instead.",
+        data={"size_pt": t.size, "required_pt": want, "tolerance_pt": tol, "font": t.font},
+    )
+
+
+def _first_line_in(doc: Document, params: Params, size_range: Tuple[float, float]):
+    lo, hi = size_range
+    for number, lines in body_region(analyse(doc, params.rules)):
+        for ln in lines:
+            if lo <= ln.size <= hi:
+                return number, rounded_bbox(ln.bbox)
+    return None, None
+
+
+def _name(params: Params) -> str:
+    return str(params.template.get("name", "the template"))
+
+
+# --- FONT002 ---------------------------------------------------------------------------------
+
+
+def line_spacing_reduced(doc: Document, params: Params) -> Iterator[Finding]:
+    t = typography(doc, params.rules)
+    want = params.template.get("body_leading")
+    tol = params.options.get("tolerance", LEADING_TOLERANCE)
+    if want is None:
+        return
+    if t.leading is not None and t.leading < want - tol:
+        page, box = _first_line_in(doc, params, t.size_range)
+        yield Finding(
+            "FONT002",
+            f"body lines are {t.leading:.2f} pt apart (the typical baseline pitch inside paragraphs, "
+            f"{t.pitches} measured); {_name(params)} sets {want:g} pt (11 TeX pt), allowed {tol:g} pt less",
+            page=page,
+            bbox=box,
+            hint="Remove `\\linespread`, `\\renewcommand{\\baselinestretch}{..}`, `setspace` commands and "
+            "`\\fontsize{..}{..}` with a smaller second argument; shorten the text instead.",
+            data={"leading_pt": t.leading, "required_pt": want, "tolerance_pt": tol, "pitches": t.pitches},
+        )
+        return
+    squeezed = _squeezed_headings(doc, params, want)
+    if squeezed:
+        first = squeezed[0]
+        listed = "; ".join(
+            f"\"{q['heading']}\" on page {q['page']}: {q['pitch']:.1f} pt to the line {q['where']} (at least {q['minimum']:.1f})"
+            for q in squeezed[:3]
+        )
+        more = f" and {len(squeezed) - 3} more" if len(squeezed) > 3 else ""
+        yield Finding(
+            "FONT002",
+            f"the space around {len(squeezed)} heading{'s' if len(squeezed) > 1 else ''} is reduced below "
+            f"{_name(params)}'s: {listed}{more}",
+            page=first["page"],
+            bbox=first["bbox"],
+            hint="Remove negative `\\vspace` before and after `\\section`/`\\subsection` and redefinitions of "
+            "the sectioning skips (`titlesec` `\\titlespacing`); the body's own leading is intact.",
+            data={"headings": [{k: v for k, v in q.items() if k != "bbox"} for q in squeezed], "leading_pt": t.leading},
+            severity="warning",
+        )
+
+
+def _squeezed_headings(doc: Document, params: Params, leading: float) -> List[Dict]:
+    """Numbered or small-caps section headings of the counted body whose baseline sits closer to
+    the body line below or above it than the template ever puts it (`\\vspace` squeezing)."""
+    s = analyse(doc, params.rules)
+    t = typography(doc, params.rules)
+    if t.size is None:
+        return []
+    lo, hi = t.size_range
+    below_min, above_min = HEADING_BELOW_MIN * leading, HEADING_ABOVE_MIN * leading
+    region = dict(body_region(s))
+    out = []
+    for h in s.headings:
+        lines = region.get(h.page)
+        if not lines or (h.page == 1 and h.size >= TITLE_SIZE_RATIO * t.size):
+            continue
+        if not _sectioning(h.text, lines, h.bbox):
+            continue
+        index = next((i for i, ln in enumerate(lines) if ln.bbox == h.bbox), None)
+        if index is None:
+            continue
+        line = lines[index]
+        below = _neighbour(lines[index + 1:], line, lo, hi)
+        above = _neighbour(reversed(lines[:index]), line, lo, hi)
+        if below is not None and below.baseline - line.baseline < below_min:
+            out.append(_squeeze(h, "below", below.baseline - line.baseline, below_min))
+        elif above is not None and line.baseline - above.baseline < above_min:
+            out.append(_squeeze(h, "above", line.baseline - above.baseline, above_min))
+    return out
+
+
+def _squeeze(h, where: str, pitch: float, minimum: float) -> Dict:
+    return {"page": h.page, "heading": h.text if len(h.text) <= 40 else h.text[:37] + "...", "where": where,
+            "pitch": round(pitch, 2), "minimum": round(minimum, 2), "bbox": rounded_bbox(h.bbox)}
+
+
+def _sectioning(text: str, lines, box) -> bool:
+    """A numbered heading ("3.1 METHOD", "A PROOFS") or one set in small caps (all capitals)."""
+    if _NUMBERED.match(text):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 3 and text.upper() == text
+
+
+def _neighbour(candidates, line: Line, lo: float, hi: float) -> Optional[Line]:
+    """The nearest body-size line in the same column, going through `candidates` in order."""
+    for ln in candidates:
+        if ln.bbox[2] <= line.bbox[0] or ln.bbox[0] >= line.bbox[2]:
+            continue
+        return ln if lo <= ln.size <= hi else None
+    return None
+
+
+# --- FONT003 ---------------------------------------------------------------------------------
+
+
+def font_not_embedded(doc: Document, params: Params) -> Iterator[Finding]:
+    body = typography(doc, params.rules).font
+    seen: Dict[str, Dict] = {}
+    for page in doc.pages:
+        for f in page.fonts:
+            if f.embedded or f.type == "Type3":
+                continue  # a Type 3 font's glyphs are content streams inside the PDF: always embedded
+            entry = seen.setdefault(f.name, {"type": f.type, "pages": [], "figure": True})
+            if page.number not in entry["pages"]:
+                entry["pages"].append(page.number)
+            entry["figure"] = entry["figure"] and f.in_figure
+    for name, e in seen.items():
+        pages = e["pages"]
+        where = _pages(pages)
+        if body and name == body:
+            what, role = f"the body font {name}", "body"
+        elif e["figure"]:
+            what, role = f"font {name}, used inside an embedded figure,", "figure"
+        else:
+            what, role = f"font {name}", "page"
+        yield Finding(
+            "FONT003",
+            f"{what} ({e['type']}) is not embedded, on {where}: readers without it see a substitute",
+            page=pages[0],
+            hint=("Embed every font: with pdfLaTeX run `updmap -sys --setoption pdftexDownloadBase14 true` (or "
+                  "remove a `\\pdfmapline` that unembeds it); for a figure, export it with fonts embedded "
+                  "(matplotlib `pdf.fonttype: 42`) or run the PDF through `ps2pdf -dEmbedAllFonts=true`."),
+            data={"font": name, "type": e["type"], "pages": pages, "role": role},
+        )
+
+
+def _pages(numbers: List[int]) -> str:
+    if len(numbers) == 1:
+        return f"page {numbers[0]}"
+    shown = ", ".join(map(str, numbers[:8])) + (", ..." if len(numbers) > 8 else "")
+    return f"pages {shown}"
+
+
+CHECKS = (
+    Check(
+        code="FONT001",
+        name="body-font-too-small",
+        severity="error",
+        summary="The body text size (the size of most characters of the pages before the References, "
+        "expansion variants grouped) is below the template's. Captions, footnotes, tables, math and the "
+        "References may be smaller: they are not the body.",
+        why="SCOPE CFP: \"Submissions that violate the ICLR style (e.g., by decreasing margins or font sizes) "
+        "... may be rejected without further review\"; ICLR 2025 sets the body in 10 pt Times.",
+        fix="Remove `\\small`, `\\fontsize{9}{..}\\selectfont` or a redefined `\\normalsize` around the body.",
+        params={"tolerance": f"allowed shortfall in points (default {SIZE_TOLERANCE:g}: font expansion)"},
+        example="the body text is set in 8.97 pt (the size of most body characters, NimbusRomNo9L); ICLR 2025 "
+        "requires 9.96 pt (10 TeX pt), allowed 0.25 pt less",
+        run=body_font_too_small,
+    ),
+    Check(
+        code="FONT002",
+        name="line-spacing-reduced",
+        severity="error",
+        summary="The body's baseline pitch (the most common distance between consecutive body lines of a "
+        "paragraph) is below the template's: an error. When the body's leading is intact but numbered or "
+        "small-caps section headings sit closer to the text than the template ever sets them (`\\vspace` "
+        "squeezing), one warning lists them.",
+        why="SCOPE CFP: submissions that \"violate the ICLR style ... may be rejected without further review\"; "
+        "ICLR 2025 sets 10 pt type on an 11 pt baseline skip.",
+        fix="Remove `\\linespread`, `\\baselinestretch`, `setspace` and negative `\\vspace` around headings.",
+        params={"tolerance": f"allowed shortfall of the pitch in points (default {LEADING_TOLERANCE:g})"},
+        example="body lines are 9.90 pt apart (the typical baseline pitch inside paragraphs, 186 measured); "
+        "ICLR 2025 sets 10.96 pt (11 TeX pt), allowed 0.25 pt less",
+        run=line_spacing_reduced,
+    ),
+    Check(
+        code="FONT003",
+        name="font-not-embedded",
+        severity="warning",
+        summary="A font a page uses is not embedded (the base-14 fonts included), with its pages; the message "
+        "says whether it is the body font, a font of the page's text or one inside an embedded figure. Type 3 "
+        "fonts are drawn by the PDF itself and always count as embedded.",
+        why="A font that is not embedded is replaced on the reader's machine: reviewers may see other glyphs "
+        "and other line breaks than the authors (IEEE-style venues make this an error).",
+        fix="Embed all fonts (pdfTeX: `pdftexDownloadBase14 true`); export figures with embedded fonts.",
+        example="font TimesNewRomanPS-BoldMT, used inside an embedded figure, (TrueType) is not embedded, on "
+        "page 2: readers without it see a substitute",
+        run=font_not_embedded,
+    ),
+)

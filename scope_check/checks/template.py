@@ -1,3 +1,173 @@
-"""Checks of this family are not implemented yet."""
+"""TMPL: is this the venue's template at all?
 
-CHECKS = ()
+One finding combining the evidence: the paper size, the measured text block and its columns, the
+body font's family, the running header (the rule file's patterns, so a workshop's edited header
+is no evidence against it) and the review line-number ruler. Shrunk margins alone are MARG002's
+business and a wrong paper size alone PAGE002's; this check fires when the paper is set in
+another template: another body font family, another number of columns, neither the template's
+header nor its ruler, or both another paper size and another text block.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, List, Optional
+
+from scope_check.document import Document
+from scope_check.findings import Finding, rounded_bbox
+from scope_check.geometry import family_of, plain_name, text_block, typography
+from scope_check.registry import Check, Params
+from scope_check.structure import analyse
+
+#: TMPL001 default: a text block this much (points) wider or taller than the template's is another
+#: template's (0.25 in; smaller changes are margin squeezing, reported by MARG002)
+BLOCK_TOLERANCE = 18.0
+#: a page this close (points) to the template's size, either way round, is the template's size
+PAGE_TOLERANCE = 1.0
+
+_NAMED_SIZES = {"US Letter": (612.0, 792.0), "A4": (595.28, 841.89)}
+_COLUMNS = {1: "one column", 2: "two columns", 3: "three columns"}
+
+
+def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
+    rules = params.rules
+    tpl = params.template
+    s = analyse(doc, rules)
+    t = typography(doc, rules)
+    block = text_block(doc, rules)
+    tol = params.options.get("block_tolerance", BLOCK_TOLERANCE)
+    evidence: List[str] = []  # what differs, for the message
+    identity = []  # reasons that alone say "another template"
+
+    # paper size: the size most pages have
+    want_w, want_h = tpl.get("page_size", (612, 792))
+    sizes = {}
+    for p in doc.pages:
+        sizes[(round(p.width, 1), round(p.height, 1))] = sizes.get((round(p.width, 1), round(p.height, 1)), 0) + 1
+    (pw, ph), _ = max(sizes.items(), key=lambda kv: kv[1])
+    page_wrong = not (
+        (abs(pw - want_w) <= PAGE_TOLERANCE and abs(ph - want_h) <= PAGE_TOLERANCE)
+        or (abs(pw - want_h) <= PAGE_TOLERANCE and abs(ph - want_w) <= PAGE_TOLERANCE)
+    )
+    if page_wrong:
+        evidence.append(f"{_size_name(pw, ph)} paper")
+
+    # the text block and its columns
+    x0, y0, x1, y1 = tpl["text_block"]
+    skip = float(tpl.get("body_font_size", 10.0))
+    block_wrong = False
+    width = height = None
+    if block.columns:
+        width = block.x1 - block.x0
+        if block.first_baseline is not None and block.last_baseline is not None:
+            height = block.last_baseline - block.first_baseline + skip
+        block_wrong = abs(width - (x1 - x0)) > tol or (height is not None and abs(height - (y1 - y0)) > tol)
+        columns = len(block.columns)
+        want_columns = int(tpl.get("columns", 1))
+        shape = f"text block {width / 72:.1f} x {height / 72:.1f} in" if height is not None else f"text block {width / 72:.1f} in wide"
+        if columns != want_columns:
+            identity.append("columns")
+            evidence.append(f"{shape} in {_COLUMNS.get(columns, f'{columns} columns')}")
+        elif block_wrong:
+            evidence.append(shape)
+    if page_wrong and block_wrong:
+        identity.append("page and block")
+
+    # the body font's family
+    families = tpl.get("font_families", {})
+    wanted = list(tpl.get("body_font_families", ()))
+    if t.font and wanted:
+        family = family_of(t.font, families)
+        if family not in wanted:
+            identity.append("font")
+            evidence.append(f"body font {plain_name(t.font)}" + (f" ({family})" if family else ""))
+
+    # the running header and the review ruler
+    header = tpl.get("header", {})
+    patterns = [re.compile(p) for p in list(header.get("review", ())) + list(header.get("camera_ready", ()))]
+    has_header = any(any(p.search(text) for p in patterns) for _, text in s.header_texts) if patterns else True
+    has_ruler = bool(s.review_ruler_pages) or not tpl.get("ruler")
+    if not has_header and not has_ruler:
+        identity.append("header and ruler")
+        shown = _shown_header(s.header_texts)
+        evidence.append(f"no {_name(params)} running header" + (f" (\"{shown}\")" if shown else ""))
+        evidence.append("no review line-number ruler")
+
+    if not identity:
+        return
+    expected = _expected(params)
+    yield Finding(
+        "TMPL001",
+        f"not the {_name(params)} template: {', '.join(evidence)}; {_name(params)} is {expected}",
+        page=1,
+        bbox=rounded_bbox(block.bbox(skip)) if block.bbox(skip) else None,
+        hint=f"Start from the official {_name(params)} template: `\\usepackage{{iclr2025_conference,times}}` in an "
+        "`article` document, without `geometry`, `twocolumn` or another venue's class; keep its header and line "
+        "numbers (review mode).",
+        data={
+            "reasons": identity,
+            "evidence": evidence,
+            "page_size": [pw, ph],
+            "text_block_in": [round(width / 72, 2), round(height / 72, 2)] if width and height else None,
+            "columns": len(block.columns),
+            "body_font": t.font,
+            "header": has_header,
+            "ruler": bool(s.review_ruler_pages),
+        },
+    )
+
+
+def _name(params: Params) -> str:
+    return str(params.template.get("name", "the venue's"))
+
+
+def _size_name(w: float, h: float) -> str:
+    for name, (nw, nh) in _NAMED_SIZES.items():
+        if abs(w - nw) <= 2 and abs(h - nh) <= 2:
+            return name
+    return f"{w:g} x {h:g} pt"
+
+
+def _shown_header(texts) -> Optional[str]:
+    for _, text in texts:
+        if not text.strip().isdigit():
+            return text if len(text) <= 50 else text[:47] + "..."
+    return None
+
+
+def _expected(params: Params) -> str:
+    tpl = params.template
+    x0, y0, x1, y1 = tpl["text_block"]
+    w, h = tpl.get("page_size", (612, 792))
+    columns = _COLUMNS.get(int(tpl.get("columns", 1)), f"{tpl.get('columns')} columns")
+    fonts = "/".join(tpl.get("body_font_families", ())) or "its font"
+    parts = [f"{(x1 - x0) / 72:g} x {(y1 - y0) / 72:g} in", columns, f"{_size_name(w, h)} paper", fonts]
+    if tpl.get("header"):
+        parts.append("its running header")
+    if tpl.get("ruler"):
+        parts.append("line numbers in review mode")
+    return ", ".join(parts)
+
+
+CHECKS = (
+    Check(
+        code="TMPL001",
+        name="wrong-template",
+        severity="error",
+        summary="The PDF is set in another template. Evidence: the paper size, the measured text block and "
+        "its number of columns, the body font's family (Times under any of its names), the running header "
+        "(the rule file's patterns: a workshop's own header passes) and the review line-number ruler. It "
+        "fires on another body font family, another column count, neither header nor ruler, or another "
+        "paper size together with another text block; the message lists every difference found.",
+        why="SCOPE CFP: \"All submissions must be in PDF format using the ICLR 2025 LaTeX style file\".",
+        fix="Move the text into the official ICLR 2025 template (`iclr2025_conference.sty` with `times`).",
+        params={
+            "block_tolerance": f"a text block more than this many points wider or taller than the template's "
+            f"counts as evidence (default {BLOCK_TOLERANCE:g} = 0.25 in; smaller changes are MARG002's)",
+        },
+        example="not the ICLR 2025 template: A4 paper, text block 6.3 x 9.6 in in two columns, no ICLR 2025 "
+        "running header, no review line-number ruler; ICLR 2025 is 5.5 x 9 in, one column, US Letter paper, "
+        "Times, its running header, line numbers in review mode",
+        run=wrong_template,
+    ),
+)

@@ -1,0 +1,262 @@
+"""Measurements of the page layout that several checks share: the body text's size, font and
+baseline pitch, and the text block the body lines actually fill (its columns and extent).
+
+Everything is a pure function of the document model and the structure analysis (furniture
+already removed), computed in one linear pass over the body lines and memoised on the document.
+Positions are PDF points, origin top-left, like the model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from scope_check.document import Document, Line
+from scope_check.findings import BBox
+from scope_check.rules import RuleSet
+from scope_check.structure import Structure, analyse
+
+#: sizes within this fraction of each other are one body size: microtype's font expansion scales
+#: glyphs by up to 2 % (MuPDF then reports 9.86, 9.93, 10.06 ... for a 10 pt body)
+SIZE_CLUSTER = 0.025
+#: a baseline pitch counts as "inside a paragraph" between these multiples of the body size
+#: (a paragraph break adds the template's 6 pt \parskip: 17 pt at 10 pt, outside the range)
+PITCH_RANGE = (0.8, 1.6)
+#: pitches are compared after rounding to this step, in points
+PITCH_STEP = 0.05
+#: two pieces of a visual line more than this far apart are two columns (a gutter), not two words:
+#: inter-word spaces in justified 10 pt text stay under 5 pt; two-column gutters are 12 pt or more
+GUTTER_MIN = 6.0
+#: a column is at least this wide (margin notes and table cells are narrower)
+COLUMN_MIN_WIDTH = 100.0
+#: a text column is a left/right edge pair shared by at least this many body lines ...
+COLUMN_MIN_LINES = 8
+#: ... and a further column holds at least this share of the main column's lines
+COLUMN_MIN_SHARE = 0.25
+#: a page takes part in the vertical extent when it has at least this many body lines
+PAGE_MIN_LINES = 5
+
+
+@dataclass(frozen=True)
+class Typography:
+    """The body text of the pages before the References (the counted body)."""
+
+    size: Optional[float]  # the body size: weighted median of the dominant size cluster
+    font: Optional[str]  # the font with the most body characters, subset prefix stripped
+    leading: Optional[float]  # the most common baseline pitch inside paragraphs
+    size_range: Tuple[float, float]  # sizes that count as body size
+    pitches: int  # how many in-paragraph pitches were measured
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """Where the body lines are: columns (left, right) and the extreme baselines."""
+
+    columns: Tuple[Tuple[float, float], ...]  # left to right
+    first_baseline: Optional[float]  # the pages' first body baselines, upper quartile (robust)
+    last_baseline: Optional[float]  # the pages' last body baselines, lower quartile (robust)
+    lines: int  # full-width lines that define the main column
+
+    @property
+    def x0(self) -> Optional[float]:
+        return self.columns[0][0] if self.columns else None
+
+    @property
+    def x1(self) -> Optional[float]:
+        return self.columns[-1][1] if self.columns else None
+
+    def bbox(self, topskip: float) -> Optional[BBox]:
+        """The block rectangle: the first baseline sits \\topskip below its top, the last
+        baseline on its bottom (TeX's \\flushbottom page)."""
+        if not self.columns or self.first_baseline is None or self.last_baseline is None:
+            return None
+        return (self.columns[0][0], self.first_baseline - topskip, self.columns[-1][1], self.last_baseline)
+
+
+def typography(doc: Document, rules: RuleSet) -> Typography:
+    return doc.derived(("typography", rules.template, rules.structure), lambda: _typography(doc, analyse(doc, rules)))
+
+
+def text_block(doc: Document, rules: RuleSet) -> TextBlock:
+    return doc.derived(("text-block", rules.template, rules.structure), lambda: _text_block(doc, rules))
+
+
+# --- the body's size, font and leading -------------------------------------------------------
+
+
+def body_region(s: Structure) -> List[Tuple[int, Sequence[Line]]]:
+    """(page number, body lines) of the counted body: the pages before the References (or the
+    exempt sections before them), the lines above that heading on its own page."""
+    end = s.body_end
+    out = []
+    for number, lines in enumerate(s.body_lines, start=1):
+        if end is not None and number > end.page:
+            break
+        if end is not None and number == end.page:
+            lines = [ln for ln in lines if ln.baseline < end.bbox[1]]
+        out.append((number, lines))
+    return out
+
+
+def size_cluster(weights: Mapping[float, int]) -> Tuple[Optional[float], Tuple[float, float]]:
+    """The dominant size cluster (sizes within SIZE_CLUSTER of each other) and its weighted median."""
+    if not weights:
+        return None, (0.0, 0.0)
+    sizes = sorted(weights)
+    best, best_weight = sizes[0], -1
+    for s in sizes:
+        w = sum(weights[t] for t in sizes if abs(t - s) <= SIZE_CLUSTER * s)
+        if w > best_weight:
+            best, best_weight = s, w
+    lo, hi = best * (1 - SIZE_CLUSTER), best * (1 + SIZE_CLUSTER)
+    members = [(t, weights[t]) for t in sizes if lo <= t <= hi]
+    half, seen = sum(w for _, w in members) / 2, 0
+    median = members[-1][0]
+    for t, w in members:
+        seen += w
+        if seen >= half:
+            median = t
+            break
+    return median, (lo, hi)
+
+
+def _typography(doc: Document, s: Structure) -> Typography:
+    region = body_region(s)
+    weights: Counter = Counter()
+    for _, lines in region:
+        for ln in lines:
+            for sp in ln.spans:
+                n = len(sp.text) - sp.text.count(" ")
+                if n:
+                    weights[sp.size] += n
+    size, (lo, hi) = size_cluster(weights)
+    if size is None:
+        return Typography(None, None, None, (0.0, 0.0), 0)
+    fonts: Counter = Counter()
+    pitches: Counter = Counter()
+    pmin, pmax = PITCH_RANGE[0] * size, PITCH_RANGE[1] * size
+    for _, lines in region:
+        prev: List[Line] = []  # the last body-size line of each column seen so far
+        for ln in lines:
+            if not lo <= ln.size <= hi:
+                continue
+            for sp in ln.spans:
+                if lo <= sp.size <= hi:
+                    fonts[sp.font] += len(sp.text) - sp.text.count(" ")
+            for i, p in enumerate(prev):
+                if p.bbox[0] < ln.bbox[2] and ln.bbox[0] < p.bbox[2]:  # same column
+                    pitch = ln.baseline - p.baseline
+                    if pmin <= pitch <= pmax:
+                        pitches[round(round(pitch / PITCH_STEP) * PITCH_STEP, 2)] += 1
+                    prev[i] = ln
+                    break
+            else:
+                prev.append(ln)
+    leading = pitches.most_common(1)[0][0] if pitches else None
+    font = fonts.most_common(1)[0][0] if fonts else None
+    return Typography(size, font, leading, (lo, hi), sum(pitches.values()))
+
+
+# --- the text block --------------------------------------------------------------------------
+
+
+def pieces(line: Line, gap: float = GUTTER_MIN) -> List[Tuple[BBox, str]]:
+    """The line cut where two spans are further apart than `gap` (columns merged on one baseline,
+    a margin note beside a body line): [(bbox, text)]."""
+    spans = [sp for sp in line.spans if sp.text.strip()]
+    if not spans:
+        return []
+    out = []
+    group = [spans[0]]
+    for sp in spans[1:]:
+        if sp.bbox[0] - max(g.bbox[2] for g in group) > gap:
+            out.append(group)
+            group = [sp]
+        else:
+            group.append(sp)
+    out.append(group)
+    result = []
+    for g in out:
+        box = (min(sp.bbox[0] for sp in g), min(sp.bbox[1] for sp in g), max(sp.bbox[2] for sp in g), max(sp.bbox[3] for sp in g))
+        result.append((box, " ".join("".join(sp.text for sp in g).split())))
+    return result
+
+
+def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
+    s = analyse(doc, rules)
+    t = typography(doc, rules)
+    if t.size is None:
+        return TextBlock((), None, None, 0)
+    lo, hi = t.size_range
+    edges: Counter = Counter()
+    edge_pages: Dict[Tuple[int, int], set] = defaultdict(set)
+    per_page: List[List[Tuple[BBox, float]]] = []
+    for number, lines in enumerate(s.body_lines, start=1):
+        here = []
+        for ln in lines:
+            if not lo <= ln.size <= hi:
+                continue
+            for box, _ in (pieces(ln) if len(ln.spans) > 1 else [(ln.bbox, ln.text)]):
+                if box[2] - box[0] >= COLUMN_MIN_WIDTH:
+                    key = (round(box[0]), round(box[2]))
+                    edges[key] += 1
+                    edge_pages[key].add(number)
+                here.append((box, ln.baseline))
+        per_page.append(here)
+    if not edges:
+        return TextBlock((), None, None, 0)
+    (main, count), = edges.most_common(1)
+    if count < COLUMN_MIN_LINES:
+        return TextBlock((), None, None, count)
+    columns = [main]
+    for key, n in edges.most_common():
+        if n < max(COLUMN_MIN_LINES, COLUMN_MIN_SHARE * count):
+            break
+        if len(edge_pages[key]) < min(2, len(edge_pages[main])):
+            continue
+        if all(key[1] <= c[0] or key[0] >= c[1] for c in columns):
+            columns.append(key)
+    columns.sort()
+    left, right = float(columns[0][0]), float(columns[-1][1])
+    firsts, lasts = [], []
+    for here in per_page:
+        inside = [b for box, b in here if left - 3 <= box[0] < right and box[2] > left]
+        if len(inside) >= PAGE_MIN_LINES:
+            firsts.append(min(inside))
+            lasts.append(max(inside))
+    firsts.sort()
+    lasts.sort(reverse=True)
+    return TextBlock(tuple((float(a), float(b)) for a, b in columns), _quartile(firsts), _quartile(lasts), count)
+
+
+def _quartile(values: Sequence[float]) -> Optional[float]:
+    """The value a quarter of the way along (sorted most extreme first), never the single most
+    extreme one when there are three or more: a page that starts with a float (its caption sits
+    higher than \\topskip puts text) or ends with a squeezed line does not move the block."""
+    if not values:
+        return None
+    if len(values) < 3:
+        return values[0]
+    return values[max(1, len(values) // 4)]
+
+
+# --- font families ---------------------------------------------------------------------------
+
+_STYLE_SUFFIX = re.compile(r"[-,_ ].*$")
+
+
+def family_of(font: str, families: Mapping[str, Sequence[str]]) -> Optional[str]:
+    """The family a font name belongs to, by the rule file's patterns (matched case-insensitively
+    against the name with its subset prefix stripped), or None."""
+    for family, patterns in families.items():
+        for pattern in patterns:
+            if re.search(pattern, font, re.I):
+                return family
+    return None
+
+
+def plain_name(font: str) -> str:
+    """'NimbusRomNo9L-Regu' -> 'NimbusRomNo9L' (for messages)."""
+    return _STYLE_SUFFIX.sub("", font) or font
