@@ -9,6 +9,7 @@ import pytest
 
 from conftest import CORPUS, check, codes, pages
 from scope_check import identity
+from scope_check.checks.anonymity import claim_phrase, self_citations
 from scope_check.rules import load_rules
 
 
@@ -225,3 +226,76 @@ def test_corpus_anon_codes_match_what_a_person_expects(row):
     assert not errors & must_not, [(f.code, f.message) for f in report.findings]
     if row["anonymous"] == "yes":  # a review-mode paper gets no ANON error it does not deserve
         assert errors <= must_flag, [(f.code, f.message) for f in report.findings]
+
+
+# --- the phrases behind ANON003 and ANON004 -------------------------------------------------
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "Our code is available at ",
+        "Code is available at ",
+        "The code and data are available at ",
+        "The source code for this paper is available at ",
+        "We make our implementation publicly available at ",
+        "All code and checkpoints will be released at ",
+        "Our models are hosted on HuggingFace: ",
+        "We will publicly release the code at ",
+        "Project page: ",
+        "Code and data: ",
+        "To support further research, we release our implementation and all training logs.",
+    ],
+)
+def test_sentences_that_claim_a_link(lead):
+    assert claim_phrase(lead)
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "We use the implementation available at ",
+        "The code of Smith et al. is available at ",
+        "Their code is available at ",
+        "We use the code released by Hu et al. (2022) at ",
+        "We implement our method using Optax (",
+        "We provide a comparison with the baseline at ",
+        "The original implementation by the authors is available at ",
+        "In an attempt to encourage standardized notation, we have included the notation file from the "
+        "textbook, Deep Learning (Goodfellow et al., 2016) available at ",
+    ],
+)
+def test_sentences_that_cite_a_link(lead):
+    assert claim_phrase(lead) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In our previous work (Doe et al., 2023), we showed that",
+        "We extend our earlier system [6] with low-rank factors.",
+        "As we showed in [6], the loss is convex.",
+        "We previously proposed a method (Doe & Roe, 2021) that",
+        "Building on our prior work [3, 7], we add momentum.",
+        "[6] is our previous work on optimizers.",
+        "As we have shown in Doe et al. (2023), the loss is convex.",
+    ],
+)
+def test_first_person_self_citation_phrases(text):
+    assert self_citations(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We follow Kingma & Ba (2015) and use Adam.",
+        "We extend the low-rank method of Hu et al. (2022) to optimizer states.",
+        "Our method differs from earlier systems (Bengio & LeCun, 2007) in how it stores curvature.",
+        "In their previous work, Goodfellow et al. (2016) discuss the same trade-off.",
+        "Our method extends LoRA (Hu et al., 2022).",
+        "We compare our previous results in Section 3 with Table 2 [4].",
+        "Our earlier experiments confirm that the loss stays in [0, 1].",
+        "Unlike prior work [5], our method needs no warm-up.",
+    ],
+)
+def test_we_sentences_citing_others(text):
+    assert self_citations(text) == []

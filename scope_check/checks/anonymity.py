@@ -325,6 +325,12 @@ _AVAILABLE = (
     r"(?:\w+\s+){0,2}?(?:available|found|accessed|downloaded|released|hosted|obtained|accessible|published|"
     r"open[\s-]?sourced|provided|shared|viewed|seen)"
 )
+#: what may stand between "we" and the verb: auxiliaries and adverbs ("we will also release"), not
+#: another verb ("we use the code released by")
+_AUX = (
+    r"(?:(?:will|would|shall|can|also|have|has|hereby|further|additionally|publicly|fully|now|then|thus|therefore|"
+    r"plan\s+to|intend\s+to|are\s+happy\s+to|are\s+glad\s+to|do|did)\s+){0,3}"
+)
 #: the sentence before the URL claims it as the paper's own material
 _CLAIMS = tuple(
     re.compile(p, re.I)
@@ -334,12 +340,12 @@ _CLAIMS = tuple(
         # "our code: URL", "our code at URL", "our models (URL)", "our repository URL"
         r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + _NOUN + r"\s*(?:[:(\-\u2013\u2014]|\bat\b|\bon\b|\bin\b|\bhere\b|\bvia\b)?[\s.,;:)]*$",
         # "we release", "we will open-source", "we make the code publicly available", "we provide our code"
-        r"\bwe\s+(?:\w+\s+){0,3}?(?:release[sd]?|releasing|open[\s-]?sourc(?:e|ed|ing))\b",
-        r"\bwe\s+(?:\w+\s+){0,3}?(?:make|made|provide[sd]?|share[sd]?|publish(?:ed)?|host(?:ed)?|upload(?:ed)?|put)\s+"
+        r"\bwe\s+" + _AUX + r"(?:release[sd]?|releasing|open[\s-]?sourc(?:e|ed|ing))\b",
+        r"\bwe\s+" + _AUX + r"(?:make|made|provide[sd]?|share[sd]?|publish(?:ed)?|host(?:ed)?|upload(?:ed)?|put)\s+"
         r"(?:[\w-]+\s+){0,4}?(?:" + _NOUN + r"|(?:publicly\s+)?available|public)\b",
         # sentence start: "Code is available at", "The code and data are available at", "Code: URL", "Project page:"
         r"^\W*(?:the\s+|all\s+)?" + _NOUN + r"\b(?:(?!\s+(?:of|from|by|their|its)\b)\s+[\w-]+){0,10}?\s+" + _AVAILABLE,
-        r"^\W*" + _NOUN + r"\s*(?::|\bat\b|\bavailable\b|\bhere\b)",
+        r"^\W*" + _NOUN + r"(?:\s*(?:,|and|&)\s*" + _NOUN + r")*\s*(?::|\bat\b|\bavailable\b|\bhere\b)",
         # "code for this paper / for reproducing our results"
         r"\b" + _NOUN + r"\s+(?:for|of|accompanying|behind|to\s+reproduce)\s+(?:\w+\s+){0,3}?(?:this|our|the\s+present)\s+"
         r"(?:paper|work|submission|study|experiments|results|method|approach|project)\b",
@@ -406,14 +412,14 @@ def _claim(u: identity.Url, lines: Sequence[Line], text: identity.Flow, size: fl
     lead = sentence[: max(0, offset - start)]
     # an \href's visible text belongs to the lead: "on our <project page>"
     covered = sentence[: max(0, text.offset_of(u.line, u.end) - start)] if not u.in_text else lead
-    found = _claim_in(lead) or (_claim_in(covered) if covered != lead else None) or _claim_in(sentence, whole=True)
+    found = claim_phrase(lead) or (claim_phrase(covered) if covered != lead else None) or claim_phrase(sentence, whole=True)
     if found:
         return f'"{found}"'
     if line.size <= FOOTNOTE_SIZE_RATIO * size:
         marker_offset = _footnote_marker(lines, u.line, text, size)
         if marker_offset is not None:
             marked, _ = identity.sentence(text.text, marker_offset)
-            found = _claim_in(marked, whole=True)
+            found = claim_phrase(marked, whole=True)
             if found:
                 return f'a footnote to "{found}"'
     if front is not None and front[0] <= line.bbox[1] < front[1] and line.size > 0.9 * size:
@@ -421,7 +427,10 @@ def _claim(u: identity.Url, lines: Sequence[Line], text: identity.Flow, size: fl
     return None
 
 
-def _claim_in(text: str, whole: bool = False) -> Optional[str]:
+def claim_phrase(text: str, whole: bool = False) -> Optional[str]:
+    """The phrase by which `text` (a sentence up to a URL) presents the URL as the paper's own
+    material, or None. With `whole`, `text` is a whole sentence and only phrases that need not
+    stand right before the URL count."""
     for i, pattern in enumerate(_CLAIMS):
         if whole and i == 1:
             continue  # "our code <URL>" only reads as a claim right before the URL
@@ -492,25 +501,28 @@ _CITATION = (
     r"(?:\(\s*(?:e\.g\.,?\s+|see\s+)?" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+" + _YEAR
     + r"(?:\s*[;,]\s*(?:" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+)?" + _YEAR + r")*\s*\)"
     + r"|" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*\s*\(\s*" + _YEAR + r"(?:\s*[;,]\s*" + _YEAR + r")*\s*\)"
-    + r"|\[\s*\d{1,3}(?:\s*[,\u2013\-]\s*\d{1,3})*\s*\])"
+    + r"|\[\s*[1-9]\d{0,2}(?:\s*[,\u2013\-]\s*[1-9]\d{0,2})*\s*\])"
 )
 _WORK = (
     r"(?:works?|papers?|stud(?:y|ies)|publications?|research|approach(?:es)?|methods?|models?|systems?|frameworks?|"
     r"analys[ie]s|results?|findings|versions?|investigations?|algorithms?|techniques?|architectures?|benchmarks?|"
     r"data[\s-]?sets?|experiments?|efforts?|proposals?|contributions?|articles?|reports?|theor(?:y|ies)|proofs?)"
 )
+#: what may stand between the first-person phrase and its citation: a few words, no sentence end and
+#: no pointer into the paper itself ("our previous results in Section 3 ... [4]" is not a self-citation)
+_GAP = r"(?:(?!\b(?:Section|Sec|Table|Figure|Fig|Eq|Equation|Appendix|Chapter|Algorithm|Line)\b)[^.;]){0,60}?"
 _SELF = tuple(
     re.compile(p)
     for p in (
         # "in our previous work (Doe et al., 2023)", "we extend our earlier system [6]"
         r"(?i:\b(?:our|my)\s+(?:own\s+)?(?:previous|prior|earlier|past|recent|preliminary|former|original|"
-        r"companion|concurrent|own|last)\s+(?:[\w-]+\s+){0,2}?" + _WORK + r")\b[^.;]{0,60}?" + _CITATION,
+        r"companion|concurrent|own|last)\s+(?:[\w-]+\s+){0,2}?" + _WORK + r")\b" + _GAP + _CITATION,
         # "our work [6]", "our paper (Doe, 2023)": the citation right after the noun
         r"(?i:\b(?:our|my)\s+(?:work|paper|study|publication|article)s?)\s*,?\s*" + _CITATION,
         # "we previously showed (Doe et al., 2023)", "we recently proposed [6]"
         r"(?i:\bwe\s+(?:have\s+)?(?:previously|recently|earlier|already|first|originally)\s+(?:\w+\s+)?"
         r"(?:showed|shown|proposed|introduced|presented|developed|demonstrated|studied|reported|described|"
-        r"established|proved|proven|argued|found|designed|built))\b[^.;]{0,80}?" + _CITATION,
+        r"established|proved|proven|argued|found|designed|built))\b" + _GAP + _CITATION,
         # "as we showed in [6]", "as we have shown in Doe et al. (2023)"
         r"(?i:\b(?:as|which|that)\s+we\s+(?:have\s+)?(?:previously\s+|recently\s+)?(?:showed|shown|proved|proven|"
         r"demonstrated|argued|reported|proposed|found|observed|described|introduced)\s+(?:earlier\s+|before\s+)?in)\s+"
@@ -522,49 +534,62 @@ _SELF = tuple(
 )
 
 
+def self_citations(text: str) -> List[Tuple[int, str]]:
+    """(offset, phrase) of each first-person self-citation in running text."""
+    found = {}
+    for pattern in _SELF:
+        for m in pattern.finditer(text):
+            found.setdefault(m.start(), " ".join(m.group().split()))
+    return sorted(found.items())
+
+
 def self_citation(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
     lines: List[Line] = []
     pages: List[int] = []
+    references = _references_range(s)
     for page, body in enumerate(s.body_lines, start=1):
         for ln in identity.reading_order(body, doc.pages[page - 1].width):
-            if not _in_references(s, page, ln):
+            if not _in_range(references, page, ln):
                 lines.append(ln)
                 pages.append(page)
     if not lines:
         return
     text = identity.flow(lines)
     seen = set()
-    for pattern in _SELF:
-        for m in pattern.finditer(text.text):
-            i = text.line_at(m.start())
-            key = (pages[i], i)
-            if key in seen:
-                continue
-            seen.add(key)
-            phrase = " ".join(m.group().split())
-            yield Finding(
-                "ANON004",
-                f'first-person self-citation "{_clip(phrase)}" tells reviewers who the authors are',
-                page=pages[i],
-                bbox=rounded_bbox(lines[i].bbox),
-                hint="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", "
-                "not \"in our previous work (Doe et al., 2023)\".",
-                data={"text": phrase},
-            )
+    for offset, phrase in self_citations(text.text):
+        i = text.line_at(offset)
+        if i in seen:
+            continue
+        seen.add(i)
+        yield Finding(
+            "ANON004",
+            f'first-person self-citation "{_clip(phrase)}" tells reviewers who the authors are',
+            page=pages[i],
+            bbox=rounded_bbox(lines[i].bbox),
+            hint="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", "
+            "not \"in our previous work (Doe et al., 2023)\".",
+            data={"text": phrase},
+        )
 
 
-def _in_references(s: Structure, page: int, ln: Line) -> bool:
-    """Is the line inside the reference list (between the References heading and the next heading)?"""
+def _references_range(s: Structure) -> Optional[Tuple[Tuple[int, float], Optional[Tuple[int, float]]]]:
+    """(start, stop) positions (page, y) of the reference list: from the References heading to the
+    next heading (an appendix), or to the end (stop None)."""
     refs = s.references
     if refs is None:
+        return None
+    start = (refs.page, refs.bbox[1])
+    after = [(h.page, h.bbox[1]) for h in s.headings if (h.page, h.bbox[1]) > (refs.page, refs.bbox[1] + 1)]
+    return start, min(after, default=None)
+
+
+def _in_range(span, page: int, ln: Line) -> bool:
+    if span is None:
         return False
     here = (page, ln.bbox[1])
-    if here < (refs.page, refs.bbox[1]):
-        return False
-    after = [h for h in s.headings if (h.page, h.bbox[1]) > (refs.page, refs.bbox[1] + 1)]
-    stop = min(((h.page, h.bbox[1]) for h in after), default=None)
-    return stop is None or here < stop
+    start, stop = span
+    return here >= start and (stop is None or here < stop)
 
 
 def _clip(text: str, n: int = 100) -> str:
