@@ -233,9 +233,9 @@ def canonical(url: str) -> str:
         text = "http://" + text
     try:
         parts = urlsplit(text)
-    except ValueError:
+        host = (parts.hostname or "").lower()
+    except ValueError:  # a malformed URL ("http://[x"): compare it as written
         return url.strip().lower()
-    host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
     path = re.sub(r"/+", "/", parts.path).rstrip("/")

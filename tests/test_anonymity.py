@@ -262,6 +262,9 @@ def test_sentences_that_claim_a_link(lead):
         "The original implementation by the authors is available at ",
         "In an attempt to encourage standardized notation, we have included the notation file from the "
         "textbook, Deep Learning (Goodfellow et al., 2016) available at ",
+        # a claim about something else, far from the link
+        "We release our code as supplementary material, and the optimizer itself is built on the "
+        "gradient-transformation library of DeepMind (",
     ],
 )
 def test_sentences_that_cite_a_link(lead):

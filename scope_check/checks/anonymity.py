@@ -29,6 +29,10 @@ AUTHOR_BLOCK_MAX_HEIGHT = 250.0
 FOOTNOTE_SIZE_RATIO = 0.95
 #: a heading set in the body font has at least this much baseline gap (in sizes) above it
 HEADING_GAP = 1.3
+#: a claim ("our code is available at") ends at most this many characters before the URL it claims
+CLAIM_NEAR = 80
+#: ... or before the footnote mark whose footnote holds the URL ("we release our code and logs.^1")
+CLAIM_NEAR_MARK = 120
 #: how many items of each kind a message lists
 SHOWN = 4
 
@@ -91,9 +95,9 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
         "the paper is not anonymous: " + "; ".join(reasons),
         page=page,
         bbox=rounded_bbox(box) if box else None,
-        hint="Compile in review mode: remove `\\iclrfinalcopy` (the template then prints \"Anonymous authors\", "
-        "the review header and the line numbers); put real names, affiliations and e-mails back only "
-        "in the camera-ready version.",
+        hint="Compile with the venue's style in review mode: remove `\\iclrfinalcopy` (the template then prints "
+        "\"Anonymous authors\", the review header and the line numbers); put real names, affiliations and "
+        "e-mails back only in the camera-ready version.",
         data={
             "mode": mode,
             "header": camera[1] if camera else None,
@@ -409,17 +413,21 @@ def _claim(u: identity.Url, lines: Sequence[Line], text: identity.Flow, size: fl
     line = lines[u.line]
     offset = text.offset_of(u.line, u.offset)
     sentence, start = identity.sentence(text.text, offset)
-    lead = sentence[: max(0, offset - start)]
-    # an \href's visible text belongs to the lead: "on our <project page>"
-    covered = sentence[: max(0, text.offset_of(u.line, u.end) - start)] if not u.in_text else lead
-    found = claim_phrase(lead) or (claim_phrase(covered) if covered != lead else None) or claim_phrase(sentence, whole=True)
+    note = _footnote_start(lines, u.line, size) if line.size <= FOOTNOTE_SIZE_RATIO * size else None
+    if note is not None:  # a footnote's sentence starts in the footnote, not in the body above it
+        start = max(start, text.starts[note])
+    lead = text.text[start:offset]
+    found = claim_phrase(lead)
+    if not found and not u.in_text:
+        # an \href's visible text belongs to the lead: "on our <project page>"
+        found = claim_phrase(text.text[start: text.offset_of(u.line, u.end)])
     if found:
         return f'"{found}"'
-    if line.size <= FOOTNOTE_SIZE_RATIO * size:
-        marker_offset = _footnote_marker(lines, u.line, text, size)
-        if marker_offset is not None:
-            marked, _ = identity.sentence(text.text, marker_offset)
-            found = claim_phrase(marked, whole=True)
+    if note is not None:
+        marker = _footnote_marker(lines, note, text)
+        if marker is not None:
+            marked, marked_start = identity.sentence(text.text, marker)
+            found = claim_phrase(text.text[marked_start:marker], near=CLAIM_NEAR_MARK)
             if found:
                 return f'a footnote to "{found}"'
     if front is not None and front[0] <= line.bbox[1] < front[1] and line.size > 0.9 * size:
@@ -427,32 +435,35 @@ def _claim(u: identity.Url, lines: Sequence[Line], text: identity.Flow, size: fl
     return None
 
 
-def claim_phrase(text: str, whole: bool = False) -> Optional[str]:
-    """The phrase by which `text` (a sentence up to a URL) presents the URL as the paper's own
-    material, or None. With `whole`, `text` is a whole sentence and only phrases that need not
-    stand right before the URL count."""
-    for i, pattern in enumerate(_CLAIMS):
-        if whole and i == 1:
-            continue  # "our code <URL>" only reads as a claim right before the URL
-        m = pattern.search(text)
-        if m:
-            return " ".join(m.group().split())[:80]
+def claim_phrase(text: str, near: Optional[int] = None) -> Optional[str]:
+    """The phrase by which `text` (a sentence up to a URL, or up to a footnote mark) presents the
+    link as the paper's own material, or None. The phrase must end within `near` characters of
+    the end of `text`: a claim about something else earlier in a long sentence does not count."""
+    limit = CLAIM_NEAR if near is None else near
+    for pattern in _CLAIMS:
+        for m in pattern.finditer(text):
+            if len(text) - m.end() <= limit:
+                return " ".join(m.group().split())[:80]
     return None
 
 
-def _footnote_marker(lines: Sequence[Line], index: int, text: identity.Flow, size: float) -> Optional[int]:
-    """Offset (in the page's running text) of the body marker of the footnote holding line `index`."""
+def _footnote_start(lines: Sequence[Line], index: int, size: float) -> Optional[int]:
+    """Index of the first line of the footnote holding line `index` (the one with the mark)."""
     i = index
     while i >= 0:
-        marker = _leading_marker(lines[i])
-        if marker:
-            break
+        if _leading_marker(lines[i]):
+            return i
         if i == 0 or lines[i - 1].size > FOOTNOTE_SIZE_RATIO * size:
             return None
         i -= 1
-    else:
-        return None
-    for j in range(i - 1, -1, -1):
+    return None
+
+
+def _footnote_marker(lines: Sequence[Line], note: int, text: identity.Flow) -> Optional[int]:
+    """Offset (in the page's running text) just past the body mark of the footnote starting at
+    line `note`."""
+    marker = _leading_marker(lines[note])
+    for j in range(note - 1, -1, -1):
         ln = lines[j]
         column = 0
         for sp in ln.spans:
