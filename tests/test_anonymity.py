@@ -180,6 +180,30 @@ def test_pdfusetitle_copies_the_hidden_author_block():
     assert "Hippocampus" in findings(report, "ANON005")[0].data["values"]["/Author"]
 
 
+def _metadata_only(author="", xmp=""):
+    from scope_check.document import Document
+
+    return Document(path="x.pdf", file_size=1, sha256="", pages=(), metadata={"author": author}, xmp=xmp, repaired=False)
+
+
+@pytest.mark.parametrize(
+    "xmp,named",
+    [
+        ("<dc:creator><rdf:Seq><rdf:li>Jane Doe</rdf:li></rdf:Seq></dc:creator>", {"XMP dc:creator": "Jane Doe"}),
+        ('<rdf:Description pdf:Author="Jane Doe"/>', {"XMP pdf:Author": "Jane Doe"}),
+        ("<dc:creator><rdf:Seq><rdf:li/></rdf:Seq></dc:creator>", None),  # hyperref's empty creator
+        ("<dc:creator><rdf:Seq><rdf:li>Anonymous Authors</rdf:li></rdf:Seq></dc:creator>", None),
+    ],
+)
+def test_the_xmp_creator_is_read_too(xmp, named):
+    from scope_check.checks.anonymity import metadata_author
+    from scope_check.registry import Params
+
+    rules = load_rules("scope2025-main")
+    found = list(metadata_author(_metadata_only(xmp=xmp), Params(rules, rules.options("ANON005"))))
+    assert (found[0].data["values"] if found else None) == named
+
+
 def test_an_anonymous_pdfauthor_passes():
     assert "ANON005" not in codes(check("anonymity/cites_others.pdf"))
 
