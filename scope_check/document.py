@@ -20,6 +20,8 @@ from scope_check.findings import BBox
 
 #: bytes read to find the `%PDF-` header (the spec allows leading junk before it)
 MAGIC_WINDOW = 1024
+#: bytes at the end searched for the `%%EOF` marker (readers look for `startxref` there too)
+TAIL_WINDOW = 1024
 #: a gap wider than this fraction of the font size between two glyphs starts a new word
 WORD_GAP_EM = 0.15
 #: pieces on baselines closer than this fraction of the size belong to one visual line
@@ -221,6 +223,14 @@ def describe_magic(head: bytes) -> str:
     return "no %PDF- header in its first 1 KB"
 
 
+def ends_with_eof(path: str) -> bool:
+    """Does the file end with the `%%EOF` marker (within its last TAIL_WINDOW bytes)?"""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, size - TAIL_WINDOW))
+        return b"%%EOF" in fh.read()
+
+
 def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -243,6 +253,10 @@ def load(path: str) -> Document:
     try:
         if pdf.needs_pass:
             raise UnreadablePdf("FILE003", "the PDF is encrypted and needs a password to open")
+        if pdf.is_repaired and not ends_with_eof(path):
+            # MuPDF rebuilds what it can find: a cut-off file may still show every page, blank
+            raise UnreadablePdf("FILE002", "the PDF is truncated: it stops before its end-of-file marker "
+                                           "(%%EOF) and cross-reference table (an interrupted upload or copy?)")
         if pdf.page_count == 0:
             raise UnreadablePdf("FILE002", "the PDF has no pages")
         try:

@@ -147,8 +147,8 @@ def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, s
             severity = f.severity  # a check may downgrade one finding (a squeeze is only a warning)
         resolved.append(f.resolved(check.name, severity))
     resolved.sort(key=Finding.sort_key)
-    if any(f.code in UNCHECKABLE for f in resolved):
-        verdict = "error"
+    if any(f.code in UNCHECKABLE and f.severity == "error" for f in resolved):
+        verdict = "error"  # could not be checked (a rebuilt but readable file is only warned about)
     elif any(f.severity == "error" for f in resolved):
         verdict = "fail"
     else:

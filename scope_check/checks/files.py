@@ -1,7 +1,11 @@
 """FILE: can the file be checked at all, and is it within the size limit.
 
-FILE001 to FILE003 are reported by the runner when the PDF cannot be opened (they have no `run`):
-nothing else can be checked then. FILE005 also stops the other checks.
+FILE001 to FILE003 are reported by the runner when the PDF cannot be opened: nothing else can be
+checked then. FILE005 also stops the other checks. FILE002 is also reported, by `rebuilt_xref`, when
+MuPDF had to rebuild the cross-reference table of a file that is otherwise whole (it ends with
+%%EOF; a truncated file is refused by the loader): that finding is a warning, because the file was
+read and fully checked (some harmless real-world PDFs have slightly wrong tables), and the verdict
+comes from the other checks.
 """
 
 from __future__ import annotations
@@ -11,6 +15,19 @@ from typing import Iterator
 from scope_check.document import Document
 from scope_check.findings import Finding
 from scope_check.registry import Check, Params
+
+
+def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
+    if doc.repaired:
+        yield Finding(
+            "FILE002",
+            "the PDF is damaged: its cross-reference table is corrupt and had to be rebuilt; the other "
+            "checks ran on the rebuilt file, but another reader may rebuild it differently or refuse it",
+            severity="warning",
+            hint="Recompile or re-export the PDF and upload that file; a tool that edited the PDF in place, "
+            "or a transfer in text mode, breaks the table (`qpdf --check paper.pdf` shows the damage).",
+            data={"repaired": True},
+        )
 
 
 def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
@@ -57,10 +74,13 @@ CHECKS = (
         code="FILE002",
         name="unreadable-pdf",
         severity="error",
-        summary="A PDF that cannot be parsed: truncated, corrupt cross-reference table, no pages, damaged beyond repair.",
+        summary="A PDF that cannot be parsed: truncated, no pages, damaged beyond repair (verdict error, nothing "
+        "else checked). A file whose cross-reference table had to be rebuilt but reads whole gets a FILE002 "
+        "warning and is checked normally.",
         why="SCOPE CFP: submissions must be PDF; a file reviewers cannot open cannot be reviewed.",
         fix="Recompile and upload again; check the upload finished (a truncated file lacks its %%EOF trailer).",
-        example="the PDF cannot be parsed: no objects found",
+        example="the PDF is truncated: it stops before its end-of-file marker (%%EOF) and cross-reference table",
+        run=rebuilt_xref,
     ),
     Check(
         code="FILE003",
