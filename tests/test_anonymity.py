@@ -116,15 +116,16 @@ def test_cited_third_party_repositories_are_not_reported():
     assert codes(check("anonymity/link_cited_library.pdf")) == set()
 
 
-def test_report_unclaimed_lists_every_account_link(tmp_path):
+def test_report_unclaimed_lists_every_account_link_as_a_warning(tmp_path):
     own = tmp_path / "strict.yaml"
-    own.write_text(
-        "name: strict\nextends: scope2025-main\nchecks:\n  ANON003: {severity: warning, report_unclaimed: true}\n"
-    )
+    own.write_text("name: strict\nextends: scope2025-main\nchecks:\n  ANON003: {report_unclaimed: true}\n")
     report = check("anonymity/link_cited_library.pdf", str(own))
     owners = {f.data["owner"] for f in findings(report, "ANON003")}
     assert {"github.com/google-deepmind", "github.com/EleutherAI", "github.com/jax-ml", "github.com/goodfeli"} <= owners
     assert all(f.severity == "warning" and f.data["claim"] is None for f in findings(report, "ANON003"))
+    assert report.verdict == "pass"
+    claimed = check("anonymity/link_footnote.pdf", str(own))
+    assert [f.severity for f in findings(claimed, "ANON003")] == ["error"]
     assert "ANON003" not in codes(check("anonymity/link_anonymous.pdf", str(own)))
 
 

@@ -402,6 +402,7 @@ def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
                     "claim": claim,
                     "annotation": u.annotated,
                 },
+                severity="" if claim is not None else "warning",  # an unclaimed link is only a warning
             )
 
 
@@ -704,7 +705,8 @@ CHECKS = (
         "sites.google.com, ~user pages), an institution's site, or any other non-anonymised host. Anonymised "
         "services (anonymous.4open.science, OSF view-only links) pass. Policy: a link the text merely cites (a "
         "library, a dataset, a notation guide) is not reported, because the checker cannot tell a third party's "
-        "account from the authors' own; set `report_unclaimed: true` to list every unclaimed account link too.",
+        "account from the authors' own; set `report_unclaimed: true` to list every unclaimed account or personal-site "
+        "link too, as a warning.",
         why="SCOPE CFP: \"avoid providing any other identifying information (even in the supplementary material "
         "or in the shared Github code link)\".",
         fix="Use an anonymised mirror (https://anonymous.4open.science) or supplementary material for the code; "
@@ -718,7 +720,8 @@ CHECKS = (
             "personal_hosts": "host suffixes of personal sites (USER.github.io) and hosts whose path names the site "
             "(sites.google.com/view/NAME)",
             "institution_hosts": "regular expressions on the host of an institution's site (.edu, .ac.uk)",
-            "report_unclaimed": "also report account and personal-site links that nothing claims (default false)",
+            "report_unclaimed": "also report account and personal-site links that nothing claims, as warnings "
+            "(default false)",
         },
         example="https://github.com/jdoe/scalable-optimizers-for-efficient-adaptation points at the account "
         "'jdoe' on github.com, presented as the paper's own (\"Our code is available\")",
