@@ -66,18 +66,18 @@ class Line:
     baseline: float
     spans: Tuple[Span, ...]
     horizontal: bool = True
+    size: float = 0.0  # the size most of its characters are set in
+    max_size: float = 0.0  # its largest glyph size
 
-    @property
-    def size(self) -> float:
-        """The size most of its characters are set in."""
+    @staticmethod
+    def build(text: str, bbox: BBox, baseline: float, spans: Tuple[Span, ...], horizontal: bool = True) -> "Line":
         weight: Dict[float, int] = {}
-        for s in self.spans:
-            weight[s.size] = weight.get(s.size, 0) + len(s.text.strip())
-        return max(weight, key=weight.__getitem__) if weight else 0.0
-
-    @property
-    def max_size(self) -> float:
-        return max((s.size for s in self.spans if s.text.strip()), default=0.0)
+        for s in spans:
+            n = len(s.text) - s.text.count(" ")
+            if n:
+                weight[s.size] = weight.get(s.size, 0) + n
+        size = max(weight, key=weight.__getitem__) if weight else 0.0
+        return Line(text, bbox, baseline, spans, horizontal, size, max(weight, default=0.0))
 
     @property
     def words(self) -> Tuple[Word, ...]:
@@ -370,7 +370,7 @@ def _make_line(group) -> Line:
     y0 = min(s.bbox[1] for s in spans)
     x1 = max(s.bbox[2] for s in spans)
     y1 = max(s.bbox[3] for s in spans)
-    return Line(
+    return Line.build(
         text=" ".join("".join(parts).split()),
         bbox=(x0, y0, x1, y1),
         baseline=main[0],
@@ -380,7 +380,7 @@ def _make_line(group) -> Line:
 
 def _rotated_line(spans, bbox) -> Line:
     text = " ".join("".join(s.text for s in spans).split())
-    return Line(text=text, bbox=tuple(bbox), baseline=bbox[3], spans=tuple(spans), horizontal=False)
+    return Line.build(text=text, bbox=tuple(bbox), baseline=bbox[3], spans=tuple(spans), horizontal=False)
 
 
 def _ink(page):
