@@ -196,6 +196,7 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
     for number, lines in enumerate(s.body_lines, start=1):
         here = []
         for ln in lines:
+            here.append((ln.bbox, ln.baseline))  # any size: a heading or a float may open the page
             if not lo <= ln.size <= hi:
                 continue
             for box, _ in (pieces(ln) if len(ln.spans) > 1 else [(ln.bbox, ln.text)]):
@@ -203,7 +204,6 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
                     key = (round(box[0]), round(box[2]))
                     edges[key] += 1
                     edge_pages[key].add(number)
-                here.append((box, ln.baseline))
         per_page.append(here)
     if not edges:
         return TextBlock((), None, None, 0)

@@ -123,6 +123,7 @@ def _squeezed_headings(doc: Document, params: Params, leading: float) -> List[Di
     lo, hi = t.size_range
     below_min, above_min = HEADING_BELOW_MIN * leading, HEADING_ABOVE_MIN * leading
     region = dict(body_region(s))
+    heading_boxes = {(h.page, h.bbox) for h in s.headings}
     out = []
     for h in s.headings:
         lines = region.get(h.page)
@@ -138,7 +139,8 @@ def _squeezed_headings(doc: Document, params: Params, leading: float) -> List[Di
         above = _neighbour(reversed(lines[:index]), line, lo, hi)
         if below is not None and below.baseline - line.baseline < below_min:
             out.append(_squeeze(h, "below", below.baseline - line.baseline, below_min))
-        elif above is not None and line.baseline - above.baseline < above_min:
+        elif (above is not None and line.baseline - above.baseline < above_min
+              and (h.page, above.bbox) not in heading_boxes):  # after a heading, its after-skip rules
             out.append(_squeeze(h, "above", line.baseline - above.baseline, above_min))
     return out
 
