@@ -413,12 +413,13 @@ def _mupdf():
 
 
 _INK_DEVICE = None
+_INFINITE = float("inf")
 
 
 def _ink_device_class():
     """A MuPDF device recording the box of every fill, stroke, shading and image, intersected with
     the clip stack (clip paths, clip text, image masks, soft masks); the contents of soft-mask
-    definitions and pattern tiles are not ink of their own (a tile counts as the area it fills)."""
+    definitions and pattern tiles are not ink of their own (a pattern counts as the clip it fills)."""
     global _INK_DEVICE
     if _INK_DEVICE is not None:
         return _INK_DEVICE
@@ -426,6 +427,10 @@ def _ink_device_class():
     unit = mupdf.fz_unit_rect
 
     class InkDevice(mupdf.FzDevice2):
+        """Every callback swallows its own errors: an exception raised here would abort MuPDF's
+        run of the page and make a readable PDF look damaged. Signatures take `*rest` where the
+        arguments differ between MuPDF versions or are not needed."""
+
         def __init__(self):
             super().__init__()
             self.out = []
@@ -436,71 +441,87 @@ def _ink_device_class():
                          "clip_image_mask", "pop_clip", "begin_mask", "end_mask", "begin_tile", "end_tile"):
                 getattr(self, "use_virtual_" + name)()
 
-        def _add(self, kind, r):
+        def _add(self, kind, bound, *args):
             if self.hidden:
                 return
-            x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
+            try:
+                r = bound(*args)
+                x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
+            except Exception:
+                return
             if self.clips:
                 c = self.clips[-1]
-                x0, y0, x1, y1 = max(x0, c[0]), max(y0, c[1]), min(x1, c[2]), min(y1, c[3])
+                if x0 < c[0]:
+                    x0 = c[0]
+                if y0 < c[1]:
+                    y0 = c[1]
+                if x1 > c[2]:
+                    x1 = c[2]
+                if y1 > c[3]:
+                    y1 = c[3]
             if x1 >= x0 and y1 >= y0:
                 self.out.append((kind, (x0, y0, x1, y1)))
 
-        def _push(self, r):
-            box = (r.x0, r.y0, r.x1, r.y1)
+        def _push(self, bound, *args):
+            try:
+                r = bound(*args)
+                box = (r.x0, r.y0, r.x1, r.y1)
+            except Exception:
+                box = (-_INFINITE, -_INFINITE, _INFINITE, _INFINITE)
             if self.clips:
                 c = self.clips[-1]
                 box = (max(box[0], c[0]), max(box[1], c[1]), min(box[2], c[2]), min(box[3], c[3]))
             self.clips.append(box)
 
-        def fill_path(self, ctx, path, even_odd, ctm, cs, color, alpha, cp):
-            self._add("fill-path", mupdf.ll_fz_bound_path(path, None, ctm))
+        def fill_path(self, ctx, path, even_odd, ctm, *rest):
+            self._add("fill-path", mupdf.ll_fz_bound_path, path, None, ctm)
 
-        def stroke_path(self, ctx, path, stroke, ctm, cs, color, alpha, cp):
-            self._add("stroke-path", mupdf.ll_fz_bound_path(path, stroke, ctm))
+        def stroke_path(self, ctx, path, stroke, ctm, *rest):
+            self._add("stroke-path", mupdf.ll_fz_bound_path, path, stroke, ctm)
 
-        def fill_shade(self, ctx, shade, ctm, alpha, cp):
-            self._add("fill-shade", mupdf.ll_fz_bound_shade(shade, ctm))
+        def fill_shade(self, ctx, shade, ctm, *rest):
+            self._add("fill-shade", mupdf.ll_fz_bound_shade, shade, ctm)
 
-        def fill_image(self, ctx, image, ctm, alpha, cp):
-            self._add("fill-image", mupdf.ll_fz_transform_rect(unit, ctm))
+        def fill_image(self, ctx, image, ctm, *rest):
+            self._add("fill-image", mupdf.ll_fz_transform_rect, unit, ctm)
 
-        def fill_image_mask(self, ctx, image, ctm, cs, color, alpha, cp):
-            self._add("fill-imgmask", mupdf.ll_fz_transform_rect(unit, ctm))
+        def fill_image_mask(self, ctx, image, ctm, *rest):
+            self._add("fill-imgmask", mupdf.ll_fz_transform_rect, unit, ctm)
 
-        def clip_path(self, ctx, path, even_odd, ctm, scissor):
-            self._push(mupdf.ll_fz_bound_path(path, None, ctm))
+        def clip_path(self, ctx, path, even_odd, ctm, *rest):
+            self._push(mupdf.ll_fz_bound_path, path, None, ctm)
 
-        def clip_stroke_path(self, ctx, path, stroke, ctm, scissor):
-            self._push(mupdf.ll_fz_bound_path(path, stroke, ctm))
+        def clip_stroke_path(self, ctx, path, stroke, ctm, *rest):
+            self._push(mupdf.ll_fz_bound_path, path, stroke, ctm)
 
-        def clip_text(self, ctx, text, ctm, scissor):
-            self._push(mupdf.ll_fz_bound_text(text, None, ctm))
+        def clip_text(self, ctx, text, ctm, *rest):
+            self._push(mupdf.ll_fz_bound_text, text, None, ctm)
 
-        def clip_stroke_text(self, ctx, text, stroke, ctm, scissor):
-            self._push(mupdf.ll_fz_bound_text(text, stroke, ctm))
+        def clip_stroke_text(self, ctx, text, stroke, ctm, *rest):
+            self._push(mupdf.ll_fz_bound_text, text, stroke, ctm)
 
-        def clip_image_mask(self, ctx, image, ctm, scissor):
-            self._push(mupdf.ll_fz_transform_rect(unit, ctm))
+        def clip_image_mask(self, ctx, image, ctm, *rest):
+            self._push(mupdf.ll_fz_transform_rect, unit, ctm)
 
-        def pop_clip(self, ctx):
+        def pop_clip(self, ctx, *rest):
             if self.clips:
                 self.clips.pop()
 
-        def begin_mask(self, ctx, area, luminosity, cs, bc, cp):
-            self._push(area)  # popped by pop_clip once the mask is applied
+        def begin_mask(self, ctx, area, *rest):
+            self._push(lambda: area)  # popped by pop_clip once the mask is applied
             self.hidden += 1
 
-        def end_mask(self, ctx, *args):
-            self.hidden -= 1
+        def end_mask(self, ctx, *rest):
+            self.hidden = max(0, self.hidden - 1)
 
-        def begin_tile(self, ctx, area, view, xstep, ystep, ctm, tile_id, doc_id):
-            self._add("fill-path", area)
+        def begin_tile(self, ctx, *rest):
+            if self.clips and not self.hidden:  # a pattern paints the clip it is filled through
+                self.out.append(("fill-path", self.clips[-1]))
             self.hidden += 1
             return 0
 
-        def end_tile(self, ctx):
-            self.hidden -= 1
+        def end_tile(self, ctx, *rest):
+            self.hidden = max(0, self.hidden - 1)
 
     _INK_DEVICE = InkDevice
     return InkDevice
