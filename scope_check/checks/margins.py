@@ -174,12 +174,15 @@ def _is_header_rule(box: BBox, block: BBox, tol: float) -> bool:
 def _ink_objects(page: Page, block: BBox, tol: float) -> List[_Object]:
     x0, y0, x1, y1 = block
     page_area = page.width * page.height
+    side = max(page.width, page.height)
     out = []
     for ink in page.ink:
         if ink.kind not in INK_KINDS:
             continue
         bx0, by0, bx1, by1 = ink.bbox
-        bx0, by0, bx1, by1 = max(bx0, 0.0), max(by0, 0.0), min(bx1, page.width), min(by1, page.height)
+        # cut to the page; ink is in unrotated page space and a /Rotate 90 page reports its
+        # width and height turned, so the page is taken as the square of its longer side
+        bx0, by0, bx1, by1 = max(bx0, 0.0), max(by0, 0.0), min(bx1, side), min(by1, side)
         if bx1 <= bx0 and by1 <= by0 or bx1 < bx0 or by1 < by0:
             continue  # off the page: not visible
         if bx0 >= x0 - tol and bx1 <= x1 + tol and by0 >= y0 - tol and by1 <= y1 + tol:
