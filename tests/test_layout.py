@@ -218,3 +218,13 @@ def test_a_font_inside_a_figure_is_told_apart_from_the_body_font():
     report = corpus_check("iclr2025_camera_stealthy_shield.pdf")
     found = findings(report, "FONT003")
     assert found and all(f.data["role"] == "figure" and f.severity == "warning" for f in found)
+
+
+def test_a_check_can_only_lower_the_rule_files_severity(tmp_path):
+    """The heading squeeze is a warning although FONT002 is an error; a rule file that makes
+    FONT002 `info` lowers it further, never the other way."""
+    assert {f.severity for f in findings(check("layout/vspace_headings.pdf"), "FONT002")} == {"warning"}
+    quiet = tmp_path / "quiet.yaml"
+    quiet.write_text("name: quiet\nextends: scope2025-main\nchecks:\n  FONT002: {severity: info}\n")
+    assert {f.severity for f in findings(check("layout/vspace_headings.pdf", str(quiet)), "FONT002")} == {"info"}
+    assert {f.severity for f in findings(check("layout/linespread_0_9.pdf", str(quiet)), "FONT002")} == {"info"}

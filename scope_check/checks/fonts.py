@@ -185,14 +185,14 @@ def font_not_embedded(doc: Document, params: Params) -> Iterator[Finding]:
         pages = e["pages"]
         where = _pages(pages)
         if body and name == body:
-            what, role = f"the body font {name}", "body"
+            what, role = f"the body font {name} ({e['type']})", "body"
         elif e["figure"]:
-            what, role = f"font {name}, used inside an embedded figure,", "figure"
+            what, role = f"font {name} ({e['type']}), used inside an embedded figure,", "figure"
         else:
-            what, role = f"font {name}", "page"
+            what, role = f"font {name} ({e['type']}), used in the page's text,", "page"
         yield Finding(
             "FONT003",
-            f"{what} ({e['type']}) is not embedded, on {where}: readers without it see a substitute",
+            f"{what} is not embedded, on {where}: readers without it see a substitute",
             page=pages[0],
             hint=("Embed every font: with pdfLaTeX run `updmap -sys --setoption pdftexDownloadBase14 true` (or "
                   "remove a `\\pdfmapline` that unembeds it); for a figure, export it with fonts embedded "
@@ -250,8 +250,8 @@ CHECKS = (
         why="A font that is not embedded is replaced on the reader's machine: reviewers may see other glyphs "
         "and other line breaks than the authors (IEEE-style venues make this an error).",
         fix="Embed all fonts (pdfTeX: `pdftexDownloadBase14 true`); export figures with embedded fonts.",
-        example="font TimesNewRomanPS-BoldMT, used inside an embedded figure, (TrueType) is not embedded, on "
-        "page 2: readers without it see a substitute",
+        example="font TimesNewRomanPS-BoldMT (TrueType), used inside an embedded figure, is not embedded, on "
+        "page 8: readers without it see a substitute",
         run=font_not_embedded,
     ),
 )
