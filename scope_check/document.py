@@ -318,15 +318,12 @@ def _page(pymupdf, page, number: int) -> Page:
     )
 
 
-def _span(s) -> Span:
-    return Span(
-        text=s["text"],
-        bbox=tuple(s["bbox"]),
-        font=strip_subset(s["font"]),
-        size=round(s["size"], 2),
-        color=s["color"],
-        flags=s["flags"],
-    )
+def _span(s, _fonts: Dict[str, str] = {}) -> Span:  # noqa: B006 - a deliberate name cache
+    font = s["font"]
+    name = _fonts.get(font)
+    if name is None:
+        name = _fonts[font] = strip_subset(font)
+    return Span(s["text"], tuple(s["bbox"]), name, round(s["size"], 2), s["color"], s["flags"])
 
 
 def _visual_lines(pieces):
@@ -358,18 +355,23 @@ def _visual_lines(pieces):
 
 
 def _make_line(group) -> Line:
-    # the baseline of the piece with the most characters (not a superscript)
-    main = max(group, key=lambda p: sum(len(s.text) for s in p[4]))
-    spans = sorted((s for p in group for s in p[4]), key=lambda s: s.bbox[0]) if len(group) > 1 else group[0][4]
+    if len(group) == 1:  # most lines: one MuPDF line, spans already in order
+        main = group[0]
+        spans = main[4]
+    else:
+        # the baseline of the piece with the most characters (not a superscript)
+        main = max(group, key=lambda p: sum(len(s.text) for s in p[4]))
+        spans = sorted((s for p in group for s in p[4]), key=lambda s: s.bbox[0])
     parts = [spans[0].text]
     for a, b in zip(spans, spans[1:]):
         if _gap(a, b):
             parts.append(" ")
         parts.append(b.text)
-    x0 = min(s.bbox[0] for s in spans)
-    y0 = min(s.bbox[1] for s in spans)
-    x1 = max(s.bbox[2] for s in spans)
-    y1 = max(s.bbox[3] for s in spans)
+    boxes = [s.bbox for s in spans]
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[2] for b in boxes)
+    y1 = max(b[3] for b in boxes)
     return Line.build(
         text=" ".join("".join(parts).split()),
         bbox=(x0, y0, x1, y1),
