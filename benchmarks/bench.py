@@ -35,7 +35,6 @@ import gc
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping
 
 _WRAP = 92
 

@@ -71,7 +71,7 @@ class Report:
 def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) -> Report:
     from scope_check import registry
     from scope_check.document import UnreadablePdf, file_sha256, load
-    from scope_check.structure import analyse
+    from scope_check.measurements import measure
 
     start = time.perf_counter()
     catalogue = registry.checks()
@@ -103,7 +103,7 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
         found.extend(_run(check, doc, rules))
     if not any(f.code in UNCHECKABLE for f in found):
         try:
-            measurements.update(analyse(doc, rules).measurements(doc))
+            measurements.update(measure(doc, rules))
         except Exception as exc:  # the structure is shared; a bug there is reported like a check's
             found.append(_internal("structure analysis", exc))
         for check in others:

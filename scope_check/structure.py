@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from scope_check.document import Document, Line, Page
 from scope_check.findings import BBox
@@ -67,8 +67,7 @@ class Heading:
 class Structure:
     body_lines: Tuple[Tuple[Line, ...], ...]  # per page, in reading order (top to bottom)
     furniture: Tuple[Tuple[Tuple[str, Line], ...], ...]  # per page: (role, line)
-    body_font_size: Optional[float]
-    body_leading: Optional[float]
+    body_font_size: Optional[float]  # over the whole document, to find headings (FONT001 judges geometry.typography)
     headings: Tuple[Heading, ...]
     references: Optional[Heading]
     body_end: Optional[Heading]  # where the counted body stops: References or an exempt section
@@ -77,22 +76,6 @@ class Structure:
     appendix_before_references: Optional[Heading]
     review_ruler_pages: Tuple[int, ...]
     header_texts: Tuple[Tuple[int, str], ...]  # (page, running-header text)
-
-    def measurements(self, doc: Document) -> Dict[str, object]:
-        out: Dict[str, object] = {
-            "pages": doc.page_count,
-            "body_pages": self.body_pages,
-            "references_page": self.references.page if self.references else None,
-            "file_size_bytes": doc.file_size,
-            "body_font_size": self.body_font_size,
-            "body_leading": self.body_leading,
-        }
-        if self.excluded:
-            out["body_excluded"] = [f"{h.title} (page {h.page})" for h in self.excluded]
-        if self.appendix_before_references:
-            h = self.appendix_before_references
-            out["appendix_before_references"] = f"{h.title} (page {h.page})"
-        return out
 
 
 def analyse(doc: Document, rules: RuleSet) -> Structure:
@@ -114,7 +97,6 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
             ruler_pages.append(page.number)
         headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
     size = body_font_size(body)
-    leading = body_leading(body, size)
     headings = tuple(find_headings(doc.pages, body, size))
     references = _first(headings, vocabulary.get("references_headings", ()))
     excluded = _exempt_run(headings, references, vocabulary.get("exempt_sections", ()))
@@ -129,7 +111,6 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         body_lines=tuple(body),
         furniture=tuple(furniture),
         body_font_size=size,
-        body_leading=leading,
         headings=headings,
         references=references,
         body_end=body_end,
@@ -203,24 +184,6 @@ def body_font_size(body: Sequence[Sequence[Line]]) -> Optional[float]:
             for s in ln.spans:
                 weight[s.size] += len(s.text) - s.text.count(" ")
     return weight.most_common(1)[0][0] if weight else None
-
-
-def body_leading(body: Sequence[Sequence[Line]], size: Optional[float]) -> Optional[float]:
-    """The typical baseline pitch between consecutive body-size lines of one paragraph column."""
-    if not size:
-        return None
-    pitches: Counter = Counter()
-    for lines in body:
-        prev: Dict[int, Line] = {}
-        for ln in sorted((ln for ln in lines if abs(ln.size - size) < 0.3), key=lambda ln: ln.baseline):
-            column = round(ln.bbox[0] / 20)  # lines that start near each other
-            p = prev.get(column)
-            if p is not None:
-                pitch = ln.baseline - p.baseline
-                if 0.8 * size <= pitch <= 1.6 * size:
-                    pitches[round(pitch, 1)] += 1
-            prev[column] = ln
-    return pitches.most_common(1)[0][0] if pitches else None
 
 
 # --- headings -------------------------------------------------------------------------------

@@ -13,13 +13,13 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
-from typing import Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 from scope_check import identity
 from scope_check.document import Document, Line
 from scope_check.findings import BBox, Finding, rounded_bbox
 from scope_check.registry import Check, Params
-from scope_check.structure import Heading, Structure, analyse, normalise
+from scope_check.structure import Structure, analyse, normalise
 
 #: a title line is this much larger than the body text (ICLR: 17.2 pt capitals over 10 pt)
 TITLE_SIZE_RATIO = 1.25
@@ -490,7 +490,6 @@ def _front_matter(doc: Document, s: Structure) -> Optional[Tuple[float, float]]:
     if end is None or not _ABSTRACT.match(end.text):
         return None
     top = end.bbox[1]
-    lines = s.body_lines[0]
     bottom = next(
         (h.bbox[1] for h in s.headings if h.page == 1 and h.bbox[1] > top + 1 and _SECTION.match(h.text)),
         None,
