@@ -222,9 +222,14 @@ def _space_above(ln: Line, above: Sequence[Line], size: float) -> bool:
 
 
 def _left_edges(lines: Sequence[Line], size: float) -> List[float]:
-    """x positions where body-size lines of this page start (column edges)."""
+    """x positions where lines of this page start (column edges): where body-size lines start,
+    or, on a page without them (a reference list set smaller), where any two lines start."""
     starts = Counter(round(ln.bbox[0]) for ln in lines if abs(ln.size - size) < 0.3)
-    return [float(x) for x, n in starts.items() if n >= 2] or [float(x) for x in starts]
+    edges = [float(x) for x, n in starts.items() if n >= 2]
+    if not edges:
+        starts = Counter(round(ln.bbox[0]) for ln in lines)
+        edges = [float(x) for x, n in starts.items() if n >= 2]
+    return edges
 
 
 def _is_heading(ln: Line, body_size: float, edges: Sequence[float]) -> bool:
