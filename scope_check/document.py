@@ -30,6 +30,8 @@ BASELINE_TOLERANCE_EM = 0.45
 #: pieces on one baseline further apart than this start a new visual line (a column gap)
 PIECE_GAP_EM = 1.5
 PIECE_GAP_MAX = 15.0
+#: a short number in another colour and size is a line of its own beyond this gap (a line number)
+NUMBER_GAP_EM = 0.1
 
 
 class UnreadablePdf(Exception):
@@ -343,7 +345,8 @@ def _visual_lines(pieces):
         group = [cluster[0]]
         right = cluster[0][2]
         for p in cluster[1:]:
-            if p[1] - right > min(PIECE_GAP_EM * max(p[3], group[-1][3]), PIECE_GAP_MAX):
+            gap = p[1] - right
+            if gap > min(PIECE_GAP_EM * max(p[3], group[-1][3]), PIECE_GAP_MAX) or _apart(group[-1], p, gap):
                 lines.append(_make_line(group))
                 group = [p]
             else:
@@ -352,6 +355,21 @@ def _visual_lines(pieces):
         lines.append(_make_line(group))
     lines.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
     return lines
+
+
+def _apart(a, b, gap: float) -> bool:
+    """A line number (a short number in another colour and size, such as the review ruler's grey
+    "004") beside text is not part of that text's line, even when the text strays next to it. A
+    footnote mark touches its word, so it stays; a number unlike its neighbour in colour or size
+    only stands apart beyond half an em."""
+    for num, other in ((a, b), (b, a)):
+        text = "".join(s.text for s in num[4]).strip()
+        if text.isdigit() and len(text) <= 4:
+            n, o = num[4][0], other[4][0]
+            colour, size = n.color != o.color, abs(n.size - o.size) > 0.1 * o.size
+            if (colour and size and gap > NUMBER_GAP_EM * o.size) or ((colour or size) and gap > 0.5 * o.size):
+                return True
+    return False
 
 
 def _make_line(group) -> Line:

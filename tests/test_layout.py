@@ -228,3 +228,11 @@ def test_a_check_can_only_lower_the_rule_files_severity(tmp_path):
     quiet.write_text("name: quiet\nextends: scope2025-main\nchecks:\n  FONT002: {severity: info}\n")
     assert {f.severity for f in findings(check("layout/vspace_headings.pdf", str(quiet)), "FONT002")} == {"info"}
     assert {f.severity for f in findings(check("layout/linespread_0_9.pdf", str(quiet)), "FONT002")} == {"info"}
+
+
+def test_text_pushed_next_to_the_ruler_is_reported_without_the_ruler_number():
+    findings = [f for f in check("layout/text_beside_ruler.pdf").findings if f.code == "MARG001"]
+    assert len(findings) == 1
+    # the line starts 20 pt left of the block (x 88), the ruler's digits end at x 86.4
+    assert 86.5 < findings[0].bbox[0] < 90
+    assert 17 < findings[0].data["overflow_pt"] < 22
