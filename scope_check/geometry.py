@@ -164,22 +164,25 @@ def _typography(doc: Document, s: Structure) -> Typography:
 
 def pieces(line: Line, gap: float = GUTTER_MIN) -> List[Tuple[BBox, str]]:
     """The line cut where two spans are further apart than `gap` (columns merged on one baseline,
-    a margin note beside a body line): [(bbox, text)]."""
-    spans = [sp for sp in line.spans if sp.text.strip()]
-    if not spans:
-        return []
-    out = []
-    group = [spans[0]]
-    for sp in spans[1:]:
-        if sp.bbox[0] - max(g.bbox[2] for g in group) > gap:
-            out.append(group)
-            group = [sp]
+    a margin note beside a body line): [(bbox, text)]. White-space spans count for the text only."""
+    groups: List[List] = []
+    right = None
+    for sp in line.spans:
+        if not sp.text.strip():
+            if groups:
+                groups[-1].append(sp)
+            continue
+        if right is None or sp.bbox[0] - right > gap:
+            groups.append([sp])
+            right = sp.bbox[2]
         else:
-            group.append(sp)
-    out.append(group)
+            groups[-1].append(sp)
+            right = max(right, sp.bbox[2])
     result = []
-    for g in out:
-        box = (min(sp.bbox[0] for sp in g), min(sp.bbox[1] for sp in g), max(sp.bbox[2] for sp in g), max(sp.bbox[3] for sp in g))
+    for g in groups:
+        inked = [sp for sp in g if sp.text.strip()]
+        box = (min(sp.bbox[0] for sp in inked), min(sp.bbox[1] for sp in inked),
+               max(sp.bbox[2] for sp in inked), max(sp.bbox[3] for sp in inked))
         result.append((box, " ".join("".join(sp.text for sp in g).split())))
     return result
 
