@@ -83,9 +83,12 @@ def _use_color(mode: str, stream) -> bool:
               help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the report to this file (atomically) instead of standard output.")
+@click.option("--annotate", "annotate_to", type=click.Path(), default=None, metavar="PATH",
+              help="Also write an annotated copy of each PDF marking every finding: a file for one PDF, "
+                   "a folder (NAME.annotated.pdf) for several. The input is never modified.")
 @click.option("-q", "--quiet", is_flag=True, help="Only files that do not pass, and no hints.")
 @click.option("-v", "--verbose", count=True, help="Also print the measurements and timing.")
-def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, quiet, verbose) -> None:
+def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, annotate_to, quiet, verbose) -> None:
     """Check each PDF against the rule set; every file gets its own verdict."""
     from scope_check.formatters import Summary, formatters
     from scope_check.rules import RulesError, load_rules
@@ -96,6 +99,8 @@ def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, outpu
     except RulesError as exc:
         raise ToolError(f"invalid rules: {exc}") from None
     selection = Selection(select=_codes(select), ignore=_codes(ignore))
+    if annotate_to and len(pdfs) > 1:
+        os.makedirs(annotate_to, exist_ok=True)
     reports = []
     with _open_output(output) as stream:
         formatter = formatters()[fmt](stream, rules=rules.name, color=output is None and _use_color(color, stream),
@@ -107,8 +112,24 @@ def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, outpu
             reports.append(report)
             summary.add(report.verdict)
             formatter.handle(report)
+            if annotate_to:
+                _annotate(report, annotate_to, several=len(pdfs) > 1)
         formatter.finish(summary)
     sys.exit(exit_code(reports, exit_zero=exit_zero))
+
+
+def _annotate(report, target: str, several: bool) -> None:
+    """Write the annotated copy; a file that cannot be annotated is said on standard error."""
+    from scope_check.annotate import annotate, output_path
+
+    out = output_path(report.path, target, several)
+    try:
+        written = annotate(report, out)
+    except (OSError, ValueError, RuntimeError) as exc:
+        click.echo(f"scope-check: {report.path}: no annotated copy: {exc}", err=True)
+        return
+    if written is None:
+        click.echo(f"scope-check: {report.path}: no annotated copy: the file could not be opened", err=True)
 
 
 class _open_output:
