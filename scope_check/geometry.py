@@ -75,6 +75,12 @@ class TextBlock:
         return (self.columns[0][0], self.first_baseline - topskip, self.columns[-1][1], self.last_baseline)
 
 
+def topskip(rules: RuleSet) -> float:
+    """TeX sets the first baseline of a page \\topskip below the block's top; the template's
+    \\topskip is its body size (10 pt)."""
+    return float(rules.template.get("body_font_size", 10.0))
+
+
 def typography(doc: Document, rules: RuleSet) -> Typography:
     return doc.derived(("typography", rules.template, rules.structure), lambda: _typography(doc, analyse(doc, rules)))
 

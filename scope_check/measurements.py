@@ -8,7 +8,7 @@ from typing import Dict
 
 from scope_check.document import Document
 from scope_check.findings import rounded_bbox
-from scope_check.geometry import text_block, typography
+from scope_check.geometry import text_block, topskip, typography
 from scope_check.rules import RuleSet
 from scope_check.structure import analyse
 
@@ -16,8 +16,7 @@ from scope_check.structure import analyse
 def measure(doc: Document, rules: RuleSet) -> Dict[str, object]:
     s = analyse(doc, rules)
     t = typography(doc, rules)
-    # TeX puts the first baseline \topskip (the body size) below the top of the block
-    block = text_block(doc, rules).bbox(float(rules.template.get("body_font_size", 10.0)))
+    block = text_block(doc, rules).bbox(topskip(rules))
     out: Dict[str, object] = {
         "pages": doc.page_count,
         "body_pages": s.body_pages,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -200,7 +201,7 @@ def find_headings(pages: Sequence[Page], body: Sequence[Sequence[Line]], size: O
     for page, lines in zip(pages, body):
         edges = _left_edges(lines, size)
         for i, ln in enumerate(lines):
-            if _is_heading(ln, size, edges) and _space_above(ln, lines[:i], size) and not _toc_entry(ln, lines):
+            if _is_heading(ln, size, edges) and space_above(ln, lines[:i], size) and not _toc_entry(ln, lines):
                 yield Heading(page=page.number, bbox=ln.bbox, text=ln.text, key=normalise(ln.text), size=ln.max_size)
 
 
@@ -212,7 +213,7 @@ def _toc_entry(ln: Line, lines: Sequence[Line]) -> bool:
     )
 
 
-def _space_above(ln: Line, above: Sequence[Line], size: float) -> bool:
+def space_above(ln: Line, above: Sequence[Line], size: float) -> bool:
     """No line of running text sits at normal leading right above `ln` in the same column."""
     for prev in reversed(above):
         if prev.bbox[2] <= ln.bbox[0] or prev.bbox[0] >= ln.bbox[2] or prev.baseline >= ln.baseline:
@@ -242,9 +243,28 @@ def _is_heading(ln: Line, body_size: float, edges: Sequence[float]) -> bool:
         return False
     spans = [s for s in ln.spans if s.text.strip()]
     larger = ln.max_size >= body_size * HEADING_SIZE_RATIO
-    bold = all(_BOLD.search(s.font) or s.flags & 16 for s in spans)
+    bold = all(is_bold(s) for s in spans)
     small_caps = _small_caps(spans)
     return larger or bold or small_caps
+
+
+def is_bold(span) -> bool:
+    """Set in a bold face: by the font's name (Bold, Medi, Semibold, ...) or MuPDF's bold flag."""
+    return bool(_BOLD.search(span.font) or span.flags & 16)
+
+
+def first_header(s: Structure, patterns: Sequence[str]) -> Optional[Tuple[int, str]]:
+    """The first running header (page, text) matching one of the rule file's header patterns."""
+    compiled = _compiled(tuple(patterns))
+    for page, text in s.header_texts:
+        if any(p.search(text) for p in compiled):
+            return page, text
+    return None
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: Tuple[str, ...]):
+    return tuple(re.compile(p) for p in patterns)
 
 
 def _small_caps(spans) -> bool:

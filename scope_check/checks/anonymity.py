@@ -19,7 +19,7 @@ from scope_check import identity
 from scope_check.document import Document, Line
 from scope_check.findings import BBox, Finding, rounded_bbox
 from scope_check.registry import Check, Params
-from scope_check.structure import Structure, analyse, normalise
+from scope_check.structure import HEADER, Structure, analyse, first_header, is_bold, normalise, space_above
 
 #: a title line is this much larger than the body text (ICLR: 17.2 pt capitals over 10 pt)
 TITLE_SIZE_RATIO = 1.25
@@ -27,8 +27,6 @@ TITLE_SIZE_RATIO = 1.25
 AUTHOR_BLOCK_MAX_HEIGHT = 250.0
 #: a footnote is set smaller than the body (ICLR: 9 pt under 10 pt)
 FOOTNOTE_SIZE_RATIO = 0.95
-#: a heading set in the body font has at least this much baseline gap (in sizes) above it
-HEADING_GAP = 1.3
 #: a claim ("our code is available at") ends at most this many characters before the URL it claims
 CLAIM_NEAR = 80
 #: ... or before the footnote mark whose footnote holds the URL ("we release our code and logs.^1")
@@ -36,7 +34,6 @@ CLAIM_NEAR_MARK = 120
 #: how many items of each kind a message lists
 SHOWN = 4
 
-_BOLD = re.compile(r"bold|medi|semibold|heavy|black|demi", re.I)
 _ABSTRACT = re.compile(r"^abstract\b", re.I)
 _SECTION = re.compile(r"^(?:\d+|[IVX]+)\.?\s+\S")
 _MARKS = re.compile(r"[*\u2217\u2020\u2021\u00a7\u00b6#\u2016\u2032\u22c6\u2605]+")
@@ -53,8 +50,8 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
     options = params.options
     header = params.template.get("header", {})
-    camera = _first_header(s, tuple(header.get("camera_ready", ())))
-    review = _first_header(s, tuple(header.get("review", ())))
+    camera = first_header(s, tuple(header.get("camera_ready", ())))
+    review = first_header(s, tuple(header.get("review", ())))
     block, end = author_block(doc, s)
     placeholders = {_plain(p) for p in options.get("anonymous_placeholders", ())}
     placeholder = any(_plain(ln.text) in placeholders for ln in block)
@@ -109,22 +106,9 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     )
 
 
-def _first_header(s: Structure, patterns: Tuple[str, ...]) -> Optional[Tuple[int, str]]:
-    compiled = _compiled(patterns)
-    for page, text in s.header_texts:
-        if any(p.search(text) for p in compiled):
-            return page, text
-    return None
-
-
-@lru_cache(maxsize=64)
-def _compiled(patterns: Tuple[str, ...]):
-    return tuple(re.compile(p) for p in patterns)
-
-
 def _header_box(s: Structure, page: int) -> Optional[BBox]:
     for role, ln in s.furniture[page - 1]:
-        if role == "header":
+        if role == HEADER:
             return ln.bbox
     return None
 
@@ -297,18 +281,13 @@ def _plain_heading(ln: Line, above: Sequence[Line], words: Tuple[str, ...]) -> O
     text = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", ln.text.strip()).rstrip(":")
     if not text[:1].isupper() or " " in text or not text.casefold().startswith(words):
         return None
-    size = ln.size or 10.0
-    for prev in reversed(above):
-        if prev.bbox[2] <= ln.bbox[0] or prev.bbox[0] >= ln.bbox[2] or prev.baseline >= ln.baseline - 1:
-            continue
-        return text if ln.baseline - prev.baseline >= HEADING_GAP * size else None
-    return text
+    return text if space_above(ln, above, ln.size or 10.0) else None
 
 
 def _run_in_heading(ln: Line, words: Tuple[str, ...]) -> Optional[str]:
     """A paragraph that starts with a bold "Acknowledgements" (`\\paragraph{Acknowledgements}`)."""
     first = next((sp for sp in ln.spans if sp.text.strip()), None)
-    if first is None or not (_BOLD.search(first.font) or first.flags & 16):
+    if first is None or not is_bold(first):
         return None
     word = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", first.text.strip())
     word = word.split(" ")[0].rstrip(".:").casefold() if word else ""

@@ -13,7 +13,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from scope_check.document import Document, Line, Page
 from scope_check.findings import BBox, Finding, rounded_bbox
-from scope_check.geometry import TextBlock, pieces, text_block
+from scope_check.geometry import TextBlock, pieces, text_block, topskip
 from scope_check.registry import Check, Params
 from scope_check.rules import RuleSet
 from scope_check.structure import HEADER, HEADER_MIN_DISTANCE, PAGE_NUMBER, RULER, analyse
@@ -63,12 +63,6 @@ _SIDES = ("left", "right", "top", "bottom")
 
 def template_block(rules: RuleSet) -> BBox:
     return tuple(rules.template["text_block"])  # type: ignore[return-value]
-
-
-def topskip(rules: RuleSet) -> float:
-    """TeX sets the first baseline of a page \\topskip below the block's top; the template's
-    \\topskip is its body size (10 pt)."""
-    return float(rules.template.get("body_font_size", 10.0))
 
 
 def block_excess(doc: Document, rules: RuleSet) -> Tuple[TextBlock, Dict[str, float]]:

@@ -10,14 +10,13 @@ header nor its ruler, or both another paper size and another text block.
 
 from __future__ import annotations
 
-import re
 from typing import Iterator, List, Optional
 
 from scope_check.document import Document
 from scope_check.findings import Finding, rounded_bbox
-from scope_check.geometry import family_of, plain_name, text_block, typography
+from scope_check.geometry import family_of, plain_name, text_block, topskip, typography
 from scope_check.registry import Check, Params
-from scope_check.structure import analyse
+from scope_check.structure import analyse, first_header
 
 #: TMPL001 default: a text block this much (points) wider or taller than the template's is another
 #: template's (0.25 in; smaller changes are margin squeezing, reported by MARG002)
@@ -54,7 +53,7 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
 
     # the text block and its columns
     x0, y0, x1, y1 = tpl["text_block"]
-    skip = float(tpl.get("body_font_size", 10.0))
+    skip = topskip(rules)
     block_wrong = False
     width = height = None
     if block.columns:
@@ -84,8 +83,8 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
 
     # the running header and the review ruler
     header = tpl.get("header", {})
-    patterns = [re.compile(p) for p in list(header.get("review", ())) + list(header.get("camera_ready", ()))]
-    has_header = any(any(p.search(text) for p in patterns) for _, text in s.header_texts) if patterns else True
+    patterns = list(header.get("review", ())) + list(header.get("camera_ready", ()))
+    has_header = first_header(s, patterns) is not None if patterns else True
     has_ruler = bool(s.review_ruler_pages) or not tpl.get("ruler")
     if not has_header and not has_ruler:
         identity.append("header and ruler")
