@@ -13,7 +13,7 @@ from scope_check.findings import Finding
 from scope_check.rules import RuleSet
 
 #: codes meaning "this file could not be checked": the verdict is `error`
-UNCHECKABLE = ("FILE001", "FILE002", "FILE003", "FILE005")
+UNCHECKABLE = ("FILE001", "FILE002", "FILE003", "FILE005", "FILE006", "FILE007")
 #: severities from worst to mildest: a check's own severity on a finding can only lower the rule file's
 _RANK = {"error": 0, "warning": 1, "info": 2}
 #: checks that run before the others and stop them when they fire

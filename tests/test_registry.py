@@ -44,7 +44,12 @@ def test_every_check_has_a_rule_file_entry(code):
     assert code in load_rules("iclr2025").checks
 
 
-@pytest.mark.parametrize("code", [c for c in checks() if c != "SCOPE001"])
+#: reported by the runner itself, not by a PDF's content: an internal error, and the resource limits
+#: (FILE006/FILE007 are triggered by test hooks in the limit and batch tests)
+NOT_FROM_A_FIXTURE = ("SCOPE001", "FILE006", "FILE007")
+
+
+@pytest.mark.parametrize("code", [c for c in checks() if c not in NOT_FROM_A_FIXTURE])
 def test_every_check_has_a_fixture_that_triggers_it(code):
     triggering = [case for case in MANIFEST if code in case["codes"]]
     assert triggering, f"no fixture in fixtures/manifest.yaml yields {code}"

@@ -113,4 +113,22 @@ CHECKS = (
         example="no extractable text: the most text on any page is 0 characters",
         run=no_text_layer,
     ),
+    Check(
+        code="FILE006",
+        name="time-limit",
+        severity="error",
+        summary="The file's check ran past the per-file time limit (verdict error: the file could not be checked).",
+        why="A file that takes minutes to read is hostile or broken; every other file of the run must still get its verdict.",
+        fix="Recompile the PDF; simplify figures with millions of vector objects (rasterise them at 300 dpi).",
+        example="the check ran past the 60 s time limit and was stopped",
+    ),
+    Check(
+        code="FILE007",
+        name="resource-limit",
+        severity="error",
+        summary="The file's check exceeded the memory ceiling or killed its worker (verdict error: the file could not be checked).",
+        why="A small file that expands to gigabytes is hostile or broken; every other file of the run must still get its verdict.",
+        fix="Recompile the PDF; simplify figures with millions of vector objects or huge images.",
+        example="the check exceeded the 2048 MiB memory ceiling and was stopped",
+    ),
 )
