@@ -1,0 +1,215 @@
+"""Reading untrusted archives (`.zip`, `.tar`, `.tar.gz`, `.tgz`, `.tar.bz2`, `.tar.xz`) in place.
+
+Batch mode reads a chair's archive of submissions, `supplement` an author's code archive; both are
+untrusted. Nothing here ever writes outside the folder it is given, follows a symlink member, opens
+a nested archive or trusts a member's declared size:
+
+- `members(path)` lists every entry with a `problem` when it must not be read: a path that climbs
+  out (`../`) or is absolute, a symlink or hard link, a device or FIFO, a duplicate name, more
+  members than `Limits.max_members`, a member larger than `Limits.max_member_bytes`, a
+  compression ratio beyond `Limits.max_ratio` (a zip bomb), or past `Limits.max_total_bytes` of
+  everything before it. Directories are listed with kind `dir`.
+- `read(path, member, limit)` returns a member's bytes, decompressing at most `limit + 1` bytes
+  whatever its header says; `extract(path, member, folder)` streams it to a file below `folder`
+  under a name of our own choosing (never the member's path), with the same bound.
+
+A nested archive is an ordinary file here: callers decide (batch reports it, supplement lists it).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import stat
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+#: suffixes read as archives, longest first
+ARCHIVE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".txz", ".tar", ".zip")
+CHUNK = 1 << 20
+
+
+class ArchiveError(Exception):
+    """The archive itself cannot be read (not an archive, corrupt directory, unsupported)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_members: int = 100_000
+    max_member_bytes: int = 512 * 1000 * 1000  # one member, decompressed
+    max_total_bytes: int = 8 * 1000 * 1000 * 1000  # all members together, decompressed
+    max_ratio: float = 200.0  # decompressed / compressed size of one member (zip members only)
+    ratio_floor_bytes: int = 10 * 1000 * 1000  # the ratio test applies to members larger than this
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str  # the member's path as stored, decoded (zip: cp437 or UTF-8; tar: UTF-8, surrogateescape)
+    kind: str  # file | dir | symlink | link | device | fifo | other
+    size: int  # the declared decompressed size
+    compressed: Optional[int] = None  # zip only
+    problem: Optional[str] = None  # why it must not be read; None: safe to read
+    index: int = 0  # position in the archive, for read/extract
+
+
+def is_archive(path) -> bool:
+    name = str(path).lower()
+    return name.endswith(ARCHIVE_SUFFIXES)
+
+
+def members(path, limits: Limits = Limits()) -> Iterator[Member]:
+    """Every entry of the archive in stored order, each with its `problem` (None when safe)."""
+    raw = list(_zip_members(path) if _is_zip(path) else _tar_members(path))
+    seen = set()
+    total = 0
+    for i, m in enumerate(raw):
+        problem = m.problem or _path_problem(m.name)
+        key = posixpath.normpath(m.name.replace("\\", "/")).lower()
+        if problem is None and m.kind != "dir":
+            if key in seen:
+                problem = "duplicate member name: an earlier member has the same path"
+            elif i >= limits.max_members:
+                problem = f"more than {limits.max_members:,} members: the rest of the archive is not read"
+            elif m.size > limits.max_member_bytes:
+                problem = f"member is {m.size:,} bytes decompressed, over the {limits.max_member_bytes:,}-byte limit"
+            elif (m.compressed is not None and m.size > limits.ratio_floor_bytes
+                  and m.size > limits.max_ratio * max(m.compressed, 1)):
+                problem = (f"compression ratio {m.size / max(m.compressed, 1):,.0f}:1 is over the "
+                           f"{limits.max_ratio:,.0f}:1 limit (a zip bomb?)")
+            elif total + m.size > limits.max_total_bytes:
+                problem = f"the archive expands past {limits.max_total_bytes:,} bytes: the rest is not read"
+        if problem is None and m.kind != "dir":
+            total += m.size
+        seen.add(key)
+        yield Member(m.name, m.kind, m.size, m.compressed, problem, i)
+
+
+def read(path, member: Member, limit: int) -> bytes:
+    """The member's bytes, at most `limit`; ValueError when it decompresses to more."""
+    chunks: List[bytes] = []
+    got = 0
+    for chunk in _stream(path, member):
+        got += len(chunk)
+        if got > limit:
+            raise ValueError(f"{member.name}: decompresses to more than {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def extract(path, member: Member, folder, limit: int, name: Optional[str] = None) -> Path:
+    """Stream the member into `folder` under `name` (default: its index plus its suffix)."""
+    folder = Path(folder)
+    suffix = Path(member.name).suffix.lower()
+    target = folder / (name or f"member-{member.index:06d}{suffix if suffix.isascii() else ''}")
+    if target.resolve().parent != folder.resolve():
+        raise ValueError(f"refusing to write outside {folder}")
+    got = 0
+    try:
+        with open(target, "xb") as out:
+            for chunk in _stream(path, member):
+                got += len(chunk)
+                if got > limit:
+                    raise ValueError(f"{member.name}: decompresses to more than {limit:,} bytes")
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _stream(path, member: Member) -> Iterator[bytes]:
+    if member.problem or member.kind != "file":
+        raise ValueError(f"{member.name}: not readable: {member.problem or member.kind}")
+    if _is_zip(path):
+        with zipfile.ZipFile(path) as zf:
+            info = zf.infolist()[member.index]
+            with zf.open(info) as fh:
+                while chunk := fh.read(CHUNK):
+                    yield chunk
+    else:
+        with _open_tar(path) as tf:
+            for i, info in enumerate(tf):
+                if i == member.index:
+                    fh = tf.extractfile(info)
+                    if fh is None:
+                        raise ValueError(f"{member.name}: not a regular file")
+                    while chunk := fh.read(CHUNK):
+                        yield chunk
+                    return
+        raise ValueError(f"{member.name}: no longer in the archive")
+
+
+def _is_zip(path) -> bool:
+    try:
+        return zipfile.is_zipfile(path)
+    except OSError as exc:
+        raise ArchiveError(f"cannot read the archive: {exc.strerror or exc}") from None
+
+
+def _zip_members(path) -> Iterator[Member]:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ArchiveError(f"not a readable zip archive: {exc}") from None
+    with zf:
+        for info in zf.infolist():
+            mode = info.external_attr >> 16
+            if info.is_dir():
+                kind = "dir"
+            elif stat.S_ISLNK(mode):
+                kind = "symlink"
+            elif stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # many tools store permission bits only
+                kind = "other"
+            else:
+                kind = "file"
+            problem = None
+            if kind == "symlink":
+                problem = "symbolic link member: never followed"
+            elif kind == "other":
+                problem = "not a regular file"
+            elif info.flag_bits & 0x1:
+                problem = "encrypted member: cannot be read without its password"
+            yield Member(info.filename, kind, info.file_size, info.compress_size, problem)
+
+
+def _open_tar(path) -> tarfile.TarFile:
+    try:
+        return tarfile.open(path, mode="r:*", encoding="utf-8", errors="surrogateescape")
+    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
+        raise ArchiveError(f"not a readable tar archive: {exc}") from None
+
+
+def _tar_members(path) -> Iterator[Member]:
+    try:
+        with _open_tar(path) as tf:
+            for info in tf:
+                if info.isdir():
+                    kind, problem = "dir", None
+                elif info.issym():
+                    kind, problem = "symlink", "symbolic link member: never followed"
+                elif info.islnk():
+                    kind, problem = "link", "hard link member: never followed"
+                elif info.ischr() or info.isblk():
+                    kind, problem = "device", "device member: never created"
+                elif info.isfifo():
+                    kind, problem = "fifo", "FIFO member: never created"
+                elif info.isfile():
+                    kind, problem = "file", None
+                else:
+                    kind, problem = "other", "not a regular file"
+                yield Member(info.name, kind, info.size, None, problem)
+    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+        raise ArchiveError(f"the tar archive is damaged: {exc}") from None
+
+
+def _path_problem(name: str) -> Optional[str]:
+    unified = name.replace("\\", "/")
+    if unified.startswith("/") or (len(unified) > 1 and unified[1] == ":"):
+        return "absolute path: never written as given"
+    if ".." in unified.split("/"):
+        return "path climbs out of the archive (`..`): never written as given"
+    if "\x00" in name:
+        return "NUL byte in the member name"
+    return None
