@@ -18,11 +18,10 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 from scope_check import identity
 from scope_check.document import Document, Line
 from scope_check.findings import BBox, Finding, rounded_bbox
-from scope_check.registry import Check, Params
+from scope_check.checks.helpers import clipped, union
+from scope_check.spec import Check, Param, Params
 from scope_check.structure import HEADER, Structure, analyse, first_header, is_bold, normalise, space_above
 
-#: a title line is this much larger than the body text (ICLR: 17.2 pt capitals over 10 pt)
-TITLE_SIZE_RATIO = 1.25
 #: the author block is looked for this far below the title when no Abstract heading closes it
 AUTHOR_BLOCK_MAX_HEIGHT = 250.0
 #: a footnote is set smaller than the body (ICLR: 9 pt under 10 pt)
@@ -49,13 +48,14 @@ _NAME_TOKEN = re.compile(r"^(?:[^\W\d_][.]|[^\W\d_][^\W\d_'\u2019.\-]*(?:[-'\u20
 def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
     options = params.options
-    header = params.template.get("header", {})
-    camera = first_header(s, tuple(header.get("camera_ready", ())))
-    review = first_header(s, tuple(header.get("review", ())))
-    block, end = author_block(doc, s)
-    placeholders = {_plain(p) for p in options.get("anonymous_placeholders", ())}
+    header = params.template["header"]
+    camera = first_header(s, tuple(header["camera_ready"]))
+    review = first_header(s, tuple(header["review"]))
+    block, end = author_block(doc, s, params.template["title_size_ratio"])
+    placeholders = {_plain(p) for p in options["anonymous_placeholders"]}
     placeholder = any(_plain(ln.text) in placeholders for ln in block)
-    found = identity_in_block(block, placeholder, tuple(options.get("affiliation_words", ())))
+    found = identity_in_block(block, placeholder, tuple(options["affiliation_words"]))
+    final_copy = params.template["latex_final_copy"]
 
     reasons: List[str] = []
     box: Optional[BBox] = None
@@ -64,7 +64,8 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     if camera is not None:
         mode = "camera-ready header"
         page = camera[0]
-        reasons.append(f'the running header on page {camera[0]} reads "{camera[1]}" (camera-ready mode: \\iclrfinalcopy)')
+        switch = f": {final_copy}" if final_copy else ""
+        reasons.append(f'the running header on page {camera[0]} reads "{camera[1]}" (camera-ready mode{switch})')
     elif review is None and not s.review_ruler_pages and not placeholder:
         mode = "no review marks"
         reasons.append(
@@ -82,7 +83,7 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
         where = "between the title and the abstract" if end is not None else "below the title"
         reasons.append(f"the author block on page 1 ({where}) shows " + "; ".join(listed))
         page = 1
-        box = _union(ln.bbox for ln in found["lines"])
+        box = union(ln.bbox for ln in found["lines"])
     if not reasons:
         return
     if box is None and camera is not None:
@@ -92,9 +93,10 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
         "the paper is not anonymous: " + "; ".join(reasons),
         page=page,
         bbox=rounded_bbox(box) if box else None,
-        hint="Compile with the venue's style in review mode: remove `\\iclrfinalcopy` (the template then prints "
-        "\"Anonymous authors\", the review header and the line numbers); put real names, affiliations and "
-        "e-mails back only in the camera-ready version.",
+        hint="Compile with the venue's style in review mode: "
+        + (f"remove `{final_copy}`" if final_copy else "remove the camera-ready switch")
+        + " (the template then prints \"Anonymous authors\", the review header and the line numbers); put real names, "
+        "affiliations and e-mails back only in the camera-ready version.",
         data={
             "mode": mode,
             "header": camera[1] if camera else None,
@@ -113,14 +115,16 @@ def _header_box(s: Structure, page: int) -> Optional[BBox]:
     return None
 
 
-def author_block(doc: Document, s: Structure) -> Tuple[List[Line], Optional[Line]]:
+def author_block(doc: Document, s: Structure, title_ratio: float) -> Tuple[List[Line], Optional[Line]]:
     """The lines of page 1 between the title and the abstract (or the first section when the
-    paper has no abstract), and the line that closes the block (None when none was found)."""
+    paper has no abstract), and the line that closes the block (None when none was found). A
+    title line is `title_ratio` times the body size or larger (the template section's
+    `title_size_ratio`)."""
     if not s.body_lines or not s.body_lines[0]:
         return [], None
     lines = s.body_lines[0]
     size = s.body_font_size or 10.0
-    big = [ln.max_size >= TITLE_SIZE_RATIO * size for ln in lines]
+    big = [ln.max_size >= title_ratio * size for ln in lines]
     start = next((i for i, b in enumerate(big[:12]) if b), None)
     if start is None:
         return [], None
@@ -229,19 +233,12 @@ def _some(noun: str, items: Sequence[str]) -> str:
     return f"{plural if len(items) > 1 else noun} {shown}"
 
 
-def _union(boxes) -> Optional[BBox]:
-    boxes = list(boxes)
-    if not boxes:
-        return None
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
 # --- ANON002 acknowledgements ---------------------------------------------------------------
 
 
 def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
-    words = tuple(w.casefold() for w in params.options.get("headings", ()))
+    words = tuple(w.casefold() for w in params.options["headings"])
     if not words:
         return
     seen = set()
@@ -339,12 +336,10 @@ _CLAIMS = tuple(
 def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
     options = params.options
-    bare = identity.bare_url_pattern(
-        list((options.get("owner_hosts") or {}).keys()) + list(options.get("personal_hosts", ()))
-    )
-    front = _front_matter(doc, s)
+    bare = identity.bare_url_pattern(list(options["owner_hosts"].keys()) + list(options["personal_hosts"]))
+    front = _front_matter(doc, s, params.template["title_size_ratio"])
     size = s.body_font_size or 10.0
-    report_unclaimed = bool(options.get("report_unclaimed", False))
+    report_unclaimed = bool(options["report_unclaimed"])
     for page in doc.pages:
         lines = identity.reading_order(s.body_lines[page.number - 1], page.width)
         urls = identity.merge(
@@ -368,7 +363,7 @@ def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
                 how = "a link to a person's or lab's account, with no sign that it is cited work"
             yield Finding(
                 "ANON003",
-                f"{_short(u.url)} points at {target.reason}, {how}",
+                f"{clipped(u.url, 90)} points at {target.reason}, {how}",
                 page=u.page,
                 bbox=rounded_bbox(u.bbox),
                 hint="Replace the link with an anonymised copy (https://anonymous.4open.science mirrors a GitHub "
@@ -463,9 +458,9 @@ def _leading_marker(ln: Line) -> Optional[str]:
     return None
 
 
-def _front_matter(doc: Document, s: Structure) -> Optional[Tuple[float, float]]:
+def _front_matter(doc: Document, s: Structure, title_ratio: float) -> Optional[Tuple[float, float]]:
     """The vertical band of page 1 holding the author block and the abstract."""
-    block, end = author_block(doc, s)
+    block, end = author_block(doc, s, title_ratio)
     if end is None or not _ABSTRACT.match(end.text):
         return None
     top = end.bbox[1]
@@ -476,10 +471,6 @@ def _front_matter(doc: Document, s: Structure) -> Optional[Tuple[float, float]]:
     if bottom is None:
         return None
     return (top, bottom)
-
-
-def _short(url: str) -> str:
-    return url if len(url) <= 90 else url[:87] + "..."
 
 
 # --- ANON004 self-citation ------------------------------------------------------------------
@@ -554,7 +545,7 @@ def self_citation(doc: Document, params: Params) -> Iterator[Finding]:
         seen.add(i)
         yield Finding(
             "ANON004",
-            f'first-person self-citation "{_clip(phrase)}" tells reviewers who the authors are',
+            f'first-person self-citation "{clipped(phrase, 100)}" tells reviewers who the authors are',
             page=pages[i],
             bbox=rounded_bbox(lines[i].bbox),
             hint="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", "
@@ -582,10 +573,6 @@ def _in_range(span, page: int, ln: Line) -> bool:
     return here >= start and (stop is None or here < stop)
 
 
-def _clip(text: str, n: int = 100) -> str:
-    return text if len(text) <= n else text[: n - 3] + "..."
-
-
 # --- ANON005 metadata-author ----------------------------------------------------------------
 
 _XMP_CREATOR = re.compile(r"<dc:creator\b[^>]*>(.*?)</dc:creator>", re.S | re.I)
@@ -595,14 +582,14 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def metadata_author(doc: Document, params: Params) -> Iterator[Finding]:
-    accepted = {_plain(v) for v in params.options.get("anonymous_values", ())}
+    accepted = {_plain(v) for v in params.options["anonymous_values"]}
     named = []
     for where, value in _author_values(doc):
         if _plain(value) and _plain(value) not in accepted:
             named.append((where, value))
     if not named:
         return
-    shown = "; ".join(f'{where} "{_clip(value, 120)}"' for where, value in named)
+    shown = "; ".join(f'{where} "{clipped(value, 120)}"' for where, value in named)
     yield Finding(
         "ANON005",
         f"the PDF metadata names the author: {shown}",
@@ -642,14 +629,24 @@ CHECKS = (
         "author block between the title and the abstract shows e-mail addresses (including `{jane,john}@uni.edu` "
         "and `jane [at] uni.edu` forms), affiliations or names. The template's \"Anonymous authors / Paper under "
         "double-blind review\" block passes.",
-        why="SCOPE CFP: \"you should not include author names, author affiliations, or acknowledgements in your "
-        "submission\"; ICLR template: \"Authors must not appear in the submitted version\".",
-        fix="Remove `\\iclrfinalcopy` (review mode hides the \\author{} block and prints the line numbers).",
-        params={
-            "anonymous_placeholders": "author-block lines that are the anonymous placeholder (case and punctuation "
-            "ignored); with one present only e-mail addresses count as identity",
-            "affiliation_words": "words that mark an affiliation in the author block (University, Institute, ...)",
-        },
+        why="Review is double-blind: the submission must not name its authors.",
+        fix="Compile in review mode (remove the template's camera-ready switch): it hides the \\author{} block "
+        "and prints the line numbers.",
+        params=(
+            Param("anonymous_placeholders", "strings",
+                  ["Anonymous authors", "Anonymous author", "Anonymous author(s)", "Anonymous",
+                   "Paper under double-blind review", "Anonymous institution", "Anonymous affiliation",
+                   "Affiliation", "Address", "Email"],
+                  "author-block lines that are the anonymous placeholder (matched ignoring case and punctuation); "
+                  "with one present, only e-mail addresses in the block count as identity"),
+            Param("affiliation_words", "strings",
+                  ["University", "Universität", "Université", "Universidad", "Università", "Universiteit",
+                   "Institute", "Institut", "Instituto", "College", "School", "Department", "Dept.", "Faculty",
+                   "Laboratory", "Laboratories", "Lab", "Labs", "Center", "Centre", "Academy", "Hospital", "Inc.",
+                   "Ltd.", "GmbH", "Corporation", "Foundation", "Independent Researcher", "Google", "DeepMind",
+                   "Microsoft", "OpenAI", "NVIDIA", "Meta AI", "IBM Research"],
+                  "words that mark an affiliation in the author block (matched as whole words, ignoring case)"),
+        ),
         example='the paper is not anonymous: the running header on page 1 reads "Published as a conference paper at '
         'ICLR 2025" (camera-ready mode: \\iclrfinalcopy); the author block on page 1 (between the title and the '
         'abstract) shows e-mail address "{hippo,brain,jen}@cs.cranberry-lemon.edu"; names "Antiquus S. Hippocampus", '
@@ -664,10 +661,13 @@ CHECKS = (
         summary="An Acknowledgements / Acknowledgments heading anywhere in the paper (any case, small caps, "
         "numbered or not, before or after the References, or a bold run-in paragraph heading). The template's own "
         "placeholder section counts.",
-        why="SCOPE CFP: \"you should not include author names, author affiliations, or acknowledgements in your "
-        "submission\". Thanks name advisors, colleagues and grants, which identify the authors.",
+        why="Review is double-blind: thanks name advisors, colleagues and grants, which identify the authors.",
         fix="Delete `\\subsubsection*{Acknowledgments}` and its paragraph from the submission.",
-        params={"headings": "heading words that open an acknowledgements section (a heading starting with one counts)"},
+        params=(
+            Param("headings", "strings", ["Acknowledgements", "Acknowledgments", "Acknowledgement", "Acknowledgment"],
+                  "heading words that open an acknowledgements section; a heading (or a bold run-in paragraph "
+                  "heading) starting with one counts, ignoring case and numbering"),
+        ),
         example='an acknowledgements section "ACKNOWLEDGMENTS" on page 6 (before the REFERENCES): a double-blind '
         "submission thanks nobody",
         run=acknowledgements,
@@ -685,22 +685,39 @@ CHECKS = (
         "library, a dataset, a notation guide) is not reported, because the checker cannot tell a third party's "
         "account from the authors' own; set `report_unclaimed: true` to list every unclaimed account or personal-site "
         "link too, as a warning.",
-        why="SCOPE CFP: \"avoid providing any other identifying information (even in the supplementary material "
-        "or in the shared Github code link)\".",
+        why="Review is double-blind: a link to the authors' own account or site names them.",
         fix="Use an anonymised mirror (https://anonymous.4open.science) or supplementary material for the code; "
         "put the real link back in the camera-ready version.",
-        params={
-            "anonymous_links": "regular expressions on host/path?query of links that are anonymised (they pass)",
-            "anonymous_owner": "regular expression: an account or site name matching it is an anonymous one",
-            "neutral_hosts": "hosts that identify nobody even when the paper claims the link (OpenReview)",
-            "owner_hosts": "hosts whose first path segment is an account (github.com/USER), each with the path "
-            "segments to skip first (huggingface.co/datasets/USER)",
-            "personal_hosts": "host suffixes of personal sites (USER.github.io) and hosts whose path names the site "
-            "(sites.google.com/view/NAME)",
-            "institution_hosts": "regular expressions on the host of an institution's site (.edu, .ac.uk)",
-            "report_unclaimed": "also report account and personal-site links that nothing claims, as warnings "
-            "(default false)",
-        },
+        params=(
+            Param("anonymous_links", "regexes",
+                  ["^anonymous\\.4open\\.science(/|$)",
+                   "^osf\\.io/.*[?&]view_only=",  # OSF anonymised view-only link
+                   "^figshare\\.com/s/"],  # figshare private link
+                  "regular expressions searched in host/path?query (no scheme, no www.) of links that are "
+                  "anonymised: they pass"),
+            Param("anonymous_owner", "regex", "^anon(ymous|ymised|ymized)?([-_.]|$)|anonymous",
+                  "regular expression: an account or personal-site name matching it is anonymous "
+                  "(github.com/anonymous-xyz passes)"),
+            Param("neutral_hosts", "strings", ["openreview.net"],
+                  "hosts (and their subdomains) that identify nobody even when the paper claims the link"),
+            Param("owner_hosts", "string lists",
+                  {"github.com": [], "gist.github.com": [], "raw.githubusercontent.com": [], "gitlab.com": [],
+                   "bitbucket.org": [], "codeberg.org": [], "sourceforge.net": ["projects", "p", "u"],
+                   "huggingface.co": ["datasets", "spaces", "models"], "hf.co": ["datasets", "spaces", "models"],
+                   "kaggle.com": ["code", "datasets", "models"], "wandb.ai": []},
+                  "hosts whose path names an account: host -> the path segments to skip before the account name "
+                  "(huggingface.co: [datasets, spaces, models])"),
+            Param("personal_hosts", "strings",
+                  ["github.io", "gitlab.io", "sites.google.com", "netlify.app", "vercel.app", "pages.dev",
+                   "notion.site", "wixsite.com", "wordpress.com", "medium.com", "substack.com"],
+                  "host suffixes of personal sites (USER.github.io); a host equal to one names the site in its path "
+                  "(sites.google.com/view/NAME)"),
+            Param("institution_hosts", "regexes", ["\\.edu$", "\\.edu\\.[a-z]{2}$", "\\.ac\\.[a-z]{2}$"],
+                  "regular expressions on the host of an institution's site (\\.edu$, \\.ac\\.[a-z]{2}$)"),
+            Param("report_unclaimed", "boolean", False,
+                  "also report, as warnings, account and personal-site links that nothing in the text claims as "
+                  "the paper's own (false: such links are taken as cited work)"),
+        ),
         example="https://github.com/jdoe/scalable-optimizers-for-efficient-adaptation points at the account "
         "'jdoe' on github.com, presented as the paper's own (\"Our code is available\")",
         run=identifying_link,
@@ -713,8 +730,7 @@ CHECKS = (
         "style: \"in our previous work (Doe et al., 2023)\", \"we extend our earlier system [6]\", \"as we showed "
         "in [6]\", \"[6] is our prior work\". Sentences where \"we\" cite others (\"we follow Doe et al. (2023)\") "
         "pass.",
-        why="SCOPE CFP: \"avoid providing any other identifying information\"; citing one's own work in the first "
-        "person tells reviewers who wrote the paper.",
+        why="Review is double-blind: citing one's own work in the first person tells reviewers who wrote the paper.",
         fix="Cite your earlier work in the third person: \"Doe et al. (2023) showed\".",
         example='first-person self-citation "our previous work (Doe et al., 2023)" tells reviewers who the '
         "authors are",
@@ -726,10 +742,15 @@ CHECKS = (
         severity="error",
         summary="The PDF's Info `/Author` or XMP `dc:creator` / `pdf:Author` holds a value that is not empty or "
         "an anonymous placeholder: hyperref's `pdfauthor`, or `pdfusetitle` copying the hidden \\author{} block.",
-        why="SCOPE CFP: \"you should not include author names ... in your submission\"; reviewers see the "
-        "metadata in any PDF viewer's document properties.",
+        why="Review is double-blind: reviewers see the metadata in any PDF viewer's document properties.",
         fix="`\\hypersetup{pdfauthor={}}` and no `pdfusetitle`; clear the author in the exporting tool.",
-        params={"anonymous_values": "metadata values that name nobody (Anonymous, Anonymous Author(s), ...)"},
+        params=(
+            Param("anonymous_values", "strings",
+                  ["Anonymous", "Anonymous authors", "Anonymous author", "Anonymous author(s)", "Anonymous submission",
+                   "Author", "Authors", "Paper under double-blind review"],
+                  "metadata author values that name nobody (matched ignoring case and punctuation); an empty value "
+                  "always passes"),
+        ),
         example='the PDF metadata names the author: /Author "Jane Doe"',
         run=metadata_author,
     ),
