@@ -110,7 +110,11 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
         if selection.wants(c.code) and rules.severity(c.code, c.severity) != "off"
     ]
     file_level = [c for c in enabled if c.file_level and c.run]
-    gates = [c for c in enabled if c.gate and c.run and not c.file_level]
+    # a gate decides whether the file can be checked at all, so it runs whatever the selection
+    # (only `severity: off` in the rules turns it off); its finding is shown when selected, or
+    # when it stops the file (it is the reason for the verdict)
+    gates = [c for c in catalogue.values()
+             if c.gate and c.run and not c.file_level and rules.severity(c.code, c.severity) != "off"]
     others = [c for c in enabled if not (c.gate or c.file_level) and c.run]
     skipped_codes = skipped(rules, selection)
     found: List[Finding] = []
@@ -130,8 +134,10 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
         return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
     sha = doc.sha256
     measurements.update({"pages": doc.page_count, "file_size_bytes": doc.file_size})
-    for check in file_level + gates:
+    for check in file_level:
         found.extend(_run(check, doc, rules))
+    for check in gates:
+        found.extend(f for f in _run(check, doc, rules) if selection.wants(f.code) or _stops(f))
     if not any(_stops(f) for f in found):
         try:
             measurements.update(measure(doc, rules))

@@ -14,7 +14,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from scope_check.document import Document, Line
 from scope_check.findings import Finding, rounded_bbox
 from scope_check.geometry import body_region, plain_name, typography
-from scope_check.checks.helpers import clipped, page_list, template_name, tex_points
+from scope_check.checks.helpers import clipped, page_list, template_name, tex_points, tex_size
 from scope_check.spec import Check, Param, Params
 from scope_check.structure import analyse
 
@@ -38,7 +38,7 @@ def body_font_too_small(doc: Document, params: Params) -> Iterator[Finding]:
         page=page,
         bbox=box,
         hint="Remove `\\small`, `\\footnotesize` or `\\fontsize{..}{..}\\selectfont` around the body, and any "
-        "redefinition of `\\normalsize`; keep the template's 10 pt and shorten the text instead.",
+        f"redefinition of `\\normalsize`; keep the template's {tex_size(want)} and shorten the text instead.",
         data={"size_pt": t.size, "required_pt": want, "tolerance_pt": tol, "font": t.font},
     )
 

@@ -58,6 +58,17 @@ def tex_points(points: float) -> str:
     return f" ({round(tex)} TeX pt)" if abs(tex - round(tex)) <= 0.05 else ""
 
 
+def tex_size(points: float) -> str:
+    """A size as the template's source writes it: '10 pt' for 9.96 PDF points, else '10.5 pt'."""
+    tex = points / TEX_PT
+    return f"{round(tex)} pt" if abs(tex - round(tex)) <= 0.05 else f"{points:g} pt"
+
+
+def inches(points: float) -> str:
+    """Points as inches for messages: '5.5', '9', '8.27'."""
+    return f"{points / 72:.2f}".rstrip("0").rstrip(".")
+
+
 def union(boxes: Iterable[BBox]) -> Optional[BBox]:
     """The smallest box holding every box, or None for none."""
     boxes = list(boxes)

@@ -13,7 +13,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from scope_check.document import Document, Line, Page
 from scope_check.findings import BBox, Finding, rounded_bbox
-from scope_check.checks.helpers import clipped, template_name, the_template, union
+from scope_check.checks.helpers import clipped, inches, template_name, the_template, union
 from scope_check.geometry import enlargement, pieces, template_block, topskip
 from scope_check.rules import RuleSet
 from scope_check.spec import Check, Param, Params
@@ -303,7 +303,7 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
             parts.append(f"{where} ({excess[side]:.1f} pt beyond the template's {want:g})")
     width, height = (mx1 - mx0) / 72, (my1 - my0) / 72
     message = (f"the body text block measures {width:.2f} x {height:.2f} in: {'; '.join(parts)}; "
-               f"{template_name(rules.template)} is {(x1 - x0) / 72:g} x {(y1 - y0) / 72:g} in "
+               f"{template_name(rules.template)} is {inches(x1 - x0)} x {inches(y1 - y0)} in "
                f"(allowed {tol:g} pt across, {vtol:g} pt down)")
     yield Finding(
         "MARG002",

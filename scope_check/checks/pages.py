@@ -6,7 +6,7 @@ from typing import Iterator, List, Optional
 
 from scope_check.document import Document
 from scope_check.findings import BBox, Finding
-from scope_check.checks.helpers import PAPER_OPTIONS, page_list, paper_name, union
+from scope_check.checks.helpers import PAPER_OPTIONS, inches, page_list, paper_name, union
 from scope_check.spec import Check, Param, Params
 from scope_check.structure import analyse
 
@@ -90,7 +90,7 @@ def _size_hint(w: float, h: float) -> str:
     """How to get the template's paper size, in its own terms (US Letter, A4, ...)."""
     name = paper_name(w, h)
     other = "a4paper" if name != "A4" else "letterpaper"
-    size = f"`\\pdfpagewidth={w / 72:g}in \\pdfpageheight={h / 72:g}in`"
+    size = f"`\\pdfpagewidth={inches(w)}in \\pdfpageheight={inches(h)}in`"
     short = (name or f"{w:g} x {h:g} pt").replace("US ", "")
     use = f"Use {name}" if name else f"Use {w:g} x {h:g} pt pages"
     option = f" (`{PAPER_OPTIONS[name]}`)" if name and name != "US Letter" else ""
@@ -131,9 +131,11 @@ CHECKS = (
         code="PAGE002",
         name="page-size",
         severity="error",
-        summary="A page is not the template's paper size (ICLR: US Letter 612 x 792 pt; a landscape Letter page passes).",
+        summary="A page is not the template's paper size (the rule set's `template.page_size`; a landscape page of "
+        "that size passes).",
         why="The template fixes the paper size; another size moves every margin.",
-        fix="Remove `a4paper`; let the ICLR style set the page; make included PDF pages Letter.",
+        fix="Remove any other paper-size option (`a4paper`, `letterpaper`); let the template's style set the page; "
+        "make included PDF pages the same size.",
         params=(Param("tolerance", "number", 1.0, "allowed difference from the template page size", unit="points",
                       minimum=0),),
         example="every page is 595 x 842 pt (A4); scope2025-main requires 612 x 792 pt (US Letter)",

@@ -15,7 +15,7 @@ from typing import Iterator, List, Optional
 from scope_check.document import Document
 from scope_check.findings import Finding, rounded_bbox
 from scope_check.geometry import family_of, plain_name, text_block, topskip, typography
-from scope_check.checks.helpers import clipped, paper_name, the_template, template_name
+from scope_check.checks.helpers import clipped, inches, paper_name, the_template, template_name
 from scope_check.spec import Check, Param, Params
 from scope_check.structure import analyse, first_header
 
@@ -138,7 +138,7 @@ def _expected(params: Params) -> str:
     w, h = tpl["page_size"]
     columns = _COLUMNS.get(int(tpl["columns"]), f"{tpl['columns']} columns")
     fonts = "/".join(tpl["body_font_families"]) or "its font"
-    parts = [f"{(x1 - x0) / 72:g} x {(y1 - y0) / 72:g} in", columns, f"{_size_name(w, h)} paper", fonts]
+    parts = [f"{inches(x1 - x0)} x {inches(y1 - y0)} in", columns, f"{_size_name(w, h)} paper", fonts]
     if tpl["header"]["review"] or tpl["header"]["camera_ready"]:
         parts.append("its running header")
     if tpl["ruler"]:
