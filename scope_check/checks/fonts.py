@@ -26,20 +26,32 @@ _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)\.?\s+\S")
 
 def body_font_too_small(doc: Document, params: Params) -> Iterator[Finding]:
     t = typography(doc, params.rules)
-    want = params.template["body_font_size"]
+    yield from _below_template(
+        doc, params, "FONT001", t.size, "body_font_size", "requires",
+        f"the body text is set in {t.size or 0:.2f} pt (the size of most body characters, {plain_name(t.font or '?')})",
+        hint="Remove `\\small`, `\\footnotesize` or `\\fontsize{..}{..}\\selectfont` around the body, and any "
+        f"redefinition of `\\normalsize`; keep the template's {tex_size(params.template['body_font_size'])} and "
+        "shorten the text instead.",
+        data={"size_pt": t.size, "font": t.font},
+    )
+
+
+def _below_template(doc: Document, params: Params, code: str, measured: Optional[float], key: str, verb: str,
+                    what: str, hint: str, data: Dict) -> Iterator[Finding]:
+    """One finding when a body measurement is below the template's `key` by more than the check's
+    tolerance, placed on the first body line of the body size."""
+    want = params.template[key]
     tol = params.options["tolerance"]
-    if t.size is None or t.size >= want - tol:
+    if measured is None or measured >= want - tol:
         return
-    page, box = _first_line_in(doc, params, t.size_range)
+    page, box = _first_line_in(doc, params, typography(doc, params.rules).size_range)
     yield Finding(
-        "FONT001",
-        f"the body text is set in {t.size:.2f} pt (the size of most body characters, {plain_name(t.font or '?')}); "
-        f"{_name(params)} requires {want:g} pt{tex_points(want)}, allowed {tol:g} pt less",
+        code,
+        f"{what}; {_name(params)} {verb} {want:g} pt{tex_points(want)}, allowed {tol:g} pt less",
         page=page,
         bbox=box,
-        hint="Remove `\\small`, `\\footnotesize` or `\\fontsize{..}{..}\\selectfont` around the body, and any "
-        f"redefinition of `\\normalsize`; keep the template's {tex_size(want)} and shorten the text instead.",
-        data={"size_pt": t.size, "required_pt": want, "tolerance_pt": tol, "font": t.font},
+        hint=hint,
+        data={**data, "required_pt": want, "tolerance_pt": tol},
     )
 
 
@@ -61,21 +73,18 @@ def _name(params: Params) -> str:
 
 def line_spacing_reduced(doc: Document, params: Params) -> Iterator[Finding]:
     t = typography(doc, params.rules)
-    want = params.template["body_leading"]
-    tol = params.options["tolerance"]
-    if t.leading is not None and t.leading < want - tol:
-        page, box = _first_line_in(doc, params, t.size_range)
-        yield Finding(
-            "FONT002",
-            f"body lines are {t.leading:.2f} pt apart (the typical baseline pitch inside paragraphs, "
-            f"{t.pitches} measured); {_name(params)} sets {want:g} pt{tex_points(want)}, allowed {tol:g} pt less",
-            page=page,
-            bbox=box,
-            hint="Remove `\\linespread`, `\\renewcommand{\\baselinestretch}{..}`, `setspace` commands and "
-            "`\\fontsize{..}{..}` with a smaller second argument; shorten the text instead.",
-            data={"leading_pt": t.leading, "required_pt": want, "tolerance_pt": tol, "pitches": t.pitches},
-        )
+    reduced = list(_below_template(
+        doc, params, "FONT002", t.leading, "body_leading", "sets",
+        f"body lines are {t.leading or 0:.2f} pt apart (the typical baseline pitch inside paragraphs, "
+        f"{t.pitches} measured)",
+        hint="Remove `\\linespread`, `\\renewcommand{\\baselinestretch}{..}`, `setspace` commands and "
+        "`\\fontsize{..}{..}` with a smaller second argument; shorten the text instead.",
+        data={"leading_pt": t.leading, "pitches": t.pitches},
+    ))
+    if reduced:
+        yield from reduced
         return
+    want = params.template["body_leading"]
     squeezed = _squeezed_headings(doc, params, want)
     if squeezed:
         first = squeezed[0]
