@@ -13,7 +13,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from scope_check.document import Document, Line
 from scope_check.findings import Finding, rounded_bbox
-from scope_check.geometry import body_region, plain_name, typography
+from scope_check.body_layout import body_region, plain_name, typography
 from scope_check.checks.helpers import clipped, page_list, template_name, tex_points, tex_size
 from scope_check.spec import Check, Param, Params
 from scope_check.structure import analyse

@@ -14,7 +14,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from scope_check.document import Document, Line, Page
 from scope_check.findings import BBox, Finding, rounded_bbox
 from scope_check.checks.helpers import clipped, inches, template_name, the_template, union
-from scope_check.geometry import enlargement, pieces, template_block, topskip
+from scope_check.body_layout import enlargement, pieces, template_block, topskip
 from scope_check.rules import RuleSet
 from scope_check.spec import Check, Param, Params
 from scope_check.structure import HEADER, PAGE_NUMBER, RULER, analyse

@@ -14,7 +14,7 @@ from typing import Iterator, List, Optional
 
 from scope_check.document import Document
 from scope_check.findings import Finding, rounded_bbox
-from scope_check.geometry import family_of, plain_name, text_block, topskip, typography
+from scope_check.body_layout import family_of, plain_name, text_block, topskip, typography
 from scope_check.checks.helpers import clipped, inches, paper_name, the_template, template_name
 from scope_check.spec import Check, Param, Params
 from scope_check.structure import analyse, first_header
