@@ -1,36 +1,21 @@
-"""ANON: double-blind anonymity. A submission must not name its authors, thank anyone, link to
-the authors' own accounts or pages, cite itself in the first person, or carry the authors' names
-in its PDF metadata.
-
-Authors leak through channels they cannot see on the page: hyperref writes `pdfauthor` (and
-`pdfusetitle` copies the hidden `\\author{}` block) into the metadata, a footnote holds a personal
-GitHub link, the template's own Acknowledgments placeholder is left in. Every check reads the
-document model only; no URL is ever opened.
-"""
+"""ANON001 author-identity: the running header in camera-ready mode, no mark of review mode at
+all, or names, affiliations and e-mail addresses in the author block between the title and the
+abstract."""
 
 from __future__ import annotations
 
-import html
 import re
 from functools import lru_cache
 from typing import Iterator, List, Optional, Sequence, Tuple
 
-from scope_check import identity
+from scope_check.checks.anonymity import addresses
+from scope_check.checks.helpers import union
 from scope_check.document import Document, Line
 from scope_check.findings import BBox, Finding, rounded_bbox
-from scope_check.checks.helpers import clipped, union
 from scope_check.spec import Check, Param, Params
-from scope_check.structure import HEADER, Structure, analyse, first_header, is_bold, normalise, space_above
+from scope_check.structure import HEADER, Structure, analyse, first_header, normalise
 
-#: the author block is looked for this far below the title when no Abstract heading closes it
 AUTHOR_BLOCK_MAX_HEIGHT = 250.0
-#: a footnote is set smaller than the body (ICLR: 9 pt under 10 pt)
-FOOTNOTE_SIZE_RATIO = 0.95
-#: a claim ("our code is available at") ends at most this many characters before the URL it claims
-CLAIM_NEAR = 80
-#: ... or before the footnote mark whose footnote holds the URL ("we release our code and logs.^1")
-CLAIM_NEAR_MARK = 120
-#: how many items of each kind a message lists
 SHOWN = 4
 
 _ABSTRACT = re.compile(r"^abstract\b", re.I)
@@ -42,8 +27,6 @@ _NAME_PARTICLES = frozenset(
 )
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_][.]|[^\W\d_][^\W\d_'\u2019.\-]*(?:[-'\u2019][^\W\d_]+)*\.?)$")
 
-# --- ANON001 author-identity ----------------------------------------------------------------
-
 
 def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
@@ -52,8 +35,8 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     camera = first_header(s, tuple(header["camera_ready"]))
     review = first_header(s, tuple(header["review"]))
     block, end = author_block(doc, s, params.template["title_size_ratio"])
-    placeholders = {_plain(p) for p in options["anonymous_placeholders"]}
-    placeholder = any(_plain(ln.text) in placeholders for ln in block)
+    placeholders = {plain(p) for p in options["anonymous_placeholders"]}
+    placeholder = any(plain(ln.text) in placeholders for ln in block)
     found = identity_in_block(block, placeholder, tuple(options["affiliation_words"]))
     final_copy = params.template["latex_final_copy"]
 
@@ -161,10 +144,10 @@ def identity_in_block(block: Sequence[Line], placeholder: bool, affiliation_word
     for ln in block:
         text = ln.text
         hit = False
-        for e in identity.emails(text):
+        for e in addresses.emails(text):
             out["emails"].append(e)
             hit = True
-        rest = identity.EMAIL.sub(" ", text)
+        rest = addresses.EMAIL.sub(" ", text)
         if not placeholder:
             for segment in re.split(r"\s*[;]\s*|,\s+(?=\d*[A-Z])", rest) if affiliation else ():
                 if affiliation.search(segment):
@@ -218,7 +201,8 @@ def _word_pattern(words: Tuple[str, ...]):
     return re.compile(r"(?<![A-Za-z\u00c0-\u024f])(?:" + alternation + r")(?![A-Za-z\u00c0-\u024f])", re.I)
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
+    """Case and punctuation ignored: how placeholders and anonymous values are matched."""
     return " ".join(re.sub(r"[^\w\s()]", " ", text).split()).casefold()
 
 
@@ -231,392 +215,6 @@ def _some(noun: str, items: Sequence[str]) -> str:
     shown = ", ".join(f'"{v}"' for v in items[:SHOWN]) + (f", ... ({len(items)} in all)" if len(items) > SHOWN else "")
     plural = noun + ("es" if noun.endswith("s") else "s")
     return f"{plural if len(items) > 1 else noun} {shown}"
-
-
-# --- ANON002 acknowledgements ---------------------------------------------------------------
-
-
-def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
-    s = analyse(doc, params.rules)
-    words = tuple(w.casefold() for w in params.options["headings"])
-    if not words:
-        return
-    seen = set()
-    hits: List[Tuple[int, BBox, str]] = []
-    for h in s.headings:
-        if h.key.startswith(words):
-            hits.append((h.page, h.bbox, h.title))
-            seen.add((h.page, round(h.bbox[1])))
-    for page, lines in enumerate(s.body_lines, start=1):
-        for i, ln in enumerate(lines):
-            if (page, round(ln.bbox[1])) in seen:
-                continue
-            title = _run_in_heading(ln, words) or _plain_heading(ln, lines[:i], words)
-            if title:
-                hits.append((page, ln.bbox, title))
-                seen.add((page, round(ln.bbox[1])))
-    refs = s.references
-    for page, box, title in sorted(hits, key=lambda h: (h[0], h[1][1])):
-        where = ""
-        if refs is not None:
-            before = (page, box[1]) < (refs.page, refs.bbox[1])
-            where = f" ({'before' if before else 'after'} the {refs.title})"
-        yield Finding(
-            "ANON002",
-            f'an acknowledgements section "{title}" on page {page}{where}: a double-blind submission thanks nobody',
-            page=page,
-            bbox=rounded_bbox(box),
-            hint="Delete the `\\subsubsection*{Acknowledgments}` section and its text (the template's placeholder "
-            "included) from the submission; add it back in the camera-ready version.",
-            data={"heading": title},
-        )
-
-
-def _plain_heading(ln: Line, above: Sequence[Line], words: Tuple[str, ...]) -> Optional[str]:
-    """A line that is only the word, capitalised, with extra space above it: a heading set in the
-    body font (other engines' templates do not always make headings bold or larger)."""
-    text = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", ln.text.strip()).rstrip(":")
-    if not text[:1].isupper() or " " in text or not text.casefold().startswith(words):
-        return None
-    return text if space_above(ln, above, ln.size or 10.0) else None
-
-
-def _run_in_heading(ln: Line, words: Tuple[str, ...]) -> Optional[str]:
-    """A paragraph that starts with a bold "Acknowledgements" (`\\paragraph{Acknowledgements}`)."""
-    first = next((sp for sp in ln.spans if sp.text.strip()), None)
-    if first is None or not is_bold(first):
-        return None
-    word = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", first.text.strip())
-    word = word.split(" ")[0].rstrip(".:").casefold() if word else ""
-    if word and word.startswith(words):
-        return first.text.strip().rstrip(".:")
-    return None
-
-
-# --- ANON003 identifying-link ---------------------------------------------------------------
-
-_NOUN = (
-    r"(?:source[\s-]+code|code(?:[\s-]?base)?|implementations?|repositor(?:y|ies)|repos?|project[\s-]+(?:page|website|site)|"
-    r"web[\s-]?(?:site|page)|home[\s-]?page|demos?|checkpoints?|weights|models?|data[\s-]?sets?|data|benchmarks?|"
-    r"librar(?:y|ies)|toolkits?|packages?|software|scripts?|artifacts?|artefacts?|materials?|tools?)"
-)
-_AVAILABLE = (
-    r"(?:is|are|will\s+be|can\s+be|could\s+be|may\s+be|has\s+been|have\s+been|becomes?|was|were)\s+"
-    r"(?:\w+\s+){0,2}?(?:available|found|accessed|downloaded|released|hosted|obtained|accessible|published|"
-    r"open[\s-]?sourced|provided|shared|viewed|seen)"
-)
-#: what may stand between "we" and the verb: auxiliaries and adverbs ("we will also release"), not
-#: another verb ("we use the code released by")
-_AUX = (
-    r"(?:(?:will|would|shall|can|also|have|has|hereby|further|additionally|publicly|fully|now|then|thus|therefore|"
-    r"plan\s+to|intend\s+to|are\s+happy\s+to|are\s+glad\s+to|do|did)\s+){0,3}"
-)
-#: the sentence before the URL claims it as the paper's own material
-_CLAIMS = tuple(
-    re.compile(p, re.I)
-    for p in (
-        # "our code is available at", "our full implementation can be found at", "my project page:"
-        r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + _NOUN + r"\b(?:\s+[\w-]+){0,8}?\s+" + _AVAILABLE,
-        # "our code: URL", "our code at URL", "our models (URL)", "our repository URL"
-        r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + _NOUN + r"\s*(?:[:(\-\u2013\u2014]|\bat\b|\bon\b|\bin\b|\bhere\b|\bvia\b)?[\s.,;:)]*$",
-        # "we release", "we will open-source", "we make the code publicly available", "we provide our code"
-        r"\bwe\s+" + _AUX + r"(?:release[sd]?|releasing|open[\s-]?sourc(?:e|ed|ing))\b",
-        r"\bwe\s+" + _AUX + r"(?:make|made|provide[sd]?|share[sd]?|publish(?:ed)?|host(?:ed)?|upload(?:ed)?|put)\s+"
-        r"(?:[\w-]+\s+){0,4}?(?:" + _NOUN + r"|(?:publicly\s+)?available|public)\b",
-        # sentence start: "Code is available at", "The code and data are available at", "Code: URL", "Project page:"
-        r"^\W*(?:the\s+|all\s+)?" + _NOUN + r"\b(?:(?!\s+(?:of|from|by|their|its)\b)\s+[\w-]+){0,10}?\s+" + _AVAILABLE,
-        r"^\W*" + _NOUN + r"(?:\s*(?:,|and|&)\s*" + _NOUN + r")*\s*(?::|\bat\b|\bavailable\b|\bhere\b)",
-        # "code for this paper / for reproducing our results"
-        r"\b" + _NOUN + r"\s+(?:for|of|accompanying|behind|to\s+reproduce)\s+(?:\w+\s+){0,3}?(?:this|our|the\s+present)\s+"
-        r"(?:paper|work|submission|study|experiments|results|method|approach|project)\b",
-    )
-)
-
-
-def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
-    s = analyse(doc, params.rules)
-    options = params.options
-    bare = identity.bare_url_pattern(list(options["owner_hosts"].keys()) + list(options["personal_hosts"]))
-    front = _front_matter(doc, s, params.template["title_size_ratio"])
-    size = s.body_font_size or 10.0
-    report_unclaimed = bool(options["report_unclaimed"])
-    for page in doc.pages:
-        lines = identity.reading_order(s.body_lines[page.number - 1], page.width)
-        urls = identity.merge(
-            identity.text_urls(page.number, lines, bare),
-            identity.annotation_urls(page.number, page.links, lines),
-        )
-        if not urls:
-            continue
-        text = identity.flow(lines)
-        for u in urls:
-            target = identity.classify(u.url, options)
-            if target.kind in ("anonymous", "neutral"):
-                continue
-            in_front = page.number == 1 and target.kind in ("owner", "personal")
-            claim = _claim(u, lines, text, size, front if in_front else None)
-            if claim is None and not (report_unclaimed and target.kind in ("owner", "personal")):
-                continue
-            if claim is not None:
-                how = f"presented as the paper's own ({claim})"
-            else:
-                how = "a link to a person's or lab's account, with no sign that it is cited work"
-            yield Finding(
-                "ANON003",
-                f"{clipped(u.url, 90)} points at {target.reason}, {how}",
-                page=u.page,
-                bbox=rounded_bbox(u.bbox),
-                hint="Replace the link with an anonymised copy (https://anonymous.4open.science mirrors a GitHub "
-                "repository without its owner) or ship the code as supplementary material; restore the real "
-                "link in the camera-ready version.",
-                data={
-                    "url": u.url,
-                    "owner": target.owner,
-                    "kind": target.kind,
-                    "claim": claim,
-                    "annotation": u.annotated,
-                },
-                severity="" if claim is not None else "warning",  # an unclaimed link is only a warning
-            )
-
-
-def _claim(u: identity.Url, lines: Sequence[Line], text: identity.Flow, size: float,
-           front: Optional[Tuple[float, float]]) -> Optional[str]:
-    """Why the URL reads as the paper's own material, or None when nothing says so."""
-    if u.line < 0:
-        return None
-    line = lines[u.line]
-    offset = text.offset_of(u.line, u.offset)
-    sentence, start = identity.sentence(text.text, offset)
-    note = _footnote_start(lines, u.line, size) if line.size <= FOOTNOTE_SIZE_RATIO * size else None
-    if note is not None:  # a footnote's sentence starts in the footnote, not in the body above it
-        start = max(start, text.starts[note])
-    lead = text.text[start:offset]
-    found = claim_phrase(lead)
-    if not found and not u.in_text:
-        # an \href's visible text belongs to the lead: "on our <project page>"
-        found = claim_phrase(text.text[start: text.offset_of(u.line, u.end)])
-    if found:
-        return f'"{found}"'
-    if note is not None:
-        marker = _footnote_marker(lines, note, text)
-        if marker is not None:
-            marked, marked_start = identity.sentence(text.text, marker)
-            found = claim_phrase(text.text[marked_start:marker], near=CLAIM_NEAR_MARK)
-            if found:
-                return f'a footnote to "{found}"'
-    if front is not None and front[0] <= line.bbox[1] < front[1] and line.size > 0.9 * size:
-        return "it stands in the abstract"
-    return None
-
-
-def claim_phrase(text: str, near: Optional[int] = None) -> Optional[str]:
-    """The phrase by which `text` (a sentence up to a URL, or up to a footnote mark) presents the
-    link as the paper's own material, or None. The phrase must end within `near` characters of
-    the end of `text`: a claim about something else earlier in a long sentence does not count."""
-    limit = CLAIM_NEAR if near is None else near
-    for pattern in _CLAIMS:
-        for m in pattern.finditer(text):
-            if len(text) - m.end() <= limit:
-                return " ".join(m.group().split())[:80]
-    return None
-
-
-def _footnote_start(lines: Sequence[Line], index: int, size: float) -> Optional[int]:
-    """Index of the first line of the footnote holding line `index` (the one with the mark)."""
-    i = index
-    while i >= 0:
-        if _leading_marker(lines[i]):
-            return i
-        if i == 0 or lines[i - 1].size > FOOTNOTE_SIZE_RATIO * size:
-            return None
-        i -= 1
-    return None
-
-
-def _footnote_marker(lines: Sequence[Line], note: int, text: identity.Flow) -> Optional[int]:
-    """Offset (in the page's running text) just past the body mark of the footnote starting at
-    line `note`."""
-    marker = _leading_marker(lines[note])
-    for j in range(note - 1, -1, -1):
-        ln = lines[j]
-        column = 0
-        for sp in ln.spans:
-            if sp.text.strip() == marker and (sp.flags & 1 or sp.size < 0.8 * ln.size):
-                return text.offset_of(j, column)
-            column += len(sp.text)
-    return None
-
-
-def _leading_marker(ln: Line) -> Optional[str]:
-    first = next((sp for sp in ln.spans if sp.text.strip()), None)
-    if first is None:
-        return None
-    token = first.text.strip()
-    if (first.flags & 1 or first.size < 0.8 * ln.size) and re.fullmatch(r"\d{1,2}|[*\u2217\u2020\u2021\u00a7\u00b6]", token):
-        return token
-    return None
-
-
-def _front_matter(doc: Document, s: Structure, title_ratio: float) -> Optional[Tuple[float, float]]:
-    """The vertical band of page 1 holding the author block and the abstract."""
-    block, end = author_block(doc, s, title_ratio)
-    if end is None or not _ABSTRACT.match(end.text):
-        return None
-    top = end.bbox[1]
-    bottom = next(
-        (h.bbox[1] for h in s.headings if h.page == 1 and h.bbox[1] > top + 1 and _SECTION.match(h.text)),
-        None,
-    )
-    if bottom is None:
-        return None
-    return (top, bottom)
-
-
-# --- ANON004 self-citation ------------------------------------------------------------------
-
-_NAME = r"[A-Z][\w'\u2019\-]+"
-_YEAR = r"(?:19|20)\d\d[a-z]?"
-#: (Doe et al., 2023), (Doe & Roe, 2021; Lee, 2020), Doe et al. (2023), [6], [3, 7], [2-5]
-_CITATION = (
-    r"(?:\(\s*(?:e\.g\.,?\s+|see\s+)?" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+" + _YEAR
-    + r"(?:\s*[;,]\s*(?:" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+)?" + _YEAR + r")*\s*\)"
-    + r"|" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*\s*\(\s*" + _YEAR + r"(?:\s*[;,]\s*" + _YEAR + r")*\s*\)"
-    + r"|\[\s*[1-9]\d{0,2}(?:\s*[,\u2013\-]\s*[1-9]\d{0,2})*\s*\])"
-)
-_WORK = (
-    r"(?:works?|papers?|stud(?:y|ies)|publications?|research|approach(?:es)?|methods?|models?|systems?|frameworks?|"
-    r"analys[ie]s|results?|findings|versions?|investigations?|algorithms?|techniques?|architectures?|benchmarks?|"
-    r"data[\s-]?sets?|experiments?|efforts?|proposals?|contributions?|articles?|reports?|theor(?:y|ies)|proofs?)"
-)
-#: what may stand between the first-person phrase and its citation: a few words, no sentence end and
-#: no pointer into the paper itself ("our previous results in Section 3 ... [4]" is not a self-citation)
-_GAP = r"(?:(?!\b(?:Section|Sec|Table|Figure|Fig|Eq|Equation|Appendix|Chapter|Algorithm|Line)\b)[^.;]){0,60}?"
-_SELF = tuple(
-    re.compile(p)
-    for p in (
-        # "in our previous work (Doe et al., 2023)", "we extend our earlier system [6]"
-        r"(?i:\b(?:our|my)\s+(?:own\s+)?(?:previous|prior|earlier|past|recent|preliminary|former|original|"
-        r"companion|concurrent|own|last)\s+(?:[\w-]+\s+){0,2}?" + _WORK + r")\b" + _GAP + _CITATION,
-        # "our work [6]", "our paper (Doe, 2023)": the citation right after the noun
-        r"(?i:\b(?:our|my)\s+(?:work|paper|study|publication|article)s?)\s*,?\s*" + _CITATION,
-        # "we previously showed (Doe et al., 2023)", "we recently proposed [6]"
-        r"(?i:\bwe\s+(?:have\s+)?(?:previously|recently|earlier|already|first|originally)\s+(?:\w+\s+)?"
-        r"(?:showed|shown|proposed|introduced|presented|developed|demonstrated|studied|reported|described|"
-        r"established|proved|proven|argued|found|designed|built))\b" + _GAP + _CITATION,
-        # "as we showed in [6]", "as we have shown in Doe et al. (2023)"
-        r"(?i:\b(?:as|which|that)\s+we\s+(?:have\s+)?(?:previously\s+|recently\s+)?(?:showed|shown|proved|proven|"
-        r"demonstrated|argued|reported|proposed|found|observed|described|introduced)\s+(?:earlier\s+|before\s+)?in)\s+"
-        + _CITATION,
-        # "[6] is our previous work", "Doe et al. (2023), our earlier paper"
-        _CITATION + r"(?i:\s*(?:,|is|was|are|were)\s+(?:an?\s+|the\s+)?(?:extension\s+of\s+)?(?:our|my)\s+(?:own\s+)?"
-        r"(?:previous|prior|earlier|past|own|recent|preliminary)\b)",
-    )
-)
-
-
-def self_citations(text: str) -> List[Tuple[int, str]]:
-    """(offset, phrase) of each first-person self-citation in running text."""
-    found = {}
-    for pattern in _SELF:
-        for m in pattern.finditer(text):
-            found.setdefault(m.start(), " ".join(m.group().split()))
-    return sorted(found.items())
-
-
-def self_citation(doc: Document, params: Params) -> Iterator[Finding]:
-    s = analyse(doc, params.rules)
-    lines: List[Line] = []
-    pages: List[int] = []
-    references = _references_range(s)
-    for page, body in enumerate(s.body_lines, start=1):
-        for ln in identity.reading_order(body, doc.pages[page - 1].width):
-            if not _in_range(references, page, ln):
-                lines.append(ln)
-                pages.append(page)
-    if not lines:
-        return
-    text = identity.flow(lines)
-    seen = set()
-    for offset, phrase in self_citations(text.text):
-        i = text.line_at(offset)
-        if i in seen:
-            continue
-        seen.add(i)
-        yield Finding(
-            "ANON004",
-            f'first-person self-citation "{clipped(phrase, 100)}" tells reviewers who the authors are',
-            page=pages[i],
-            bbox=rounded_bbox(lines[i].bbox),
-            hint="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", "
-            "not \"in our previous work (Doe et al., 2023)\".",
-            data={"text": phrase},
-        )
-
-
-def _references_range(s: Structure) -> Optional[Tuple[Tuple[int, float], Optional[Tuple[int, float]]]]:
-    """(start, stop) positions (page, y) of the reference list: from the References heading to the
-    next heading (an appendix), or to the end (stop None)."""
-    refs = s.references
-    if refs is None:
-        return None
-    start = (refs.page, refs.bbox[1])
-    after = [(h.page, h.bbox[1]) for h in s.headings if (h.page, h.bbox[1]) > (refs.page, refs.bbox[1] + 1)]
-    return start, min(after, default=None)
-
-
-def _in_range(span, page: int, ln: Line) -> bool:
-    if span is None:
-        return False
-    here = (page, ln.bbox[1])
-    start, stop = span
-    return here >= start and (stop is None or here < stop)
-
-
-# --- ANON005 metadata-author ----------------------------------------------------------------
-
-_XMP_CREATOR = re.compile(r"<dc:creator\b[^>]*>(.*?)</dc:creator>", re.S | re.I)
-_XMP_LI = re.compile(r"<rdf:li\b[^>]*>(.*?)</rdf:li>", re.S | re.I)
-_XMP_AUTHOR = re.compile(r"<pdf:Author\b[^>]*>(.*?)</pdf:Author>|\bpdf:Author\s*=\s*[\"']([^\"']*)[\"']", re.S | re.I)
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def metadata_author(doc: Document, params: Params) -> Iterator[Finding]:
-    accepted = {_plain(v) for v in params.options["anonymous_values"]}
-    named = []
-    for where, value in _author_values(doc):
-        if _plain(value) and _plain(value) not in accepted:
-            named.append((where, value))
-    if not named:
-        return
-    shown = "; ".join(f'{where} "{clipped(value, 120)}"' for where, value in named)
-    yield Finding(
-        "ANON005",
-        f"the PDF metadata names the author: {shown}",
-        hint="Empty the field: `\\hypersetup{pdfauthor={}}` after loading hyperref, and drop the `pdfusetitle` "
-        "option (it copies the hidden \\author{} block into the metadata); other tools: clear Author in the "
-        "document properties before exporting.",
-        data={"values": {where: value for where, value in named}},
-    )
-
-
-def _author_values(doc: Document) -> List[Tuple[str, str]]:
-    out = []
-    author = (doc.metadata.get("author") or "").strip()
-    if author:
-        out.append(("/Author", author))
-    if doc.xmp:
-        for block in _XMP_CREATOR.findall(doc.xmp):
-            items = _XMP_LI.findall(block) or [block]
-            for item in items:
-                value = html.unescape(_TAGS.sub("", item)).strip()
-                if value and value != author:
-                    out.append(("XMP dc:creator", value))
-        for m in _XMP_AUTHOR.finditer(doc.xmp):
-            value = html.unescape(_TAGS.sub("", m.group(1) or m.group(2) or "")).strip()
-            if value and value != author:
-                out.append(("XMP pdf:Author", value))
-    return list(dict.fromkeys(out))
 
 
 CHECKS = (
@@ -653,105 +251,5 @@ CHECKS = (
         '"Natalia Cerebro", "Amelie P. Amygdale"; affiliations "Department of Computer Science", '
         '"Cranberry-Lemon University"',
         run=author_identity,
-    ),
-    Check(
-        code="ANON002",
-        name="acknowledgements",
-        severity="error",
-        summary="An Acknowledgements / Acknowledgments heading anywhere in the paper (any case, small caps, "
-        "numbered or not, before or after the References, or a bold run-in paragraph heading). The template's own "
-        "placeholder section counts.",
-        why="Review is double-blind: thanks name advisors, colleagues and grants, which identify the authors.",
-        fix="Delete `\\subsubsection*{Acknowledgments}` and its paragraph from the submission.",
-        params=(
-            Param("headings", "strings", ["Acknowledgements", "Acknowledgments", "Acknowledgement", "Acknowledgment"],
-                  "heading words that open an acknowledgements section; a heading (or a bold run-in paragraph "
-                  "heading) starting with one counts, ignoring case and numbering"),
-        ),
-        example='an acknowledgements section "ACKNOWLEDGMENTS" on page 6 (before the REFERENCES): a double-blind '
-        "submission thanks nobody",
-        run=acknowledgements,
-    ),
-    Check(
-        code="ANON003",
-        name="identifying-link",
-        severity="error",
-        summary="A URL, from the text layer (joined where `\\url` wrapped it across lines) or from a link "
-        "annotation, that the paper presents as its own (\"our code is available at\", \"we release\", \"Code:\", "
-        "a footnote on such a sentence, a link in the abstract) and that points at an identifiable owner: an "
-        "account on github.com, gitlab.com, huggingface.co and the like, a personal site (*.github.io, "
-        "sites.google.com, ~user pages), an institution's site, or any other non-anonymised host. Anonymised "
-        "services (anonymous.4open.science, OSF view-only links) pass. Policy: a link the text merely cites (a "
-        "library, a dataset, a notation guide) is not reported, because the checker cannot tell a third party's "
-        "account from the authors' own; set `report_unclaimed: true` to list every unclaimed account or personal-site "
-        "link too, as a warning.",
-        why="Review is double-blind: a link to the authors' own account or site names them.",
-        fix="Use an anonymised mirror (https://anonymous.4open.science) or supplementary material for the code; "
-        "put the real link back in the camera-ready version.",
-        params=(
-            Param("anonymous_links", "regexes",
-                  ["^anonymous\\.4open\\.science(/|$)",
-                   "^osf\\.io/.*[?&]view_only=",  # OSF anonymised view-only link
-                   "^figshare\\.com/s/"],  # figshare private link
-                  "regular expressions searched in host/path?query (no scheme, no www.) of links that are "
-                  "anonymised: they pass"),
-            Param("anonymous_owner", "regex", "^anon(ymous|ymised|ymized)?([-_.]|$)|anonymous",
-                  "regular expression: an account or personal-site name matching it is anonymous "
-                  "(github.com/anonymous-xyz passes)"),
-            Param("neutral_hosts", "strings", ["openreview.net"],
-                  "hosts (and their subdomains) that identify nobody even when the paper claims the link"),
-            Param("owner_hosts", "string lists",
-                  {"github.com": [], "gist.github.com": [], "raw.githubusercontent.com": [], "gitlab.com": [],
-                   "bitbucket.org": [], "codeberg.org": [], "sourceforge.net": ["projects", "p", "u"],
-                   "huggingface.co": ["datasets", "spaces", "models"], "hf.co": ["datasets", "spaces", "models"],
-                   "kaggle.com": ["code", "datasets", "models"], "wandb.ai": []},
-                  "hosts whose path names an account: host -> the path segments to skip before the account name "
-                  "(huggingface.co: [datasets, spaces, models])"),
-            Param("personal_hosts", "strings",
-                  ["github.io", "gitlab.io", "sites.google.com", "netlify.app", "vercel.app", "pages.dev",
-                   "notion.site", "wixsite.com", "wordpress.com", "medium.com", "substack.com"],
-                  "host suffixes of personal sites (USER.github.io); a host equal to one names the site in its path "
-                  "(sites.google.com/view/NAME)"),
-            Param("institution_hosts", "regexes", ["\\.edu$", "\\.edu\\.[a-z]{2}$", "\\.ac\\.[a-z]{2}$"],
-                  "regular expressions on the host of an institution's site (\\.edu$, \\.ac\\.[a-z]{2}$)"),
-            Param("report_unclaimed", "boolean", False,
-                  "also report, as warnings, account and personal-site links that nothing in the text claims as "
-                  "the paper's own (false: such links are taken as cited work)"),
-        ),
-        example="https://github.com/jdoe/scalable-optimizers-for-efficient-adaptation points at the account "
-        "'jdoe' on github.com, presented as the paper's own (\"Our code is available\")",
-        run=identifying_link,
-    ),
-    Check(
-        code="ANON004",
-        name="self-citation",
-        severity="warning",
-        summary="First-person self-citation in the text (the References excluded), in author-year or numeric "
-        "style: \"in our previous work (Doe et al., 2023)\", \"we extend our earlier system [6]\", \"as we showed "
-        "in [6]\", \"[6] is our prior work\". Sentences where \"we\" cite others (\"we follow Doe et al. (2023)\") "
-        "pass.",
-        why="Review is double-blind: citing one's own work in the first person tells reviewers who wrote the paper.",
-        fix="Cite your earlier work in the third person: \"Doe et al. (2023) showed\".",
-        example='first-person self-citation "our previous work (Doe et al., 2023)" tells reviewers who the '
-        "authors are",
-        run=self_citation,
-    ),
-    Check(
-        code="ANON005",
-        name="metadata-author",
-        severity="error",
-        summary="The PDF's Info `/Author` or XMP `dc:creator` / `pdf:Author` holds a value that is not empty or "
-        "an anonymous placeholder: hyperref's `pdfauthor`, or `pdfusetitle` copying the hidden \\author{} block.",
-        why="Review is double-blind: reviewers see the metadata in any PDF viewer's document properties.",
-        fix="`\\hypersetup{pdfauthor={}}` and no `pdfusetitle`; clear the author in the exporting tool.",
-        params=(
-            Param("anonymous_values", "strings",
-                  ["Anonymous", "Anonymous authors", "Anonymous author", "Anonymous author(s)", "Anonymous submission",
-                   "Author", "Authors", "Paper under double-blind review"],
-                  "metadata author values that name nobody (matched ignoring case and punctuation); an empty value "
-                  "always passes"),
-        ),
-        example='the PDF metadata names the author: /Author "Jane Doe"',
-        run=metadata_author,
     ),
 )
