@@ -92,7 +92,7 @@ def markdown(checks: Mapping) -> str:
 def _markdown_param(p) -> str:
     default = "required" if p.required else f"default `{yaml_value(p.default)}`"
     unit = f", {p.unit}" if p.unit else ""
-    return f"- `{p.name}` ({p.type or 'see the schema'}{unit}; {default}): {p.description}"
+    return f"- `{p.name}` ({p.type}{unit}; {default}): {p.description}"
 
 
 def schema_text(schema: Optional[dict] = None) -> str:

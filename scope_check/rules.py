@@ -40,26 +40,26 @@ _REGEXES = {"type": "array", "items": {"type": "string", "format": "regex", "min
 #: file sets its own.
 TEMPLATE: Tuple[Param, ...] = declared((
     Param("name", "string", "the template", 'the template\'s name, as messages print it ("ICLR 2025")'),
-    Param("page_size", "", None, "width and height", unit="points", required=True,
+    Param("page_size", "[width, height]", None, "width and height", unit="points", required=True,
           schema={**_NUMBERS, "minItems": 2, "maxItems": 2}),
-    Param("text_block", "", None, "x0, y0, x1, y1 of the text block, origin top-left", unit="points", required=True,
+    Param("text_block", "[x0, y0, x1, y1]", None, "x0, y0, x1, y1 of the text block, origin top-left", unit="points", required=True,
           schema={**_NUMBERS, "minItems": 4, "maxItems": 4}),
     Param("columns", "integer", 1, "text columns", schema={"type": "integer", "minimum": 1, "maximum": 4}),
-    Param("body_font_size", "", None, "body text size", unit="points", required=True,
+    Param("body_font_size", "number", None, "body text size", unit="points", required=True,
           schema={"type": "number", "exclusiveMinimum": 0}),
-    Param("body_leading", "", None, "body baseline pitch", unit="points", required=True,
+    Param("body_leading", "number", None, "body baseline pitch", unit="points", required=True,
           schema={"type": "number", "exclusiveMinimum": 0}),
     Param("body_font_families", "strings", [], "accepted body font families (Times accepts its many names)"),
-    Param("font_families", "", {}, "font-name patterns (regular expressions, case-insensitive, on the name "
+    Param("font_families", "family -> regexes", {}, "font-name patterns (regular expressions, case-insensitive, on the name "
           "without its subset prefix) per font family named in body_font_families",
           schema={"type": "object", "additionalProperties": {**_REGEXES, "minItems": 1}}),
-    Param("header", "", {"review": [], "camera_ready": []}, "running-header patterns (regular expressions on "
+    Param("header", "{review, camera_ready}", {"review": [], "camera_ready": []}, "running-header patterns (regular expressions on "
           "the header's text): `review`, a submission's; `camera_ready`, a named version's",
           schema={"type": "object", "additionalProperties": False, "properties": {
               "review": {**_REGEXES, "description": "running-header texts of a submission"},
               "camera_ready": {**_REGEXES, "description": "running-header texts of a camera-ready (named) version"},
           }}),
-    Param("ruler", "", {}, "the review-mode line-number ruler (empty: the template has none)",
+    Param("ruler", "{x_range, font_size, grey}", {}, "the review-mode line-number ruler (empty: the template has none)",
           schema={"type": "object", "additionalProperties": False, "properties": {
               "x_range": {**_NUMBERS, "minItems": 2, "maxItems": 2,
                           "description": "horizontal band of the line-number ruler, in points"},

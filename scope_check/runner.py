@@ -214,7 +214,7 @@ def _try(fn, *args):
 
 
 def exit_code(reports: Iterable[Report], exit_zero: bool = False) -> int:
-    """0 nothing wrong; 1 an error-level finding or an unreadable file; 2 the tool failed (SCOPE001)."""
+    """0 nothing wrong; 1 an error-level finding or an unreadable file; 2 the tool failed (an internal error)."""
     reports = list(reports)
     if any(r.internal_error for r in reports):
         return 2
