@@ -7,6 +7,27 @@ before any check runs, the rules schema's `checks` section and docs/RULES.md are
 these declarations, and a check reads a complete, read-only parameter set (`params.options[name]`)
 without a fallback of its own. This module imports nothing of the checks: the registry imports the
 check modules, the check modules import this.
+
+A new check, in its family's module (listed in `registry.MODULES`):
+
+    from scope_check.spec import Check, Param, Params
+
+    def too_many_footnotes(doc, params: Params):
+        limit = params.options["max_footnotes"]      # complete: the rule file's value or the default
+        ...
+        yield Finding("TEXT009", f"... {limit} ...", page=..., hint=...)
+
+    CHECKS = (
+        Check(code="TEXT009", name="too-many-footnotes", severity="warning",
+              summary="...", why="generic wording (a rule file quotes its call: checks.TEXT009.why)",
+              fix="...", example="...", run=too_many_footnotes,
+              params=(Param("max_footnotes", "integer", 20, "footnotes allowed per page", unit="footnotes",
+                            minimum=0),)),
+    )
+
+then regenerate `python -m scope_check.reference > docs/RULES.md` and
+`python -m scope_check.reference --schema > scope_check/rules.schema.json`. A venue's value goes in
+its rule file only where it differs from the default.
 """
 
 from __future__ import annotations

@@ -165,3 +165,20 @@ def test_every_template_default_is_merged_before_the_checks_run(tmp_path):
     assert {p.name for p in TEMPLATE} <= set(rules.template)
     assert rules.options("FILE004") == {"max_bytes": None}
     assert rules.structure["references_headings"][0] == "References"
+
+
+def test_no_check_module_imports_the_registry():
+    """The registry imports the check modules; the check modules import only the spec types."""
+    for module in sorted((ROOT / "scope_check" / "checks").rglob("*.py")):
+        assert "scope_check.registry" not in module.read_text(), module.name
+
+
+def test_a_parameter_declared_the_old_way_is_refused_with_the_recipe():
+    from scope_check.spec import Check, Param
+
+    with pytest.raises(TypeError, match="Param\\(name, type, default, description"):
+        Check(code="TEXT009", name="x", severity="error", summary="s", why="w", fix="f",
+              params={"limit": "how many"})
+    ok = Check(code="TEXT009", name="x", severity="error", summary="s", why="w", fix="f",
+               params=(Param("limit", "integer", 3, "how many"),))
+    assert ok.defaults() == {"limit": 3} and list(ok.params) == ["limit"] and ok.family == "TEXT"
