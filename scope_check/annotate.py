@@ -23,7 +23,9 @@ def annotate(report, out_path: str) -> Optional[int]:
     or None when the file could not be opened (FILE001 to FILE003: nothing to annotate)."""
     import pymupdf
 
-    if report.verdict == "error" and any(f.code in ("FILE001", "FILE002", "FILE003") for f in report.findings):
+    from scope_check.runner import UNOPENABLE
+
+    if report.verdict == "error" and any(f.code in UNOPENABLE for f in report.findings):
         return None
     if os.path.abspath(out_path) == os.path.abspath(report.path):
         raise ValueError(f"{out_path}: the annotated copy must not overwrite the checked PDF")

@@ -21,6 +21,8 @@ import click
 from scope_check import __version__
 
 DEFAULT_RULES = "scope2025-main"
+#: the environment variable that chooses the rule set when --rules is not given
+RULES_ENV = "SCOPE_CHECK_RULES"
 
 
 class ToolError(click.ClickException):
@@ -55,11 +57,34 @@ def cli() -> None:
     """
 
 
-def _codes(values: Tuple[str, ...]) -> Tuple[str, ...]:
+def _codes(values: Tuple[str, ...], option: str = "--select") -> Tuple[str, ...]:
+    """Codes and prefixes from repeated, comma-separated options; one that names no check is a
+    usage error (exit 2) with the nearest known codes."""
+    from scope_check import registry
+
     out: List[str] = []
     for v in values:
         out.extend(x.strip().upper() for x in v.split(",") if x.strip())
+    for word in registry.unknown(out):
+        raise click.UsageError(f"{option}: {registry.unknown_code_message(word)}")
     return tuple(out)
+
+
+def _load_rules(spec: str, from_env: bool):
+    """The rule set, or exit 2 naming what was wrong (and the variable it came from)."""
+    from scope_check.rules import RulesError, load_rules
+
+    try:
+        return load_rules(spec)
+    except RulesError as exc:
+        where = f" (from the environment variable {RULES_ENV}={spec})" if from_env else ""
+        raise ToolError(f"invalid rules{where}: {exc}") from None
+
+
+def _from_env(ctx: click.Context, name: str) -> bool:
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) == ParameterSource.ENVIRONMENT
 
 
 def _use_color(mode: str, stream) -> bool:
@@ -72,7 +97,7 @@ def _use_color(mode: str, stream) -> bool:
 
 @cli.command("check")
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar="SCOPE_CHECK_RULES",
+@click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
               help="A bundled rule set (scope2025-tiny, scope2025-main, wsl2025-extended, wsl2025-full) or a path to a YAML rules file.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format; json is the documented version-1 contract.")
@@ -88,17 +113,14 @@ def _use_color(mode: str, stream) -> bool:
                    "a folder (NAME.annotated.pdf) for several. The input is never modified.")
 @click.option("-q", "--quiet", is_flag=True, help="Only files that do not pass, and no hints.")
 @click.option("-v", "--verbose", count=True, help="Also print the measurements and timing.")
-def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, annotate_to, quiet, verbose) -> None:
+@click.pass_context
+def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, annotate_to, quiet, verbose) -> None:
     """Check each PDF against the rule set; every file gets its own verdict."""
     from scope_check.formatters import Summary, formatters
-    from scope_check.rules import RulesError, load_rules
     from scope_check.runner import Selection, check_file, exit_code
 
-    try:
-        rules = load_rules(rules_spec)
-    except RulesError as exc:
-        raise ToolError(f"invalid rules: {exc}") from None
-    selection = Selection(select=_codes(select), ignore=_codes(ignore))
+    selection = Selection(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore"))
+    rules = _load_rules(rules_spec, _from_env(ctx, "rules_spec"))
     if annotate_to and len(pdfs) > 1:
         os.makedirs(annotate_to, exist_ok=True)
     reports = []
@@ -159,27 +181,26 @@ class _open_output:
 
 @cli.command("rules")
 @click.argument("code", required=False)
-@click.option("--rules", "rules_spec", default=None, help="Also show the parameter values of this rule set.")
-def rules_command(code: Optional[str], rules_spec: Optional[str]) -> None:
-    """List every check, or explain one: what, why (the CFP clause), how to fix, parameters."""
+@click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
+              help="The rule set whose call-for-papers clauses and parameter values are shown.")
+@click.pass_context
+def rules_command(ctx, code: Optional[str], rules_spec: str) -> None:
+    """List every check, or explain one (or a family, by prefix: PAGE, ANON00): what, why (the rule
+    set's call-for-papers clause), how to fix, its parameters as YAML values."""
+    import shutil
+
     from scope_check import registry
     from scope_check.reference import check_reference, overview
-    from scope_check.rules import RulesError, bundled_names, load_rules
+    from scope_check.rules import bundled_names
 
-    rules = None
-    if rules_spec:
-        try:
-            rules = load_rules(rules_spec)
-        except RulesError as exc:
-            raise ToolError(f"invalid rules: {exc}") from None
+    rules = _load_rules(rules_spec, _from_env(ctx, "rules_spec"))
     if code is None:
-        click.echo(overview(registry.checks(), bundled_names()))
+        click.echo(overview(registry.checks(), bundled_names(), width=shutil.get_terminal_size((100, 24)).columns))
         return
-    try:
-        check = registry.get(code)
-    except KeyError as exc:
-        raise click.UsageError(str(exc.args[0])) from None
-    click.echo(check_reference(check, rules))
+    codes = registry.matching(code)
+    if not codes:
+        raise click.UsageError(registry.unknown_code_message(code))
+    click.echo("\n\n".join(check_reference(registry.get(c), rules) for c in codes))
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from typing import Dict
 
 from scope_check.document import Document
 from scope_check.findings import rounded_bbox
-from scope_check.geometry import text_block, topskip, typography
+from scope_check.body_layout import text_block, topskip, typography
 from scope_check.rules import RuleSet
 from scope_check.structure import analyse
 

@@ -1,67 +1,34 @@
-"""The explicit registry of checks: every code, its name, default severity and documentation.
+"""The explicit registry of checks: every code, its name, default severity, documentation and
+parameters, gathered from the check modules (each declares a `CHECKS` tuple of `spec.Check`).
 
-A check is `run(doc, params) -> Iterable[Finding]`: it reads the document model and the rule
-parameters and returns findings; it prints nothing, writes nothing and keeps no state.
+A check is `run(doc, params) -> Iterable[Finding]`: it reads the document model and its complete
+parameter set and returns findings; it prints nothing, writes nothing and keeps no state.
 Codes are a public contract (../CHECKS.md): never renumber, add new ones at the end of a family.
+The spec types live in `scope_check.spec`; they are also importable from here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
+import difflib
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from scope_check.findings import Finding
-from scope_check.rules import RuleSet
+from scope_check.spec import Check, Param, Params  # noqa: F401  (re-exported for the check modules)
 
+from scope_check.checks import anonymity, files, fonts, margins, pages, template  # noqa: E402
 
-@dataclass(frozen=True)
-class Params:
-    """What a check is given besides the document: the rule set and its own options."""
+#: the modules whose CHECKS make up the registry (a new family adds its module here)
+MODULES = (files, pages, margins, fonts, template, anonymity)
 
-    rules: RuleSet
-    options: Mapping[str, Any]
-
-    @property
-    def template(self) -> Mapping[str, Any]:
-        return self.rules.template
-
-
-@dataclass(frozen=True)
-class Check:
-    code: str
-    name: str
-    severity: str  # the default; a rule file may change it
-    summary: str  # what it checks
-    why: str  # the rule it enforces, with the CFP clause
-    fix: str  # how to fix it in LaTeX
-    params: Mapping[str, str] = field(default_factory=dict)  # option -> meaning
-    example: str = ""  # a message it prints
-    run: Optional[Callable[..., Iterable[Finding]]] = None  # None: reported by the runner itself
-
-    @property
-    def family(self) -> str:
-        return self.code.rstrip("0123456789")
-
-
-def _modules():
-    from scope_check.checks import anonymity, files, fonts, margins, pages, template
-
-    return (files, pages, margins, fonts, template, anonymity)
-
-
-def _internal() -> Tuple[Check, ...]:
-    return (
-        Check(
-            code="SCOPE001",
-            name="internal-error",
-            severity="error",
-            summary="A check raised an exception: the finding names the check; every other check still ran.",
-            why="A checker that stops at its own bug hides every other violation; this one reports it and goes on.",
-            fix="Not the paper's fault: report it with the PDF if you can share it (`scope-check --version`).",
-            example="check MARG001 failed: ZeroDivisionError: float division by zero",
-        ),
-    )
-
+INTERNAL = Check(
+    code="SCOPE001",
+    name="internal-error",
+    severity="error",
+    summary="A check raised an exception: the finding names the check; every other check still ran.",
+    why="A checker that stops at its own bug hides every other violation; this one reports it and goes on.",
+    fix="Not the paper's fault: report it with the PDF if you can share it (`scope-check --version`).",
+    example="check MARG001 failed: ZeroDivisionError: float division by zero",
+    internal=True,
+)
 
 _CHECKS: Optional[Dict[str, Check]] = None
 
@@ -70,7 +37,10 @@ def checks() -> Dict[str, Check]:
     """Every check by code, in code order."""
     global _CHECKS
     if _CHECKS is None:
-        found = [c for m in _modules() for c in m.CHECKS] + list(_internal())
+        found = [c for m in MODULES for c in m.CHECKS] + [INTERNAL]
+        codes = [c.code for c in found]
+        if len(set(codes)) != len(codes):
+            raise RuntimeError(f"a check code is declared twice: {sorted(c for c in codes if codes.count(c) > 1)}")
         _CHECKS = {c.code: c for c in sorted(found, key=lambda c: c.code)}
     return _CHECKS
 
@@ -79,4 +49,48 @@ def get(code: str) -> Check:
     try:
         return checks()[code.upper()]
     except KeyError:
-        raise KeyError(f"no check {code!r}; known: {', '.join(checks())}") from None
+        raise KeyError(unknown_code_message(code)) from None
+
+
+def codes_with(attribute: str) -> Tuple[str, ...]:
+    """The codes whose spec sets `attribute` (gate, uncheckable, cannot_be_ignored, internal, ...)."""
+    return tuple(code for code, c in checks().items() if getattr(c, attribute))
+
+
+def internal_code() -> str:
+    (code,) = codes_with("internal")
+    return code
+
+
+def families() -> List[str]:
+    return sorted({c.family for c in checks().values()})
+
+
+def matching(prefix: str) -> List[str]:
+    """The codes a --select/--ignore/`rules` prefix names (`PAGE`, `ANON00`, `FONT003`)."""
+    prefix = prefix.upper()
+    return [code for code in checks() if code.startswith(prefix)]
+
+
+def suggestions(word: str, n: int = 3) -> List[str]:
+    """The known codes and families nearest to a mistyped one ("PAEG" -> PAGE, "PAEG001" -> PAGE001)."""
+    word = word.upper()
+    letters, digits = word.rstrip("0123456789"), word[len(word.rstrip("0123456789")):]
+    if not digits:
+        return difflib.get_close_matches(word, families(), n=n, cutoff=0.5)
+    close = difflib.get_close_matches(word, list(checks()), n=n, cutoff=0.6)
+    for family in difflib.get_close_matches(letters, families(), n=1, cutoff=0.5):
+        if family + digits in checks() and family + digits not in close:
+            close.insert(0, family + digits)
+    return close[:n]
+
+
+def unknown_code_message(word: str) -> str:
+    close = suggestions(word)
+    hint = f"; did you mean {' or '.join(close)}?" if close else f"; known families: {', '.join(families())}"
+    return f"no check code or prefix {word!r}{hint} (`scope-check rules` lists them)"
+
+
+def unknown(words: Sequence[str]) -> List[str]:
+    """The words that name no check (neither a code nor the prefix of one)."""
+    return [w for w in words if not matching(w)]

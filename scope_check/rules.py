@@ -4,6 +4,12 @@ module (`rules.schema.json`).
 A rule file is untrusted input: it is read with `yaml.safe_load`, must be under 1 MB, is validated
 before use, and may only choose parameters, never code. `extends:` names a bundled rule set or a
 path relative to the file; mappings merge key by key, lists and scalars are replaced.
+
+Every parameter is declared once with its default: the template and structure sections' below
+(`TEMPLATE`, `STRUCTURE`), each check's on its spec. The loader merges those defaults under the
+rule files before any check runs, so a loaded `RuleSet` is complete and read-only: a check reads
+`params.options[name]` and `rules.template[name]` without a fallback of its own. The schema file
+is generated from the same declarations (`python -m scope_check.reference --schema`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from scope_check.spec import Param, declared
+
 MAX_RULE_FILE_BYTES = 1 << 20
 MAX_EXTENDS_DEPTH = 16
 SCHEMA_FILE = Path(__file__).with_name("rules.schema.json")
@@ -22,6 +30,74 @@ SCHEMA_FILE = Path(__file__).with_name("rules.schema.json")
 
 class RulesError(Exception):
     """An invalid or missing rule file; the command line exits 2 with this message."""
+
+
+_NUMBERS = {"type": "array", "items": {"type": "number"}}
+_REGEXES = {"type": "array", "items": {"type": "string", "format": "regex", "minLength": 1}}
+
+#: the template section: the venue's geometry and typography, and the wording its messages and
+#: hints use. Values calibrated on the ICLR 2025 template are the defaults; another venue's rule
+#: file sets its own.
+TEMPLATE: Tuple[Param, ...] = declared((
+    Param("name", "string", "the template", 'the template\'s name, as messages print it ("ICLR 2025")'),
+    Param("page_size", "[width, height]", None, "width and height", unit="points", required=True,
+          schema={**_NUMBERS, "minItems": 2, "maxItems": 2}),
+    Param("text_block", "[x0, y0, x1, y1]", None, "x0, y0, x1, y1 of the text block, origin top-left", unit="points", required=True,
+          schema={**_NUMBERS, "minItems": 4, "maxItems": 4}),
+    Param("columns", "integer", 1, "text columns", schema={"type": "integer", "minimum": 1, "maximum": 4}),
+    Param("body_font_size", "number", None, "body text size", unit="points", required=True,
+          schema={"type": "number", "exclusiveMinimum": 0}),
+    Param("body_leading", "number", None, "body baseline pitch", unit="points", required=True,
+          schema={"type": "number", "exclusiveMinimum": 0}),
+    Param("body_font_families", "strings", [], "accepted body font families (Times accepts its many names)"),
+    Param("font_families", "family -> regexes", {}, "font-name patterns (regular expressions, case-insensitive, on the name "
+          "without its subset prefix) per font family named in body_font_families",
+          schema={"type": "object", "additionalProperties": {**_REGEXES, "minItems": 1}}),
+    Param("header", "{review, camera_ready}", {"review": [], "camera_ready": []}, "running-header patterns (regular expressions on "
+          "the header's text): `review`, a submission's; `camera_ready`, a named version's",
+          schema={"type": "object", "additionalProperties": False, "properties": {
+              "review": {**_REGEXES, "description": "running-header texts of a submission"},
+              "camera_ready": {**_REGEXES, "description": "running-header texts of a camera-ready (named) version"},
+          }}),
+    Param("ruler", "{x_range, font_size, grey}", {}, "the review-mode line-number ruler (empty: the template has none)",
+          schema={"type": "object", "additionalProperties": False, "properties": {
+              "x_range": {**_NUMBERS, "minItems": 2, "maxItems": 2,
+                          "description": "horizontal band of the line-number ruler, in points"},
+              "font_size": {**_NUMBERS, "minItems": 2, "maxItems": 2, "description": "size range of the ruler digits"},
+              "grey": {**_NUMBERS, "minItems": 2, "maxItems": 2,
+                       "description": "grey-level range of the ruler digits (0 black, 1 white)"},
+          }, "dependentRequired": {"x_range": ["font_size", "grey"], "font_size": ["x_range", "grey"],
+                                   "grey": ["x_range", "font_size"]}}),
+    Param("header_min_distance", "number", 20.0, "a line whose bottom is at least this far above the text block "
+          "is page furniture (the running header), not body", unit="points", minimum=0),
+    Param("footer_min_distance", "number", 10.0, "a page number starts at least this far below the text block",
+          unit="points", minimum=0),
+    Param("footer_centre_tolerance", "number", 40.0, "a page number is centred under the text block within this",
+          unit="points", minimum=0),
+    Param("title_size_ratio", "number", 1.25, "a line on page 1 at least this many body sizes tall belongs to the "
+          "title (ICLR: 17.2 pt capitals over 10 pt); the author block is below it", unit="body sizes", minimum=1),
+    Param("block_tolerance_across", "number", 2.0, "the measured body block is enlarged when its left or right "
+          "edge reaches further beyond the template's (justified lines end exactly on the edge)",
+          unit="points", minimum=0),
+    Param("block_tolerance_down", "number", 5.0, "the measured body block is enlarged when its first or last "
+          "baseline reaches further beyond the template's (engines place the first baseline differently; the "
+          "smallest real `geometry` change, 0.1 in, is 7.2 pt)", unit="points", minimum=0),
+    Param("latex_style", "string", None, "how a paper loads the template, quoted by hints "
+          "(`\\usepackage{iclr2025_conference,times}`)", nullable=True),
+    Param("latex_final_copy", "string", None, "the template's camera-ready switch, quoted by messages and hints "
+          "(`\\iclrfinalcopy`)", nullable=True),
+))
+
+#: the document-structure vocabulary
+STRUCTURE: Tuple[Param, ...] = declared((
+    Param("references_headings", "strings",
+          ["References", "Bibliography", "Literature", "Literature Cited", "Works Cited", "Reference"],
+          "headings that open the References (matched case-insensitively)"),
+    Param("exempt_sections", "strings", [], "sections between the body and the References that do not count "
+          "toward the page limit"),
+    Param("appendix_headings", "strings", ["Appendix", "Appendices", "Supplementary Material", "Supplementary Materials"],
+          "headings that open an appendix"),
+))
 
 
 @dataclass(frozen=True)
@@ -34,12 +110,20 @@ class RuleSet:
     checks: Mapping[str, Mapping[str, Any]]
     sources: Tuple[str, ...]  # the files merged, base first
 
-    def options(self, code: str) -> Dict[str, Any]:
-        """The parameters of one check (its severity removed)."""
-        return {k: v for k, v in self.checks.get(code, {}).items() if k != "severity"}
+    def options(self, code: str) -> Mapping[str, Any]:
+        """The complete, read-only parameters of one check (every declared one; severity and why removed)."""
+        return _FrozenDict({k: v for k, v in self.checks.get(code, {}).items() if k not in _NOT_OPTIONS})
 
-    def severity(self, code: str, default: str) -> str:
+    def severity(self, code: str, default: Optional[str] = None) -> str:
         return self.checks.get(code, {}).get("severity", default)
+
+    def why(self, code: str, default: str) -> str:
+        """The rule a check enforces as this rule set quotes it (its call for papers), else `default`."""
+        return self.checks.get(code, {}).get("why", default)
+
+
+#: the keys of a check's entry that are not its parameters
+_NOT_OPTIONS = ("severity", "why")
 
 
 def bundled_dir() -> Path:
@@ -88,6 +172,7 @@ def load_rules(spec: str) -> RuleSet:
         merged = _merge(merged, {k: v for k, v in data.items() if k != "extends"})
     top = chain[0][0]
     _require_complete(top, merged)
+    merged = _merge(defaults(), merged)
     _compile_patterns(top, merged)
     return RuleSet(
         name=merged["name"],
@@ -98,6 +183,18 @@ def load_rules(spec: str) -> RuleSet:
         checks=_freeze(merged.get("checks", {})),
         sources=tuple(str(p) for p, _ in reversed(chain)),
     )
+
+
+def defaults() -> Dict[str, Any]:
+    """Every declared default, as a rule file would write it: template, structure, each check's
+    severity and parameters."""
+    from scope_check import registry
+
+    return {
+        "template": {p.name: p.default for p in TEMPLATE if not p.required},
+        "structure": {p.name: p.default for p in STRUCTURE},
+        "checks": {code: {"severity": c.severity, **c.defaults()} for code, c in registry.checks().items()},
+    }
 
 
 def _locate(spec: str, base: Optional[Path]) -> Path:
@@ -136,6 +233,40 @@ def _read(path: Path) -> dict:
     return data
 
 
+def generated_schema() -> dict:
+    """The rules schema, generated from the declarations (TEMPLATE, STRUCTURE, each check's spec);
+    `rules.schema.json` is this, written out."""
+    from scope_check import registry
+
+    def section(params) -> dict:
+        return {"type": "object", "additionalProperties": False,
+                "properties": {p.name: p.json_schema() for p in params}}
+
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://scope-check.invalid/rules.schema.json",
+        "title": "scope-check rule file",
+        "description": "A venue or track: the template's geometry and typography, the document-structure "
+        "vocabulary and each check's severity, parameters and call-for-papers clause. Files combine through "
+        "`extends`: mappings merge key by key, anything else is replaced. Generated from the parameter "
+        "declarations (`python -m scope_check.reference --schema`); every parameter left out takes its default.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$", "description": "the name accepted by --rules"},
+            "extends": {"type": "string", "minLength": 1,
+                        "description": "a bundled rule-set name, or a path relative to this file"},
+            "title": {"type": "string"},
+            "cfp": {"type": "string", "description": "the call-for-papers clause this rule set enforces"},
+            "template": section(TEMPLATE),
+            "structure": section(STRUCTURE),
+            "checks": {"type": "object", "additionalProperties": False,
+                       "properties": {code: c.json_schema() for code, c in registry.checks().items()}},
+        },
+    }
+
+
 def _unyaml_off(data: dict) -> dict:
     """YAML 1.1 reads a bare `severity: off` as false; it means "off"."""
     checks = data.get("checks")
@@ -163,7 +294,7 @@ def _validate(path: Path, data: dict) -> None:
 
 
 #: what a rule set must define once its `extends` chain is merged
-_REQUIRED_TEMPLATE = ("page_size", "text_block", "body_font_size", "body_leading")
+_REQUIRED_TEMPLATE = tuple(p.name for p in TEMPLATE if p.required)
 
 
 def _require_complete(path: Path, merged: dict) -> None:

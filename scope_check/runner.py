@@ -1,5 +1,8 @@
 """Run the checks of a rule set over one PDF: parse once, run every selected check on the model,
-turn a check's exception into SCOPE001, and decide the verdict. No printing, no exit codes."""
+turn a check's exception into the internal-error finding, and decide the verdict. No printing, no
+exit codes. The runner names no check: what it must know of one (it gates the rest, its findings
+mean "could not be checked", it cannot be ignored, it judges the file's size alone, it is the
+internal error) is an attribute of the check's spec."""
 
 from __future__ import annotations
 
@@ -9,15 +12,18 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from scope_check import registry
 from scope_check.findings import Finding
 from scope_check.rules import RuleSet
+from scope_check.spec import Params
 
-#: codes meaning "this file could not be checked": the verdict is `error`
-UNCHECKABLE = ("FILE001", "FILE002", "FILE003", "FILE005", "FILE006", "FILE007")
+#: codes meaning "this file could not be checked": the verdict is `error` (the annotator shares it)
+UNCHECKABLE = registry.codes_with("uncheckable")
+#: codes meaning "the file could not be opened at all": --select/--ignore never hide them, and
+#: there is nothing to annotate (the annotator shares it)
+UNOPENABLE = registry.codes_with("cannot_be_ignored")
 #: severities from worst to mildest: a check's own severity on a finding can only lower the rule file's
 _RANK = {"error": 0, "warning": 1, "info": 2}
-#: checks that run before the others and stop them when they fire
-GATES = ("FILE004", "FILE005")
 
 
 @dataclass(frozen=True)
@@ -28,11 +34,29 @@ class Selection:
     ignore: Tuple[str, ...] = ()
 
     def wants(self, code: str) -> bool:
-        if code in UNCHECKABLE[:3]:
+        if code in UNOPENABLE:
             return True  # "could not read the file" is never hidden
         if self.select and not code.startswith(self.select):
             return False
         return not (self.ignore and code.startswith(self.ignore))
+
+
+def skipped(rules: RuleSet, selection: Selection) -> Tuple[str, ...]:
+    """The codes that will not run: left out by --select/--ignore, or `severity: off` in the rules
+    (internal and runner-reported codes are never "run", so never skipped)."""
+    return tuple(
+        code for code, c in registry.checks().items()
+        if not (c.internal or c.runner_reported)
+        and (not selection.wants(code) or rules.severity(code, c.severity) == "off")
+    )
+
+
+class _Unopened:
+    """What a file-level check reads of a file that could not be opened: its size."""
+
+    def __init__(self, path: str, size: Optional[int]):
+        self.path = path
+        self.file_size = size
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,12 @@ class Report:
     findings: Tuple[Finding, ...]
     measurements: Dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    skipped: Tuple[str, ...] = ()  # codes not run: --select/--ignore, or off in the rules
+
+    def with_skipped(self, codes: Sequence[str]) -> "Report":
+        from dataclasses import replace
+
+        return replace(self, skipped=tuple(codes))
 
     @property
     def errors(self) -> int:
@@ -55,21 +85,17 @@ class Report:
 
     @property
     def internal_error(self) -> bool:
-        return any(f.code == "SCOPE001" for f in self.findings)
+        return any(registry.checks()[f.code].internal for f in self.findings if f.code in registry.checks())
 
     def to_json(self) -> dict:
-        return {
-            "path": self.path,
-            "sha256": self.sha256,
-            "verdict": self.verdict,
-            "measurements": self.measurements,
-            "findings": [f.to_json() for f in self.findings],
-            "elapsed_s": round(self.elapsed_s, 4),
-        }
+        out = {key: getattr(self, key) for key in ("path", "sha256", "verdict", "measurements")}
+        out["findings"] = [f.to_json() for f in self.findings]
+        out["skipped"] = list(self.skipped)  # codes not run: --select/--ignore, or off in the rules
+        out["elapsed_s"] = round(self.elapsed_s, 4)
+        return out
 
 
 def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) -> Report:
-    from scope_check import registry
     from scope_check.document import UnreadablePdf, file_sha256, load
     from scope_check.measurements import measure
 
@@ -79,6 +105,14 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
         c for c in catalogue.values()
         if selection.wants(c.code) and rules.severity(c.code, c.severity) != "off"
     ]
+    file_level = [c for c in enabled if c.file_level and c.run]
+    # a gate decides whether the file can be checked at all, so it runs whatever the selection
+    # (only `severity: off` in the rules turns it off); its finding is shown when selected, or
+    # when it stops the file (it is the reason for the verdict)
+    gates = [c for c in catalogue.values()
+             if c.gate and c.run and not c.file_level and rules.severity(c.code, c.severity) != "off"]
+    others = [c for c in enabled if not (c.gate or c.file_level) and c.run]
+    skipped_codes = skipped(rules, selection)
     found: List[Finding] = []
     measurements: Dict[str, Any] = {}
     sha = None
@@ -88,32 +122,35 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
         found.append(Finding(exc.code, exc.message, hint=catalogue[exc.code].fix))
         size = _size(path)
         measurements["file_size_bytes"] = size
-        if exc.code != "FILE001":
+        if not catalogue[exc.code].final:
             sha = _try(file_sha256, path)
-            limit = rules.options("FILE004").get("max_bytes")
-            if size is not None and limit and size > limit and selection.wants("FILE004"):
-                found.append(Finding("FILE004", f"the file is {size:,} bytes; {rules.name} allows {limit:,}",
-                                     data={"bytes": size, "limit": limit}))
-        return _report(path, rules, sha, found, measurements, start)
+            unopened = _Unopened(path, size)
+            for check in file_level:
+                found.extend(_run(check, unopened, rules))
+        return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
     sha = doc.sha256
     measurements.update({"pages": doc.page_count, "file_size_bytes": doc.file_size})
-    gates = [c for c in enabled if c.code in GATES and c.run]
-    others = [c for c in enabled if c.code not in GATES and c.run]
-    for check in gates:
+    for check in file_level:
         found.extend(_run(check, doc, rules))
-    if not any(f.code in UNCHECKABLE for f in found):
+    for check in gates:
+        found.extend(f for f in _run(check, doc, rules) if selection.wants(f.code) or _stops(f))
+    if not any(_stops(f) for f in found):
         try:
             measurements.update(measure(doc, rules))
         except Exception as exc:  # the structure is shared; a bug there is reported like a check's
             found.append(_internal("structure analysis", exc))
         for check in others:
             found.extend(_run(check, doc, rules))
-    return _report(path, rules, sha, found, measurements, start)
+    return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+
+
+def _stops(f: Finding) -> bool:
+    """A gate's finding stops the content checks, unless the gate itself lowered it to a warning
+    (a rebuilt cross-reference table: the file was read and is checked)."""
+    return f.code in UNCHECKABLE and f.severity not in ("warning", "info")
 
 
 def _run(check, doc, rules: RuleSet) -> Iterable[Finding]:
-    from scope_check.registry import Params
-
     params = Params(rules=rules, options=rules.options(check.code))
     try:
         return list(check.run(doc, params))
@@ -125,7 +162,7 @@ def _internal(what: str, exc: Exception) -> Finding:
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
     return Finding(
-        "SCOPE001",
+        registry.internal_code(),
         f"{what} failed: {type(exc).__name__}: {exc}{where}; the other checks still ran",
         hint="A bug in scope-check, not in the paper: please report it with `scope-check --version`.",
         data={"exception": type(exc).__name__},
@@ -133,8 +170,6 @@ def _internal(what: str, exc: Exception) -> Finding:
 
 
 def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, start) -> Report:
-    from scope_check import registry
-
     catalogue = registry.checks()
     resolved = []
     for f in found:
@@ -179,7 +214,7 @@ def _try(fn, *args):
 
 
 def exit_code(reports: Iterable[Report], exit_zero: bool = False) -> int:
-    """0 nothing wrong; 1 an error-level finding or an unreadable file; 2 the tool failed (SCOPE001)."""
+    """0 nothing wrong; 1 an error-level finding or an unreadable file; 2 the tool failed (an internal error)."""
     reports = list(reports)
     if any(r.internal_error for r in reports):
         return 2

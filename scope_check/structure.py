@@ -25,12 +25,9 @@ RULER = "ruler"
 PAGE_NUMBER = "page-number"
 BODY = "body"
 
-#: a running header sits this far above the text block at least (ICLR: 44 pt)
-HEADER_MIN_DISTANCE = 20.0
-#: a page number sits this far below the text block at least (ICLR: 22 pt)
-FOOTER_MIN_DISTANCE = 10.0
-#: how far a page number's centre may be from the text block's centre
-FOOTER_CENTRE_TOLERANCE = 40.0
+# How far above the text block a running header sits at least (ICLR: 44 pt), how far below it a
+# page number sits (ICLR: 22 pt) and how far off centre it may be: the template section's
+# header_min_distance, footer_min_distance and footer_centre_tolerance (rules.TEMPLATE).
 #: a review ruler draws many numbers on a page; fewer is not a ruler
 RULER_MIN_LINES = 5
 #: a heading is at least this much larger than the body text, or bold, or in small caps
@@ -99,15 +96,15 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
     size = body_font_size(body)
     headings = tuple(find_headings(doc.pages, body, size))
-    references = _first(headings, vocabulary.get("references_headings", ()))
-    excluded = _exempt_run(headings, references, vocabulary.get("exempt_sections", ()))
+    references = _first(headings, vocabulary["references_headings"])
+    excluded = _exempt_run(headings, references, vocabulary["exempt_sections"])
     body_end = excluded[0] if excluded else references
     if body_end is None:
         body_pages = doc.page_count
     else:
         first_on_page = is_first_on_page(body_end, body[body_end.page - 1], doc.pages[body_end.page - 1], template)
         body_pages = body_end.page - 1 if first_on_page else body_end.page
-    appendix = _appendix_before(headings, body_end, vocabulary.get("appendix_headings", ()))
+    appendix = _appendix_before(headings, body_end, vocabulary["appendix_headings"])
     return Structure(
         body_lines=tuple(body),
         furniture=tuple(furniture),
@@ -128,7 +125,7 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
 
 def classify(page: Page, template: Mapping) -> List[Tuple[str, Line]]:
     """(role, line) for each horizontal line of the page."""
-    x0, top, x1, bottom = template.get("text_block", (0.0, 0.0, page.width, page.height))
+    x0, top, x1, bottom = template["text_block"]
     centre = (x0 + x1) / 2
     ruler_like = [ln for ln in page.lines if _is_ruler_number(ln, template)]
     ruler = set(map(id, ruler_like)) if len(ruler_like) >= RULER_MIN_LINES else set()
@@ -136,12 +133,12 @@ def classify(page: Page, template: Mapping) -> List[Tuple[str, Line]]:
     for ln in page.lines:
         if id(ln) in ruler:
             roles.append((RULER, ln))
-        elif ln.bbox[3] <= top - HEADER_MIN_DISTANCE:
+        elif ln.bbox[3] <= top - template["header_min_distance"]:
             roles.append((HEADER, ln))
         elif (
-            ln.bbox[1] >= bottom + FOOTER_MIN_DISTANCE
+            ln.bbox[1] >= bottom + template["footer_min_distance"]
             and _ROMAN_OR_DIGITS.match(ln.text)
-            and abs((ln.bbox[0] + ln.bbox[2]) / 2 - centre) <= FOOTER_CENTRE_TOLERANCE
+            and abs((ln.bbox[0] + ln.bbox[2]) / 2 - centre) <= template["footer_centre_tolerance"]
         ):
             roles.append((PAGE_NUMBER, ln))
         else:
@@ -150,14 +147,14 @@ def classify(page: Page, template: Mapping) -> List[Tuple[str, Line]]:
 
 
 def _is_ruler_number(line: Line, template: Mapping) -> bool:
-    ruler = template.get("ruler")
+    ruler = template["ruler"]
     if not ruler or not line.text.isdigit() or len(line.text) > 4:
         return False
-    lo, hi = ruler.get("x_range", (0.0, 0.0))
+    lo, hi = ruler["x_range"]
     if not (lo <= line.bbox[0] and line.bbox[2] <= hi):
         return False
-    smin, smax = ruler.get("font_size", (0.0, 99.0))
-    gmin, gmax = ruler.get("grey", (0.0, 1.0))
+    smin, smax = ruler["font_size"]
+    gmin, gmax = ruler["grey"]
     for span in line.spans:
         if not (smin <= span.size <= smax):
             return False
@@ -320,7 +317,7 @@ def is_first_on_page(heading: Heading, lines: Sequence[Line], page: Page, templa
     top = heading.bbox[1] - 1.0
     if any(ln.bbox[1] < top for ln in lines):
         return False
-    block_top = template.get("text_block", (0, 0, 0, 0))[1]
+    block_top = template["text_block"][1]
     for ink in page.ink:
         x0, y0, x1, y1 = ink.bbox
         if y1 <= top and y1 > block_top - 2 and (x1 - x0) * (y1 - y0) > 4.0:

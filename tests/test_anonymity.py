@@ -8,7 +8,7 @@ import csv
 import pytest
 
 from conftest import CORPUS, check, codes, pages
-from scope_check import identity
+from scope_check.checks.anonymity import addresses as identity
 from scope_check.checks.anonymity import claim_phrase, self_citations
 from scope_check.rules import load_rules
 

@@ -103,7 +103,7 @@ def test_rules_code_explains_what_why_fix_and_parameters():
     assert result.exit_code == 0
     for section in ("What it checks", "Why", "How to fix", "Parameters"):
         assert section in result.output
-    assert "max_pages = 2" in result.output
+    assert "  max_pages: 2\n" in result.output
 
 
 def test_rules_unknown_code_is_a_usage_error():

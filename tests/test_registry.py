@@ -34,19 +34,42 @@ def test_codes_names_and_severities_match_the_public_contract():
 def test_every_check_is_documented(code):
     c = get(code)
     assert c.summary and c.why and c.fix and c.example
-    for option in schema()["properties"]["checks"]["properties"][code]["properties"]:
-        if option != "severity":
-            assert option in c.params, f"{code}: option {option} has no description in the registry"
+    for p in c.params.values():
+        assert p.description and "\n" not in p.description, f"{code}.{p.name}: one line of description"
 
 
 @pytest.mark.parametrize("code", list(checks()))
-def test_every_check_has_a_rule_file_entry(code):
-    assert code in load_rules("iclr2025").checks
+def test_every_check_has_complete_options_in_every_bundled_rule_set(code):
+    for name in ("iclr2025", "scope2025-tiny", "scope2025-main", "wsl2025-extended", "wsl2025-full"):
+        rules = load_rules(name)
+        assert set(rules.options(code)) == set(get(code).params)
+        assert rules.severity(code) in ("error", "warning", "info", "off")
 
 
 #: reported by the runner itself, not by a PDF's content: an internal error, and the resource limits
-#: (FILE006/FILE007 are triggered by test hooks in the limit and batch tests)
-NOT_FROM_A_FIXTURE = ("SCOPE001", "FILE006", "FILE007")
+#: (FILE006/FILE007 are triggered by test hooks in the limit and batch tests): attributes of the spec
+NOT_FROM_A_FIXTURE = tuple(code for code, c in checks().items() if c.internal or c.runner_reported)
+
+
+def test_the_codes_not_from_a_fixture_are_the_internal_error_and_the_resource_limits():
+    assert NOT_FROM_A_FIXTURE == ("FILE006", "FILE007", "SCOPE001")
+    assert all(checks()[c].run is None for c in NOT_FROM_A_FIXTURE)
+
+
+def test_gates_uncheckable_and_unignorable_codes_are_spec_attributes():
+    from scope_check.runner import UNCHECKABLE, UNOPENABLE
+
+    gates = tuple(code for code, c in checks().items() if c.gate)
+    assert gates == ("FILE001", "FILE002", "FILE003", "FILE005")
+    assert UNCHECKABLE == ("FILE001", "FILE002", "FILE003", "FILE005", "FILE006", "FILE007")
+    assert UNOPENABLE == ("FILE001", "FILE002", "FILE003")
+    assert [code for code, c in checks().items() if c.internal] == ["SCOPE001"]
+
+
+def test_the_runner_and_the_annotator_name_no_check_code():
+    for module in ("runner.py", "annotate.py"):
+        text = (ROOT / "scope_check" / module).read_text()
+        assert not re.search(r"[\"'](FILE|PAGE|MARG|FONT|TMPL|ANON|SCOPE|TEXT)\d{3}[\"']", text), module
 
 
 @pytest.mark.parametrize("code", [c for c in checks() if c not in NOT_FROM_A_FIXTURE])
@@ -55,13 +78,107 @@ def test_every_check_has_a_fixture_that_triggers_it(code):
     assert triggering, f"no fixture in fixtures/manifest.yaml yields {code}"
 
 
-def test_get_names_the_known_codes_on_a_typo():
-    with pytest.raises(KeyError, match="PAGE001"):
-        get("PAGE999")
+def test_get_suggests_the_nearest_codes_on_a_typo():
+    with pytest.raises(KeyError, match="did you mean PAGE001"):
+        get("PAEG001")
 
 
 def test_the_committed_rule_reference_is_generated_from_the_registry():
     """docs/RULES.md is regenerated with `python -m scope_check.reference > docs/RULES.md`."""
     from scope_check.reference import markdown
 
-    assert (ROOT / "docs" / "RULES.md").read_text() == markdown(checks()) + "\n"
+    assert (ROOT / "docs" / "RULES.md").read_text() == markdown(checks())
+
+
+def test_the_shipped_schema_is_generated_from_the_declarations():
+    """scope_check/rules.schema.json is `python -m scope_check.reference --schema`."""
+    from scope_check.reference import schema_text
+
+    assert (ROOT / "scope_check" / "rules.schema.json").read_text() == schema_text()
+
+
+def test_schema_and_specs_agree_both_ways():
+    from scope_check.rules import STRUCTURE, TEMPLATE
+
+    props = schema()["properties"]
+    for code, c in checks().items():
+        entry = props["checks"]["properties"][code]["properties"]
+        assert set(entry) == {"severity", "why"} | set(c.params), code
+    assert set(props["checks"]["properties"]) == set(checks())
+    assert set(props["template"]["properties"]) == {p.name for p in TEMPLATE}
+    assert set(props["structure"]["properties"]) == {p.name for p in STRUCTURE}
+
+
+def _all_params():
+    from scope_check.rules import STRUCTURE, TEMPLATE
+
+    for code, c in checks().items():
+        for p in c.params.values():
+            yield f"checks.{code}", p
+    for p in TEMPLATE:
+        yield "template", p
+    for p in STRUCTURE:
+        yield "structure", p
+
+
+def test_every_parameter_has_exactly_one_default():
+    """Declared once (on its spec, or in rules.TEMPLATE / STRUCTURE), the default valid against the
+    schema generated from the same declaration; no bundled rule file restates a default; no check
+    or analysis module carries a fallback of its own (`options.get(...)`, `template.get(...)`)."""
+    import jsonschema
+
+    seen = set()
+    for where, p in _all_params():
+        assert (where, p.name) not in seen
+        seen.add((where, p.name))
+        if p.required:
+            assert p.default is None, f"{where}.{p.name}: a required parameter has no default"
+            continue
+        jsonschema.Draft202012Validator(p.json_schema(), format_checker=jsonschema.FormatChecker()).validate(p.default)
+    from scope_check.rules import bundled_index, defaults
+
+    declared = defaults()
+    for name, path in bundled_index().items():
+        data = yaml.safe_load(path.read_text())
+        for section in ("template", "structure"):
+            for key, value in (data.get(section) or {}).items():
+                assert value != declared[section].get(key, object()), f"{path.name}: {section}.{key} restates its default"
+        for code, entry in (data.get("checks") or {}).items():
+            for key, value in entry.items():
+                if key != "why":
+                    assert value != declared["checks"][code].get(key, object()), f"{path.name}: {code}.{key} restates its default"
+    fallback = re.compile(r"\b(options|template|tpl|structure|vocabulary|ruler|header)\.get\(")
+    for module in sorted((ROOT / "scope_check").rglob("*.py")):
+        if module.name == "rules.py":
+            continue  # the loader reads the raw files, before the defaults are merged
+        text = module.read_text()
+        assert not fallback.search(text), f"{module.name}: a parameter read with a fallback"
+
+
+def test_every_template_default_is_merged_before_the_checks_run(tmp_path):
+    from scope_check.rules import TEMPLATE
+
+    own = tmp_path / "bare.yaml"
+    own.write_text("name: bare\ntemplate:\n  page_size: [612, 792]\n  text_block: [108, 81.87, 504, 729.87]\n"
+                   "  body_font_size: 9.96\n  body_leading: 10.96\n")
+    rules = load_rules(str(own))
+    assert {p.name for p in TEMPLATE} <= set(rules.template)
+    assert rules.options("FILE004") == {"max_bytes": None}
+    assert rules.structure["references_headings"][0] == "References"
+
+
+def test_no_check_module_imports_the_registry():
+    """The registry imports the check modules; the check modules import only the spec types."""
+    for module in sorted((ROOT / "scope_check" / "checks").rglob("*.py")):
+        assert "scope_check.registry" not in module.read_text(), module.name
+
+
+def test_a_parameter_declared_the_old_way_is_refused_with_the_recipe():
+    from scope_check.spec import Check, Param
+
+    with pytest.raises(TypeError, match="Param\\(name, type, default, description"):
+        Check(code="TEXT009", name="x", severity="error", summary="s", why="w", fix="f",
+              params={"limit": "how many"})
+    ok = Check(code="TEXT009", name="x", severity="error", summary="s", why="w", fix="f",
+               params=(Param("limit", "integer", 3, "how many"),))
+    assert ok.defaults() == {"limit": 3} and list(ok.params) == ["limit"] and ok.family == "TEXT"

@@ -1,6 +1,6 @@
 """FILE: can the file be checked at all, and is it within the size limit.
 
-FILE001 to FILE003 are reported by the runner when the PDF cannot be opened: nothing else can be
+FILE001 to FILE003 are reported by the loader when the PDF cannot be opened: nothing else can be
 checked then. FILE005 also stops the other checks. FILE002 is also reported, by `rebuilt_xref`, when
 MuPDF had to rebuild the cross-reference table of a file that is otherwise whole (it ends with
 %%EOF; a truncated file is refused by the loader): that finding is a warning, because the file was
@@ -14,7 +14,7 @@ from typing import Iterator
 
 from scope_check.document import Document
 from scope_check.findings import Finding
-from scope_check.registry import Check, Params
+from scope_check.spec import Check, Param, Params
 
 
 def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
@@ -31,8 +31,9 @@ def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
 
 
 def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
+    """Reads only `doc.file_size`: the runner also gives it a file that could not be opened."""
     limit = params.options["max_bytes"]
-    if doc.file_size > limit:
+    if limit is not None and doc.file_size is not None and doc.file_size > limit:
         yield Finding(
             "FILE004",
             f"the file is {_mb(doc.file_size)}; {params.rules.name} allows {_mb(limit)}",
@@ -43,7 +44,7 @@ def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
 
 
 def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
-    minimum = params.options.get("min_chars_per_page", 100)
+    minimum = params.options["min_chars_per_page"]
     counts = [p.char_count for p in doc.pages]
     if max(counts) < minimum:
         yield Finding(
@@ -66,9 +67,13 @@ CHECKS = (
         name="not-a-pdf",
         severity="error",
         summary="The file is empty or is not a PDF (no %PDF- header: a ZIP renamed .pdf, LaTeX source, an image).",
-        why="SCOPE CFP: \"All submissions must be in PDF format\".",
+        why="The venue accepts PDF files only.",
         fix="Upload the PDF that LaTeX produced (`pdflatex paper.tex`), not the source archive or a renamed file.",
         example="not a PDF: the file is a ZIP archive (a .docx, .zip or LaTeX source bundle?)",
+        final=True,
+        gate=True,
+        uncheckable=True,
+        cannot_be_ignored=True,
     ),
     Check(
         code="FILE002",
@@ -77,10 +82,13 @@ CHECKS = (
         summary="A PDF that cannot be parsed: truncated, no pages, damaged beyond repair (verdict error, nothing "
         "else checked). A file whose cross-reference table had to be rebuilt but reads whole gets a FILE002 "
         "warning and is checked normally.",
-        why="SCOPE CFP: submissions must be PDF; a file reviewers cannot open cannot be reviewed.",
+        why="Submissions must be PDF; a file reviewers cannot open cannot be reviewed.",
         fix="Recompile and upload again; check the upload finished (a truncated file lacks its %%EOF trailer).",
         example="the PDF is truncated: it stops before its end-of-file marker (%%EOF) and cross-reference table",
         run=rebuilt_xref,
+        gate=True,
+        uncheckable=True,
+        cannot_be_ignored=True,
     ),
     Check(
         code="FILE003",
@@ -90,17 +98,22 @@ CHECKS = (
         why="Reviewers and OpenReview must be able to open the PDF without a password.",
         fix="Export without a password (remove `\\pdfencrypt`, qpdf `--decrypt`).",
         example="the PDF is encrypted and needs a password to open",
+        gate=True,
+        uncheckable=True,
+        cannot_be_ignored=True,
     ),
     Check(
         code="FILE004",
         name="file-too-large",
         severity="error",
         summary="The file is larger than the track's limit.",
-        why="SCOPE CFP: \"The maximum file size for submissions is 50MB\" (taken as 50,000,000 bytes).",
+        why="The venue limits the size of a submission's file.",
         fix="Compress large figures (raster at 300 dpi, vector plots with fewer points); move supplementary material out.",
-        params={"max_bytes": "largest accepted size in bytes (SCOPE: 50000000)"},
+        params=(Param("max_bytes", "integer", None, "largest accepted file size (null: no limit)", unit="bytes",
+                      minimum=1, nullable=True),),
         example="the file is 51.2 MB (51,200,000 bytes); scope2025-main allows 50.0 MB (50,000,000 bytes)",
         run=file_too_large,
+        file_level=True,
     ),
     Check(
         code="FILE005",
@@ -109,9 +122,12 @@ CHECKS = (
         summary="No page has extractable text: a scanned or image-only PDF. Nothing else can be checked.",
         why="Format checks read the text layer; reviewers and OpenReview search it too.",
         fix="Submit the PDF compiled by LaTeX, not a scan or an image export.",
-        params={"min_chars_per_page": "a PDF whose every page has fewer characters counts as image-only (default 100)"},
+        params=(Param("min_chars_per_page", "integer", 100, "a PDF whose every page has fewer extractable characters "
+                      "counts as image-only", unit="characters", minimum=0),),
         example="no extractable text: the most text on any page is 0 characters",
         run=no_text_layer,
+        gate=True,
+        uncheckable=True,
     ),
     Check(
         code="FILE006",
@@ -121,6 +137,8 @@ CHECKS = (
         why="A file that takes minutes to read is hostile or broken; every other file of the run must still get its verdict.",
         fix="Recompile the PDF; simplify figures with millions of vector objects (rasterise them at 300 dpi).",
         example="the check ran past the 60 s time limit and was stopped",
+        uncheckable=True,
+        runner_reported=True,
     ),
     Check(
         code="FILE007",
@@ -130,5 +148,7 @@ CHECKS = (
         why="A small file that expands to gigabytes is hostile or broken; every other file of the run must still get its verdict.",
         fix="Recompile the PDF; simplify figures with millions of vector objects or huge images.",
         example="the check exceeded the 2048 MiB memory ceiling and was stopped",
+        uncheckable=True,
+        runner_reported=True,
     ),
 )

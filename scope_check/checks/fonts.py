@@ -13,24 +13,10 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from scope_check.document import Document, Line
 from scope_check.findings import Finding, rounded_bbox
-from scope_check.geometry import body_region, plain_name, typography
-from scope_check.registry import Check, Params
+from scope_check.body_layout import body_region, plain_name, typography
+from scope_check.checks.helpers import clipped, page_list, template_name, tex_points, tex_size
+from scope_check.spec import Check, Param, Params
 from scope_check.structure import analyse
-
-#: FONT001 default: allowed shortfall of the body size, in points. microtype's font expansion
-#: scales glyphs by up to 2 % (0.2 pt at 10 pt); `\small` (9 pt) is 1 pt short
-SIZE_TOLERANCE = 0.25
-#: FONT002 default: allowed shortfall of the in-paragraph baseline pitch, in points. MuPDF's
-#: baselines are exact to 0.01 pt; Typst's rendition of the template measures 10.9 against 10.96;
-#: `\linespread{0.95}` takes 0.55 pt away
-LEADING_TOLERANCE = 0.25
-#: FONT002 warning: a sectioning heading sits closer than this many template leadings to the line
-#: below it, or to the line above it. The template leaves at least 19.2 pt below a heading (its
-#: 0.5 ex after-skip plus the 6 pt \parskip; 18.3 pt fully shrunk) and 23.6 pt above (22.7 pt)
-HEADING_BELOW_MIN = 1.5  # 16.4 pt at 10.96
-HEADING_ABOVE_MIN = 1.9  # 20.8 pt at 10.96
-#: a heading in the title's size on page 1 is the title, not a section
-TITLE_SIZE_RATIO = 1.5
 
 _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)\.?\s+\S")
 
@@ -40,20 +26,32 @@ _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)\.?\s+\S")
 
 def body_font_too_small(doc: Document, params: Params) -> Iterator[Finding]:
     t = typography(doc, params.rules)
-    want = params.template.get("body_font_size")
-    tol = params.options.get("tolerance", SIZE_TOLERANCE)
-    if t.size is None or want is None or t.size >= want - tol:
+    yield from _below_template(
+        doc, params, "FONT001", t.size, "body_font_size", "requires",
+        f"the body text is set in {t.size or 0:.2f} pt (the size of most body characters, {plain_name(t.font or '?')})",
+        hint="Remove `\\small`, `\\footnotesize` or `\\fontsize{..}{..}\\selectfont` around the body, and any "
+        f"redefinition of `\\normalsize`; keep the template's {tex_size(params.template['body_font_size'])} and "
+        "shorten the text instead.",
+        data={"size_pt": t.size, "font": t.font},
+    )
+
+
+def _below_template(doc: Document, params: Params, code: str, measured: Optional[float], key: str, verb: str,
+                    what: str, hint: str, data: Dict) -> Iterator[Finding]:
+    """One finding when a body measurement is below the template's `key` by more than the check's
+    tolerance, placed on the first body line of the body size."""
+    want = params.template[key]
+    tol = params.options["tolerance"]
+    if measured is None or measured >= want - tol:
         return
-    page, box = _first_line_in(doc, params, t.size_range)
+    page, box = _first_line_in(doc, params, typography(doc, params.rules).size_range)
     yield Finding(
-        "FONT001",
-        f"the body text is set in {t.size:.2f} pt (the size of most body characters, {plain_name(t.font or '?')}); "
-        f"{_name(params)} requires {want:g} pt (10 TeX pt), allowed {tol:g} pt less",
+        code,
+        f"{what}; {_name(params)} {verb} {want:g} pt{tex_points(want)}, allowed {tol:g} pt less",
         page=page,
         bbox=box,
-        hint="Remove `\\small`, `\\footnotesize` or `\\fontsize{..}{..}\\selectfont` around the body, and any "
-        "redefinition of `\\normalsize`; keep the template's 10 pt and shorten the text instead.",
-        data={"size_pt": t.size, "required_pt": want, "tolerance_pt": tol, "font": t.font},
+        hint=hint,
+        data={**data, "required_pt": want, "tolerance_pt": tol},
     )
 
 
@@ -67,7 +65,7 @@ def _first_line_in(doc: Document, params: Params, size_range: Tuple[float, float
 
 
 def _name(params: Params) -> str:
-    return str(params.template.get("name", "the template"))
+    return template_name(params.template)
 
 
 # --- FONT002 ---------------------------------------------------------------------------------
@@ -75,23 +73,18 @@ def _name(params: Params) -> str:
 
 def line_spacing_reduced(doc: Document, params: Params) -> Iterator[Finding]:
     t = typography(doc, params.rules)
-    want = params.template.get("body_leading")
-    tol = params.options.get("tolerance", LEADING_TOLERANCE)
-    if want is None:
+    reduced = list(_below_template(
+        doc, params, "FONT002", t.leading, "body_leading", "sets",
+        f"body lines are {t.leading or 0:.2f} pt apart (the typical baseline pitch inside paragraphs, "
+        f"{t.pitches} measured)",
+        hint="Remove `\\linespread`, `\\renewcommand{\\baselinestretch}{..}`, `setspace` commands and "
+        "`\\fontsize{..}{..}` with a smaller second argument; shorten the text instead.",
+        data={"leading_pt": t.leading, "pitches": t.pitches},
+    ))
+    if reduced:
+        yield from reduced
         return
-    if t.leading is not None and t.leading < want - tol:
-        page, box = _first_line_in(doc, params, t.size_range)
-        yield Finding(
-            "FONT002",
-            f"body lines are {t.leading:.2f} pt apart (the typical baseline pitch inside paragraphs, "
-            f"{t.pitches} measured); {_name(params)} sets {want:g} pt (11 TeX pt), allowed {tol:g} pt less",
-            page=page,
-            bbox=box,
-            hint="Remove `\\linespread`, `\\renewcommand{\\baselinestretch}{..}`, `setspace` commands and "
-            "`\\fontsize{..}{..}` with a smaller second argument; shorten the text instead.",
-            data={"leading_pt": t.leading, "required_pt": want, "tolerance_pt": tol, "pitches": t.pitches},
-        )
-        return
+    want = params.template["body_leading"]
     squeezed = _squeezed_headings(doc, params, want)
     if squeezed:
         first = squeezed[0]
@@ -121,13 +114,14 @@ def _squeezed_headings(doc: Document, params: Params, leading: float) -> List[Di
     if t.size is None:
         return []
     lo, hi = t.size_range
-    below_min, above_min = HEADING_BELOW_MIN * leading, HEADING_ABOVE_MIN * leading
+    options = params.options
+    below_min, above_min = options["heading_below_min"] * leading, options["heading_above_min"] * leading
     region = dict(body_region(s))
     heading_boxes = {(h.page, h.bbox) for h in s.headings}
     out = []
     for h in s.headings:
         lines = region.get(h.page)
-        if not lines or (h.page == 1 and h.size >= TITLE_SIZE_RATIO * t.size):
+        if not lines or (h.page == 1 and h.size >= options["title_size_ratio"] * t.size):
             continue
         if not _sectioning(h.text, lines, h.bbox):
             continue
@@ -146,7 +140,7 @@ def _squeezed_headings(doc: Document, params: Params, leading: float) -> List[Di
 
 
 def _squeeze(h, where: str, pitch: float, minimum: float) -> Dict:
-    return {"page": h.page, "heading": h.text if len(h.text) <= 40 else h.text[:37] + "...", "where": where,
+    return {"page": h.page, "heading": clipped(h.text, 40), "where": where,
             "pitch": round(pitch, 2), "minimum": round(minimum, 2), "bbox": rounded_bbox(h.bbox)}
 
 
@@ -183,7 +177,7 @@ def font_not_embedded(doc: Document, params: Params) -> Iterator[Finding]:
             entry["figure"] = entry["figure"] and f.in_figure
     for name, e in seen.items():
         pages = e["pages"]
-        where = _pages(pages)
+        where = page_list(pages)
         if body and name == body:
             what, role = f"the body font {name} ({e['type']})", "body"
         elif e["figure"]:
@@ -201,13 +195,6 @@ def font_not_embedded(doc: Document, params: Params) -> Iterator[Finding]:
         )
 
 
-def _pages(numbers: List[int]) -> str:
-    if len(numbers) == 1:
-        return f"page {numbers[0]}"
-    shown = ", ".join(map(str, numbers[:8])) + (", ..." if len(numbers) > 8 else "")
-    return f"pages {shown}"
-
-
 CHECKS = (
     Check(
         code="FONT001",
@@ -216,10 +203,10 @@ CHECKS = (
         summary="The body text size (the size of most characters of the pages before the References, "
         "expansion variants grouped) is below the template's. Captions, footnotes, tables, math and the "
         "References may be smaller: they are not the body.",
-        why="SCOPE CFP: \"Submissions that violate the ICLR style (e.g., by decreasing margins or font sizes) "
-        "... may be rejected without further review\"; ICLR 2025 sets the body in 10 pt Times.",
+        why="The venue's style fixes the body text size; a smaller size breaks the style.",
         fix="Remove `\\small`, `\\fontsize{9}{..}\\selectfont` or a redefined `\\normalsize` around the body.",
-        params={"tolerance": f"allowed shortfall in points (default {SIZE_TOLERANCE:g}: font expansion)"},
+        params=(Param("tolerance", "number", 0.25, "allowed shortfall of the body size (microtype's font expansion "
+                      "scales glyphs by up to 2 %; `\\small` is 1 pt short)", unit="points", minimum=0),),
         example="the body text is set in 8.97 pt (the size of most body characters, NimbusRomNo9L); ICLR 2025 "
         "requires 9.96 pt (10 TeX pt), allowed 0.25 pt less",
         run=body_font_too_small,
@@ -232,10 +219,20 @@ CHECKS = (
         "paragraph) is below the template's: an error. When the body's leading is intact but numbered or "
         "small-caps section headings sit closer to the text than the template ever sets them (`\\vspace` "
         "squeezing), one warning lists them.",
-        why="SCOPE CFP: submissions that \"violate the ICLR style ... may be rejected without further review\"; "
-        "ICLR 2025 sets 10 pt type on an 11 pt baseline skip.",
+        why="The venue's style fixes the baseline skip; tighter lines break the style.",
         fix="Remove `\\linespread`, `\\baselinestretch`, `setspace` and negative `\\vspace` around headings.",
-        params={"tolerance": f"allowed shortfall of the pitch in points (default {LEADING_TOLERANCE:g})"},
+        params=(
+            Param("tolerance", "number", 0.25, "allowed shortfall of the in-paragraph baseline pitch (MuPDF's "
+                  "baselines are exact to 0.01 pt; `\\linespread{0.95}` takes 0.55 pt away)", unit="points", minimum=0),
+            Param("heading_below_min", "number", 1.5, "a sectioning heading closer than this to the body line below "
+                  "it is squeezed (ICLR leaves 19.2 pt, 18.3 pt fully shrunk: 1.5 leadings is 16.4 pt)",
+                  unit="template leadings", minimum=0),
+            Param("heading_above_min", "number", 1.9, "a sectioning heading closer than this to the body line above "
+                  "it is squeezed (ICLR leaves 23.6 pt, 22.7 pt fully shrunk: 1.9 leadings is 20.8 pt)",
+                  unit="template leadings", minimum=0),
+            Param("title_size_ratio", "number", 1.5, "a heading on page 1 at least this many body sizes tall is "
+                  "the title, not a section", unit="body sizes", minimum=1),
+        ),
         example="body lines are 9.90 pt apart (the typical baseline pitch inside paragraphs, 186 measured); "
         "ICLR 2025 sets 10.96 pt (11 TeX pt), allowed 0.25 pt less",
         run=line_spacing_reduced,

@@ -13,17 +13,12 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from scope_check.document import Document, Line, Page
 from scope_check.findings import BBox, Finding, rounded_bbox
-from scope_check.geometry import TextBlock, pieces, text_block, topskip
-from scope_check.registry import Check, Params
+from scope_check.checks.helpers import clipped, inches, template_name, the_template, union
+from scope_check.body_layout import enlargement, pieces, template_block, topskip
 from scope_check.rules import RuleSet
-from scope_check.structure import HEADER, HEADER_MIN_DISTANCE, PAGE_NUMBER, RULER, analyse
+from scope_check.spec import Check, Param, Params
+from scope_check.structure import HEADER, PAGE_NUMBER, RULER, analyse
 
-#: MARG001 default: how far text and ink may reach beyond a side or the top of the text block, in
-#: points. microtype protrudes a final hyphen, period or closing quote into the margin by up to
-#: about 2.5 pt at 10 pt; MuPDF's line box rises to the font's ascender, above TeX's height (the
-#: official sample's title and first lines reach 0.9 to 1.4 pt above the block); a table rule or a
-#: stroke at the block edge adds half its line width and its miter
-TOLERANCE = 3.0
 #: MARG001: a text line's *baseline* may sit this far below the block's bottom. TeX never sets a
 #: baseline lower (\flushbottom puts the last one on the bottom edge); descenders hang about 2.1 to
 #: 2.4 pt below it by design and big math delimiters much further, so the box is not compared. A
@@ -47,60 +42,7 @@ BACKGROUND_SHARE = 0.9
 #: marking operations that put ink on the page (clips and groups do not)
 INK_KINDS = frozenset({"fill-path", "stroke-path", "fill-image", "fill-imgmask", "fill-shade"})
 
-#: MARG002 defaults: how far the measured body block may reach beyond the template's, in points.
-#: Justified lines end exactly on the block's sides in every engine, so the horizontal allowance
-#: is small; engines put the first baseline differently (TeX: \topskip below the top; Typst: the
-#: cap height at the top, 3.7 pt higher), so the vertical one is larger. The smallest real
-#: `geometry` change (0.1 in) is 7.2 pt.
-BLOCK_TOLERANCE = 2.0
-BLOCK_VERTICAL_TOLERANCE = 5.0
-
 _SIDES = ("left", "right", "top", "bottom")
-
-
-# --- the text block the content is measured against -----------------------------------------
-
-
-def template_block(rules: RuleSet) -> BBox:
-    return tuple(rules.template["text_block"])  # type: ignore[return-value]
-
-
-def block_excess(doc: Document, rules: RuleSet) -> Tuple[TextBlock, Dict[str, float]]:
-    """The measured body block and how far (points) it reaches beyond the template's block on each
-    side where that exceeds MARG002's tolerance."""
-    opts = rules.options("MARG002")
-    tol = opts.get("tolerance", BLOCK_TOLERANCE)
-    vtol = opts.get("vertical_tolerance", BLOCK_VERTICAL_TOLERANCE)
-    block = text_block(doc, rules)
-    x0, y0, x1, y1 = template_block(rules)
-    excess: Dict[str, float] = {}
-    if block.columns:
-        if x0 - block.x0 > tol:
-            excess["left"] = x0 - block.x0
-        if block.x1 - x1 > tol:
-            excess["right"] = block.x1 - x1
-    if block.first_baseline is not None and (y0 + topskip(rules)) - block.first_baseline > vtol:
-        excess["top"] = (y0 + topskip(rules)) - block.first_baseline
-    if block.last_baseline is not None and block.last_baseline - y1 > vtol:
-        excess["bottom"] = block.last_baseline - y1
-    return block, excess
-
-
-def effective_block(doc: Document, rules: RuleSet) -> BBox:
-    """The template's block, grown to the measured body block on the sides where MARG002 reports
-    it enlarged: margin content is then measured against the block the author actually used, so
-    an enlarged block is one MARG002 finding, not a MARG001 finding for every line."""
-    block, excess = block_excess(doc, rules)
-    x0, y0, x1, y1 = template_block(rules)
-    if "left" in excess:
-        x0 = block.x0
-    if "right" in excess:
-        x1 = block.x1
-    if "top" in excess:
-        y0 = block.first_baseline - topskip(rules)
-    if "bottom" in excess:
-        y1 = block.last_baseline
-    return (x0, y0, x1, y1)
 
 
 # --- MARG001 ---------------------------------------------------------------------------------
@@ -154,18 +96,18 @@ def _is_header(line: Line, block: BBox, tol: float, body_size: float) -> bool:
     return line.bbox[0] >= block[0] - tol and line.bbox[2] <= block[2] + tol and line.max_size <= HEADER_MAX_SIZE * body_size
 
 
-def _is_header_rule(box: BBox, block: BBox, tol: float) -> bool:
+def _is_header_rule(box: BBox, block: BBox, tol: float, header_distance: float) -> bool:
     x0, y0, x1, y1 = block
     return (
         box[3] - box[1] <= RULE_MAX_HEIGHT
         and box[0] >= x0 - tol
         and box[2] <= x1 + tol
         and box[2] - box[0] >= RULE_MIN_SPAN * (x1 - x0)
-        and box[3] <= y0 - HEADER_MIN_DISTANCE
+        and box[3] <= y0 - header_distance
     )
 
 
-def _ink_objects(page: Page, block: BBox, tol: float) -> List[_Object]:
+def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float) -> List[_Object]:
     x0, y0, x1, y1 = block
     page_area = page.width * page.height
     side = max(page.width, page.height)
@@ -184,7 +126,7 @@ def _ink_objects(page: Page, block: BBox, tol: float) -> List[_Object]:
         if (bx1 - bx0) * (by1 - by0) >= BACKGROUND_SHARE * page_area:
             continue
         box = (bx0, by0, bx1, by1)
-        if _is_header_rule(box, block, tol):
+        if _is_header_rule(box, block, tol, header_distance):
             continue
         over = {}
         if x0 - bx0 > tol:
@@ -258,7 +200,7 @@ def _describe(members: List[_Object]) -> str:
     texts = [m for m in members if m.what == "text"]
     if kinds == {"text"}:
         snippet = texts[0].text
-        snippet = snippet if len(snippet) <= 40 else snippet[:37] + "..."
+        snippet = clipped(snippet, 40)
         lines = f"{len(texts)} lines of text" if len(texts) > 1 else "text"
         return f'{lines} "{snippet}"'
     if kinds == {"image"}:
@@ -272,10 +214,11 @@ def _describe(members: List[_Object]) -> str:
 
 def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
     rules = params.rules
-    tol = params.options.get("tolerance", TOLERANCE)
+    tol = params.options["tolerance"]
     s = analyse(doc, rules)
-    block = effective_block(doc, rules)
-    body_size = float(params.template.get("body_font_size", 10.0))
+    block = enlargement(doc, rules).effective
+    body_size = float(params.template["body_font_size"])
+    header_distance = params.template["header_min_distance"]
     for page, body, furniture in zip(doc.pages, s.body_lines, s.furniture):
         objects: List[_Object] = []
         for ln in body:
@@ -288,7 +231,7 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
             objects.extend(_line_objects(ln, block, tol))
         for ln in page.rotated_lines:
             objects.extend(_line_objects(ln, block, tol))
-        objects.extend(_ink_objects(page, block, tol))
+        objects.extend(_ink_objects(page, block, tol, header_distance))
         for members in _clusters(objects):
             yield _finding(page, members, block, tol)
 
@@ -300,8 +243,7 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float) -> Fin
             over[side] = max(over.get(side, 0.0), amount)
     side = max(over, key=over.__getitem__)
     amount = over[side]
-    box = (min(m.bbox[0] for m in members), min(m.bbox[1] for m in members),
-           max(m.bbox[2] for m in members), max(m.bbox[3] for m in members))
+    box = union(m.bbox for m in members)
     what = _describe(members)
     edge = {"left": "left edge", "right": "right edge", "top": "top", "bottom": "bottom"}[side]
     by_baseline = side == "bottom" and all(m.what == "text" for m in members)
@@ -339,11 +281,12 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float) -> Fin
 
 def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
     rules = params.rules
-    block, excess = block_excess(doc, rules)
+    found = enlargement(doc, rules)
+    block, excess = found.block, found.excess
     if not excess:
         return
-    tol = params.options.get("tolerance", BLOCK_TOLERANCE)
-    vtol = params.options.get("vertical_tolerance", BLOCK_VERTICAL_TOLERANCE)
+    tol = params.template["block_tolerance_across"]
+    vtol = params.template["block_tolerance_down"]
     x0, y0, x1, y1 = template_block(rules)
     skip = topskip(rules)
     mx0 = block.x0 if block.columns else x0
@@ -360,7 +303,7 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
             parts.append(f"{where} ({excess[side]:.1f} pt beyond the template's {want:g})")
     width, height = (mx1 - mx0) / 72, (my1 - my0) / 72
     message = (f"the body text block measures {width:.2f} x {height:.2f} in: {'; '.join(parts)}; "
-               f"{_template_name(rules)} is {(x1 - x0) / 72:g} x {(y1 - y0) / 72:g} in "
+               f"{template_name(rules.template)} is {inches(x1 - x0)} x {inches(y1 - y0)} in "
                f"(allowed {tol:g} pt across, {vtol:g} pt down)")
     yield Finding(
         "MARG002",
@@ -368,7 +311,7 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
         page=_first_page_beyond(doc, rules, excess),
         bbox=rounded_bbox((mx0, my0, mx1, my1)),
         hint="Remove `geometry` (and any change to \\textwidth, \\textheight, \\oddsidemargin, \\topmargin, "
-        "\\voffset or \\hoffset): the ICLR style sets the page; shorten the paper instead.",
+        f"\\voffset or \\hoffset): {the_template(rules.template)} sets the page; shorten the paper instead.",
         data={
             "measured_block": list(rounded_bbox((mx0, my0, mx1, my1))),
             "template_block": [x0, y0, x1, y1],
@@ -378,10 +321,6 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
             "vertical_tolerance_pt": vtol,
         },
     )
-
-
-def _template_name(rules: RuleSet) -> str:
-    return str(rules.template.get("name", "the template"))
 
 
 def _first_page_beyond(doc: Document, rules: RuleSet, excess: Dict[str, float]) -> Optional[int]:
@@ -402,21 +341,23 @@ CHECKS = (
         code="MARG001",
         name="content-in-margin",
         severity="error",
-        summary="Text, an image or a drawing reaches beyond the text block by more than the tolerance. The "
+        summary="Text, an image or a drawing reaches beyond the text block by more than the tolerance. The block "
+        "is the one the paper uses: the template's, grown on the sides where the body block measures enlarged "
+        "(that enlargement is reported once, as MARG002, whether or not MARG002 runs). The "
         "template's own ink outside the block is recognised and passes: the running header over the text "
         "block and its rule, the centred page number, the grey review line-number ruler; link borders are "
         "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
         "one finding (a figure with its labels, a line of text, a margin note).",
-        why="SCOPE CFP: \"Submissions that violate the ICLR style (e.g., by decreasing margins or font sizes) "
-        "... may be rejected without further review\"; the ICLR 2025 template: \"The text must be confined "
-        "within a rectangle 5.5 inches wide and 9 inches long\".",
+        why="The venue's style confines the text to the template's text block; material in the margins "
+        "breaks the style.",
         fix="Scale figures and tables to `\\linewidth`; let long URLs break (`xurl`); never push material out "
         "with negative `\\hspace`/`\\vspace` or `\\enlargethispage`.",
-        params={
-            "tolerance": f"how far (points) text and ink may reach beyond a side or the top of the text block "
-            f"(default {TOLERANCE:g}: microtype protrusion, font ascenders, stroke widths); a text line's "
-            f"baseline may sit {BASELINE_TOLERANCE:g} pt below the bottom (descenders hang below it by design)",
-        },
+        params=(
+            Param("tolerance", "number", 3.0, "how far text and ink may reach beyond a side or the top of the text "
+                  "block the paper uses (microtype protrusion, font ascenders, stroke widths); a text line's "
+                  f"baseline may sit {BASELINE_TOLERANCE:g} pt below the bottom (descenders hang below it by design)",
+                  unit="points", minimum=0),
+        ),
         example='an image reaches 39.6 pt beyond the right edge of the text block; the block is x 108.0-504.0, '
         'y 81.9-729.9 pt; allowed 3 pt',
         run=content_in_margin,
@@ -427,17 +368,11 @@ CHECKS = (
         severity="error",
         summary="The body text block, measured from the body lines (the columns' justified edges, and the "
         "pages' first and last baselines taken robustly so one squeezed page or a float at the top does "
-        "not count), reaches beyond the template's: margins shrunk with `geometry` or by changing "
-        "\\textwidth, \\textheight or \\topmargin.",
-        why="SCOPE CFP: \"Submissions that violate the ICLR style (e.g., by decreasing margins ...) ... may be "
-        "rejected without further review\"; ICLR 2025: a 5.5 x 9 in text block, 1.5 in left margin.",
+        "not count), reaches beyond the template's by more than the template section's "
+        "`block_tolerance_across` (the sides) or `block_tolerance_down` (the first and last baselines): "
+        "margins shrunk with `geometry` or by changing \\textwidth, \\textheight or \\topmargin.",
+        why="The venue's style fixes the text block; shrinking the margins breaks the style.",
         fix="Remove `\\usepackage{geometry}` and every change to the page dimensions; shorten the text instead.",
-        params={
-            "tolerance": f"how far (points) the block's left and right edges may reach beyond the template's "
-            f"(default {BLOCK_TOLERANCE:g}: justified lines end exactly on the edge)",
-            "vertical_tolerance": f"how far (points) the first and last baselines may reach beyond the "
-            f"template's (default {BLOCK_VERTICAL_TOLERANCE:g}: engines place the first baseline differently)",
-        },
         example="the body text block measures 6.50 x 9.00 in: left edge at 72.0 pt (36.0 pt beyond the template's "
         "108); right edge at 540.0 pt (36.0 pt beyond the template's 504); ICLR 2025 is 5.5 x 9 in "
         "(allowed 2 pt across, 5 pt down)",

@@ -6,21 +6,13 @@ from typing import Iterator, List, Optional
 
 from scope_check.document import Document
 from scope_check.findings import BBox, Finding
-from scope_check.registry import Check, Params
+from scope_check.checks.helpers import PAPER_OPTIONS, inches, page_list, paper_name, union
+from scope_check.spec import Check, Param, Params
 from scope_check.structure import analyse
-
-#: page sizes authors end up with, for the message (width, height in points)
-KNOWN_SIZES = {
-    "US Letter": (612.0, 792.0),
-    "A4": (595.28, 841.89),
-    "US Legal": (612.0, 1008.0),
-    "A5": (419.53, 595.28),
-    "B5": (498.9, 708.66),
-}
 
 
 def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
-    limit: Optional[int] = params.options.get("max_pages")
+    limit: Optional[int] = params.options["max_pages"]
     if limit is None:
         return
     s = analyse(doc, params.rules)
@@ -65,15 +57,12 @@ def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
 def _overflow_box(lines, end) -> Optional[BBox]:
     """The body content on the first page over the limit (above the References if they start there)."""
     stop = end.bbox[1] if end is not None else float("inf")
-    boxes = [ln.bbox for ln in lines if ln.bbox[3] <= stop + 1]
-    if not boxes:
-        return None
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return union(ln.bbox for ln in lines if ln.bbox[3] <= stop + 1)
 
 
 def page_size(doc: Document, params: Params) -> Iterator[Finding]:
     want_w, want_h = params.template["page_size"]
-    tol = params.options.get("tolerance", 1.0)
+    tol = params.options["tolerance"]
     wrong = {}
     for p in doc.pages:
         fits = abs(p.width - want_w) <= tol and abs(p.height - want_h) <= tol
@@ -81,36 +70,38 @@ def page_size(doc: Document, params: Params) -> Iterator[Finding]:
         if not (fits or turned):
             wrong.setdefault((round(p.width), round(p.height)), []).append(p.number)
     for (w, h), pages in sorted(wrong.items(), key=lambda kv: kv[1][0]):
-        which = "every page is" if len(pages) == doc.page_count else f"{_pages(pages)} {'is' if len(pages) == 1 else 'are'}"
+        which = "every page is" if len(pages) == doc.page_count else f"{page_list(pages)} {'is' if len(pages) == 1 else 'are'}"
         yield Finding(
             "PAGE002",
             f"{which} {w} x {h} pt{_named(w, h)}; {params.rules.name} requires "
             f"{want_w:g} x {want_h:g} pt{_named(want_w, want_h)}",
             page=pages[0],
-            hint="Use US Letter: do not pass `a4paper` to \\documentclass or geometry; with pdfLaTeX set "
-            "`\\pdfpagewidth=8.5in \\pdfpageheight=11in`; check included PDF pages are Letter too.",
+            hint=_size_hint(want_w, want_h),
             data={"pages": pages, "width": w, "height": h, "expected": [want_w, want_h]},
         )
 
 
 def _named(w: float, h: float) -> str:
-    for name, (nw, nh) in KNOWN_SIZES.items():
-        if abs(w - nw) <= 2 and abs(h - nh) <= 2:
-            return f" ({name})"
-    return ""
+    name = paper_name(w, h)
+    return f" ({name})" if name else ""
 
 
-def _pages(numbers: List[int]) -> str:
-    if len(numbers) == 1:
-        return f"page {numbers[0]}"
-    shown = ", ".join(map(str, numbers[:8])) + (", ..." if len(numbers) > 8 else "")
-    return f"pages {shown}"
+def _size_hint(w: float, h: float) -> str:
+    """How to get the template's paper size, in its own terms (US Letter, A4, ...)."""
+    name = paper_name(w, h)
+    other = "a4paper" if name != "A4" else "letterpaper"
+    size = f"`\\pdfpagewidth={inches(w)}in \\pdfpageheight={inches(h)}in`"
+    short = (name or f"{w:g} x {h:g} pt").replace("US ", "")
+    use = f"Use {name}" if name else f"Use {w:g} x {h:g} pt pages"
+    option = f" (`{PAPER_OPTIONS[name]}`)" if name and name != "US Letter" else ""
+    return (f"{use}{option}: do not pass `{other}` to \\documentclass or geometry; with pdfLaTeX set {size}; "
+            f"check included PDF pages are {short} too.")
 
 
 def no_references_heading(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
     if s.references is None:
-        names = ", ".join(params.rules.structure.get("references_headings", ())[:3])
+        names = ", ".join(params.rules.structure["references_headings"][:3])
         yield Finding(
             "PAGE003",
             f"no References heading found ({names}, ...): all {doc.page_count} pages were counted as body",
@@ -129,10 +120,10 @@ CHECKS = (
         "counts unless the heading is its first body element. An appendix placed before the References counts. "
         "Sections the venue exempts (ICLR: reproducibility and ethics statements) standing right before the "
         "References are not counted.",
-        why="SCOPE CFP: tiny track \"2 pages\", main track \"5 pages\", \"excluding references and appendix\"; "
-        "papers that violate \"page limits criteria of the workshop, may be rejected without further review\".",
+        why="The venue limits the pages before the References; references and appendix do not count.",
         fix="Shorten the body; move proofs and extra results to an appendix after `\\bibliography{...}`.",
-        params={"max_pages": "pages allowed before the References (SCOPE tiny 2, main 5; WSL 4 and 8)"},
+        params=(Param("max_pages", "integer", None, "pages allowed before the References (null: no limit)",
+                      unit="pages", minimum=1, nullable=True),),
         example="6 pages before REFERENCES; scope2025-main allows 5",
         run=page_limit,
     ),
@@ -140,10 +131,13 @@ CHECKS = (
         code="PAGE002",
         name="page-size",
         severity="error",
-        summary="A page is not the template's paper size (ICLR: US Letter 612 x 792 pt; a landscape Letter page passes).",
-        why="ICLR 2025 template: paper size \"US Letter\", \"not, for example, A4\".",
-        fix="Remove `a4paper`; let the ICLR style set the page; make included PDF pages Letter.",
-        params={"tolerance": "allowed difference in points (default 1.0)"},
+        summary="A page is not the template's paper size (the rule set's `template.page_size`; a landscape page of "
+        "that size passes).",
+        why="The template fixes the paper size; another size moves every margin.",
+        fix="Remove any other paper-size option (`a4paper`, `letterpaper`); let the template's style set the page; "
+        "make included PDF pages the same size.",
+        params=(Param("tolerance", "number", 1.0, "allowed difference from the template page size", unit="points",
+                      minimum=0),),
         example="every page is 595 x 842 pt (A4); scope2025-main requires 612 x 792 pt (US Letter)",
         run=page_size,
     ),

@@ -14,17 +14,14 @@ from typing import Iterator, List, Optional
 
 from scope_check.document import Document
 from scope_check.findings import Finding, rounded_bbox
-from scope_check.geometry import family_of, plain_name, text_block, topskip, typography
-from scope_check.registry import Check, Params
+from scope_check.body_layout import family_of, plain_name, text_block, topskip, typography
+from scope_check.checks.helpers import clipped, inches, paper_name, the_template, template_name
+from scope_check.spec import Check, Param, Params
 from scope_check.structure import analyse, first_header
 
-#: TMPL001 default: a text block this much (points) wider or taller than the template's is another
-#: template's (0.25 in; smaller changes are margin squeezing, reported by MARG002)
-BLOCK_TOLERANCE = 18.0
 #: a page this close (points) to the template's size, either way round, is the template's size
 PAGE_TOLERANCE = 1.0
 
-_NAMED_SIZES = {"US Letter": (612.0, 792.0), "A4": (595.28, 841.89)}
 _COLUMNS = {1: "one column", 2: "two columns", 3: "three columns"}
 
 
@@ -34,12 +31,12 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, rules)
     t = typography(doc, rules)
     block = text_block(doc, rules)
-    tol = params.options.get("block_tolerance", BLOCK_TOLERANCE)
+    tol = params.options["block_tolerance"]
     evidence: List[str] = []  # what differs, for the message
     identity = []  # reasons that alone say "another template"
 
     # paper size: the size most pages have
-    want_w, want_h = tpl.get("page_size", (612, 792))
+    want_w, want_h = tpl["page_size"]
     sizes = {}
     for p in doc.pages:
         sizes[(round(p.width, 1), round(p.height, 1))] = sizes.get((round(p.width, 1), round(p.height, 1)), 0) + 1
@@ -62,7 +59,7 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
             height = block.last_baseline - block.first_baseline + skip
         block_wrong = abs(width - (x1 - x0)) > tol or (height is not None and abs(height - (y1 - y0)) > tol)
         columns = len(block.columns)
-        want_columns = int(tpl.get("columns", 1))
+        want_columns = int(tpl["columns"])
         shape = f"text block {width / 72:.1f} x {height / 72:.1f} in" if height is not None else f"text block {width / 72:.1f} in wide"
         if columns != want_columns:
             identity.append("columns")
@@ -73,8 +70,8 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
         identity.append("page and block")
 
     # the body font's family
-    families = tpl.get("font_families", {})
-    wanted = list(tpl.get("body_font_families", ()))
+    families = tpl["font_families"]
+    wanted = list(tpl["body_font_families"])
     if t.font and wanted:
         family = family_of(t.font, families)
         if family not in wanted:
@@ -82,10 +79,10 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
             evidence.append(f"body font {plain_name(t.font)}" + (f" ({family})" if family else ""))
 
     # the running header and the review ruler
-    header = tpl.get("header", {})
-    patterns = list(header.get("review", ())) + list(header.get("camera_ready", ()))
+    header = tpl["header"]
+    patterns = list(header["review"]) + list(header["camera_ready"])
     has_header = first_header(s, patterns) is not None if patterns else True
-    has_ruler = bool(s.review_ruler_pages) or not tpl.get("ruler")
+    has_ruler = bool(s.review_ruler_pages) or not tpl["ruler"]
     if not has_header and not has_ruler:
         identity.append("header and ruler")
         shown = _shown_header(s.header_texts)
@@ -97,12 +94,11 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
     expected = _expected(params)
     yield Finding(
         "TMPL001",
-        f"not the {_name(params)} template: {', '.join(evidence)}; {_name(params)} is {expected}",
+        f"not {the_template(tpl)}: {', '.join(evidence)}; {_name(params)} is {expected}",
         page=1,
         bbox=rounded_bbox(block.bbox(skip)) if block.bbox(skip) else None,
-        hint=f"Start from the official {_name(params)} template: `\\usepackage{{iclr2025_conference,times}}` in an "
-        "`article` document, without `geometry`, `twocolumn` or another venue's class; keep its header and line "
-        "numbers (review mode).",
+        hint=f"Start from the official {the_template(tpl)[4:]}{_style(tpl)} in an `article` document, without "
+        "`geometry`, `twocolumn` or another venue's class; keep its header and line numbers (review mode).",
         data={
             "reasons": identity,
             "evidence": evidence,
@@ -117,33 +113,35 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
 
 
 def _name(params: Params) -> str:
-    return str(params.template.get("name", "the venue's"))
+    return template_name(params.template)
+
+
+def _style(tpl) -> str:
+    """': `\\usepackage{iclr2025_conference,times}`', the template's style as its rule set gives it."""
+    return f": `{tpl['latex_style']}`" if tpl["latex_style"] else ""
 
 
 def _size_name(w: float, h: float) -> str:
-    for name, (nw, nh) in _NAMED_SIZES.items():
-        if abs(w - nw) <= 2 and abs(h - nh) <= 2:
-            return name
-    return f"{w:g} x {h:g} pt"
+    return paper_name(w, h) or f"{w:g} x {h:g} pt"
 
 
 def _shown_header(texts) -> Optional[str]:
     for _, text in texts:
         if not text.strip().isdigit():
-            return text if len(text) <= 50 else text[:47] + "..."
+            return clipped(text, 50)
     return None
 
 
 def _expected(params: Params) -> str:
     tpl = params.template
     x0, y0, x1, y1 = tpl["text_block"]
-    w, h = tpl.get("page_size", (612, 792))
-    columns = _COLUMNS.get(int(tpl.get("columns", 1)), f"{tpl.get('columns')} columns")
-    fonts = "/".join(tpl.get("body_font_families", ())) or "its font"
-    parts = [f"{(x1 - x0) / 72:g} x {(y1 - y0) / 72:g} in", columns, f"{_size_name(w, h)} paper", fonts]
-    if tpl.get("header"):
+    w, h = tpl["page_size"]
+    columns = _COLUMNS.get(int(tpl["columns"]), f"{tpl['columns']} columns")
+    fonts = "/".join(tpl["body_font_families"]) or "its font"
+    parts = [f"{inches(x1 - x0)} x {inches(y1 - y0)} in", columns, f"{_size_name(w, h)} paper", fonts]
+    if tpl["header"]["review"] or tpl["header"]["camera_ready"]:
         parts.append("its running header")
-    if tpl.get("ruler"):
+    if tpl["ruler"]:
         parts.append("line numbers in review mode")
     return ", ".join(parts)
 
@@ -158,12 +156,11 @@ CHECKS = (
         "(the rule file's patterns: a workshop's own header passes) and the review line-number ruler. It "
         "fires on another body font family, another column count, neither header nor ruler, or another "
         "paper size together with another text block; the message lists every difference found.",
-        why="SCOPE CFP: \"All submissions must be in PDF format using the ICLR 2025 LaTeX style file\".",
-        fix="Move the text into the official ICLR 2025 template (`iclr2025_conference.sty` with `times`).",
-        params={
-            "block_tolerance": f"a text block more than this many points wider or taller than the template's "
-            f"counts as evidence (default {BLOCK_TOLERANCE:g} = 0.25 in; smaller changes are MARG002's)",
-        },
+        why="The venue requires its LaTeX template.",
+        fix="Move the text into the venue's official template (its style file, its document class).",
+        params=(Param("block_tolerance", "number", 18.0, "a text block differing from the template's by more than "
+                      "this (width or height) counts as evidence of another template (18 = 0.25 in; smaller "
+                      "changes are MARG002's)", unit="points", minimum=0),),
         example="not the ICLR 2025 template: A4 paper, text block 6.3 x 9.6 in in two columns, no ICLR 2025 "
         "running header, no review line-number ruler; ICLR 2025 is 5.5 x 9 in, one column, US Letter paper, "
         "Times, its running header, line numbers in review mode",

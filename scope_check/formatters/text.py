@@ -25,7 +25,11 @@ class TextFormatter(Formatter):
         if m.get("body_pages") is not None:
             facts.append(f"{m['body_pages']} before References" if m.get("references_page") else f"{m['body_pages']} counted")
         fact = f" ({', '.join(facts)})" if facts else ""
-        w(f"{self._c('bold', report.path)}: {self._c('pass' if verdict == 'PASS' else 'fail', verdict)} "
+        skipped = getattr(report, "skipped", ())
+        if skipped:  # a filtered report must not read like a full pass
+            shown = ", ".join(skipped[:8]) + (", ..." if len(skipped) > 8 else "")
+            verdict += f" ({len(skipped)} check{'s' if len(skipped) > 1 else ''} skipped: {shown})"
+        w(f"{self._c('bold', report.path)}: {self._c('pass' if report.verdict == 'pass' else 'fail', verdict)} "
           f"against {report.rules}{fact}\n")
         for f in report.findings:
             where = f"p.{f.page}" if f.page else "file"

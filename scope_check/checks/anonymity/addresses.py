@@ -256,13 +256,13 @@ def classify(url: str, options: Mapping) -> Target:
     host, _, rest = where.partition("/")
     path = rest.split("?", 1)[0]
     segments = [s for s in path.split("/") if s]
-    for pattern in options.get("anonymous_links", ()):
+    for pattern in options["anonymous_links"]:
         if re.search(pattern, where, re.I):
             return Target("anonymous", "", "an anonymising service")
-    if _host_in(host, options.get("neutral_hosts", ())):
+    if _host_in(host, options["neutral_hosts"]):
         return Target("neutral", "", "a venue or archive that names nobody")
-    anonymous_owner = options.get("anonymous_owner")
-    for owner_host, skip in (options.get("owner_hosts") or {}).items():
+    anonymous_owner = options["anonymous_owner"]
+    for owner_host, skip in options["owner_hosts"].items():
         if _host_in(host, (owner_host,)):
             rest_segments = list(segments)
             while rest_segments and rest_segments[0].lower() in {s.lower() for s in skip}:
@@ -273,7 +273,7 @@ def classify(url: str, options: Mapping) -> Target:
             if anonymous_owner and re.search(anonymous_owner, owner, re.I):
                 return Target("anonymous", "", "an anonymous account")
             return Target("owner", f"{owner_host}/{owner}", f"the account {owner!r} on {owner_host}")
-    for suffix in options.get("personal_hosts", ()):
+    for suffix in options["personal_hosts"]:
         suffix = suffix.lower()
         if host == suffix and segments:
             # sites.google.com/view/NAME, sites.google.com/site/NAME
@@ -290,7 +290,7 @@ def classify(url: str, options: Mapping) -> Target:
     tilde = next((s for s in segments if s.startswith("~") and len(s) > 1), None)
     if tilde:
         return Target("personal", f"{host}/{tilde}", f"a personal home page ({tilde} on {host})")
-    for pattern in options.get("institution_hosts", ()):
+    for pattern in options["institution_hosts"]:
         if re.search(pattern, host, re.I):
             return Target("institution", host, f"an institution's site ({host})")
     return Target("other", host, f"a site ({host})")

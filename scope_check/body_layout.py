@@ -78,7 +78,7 @@ class TextBlock:
 def topskip(rules: RuleSet) -> float:
     """TeX sets the first baseline of a page \\topskip below the block's top; the template's
     \\topskip is its body size (10 pt)."""
-    return float(rules.template.get("body_font_size", 10.0))
+    return float(rules.template["body_font_size"])
 
 
 def typography(doc: Document, rules: RuleSet) -> Typography:
@@ -269,3 +269,55 @@ def family_of(font: str, families: Mapping[str, Sequence[str]]) -> Optional[str]
 def plain_name(font: str) -> str:
     """'NimbusRomNo9L-Regu' -> 'NimbusRomNo9L' (for messages)."""
     return _STYLE_SUFFIX.sub("", font) or font
+
+
+# --- the enlarged text block -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Enlargement:
+    """How the measured body block reaches beyond the template's, on the sides where it does by
+    more than the template section's `block_tolerance_across` / `block_tolerance_down`."""
+
+    block: TextBlock  # the measured body block
+    excess: Mapping[str, float]  # side (left, right, top, bottom) -> points beyond the template's block
+    effective: BBox  # the template's block, grown to the measured one on those sides
+
+
+def template_block(rules: RuleSet) -> BBox:
+    return tuple(rules.template["text_block"])  # type: ignore[return-value]
+
+
+def enlargement(doc: Document, rules: RuleSet) -> Enlargement:
+    """The measured block against the template's. Margin content is measured against the
+    `effective` block (the block the author actually used), so an enlarged block is one finding
+    about the block, not a finding about every line beyond the template's edges."""
+    return doc.derived(("enlargement", rules.template, rules.structure), lambda: _enlargement(doc, rules))
+
+
+def _enlargement(doc: Document, rules: RuleSet) -> Enlargement:
+    tol = rules.template["block_tolerance_across"]
+    vtol = rules.template["block_tolerance_down"]
+    block = text_block(doc, rules)
+    x0, y0, x1, y1 = template_block(rules)
+    skip = topskip(rules)
+    excess: Dict[str, float] = {}
+    if block.columns:
+        if x0 - block.x0 > tol:
+            excess["left"] = x0 - block.x0
+        if block.x1 - x1 > tol:
+            excess["right"] = block.x1 - x1
+    if block.first_baseline is not None and (y0 + skip) - block.first_baseline > vtol:
+        excess["top"] = (y0 + skip) - block.first_baseline
+    if block.last_baseline is not None and block.last_baseline - y1 > vtol:
+        excess["bottom"] = block.last_baseline - y1
+    ex0, ey0, ex1, ey1 = x0, y0, x1, y1
+    if "left" in excess:
+        ex0 = block.x0
+    if "right" in excess:
+        ex1 = block.x1
+    if "top" in excess:
+        ey0 = block.first_baseline - skip
+    if "bottom" in excess:
+        ey1 = block.last_baseline
+    return Enlargement(block, excess, (ex0, ey0, ex1, ey1))

@@ -1,0 +1,91 @@
+"""ANON002 acknowledgements: an Acknowledgements heading anywhere, a bold run-in one, or one set in
+the body font with space above it."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from scope_check.document import Document, Line
+from scope_check.findings import BBox, Finding, rounded_bbox
+from scope_check.spec import Check, Param, Params
+from scope_check.structure import analyse, is_bold, space_above
+
+
+def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
+    s = analyse(doc, params.rules)
+    words = tuple(w.casefold() for w in params.options["headings"])
+    if not words:
+        return
+    seen = set()
+    hits: List[Tuple[int, BBox, str]] = []
+    for h in s.headings:
+        if h.key.startswith(words):
+            hits.append((h.page, h.bbox, h.title))
+            seen.add((h.page, round(h.bbox[1])))
+    for page, lines in enumerate(s.body_lines, start=1):
+        for i, ln in enumerate(lines):
+            if (page, round(ln.bbox[1])) in seen:
+                continue
+            title = _run_in_heading(ln, words) or _plain_heading(ln, lines[:i], words)
+            if title:
+                hits.append((page, ln.bbox, title))
+                seen.add((page, round(ln.bbox[1])))
+    refs = s.references
+    for page, box, title in sorted(hits, key=lambda h: (h[0], h[1][1])):
+        where = ""
+        if refs is not None:
+            before = (page, box[1]) < (refs.page, refs.bbox[1])
+            where = f" ({'before' if before else 'after'} the {refs.title})"
+        yield Finding(
+            "ANON002",
+            f'an acknowledgements section "{title}" on page {page}{where}: a double-blind submission thanks nobody',
+            page=page,
+            bbox=rounded_bbox(box),
+            hint="Delete the `\\subsubsection*{Acknowledgments}` section and its text (the template's placeholder "
+            "included) from the submission; add it back in the camera-ready version.",
+            data={"heading": title},
+        )
+
+
+def _plain_heading(ln: Line, above: Sequence[Line], words: Tuple[str, ...]) -> Optional[str]:
+    """A line that is only the word, capitalised, with extra space above it: a heading set in the
+    body font (other engines' templates do not always make headings bold or larger)."""
+    text = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", ln.text.strip()).rstrip(":")
+    if not text[:1].isupper() or " " in text or not text.casefold().startswith(words):
+        return None
+    return text if space_above(ln, above, ln.size or 10.0) else None
+
+
+def _run_in_heading(ln: Line, words: Tuple[str, ...]) -> Optional[str]:
+    """A paragraph that starts with a bold "Acknowledgements" (`\\paragraph{Acknowledgements}`)."""
+    first = next((sp for sp in ln.spans if sp.text.strip()), None)
+    if first is None or not is_bold(first):
+        return None
+    word = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", first.text.strip())
+    word = word.split(" ")[0].rstrip(".:").casefold() if word else ""
+    if word and word.startswith(words):
+        return first.text.strip().rstrip(".:")
+    return None
+
+
+CHECKS = (
+    Check(
+        code="ANON002",
+        name="acknowledgements",
+        severity="error",
+        summary="An Acknowledgements / Acknowledgments heading anywhere in the paper (any case, small caps, "
+        "numbered or not, before or after the References, or a bold run-in paragraph heading). The template's own "
+        "placeholder section counts.",
+        why="Review is double-blind: thanks name advisors, colleagues and grants, which identify the authors.",
+        fix="Delete `\\subsubsection*{Acknowledgments}` and its paragraph from the submission.",
+        params=(
+            Param("headings", "strings", ["Acknowledgements", "Acknowledgments", "Acknowledgement", "Acknowledgment"],
+                  "heading words that open an acknowledgements section; a heading (or a bold run-in paragraph "
+                  "heading) starting with one counts, ignoring case and numbering"),
+        ),
+        example='an acknowledgements section "ACKNOWLEDGMENTS" on page 6 (before the REFERENCES): a double-blind '
+        "submission thanks nobody",
+        run=acknowledgements,
+    ),
+)

@@ -1,0 +1,255 @@
+"""ANON001 author-identity: the running header in camera-ready mode, no mark of review mode at
+all, or names, affiliations and e-mail addresses in the author block between the title and the
+abstract."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from scope_check.checks.anonymity import addresses
+from scope_check.checks.helpers import union
+from scope_check.document import Document, Line
+from scope_check.findings import BBox, Finding, rounded_bbox
+from scope_check.spec import Check, Param, Params
+from scope_check.structure import HEADER, Structure, analyse, first_header, normalise
+
+AUTHOR_BLOCK_MAX_HEIGHT = 250.0
+SHOWN = 4
+
+_ABSTRACT = re.compile(r"^abstract\b", re.I)
+_SECTION = re.compile(r"^(?:\d+|[IVX]+)\.?\s+\S")
+_MARKS = re.compile(r"[*\u2217\u2020\u2021\u00a7\u00b6#\u2016\u2032\u22c6\u2605]+")
+_NAME_SEPARATORS = re.compile(r"\s*(?:[,;&|\u00b7\u2022]|\band\b)\s*")
+_NAME_PARTICLES = frozenset(
+    "de del della der den di da das do dos du la le van von ten ter bin binti al el y zu".split()
+)
+_NAME_TOKEN = re.compile(r"^(?:[^\W\d_][.]|[^\W\d_][^\W\d_'\u2019.\-]*(?:[-'\u2019][^\W\d_]+)*\.?)$")
+
+
+def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
+    s = analyse(doc, params.rules)
+    options = params.options
+    header = params.template["header"]
+    camera = first_header(s, tuple(header["camera_ready"]))
+    review = first_header(s, tuple(header["review"]))
+    block, end = author_block(doc, s, params.template["title_size_ratio"])
+    placeholders = {plain(p) for p in options["anonymous_placeholders"]}
+    placeholder = any(plain(ln.text) in placeholders for ln in block)
+    found = identity_in_block(block, placeholder, tuple(options["affiliation_words"]))
+    final_copy = params.template["latex_final_copy"]
+
+    reasons: List[str] = []
+    box: Optional[BBox] = None
+    page = 1
+    mode = None
+    if camera is not None:
+        mode = "camera-ready header"
+        page = camera[0]
+        switch = f": {final_copy}" if final_copy else ""
+        reasons.append(f'the running header on page {camera[0]} reads "{camera[1]}" (camera-ready mode{switch})')
+    elif review is None and not s.review_ruler_pages and not placeholder:
+        mode = "no review marks"
+        reasons.append(
+            "nothing marks review mode: no review running header, no line-number ruler and no "
+            '"Anonymous authors" block (compiled in camera-ready mode or with another template)'
+        )
+    listed = []
+    if found["emails"]:
+        listed.append(_some("e-mail address", found["emails"]))
+    if found["names"]:
+        listed.append(_some("name", found["names"]))
+    if found["affiliations"]:
+        listed.append(_some("affiliation", found["affiliations"]))
+    if listed:
+        where = "between the title and the abstract" if end is not None else "below the title"
+        reasons.append(f"the author block on page 1 ({where}) shows " + "; ".join(listed))
+        page = 1
+        box = union(ln.bbox for ln in found["lines"])
+    if not reasons:
+        return
+    if box is None and camera is not None:
+        box = _header_box(s, camera[0])
+    yield Finding(
+        "ANON001",
+        "the paper is not anonymous: " + "; ".join(reasons),
+        page=page,
+        bbox=rounded_bbox(box) if box else None,
+        hint="Compile with the venue's style in review mode: "
+        + (f"remove `{final_copy}`" if final_copy else "remove the camera-ready switch")
+        + " (the template then prints \"Anonymous authors\", the review header and the line numbers); put real names, "
+        "affiliations and e-mails back only in the camera-ready version.",
+        data={
+            "mode": mode,
+            "header": camera[1] if camera else None,
+            "review_ruler": bool(s.review_ruler_pages),
+            "emails": found["emails"],
+            "names": found["names"],
+            "affiliations": found["affiliations"],
+        },
+    )
+
+
+def _header_box(s: Structure, page: int) -> Optional[BBox]:
+    for role, ln in s.furniture[page - 1]:
+        if role == HEADER:
+            return ln.bbox
+    return None
+
+
+def author_block(doc: Document, s: Structure, title_ratio: float) -> Tuple[List[Line], Optional[Line]]:
+    """The lines of page 1 between the title and the abstract (or the first section when the
+    paper has no abstract), and the line that closes the block (None when none was found). A
+    title line is `title_ratio` times the body size or larger (the template section's
+    `title_size_ratio`)."""
+    if not s.body_lines or not s.body_lines[0]:
+        return [], None
+    lines = s.body_lines[0]
+    size = s.body_font_size or 10.0
+    big = [ln.max_size >= title_ratio * size for ln in lines]
+    start = next((i for i, b in enumerate(big[:12]) if b), None)
+    if start is None:
+        return [], None
+    i = start
+    while i + 1 < len(lines) and (big[i + 1] or abs(lines[i + 1].baseline - lines[i].baseline) < 1.0):
+        i += 1
+    title_bottom = max(ln.bbox[3] for ln in lines[start: i + 1])
+    headings = {(round(h.bbox[0], 1), round(h.bbox[1], 1)) for h in s.headings if h.page == 1}
+    block: List[Line] = []
+    end = None
+    for ln in lines[i + 1:]:
+        if ln.bbox[1] < title_bottom - 1.0:
+            continue
+        if _ABSTRACT.match(ln.text) or (
+            (round(ln.bbox[0], 1), round(ln.bbox[1], 1)) in headings
+            and (normalise(ln.text) == "introduction" or (_SECTION.match(ln.text) and ln.max_size > 1.1 * size))
+        ):
+            end = ln
+            break
+        if ln.bbox[1] > title_bottom + AUTHOR_BLOCK_MAX_HEIGHT:
+            break
+        block.append(ln)
+    if end is not None:
+        block = [ln for ln in block if ln.bbox[1] < end.bbox[1] - 1.0]
+    return block, end
+
+
+def identity_in_block(block: Sequence[Line], placeholder: bool, affiliation_words: Tuple[str, ...]) -> dict:
+    """E-mail addresses, affiliations and names among the author-block lines. With the template's
+    "Anonymous authors" placeholder present, only e-mail addresses count: in review mode the style
+    prints nothing else there, so other text in that place is not an author block."""
+    affiliation = _word_pattern(affiliation_words)
+    out = {"emails": [], "names": [], "affiliations": [], "lines": []}
+    for ln in block:
+        text = ln.text
+        hit = False
+        for e in addresses.emails(text):
+            out["emails"].append(e)
+            hit = True
+        rest = addresses.EMAIL.sub(" ", text)
+        if not placeholder:
+            for segment in re.split(r"\s*[;]\s*|,\s+(?=\d*[A-Z])", rest) if affiliation else ():
+                if affiliation.search(segment):
+                    out["affiliations"].append(_clean(segment))
+                    hit = True
+            if not (affiliation and affiliation.search(rest)):
+                names = _names(rest)
+                if names:
+                    out["names"].extend(names)
+                    hit = True
+        if hit:
+            out["lines"].append(ln)
+    for key in ("emails", "names", "affiliations"):
+        out[key] = list(dict.fromkeys(v for v in out[key] if v))
+    return out
+
+
+def _names(text: str) -> List[str]:
+    """Person names in an author line: 2 to 6 capitalised words per segment, footnote marks and
+    superscript digits removed ("Jane Doe1*, John Q. Smith2 and Ann Lee")."""
+    text = _MARKS.sub(" , ", text)
+    text = re.sub(r"(?<=[^\W\d_])\d+", " ", text)  # superscript affiliation numbers glued to a name
+    text = re.sub(r"(?<!\S)\d+(?!\S)", " , ", text)
+    text = re.sub(r"\([^()]*\)", " , ", text)  # "(Invited Paper)", "(equal contribution)"
+    text = " ".join(text.split())
+    names = []
+    for segment in _NAME_SEPARATORS.split(text):
+        tokens = segment.split()
+        if not 2 <= len(tokens) <= 6:
+            continue
+        capitalised = 0
+        ok = True
+        for t in tokens:
+            if t.lower() in _NAME_PARTICLES:
+                continue
+            if not _NAME_TOKEN.match(t) or not t[0].isupper() or (len(t) > 2 and t.isupper()):
+                ok = False
+                break
+            capitalised += 1
+        if ok and capitalised >= 2:
+            names.append(" ".join(tokens))
+    return names
+
+
+@lru_cache(maxsize=16)
+def _word_pattern(words: Tuple[str, ...]):
+    if not words:
+        return None
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # whole words among Latin letters (a CJK affiliation mark may touch the word)
+    return re.compile(r"(?<![A-Za-z\u00c0-\u024f])(?:" + alternation + r")(?![A-Za-z\u00c0-\u024f])", re.I)
+
+
+def plain(text: str) -> str:
+    """Case and punctuation ignored: how placeholders and anonymous values are matched."""
+    return " ".join(re.sub(r"[^\w\s()]", " ", text).split()).casefold()
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"^\s*\d+(?=[^\W\d_])", "", _MARKS.sub(" ", text))  # a leading affiliation number
+    return " ".join(text.split()).strip(" ,;")
+
+
+def _some(noun: str, items: Sequence[str]) -> str:
+    shown = ", ".join(f'"{v}"' for v in items[:SHOWN]) + (f", ... ({len(items)} in all)" if len(items) > SHOWN else "")
+    plural = noun + ("es" if noun.endswith("s") else "s")
+    return f"{plural if len(items) > 1 else noun} {shown}"
+
+
+CHECKS = (
+    Check(
+        code="ANON001",
+        name="author-identity",
+        severity="error",
+        summary="The paper is not anonymous: the running header is the camera-ready one (\"Published as ...\"), "
+        "or nothing marks review mode (no review header, no line-number ruler, no \"Anonymous authors\"), or the "
+        "author block between the title and the abstract shows e-mail addresses (including `{jane,john}@uni.edu` "
+        "and `jane [at] uni.edu` forms), affiliations or names. The template's \"Anonymous authors / Paper under "
+        "double-blind review\" block passes.",
+        why="Review is double-blind: the submission must not name its authors.",
+        fix="Compile in review mode (remove the template's camera-ready switch): it hides the \\author{} block "
+        "and prints the line numbers.",
+        params=(
+            Param("anonymous_placeholders", "strings",
+                  ["Anonymous authors", "Anonymous author", "Anonymous author(s)", "Anonymous",
+                   "Paper under double-blind review", "Anonymous institution", "Anonymous affiliation",
+                   "Affiliation", "Address", "Email"],
+                  "author-block lines that are the anonymous placeholder (matched ignoring case and punctuation); "
+                  "with one present, only e-mail addresses in the block count as identity"),
+            Param("affiliation_words", "strings",
+                  ["University", "Universität", "Université", "Universidad", "Università", "Universiteit",
+                   "Institute", "Institut", "Instituto", "College", "School", "Department", "Dept.", "Faculty",
+                   "Laboratory", "Laboratories", "Lab", "Labs", "Center", "Centre", "Academy", "Hospital", "Inc.",
+                   "Ltd.", "GmbH", "Corporation", "Foundation", "Independent Researcher", "Google", "DeepMind",
+                   "Microsoft", "OpenAI", "NVIDIA", "Meta AI", "IBM Research"],
+                  "words that mark an affiliation in the author block (matched as whole words, ignoring case)"),
+        ),
+        example='the paper is not anonymous: the running header on page 1 reads "Published as a conference paper at '
+        'ICLR 2025" (camera-ready mode: \\iclrfinalcopy); the author block on page 1 (between the title and the '
+        'abstract) shows e-mail address "{hippo,brain,jen}@cs.cranberry-lemon.edu"; names "Antiquus S. Hippocampus", '
+        '"Natalia Cerebro", "Amelie P. Amygdale"; affiliations "Department of Computer Science", '
+        '"Cranberry-Lemon University"',
+        run=author_identity,
+    ),
+)
