@@ -400,6 +400,7 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
     mx1 = block.x1 if block.columns else x1
     my0 = block.first_baseline - skip if block.first_baseline is not None else y0
     my1 = block.last_baseline if block.last_baseline is not None else y1
+    on_template_paper = template_paper(doc, rules)
     parts = []
     for side in _SIDES:
         if side in excess:
@@ -407,11 +408,16 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
                      "top": f"first baseline at {block.first_baseline:.1f} pt" if block.first_baseline else "",
                      "bottom": f"last baseline at {block.last_baseline:.1f} pt" if block.last_baseline else ""}[side]
             want = {"left": x0, "right": x1, "top": y0 + skip, "bottom": y1}[side]
-            parts.append(f"{where} ({excess[side]:.1f} pt beyond the template's {want:.5g})")
+            if on_template_paper:
+                parts.append(f"{where} ({excess[side]:.1f} pt beyond the template's {want:.5g})")
+            else:  # the reference block is anchored where the body starts: the excess is size
+                size = "width" if side in ("left", "right") else "height"
+                amount = (x1 - x0) / 72 if size == "width" else (y1 - y0) / 72
+                parts.append(f"{where} ({excess[side]:.1f} pt more than the template's {amount:g} in {size})")
     width, height = (mx1 - mx0) / 72, (my1 - my0) / 72
     error_beyond = params.options.get("error_beyond", BLOCK_ERROR_BEYOND)
     worst = max(excess.values())
-    paper = "" if template_paper(doc, rules) else (
+    paper = "" if on_template_paper else (
         "; on paper of another size the block is judged by its size, where it sits")
     message = (f"the body text block measures {width:.2f} x {height:.2f} in: {'; '.join(parts)}; "
                f"{_template_name(rules)} is {(x1 - x0) / 72:g} x {(y1 - y0) / 72:g} in "
@@ -433,7 +439,7 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
             "tolerance_pt": tol,
             "vertical_tolerance_pt": vtol,
             "error_beyond_pt": error_beyond,
-            "template_paper": template_paper(doc, rules),
+            "template_paper": on_template_paper,
         },
         severity="warning" if worst <= error_beyond else "",
     )
