@@ -24,6 +24,10 @@ PAGE_SIZE_TOLERANCE = 1.0
 
 def template_paper(doc: Document, rules: RuleSet) -> bool:
     """The most common page size of the document is the template's (portrait or landscape)."""
+    return doc.derived(("template-paper", rules.template), lambda: _template_paper(doc, rules))
+
+
+def _template_paper(doc: Document, rules: RuleSet) -> bool:
     size = rules.template.get("page_size")
     if not size or not doc.pages:
         return True
