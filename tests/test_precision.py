@@ -10,7 +10,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import CORPUS, FIXTURES, check, codes, fixture_path
+from conftest import CORPUS, check, codes, fixture_path
 
 
 def _rules_file(tmp_path, body: str) -> str:

@@ -84,12 +84,6 @@ def template_block(rules: RuleSet) -> BBox:
     return tuple(rules.template["text_block"])  # type: ignore[return-value]
 
 
-def _reference(doc: Document, rules: RuleSet) -> BBox:
-    """The template's block, or on paper of another size one of its size where the body sits
-    (scope_check/placement.py)."""
-    return reference_block(doc, rules)
-
-
 def block_excess(doc: Document, rules: RuleSet) -> Tuple[TextBlock, Dict[str, float]]:
     """The measured body block and how far (points) it reaches beyond the template's block on each
     side where that exceeds MARG002's tolerance."""
@@ -97,7 +91,7 @@ def block_excess(doc: Document, rules: RuleSet) -> Tuple[TextBlock, Dict[str, fl
     tol = opts.get("tolerance", BLOCK_TOLERANCE)
     vtol = opts.get("vertical_tolerance", BLOCK_VERTICAL_TOLERANCE)
     block = text_block(doc, rules)
-    x0, y0, x1, y1 = _reference(doc, rules)
+    x0, y0, x1, y1 = reference_block(doc, rules)
     excess: Dict[str, float] = {}
     if block.columns:
         if x0 - block.x0 > tol:
@@ -116,7 +110,7 @@ def effective_block(doc: Document, rules: RuleSet) -> BBox:
     it enlarged: margin content is then measured against the block the author actually used, so
     an enlarged block is one MARG002 finding, not a MARG001 finding for every line."""
     block, excess = block_excess(doc, rules)
-    x0, y0, x1, y1 = _reference(doc, rules)
+    x0, y0, x1, y1 = reference_block(doc, rules)
     if "left" in excess:
         x0 = block.x0
     if "right" in excess:
@@ -394,7 +388,7 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
         return
     tol = params.options.get("tolerance", BLOCK_TOLERANCE)
     vtol = params.options.get("vertical_tolerance", BLOCK_VERTICAL_TOLERANCE)
-    x0, y0, x1, y1 = _reference(doc, rules)
+    x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
     mx0 = block.x0 if block.columns else x0
     mx1 = block.x1 if block.columns else x1
@@ -452,7 +446,7 @@ def _template_name(rules: RuleSet) -> str:
 def _first_page_beyond(doc: Document, rules: RuleSet, excess: Dict[str, float]) -> Optional[int]:
     """The first page with a body line where the block is enlarged."""
     s = analyse(doc, rules)
-    x0, y0, x1, y1 = _reference(doc, rules)
+    x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
     for number, lines in enumerate(s.body_lines, start=1):
         for ln in lines:
