@@ -45,7 +45,9 @@ def test_text_report_prints_the_pages_once_and_json_lists_them():
     runner = CliRunner()
     text = runner.invoke(main, [fixture_path("layout/margin_notes.pdf"), "--exit-zero", "--color", "never"]).output
     assert "pages 1-9, 11 MARG001 error" in text
-    assert text.count("ZhL - W3") == 1
+    assert text.count("ZhL - W3") == 1 and "times)" not in text  # once a page: no count
+    frames = runner.invoke(main, [fixture_path("layout/frame_boxes.pdf"), "--exit-zero", "--color", "never"]).output
+    assert "(2 times)" in frames  # two 3.6 pt frames at the right edge of page 1
     out = runner.invoke(main, [fixture_path("layout/margin_notes.pdf"), "--exit-zero", "--format", "json"]).output
     findings = json.loads(out)["files"][0]["findings"]
     note = next(f for f in findings if f["code"] == "MARG001" and len(f["pages"]) > 1)

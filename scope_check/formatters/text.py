@@ -30,7 +30,9 @@ class TextFormatter(Formatter):
           f"against {report.rules}{fact}\n")
         for f in report.findings:
             where = _where(f)
-            w(f"  {where:<6} {f.code} {self._c(f.severity, f.severity):<7} {f.message} [{f.name}]\n")
+            count = f.data.get("count", 1) if f.data else 1
+            times = f" ({count} times)" if count > len(f.all_pages) else ""
+            w(f"  {where:<6} {f.code} {self._c(f.severity, f.severity):<7} {f.message}{times} [{f.name}]\n")
             if f.hint and not self.quiet:
                 w(f"         {self._c('dim', 'fix:')} {f.hint}\n")
         if self.verbose:
