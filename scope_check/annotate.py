@@ -33,17 +33,17 @@ def annotate(report, out_path: str) -> Optional[int]:
     try:
         count = 0
         unplaced = []
-        for f in report.findings:
-            if not f.page or f.page > pdf.page_count:
+        for f, number, bbox, message in _occurrences(report.findings):
+            if not number or number > pdf.page_count:
                 unplaced.append(f)
                 continue
-            page = pdf[f.page - 1]
-            text = f"{f.code} {f.name} ({f.severity}): {f.message}" + (f"\nFix: {f.hint}" if f.hint else "")
+            page = pdf[number - 1]
+            text = f"{f.code} {f.name} ({f.severity}): {message}" + (f"\nFix: {f.hint}" if f.hint else "")
             colour = COLOURS.get(f.severity, COLOURS["info"])
-            if f.bbox:
-                rect = pymupdf.Rect(f.bbox) & page.rect
+            if bbox:
+                rect = pymupdf.Rect(bbox) & page.rect
                 if rect.is_empty:
-                    rect = pymupdf.Rect(f.bbox).normalize()
+                    rect = pymupdf.Rect(bbox).normalize()
                 rect = pymupdf.Rect(rect.x0 - 2, rect.y0 - 2, rect.x1 + 2, rect.y1 + 2)
                 annot = page.add_rect_annot(rect)
                 annot.set_border(width=1.2)
@@ -67,6 +67,18 @@ def annotate(report, out_path: str) -> Optional[int]:
         return count + 1
     finally:
         pdf.close()
+
+
+def _occurrences(findings):
+    """(finding, page, bbox, message) for every place a finding is: each occurrence of a grouped
+    finding (scope_check/grouping.py keeps them in data["occurrences"]), else the finding itself."""
+    for f in findings:
+        occurrences = f.data.get("occurrences") if f.data else None
+        if occurrences:
+            for o in occurrences:
+                yield f, o.get("page"), o.get("bbox"), o.get("message", f.message)
+        else:
+            yield f, f.page, f.bbox, f.message
 
 
 def _save_atomically(pdf, out_path: str) -> None:

@@ -298,8 +298,10 @@ def enlargement(doc: Document, rules: RuleSet) -> Enlargement:
 def _enlargement(doc: Document, rules: RuleSet) -> Enlargement:
     tol = rules.template["block_tolerance_across"]
     vtol = rules.template["block_tolerance_down"]
+    from scope_check.placement import reference_block  # placement measures with this module
+
     block = text_block(doc, rules)
-    x0, y0, x1, y1 = template_block(rules)
+    x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
     excess: Dict[str, float] = {}
     if block.columns:

@@ -23,9 +23,21 @@ class Finding:
     data: Mapping[str, Any] = field(default_factory=dict)
     name: str = ""
     severity: str = ""
+    #: every page of a grouped finding, in order (`page` is the first); empty: just `page`
+    pages: Tuple[int, ...] = ()
+    #: what makes two findings of one code the same problem, for grouping (scope_check/grouping.py):
+    #: a tuple of hashables, floats compared as extents (close enough is the same); None: never grouped
+    cause: Optional[Tuple[Any, ...]] = field(default=None, compare=False)
 
     def sort_key(self) -> tuple:
         return (self.page or 0, self.code, self.bbox[1] if self.bbox else 0.0, self.message)
+
+    @property
+    def all_pages(self) -> list:
+        """Every page the finding is on: `pages`, or `[page]`, or `[]` for a file-level finding."""
+        if self.pages:
+            return list(self.pages)
+        return [self.page] if self.page else []
 
     def resolved(self, name: str, severity: str) -> "Finding":
         return replace(self, name=name, severity=severity)
@@ -36,6 +48,7 @@ class Finding:
             "name": self.name,
             "severity": self.severity,
             "page": self.page,
+            "pages": self.all_pages,
             "bbox": [round(v, 2) for v in self.bbox] if self.bbox else None,
             "message": self.message,
             "hint": self.hint,

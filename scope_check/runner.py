@@ -141,6 +141,7 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
             found.append(_internal("structure analysis", exc))
         for check in others:
             found.extend(_run(check, doc, rules))
+        found = _fitted(found, doc, rules)
     return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
 
 
@@ -181,7 +182,7 @@ def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, s
         if _RANK.get(f.severity, 0) > _RANK[severity]:
             severity = f.severity  # a check may downgrade one finding (a squeeze is only a warning)
         resolved.append(f.resolved(check.name, severity))
-    resolved.sort(key=Finding.sort_key)
+    resolved = _grouped(resolved)
     if any(f.code in UNCHECKABLE and f.severity == "error" for f in resolved):
         verdict = "error"  # could not be checked (a rebuilt but readable file is only warned about)
     elif any(f.severity == "error" for f in resolved):
@@ -197,6 +198,27 @@ def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, s
         measurements=measurements,
         elapsed_s=time.perf_counter() - start,
     )
+
+
+def _fitted(found: List[Finding], doc, rules: RuleSet) -> List[Finding]:
+    """Messages and hints fitted to the paper (its producer, its template): scope_check/fitting.py."""
+    from scope_check.fitting import fit
+
+    try:
+        return fit(found, doc, rules)
+    except Exception as exc:  # fitting only rewords: on a bug keep the findings as the checks made them
+        return list(found) + [_internal("fitting messages to the paper", exc)]
+
+
+def _grouped(resolved: List[Finding]) -> List[Finding]:
+    """Repeated findings of one cause merged (scope_check/grouping.py), in page order; a finding
+    saying the paper is not the venue's template comes first, as it explains the others."""
+    from scope_check.fitting import first_codes
+    from scope_check.grouping import group
+
+    out = group(resolved)
+    out.sort(key=lambda f: (f.code not in first_codes(), f.sort_key()))
+    return out
 
 
 def _size(path: str) -> Optional[int]:

@@ -68,7 +68,8 @@ class Structure:
     body_font_size: Optional[float]  # over the whole document, to find headings (FONT001 judges geometry.typography)
     headings: Tuple[Heading, ...]
     references: Optional[Heading]
-    body_end: Optional[Heading]  # where the counted body stops: References or an exempt section
+    body_end: Optional[Heading]  # where the counted body stops: References, an exempt section, or
+    # without a References heading the appendix (the call for papers excludes it)
     excluded: Tuple[Heading, ...]  # exempt sections just before the References
     body_pages: int
     appendix_before_references: Optional[Heading]
@@ -99,6 +100,8 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
     references = _first(headings, vocabulary["references_headings"])
     excluded = _exempt_run(headings, references, vocabulary["exempt_sections"])
     body_end = excluded[0] if excluded else references
+    if body_end is None:
+        body_end = _first_appendix(headings, vocabulary["appendix_headings"])
     if body_end is None:
         body_pages = doc.page_count
     else:
@@ -300,8 +303,13 @@ def _exempt_run(headings: Sequence[Heading], references: Optional[Heading], name
 def _appendix_before(headings: Sequence[Heading], end: Optional[Heading], names: Iterable[str]) -> Optional[Heading]:
     if end is None:
         return None
+    return _first_appendix(headings[: headings.index(end)], names)
+
+
+def _first_appendix(before: Sequence[Heading], names: Iterable[str]) -> Optional[Heading]:
+    """The first appendix heading: an "Appendix" heading, or a lettered section ("A PROOFS", what
+    `\\appendix` makes of \\section) after digit-numbered ones."""
     wanted = tuple(n.casefold() for n in names)
-    before = headings[: headings.index(end)]
     numbered = False  # lettered sections count only after digit-numbered ones (not the title)
     for h in before:
         if h.key.startswith(wanted):

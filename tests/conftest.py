@@ -33,7 +33,12 @@ def codes(report) -> set:
 
 
 def pages(report, code: str) -> set:
-    return {f.page for f in report.findings if f.code == code}
+    """Every page a finding of `code` is on (a grouped finding lists several)."""
+    return {p for f in report.findings if f.code == code for p in f.all_pages}
+
+
+def severities(report, code: str) -> set:
+    return {f.severity for f in report.findings if f.code == code}
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import FIXTURES, check, codes, pages
+from conftest import FIXTURES, check, codes, pages, severities
 
 MANIFEST = yaml.safe_load((FIXTURES / "manifest.yaml").read_text(encoding="utf-8")) or []
 
@@ -18,6 +18,8 @@ def test_fixture_yields_exactly_its_codes(case):
         assert report.measurements.get("body_pages") == case["body_pages"]
     for code, page in (case.get("pages") or {}).items():
         assert page in pages(report, code)
+    for code, severity in (case.get("severities") or {}).items():
+        assert severities(report, code) == {severity}, [(f.code, f.severity, f.message) for f in report.findings]
     if "verdict" in case:
         assert report.verdict == case["verdict"]
 

@@ -9,6 +9,7 @@ column (paragraph breaks, headings and floats add space and fall outside the ran
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from scope_check.document import Document, Line
@@ -82,7 +83,16 @@ def line_spacing_reduced(doc: Document, params: Params) -> Iterator[Finding]:
         data={"leading_pt": t.leading, "pitches": t.pitches},
     ))
     if reduced:
-        yield from reduced
+        short = params.template["body_leading"] - t.leading
+        error_beyond = params.options["error_beyond"]
+        mild = short <= error_beyond
+        for f in reduced:
+            yield replace(
+                f,
+                message=f.message + (f" (a warning up to {error_beyond:g} pt less)" if mild else ""),
+                data={**f.data, "shortfall_pt": round(short, 2), "error_beyond_pt": error_beyond},
+                severity="warning" if mild else "",
+            )
         return
     want = params.template["body_leading"]
     squeezed = _squeezed_headings(doc, params, want)
@@ -192,6 +202,7 @@ def font_not_embedded(doc: Document, params: Params) -> Iterator[Finding]:
                   "remove a `\\pdfmapline` that unembeds it); for a figure, export it with fonts embedded "
                   "(matplotlib `pdf.fonttype: 42`) or run the PDF through `ps2pdf -dEmbedAllFonts=true`."),
             data={"font": name, "type": e["type"], "pages": pages, "role": role},
+            pages=tuple(pages),
         )
 
 
@@ -216,7 +227,7 @@ CHECKS = (
         name="line-spacing-reduced",
         severity="error",
         summary="The body's baseline pitch (the most common distance between consecutive body lines of a "
-        "paragraph) is below the template's: an error. When the body's leading is intact but numbered or "
+        "paragraph) is below the template's: an error beyond `error_beyond` points short, a warning up to it. When the body's leading is intact but numbered or "
         "small-caps section headings sit closer to the text than the template ever sets them (`\\vspace` "
         "squeezing), one warning lists them.",
         why="The venue's style fixes the baseline skip; tighter lines break the style.",
@@ -224,6 +235,9 @@ CHECKS = (
         params=(
             Param("tolerance", "number", 0.25, "allowed shortfall of the in-paragraph baseline pitch (MuPDF's "
                   "baselines are exact to 0.01 pt; `\\linespread{0.95}` takes 0.55 pt away)", unit="points", minimum=0),
+            Param("error_beyond", "number", 0.5, "a shortfall of the pitch up to this is a warning, beyond it an "
+                  "error (`\\linespread{0.97}` is 0.31 pt short, `\\linespread{0.95}` 0.56 pt, `\\linespread{0.9}` 1.1 pt)",
+                  unit="points", minimum=0),
             Param("heading_below_min", "number", 1.5, "a sectioning heading closer than this to the body line below "
                   "it is squeezed (ICLR leaves 19.2 pt, 18.3 pt fully shrunk: 1.5 leadings is 16.4 pt)",
                   unit="template leadings", minimum=0),

@@ -14,7 +14,9 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from scope_check.document import Document, Line, Page
 from scope_check.findings import BBox, Finding, rounded_bbox
 from scope_check.checks.helpers import clipped, inches, template_name, the_template, union
-from scope_check.body_layout import enlargement, pieces, template_block, topskip
+from scope_check.body_layout import enlargement, pieces, topskip
+from scope_check.fitting import clean_glyphs
+from scope_check.placement import reference_block, template_paper
 from scope_check.rules import RuleSet
 from scope_check.spec import Check, Param, Params
 from scope_check.structure import HEADER, PAGE_NUMBER, RULER, analyse
@@ -41,6 +43,11 @@ RULE_MIN_SPAN = 0.9
 BACKGROUND_SHARE = 0.9
 #: marking operations that put ink on the page (clips and groups do not)
 INK_KINDS = frozenset({"fill-path", "stroke-path", "fill-image", "fill-imgmask", "fill-shade"})
+
+#: a margin note: a cluster with text lying wholly beside the text block, this close at most
+NOTE_INSIDE = 1.0
+#: how much of an object's text a message quotes
+QUOTE_CHARS = 40
 
 _SIDES = ("left", "right", "top", "bottom")
 
@@ -195,26 +202,43 @@ def _edge_key(members: List[_Object]) -> Optional[Tuple[str, float]]:
     return None
 
 
-def _describe(members: List[_Object]) -> str:
+def _quote(members: List[_Object]) -> str:
+    texts = sorted((m for m in members if m.what == "text" and m.text.strip()), key=lambda m: (m.bbox[1], m.bbox[0]))
+    text = clean_glyphs(" ".join(" ".join(m.text for m in texts).split()))
+    return clipped(text, QUOTE_CHARS)
+
+
+def _beside(members: List[_Object], block: BBox) -> bool:
+    """Wholly left or right of the text block: a margin note, not something sticking out of it."""
+    x0 = min(m.bbox[0] for m in members)
+    x1 = max(m.bbox[2] for m in members)
+    return x0 >= block[2] - NOTE_INSIDE or x1 <= block[0] + NOTE_INSIDE
+
+
+def _describe(members: List[_Object], block: BBox) -> Tuple[str, str]:
+    """(what the message calls the object, with its text quoted; the kind of object, for grouping)."""
     kinds = {m.what for m in members}
     texts = [m for m in members if m.what == "text"]
+    quote = _quote(members)
+    quoted = f' "{quote}"' if quote else ""
+    if texts and "image" not in kinds and _beside(members, block):
+        return f"a margin note{quoted}", "margin note"
     if kinds == {"text"}:
-        snippet = texts[0].text
-        snippet = clipped(snippet, 40)
         lines = f"{len(texts)} lines of text" if len(texts) > 1 else "text"
-        return f'{lines} "{snippet}"'
+        return f"{lines}{quoted}", "text"
     if kinds == {"image"}:
-        return "an image"
+        return "an image", "image"
     if kinds == {"drawing"}:
-        return "a drawing"
+        return "a drawing", "drawing"
     if "image" in kinds:
-        return "a figure (image and text)" if texts else "a figure (image and drawing)"
-    return "a drawing with text"
+        return ("a figure (image and text)", "figure") if texts else ("a figure (image and drawing)", "figure")
+    return f"a drawing with text{quoted}", "drawing with text"
 
 
 def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
     rules = params.rules
     tol = params.options["tolerance"]
+    error_beyond = params.options["error_beyond"]
     s = analyse(doc, rules)
     block = enlargement(doc, rules).effective
     body_size = float(params.template["body_font_size"])
@@ -233,10 +257,10 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
             objects.extend(_line_objects(ln, block, tol))
         objects.extend(_ink_objects(page, block, tol, header_distance))
         for members in _clusters(objects):
-            yield _finding(page, members, block, tol)
+            yield _finding(page, members, block, tol, error_beyond)
 
 
-def _finding(page: Page, members: List[_Object], block: BBox, tol: float) -> Finding:
+def _finding(page: Page, members: List[_Object], block: BBox, tol: float, error_beyond: float) -> Finding:
     over: Dict[str, float] = {}
     for m in members:
         for side, amount in m.over.items():
@@ -244,15 +268,18 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float) -> Fin
     side = max(over, key=over.__getitem__)
     amount = over[side]
     box = union(m.bbox for m in members)
-    what = _describe(members)
-    edge = {"left": "left edge", "right": "right edge", "top": "top", "bottom": "bottom"}[side]
+    what, kind = _describe(members, block)
     by_baseline = side == "bottom" and all(m.what == "text" for m in members)
     allowed = BASELINE_TOLERANCE if by_baseline else tol
-    message = (f"{what} reaches {amount:.1f} pt beyond the {edge} of the text block"
-               f"{' (its baseline)' if by_baseline else ''}; the block is x {block[0]:.1f}-{block[2]:.1f}, "
-               f"y {block[1]:.1f}-{block[3]:.1f} pt; allowed {allowed:g} pt")
+    message = (f"{what} reaches {amount:.1f} pt into the {side} margin"
+               f"{' (its baseline)' if by_baseline else ''}; allowed {allowed:g} pt")
+    if amount <= error_beyond:
+        message += f" (a warning up to {error_beyond:g} pt)"
     kinds = {m.what for m in members}
-    if kinds == {"text"}:
+    if kind == "margin note":
+        hint = ("Remove the margin note (`\\marginpar`, `\\todo`, a review comment) from the submission; "
+                "with todonotes, `\\usepackage[disable]{todonotes}` hides every note.")
+    elif kinds == {"text"}:
         hint = ("Let the line break: load `xurl` (or `\\usepackage[hyphens]{url}`) for long URLs, rephrase or "
                 "`\\allowbreak` long words, wrap wide math with `\\begin{multline}`; never move text out with "
                 "negative `\\hspace`/`\\vspace` or `\\enlargethispage`.")
@@ -270,9 +297,14 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float) -> Fin
             "side": side,
             "sides": {k: round(v, 2) for k, v in over.items()},
             "objects": sorted(kinds),
+            "kind": kind,
+            "text": _quote(members) or None,
             "tolerance_pt": allowed,
+            "error_beyond_pt": error_beyond,
             "text_block": list(rounded_bbox(block)),
         },
+        severity="warning" if amount <= error_beyond else "",
+        cause=(kind, side, float(round(amount, 1))),
     )
 
 
@@ -287,12 +319,13 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
         return
     tol = params.template["block_tolerance_across"]
     vtol = params.template["block_tolerance_down"]
-    x0, y0, x1, y1 = template_block(rules)
+    x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
     mx0 = block.x0 if block.columns else x0
     mx1 = block.x1 if block.columns else x1
     my0 = block.first_baseline - skip if block.first_baseline is not None else y0
     my1 = block.last_baseline if block.last_baseline is not None else y1
+    on_template_paper = template_paper(doc, rules)
     parts = []
     for side in _SIDES:
         if side in excess:
@@ -300,11 +333,22 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
                      "top": f"first baseline at {block.first_baseline:.1f} pt" if block.first_baseline else "",
                      "bottom": f"last baseline at {block.last_baseline:.1f} pt" if block.last_baseline else ""}[side]
             want = {"left": x0, "right": x1, "top": y0 + skip, "bottom": y1}[side]
-            parts.append(f"{where} ({excess[side]:.1f} pt beyond the template's {want:g})")
+            if on_template_paper:
+                parts.append(f"{where} ({excess[side]:.1f} pt beyond the template's {want:.5g})")
+            else:  # the reference block is anchored where the body starts: the excess is size
+                size = "width" if side in ("left", "right") else "height"
+                amount = (x1 - x0) / 72 if size == "width" else (y1 - y0) / 72
+                parts.append(f"{where} ({excess[side]:.1f} pt more than the template's {amount:g} in {size})")
     width, height = (mx1 - mx0) / 72, (my1 - my0) / 72
+    error_beyond = params.options["error_beyond"]
+    worst = max(excess.values())
+    paper = "" if on_template_paper else (
+        "; on paper of another size the block is judged by its size, where it sits")
     message = (f"the body text block measures {width:.2f} x {height:.2f} in: {'; '.join(parts)}; "
                f"{template_name(rules.template)} is {inches(x1 - x0)} x {inches(y1 - y0)} in "
-               f"(allowed {tol:g} pt across, {vtol:g} pt down)")
+               f"(allowed {tol:g} pt across, {vtol:g} pt down{paper})")
+    if worst <= error_beyond:
+        message += f"; a warning up to {error_beyond:g} pt"
     yield Finding(
         "MARG002",
         message,
@@ -319,14 +363,17 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
             "columns": [list(c) for c in block.columns],
             "tolerance_pt": tol,
             "vertical_tolerance_pt": vtol,
+            "error_beyond_pt": error_beyond,
+            "template_paper": on_template_paper,
         },
+        severity="warning" if worst <= error_beyond else "",
     )
 
 
 def _first_page_beyond(doc: Document, rules: RuleSet, excess: Dict[str, float]) -> Optional[int]:
     """The first page with a body line where the block is enlarged."""
     s = analyse(doc, rules)
-    x0, y0, x1, y1 = template_block(rules)
+    x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
     for number, lines in enumerate(s.body_lines, start=1):
         for ln in lines:
@@ -347,7 +394,9 @@ CHECKS = (
         "template's own ink outside the block is recognised and passes: the running header over the text "
         "block and its rule, the centred page number, the grey review line-number ruler; link borders are "
         "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
-        "one finding (a figure with its labels, a line of text, a margin note).",
+        "one finding (a figure with its labels, a line of text, a margin note). The severity follows the size: "
+        "an overhang up to `error_beyond` (a frame's padding) is a warning, a larger one an error. On paper of "
+        "another size than the template's the block is taken where the body sits (PAGE002 reports the paper).",
         why="The venue's style confines the text to the template's text block; material in the margins "
         "breaks the style.",
         fix="Scale figures and tables to `\\linewidth`; let long URLs break (`xurl`); never push material out "
@@ -357,9 +406,12 @@ CHECKS = (
                   "block the paper uses (microtype protrusion, font ascenders, stroke widths); a text line's "
                   f"baseline may sit {BASELINE_TOLERANCE:g} pt below the bottom (descenders hang below it by design)",
                   unit="points", minimum=0),
+            Param("error_beyond", "number", 9.5, "an overhang up to this is a warning, beyond it an error: the "
+                  "frames packages draw around prompts and listings overhang by their padding (3.6 to 9 pt: "
+                  "fixtures/layout/frame_boxes); a figure or table 10 pt into the margin is an error "
+                  "(fixtures/layout/figure_overhang_10pt)", unit="points", minimum=0),
         ),
-        example='an image reaches 39.6 pt beyond the right edge of the text block; the block is x 108.0-504.0, '
-        'y 81.9-729.9 pt; allowed 3 pt',
+        example='an image reaches 39.6 pt into the right margin; allowed 3 pt',
         run=content_in_margin,
     ),
     Check(
@@ -370,9 +422,17 @@ CHECKS = (
         "pages' first and last baselines taken robustly so one squeezed page or a float at the top does "
         "not count), reaches beyond the template's by more than the template section's "
         "`block_tolerance_across` (the sides) or `block_tolerance_down` (the first and last baselines): "
-        "margins shrunk with `geometry` or by changing \\textwidth, \\textheight or \\topmargin.",
+        "margins shrunk with `geometry` or by changing \\textwidth, \\textheight or \\topmargin. Up to "
+        "`error_beyond` points a warning, beyond it an error. On paper of another size than the template's the "
+        "block is judged by its size (where it sits), so an A4 paper with the template's block is PAGE002's "
+        "finding alone.",
         why="The venue's style fixes the text block; shrinking the margins breaks the style.",
         fix="Remove `\\usepackage{geometry}` and every change to the page dimensions; shorten the text instead.",
+        params=(
+            Param("error_beyond", "number", 6.0, "a block enlarged by up to this on its worst side is a warning, "
+                  "beyond it an error: the smallest `geometry` change, 0.1 in, is 7.2 pt "
+                  "(fixtures/layout/textwidth_plus_5pt, textwidth_plus_0_1in)", unit="points", minimum=0),
+        ),
         example="the body text block measures 6.50 x 9.00 in: left edge at 72.0 pt (36.0 pt beyond the template's "
         "108); right edge at 540.0 pt (36.0 pt beyond the template's 504); ICLR 2025 is 5.5 x 9 in "
         "(allowed 2 pt across, 5 pt down)",

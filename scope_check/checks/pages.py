@@ -21,6 +21,9 @@ def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
     end = s.body_end
     if end is None:
         counted = f"no References heading was found, so all {s.body_pages} pages count"
+    elif s.references is None:
+        counted = (f"no References heading was found; the {s.body_pages} pages before the appendix "
+                   f"\"{end.title}\" (page {end.page}) count")
     else:
         counted = f"{s.body_pages} pages before {end.title}"
     notes: List[str] = []
@@ -78,6 +81,7 @@ def page_size(doc: Document, params: Params) -> Iterator[Finding]:
             page=pages[0],
             hint=_size_hint(want_w, want_h),
             data={"pages": pages, "width": w, "height": h, "expected": [want_w, want_h]},
+            pages=tuple(pages),
         )
 
 
@@ -102,12 +106,19 @@ def no_references_heading(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
     if s.references is None:
         names = ", ".join(params.rules.structure["references_headings"][:3])
+        end = s.body_end
+        if end is not None:
+            counted = (f"the {s.body_pages} pages before the appendix \"{end.title}\" (page {end.page}) were "
+                       f"counted as body")
+        else:
+            counted = f"all {doc.page_count} pages were counted as body"
         yield Finding(
             "PAGE003",
-            f"no References heading found ({names}, ...): all {doc.page_count} pages were counted as body",
+            f"no References heading found ({names}, ...): {counted}",
             hint="Start the bibliography with a References heading (`\\bibliography{...}` does this); "
             "a custom title must be listed in the rule file's structure.references_headings.",
-            data={"pages": doc.page_count},
+            data={"pages": doc.page_count, "body_pages": s.body_pages,
+                  "appendix_page": end.page if end is not None else None},
         )
 
 
@@ -145,7 +156,9 @@ CHECKS = (
         code="PAGE003",
         name="no-references-heading",
         severity="warning",
-        summary="No References/Bibliography heading was found, so every page was counted toward the limit.",
+        summary="No References/Bibliography heading was found, so every page was counted toward the limit, or, "
+        "when an appendix is found (an Appendix heading, or lettered sections after numbered ones), the pages "
+        "before it.",
         why="The page limit excludes references; without the heading the checker cannot tell where they start.",
         fix="Use `\\bibliography{...}` (its heading is REFERENCES) or add the custom heading to the rule file.",
         example="no References heading found (References, Bibliography, Literature, ...): all 7 pages were counted as body",

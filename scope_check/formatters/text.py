@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scope_check.formatters.base import Formatter, Summary
+from scope_check.grouping import where as _where
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "pass": "32", "fail": "31", "bold": "1", "dim": "2"}
 
@@ -32,8 +33,10 @@ class TextFormatter(Formatter):
         w(f"{self._c('bold', report.path)}: {self._c('pass' if report.verdict == 'pass' else 'fail', verdict)} "
           f"against {report.rules}{fact}\n")
         for f in report.findings:
-            where = f"p.{f.page}" if f.page else "file"
-            w(f"  {where:<6} {f.code} {self._c(f.severity, f.severity):<7} {f.message} [{f.name}]\n")
+            where = _where(f)
+            count = f.data.get("count", 1) if f.data else 1
+            times = f" ({count} times)" if count > len(f.all_pages) else ""
+            w(f"  {where:<6} {f.code} {self._c(f.severity, f.severity):<7} {f.message}{times} [{f.name}]\n")
             if f.hint and not self.quiet:
                 w(f"         {self._c('dim', 'fix:')} {f.hint}\n")
         if self.verbose:
