@@ -109,7 +109,9 @@ _JUNK = re.compile("[\ufffd\ue000-\uf8ff]")
 
 def fit(findings: Sequence[Finding], doc: Document, rules: RuleSet) -> List[Finding]:
     producer = producer_of(doc.metadata)
-    not_template = any(f.code == "TMPL001" for f in findings)
+    from scope_check.checks.template import other_template
+
+    not_template = other_template(doc, rules)
     template = template_name(rules.template)
     out = []
     for f in findings:

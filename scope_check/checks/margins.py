@@ -337,8 +337,8 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
                 parts.append(f"{where} ({excess[side]:.1f} pt beyond the template's {want:.5g})")
             else:  # the reference block is anchored where the body starts: the excess is size
                 size = "width" if side in ("left", "right") else "height"
-                amount = (x1 - x0) / 72 if size == "width" else (y1 - y0) / 72
-                parts.append(f"{where} ({excess[side]:.1f} pt more than the template's {amount:g} in {size})")
+                amount = inches(x1 - x0) if size == "width" else inches(y1 - y0)
+                parts.append(f"{where} ({excess[side]:.1f} pt more than the template's {amount} in {size})")
     width, height = (mx1 - mx0) / 72, (my1 - my0) / 72
     error_beyond = params.options["error_beyond"]
     worst = max(excess.values())

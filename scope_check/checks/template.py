@@ -112,6 +112,14 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
     )
 
 
+def other_template(doc: Document, rules) -> bool:
+    """Is the paper set in another template than the rule set's? The same judgement as TMPL001,
+    made whether or not TMPL001 is selected, so that what depends on it (the hints fitted to a
+    paper of another template) never changes with the selection."""
+    return doc.derived(("other-template", rules.template, rules.structure, id(rules)),
+                       lambda: any(True for _ in wrong_template(doc, Params(rules=rules, options=rules.options("TMPL001")))))
+
+
 def _name(params: Params) -> str:
     return template_name(params.template)
 
