@@ -23,6 +23,8 @@ class Finding:
     data: Mapping[str, Any] = field(default_factory=dict)
     name: str = ""
     severity: str = ""
+    # {"file": "main.tex", "line": 120}: where SyncTeX maps the finding (scope_check.synctex)
+    source: Optional[Mapping[str, Any]] = None
 
     def sort_key(self) -> tuple:
         return (self.page or 0, self.code, self.bbox[1] if self.bbox else 0.0, self.message)
@@ -31,7 +33,7 @@ class Finding:
         return replace(self, name=name, severity=severity)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "code": self.code,
             "name": self.name,
             "severity": self.severity,
@@ -41,6 +43,9 @@ class Finding:
             "hint": self.hint,
             "data": dict(self.data),
         }
+        if self.source:
+            out["source"] = dict(self.source)
+        return out
 
 
 def rounded_bbox(bbox) -> BBox:
