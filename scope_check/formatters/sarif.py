@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from typing import Dict, List
@@ -26,8 +27,16 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 
 def uri(path: str) -> str:
-    """A relative URI reference for a file path (forward slashes, reserved characters escaped)."""
-    return quote(path.replace("\\", "/").lstrip("./") if path.startswith("./") else path.replace("\\", "/"), safe="/")
+    """A URI for a file path: relative to the working folder (the repository root in CI, which is
+    what code scanning expects) when the file is inside it, else a file: URI."""
+    full = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(full, os.getcwd())
+    except ValueError:  # another drive
+        rel = ".."
+    if not rel.startswith(".."):
+        return quote(rel.replace(os.sep, "/"), safe="/")
+    return "file://" + quote(full.replace(os.sep, "/") if full.startswith("/") else "/" + full.replace(os.sep, "/"), safe="/:")
 
 
 def fingerprint(report, finding, seen: Counter) -> str:
