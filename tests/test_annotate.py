@@ -232,3 +232,20 @@ def test_a_file_that_cannot_be_opened_gets_no_copy_and_a_message(tmp_path):
     assert result.exit_code == 1
     assert not out.exists()
     assert "no annotated copy" in result.output
+
+
+def test_a_figure_font_is_marked_on_the_figure(tmp_path):
+    report = check("ci/figure_font.pdf")
+    (font,) = [f for f in report.findings if f.code == "FONT003"]
+    assert font.data["role"] == "figure"
+    out = tmp_path / "a.pdf"
+    annotate(report, str(out))
+    ((page, rect),) = [(p, r) for p, c, r in frames(out) if c == "FONT003"]
+    with pymupdf.open(report.path) as pdf:
+        labels = [pymupdf.Rect(s["bbox"]) for b in pdf[page - 1].get_text("dict")["blocks"]
+                  for line in b.get("lines", ()) for s in line["spans"] if s["font"] == "Helvetica"]
+        body = [pymupdf.Rect(s["bbox"]) for b in pdf[page - 1].get_text("dict")["blocks"]
+                for line in b.get("lines", ()) for s in line["spans"] if s["text"].startswith("Paragraph")]
+    assert len(labels) == 2  # "validation loss", "compute (PF-days)"
+    assert all(rect.contains(r) for r in labels)
+    assert not any(rect.contains(r) for r in body)  # the frame is on the figure, not the text

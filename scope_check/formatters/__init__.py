@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Dict, Mapping, Optional, Type
+from typing import TYPE_CHECKING, Dict, Mapping, Optional, Type
 
-from scope_check.formatters.base import Formatter, Summary
+if TYPE_CHECKING:
+    from scope_check.formatters.base import Formatter, Summary
 
 #: format name -> "module:class", imported only when used (start-up stays fast)
 REGISTRY: Mapping[str, str] = {
@@ -27,12 +28,22 @@ NAMES = tuple(REGISTRY)
 CHOICES = ("auto", *NAMES)
 
 
-def get(name: str) -> Type[Formatter]:
+def __getattr__(name: str):
+    """`Formatter` and `Summary` are imported when first asked for: the command line reads the
+    format names at start-up without loading any formatter."""
+    if name in ("Formatter", "Summary"):
+        from scope_check.formatters import base
+
+        return getattr(base, name)
+    raise AttributeError(name)
+
+
+def get(name: str) -> "Type[Formatter]":
     module, _, cls = REGISTRY[name].partition(":")
     return getattr(importlib.import_module(module), cls)
 
 
-def formatters() -> Dict[str, Type[Formatter]]:
+def formatters() -> "Dict[str, Type[Formatter]]":
     return {name: get(name) for name in NAMES}
 
 
