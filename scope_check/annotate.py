@@ -30,7 +30,7 @@ BLOCK_COLOUR = (0.15, 0.35, 0.85)
 #: annotations carry this author, so they are easy to tell from the paper's own
 AUTHOR = "scope-check"
 #: label font size (points) and the longest label text (characters)
-LABEL_SIZE = 7.0
+LABEL_SIZE = 8.0
 LABEL_CHARS = 90
 #: codes of findings that say the file could not be opened: nothing to annotate
 UNOPENABLE = ("FILE001", "FILE002", "FILE003")

@@ -115,3 +115,10 @@ def test_the_format_choices_are_the_registry():
     result = CliRunner().invoke(cli, ["check", "--help"])
     for name in ("auto", *REGISTRY):
         assert name in result.output
+
+
+def test_a_pdf_inside_the_working_folder_is_named_relative_to_it(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, [MANY, "--format", "github"])
+    first = next(x for x in result.stdout.splitlines() if x.startswith("::error "))
+    assert first.startswith("::error file=fixtures/ci/many_links.pdf,title=ANON003")

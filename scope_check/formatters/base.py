@@ -86,3 +86,16 @@ def occurrences(finding):
     if len(pages) > 1:  # grouped without per-page boxes: the first page has the box, the others none
         return [(p, finding.bbox if p == finding.page else None, finding.message) for p in pages]
     return [(finding.page, finding.bbox, finding.message)]
+
+
+def relative(path: str) -> str:
+    """`path` relative to the working folder (the repository root in CI) when it lies inside it,
+    with forward slashes; else as given. GitHub and code scanning place files by such paths."""
+    import os
+
+    full = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(full, os.getcwd())
+    except ValueError:  # another drive
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import List, Tuple
 
-from scope_check.formatters.base import Formatter, Summary, where
+from scope_check.formatters.base import Formatter, Summary, relative, where
 
 #: annotations GitHub displays per step and level
 MAX_ANNOTATIONS = 10
@@ -45,7 +45,7 @@ def annotation(report, finding) -> str:
     if finding.hint:
         text += f"\nFix: {finding.hint}"
     source = finding.source or {}
-    props = {"file": source.get("file") or report.path}
+    props = {"file": source.get("file") or relative(report.path)}
     if source.get("line"):
         props["line"] = source["line"]
     props["title"] = f"{finding.code} {finding.name}".strip()
