@@ -82,15 +82,18 @@ def annotate(report, out_path: str, text_block: Optional[Sequence[float]] = None
         pdf.close()
 
 
-def places(pdf, finding) -> List[Tuple[Optional[int], Optional[Sequence[float]], str]]:
+def places(pdf, finding, only=None) -> List[Tuple[Optional[int], Optional[Sequence[float]], str]]:
     """(page, box, message) of every occurrence of `finding` in the open PDF: a grouped finding's
-    occurrences, the pages a font finding lists (its box: the text set in that font there)."""
+    occurrences, the pages a font finding lists (its box: the text set in that font there).
+    `only`: a set of page numbers to look at (the others are left out)."""
     from scope_check.formatters.base import occurrences
 
     found = occurrences(finding)
     data = finding.data or {}
     if finding.code == "FONT003" and data.get("font"):
         pages = data.get("pages") or [p for p, _, _ in found if p]
+        if only is not None:
+            pages = [p for p in pages if p in only]
         out = []
         for number in pages:
             box = font_box(pdf, number, data["font"]) if 1 <= number <= pdf.page_count else None

@@ -34,6 +34,17 @@ th{background:#f4f4f4}td.code{font-family:ui-monospace,monospace;white-space:now
 """
 
 
+def _pages_of(finding):
+    """Every page a finding is on, font findings' listed pages and grouped occurrences included."""
+    from scope_check.formatters.base import finding_pages, occurrences
+
+    pages = set(finding_pages(finding)) | {p for p, _, _ in occurrences(finding) if p}
+    listed = (finding.data or {}).get("pages") if finding.code == "FONT003" else None
+    if isinstance(listed, (list, tuple)):
+        pages |= {p for p in listed if isinstance(p, int)}
+    return pages
+
+
 def _e(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -91,13 +102,15 @@ class HtmlFormatter(Formatter):
             return ""
         out: List[str] = []
         try:
+            listed = sorted({p for f in report.findings for p in _pages_of(f) if 1 <= p <= pdf.page_count})
+            shown = set(listed[:MAX_THUMBS])  # only these pages are looked at and rendered
             boxes: Dict[int, List] = {}
             for f in report.findings:
-                for number, bbox, _ in places(pdf, f):
-                    if number and 1 <= number <= pdf.page_count:
+                for number, bbox, _ in places(pdf, f, only=shown):
+                    if number in shown:
                         boxes.setdefault(number, []).append((f, bbox))
             numbers = sorted(boxes)
-            for number in numbers[:MAX_THUMBS]:
+            for number in numbers:
                 page = pdf[number - 1]
                 pix = page.get_pixmap(dpi=THUMB_DPI, annots=False)
                 data = base64.b64encode(pix.tobytes("png")).decode("ascii")
@@ -124,7 +137,7 @@ class HtmlFormatter(Formatter):
                     f"width=\"{wpt:.1f}\" height=\"{hpt:.1f}\"/>{''.join(rects)}</svg>"
                     f"<figcaption>page {number}: {_e(codes)}</figcaption></figure>"
                 )
-            more = len(numbers) - MAX_THUMBS
+            more = len(listed) - len(numbers)
         finally:
             pdf.close()
         tail = f"<p>{more} more pages with findings are not shown.</p>" if more > 0 else ""
