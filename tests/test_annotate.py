@@ -249,3 +249,22 @@ def test_a_figure_font_is_marked_on_the_figure(tmp_path):
     assert len(labels) == 2  # "validation loss", "compute (PF-days)"
     assert all(rect.contains(r) for r in labels)
     assert not any(rect.contains(r) for r in body)  # the frame is on the figure, not the text
+
+
+def test_the_label_text_is_on_the_page_once_annotations_are_printed(tmp_path):
+    """Printing flattens the annotations into the page: the label's words are then page text,
+    right above (or below) the frame of the finding."""
+    report = check("synctex/violations.pdf")
+    out = tmp_path / "a.pdf"
+    annotate(report, str(out))
+    with pymupdf.open(out) as pdf:
+        if not hasattr(pdf, "bake"):
+            pytest.skip("this PyMuPDF cannot flatten annotations")
+        frames_by_code = {a.info["title"].split(": ", 1)[1]: (page.number, pymupdf.Rect(a.rect))
+                          for page in pdf for a in page.annots() if a.type[1] == "Square"}
+        pdf.bake()
+        for f in report.findings:
+            number, frame = frames_by_code[f.code]
+            near = pymupdf.Rect(0, frame.y0 - 16, pdf[number].rect.x1, frame.y1 + 16)  # the band around it
+            words = " ".join(w[4] for w in pdf[number].get_text("words", clip=near))
+            assert f"{f.code} {' '.join(short(f.message).split()[:4])}" in words, (f.code, words)
