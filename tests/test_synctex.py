@@ -104,3 +104,24 @@ def test_the_source_name_is_relative_to_the_working_folder(tmp_path):
     sync = tmp_path / "paper" / "main.synctex.gz"
     assert synctex.source_name(str(tmp_path / "paper" / "./main.tex"), str(sync), base=str(tmp_path)) == "paper/main.tex"
     assert synctex.source_name("./main.tex", str(sync), base=str(tmp_path)) == "paper/main.tex"
+
+
+def test_a_finding_in_an_input_file_lands_on_that_file():
+    """Template repositories split the paper into files: the link is in sections/artifacts.tex."""
+    folder = FIXTURES / "synctex"
+    report = synctex.attach_sources(check("synctex/multifile.pdf"), base=str(ROOT))
+    by_code = {f.code: f.source for f in report.findings}
+    artifacts = (folder / "sections" / "artifacts.tex").read_text(encoding="utf-8").splitlines()
+    main = (folder / "multifile.tex").read_text(encoding="utf-8").splitlines()
+    link = next(i for i, x in enumerate(artifacts, 1) if r"\url{" in x)
+    heading = next(i for i, x in enumerate(main, 1) if x.startswith(r"\subsubsection*{Acknowledgments}"))
+    assert by_code["ANON003"]["file"] == "fixtures/synctex/sections/artifacts.tex"
+    assert abs(by_code["ANON003"]["line"] - link) <= 2
+    assert by_code["ANON002"]["file"] == "fixtures/synctex/multifile.tex"
+    assert abs(by_code["ANON002"]["line"] - heading) <= 2
+
+
+def test_tex_live_files_are_never_a_source():
+    table = synctex.SyncTeX({1: "/usr/share/texlive/texmf-dist/tex/latex/lipsum/lipsum.ltd.tex",
+                             2: "texmf-dist/lipsum.ltd.tex", 3: "paper.tex", 4: "paper.aux"}, {})
+    assert [table.is_source(t) for t in (1, 2, 3, 4)] == [False, False, True, False]
