@@ -125,3 +125,9 @@ def test_tex_live_files_are_never_a_source():
     table = synctex.SyncTeX({1: "/usr/share/texlive/texmf-dist/tex/latex/lipsum/lipsum.ltd.tex",
                              2: "texmf-dist/lipsum.ltd.tex", 3: "paper.tex", 4: "paper.aux"}, {})
     assert [table.is_source(t) for t in (1, 2, 3, 4)] == [False, False, True, False]
+
+
+def test_the_text_report_names_the_line(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, [str(FIXTURES / "synctex" / "multifile.pdf")])
+    assert "at: fixtures/synctex/sections/artifacts.tex:" in result.stdout
