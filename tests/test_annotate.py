@@ -221,7 +221,12 @@ def test_a_copy_that_fails_while_saving_exits_2_without_temp_names(tmp_path, mon
 def test_json_on_stdout_stays_json_with_annotate(tmp_path):
     import json
 
-    result = CliRunner().invoke(cli, [fixture_path(EXAMPLE), "--format", "json", "--annotate", str(tmp_path / "a.pdf")])
+    import subprocess
+    import sys
+
+    # a real process: click 8.1's test runner mixes stderr into stdout
+    result = subprocess.run([sys.executable, "-m", "scope_check", fixture_path(EXAMPLE), "--format", "json",
+                             "--annotate", str(tmp_path / "a.pdf")], capture_output=True, text=True, timeout=120)
     assert json.loads(result.stdout)["files"][0]["verdict"] == "fail"
     assert "annotated copy of" in result.stderr
 
