@@ -15,8 +15,8 @@ from typing import Dict, List
 
 from scope_check.formatters.base import Formatter, Summary, rule_url, where
 
-#: thumbnail resolution (dots per inch): a US Letter page is 510 x 660 pixels
-THUMB_DPI = 60
+#: thumbnail resolution (dots per inch): a US Letter page is 612 x 792 pixels
+THUMB_DPI = 72
 #: at most this many thumbnails per paper (a 2,000-page file with a finding on each page)
 MAX_THUMBS = 40
 COLOURS = {"error": "#c00d0d", "warning": "#d97300", "info": "#1a66d9"}
