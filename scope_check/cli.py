@@ -23,6 +23,9 @@ from scope_check import __version__
 DEFAULT_RULES = "scope2025-main"
 #: the environment variable that chooses the rule set when --rules is not given
 RULES_ENV = "SCOPE_CHECK_RULES"
+# --- formats: the choice list is the formatter registry's (scope_check/formatters/__init__.py) ---
+from scope_check.formatters import CHOICES as FORMAT_CHOICES  # noqa: E402  (no heavy import)
+# --- end formats ---
 
 
 class ToolError(click.ClickException):
@@ -99,8 +102,10 @@ def _use_color(mode: str, stream) -> bool:
 @click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
               help="A bundled rule set (scope2025-tiny, scope2025-main, wsl2025-extended, wsl2025-full) or a path to a YAML rules file.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format; json is the documented version-1 contract.")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
+              help="Output format: json is the documented version-1 contract; github writes workflow "
+                   "annotations and the job summary; sarif is SARIF 2.1.0; html a self-contained page; "
+                   "auto is github inside GitHub Actions, else text.")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these codes or prefixes (PAGE,ANON001).")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these codes or prefixes (FONT003).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when files fail (for screening); internal errors still exit 2.")
@@ -116,42 +121,74 @@ def _use_color(mode: str, stream) -> bool:
 @click.pass_context
 def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, annotate_to, quiet, verbose) -> None:
     """Check each PDF against the rule set; every file gets its own verdict."""
-    from scope_check.formatters import Summary, formatters
+    from scope_check.formatters import Summary, get as get_formatter, resolve
     from scope_check.runner import Selection, check_file, exit_code
 
     selection = Selection(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore"))
     rules = _load_rules(rules_spec, _from_env(ctx, "rules_spec"))
-    if annotate_to and len(pdfs) > 1:
-        os.makedirs(annotate_to, exist_ok=True)
+    fmt = resolve(fmt)
+    # --- annotated copies: one path per input, never shared (scope_check/annotate.py) ---
+    copies = _annotation_targets(pdfs, annotate_to) if annotate_to else {}
+    failed_copies = 0
+    # the report owns standard output in a machine format: the copies' places go to stderr then
+    copies_to_stderr = output is None and fmt in ("json", "sarif", "html")
+    # --- end annotated copies ---
     reports = []
     with _open_output(output) as stream:
-        formatter = formatters()[fmt](stream, rules=rules.name, color=output is None and _use_color(color, stream),
-                                      verbose=verbose, quiet=quiet)
+        formatter = get_formatter(fmt)(stream, rules=rules.name, color=output is None and _use_color(color, stream),
+                                       verbose=verbose, quiet=quiet)
         summary = Summary()
         formatter.start()
-        for path in pdfs:
+        for index, path in enumerate(pdfs):
             report = check_file(path, rules, selection)
+            report = _with_sources(report)
             reports.append(report)
             summary.add(report.verdict)
             formatter.handle(report)
             if annotate_to:
-                _annotate(report, annotate_to, several=len(pdfs) > 1)
+                failed_copies += not _annotate(report, copies[index], rules, copies_to_stderr)
         formatter.finish(summary)
+    if failed_copies:
+        sys.exit(2)
     sys.exit(exit_code(reports, exit_zero=exit_zero))
 
 
-def _annotate(report, target: str, several: bool) -> None:
-    """Write the annotated copy; a file that cannot be annotated is said on standard error."""
-    from scope_check.annotate import annotate, output_path
+def _with_sources(report):
+    """Each finding's `source` (.tex file and line) when a SyncTeX file sits beside the PDF."""
+    from scope_check.synctex import attach_sources
 
-    out = output_path(report.path, target, several)
+    return attach_sources(report)
+
+
+def _annotation_targets(pdfs, target: str) -> dict:
+    """Input index -> where its annotated copy goes; the folders are made first (exit 2 if not)."""
+    from scope_check.annotate import output_paths
+
+    paths = output_paths(list(pdfs), target)
+    for out in paths:
+        folder = os.path.dirname(os.path.abspath(out))
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:
+            raise ToolError(f"cannot create the folder for annotated copies {folder}: {exc.strerror or exc}") from None
+    return dict(enumerate(paths))
+
+
+def _annotate(report, out: str, rules, to_stderr: bool) -> bool:
+    """Write the annotated copy and say where it went; False when it could not be written (exit 2).
+    A file that could not be opened has nothing to annotate: said, not a failure."""
+    from scope_check.annotate import AnnotateError, annotate
+
     try:
-        written = annotate(report, out)
-    except (OSError, ValueError, RuntimeError) as exc:
-        click.echo(f"scope-check: {report.path}: no annotated copy: {exc}", err=True)
-        return
+        written = annotate(report, out, text_block=rules.template["text_block"])
+    except (AnnotateError, OSError, ValueError, RuntimeError) as exc:
+        click.echo(f"scope-check: {report.path}: the annotated copy could not be written: {exc}", err=True)
+        return False
     if written is None:
         click.echo(f"scope-check: {report.path}: no annotated copy: the file could not be opened", err=True)
+    else:
+        click.echo(f"annotated copy of {report.path}: {out} ({written} marks)", err=to_stderr)
+    return True
 
 
 class _open_output:

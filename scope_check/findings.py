@@ -28,6 +28,8 @@ class Finding:
     #: what makes two findings of one code the same problem, for grouping (scope_check/grouping.py):
     #: a tuple of hashables, floats compared as extents (close enough is the same); None: never grouped
     cause: Optional[Tuple[Any, ...]] = field(default=None, compare=False)
+    # {"file": "main.tex", "line": 120}: where SyncTeX maps the finding (scope_check.synctex)
+    source: Optional[Mapping[str, Any]] = None
 
     def sort_key(self) -> tuple:
         return (self.page or 0, self.code, self.bbox[1] if self.bbox else 0.0, self.message)
@@ -43,7 +45,7 @@ class Finding:
         return replace(self, name=name, severity=severity)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "code": self.code,
             "name": self.name,
             "severity": self.severity,
@@ -54,6 +56,9 @@ class Finding:
             "hint": self.hint,
             "data": dict(self.data),
         }
+        if self.source:
+            out["source"] = dict(self.source)
+        return out
 
 
 def rounded_bbox(bbox) -> BBox:

@@ -40,3 +40,62 @@ class Formatter:
 
     def finish(self, summary: Summary) -> None:
         pass
+
+
+#: the rule reference (docs/RULES.md of the repository), one heading per code; SARIF's helpUri
+#: and the HTML report link here. The one place that names the repository's address.
+RULES_URL = "https://github.com/scope-check/scope-check/blob/main/docs/RULES.md"
+
+
+def rule_url(code: str, name: str = "") -> str:
+    """The rule reference's anchor for a code (its heading is `## CODE name`)."""
+    anchor = code.lower() + (f"-{name}" if name else "")
+    return f"{RULES_URL}#{anchor}"
+
+
+def finding_pages(finding) -> tuple:
+    """Every page a finding is on: a grouped finding's `pages`, else its `page` (or none)."""
+    pages = getattr(finding, "pages", None)
+    if pages:
+        return tuple(pages)
+    return (finding.page,) if finding.page else ()
+
+
+def where(finding) -> str:
+    """`p.3`, `pp.3, 5, 8` or `file`."""
+    pages = finding_pages(finding)
+    if not pages:
+        return "file"
+    if len(pages) == 1:
+        return f"p.{pages[0]}"
+    return "pp." + ", ".join(str(p) for p in pages)
+
+
+def occurrences(finding):
+    """(page, bbox, message) of every place a finding is: each occurrence of a grouped finding
+    (kept in `data["occurrences"]`), else the finding's own page and box (page None: the file)."""
+    listed = finding.data.get("occurrences") if isinstance(finding.data, dict) or hasattr(finding.data, "get") else None
+    if listed:
+        out = []
+        for o in listed:
+            if isinstance(o, dict):
+                out.append((o.get("page"), o.get("bbox"), o.get("message", finding.message)))
+        if out:
+            return out
+    pages = finding_pages(finding)
+    if len(pages) > 1:  # grouped without per-page boxes: the first page has the box, the others none
+        return [(p, finding.bbox if p == finding.page else None, finding.message) for p in pages]
+    return [(finding.page, finding.bbox, finding.message)]
+
+
+def relative(path: str) -> str:
+    """`path` relative to the working folder (the repository root in CI) when it lies inside it,
+    with forward slashes; else as given. GitHub and code scanning place files by such paths."""
+    import os
+
+    full = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(full, os.getcwd())
+    except ValueError:  # another drive
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")

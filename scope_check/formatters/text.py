@@ -39,6 +39,8 @@ class TextFormatter(Formatter):
             w(f"  {where:<6} {f.code} {self._c(f.severity, f.severity):<7} {f.message}{times} [{f.name}]\n")
             if f.hint and not self.quiet:
                 w(f"         {self._c('dim', 'fix:')} {f.hint}\n")
+            if f.source and f.source.get("line"):  # SyncTeX mapped it (scope_check/synctex.py)
+                w(f"         {self._c('dim', 'at:')} {f.source['file']}:{f.source['line']}\n")
         if self.verbose:
             for key, value in m.items():
                 w(f"         {key}: {value}\n")
