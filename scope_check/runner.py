@@ -70,7 +70,7 @@ class Report:
 
 def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) -> Report:
     from scope_check import registry
-    from scope_check.document import UnreadablePdf, file_sha256, load
+    from scope_check.document import ResourceLimit, TooLarge, UnreadablePdf, file_sha256, load
     from scope_check.measurements import measure
 
     start = time.perf_counter()
@@ -84,6 +84,12 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
     sha = None
     try:
         doc = load(path)
+    except TooLarge as exc:  # decided from stat: the file is not read, not hashed (sha256 null)
+        return _report(path, rules, None, list(_too_large(exc.size, rules, selection)),
+                       {"file_size_bytes": exc.size}, start)
+    except (ResourceLimit, MemoryError) as exc:
+        found.append(_resource_limit("reading the PDF", exc))
+        return _report(path, rules, None, found, {"file_size_bytes": _size(path)}, start)
     except UnreadablePdf as exc:
         found.append(Finding(exc.code, exc.message, hint=catalogue[exc.code].fix))
         size = _size(path)
@@ -104,10 +110,15 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
     if not any(f.code in UNCHECKABLE for f in found):
         try:
             measurements.update(measure(doc, rules))
+        except MemoryError as exc:
+            found.append(_resource_limit("the structure analysis", exc))
+            return _report(path, rules, sha, found, measurements, start)
         except Exception as exc:  # the structure is shared; a bug there is reported like a check's
             found.append(_internal("structure analysis", exc))
         for check in others:
             found.extend(_run(check, doc, rules))
+            if any(f.code == "FILE007" for f in found):
+                break  # memory ran out: the other checks would only run out again
     return _report(path, rules, sha, found, measurements, start)
 
 
@@ -117,8 +128,36 @@ def _run(check, doc, rules: RuleSet) -> Iterable[Finding]:
     params = Params(rules=rules, options=rules.options(check.code))
     try:
         return list(check.run(doc, params))
+    except MemoryError as exc:
+        return [_resource_limit(f"check {check.code} ({check.name})", exc)]
     except Exception as exc:
         return [_internal(f"check {check.code} ({check.name})", exc)]
+
+
+def _resource_limit(what: str, exc: BaseException) -> Finding:
+    """Memory ran out inside this process: the file's FILE007, and the run goes on."""
+    return Finding(
+        "FILE007",
+        f"memory ran out while {what}" if not str(exc) else f"{exc}" if what == "reading the PDF" else
+        f"memory ran out in {what}",
+        hint="Recompile the PDF; simplify figures with millions of vector objects or huge images.",
+        data={"where": what},
+    )
+
+
+def _too_large(size: int, rules: RuleSet, selection: Selection) -> Iterable[Finding]:
+    from scope_check.limits import MAX_READ_BYTES
+
+    limit = rules.options("FILE004").get("max_bytes")
+    if limit and size > limit and selection.wants("FILE004") and rules.severity("FILE004", "error") != "off":
+        yield Finding("FILE004", f"the file is {size:,} bytes; {rules.name} allows {limit:,} (not read: "
+                      f"larger than the {MAX_READ_BYTES:,} bytes scope-check reads)",
+                      hint="Compress large figures (raster images at 300 dpi, vector plots with few points), "
+                      "or move supplementary material out of the PDF.",
+                      data={"bytes": size, "limit": limit, "read": False})
+    else:
+        yield Finding("FILE002", f"the file is {size:,} bytes, larger than the {MAX_READ_BYTES:,} bytes "
+                      "scope-check reads: not checked", data={"bytes": size, "read": False})
 
 
 def _internal(what: str, exc: Exception) -> Finding:

@@ -18,6 +18,9 @@ from scope_check.registry import Check, Params
 
 
 def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
+    from scope_check import damage
+
+    yield from damage.findings(doc.problems)  # damaged pages, invalid boxes, limits (scope_check/damage.py)
     if doc.repaired:
         yield Finding(
             "FILE002",
@@ -45,6 +48,10 @@ def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
 def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
     minimum = params.options.get("min_chars_per_page", 100)
     counts = [p.char_count for p in doc.pages]
+    from scope_check import damage
+
+    if damage.has_lost_pages(doc.problems):
+        return  # blank because damaged or not analysed: FILE002 says so, it is no scan
     if max(counts) < minimum:
         yield Finding(
             "FILE005",
