@@ -23,11 +23,16 @@ def annotate(report, out_path: str) -> Optional[int]:
     or None when the file could not be opened (FILE001 to FILE003: nothing to annotate)."""
     import pymupdf
 
+    from scope_check import limits
+
     if report.verdict == "error" and any(f.code in ("FILE001", "FILE002", "FILE003") for f in report.findings):
         return None
+    if any(f.code in ("FILE006", "FILE007") or (f.data or {}).get("read") is False for f in report.findings):
+        return None  # not read, or too costly to read: not opened again
     if os.path.abspath(out_path) == os.path.abspath(report.path):
-        raise ValueError(f"{out_path}: the annotated copy must not overwrite the checked PDF")
-    pdf = pymupdf.open(report.path, filetype="pdf")
+        raise ValueError(f"{limits.display_path(out_path)}: the annotated copy must not overwrite the checked PDF")
+    with limits.opened(report.path) as fh:
+        pdf = pymupdf.open(fh.mupdf_path(), filetype="pdf")
     try:
         count = 0
         unplaced = []
@@ -70,9 +75,9 @@ def annotate(report, out_path: str) -> Optional[int]:
 def _save_atomically(pdf, out_path: str) -> None:
     folder = os.path.dirname(os.path.abspath(out_path))
     fd, tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".pdf", dir=folder)
-    os.close(fd)
     try:
-        pdf.save(tmp, garbage=1, deflate=True)
+        with os.fdopen(fd, "wb") as fh:  # written by Python: any file name, valid UTF-8 or not
+            fh.write(pdf.tobytes(garbage=1, deflate=True))
         os.replace(tmp, out_path)
     except BaseException:
         if os.path.exists(tmp):

@@ -71,7 +71,7 @@ def _use_color(mode: str, stream) -> bool:
 
 
 @cli.command("check")
-@click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path())  # any path: the runner gives each its verdict
 @click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar="SCOPE_CHECK_RULES",
               help="A bundled rule set (scope2025-tiny, scope2025-main, wsl2025-extended, wsl2025-full) or a path to a YAML rules file.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -102,6 +102,7 @@ def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, outpu
     if annotate_to and len(pdfs) > 1:
         os.makedirs(annotate_to, exist_ok=True)
     reports = []
+    _safe_stdout()
     with _open_output(output) as stream:
         formatter = formatters()[fmt](stream, rules=rules.name, color=output is None and _use_color(color, stream),
                                       verbose=verbose, quiet=quiet)
@@ -118,18 +119,30 @@ def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, outpu
     sys.exit(exit_code(reports, exit_zero=exit_zero))
 
 
+def _safe_stdout() -> None:
+    """Whatever a report holds, standard output stays valid UTF-8 (text the model could not clean is
+    written as backslash escapes, never as invalid bytes or a UnicodeEncodeError)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def _annotate(report, target: str, several: bool) -> None:
     """Write the annotated copy; a file that cannot be annotated is said on standard error."""
     from scope_check.annotate import annotate, output_path
 
+    from scope_check.limits import display_path
+
     out = output_path(report.path, target, several)
     try:
         written = annotate(report, out)
-    except (OSError, ValueError, RuntimeError) as exc:
-        click.echo(f"scope-check: {report.path}: no annotated copy: {exc}", err=True)
+    except Exception as exc:  # an annotated copy that fails must not lose the run's report
+        click.echo(f"scope-check: {display_path(report.path)}: no annotated copy: {exc}", err=True)
         return
     if written is None:
-        click.echo(f"scope-check: {report.path}: no annotated copy: the file could not be opened", err=True)
+        click.echo(f"scope-check: {display_path(report.path)}: no annotated copy: the file could not be opened", err=True)
 
 
 class _open_output:
@@ -143,7 +156,7 @@ class _open_output:
             return sys.stdout
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, self.tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=folder)
-        self.fh = os.fdopen(fd, "w", encoding="utf-8")
+        self.fh = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
         return self.fh
 
     def __exit__(self, exc_type, exc, tb):

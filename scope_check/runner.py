@@ -57,9 +57,16 @@ class Report:
     def internal_error(self) -> bool:
         return any(f.code == "SCOPE001" for f in self.findings)
 
+    @property
+    def display_path(self) -> str:
+        """The path as the report prints it: valid UTF-8, bytes that are not shown as `\\xHH`."""
+        from scope_check.limits import display_path
+
+        return display_path(self.path)
+
     def to_json(self) -> dict:
         return {
-            "path": self.path,
+            "path": self.display_path,
             "sha256": self.sha256,
             "verdict": self.verdict,
             "measurements": self.measurements,
@@ -211,9 +218,11 @@ def _size(path: str) -> Optional[int]:
 
 
 def _try(fn, *args):
+    from scope_check.limits import InputError
+
     try:
         return fn(*args)
-    except OSError:
+    except (OSError, InputError):
         return None
 
 

@@ -25,7 +25,7 @@ class TextFormatter(Formatter):
         if m.get("body_pages") is not None:
             facts.append(f"{m['body_pages']} before References" if m.get("references_page") else f"{m['body_pages']} counted")
         fact = f" ({', '.join(facts)})" if facts else ""
-        w(f"{self._c('bold', report.path)}: {self._c('pass' if verdict == 'PASS' else 'fail', verdict)} "
+        w(f"{self._c('bold', report.display_path)}: {self._c('pass' if verdict == 'PASS' else 'fail', verdict)} "
           f"against {report.rules}{fact}\n")
         for f in report.findings:
             where = f"p.{f.page}" if f.page else "file"
