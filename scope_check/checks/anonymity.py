@@ -37,7 +37,7 @@ SHOWN = 4
 _ABSTRACT = re.compile(r"^abstract\b", re.I)
 _SECTION = re.compile(r"^(?:\d+|[IVX]+)\.?\s+\S")
 _MARKS = re.compile(r"[*\u2217\u2020\u2021\u00a7\u00b6#\u2016\u2032\u22c6\u2605]+")
-_NAME_SEPARATORS = re.compile(r"\s*(?:[,;&|\u00b7\u2022]|\band\b)\s*")
+_NAME_SEPARATORS = re.compile(r"\s{0,8}(?:[,;&|\u00b7\u2022]|\band\b)\s{0,8}")  # bounded: linear on any text
 _NAME_PARTICLES = frozenset(
     "de del della der den di da das do dos du la le van von ten ter bin binti al el y zu".split()
 )
@@ -484,14 +484,14 @@ def _short(url: str) -> str:
 
 # --- ANON004 self-citation ------------------------------------------------------------------
 
-_NAME = r"[A-Z][\w'\u2019\-]+"
+_NAME = r"[A-Z][\w'\u2019\-]{1,40}"  # bounded: linear on a token of any length
 _YEAR = r"(?:19|20)\d\d[a-z]?"
 #: (Doe et al., 2023), (Doe & Roe, 2021; Lee, 2020), Doe et al. (2023), [6], [3, 7], [2-5]
 _CITATION = (
-    r"(?:\(\s*(?:e\.g\.,?\s+|see\s+)?" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+" + _YEAR
-    + r"(?:\s*[;,]\s*(?:" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+)?" + _YEAR + r")*\s*\)"
-    + r"|" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*\s*\(\s*" + _YEAR + r"(?:\s*[;,]\s*" + _YEAR + r")*\s*\)"
-    + r"|\[\s*[1-9]\d{0,2}(?:\s*[,\u2013\-]\s*[1-9]\d{0,2})*\s*\])"
+    r"(?:\(\s*(?:e\.g\.,?\s+|see\s+)?" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12},?\s+" + _YEAR
+    + r"(?:\s*[;,]\s*(?:" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12},?\s+)?" + _YEAR + r"){0,20}\s*\)"
+    + r"|" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12}\s*\(\s*" + _YEAR + r"(?:\s*[;,]\s*" + _YEAR + r"){0,20}\s*\)"
+    + r"|\[\s*[1-9]\d{0,2}(?:\s*[,\u2013\-]\s*[1-9]\d{0,2}){0,30}\s*\])"
 )
 _WORK = (
     r"(?:works?|papers?|stud(?:y|ies)|publications?|research|approach(?:es)?|methods?|models?|systems?|frameworks?|"
@@ -588,9 +588,29 @@ def _clip(text: str, n: int = 100) -> str:
 
 # --- ANON005 metadata-author ----------------------------------------------------------------
 
-_XMP_CREATOR = re.compile(r"<dc:creator\b[^>]*>(.*?)</dc:creator>", re.S | re.I)
-_XMP_LI = re.compile(r"<rdf:li\b[^>]*>(.*?)</rdf:li>", re.S | re.I)
-_XMP_AUTHOR = re.compile(r"<pdf:Author\b[^>]*>(.*?)</pdf:Author>|\bpdf:Author\s*=\s*[\"']([^\"']*)[\"']", re.S | re.I)
+# elements found by _elements (one linear pass, even over a packet that never closes them)
+_XMP_CREATOR = (re.compile(r"<dc:creator\b[^>]{0,200}>", re.I), re.compile(r"</dc:creator>", re.I))
+_XMP_LI = (re.compile(r"<rdf:li\b[^>]{0,200}>", re.I), re.compile(r"</rdf:li>", re.I))
+_XMP_PDF_AUTHOR = (re.compile(r"<pdf:Author\b[^>]{0,200}>", re.I), re.compile(r"</pdf:Author>", re.I))
+_XMP_AUTHOR = re.compile(r"\bpdf:Author\s{0,8}=\s{0,8}[\"']([^\"']{0,2000})[\"']", re.I)
+
+
+def _elements(text: str, tags) -> List[str]:
+    """The contents of each element opened by tags[0] and closed by tags[1], like the lazy
+    `<x>(.*?)</x>` but linear: once no closing tag follows, none can follow a later opening."""
+    opening, closing = tags
+    out = []
+    pos = 0
+    while True:
+        m = opening.search(text, pos)
+        if m is None:
+            break
+        c = closing.search(text, m.end())
+        if c is None:
+            break
+        out.append(text[m.end():c.start()])
+        pos = c.end()
+    return out
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -619,14 +639,14 @@ def _author_values(doc: Document) -> List[Tuple[str, str]]:
     if author:
         out.append(("/Author", author))
     if doc.xmp:
-        for block in _XMP_CREATOR.findall(doc.xmp):
-            items = _XMP_LI.findall(block) or [block]
+        for block in _elements(doc.xmp, _XMP_CREATOR):
+            items = _elements(block, _XMP_LI) or [block]
             for item in items:
                 value = html.unescape(_TAGS.sub("", item)).strip()
                 if value and value != author:
                     out.append(("XMP dc:creator", value))
-        for m in _XMP_AUTHOR.finditer(doc.xmp):
-            value = html.unescape(_TAGS.sub("", m.group(1) or m.group(2) or "")).strip()
+        for value in _elements(doc.xmp, _XMP_PDF_AUTHOR) + _XMP_AUTHOR.findall(doc.xmp):
+            value = html.unescape(_TAGS.sub("", value)).strip()
             if value and value != author:
                 out.append(("XMP pdf:Author", value))
     return list(dict.fromkeys(out))
