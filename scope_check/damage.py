@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from scope_check import limits
 from scope_check.findings import Finding
 
 #: MuPDF warnings that mean part of a page was lost (matched case-insensitively)
@@ -27,7 +28,8 @@ _LOST = re.compile(
     r"zlib error|flate|lzw|ccitt|jbig2|dct|jpx|premature end|unexpected end|read error|treating as end of file"
     r"|cannot load|cannot find|not a stream|missing object|object out of range|no xref entry|broken object"
     r"|syntax error in content|unknown operator|too many|stack overflow|recursion|cannot (?:parse|open|read)"
-    r"|invalid (?:object|reference)|circular reference|corrupt|damaged|truncated|overflow",
+    r"|invalid (?:object|reference)|circular reference|corrupt|damaged|truncated|overflow|may not be correct"
+    r"|unknown filter",
     re.I,
 )
 #: warnings MuPDF prints for harmless oddities of real papers (checked on the corpus and the fixtures)
@@ -52,7 +54,7 @@ def classify(page: Optional[int], warnings: str) -> List[Problem]:
     out: List[Problem] = []
     seen = set()
     for raw in warnings.splitlines():
-        text = " ".join(raw.split())
+        text = limits.clean_text(" ".join(raw.split()), 300)
         if not text or _HARMLESS.search(text) or text in seen:
             continue
         seen.add(text)

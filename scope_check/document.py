@@ -699,6 +699,11 @@ def _ink_device_class():
         run of the page and make a readable PDF look damaged. Signatures take `*rest` where the
         arguments differ between MuPDF versions or are not needed."""
 
+        _CALLBACKS = ("fill_path", "stroke_path", "fill_shade", "fill_image", "fill_image_mask",
+                      "clip_path", "clip_stroke_path", "clip_text", "clip_stroke_text",
+                      "clip_image_mask", "pop_clip", "begin_mask", "end_mask", "begin_tile", "end_tile",
+                      "fill_text", "stroke_text", "ignore_text")
+
         def __init__(self):
             super().__init__()
             self.cookie = mupdf.FzCookie()
@@ -708,10 +713,7 @@ def _ink_device_class():
             self.out = []
             self.clips = []  # the visible area under each open clip
             self.hidden = 0  # inside a soft mask's definition or a pattern tile
-            for name in ("fill_path", "stroke_path", "fill_shade", "fill_image", "fill_image_mask",
-                         "clip_path", "clip_stroke_path", "clip_text", "clip_stroke_text",
-                         "clip_image_mask", "pop_clip", "begin_mask", "end_mask", "begin_tile", "end_tile",
-                         "fill_text", "stroke_text", "ignore_text"):
+            for name in self._CALLBACKS:
                 getattr(self, "use_virtual_" + name)()
 
         def _count(self, glyphs=0):
@@ -725,7 +727,12 @@ def _ink_device_class():
             elif self.glyphs > limits.MAX_GLYPHS_PER_PAGE:
                 self.aborted = f"more than {limits.MAX_GLYPHS_PER_PAGE:,} glyphs on the page"
             if self.aborted:
-                self.cookie.set_abort()  # MuPDF stops interpreting the page
+                self.cookie.set_abort()  # MuPDF stops interpreting the page ...
+                for name in self._CALLBACKS:  # ... and calls this device no more, even inside nested forms
+                    try:
+                        setattr(self.m_internal, name, None)
+                    except Exception:
+                        pass
                 return True
             return False
 

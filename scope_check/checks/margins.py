@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from scope_check.document import Document, Line, Page
+from scope_check.limits import MAX_MARGIN_OBJECTS
 from scope_check.findings import BBox, Finding, rounded_bbox
 from scope_check.geometry import TextBlock, pieces, text_block, topskip
 from scope_check.registry import Check, Params
@@ -289,6 +290,7 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
         for ln in page.rotated_lines:
             objects.extend(_line_objects(ln, block, tol))
         objects.extend(_ink_objects(page, block, tol))
+        objects = objects[:MAX_MARGIN_OBJECTS]  # clustering is quadratic: a bounded number per page
         for members in _clusters(objects):
             yield _finding(page, members, block, tol)
 
