@@ -42,7 +42,7 @@ def seeds(tmp: Path):
     out = []
     for name in ("good_paper", "count_negative", "count_huge", "author_lone_surrogate", "author_bom_invalid",
                  "author_utf8_bom_invalid", "email_token", "selfcite_token", "tiny_font", "zlib_damaged",
-                 "missing_objects", "broken_content", "invalid_boxes", "nested_paths", "inline_image_huge"):
+                 "missing_objects", "broken_content", "invalid_boxes", "inline_image_huge"):
         out.append(generate.GENERATORS[name](tmp / f"{name}.pdf").read_bytes())
     for pdf in sorted((ROOT / "fixtures").rglob("*.pdf")):
         if pdf.stat().st_size <= SMALL:
@@ -116,11 +116,11 @@ def child(seed: int, start: int, count: int, out: Path) -> int:
         for i in range(start, start + count):
             rng = random.Random(f"{seed}:{i}")
             data = mutate(rng.choice(pool), rng)
-            t = time.perf_counter()
+            t = time.process_time()  # CPU time: the machine may be shared
             broke = run_one(data, tmp / "input.pdf", rules)
-            elapsed = time.perf_counter() - t
+            elapsed = time.process_time() - t
             if elapsed > 20:
-                broke = broke or f"slow: {elapsed:.1f} s"
+                broke = broke or f"slow: {elapsed:.1f} s of CPU"
             if broke:
                 out.mkdir(parents=True, exist_ok=True)
                 (out / f"s{seed}-i{i}.pdf").write_bytes(data)

@@ -30,7 +30,7 @@ MAX_OBJECTS_PER_FILE = 1_000_000
 #: glyphs one page may show (a dense two-column page: about 12,000)
 MAX_GLYPHS_PER_PAGE = 200_000
 #: text and drawing operations one page may run (corpus maximum: 17,221 on a plot page)
-MAX_OPERATIONS_PER_PAGE = 100_000
+MAX_OPERATIONS_PER_PAGE = 50_000
 #: visual lines analysed per page (a dense page: about 150, a small-print table: 400)
 MAX_LINES_PER_PAGE = 2000
 #: bytes one page's content streams may inflate to (corpus maximum: under 1 MB)
