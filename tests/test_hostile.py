@@ -100,6 +100,8 @@ CASES = [
     ("long_line", "error", "FILE002", "error", 1),
     ("many_fonts", "error", "FILE002", "error", 1),
     ("inline_image_huge", "error", "FILE002", "error", 1),
+    # found by the fuzzer
+    ("warning_bytes", "error", "FILE002", "error", 1),
 ]
 #: seconds each may take through the command line (start-up included, on a loaded 2-core machine)
 LIMIT_S = 60
@@ -323,3 +325,11 @@ def test_memory_running_out_while_parsing_is_file007(monkeypatch):
     monkeypatch.setattr(document, "_pages", hungry)
     rep = check_file(str(GOOD), load_rules("scope2025-main"))
     assert rep.verdict == "error" and [f.code for f in rep.findings] == ["FILE007"]
+
+
+def test_fuzzer_regression_warning_bytes_in_text_output(hostile):
+    """fuzz/fuzz.py, seed 7, inputs 41 and 267: a warning quoting non-UTF-8 bytes broke the text output."""
+    code, out, err = scope_check(hostile("warning_bytes"), "--color", "never")
+    assert code == 1 and b"Traceback" not in err
+    text = out.decode("utf-8")
+    assert "FILE002" in text and "\\x" in text
