@@ -529,8 +529,14 @@ def _check_boxes(pdf, page, number: int, problems: List) -> None:
             continue
         if kind == "null":
             continue
+        if kind == "xref":  # an indirect box: `155 0 R`
+            try:
+                value = pdf.xref_object(int(value.split()[0]), compressed=True)
+                kind = "array" if value.strip().startswith("[") else kind
+            except Exception:
+                pass
         try:
-            nums = [float(x) for x in value.strip("[]").split()] if kind == "array" else []
+            nums = [float(x) for x in value.strip().strip("[]").split()] if kind == "array" else []
         except ValueError:
             nums = []
         if len(nums) != 4 or abs(nums[2] - nums[0]) < 1 or abs(nums[3] - nums[1]) < 1:

@@ -49,8 +49,6 @@ MAX_TOKEN_CHARS = 1000
 #: characters kept of a metadata value and of the XMP packet (real packets: under 20 kB)
 MAX_METADATA_CHARS = 10_000
 MAX_XMP_CHARS = 256 * 1024
-#: margin objects MARG001 clusters per page (its clustering is quadratic in them)
-MAX_MARGIN_OBJECTS = 1000
 
 
 class InputError(Exception):
