@@ -893,6 +893,7 @@ def _fonts(pdf, page, number: int, problems: List):
                                            "fonts of the page were read"))
             return
         basefont = limits.clean_text(basefont, 200)
+        ftype, ext = limits.clean_text(ftype, 40), limits.clean_text(ext, 40)
         yield FontRef(
             name=strip_subset(basefont),
             basefont=basefont,

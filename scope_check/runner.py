@@ -191,7 +191,7 @@ def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, s
         severity = "error" if severity == "off" else severity
         if _RANK.get(f.severity, 0) > _RANK[severity]:
             severity = f.severity  # a check may downgrade one finding (a squeeze is only a warning)
-        resolved.append(f.resolved(check.name, severity))
+        resolved.append(_encodable(f.resolved(check.name, severity)))
     resolved.sort(key=Finding.sort_key)
     if any(f.code in UNCHECKABLE and f.severity == "error" for f in resolved):
         verdict = "error"  # could not be checked (a rebuilt but readable file is only warned about)
@@ -208,6 +208,34 @@ def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, s
         measurements=measurements,
         elapsed_s=time.perf_counter() - start,
     )
+
+
+def _encodable(f: Finding) -> Finding:
+    """The last guard of the output contract: a finding's text encodes as UTF-8 whatever string
+    of the PDF it quotes (a byte that is not UTF-8 is shown as `\\xHH`, limits.clean_text)."""
+    from dataclasses import replace
+
+    from scope_check.limits import clean_text
+
+    def fine(text) -> bool:
+        try:
+            text.encode("utf-8")
+            return "\x00" not in text
+        except UnicodeEncodeError:
+            return False
+
+    def clean(value):
+        if isinstance(value, str):
+            return value if fine(value) else clean_text(value)
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(clean(v) for v in value)
+        return value
+
+    if fine(f.message) and fine(f.hint or "") and fine(repr(f.data)):
+        return f
+    return replace(f, message=clean(f.message), hint=clean(f.hint or ""), data=clean(dict(f.data or {})))
 
 
 def _size(path: str) -> Optional[int]:

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT
 
-INPUTS = int(os.environ.get("SCOPE_CHECK_FUZZ_INPUTS", "300"))
+INPUTS = int(os.environ.get("SCOPE_CHECK_FUZZ_INPUTS", "1500"))
 
 
 def _fuzz():

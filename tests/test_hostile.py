@@ -102,6 +102,7 @@ CASES = [
     ("inline_image_huge", "error", "FILE002", "error", 1),
     # found by the fuzzer
     ("warning_bytes", "error", "FILE002", "error", 1),
+    ("font_type_bytes", "fail", "FONT003", "warning", 1),
 ]
 #: seconds each may take through the command line (start-up included, on a loaded 2-core machine)
 LIMIT_S = 60
@@ -327,9 +328,11 @@ def test_memory_running_out_while_parsing_is_file007(monkeypatch):
     assert rep.verdict == "error" and [f.code for f in rep.findings] == ["FILE007"]
 
 
-def test_fuzzer_regression_warning_bytes_in_text_output(hostile):
-    """fuzz/fuzz.py, seed 7, inputs 41 and 267: a warning quoting non-UTF-8 bytes broke the text output."""
-    code, out, err = scope_check(hostile("warning_bytes"), "--color", "never")
-    assert code == 1 and b"Traceback" not in err
+@pytest.mark.parametrize("name, code", [("warning_bytes", "FILE002"), ("font_type_bytes", "FONT003")])
+def test_fuzzer_regression_bytes_that_are_not_utf8_in_text_output(hostile, name, code):
+    """fuzz/fuzz.py, seed 7 inputs 41 and 267, seed 9 inputs 1038, 1303, 50549, 51354: a message
+    quoting bytes of the file that are not UTF-8 broke the text output (UnicodeEncodeError)."""
+    exit_code, out, err = scope_check(hostile(name), "--color", "never")
+    assert exit_code == 1 and b"Traceback" not in err
     text = out.decode("utf-8")
-    assert "FILE002" in text and "\\x" in text
+    assert code in text and "\\x" in text
