@@ -83,7 +83,10 @@ CHECKS = (
         severity="error",
         summary="A PDF that cannot be parsed: truncated, no pages, damaged beyond repair (verdict error, nothing "
         "else checked). A file whose cross-reference table had to be rebuilt but reads whole gets a FILE002 "
-        "warning and is checked normally.",
+        "warning and is checked normally. A page that could not be read whole (a content stream that fails to "
+        "decode, a missing object, a page over one of the per-page caps of scope_check/limits.py) is a FILE002 "
+        "error naming the pages (the other checks still run, the verdict is error); an invalid page box or "
+        "shortened text is a warning.",
         why="SCOPE CFP: submissions must be PDF; a file reviewers cannot open cannot be reviewed.",
         fix="Recompile and upload again; check the upload finished (a truncated file lacks its %%EOF trailer).",
         example="the PDF is truncated: it stops before its end-of-file marker (%%EOF) and cross-reference table",
