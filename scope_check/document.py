@@ -190,20 +190,6 @@ def strip_subset(name: str) -> str:
     return name
 
 
-def sniff(path: str) -> Tuple[int, bytes]:
-    """File size and its first bytes; raises UnreadablePdf(FILE001/FILE002). Never opens a
-    directory, FIFO or device (`stat` first)."""
-    try:
-        size = limits.inspect(path).size
-        with limits.opened(path) as fh:
-            head = fh.read_at(0, MAGIC_WINDOW)
-    except limits.InputError as exc:
-        raise UnreadablePdf(exc.code, exc.message) from None
-    except OSError as exc:
-        raise UnreadablePdf("FILE002", f"cannot read the file: {exc.strerror or exc}") from None
-    return _sniffed(size, head), head
-
-
 def _sniffed(size: int, head: bytes) -> int:
     if size == 0:
         raise UnreadablePdf("FILE001", "the file is empty (0 bytes)")
@@ -231,12 +217,6 @@ def describe_magic(head: bytes) -> str:
     if stripped.startswith(b"\\document") or b"\\begin{document}" in head:
         return "the file is LaTeX source, not the compiled PDF"
     return "no %PDF- header in its first 1 KB"
-
-
-def ends_with_eof(path: str) -> bool:
-    """Does the file end with the `%%EOF` marker (within its last TAIL_WINDOW bytes)?"""
-    with limits.opened(path) as fh:
-        return b"%%EOF" in fh.read_at(max(0, fh.size - TAIL_WINDOW), TAIL_WINDOW)
 
 
 def file_sha256(path: str) -> str:
@@ -292,7 +272,7 @@ def _load_open(path: str, fh) -> Document:
         try:
             if pdf.needs_pass:
                 raise UnreadablePdf("FILE003", "the PDF is encrypted and needs a password to open")
-            if pdf.is_repaired and not b"%%EOF" in fh.read_at(max(0, fh.size - TAIL_WINDOW), TAIL_WINDOW):
+            if pdf.is_repaired and b"%%EOF" not in fh.read_at(max(0, fh.size - TAIL_WINDOW), TAIL_WINDOW):
                 # MuPDF rebuilds what it can find: a cut-off file may still show every page, blank
                 raise UnreadablePdf("FILE002", "the PDF is truncated: it stops before its end-of-file marker "
                                                "(%%EOF) and cross-reference table (an interrupted upload or copy?)")

@@ -120,11 +120,11 @@ class opened:
         return os.pread(self.fd, n, offset)
 
     def mupdf_path(self) -> str:
-        """A name MuPDF can open: the file's own descriptor on Linux (no second lookup of a name that
-        may not be valid UTF-8), else the name itself when it encodes, else a temporary copy."""
-        proc = f"/proc/self/fd/{self.fd}"
-        if os.path.exists(proc):
-            return proc
+        """A name MuPDF can open: the file's own descriptor (no second lookup of a name that may not
+        be valid UTF-8, and the file `fstat` checked), else the name itself."""
+        for alias in (f"/proc/self/fd/{self.fd}", f"/dev/fd/{self.fd}"):  # Linux, then macOS and BSD
+            if os.path.exists(alias):
+                return alias
         return self.path
 
     def sha256(self) -> str:
@@ -139,15 +139,6 @@ class opened:
             digest.update(chunk)
             offset += len(chunk)
         return digest.hexdigest()
-
-
-def needs_bytes_open(path: str) -> bool:
-    """Is `path` a name that cannot be passed to MuPDF as text (not valid UTF-8)?"""
-    try:
-        path.encode("utf-8")
-        return False
-    except UnicodeEncodeError:
-        return True
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -143,10 +143,10 @@ def _run(check, doc, rules: RuleSet) -> Iterable[Finding]:
 
 def _resource_limit(what: str, exc: BaseException) -> Finding:
     """Memory ran out inside this process: the file's FILE007, and the run goes on."""
+    detail = str(exc) if what == "reading the PDF" and str(exc) else f"memory ran out in {what}"
     return Finding(
         "FILE007",
-        f"memory ran out while {what}" if not str(exc) else f"{exc}" if what == "reading the PDF" else
-        f"memory ran out in {what}",
+        f"{detail}; the file could not be checked",
         hint="Recompile the PDF; simplify figures with millions of vector objects or huge images.",
         data={"where": what},
     )

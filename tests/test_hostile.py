@@ -336,3 +336,13 @@ def test_fuzzer_regression_bytes_that_are_not_utf8_in_text_output(hostile, name,
     assert exit_code == 1 and b"Traceback" not in err
     text = out.decode("utf-8")
     assert code in text and "\\x" in text
+
+
+def test_the_readme_accuracy_table_is_what_the_script_prints():
+    corpus = ROOT.parent / "shared" / "corpus"
+    if not (corpus / "EXPECTED.tsv").is_file():
+        pytest.skip("the corpus is not beside this checkout")
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "accuracy.py")], capture_output=True, text=True,
+                       timeout=600, cwd=ROOT, check=True)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "```\n" + p.stdout.rstrip("\n") + "\n```" in readme
