@@ -142,7 +142,7 @@ def _annotate(report, target: str, several: bool) -> None:
         click.echo(f"scope-check: {display_path(report.path)}: no annotated copy: {exc}", err=True)
         return
     if written is None:
-        click.echo(f"scope-check: {display_path(report.path)}: no annotated copy: the file could not be opened", err=True)
+        click.echo(f"scope-check: {display_path(report.path)}: no annotated copy: the file could not be opened or read whole", err=True)
 
 
 class _open_output:

@@ -636,7 +636,7 @@ def _ink(page):
     `page.get_bboxlog()` ignores clipping, which reports invisible ink; this device is the same
     MuPDF pass with clip tracking, at the same cost. Annotations (link borders) are not run.
     Returns (ink, counts): the run stops (counts["aborted"] says why) once the page has shown more
-    operations or glyphs than scope_check.limits allows."""
+    operations than scope_check.limits allows."""
     rotation = page.rotation
     if rotation:
         page.set_rotation(0)  # as get_bboxlog: coordinates of the unrotated page, like the text
@@ -679,6 +679,7 @@ def _ink_device_class():
         return _INK_DEVICE
     mupdf = _mupdf()
     unit = mupdf.fz_unit_rect
+    _MAX_OPERATIONS = limits.MAX_OPERATIONS_PER_PAGE
 
     class InkDevice(mupdf.FzDevice2):
         """Every callback swallows its own errors: an exception raised here would abort MuPDF's
@@ -694,7 +695,6 @@ def _ink_device_class():
             super().__init__()
             self.cookie = mupdf.FzCookie()
             self.operations = 0  # fills, strokes, images, text runs: bounded by limits
-            self.glyphs = 0
             self.aborted = ""
             self.out = []
             self.clips = []  # the visible area under each open clip
@@ -702,48 +702,29 @@ def _ink_device_class():
             for name in self._CALLBACKS:
                 getattr(self, "use_virtual_" + name)()
 
-        def _count(self, glyphs=0):
-            self.operations += 1
-            self.glyphs += glyphs
-            if self.aborted:
-                return True
-            if self.operations > limits.MAX_OPERATIONS_PER_PAGE:
+        def _over(self) -> bool:
+            """Past the page's cap: stop MuPDF's run and every further call of this device."""
+            if not self.aborted:
                 self.aborted = (f"more than {limits.MAX_OPERATIONS_PER_PAGE:,} drawing and text operations on the "
                                 "page (a page of a paper has a few thousand)")
-            elif self.glyphs > limits.MAX_GLYPHS_PER_PAGE:
-                self.aborted = f"more than {limits.MAX_GLYPHS_PER_PAGE:,} glyphs on the page"
-            if self.aborted:
                 self.cookie.set_abort()  # MuPDF stops interpreting the page ...
                 for name in self._CALLBACKS:  # ... and calls this device no more, even inside nested forms
                     try:
                         setattr(self.m_internal, name, None)
                     except Exception:
                         pass
-                return True
-            return False
+            return True
 
-        def _text(self, text):
-            n = 0
-            try:
-                span = text.head
-                while span is not None and n <= limits.MAX_GLYPHS_PER_PAGE:
-                    n += span.len
-                    span = span.next
-            except Exception:
-                n = 1
-            self._count(n)
+        def fill_text(self, ctx, *rest):  # text is read by get_text; only counted here
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS:
+                self._over()
 
-        def fill_text(self, ctx, text, *rest):
-            self._text(text)
-
-        def stroke_text(self, ctx, text, *rest):
-            self._text(text)
-
-        def ignore_text(self, ctx, text, *rest):
-            self._text(text)
+        stroke_text = ignore_text = fill_text
 
         def _add(self, kind, bound, *args):
-            if self._count() or self.hidden:
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
                 return
             try:
                 r = bound(*args)

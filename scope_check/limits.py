@@ -27,8 +27,6 @@ MAX_READ_BYTES = 256 * 1024 * 1024
 MAX_PAGES = 2000
 #: objects (text spans, drawings, images, links) analysed per file, over all its pages
 MAX_OBJECTS_PER_FILE = 1_000_000
-#: glyphs one page may show (a dense two-column page: about 12,000)
-MAX_GLYPHS_PER_PAGE = 200_000
 #: text and drawing operations one page may run (corpus maximum: 17,221 on a plot page)
 MAX_OPERATIONS_PER_PAGE = 50_000
 #: visual lines analysed per page (a dense page: about 150, a small-print table: 400)
