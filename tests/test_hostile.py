@@ -346,3 +346,20 @@ def test_the_readme_accuracy_table_is_what_the_script_prints():
                        timeout=600, cwd=ROOT, check=True)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "```\n" + p.stdout.rstrip("\n") + "\n```" in readme
+
+
+def test_the_per_file_object_budget_leaves_later_pages_unanalysed_and_says_so(monkeypatch):
+    """The budget (1,000,000 objects) is lowered so that a real six-page paper runs out of it."""
+    from scope_check import limits
+    from scope_check.rules import load_rules
+    from scope_check.runner import check_file
+
+    rules = load_rules("scope2025-main")
+    whole = check_file(str(GOOD), rules)
+    assert whole.verdict == "pass"
+    monkeypatch.setattr(limits, "MAX_OBJECTS_PER_FILE", 150)
+    cut = check_file(str(GOOD), rules)
+    (f,) = [f for f in cut.findings if f.code == "FILE002"]
+    assert f.severity == "error" and cut.verdict == "error"
+    assert f.data["kind"] == "limit" and f.data["pages"] and min(f.data["pages"]) > 1
+    assert cut.measurements["pages"] == 6  # every page is still counted
