@@ -256,6 +256,8 @@ def load(path: str) -> Document:
 
 
 def _load_open(path: str, fh) -> Document:
+    if fh.size > limits.MAX_READ_BYTES:  # grown since `stat`
+        raise TooLarge(fh.size)
     size = _sniffed(fh.size, fh.read_at(0, MAGIC_WINDOW))
     import pymupdf  # imported here so that the command line starts fast
 
