@@ -26,10 +26,9 @@ from scope_check.findings import Finding
 #: MuPDF warnings that mean part of a page was lost (matched case-insensitively)
 _LOST = re.compile(
     r"zlib error|flate|lzw|ccitt|jbig2|dct|jpx|premature end|unexpected end|read error|treating as end of file"
-    r"|cannot load|cannot find|not a stream|missing object|object out of range|no xref entry|broken object"
-    r"|syntax error in content|unknown operator|too many|stack overflow|recursion|cannot (?:parse|open|read)"
-    r"|invalid (?:object|reference)|circular reference|corrupt|damaged|truncated|overflow|may not be correct"
-    r"|unknown filter",
+    r"|cannot (?:load|find) object|not a stream|missing object|object out of range|no xref entry|broken object"
+    r"|syntax error in content|unknown operator|stack overflow|recursion|invalid (?:object|reference)"
+    r"|circular reference|corrupt|damaged|truncated|may not be correct|unknown filter",
     re.I,
 )
 #: warnings MuPDF prints for harmless oddities of real papers (checked on the corpus and the fixtures)
