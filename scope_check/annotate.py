@@ -44,15 +44,20 @@ def annotate(report, out_path: str, text_block: Optional[Sequence[float]] = None
     `text_block` is the template's block to outline (default: the measured one)."""
     import pymupdf
 
+    from scope_check import limits, registry
     from scope_check.runner import UNOPENABLE  # the file could not be opened: nothing to annotate
 
     if report.verdict == "error" and any(f.code in UNOPENABLE for f in report.findings):
         return None
+    stopped = set(registry.codes_with("runner_reported")) & set(registry.codes_with("uncheckable"))
+    if any(f.code in stopped or (f.data or {}).get("read") is False for f in report.findings):
+        return None  # not read, or too costly to read: not opened again
     if os.path.abspath(out_path) == os.path.abspath(report.path):
-        raise ValueError(f"{out_path}: the annotated copy must not overwrite the checked PDF")
+        raise ValueError(f"{limits.display_path(out_path)}: the annotated copy must not overwrite the checked PDF")
     block = text_block or (report.measurements or {}).get("text_block")
     try:
-        pdf = pymupdf.open(report.path, filetype="pdf")
+        with limits.opened(report.path) as fh:  # any file name, valid UTF-8 or not
+            pdf = pymupdf.open(fh.mupdf_path(), filetype="pdf")
     except Exception:
         return None
     try:

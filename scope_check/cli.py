@@ -99,7 +99,7 @@ def _use_color(mode: str, stream) -> bool:
 
 
 @cli.command("check")
-@click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path())  # any path: the runner gives each its verdict
 @click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
               help="A bundled rule set (scope2025-tiny, scope2025-main, wsl2025-extended, wsl2025-full) or a path to a YAML rules file.")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
@@ -134,6 +134,7 @@ def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, 
     copies_to_stderr = output is None and fmt in ("json", "sarif", "html")
     # --- end annotated copies ---
     reports = []
+    _safe_stdout()
     with _open_output(output) as stream:
         formatter = get_formatter(fmt)(stream, rules=rules.name, color=output is None and _use_color(color, stream),
                                        verbose=verbose, quiet=quiet)
@@ -151,6 +152,16 @@ def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, 
     if failed_copies:
         sys.exit(2)
     sys.exit(exit_code(reports, exit_zero=exit_zero))
+
+
+def _safe_stdout() -> None:
+    """Whatever a report holds, standard output stays valid UTF-8 (text the model could not clean is
+    written as backslash escapes, never as invalid bytes or a UnicodeEncodeError)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
 
 
 def _with_sources(report):
@@ -178,16 +189,17 @@ def _annotate(report, out: str, rules, to_stderr: bool) -> bool:
     """Write the annotated copy and say where it went; False when it could not be written (exit 2).
     A file that could not be opened has nothing to annotate: said, not a failure."""
     from scope_check.annotate import AnnotateError, annotate
+    from scope_check.limits import display_path
 
     try:
         written = annotate(report, out, text_block=rules.template["text_block"])
     except (AnnotateError, OSError, ValueError, RuntimeError) as exc:
-        click.echo(f"scope-check: {report.path}: the annotated copy could not be written: {exc}", err=True)
+        click.echo(f"scope-check: {report.display_path}: the annotated copy could not be written: {exc}", err=True)
         return False
     if written is None:
-        click.echo(f"scope-check: {report.path}: no annotated copy: the file could not be opened", err=True)
+        click.echo(f"scope-check: {report.display_path}: no annotated copy: the file could not be opened or read whole", err=True)
     else:
-        click.echo(f"annotated copy of {report.path}: {out} ({written} marks)", err=to_stderr)
+        click.echo(f"annotated copy of {report.display_path}: {display_path(out)} ({written} marks)", err=to_stderr)
     return True
 
 
@@ -202,7 +214,7 @@ class _open_output:
             return sys.stdout
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, self.tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=folder)
-        self.fh = os.fdopen(fd, "w", encoding="utf-8")
+        self.fh = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
         return self.fh
 
     def __exit__(self, exc_type, exc, tb):

@@ -10,12 +10,11 @@ headings ("R" at 11.96 pt + "EFERENCES" at 9.56 pt) come out as one word, "REFER
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple
 
+from scope_check import damage, limits
 from scope_check.findings import BBox
 
 #: bytes read to find the `%PDF-` header (the spec allows leading junk before it)
@@ -169,6 +168,8 @@ class Document:
     metadata: Dict[str, str]  # the Info dictionary: title, author, subject, keywords, creator, producer
     xmp: str  # the XMP packet, "" when absent
     repaired: bool  # MuPDF had to rebuild the cross-reference table
+    #: damage and limits met while reading (scope_check.damage.Problem), reported as FILE002
+    problems: Tuple[Any, ...] = ()
     _derived: Dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -189,19 +190,12 @@ def strip_subset(name: str) -> str:
     return name
 
 
-def sniff(path: str) -> Tuple[int, bytes]:
-    """File size and its first bytes; raises UnreadablePdf(FILE001/FILE002)."""
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
-            head = fh.read(MAGIC_WINDOW)
-    except OSError as exc:
-        raise UnreadablePdf("FILE002", f"cannot read the file: {exc.strerror or exc}") from None
+def _sniffed(size: int, head: bytes) -> int:
     if size == 0:
         raise UnreadablePdf("FILE001", "the file is empty (0 bytes)")
     if b"%PDF-" not in head:
         raise UnreadablePdf("FILE001", f"not a PDF: {describe_magic(head)}")
-    return size, head
+    return size
 
 
 def describe_magic(head: bytes) -> str:
@@ -225,62 +219,139 @@ def describe_magic(head: bytes) -> str:
     return "no %PDF- header in its first 1 KB"
 
 
-def ends_with_eof(path: str) -> bool:
-    """Does the file end with the `%%EOF` marker (within its last TAIL_WINDOW bytes)?"""
-    with open(path, "rb") as fh:
-        size = fh.seek(0, os.SEEK_END)
-        fh.seek(max(0, size - TAIL_WINDOW))
-        return b"%%EOF" in fh.read()
-
-
 def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    with limits.opened(path) as fh:
+        return fh.sha256()
+
+
+class TooLarge(Exception):
+    """The file is larger than scope-check reads (limits.MAX_READ_BYTES): decided from `stat`."""
+
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+
+class ResourceLimit(Exception):
+    """Memory ran out while reading the file (FILE007)."""
 
 
 def load(path: str) -> Document:
-    """Parse `path` once. Raises UnreadablePdf for FILE001 to FILE003."""
-    size, _ = sniff(path)
+    """Parse `path` once. Raises UnreadablePdf for FILE001 to FILE003, TooLarge for a file over
+    limits.MAX_READ_BYTES, ResourceLimit when memory runs out. Damage and caps met on the way are
+    kept as `Document.problems` (reported by FILE002)."""
+    try:
+        size = limits.inspect(path).size
+    except limits.InputError as exc:
+        raise UnreadablePdf(exc.code, exc.message) from None
+    if size > limits.MAX_READ_BYTES:
+        raise TooLarge(size)
+    try:
+        with limits.opened(path) as fh:
+            return _load_open(path, fh)
+    except limits.InputError as exc:
+        raise UnreadablePdf(exc.code, exc.message) from None
+    except MemoryError:
+        raise ResourceLimit("memory ran out while reading the PDF") from None
+
+
+def _load_open(path: str, fh) -> Document:
+    if fh.size > limits.MAX_READ_BYTES:  # grown since `stat`
+        raise TooLarge(fh.size)
+    size = _sniffed(fh.size, fh.read_at(0, MAGIC_WINDOW))
     import pymupdf  # imported here so that the command line starts fast
 
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
+    damage.take_warnings(pymupdf)  # this file's warnings only
     try:
-        pdf = pymupdf.open(path, filetype="pdf")
+        pdf = pymupdf.open(fh.mupdf_path(), filetype="pdf")
     except Exception as exc:  # MuPDF raises several types for damaged files
+        _memory(exc)
         raise UnreadablePdf("FILE002", f"the PDF cannot be parsed: {_clean(exc)}") from None
+    problems: List[damage.Problem] = []
     try:
-        if pdf.needs_pass:
-            raise UnreadablePdf("FILE003", "the PDF is encrypted and needs a password to open")
-        if pdf.is_repaired and not ends_with_eof(path):
-            # MuPDF rebuilds what it can find: a cut-off file may still show every page, blank
-            raise UnreadablePdf("FILE002", "the PDF is truncated: it stops before its end-of-file marker "
-                                           "(%%EOF) and cross-reference table (an interrupted upload or copy?)")
-        if pdf.page_count == 0:
-            raise UnreadablePdf("FILE002", "the PDF has no pages")
         try:
-            pages = tuple(_page(pymupdf, pdf[i], i + 1) for i in range(pdf.page_count))
-            metadata = {k: (v or "") for k, v in (pdf.metadata or {}).items() if k != "encryption"}
-            xmp = pdf.get_xml_metadata() or ""
+            if pdf.needs_pass:
+                raise UnreadablePdf("FILE003", "the PDF is encrypted and needs a password to open")
+            if pdf.is_repaired and b"%%EOF" not in fh.read_at(max(0, fh.size - TAIL_WINDOW), TAIL_WINDOW):
+                # MuPDF rebuilds what it can find: a cut-off file may still show every page, blank
+                raise UnreadablePdf("FILE002", "the PDF is truncated: it stops before its end-of-file marker "
+                                               "(%%EOF) and cross-reference table (an interrupted upload or copy?)")
+            count = pdf.page_count
+            damage.take_warnings(pymupdf)  # opening a repaired file warns; FILE002 says so already
+            if count <= 0:
+                raise UnreadablePdf("FILE002", "the PDF has no pages")
+            metadata = {k: limits.clean_text(v or "", limits.MAX_METADATA_CHARS)
+                        for k, v in (pdf.metadata or {}).items() if k != "encryption"}
+            xmp = limits.clean_text(pdf.get_xml_metadata() or "", limits.MAX_XMP_CHARS)
+            problems.extend(damage.classify(None, damage.take_warnings(pymupdf)))
         except UnreadablePdf:
             raise
         except Exception as exc:
+            _memory(exc)
             raise UnreadablePdf("FILE002", f"the PDF is damaged: {_clean(exc)}") from None
+        pages = _pages(pymupdf, pdf, count, problems)
         repaired = bool(pdf.is_repaired)
     finally:
         pdf.close()
     return Document(
         path=path,
         file_size=size,
-        sha256=file_sha256(path),
+        sha256=fh.sha256(),
         pages=pages,
         metadata=metadata,
         xmp=xmp,
         repaired=repaired,
+        problems=tuple(problems),
     )
+
+
+def _memory(exc: Exception) -> None:
+    """MuPDF's own allocation failures surface as RuntimeError("... malloc ... failed")."""
+    text = str(exc).lower()
+    if isinstance(exc, MemoryError) or "out of memory" in text or ("malloc" in text and "fail" in text):
+        raise ResourceLimit(f"memory ran out while reading the PDF: {_clean(exc)}") from None
+
+
+def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
+    """Every page (up to limits.MAX_PAGES), each read on its own: a page that raises or breaks a
+    cap is kept empty and recorded, and the others are read as usual."""
+    analysed = min(count, limits.MAX_PAGES)
+    if count > analysed:
+        problems.append(damage.Problem(None, "warning", "limit", f"{count:,} pages: only the first "
+                                       f"{analysed:,} are analysed (page counts use all {count:,})"))
+    budget = [limits.MAX_OBJECTS_PER_FILE]
+    out: List[Page] = []
+    size = (612.0, 792.0)
+    for i in range(analysed):
+        number = i + 1
+        if budget[0] <= 0:
+            problems.append(damage.Problem(number, "error", "limit", f"not analysed: the file holds more than "
+                                           f"{limits.MAX_OBJECTS_PER_FILE:,} objects"))
+            out.append(_empty(number, size))
+            continue
+        try:
+            page = pdf[i]
+            page_problems: List[damage.Problem] = []
+            item = _page(pymupdf, pdf, page, number, page_problems, budget)
+            size = (item.width, item.height)
+        except MemoryError:
+            raise
+        except Exception as exc:
+            _memory(exc)
+            page_problems = [damage.Problem(number, "error", "damaged", f"could not be read: {_clean(exc)}")]
+            item = _empty(number, size)
+        page_problems.extend(damage.classify(number, damage.take_warnings(pymupdf)))
+        problems.extend(page_problems)
+        out.append(item)
+    for number in range(analysed + 1, count + 1):  # counted, not analysed
+        out.append(_empty(number, size))
+    return tuple(out)
+
+
+def _empty(number: int, size) -> Page:
+    return Page(number=number, width=size[0], height=size[1], lines=(), rotated_lines=(), ink=(), links=(), fonts=())
 
 
 def _clean(exc: Exception) -> str:
@@ -288,7 +359,16 @@ def _clean(exc: Exception) -> str:
     return text.splitlines()[0][:200]
 
 
-def _page(pymupdf, page, number: int) -> Page:
+def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) -> Page:
+    too_much = _precheck(pdf, page, number)
+    if too_much:
+        problems.append(damage.Problem(number, "error", "limit", f"not analysed: {too_much}"))
+        return _empty(number, _size(page))
+    _check_boxes(pdf, page, number, problems)
+    ink, counts = _ink(page)
+    if counts["aborted"]:
+        problems.append(damage.Problem(number, "error", "limit", f"not analysed: {counts['aborted']}"))
+        return _empty(number, _size(page))
     flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_MEDIABOX_CLIP) & ~(
         pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES
     )
@@ -307,17 +387,144 @@ def _page(pymupdf, page, number: int) -> Page:
             baseline = line["spans"][0]["origin"][1]
             size = max(s.size for s in spans)
             pieces.append((baseline, spans[0].bbox[0], max(s.bbox[2] for s in spans), size, spans))
+    del raw
+    links = tuple(_links(pdf, page, number, problems))
+    fonts = tuple(_fonts(pdf, page, number, problems))
+    lines = _visual_lines(pieces)
+    if len(lines) + len(rotated) > limits.MAX_LINES_PER_PAGE:
+        problems.append(damage.Problem(number, "error", "limit", f"only the first {limits.MAX_LINES_PER_PAGE:,} "
+                                       f"of its {len(lines) + len(rotated):,} lines are analysed"))
+        lines = lines[: limits.MAX_LINES_PER_PAGE]
+        rotated = rotated[: max(0, limits.MAX_LINES_PER_PAGE - len(lines))]
+    budget[0] -= sum(len(ln.spans) for ln in lines) + len(rotated) + len(ink) + len(links)
+    if _CUT[0]:
+        problems.append(damage.Problem(number, "warning", "limit", f"{_CUT[0]} lines or tokens longer than "
+                                       f"{limits.MAX_TOKEN_CHARS:,} characters were shortened"))
+        _CUT[0] = 0
     rect = page.rect
     return Page(
         number=number,
         width=round(rect.width, 2),
         height=round(rect.height, 2),
-        lines=tuple(_visual_lines(pieces)),
+        lines=tuple(lines),
         rotated_lines=tuple(rotated),
-        ink=tuple(_ink(page)),
-        links=tuple(_links(page)),
-        fonts=tuple(_fonts(page)),
+        ink=ink,
+        links=links,
+        fonts=fonts,
     )
+
+
+#: lines shortened by limits.bound_tokens on the page being read
+_CUT = [0]
+
+
+def _size(page) -> Tuple[float, float]:
+    try:
+        return round(page.rect.width, 2), round(page.rect.height, 2)
+    except Exception:
+        return 612.0, 792.0
+
+
+_FONT_ENTRY = re.compile(rb"/[^\s/<>\[\]()]+\s*(?:\d+\s+\d+\s+R|<<)")
+_INLINE_IMAGE = re.compile(rb"\bBI\b([^I]{0,600}?)\bID\b")
+_DICT_NUMBER = re.compile(rb"/(W|Width|H|Height|BPC|BitsPerComponent)\s+(\d{1,12})")
+
+
+def _precheck(pdf, page, number: int) -> str:
+    """What makes the page too costly to read at all, from its dictionaries and its content
+    streams inflated at most MAX_CONTENT_BYTES (no MuPDF run yet): "" when nothing does."""
+    try:
+        kind, fonts = pdf.xref_get_key(page.xref, "Resources/Font")
+        if kind == "xref":
+            fonts = pdf.xref_object(int(fonts.split()[0]), compressed=True)
+        if kind in ("dict", "xref"):
+            n = len(_FONT_ENTRY.findall(fonts.encode("latin-1", "replace")))
+            if n > limits.MAX_FONTS_PER_PAGE:
+                return f"{n:,} fonts on the page, more than the {limits.MAX_FONTS_PER_PAGE:,} read per page"
+    except Exception:
+        pass
+    try:
+        return _precheck_contents(pdf, page)
+    except Exception:
+        return ""  # unreadable contents: MuPDF's run reports them
+
+
+def _precheck_contents(pdf, page) -> str:
+    total = 0
+    text_ops = 0
+    for xref in page.get_contents():
+        kind, filt = pdf.xref_get_key(xref, "Filter")
+        if kind == "null":
+            data = pdf.xref_stream_raw(xref) or b""
+        elif filt in ("/FlateDecode", "[/FlateDecode]"):
+            data = _inflate(pdf.xref_stream_raw(xref) or b"", limits.MAX_CONTENT_BYTES - total + 1)
+        else:
+            continue  # other filters: MuPDF's run (and its caps) decide
+        total += len(data)
+        text_ops += data.count(b"Tj") + data.count(b"TJ") + data.count(b"'") + data.count(b'"')
+        if text_ops > limits.MAX_TEXT_OPERATORS_PER_PAGE:
+            return (f"more than {limits.MAX_TEXT_OPERATORS_PER_PAGE:,} text operators on the page "
+                    "(a page of a paper has a few hundred)")
+        if total > limits.MAX_CONTENT_BYTES:
+            return (f"its content streams inflate to more than {limits.MAX_CONTENT_BYTES // 2**20} MB "
+                    "(a page of a paper needs a few hundred kB)")
+        if b"BI" in data:
+            for m in _INLINE_IMAGE.finditer(data):
+                values = {k: int(v) for k, v in _DICT_NUMBER.findall(m.group(1))}
+                w = values.get(b"W", values.get(b"Width", 0))
+                h = values.get(b"H", values.get(b"Height", 0))
+                bpc = values.get(b"BPC", values.get(b"BitsPerComponent", 8))
+                if w * h * max(bpc, 1) * 4 // 8 > limits.MAX_INLINE_IMAGE_BYTES:
+                    return (f"an inline image of {w:,} x {h:,} pixels, more than the "
+                            f"{limits.MAX_INLINE_IMAGE_BYTES // 2**20} MB decoded per image")
+    return ""
+
+
+def _inflate(raw: bytes, at_most: int) -> bytes:
+    import zlib
+
+    d = zlib.decompressobj()
+    out = []
+    n = 0
+    try:
+        for i in range(0, len(raw), 1 << 16):
+            piece = d.decompress(raw[i:i + (1 << 16)], max(1, at_most - n))
+            out.append(piece)
+            n += len(piece)
+            while d.unconsumed_tail and n < at_most:
+                piece = d.decompress(d.unconsumed_tail, max(1, at_most - n))
+                out.append(piece)
+                n += len(piece)
+            if n >= at_most:
+                break
+    except zlib.error:
+        pass  # MuPDF reads what it can and warns; the warning is the report
+    return b"".join(out)
+
+
+def _check_boxes(pdf, page, number: int, problems: List) -> None:
+    """A MediaBox or CropBox that is not four numbers enclosing an area (MuPDF replaces it)."""
+    for key in ("MediaBox", "CropBox"):
+        try:
+            kind, value = pdf.xref_get_key(page.xref, key)
+        except Exception:
+            continue
+        if kind == "null":
+            continue
+        if kind == "xref":  # an indirect box: `155 0 R`
+            try:
+                value = pdf.xref_object(int(value.split()[0]), compressed=True)
+                kind = "array" if value.strip().startswith("[") else kind
+            except Exception:
+                pass
+        try:
+            nums = [float(x) for x in value.strip().strip("[]").split()] if kind == "array" else []
+        except ValueError:
+            nums = []
+        if len(nums) != 4 or abs(nums[2] - nums[0]) < 1 or abs(nums[3] - nums[1]) < 1:
+            problems.append(damage.Problem(number, "warning", "invalid-box",
+                                           f"its /{key} {limits.clean_text(value, 60)} is not a valid box; read as "
+                                           f"{page.rect.width:g} x {page.rect.height:g} pt"))
 
 
 def _span(s, _fonts: Dict[str, str] = {}) -> Span:  # noqa: B006 - a deliberate name cache
@@ -325,7 +532,21 @@ def _span(s, _fonts: Dict[str, str] = {}) -> Span:  # noqa: B006 - a deliberate 
     name = _fonts.get(font)
     if name is None:
         name = _fonts[font] = strip_subset(font)
-    return Span(s["text"], tuple(s["bbox"]), name, round(s["size"], 2), s["color"], s["flags"])
+    size = round(s["size"], 2)
+    if size <= 0 < s["size"]:
+        size = 0.01  # a 0.001 pt span is tiny, not of size zero (sizes are divided by)
+    text = s["text"]
+    if len(text) > limits.MAX_LINE_CHARS or "\x00" in text or _HAS_SURROGATE(text):
+        text = limits.clean_text(text, limits.MAX_LINE_CHARS)
+    return Span(text, tuple(s["bbox"]), name, size, s["color"], s["flags"])
+
+
+def _HAS_SURROGATE(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
 
 
 def _visual_lines(pieces):
@@ -390,8 +611,12 @@ def _make_line(group) -> Line:
     y0 = min(b[1] for b in boxes)
     x1 = max(b[2] for b in boxes)
     y1 = max(b[3] for b in boxes)
+    text = " ".join("".join(parts).split())
+    if len(text) > limits.MAX_TOKEN_CHARS:
+        text, cut = limits.bound_tokens(text)
+        _CUT[0] += cut
     return Line.build(
-        text=" ".join("".join(parts).split()),
+        text=text,
         bbox=(x0, y0, x1, y1),
         baseline=main[0],
         spans=tuple(spans),
@@ -400,6 +625,9 @@ def _make_line(group) -> Line:
 
 def _rotated_line(spans, bbox) -> Line:
     text = " ".join("".join(s.text for s in spans).split())
+    if len(text) > limits.MAX_TOKEN_CHARS:
+        text, cut = limits.bound_tokens(text)
+        _CUT[0] += cut
     return Line.build(text=text, bbox=tuple(bbox), baseline=bbox[3], spans=tuple(spans), horizontal=False)
 
 
@@ -408,22 +636,30 @@ def _ink(page):
     clip in force when it is drawn (a figure clipped to the text block, `\\includegraphics[clip]`,
     a plot line clipped to its axes), and ink drawn entirely outside its clip is dropped.
     `page.get_bboxlog()` ignores clipping, which reports invisible ink; this device is the same
-    MuPDF pass with clip tracking, at the same cost. Annotations (link borders) are not run."""
+    MuPDF pass with clip tracking, at the same cost. Annotations (link borders) are not run.
+    Returns (ink, counts): the run stops (counts["aborted"] says why) once the page has shown more
+    operations than scope_check.limits allows."""
     rotation = page.rotation
     if rotation:
         page.set_rotation(0)  # as get_bboxlog: coordinates of the unrotated page, like the text
     device = _ink_device_class()()
     try:
         mupdf = _mupdf()
-        mupdf.fz_run_page_contents(page.this, device, mupdf.FzMatrix(), mupdf.FzCookie())
-        mupdf.fz_close_device(device)
+        try:
+            mupdf.fz_run_page_contents(page.this, device, mupdf.FzMatrix(), device.cookie)
+            mupdf.fz_close_device(device)
+        except Exception:
+            if not device.aborted:
+                raise
     finally:
         if rotation:
             page.set_rotation(rotation)
+    out = []
     for kind, (x0, y0, x1, y1) in device.out:
         if x1 - x0 <= 0 and y1 - y0 <= 0:
             continue
-        yield Ink(kind=kind, bbox=(x0, y0, x1, y1))
+        out.append(Ink(kind=kind, bbox=(x0, y0, x1, y1)))
+    return tuple(out), {"aborted": device.aborted}
 
 
 def _mupdf():
@@ -445,24 +681,52 @@ def _ink_device_class():
         return _INK_DEVICE
     mupdf = _mupdf()
     unit = mupdf.fz_unit_rect
+    _MAX_OPERATIONS = limits.MAX_OPERATIONS_PER_PAGE
 
     class InkDevice(mupdf.FzDevice2):
         """Every callback swallows its own errors: an exception raised here would abort MuPDF's
         run of the page and make a readable PDF look damaged. Signatures take `*rest` where the
         arguments differ between MuPDF versions or are not needed."""
 
+        _CALLBACKS = ("fill_path", "stroke_path", "fill_shade", "fill_image", "fill_image_mask",
+                      "clip_path", "clip_stroke_path", "clip_text", "clip_stroke_text",
+                      "clip_image_mask", "pop_clip", "begin_mask", "end_mask", "begin_tile", "end_tile",
+                      "fill_text", "stroke_text", "ignore_text")
+
         def __init__(self):
             super().__init__()
+            self.cookie = mupdf.FzCookie()
+            self.operations = 0  # fills, strokes, images, text runs: bounded by limits
+            self.aborted = ""
             self.out = []
             self.clips = []  # the visible area under each open clip
             self.hidden = 0  # inside a soft mask's definition or a pattern tile
-            for name in ("fill_path", "stroke_path", "fill_shade", "fill_image", "fill_image_mask",
-                         "clip_path", "clip_stroke_path", "clip_text", "clip_stroke_text",
-                         "clip_image_mask", "pop_clip", "begin_mask", "end_mask", "begin_tile", "end_tile"):
+            for name in self._CALLBACKS:
                 getattr(self, "use_virtual_" + name)()
 
+        def _over(self) -> bool:
+            """Past the page's cap: stop MuPDF's run and every further call of this device."""
+            if not self.aborted:
+                self.aborted = (f"more than {limits.MAX_OPERATIONS_PER_PAGE:,} drawing and text operations on the "
+                                "page (a page of a paper has a few thousand)")
+                self.cookie.set_abort()  # MuPDF stops interpreting the page ...
+                for name in self._CALLBACKS:  # ... and calls this device no more, even inside nested forms
+                    try:
+                        setattr(self.m_internal, name, None)
+                    except Exception:
+                        pass
+            return True
+
+        def fill_text(self, ctx, *rest):  # text is read by get_text; only counted here
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS:
+                self._over()
+
+        stroke_text = ignore_text = fill_text
+
         def _add(self, kind, bound, *args):
-            if self.hidden:
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
                 return
             try:
                 r = bound(*args)
@@ -550,17 +814,35 @@ def _ink_device_class():
 _LINK_KINDS = {1: "goto", 2: "uri", 3: "launch", 4: "named", 5: "remote"}
 
 
-def _links(page):
+def _links(pdf, page, number: int, problems: List):
+    n = _annot_count(pdf, page)
+    if n > limits.MAX_ANNOTS_PER_PAGE:
+        problems.append(damage.Problem(number, "error", "limit", f"its {n:,} annotations were not read "
+                                       f"(more than {limits.MAX_ANNOTS_PER_PAGE:,} per page)"))
+        return
     for link in page.get_links():
         kind = _LINK_KINDS.get(link.get("kind"), "other")
         target = link.get("uri") or link.get("file") or ""
         if kind in ("goto", "named") or not target:
             continue  # internal cross-references carry no identity
         r = link["from"]
-        yield Link(bbox=(r.x0, r.y0, r.x1, r.y1), uri=target, kind=kind)
+        yield Link(bbox=(r.x0, r.y0, r.x1, r.y1), uri=limits.clean_text(target, limits.MAX_TOKEN_CHARS), kind=kind)
 
 
-def _fonts(page):
+def _annot_count(pdf, page) -> int:
+    """How many entries the page's /Annots array holds, without loading them."""
+    try:
+        kind, value = pdf.xref_get_key(page.xref, "Annots")
+        if kind == "xref":
+            value = pdf.xref_object(int(value.split()[0]), compressed=True)
+        elif kind != "array":
+            return 0
+        return value.count(" R") + value.count("<<")
+    except Exception:
+        return 0
+
+
+def _fonts(pdf, page, number: int, problems: List):
     seen = set()
     for entry in page.get_fonts(full=True):
         xref, ext, ftype, basefont = entry[0], entry[1], entry[2], entry[3]
@@ -569,6 +851,12 @@ def _fonts(page):
         if key in seen:
             continue
         seen.add(key)
+        if len(seen) > limits.MAX_FONTS_PER_PAGE:
+            problems.append(damage.Problem(number, "warning", "limit", f"only the first {limits.MAX_FONTS_PER_PAGE:,} "
+                                           "fonts of the page were read"))
+            return
+        basefont = limits.clean_text(basefont, 200)
+        ftype, ext = limits.clean_text(ftype, 40), limits.clean_text(ext, 40)
         yield FontRef(
             name=strip_subset(basefont),
             basefont=basefont,

@@ -222,8 +222,14 @@ def _read(path: Path) -> dict:
         raise RulesError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise RulesError(f"{path}: not UTF-8 text") from None
+    from scope_check.safe_yaml import UnsafeYaml, load
+
     try:
-        data = yaml.safe_load(text)
+        data = load(text)  # refuses deep nesting and alias bombs in bounded time
+    except UnsafeYaml as exc:
+        raise RulesError(f"{path}: refused: {exc}") from None
+    except RecursionError:
+        raise RulesError(f"{path}: refused: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -285,12 +291,16 @@ def schema() -> dict:
 def _validate(path: Path, data: dict) -> None:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
+    from scope_check.safe_patterns import format_checker
+
+    # the `regex` format also refuses patterns that can backtrack catastrophically (safe_patterns.py)
+    validator = jsonschema.Draft202012Validator(schema(), format_checker=format_checker())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise RulesError(f"{path}: {err.json_path}: {err.message}{more}")
+        why = f": {err.cause}" if err.cause is not None and err.validator == "format" else ""
+        raise RulesError(f"{path}: {err.json_path}: {err.message}{why}{more}")
 
 
 #: what a rule set must define once its `extends` chain is merged
@@ -307,10 +317,11 @@ def _require_complete(path: Path, merged: dict) -> None:
 def _compile_patterns(path: Path, merged: dict) -> None:
     for kind, patterns in merged.get("template", {}).get("header", {}).items():
         for i, pattern in enumerate(patterns):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise RulesError(f"{path}: $.template.header.{kind}[{i}]: invalid regular expression: {exc}") from None
+            from scope_check.safe_patterns import problem
+
+            reason = problem(pattern)
+            if reason:
+                raise RulesError(f"{path}: $.template.header.{kind}[{i}]: {reason}") from None
 
 
 def _merge(base: Any, over: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import replace, dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from scope_check import registry
@@ -87,8 +87,15 @@ class Report:
     def internal_error(self) -> bool:
         return any(registry.checks()[f.code].internal for f in self.findings if f.code in registry.checks())
 
+    @property
+    def display_path(self) -> str:
+        """The path as the report prints it: valid UTF-8, bytes that are not shown as `\\xHH`."""
+        from scope_check.limits import display_path
+
+        return display_path(self.path)
+
     def to_json(self) -> dict:
-        out = {key: getattr(self, key) for key in ("path", "sha256", "verdict", "measurements")}
+        out = {"path": self.display_path, **{key: getattr(self, key) for key in ("sha256", "verdict", "measurements")}}
         out["findings"] = [f.to_json() for f in self.findings]
         out["skipped"] = list(self.skipped)  # codes not run: --select/--ignore, or off in the rules
         out["elapsed_s"] = round(self.elapsed_s, 4)
@@ -96,7 +103,8 @@ class Report:
 
 
 def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) -> Report:
-    from scope_check.document import UnreadablePdf, file_sha256, load
+    from scope_check.checks import files
+    from scope_check.document import ResourceLimit, TooLarge, UnreadablePdf, file_sha256, load
     from scope_check.measurements import measure
 
     start = time.perf_counter()
@@ -118,6 +126,14 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
     sha = None
     try:
         doc = load(path)
+    except TooLarge as exc:  # decided from stat: the file is not read, not hashed (sha256 null)
+        unopened = _Unopened(path, exc.size)
+        found = [replace(f, data={**f.data, "read": False}) for check in file_level
+                 for f in _run(check, unopened, rules)] or [files.not_read(exc.size)]
+        return _report(path, rules, None, found, {"file_size_bytes": exc.size}, start).with_skipped(skipped_codes)
+    except (ResourceLimit, MemoryError) as exc:
+        found.append(files.out_of_memory("reading the PDF", exc))
+        return _report(path, rules, None, found, {"file_size_bytes": _size(path)}, start).with_skipped(skipped_codes)
     except UnreadablePdf as exc:
         found.append(Finding(exc.code, exc.message, hint=catalogue[exc.code].fix))
         size = _size(path)
@@ -137,10 +153,15 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
     if not any(_stops(f) for f in found):
         try:
             measurements.update(measure(doc, rules))
+        except MemoryError as exc:
+            found.append(files.out_of_memory("the structure analysis", exc))
+            return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
         except Exception as exc:  # the structure is shared; a bug there is reported like a check's
             found.append(_internal("structure analysis", exc))
         for check in others:
             found.extend(_run(check, doc, rules))
+            if any(_stops(f) for f in found):
+                break  # memory ran out: the other checks would only run out again
         found = _fitted(found, doc, rules)
     return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
 
@@ -155,6 +176,10 @@ def _run(check, doc, rules: RuleSet) -> Iterable[Finding]:
     params = Params(rules=rules, options=rules.options(check.code))
     try:
         return list(check.run(doc, params))
+    except MemoryError as exc:
+        from scope_check.checks import files
+
+        return [files.out_of_memory(f"check {check.code} ({check.name})", exc)]
     except Exception as exc:
         return [_internal(f"check {check.code} ({check.name})", exc)]
 
@@ -181,7 +206,7 @@ def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, s
         severity = "error" if severity == "off" else severity
         if _RANK.get(f.severity, 0) > _RANK[severity]:
             severity = f.severity  # a check may downgrade one finding (a squeeze is only a warning)
-        resolved.append(f.resolved(check.name, severity))
+        resolved.append(_encodable(f.resolved(check.name, severity)))
     resolved = _grouped(resolved)
     if any(f.code in UNCHECKABLE and f.severity == "error" for f in resolved):
         verdict = "error"  # could not be checked (a rebuilt but readable file is only warned about)
@@ -221,6 +246,34 @@ def _grouped(resolved: List[Finding]) -> List[Finding]:
     return out
 
 
+def _encodable(f: Finding) -> Finding:
+    """The last guard of the output contract: a finding's text encodes as UTF-8 whatever string
+    of the PDF it quotes (a byte that is not UTF-8 is shown as `\\xHH`, limits.clean_text)."""
+    from dataclasses import replace
+
+    from scope_check.limits import clean_text
+
+    def fine(text) -> bool:
+        try:
+            text.encode("utf-8")
+            return "\x00" not in text
+        except UnicodeEncodeError:
+            return False
+
+    def clean(value):
+        if isinstance(value, str):
+            return value if fine(value) else clean_text(value)
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(clean(v) for v in value)
+        return value
+
+    if fine(f.message) and fine(f.hint or "") and fine(repr(f.data)):
+        return f
+    return replace(f, message=clean(f.message), hint=clean(f.hint or ""), data=clean(dict(f.data or {})))
+
+
 def _size(path: str) -> Optional[int]:
     try:
         return os.path.getsize(path)
@@ -229,9 +282,11 @@ def _size(path: str) -> Optional[int]:
 
 
 def _try(fn, *args):
+    from scope_check.limits import InputError
+
     try:
         return fn(*args)
-    except OSError:
+    except (OSError, InputError):
         return None
 
 

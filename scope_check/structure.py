@@ -272,7 +272,7 @@ def _small_caps(spans) -> bool:
     a real word among them, and mostly letters (not a line of math)."""
     lettered = [s for s in spans if any(c.isalpha() for c in s.text)]
     sizes = sorted({s.size for s in lettered})
-    if len(sizes) != 2 or not 1.15 <= sizes[1] / sizes[0] <= 1.35:
+    if len(sizes) != 2 or sizes[0] <= 0 or not 1.15 <= sizes[1] / sizes[0] <= 1.35:
         return False
     text = "".join(s.text for s in lettered)
     letters = sum(c.isalpha() for c in text)

@@ -71,8 +71,16 @@ def test_an_invalid_rules_file_exits_2_naming_the_file_and_path(tmp_path):
 
 def test_usage_errors_exit_2():
     assert CliRunner().invoke(cli, ["--no-such-option"]).exit_code == 2
-    assert CliRunner().invoke(cli, ["/no/such/file.pdf"]).exit_code == 2
+    assert CliRunner().invoke(cli, []).exit_code == 2  # no file at all
     assert CliRunner().invoke(cli, [PASSING, "--format", "xml"]).exit_code == 2
+
+
+def test_a_missing_file_is_that_files_file002_row_not_a_usage_error():
+    result = CliRunner().invoke(cli, ["/no/such/file.pdf", PASSING, "--format", "json"])
+    assert result.exit_code == 1
+    files = json.loads(result.output)["files"]
+    assert [f["verdict"] for f in files] == ["error", "pass"]
+    assert [x["code"] for x in files[0]["findings"]] == ["FILE002"]
 
 
 def test_colour_always_never_and_no_color():

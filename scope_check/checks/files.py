@@ -18,6 +18,9 @@ from scope_check.spec import Check, Param, Params
 
 
 def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
+    from scope_check import damage
+
+    yield from damage.findings(doc.problems)  # damaged pages, invalid boxes, limits (scope_check/damage.py)
     if doc.repaired:
         yield Finding(
             "FILE002",
@@ -46,6 +49,10 @@ def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
 def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
     minimum = params.options["min_chars_per_page"]
     counts = [p.char_count for p in doc.pages]
+    from scope_check import damage
+
+    if damage.has_lost_pages(doc.problems):
+        return  # blank because damaged or not analysed: FILE002 says so, it is no scan
     if max(counts) < minimum:
         yield Finding(
             "FILE005",
@@ -55,6 +62,25 @@ def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
             hint="Submit the PDF compiled by LaTeX, not a scan, a print-to-image or a flattened export.",
             data={"max_chars_per_page": max(counts), "minimum": minimum},
         )
+
+
+def out_of_memory(what: str, exc: BaseException) -> Finding:
+    """Memory ran out inside this process: the file's FILE007 (the runner reports it; the run goes on)."""
+    detail = str(exc) if what == "reading the PDF" and str(exc) else f"memory ran out in {what}"
+    return Finding(
+        "FILE007",
+        f"{detail}; the file could not be checked",
+        hint="Recompile the PDF; simplify figures with millions of vector objects or huge images.",
+        data={"where": what},
+    )
+
+
+def not_read(size: int) -> Finding:
+    """A file larger than scope-check ever reads, where no size limit of the rules reports it."""
+    from scope_check.limits import MAX_READ_BYTES
+
+    return Finding("FILE002", f"the file is {size:,} bytes, larger than the {MAX_READ_BYTES:,} bytes "
+                   "scope-check reads: not checked", data={"bytes": size, "read": False})
 
 
 def _mb(n: int) -> str:
@@ -81,7 +107,10 @@ CHECKS = (
         severity="error",
         summary="A PDF that cannot be parsed: truncated, no pages, damaged beyond repair (verdict error, nothing "
         "else checked). A file whose cross-reference table had to be rebuilt but reads whole gets a FILE002 "
-        "warning and is checked normally.",
+        "warning and is checked normally. A page that could not be read whole (a content stream that fails to "
+        "decode, a missing object, a page over one of the per-page caps of scope_check/limits.py) is a FILE002 "
+        "error naming the pages (the other checks still run, the verdict is error); an invalid page box or "
+        "shortened text is a warning.",
         why="Submissions must be PDF; a file reviewers cannot open cannot be reviewed.",
         fix="Recompile and upload again; check the upload finished (a truncated file lacks its %%EOF trailer).",
         example="the PDF is truncated: it stops before its end-of-file marker (%%EOF) and cross-reference table",

@@ -150,12 +150,20 @@ def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float) ->
 
 
 def _clusters(objects: List[_Object]) -> List[List[_Object]]:
-    """Objects whose boxes overlap across and come within CLUSTER_GAP_Y down form one cluster."""
+    """Objects whose boxes overlap across and come within CLUSTER_GAP_Y down form one cluster.
+    Objects come in order of their top edge, so a cluster whose bottom is more than CLUSTER_GAP_Y
+    above the current object can join nothing any more: only the open ones are compared (linear
+    on 100,000 objects spread down a page, where comparing with every cluster was quadratic)."""
     clusters: List[Tuple[List[float], List[_Object]]] = []
+    active: List[int] = []  # indices of clusters that a later object may still join
     for obj in sorted(objects, key=lambda o: (o.bbox[1], o.bbox[0])):
         box = obj.bbox
         joined = None
-        for i, (cbox, members) in enumerate(clusters):
+        active = [i for i in active if clusters[i][1] and box[1] <= clusters[i][0][3] + CLUSTER_GAP_Y]
+        for i in active:
+            cbox, members = clusters[i]
+            if not members:
+                continue  # merged into another during this object
             if (box[0] <= cbox[2] + CLUSTER_GAP_X and cbox[0] <= box[2] + CLUSTER_GAP_X
                     and box[1] <= cbox[3] + CLUSTER_GAP_Y and cbox[1] <= box[3] + CLUSTER_GAP_Y):
                 if joined is None:
@@ -170,8 +178,8 @@ def _clusters(objects: List[_Object]) -> List[List[_Object]]:
                     clusters[i] = ([0.0, 0.0, -1.0, -1.0], [])
         if joined is None:
             clusters.append(([box[0], box[1], box[2], box[3]], [obj]))
-        clusters = [c for c in clusters if c[1]]
-    return _same_edge([members for _, members in clusters])
+            active.append(len(clusters) - 1)
+    return _same_edge([members for _, members in clusters if members])
 
 
 def _same_edge(clusters: List[List[_Object]]) -> List[List[_Object]]:

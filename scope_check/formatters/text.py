@@ -30,7 +30,7 @@ class TextFormatter(Formatter):
         if skipped:  # a filtered report must not read like a full pass
             shown = ", ".join(skipped[:8]) + (", ..." if len(skipped) > 8 else "")
             verdict += f" ({len(skipped)} check{'s' if len(skipped) > 1 else ''} skipped: {shown})"
-        w(f"{self._c('bold', report.path)}: {self._c('pass' if report.verdict == 'pass' else 'fail', verdict)} "
+        w(f"{self._c('bold', report.display_path)}: {self._c('pass' if report.verdict == 'pass' else 'fail', verdict)} "
           f"against {report.rules}{fact}\n")
         for f in report.findings:
             where = _where(f)

@@ -16,14 +16,14 @@ from scope_check.findings import BBox
 
 # --- e-mail addresses -----------------------------------------------------------------------
 
-_LOCAL = r"[A-Za-z0-9][A-Za-z0-9._%+-]*"
-_DOMAIN = r"[A-Za-z0-9-]+(?:\s?\.\s?[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_LOCAL = r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"  # bounded: linear on any token (RFC 5321: 64)
+_DOMAIN = r"[A-Za-z0-9-]{1,63}(?:\s?\.\s?[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}"  # labels of at most 63
 #: jane.doe@uni.edu, {jane,john}@uni.edu, {jane, john}@cs.uni.edu, jane{at}uni.edu, jane [at] uni [dot] edu
 EMAIL = re.compile(
     r"\{[^{}@]{1,200}\}\s?@\s?" + _DOMAIN                       # {a,b}@domain
     + r"|" + _LOCAL + r"\s?@\s?" + _DOMAIN                        # a@domain
-    + r"|" + _LOCAL + r"\s?[\[{(<]\s?at\s?[\]})>]\s?[A-Za-z0-9-]+"  # a [at] domain [dot] tld
-    r"(?:\s?(?:\.|[\[{(<]\s?dot\s?[\]})>])\s?[A-Za-z0-9-]+)+",
+    + r"|" + _LOCAL + r"\s?[\[{(<]\s?at\s?[\]})>]\s?[A-Za-z0-9-]{1,63}"  # a [at] domain [dot] tld
+    r"(?:\s?(?:\.|[\[{(<]\s?dot\s?[\]})>])\s?[A-Za-z0-9-]{1,63}){1,8}",
     re.I,
 )
 
@@ -61,7 +61,7 @@ def bare_url_pattern(hosts: Iterable[str]) -> Optional["re.Pattern[str]"]:
     if not names:
         return None
     alternation = "|".join(re.escape(h) for h in names)
-    return re.compile(r"(?<![\w.@/-])(?:[\w-]+\.)*(?:" + alternation + r")/[^\s<>\"'{}|\\^`]*", re.I)
+    return re.compile(r"(?<![\w.@/-])(?:[\w-]{1,63}\.){0,10}(?:" + alternation + r")/[^\s<>\"'{}|\\^`]*", re.I)
 
 
 def text_urls(page: int, lines: Sequence[Line], bare: Optional["re.Pattern[str]"] = None) -> List[Url]:

@@ -21,7 +21,7 @@ SHOWN = 4
 _ABSTRACT = re.compile(r"^abstract\b", re.I)
 _SECTION = re.compile(r"^(?:\d+|[IVX]+)\.?\s+\S")
 _MARKS = re.compile(r"[*\u2217\u2020\u2021\u00a7\u00b6#\u2016\u2032\u22c6\u2605]+")
-_NAME_SEPARATORS = re.compile(r"\s*(?:[,;&|\u00b7\u2022]|\band\b)\s*")
+_NAME_SEPARATORS = re.compile(r"\s{0,8}(?:[,;&|\u00b7\u2022]|\band\b)\s{0,8}")  # bounded: linear on any text
 _NAME_PARTICLES = frozenset(
     "de del della der den di da das do dos du la le van von ten ter bin binti al el y zu".split()
 )

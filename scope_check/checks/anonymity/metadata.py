@@ -13,9 +13,29 @@ from scope_check.findings import Finding
 from scope_check.spec import Check, Param, Params
 
 
-_XMP_CREATOR = re.compile(r"<dc:creator\b[^>]*>(.*?)</dc:creator>", re.S | re.I)
-_XMP_LI = re.compile(r"<rdf:li\b[^>]*>(.*?)</rdf:li>", re.S | re.I)
-_XMP_AUTHOR = re.compile(r"<pdf:Author\b[^>]*>(.*?)</pdf:Author>|\bpdf:Author\s*=\s*[\"']([^\"']*)[\"']", re.S | re.I)
+# elements found by _elements (one linear pass, even over a packet that never closes them)
+_XMP_CREATOR = (re.compile(r"<dc:creator\b[^>]{0,200}>", re.I), re.compile(r"</dc:creator>", re.I))
+_XMP_LI = (re.compile(r"<rdf:li\b[^>]{0,200}>", re.I), re.compile(r"</rdf:li>", re.I))
+_XMP_PDF_AUTHOR = (re.compile(r"<pdf:Author\b[^>]{0,200}>", re.I), re.compile(r"</pdf:Author>", re.I))
+_XMP_AUTHOR = re.compile(r"\bpdf:Author\s{0,8}=\s{0,8}[\"']([^\"']{0,2000})[\"']", re.I)
+
+
+def _elements(text: str, tags) -> List[str]:
+    """The contents of each element opened by tags[0] and closed by tags[1], like the lazy
+    `<x>(.*?)</x>` but linear: once no closing tag follows, none can follow a later opening."""
+    opening, closing = tags
+    out = []
+    pos = 0
+    while True:
+        m = opening.search(text, pos)
+        if m is None:
+            break
+        c = closing.search(text, m.end())
+        if c is None:
+            break
+        out.append(text[m.end():c.start()])
+        pos = c.end()
+    return out
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -44,14 +64,14 @@ def _author_values(doc: Document) -> List[Tuple[str, str]]:
     if author:
         out.append(("/Author", author))
     if doc.xmp:
-        for block in _XMP_CREATOR.findall(doc.xmp):
-            items = _XMP_LI.findall(block) or [block]
+        for block in _elements(doc.xmp, _XMP_CREATOR):
+            items = _elements(block, _XMP_LI) or [block]
             for item in items:
                 value = html.unescape(_TAGS.sub("", item)).strip()
                 if value and value != author:
                     out.append(("XMP dc:creator", value))
-        for m in _XMP_AUTHOR.finditer(doc.xmp):
-            value = html.unescape(_TAGS.sub("", m.group(1) or m.group(2) or "")).strip()
+        for value in _elements(doc.xmp, _XMP_PDF_AUTHOR) + _XMP_AUTHOR.findall(doc.xmp):
+            value = html.unescape(_TAGS.sub("", value)).strip()
             if value and value != author:
                 out.append(("XMP pdf:Author", value))
     return list(dict.fromkeys(out))

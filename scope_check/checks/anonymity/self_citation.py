@@ -13,14 +13,14 @@ from scope_check.spec import Check, Params
 from scope_check.structure import Structure, analyse
 
 
-_NAME = r"[A-Z][\w'\u2019\-]+"
+_NAME = r"[A-Z][\w'\u2019\-]{1,40}"  # bounded: linear on a token of any length
 _YEAR = r"(?:19|20)\d\d[a-z]?"
 #: (Doe et al., 2023), (Doe & Roe, 2021; Lee, 2020), Doe et al. (2023), [6], [3, 7], [2-5]
 _CITATION = (
-    r"(?:\(\s*(?:e\.g\.,?\s+|see\s+)?" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+" + _YEAR
-    + r"(?:\s*[;,]\s*(?:" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*,?\s+)?" + _YEAR + r")*\s*\)"
-    + r"|" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?)*\s*\(\s*" + _YEAR + r"(?:\s*[;,]\s*" + _YEAR + r")*\s*\)"
-    + r"|\[\s*[1-9]\d{0,2}(?:\s*[,\u2013\-]\s*[1-9]\d{0,2})*\s*\])"
+    r"(?:\(\s*(?:e\.g\.,?\s+|see\s+)?" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12},?\s+" + _YEAR
+    + r"(?:\s*[;,]\s*(?:" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12},?\s+)?" + _YEAR + r"){0,20}\s*\)"
+    + r"|" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12}\s*\(\s*" + _YEAR + r"(?:\s*[;,]\s*" + _YEAR + r"){0,20}\s*\)"
+    + r"|\[\s*[1-9]\d{0,2}(?:\s*[,\u2013\-]\s*[1-9]\d{0,2}){0,30}\s*\])"
 )
 _WORK = (
     r"(?:works?|papers?|stud(?:y|ies)|publications?|research|approach(?:es)?|methods?|models?|systems?|frameworks?|"

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Accuracy, per code, over every fixture of the manifest and every paper of ../shared/corpus.
+
+    .venv/bin/python benchmarks/accuracy.py            # a Markdown table (the README shows it)
+    .venv/bin/python benchmarks/accuracy.py --json     # the same counts as JSON
+
+A fixture says exactly which codes it must yield (fixtures/manifest.yaml): each expected code found
+is a true positive (TP), each expected code missing a false negative (FN), each other code found a
+false positive (FP). A corpus paper says which codes it must yield (`must_flag`: TP when found at
+any severity, else FN) and which code families must not be errors (`must_not_flag`: an
+error-level finding of such a code is an FP); codes it says nothing about are not counted. Page
+counts: the measured `body_pages` (pages before the References) against the manifest's and
+EXPECTED.tsv's. Deterministic: the output depends only on the code, the rules and the PDFs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def measure():
+    from scope_check.rules import load_rules
+    from scope_check.runner import check_file
+
+    counts = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
+    pages = {"fixtures": [0, 0], "corpus": [0, 0]}  # [exact, judged]
+    files = {"fixtures": 0, "corpus": 0}
+    loaded = {}
+
+    def rules(name):
+        if name not in loaded:
+            loaded[name] = load_rules(str(FIXTURES / name) if name.endswith((".yaml", ".yml")) else name)
+        return loaded[name]
+
+    manifest = yaml.safe_load((FIXTURES / "manifest.yaml").read_text(encoding="utf-8")) or []
+    for case in manifest:
+        report = check_file(str(FIXTURES / case["pdf"]), rules(case["rules"]))
+        files["fixtures"] += 1
+        found = {f.code for f in report.findings}
+        expected = set(case["codes"])
+        for code in expected & found:
+            counts[code]["tp"] += 1
+        for code in expected - found:
+            counts[code]["fn"] += 1
+        for code in found - expected:
+            counts[code]["fp"] += 1
+        if "body_pages" in case:
+            pages["fixtures"][1] += 1
+            pages["fixtures"][0] += report.measurements.get("body_pages") == case["body_pages"]
+    expected_tsv = CORPUS / "EXPECTED.tsv"
+    if expected_tsv.is_file():
+        with open(expected_tsv, encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh, delimiter="\t"))
+        for row in rows:
+            pdf = CORPUS / row["file"]
+            if not pdf.is_file():
+                continue
+            report = check_file(str(pdf), rules("scope2025-main"))
+            files["corpus"] += 1
+            anysev = {f.code for f in report.findings}
+            errors = {f.code for f in report.findings if f.severity == "error"}
+            for code in row["must_flag"].split():
+                counts[code]["tp" if code in anysev else "fn"] += 1
+            forbidden = row["must_not_flag"].split()
+            for code in errors:
+                if any(code.startswith(prefix) for prefix in forbidden):
+                    counts[code]["fp"] += 1
+            if row["body_pages"].isdigit():
+                pages["corpus"][1] += 1
+                pages["corpus"][0] += report.measurements.get("body_pages") == int(row["body_pages"])
+    return dict(counts), pages, files
+
+
+def table(counts, pages, files) -> str:
+    import pymupdf
+
+    from scope_check import __version__, registry
+
+    order = list(registry.checks())
+    lines = [
+        f"scope-check {__version__}, PyMuPDF {pymupdf.__version__}: {files['fixtures']} manifest fixtures, "
+        f"{files['corpus']} corpus papers",
+        "",
+        "| code | TP | FP | FN | precision | recall |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for code in sorted(counts, key=lambda c: order.index(c) if c in order else len(order)):
+        c = counts[code]
+        precision = f"{c['tp'] / (c['tp'] + c['fp']):.2f}" if c["tp"] + c["fp"] else "-"
+        recall = f"{c['tp'] / (c['tp'] + c['fn']):.2f}" if c["tp"] + c["fn"] else "-"
+        lines.append(f"| {code} | {c['tp']} | {c['fp']} | {c['fn']} | {precision} | {recall} |")
+    lines.append("")
+    for where in ("fixtures", "corpus"):
+        exact, judged = pages[where]
+        lines.append(f"body pages exact ({where}): {exact}/{judged}" + (f" ({exact / judged:.0%})" if judged else ""))
+    return "\n".join(lines)
+
+
+def update_readme(text: str) -> int:
+    """The README's accuracy block (the first fenced block after the 'Accuracy (' paragraph)."""
+    import re
+
+    readme = ROOT / "README.md"
+    old = readme.read_text(encoding="utf-8")
+    new, n = re.subn(r"(Accuracy \(`[^\n]*\n(?:[^\n]+\n)*\n```\n)(.*?)(\n```)",
+                     lambda m: m.group(1) + text + m.group(3), old, count=1, flags=re.S)
+    if n != 1:
+        print("README.md has no accuracy block", file=sys.stderr)
+        return 1
+    readme.write_text(new, encoding="utf-8")
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--update-readme", action="store_true",
+                    help="replace the table in README.md (the block after 'Accuracy (') with this run's")
+    args = ap.parse_args(argv)
+    counts, pages, files = measure()
+    if args.update_readme:
+        return update_readme(table(counts, pages, files))
+    if args.json:
+        print(json.dumps({"codes": counts, "body_pages": pages, "files": files}, indent=1, sort_keys=True))
+    else:
+        print(table(counts, pages, files))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""Bounds on what one file may cost: how much of a PDF is read and analysed, and how a path is
+opened. A hostile file (a few kB that inflate to gigabytes, millions of objects on a page, a FIFO
+named paper.pdf) must end in a verdict in bounded time and memory, like any other file.
+
+Every cap here is far above what a real paper needs (the largest values measured on the corpus
+and the fixtures are noted beside each); when one is hit, the loader records it and the FILE002
+check reports it: an *error* when part of a page was not analysed (the verdict cannot be trusted),
+a *warning* when only something harmless was shortened.
+
+What is read before anything else: `stat` (the size, the kind of file), then the first KB.
+A directory, FIFO, socket or device is never opened for reading. A file larger than
+MAX_READ_BYTES is never opened at all: FILE004 is decided from `stat` alone and its sha256 is not
+computed (`null` in the report). Any other file is hashed in a streamed pass (1 MB at a time).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+#: a file larger than this is never opened, parsed or hashed (the SCOPE limit is 50 MB)
+MAX_READ_BYTES = 256 * 1024 * 1024
+#: pages analysed per file (the 2,000-page fixture is analysed whole; papers have < 100)
+MAX_PAGES = 2000
+#: objects (text spans, drawings, images, links) analysed per file, over all its pages
+MAX_OBJECTS_PER_FILE = 1_000_000
+#: text and drawing operations one page may run (corpus maximum: 17,221 on a plot page)
+MAX_OPERATIONS_PER_PAGE = 50_000
+#: visual lines analysed per page (a dense page: about 150, a small-print table: 400)
+MAX_LINES_PER_PAGE = 2000
+#: bytes one page's content streams may inflate to (corpus maximum: under 1 MB)
+MAX_CONTENT_BYTES = 8 * 1024 * 1024
+#: text-showing operators (Tj, TJ, ', ") in one page's content streams (corpus maximum: 738)
+MAX_TEXT_OPERATORS_PER_PAGE = 20_000
+#: pixels one inline image may declare (MuPDF decodes inline images whole)
+MAX_INLINE_IMAGE_BYTES = 64 * 1024 * 1024
+#: link annotations read per page (a reference list: about 100)
+MAX_ANNOTS_PER_PAGE = 1000
+#: font resources per page (a page with figures: about 40)
+MAX_FONTS_PER_PAGE = 500
+#: characters kept of one visual line and of one token in it (a URL: a few hundred)
+MAX_LINE_CHARS = 20_000
+MAX_TOKEN_CHARS = 1000
+#: characters kept of a metadata value and of the XMP packet (real packets: under 20 kB)
+MAX_METADATA_CHARS = 10_000
+MAX_XMP_CHARS = 256 * 1024
+
+
+class InputError(Exception):
+    """The path cannot be checked as a PDF: `code` FILE001 or FILE002, `message` says why."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Input:
+    size: int
+    kind: str  # "file"
+
+
+def inspect(path: str) -> Input:
+    """What `path` is, from `stat` alone (nothing is opened): a regular file's size, or InputError."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise InputError("FILE002", "cannot read the file: a symbolic link to a file that does not exist") from None
+        raise InputError("FILE002", "cannot read the file: no such file") from None
+    except OSError as exc:
+        raise InputError("FILE002", f"cannot read the file: {exc.strerror or exc}") from None
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        raise InputError("FILE001", "not a PDF: a directory")
+    if not stat.S_ISREG(mode):
+        what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
+                else "not a regular file")
+        raise InputError("FILE001", f"not a PDF: {what}, not opened")
+    return Input(size=st.st_size, kind="file")
+
+
+class opened:
+    """A regular file opened read-only without blocking, re-checked with `fstat` (the path may have
+    changed since `inspect`), with a path MuPDF can open whatever the name's encoding."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.fd: Optional[int] = None
+
+    def __enter__(self) -> "opened":
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        try:
+            self.fd = os.open(os.fsencode(self.path), flags)
+        except OSError as exc:
+            raise InputError("FILE002", f"cannot read the file: {exc.strerror or exc}") from None
+        st = os.fstat(self.fd)
+        if not stat.S_ISREG(st.st_mode):
+            self.close()
+            raise InputError("FILE001", "not a PDF: not a regular file, not read")
+        self.size = st.st_size
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def read_at(self, offset: int, n: int) -> bytes:
+        return os.pread(self.fd, n, offset)
+
+    def mupdf_path(self) -> str:
+        """A name MuPDF can open: the file's own descriptor (no second lookup of a name that may not
+        be valid UTF-8, and the file `fstat` checked), else the name itself."""
+        for alias in (f"/proc/self/fd/{self.fd}", f"/dev/fd/{self.fd}"):  # Linux, then macOS and BSD
+            if os.path.exists(alias):
+                return alias
+        return self.path
+
+    def sha256(self) -> str:
+        import hashlib
+
+        digest = hashlib.sha256()
+        offset = 0
+        while True:
+            chunk = os.pread(self.fd, 1 << 20, offset)
+            if not chunk:
+                break
+            digest.update(chunk)
+            offset += len(chunk)
+        return digest.hexdigest()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str, limit: Optional[int] = None) -> str:
+    """Text that encodes as UTF-8 whatever the PDF held: a byte that was not UTF-8 (kept by MuPDF as
+    a surrogate escape) becomes the visible escape `\\xHH`, any other lone surrogate `\\udXXX`, NUL
+    `\\x00` (lossless: the original can be read back); cut to `limit` characters."""
+    if not isinstance(text, str):
+        text = str(text)
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + "\u2026"
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub(_escape_surrogate, text)
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    return text
+
+
+def _escape_surrogate(m: "re.Match") -> str:
+    code = ord(m.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
+        return "\\x%02x" % (code - 0xDC00)
+    return "\\u%04x" % code
+
+
+def display_path(path: str) -> str:
+    """A file name for the report: valid UTF-8 whatever the name's bytes, each byte that is not
+    UTF-8 shown as `\\xHH` (lossless: `os.fsencode` of the original gives the same bytes)."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def bound_tokens(text: str) -> Tuple[str, bool]:
+    """`text` with every run of non-space characters cut to MAX_TOKEN_CHARS and the whole to
+    MAX_LINE_CHARS; whether anything was cut. Regular expressions then see bounded tokens."""
+    cut = False
+    if len(text) > MAX_LINE_CHARS:
+        text, cut = text[:MAX_LINE_CHARS], True
+    if len(text) > MAX_TOKEN_CHARS and any(len(t) > MAX_TOKEN_CHARS for t in text.split()):
+        text = " ".join(t[:MAX_TOKEN_CHARS] for t in text.split())
+        cut = True
+    return text, cut
