@@ -88,17 +88,26 @@ def _use_color(mode: str, stream) -> bool:
                    "a folder (NAME.annotated.pdf) for several. The input is never modified.")
 @click.option("-q", "--quiet", is_flag=True, help="Only files that do not pass, and no hints.")
 @click.option("-v", "--verbose", count=True, help="Also print the measurements and timing.")
-def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, annotate_to, quiet, verbose) -> None:
+@click.option("--time-limit", type=float, default=60.0, show_default=True, metavar="SECONDS",
+              help="Stop a file's check after this long (FILE006); 0: no limit.")
+@click.option("--memory-limit", type=float, default=2048, show_default=True, metavar="MB",
+              help="Address-space ceiling of the process checking a file (FILE007); 0: no limit.")
+def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, annotate_to, quiet, verbose,
+                  time_limit, memory_limit) -> None:
     """Check each PDF against the rule set; every file gets its own verdict."""
     from scope_check.formatters import Summary, formatters
     from scope_check.rules import RulesError, load_rules
-    from scope_check.runner import Selection, check_file, exit_code
+    from scope_check.isolation import SingleChecker
+    from scope_check.runner import Selection, exit_code
 
     try:
         rules = load_rules(rules_spec)
     except RulesError as exc:
         raise ToolError(f"invalid rules: {exc}") from None
     selection = Selection(select=_codes(select), ignore=_codes(ignore))
+    checker = SingleChecker(rules, selection, time_limit, memory_limit)
+    if checker.problem():
+        raise ToolError(checker.problem())
     if annotate_to and len(pdfs) > 1:
         os.makedirs(annotate_to, exist_ok=True)
     reports = []
@@ -107,8 +116,8 @@ def check_command(pdfs, rules_spec, fmt, select, ignore, exit_zero, color, outpu
                                       verbose=verbose, quiet=quiet)
         summary = Summary()
         formatter.start()
-        for path in pdfs:
-            report = check_file(path, rules, selection)
+        for report in checker.check_all(pdfs):
+            path = report.path
             reports.append(report)
             summary.add(report.verdict)
             formatter.handle(report)
@@ -143,12 +152,18 @@ class _open_output:
             return sys.stdout
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, self.tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=folder)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; the report gets the user's usual mode
         self.fh = os.fdopen(fd, "w", encoding="utf-8")
         return self.fh
 
     def __exit__(self, exc_type, exc, tb):
         if self.path is None:
             return False
+        if exc_type is None:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
         self.fh.close()
         if exc_type is None:
             os.replace(self.tmp, self.path)
