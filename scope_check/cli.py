@@ -197,6 +197,13 @@ def rules_command(code: Optional[str], rules_spec: Optional[str]) -> None:
     click.echo(check_reference(check, rules))
 
 
+from scope_check.batch import commands as _batch  # noqa: E402
+
+cli.add_command(_batch.batch_command)
+cli.add_command(_batch.report_command)
+cli.add_command(_batch.merge_command)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="scope-check")
