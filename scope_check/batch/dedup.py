@@ -65,7 +65,7 @@ def find(rows: Sequence[dict], threshold: float = DEFAULT_THRESHOLD) -> Dict[str
                     out[p].append((q, "near", sim))
                     out[q].append((p, "near", sim))
     for p in out:
-        out[p].sort(key=lambda t: (-t[2], t[0]))
+        out[p].sort(key=lambda t: (t[1] != "identical", -t[2], t[0]))
     return dict(out)
 
 

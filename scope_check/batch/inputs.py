@@ -112,7 +112,7 @@ def _inside(path: str, root: str) -> bool:
 
 
 def _hidden(name: str) -> bool:
-    return name.startswith(".") or name == "__MACOSX"
+    return (name.startswith(".") and name not in (".", "..")) or name == "__MACOSX"
 
 
 def enumerate_inputs(inputs: List[str], stdin=None, skip: Optional[str] = None) -> Listing:
