@@ -88,7 +88,11 @@ def prepare() -> None:
 
 
 def _worker_main(conn, fn: Callable, memory_limit_mb: Optional[float]) -> None:
+    import faulthandler
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    faulthandler.disable()  # a crash is reported by the parent as FILE007, not as a dump on stderr
     if memory_limit_mb:
         limit = int(memory_limit_mb * MB)
         try:

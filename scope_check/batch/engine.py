@@ -132,6 +132,14 @@ def limit_json(path: str, code: str, message: str, elapsed: float) -> dict:
     return {**odd_report(path, code, message), "elapsed_s": round(elapsed, 4)}
 
 
+def _utf8(path: Optional[str]) -> bool:
+    try:
+        (path or "").encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _sha(path: str) -> str:
     from scope_check.document import file_sha256
 
@@ -297,8 +305,15 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
                 by_archive.setdefault(e.archive, []).append(e)
             else:
                 plain_files.append(e)
-        for e in plain_files:
-            yield from _task(e, e.fs_path, None)
+        for n, e in enumerate(plain_files):
+            if not _utf8(e.fs_path):
+                # the PDF library takes UTF-8 paths only: a name with other bytes is read through a
+                # link of our own naming (the row keeps the real name)
+                link = os.path.join(workdir, f"name-{n:06d}.pdf")
+                os.symlink(os.path.abspath(e.fs_path), link)
+                yield from _task(e, link, link, hash_path=e.fs_path)
+            else:
+                yield from _task(e, e.fs_path, None)
         for path, members in by_archive.items():
             by_member = {m.member.index: m for m in members}
             for member, got in archive.extract_each(path, [m.member for m in members], workdir, MEMBER_LIMIT):
@@ -312,7 +327,7 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
                     continue
                 yield from _task(e, str(got), str(got))
 
-    def _task(e: inp.Entry, fs_path: str, temp: Optional[str]):
+    def _task(e: inp.Entry, fs_path: str, temp: Optional[str], hash_path: Optional[str] = None):
         track, rhash = resolve_track(tracks.track_of(e) if tracks else None)
         old = existing.get(e.path)
         sha = None
@@ -320,7 +335,7 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
             sha = old["sha256"]  # same size, mtime and inode: the known hash holds
         if sha is None:
             try:
-                sha = _sha(fs_path)
+                sha = _sha(hash_path or fs_path)
             except OSError as exc:
                 row = entry_row(e, track, rhash, None, odd_report(e.path, "FILE002",
                                                                   f"cannot read the file: {exc.strerror or exc}"))

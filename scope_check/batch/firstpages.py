@@ -54,7 +54,13 @@ def _build(task) -> bytes:
             copied = False
             if it["verdict"] != "error" and src_path:
                 try:
-                    with pymupdf.open(src_path, filetype="pdf") as src:
+                    try:
+                        src_path.encode("utf-8")
+                        opened = pymupdf.open(src_path, filetype="pdf")
+                    except UnicodeEncodeError:  # a name that is not UTF-8: MuPDF reads the bytes instead
+                        with open(src_path, "rb") as fh:
+                            opened = pymupdf.open(stream=fh.read(), filetype="pdf")
+                    with opened as src:
                         if src.page_count:
                             out.insert_pdf(src, from_page=0, to_page=0, links=False, annots=False)
                             copied = True

@@ -258,6 +258,7 @@ def _from_archive(path: str, listing: Listing) -> None:
     except archive.ArchiveError as exc:
         listing.entries.append(_odd(path, base, "FILE002", f"the archive cannot be read: {exc}"))
         return
+    seen = set()
     for m in members:
         if m.kind == "dir":
             continue
@@ -266,6 +267,9 @@ def _from_archive(path: str, listing: Listing) -> None:
             listing.hidden += 1
             continue
         shown = f"{path}!{m.name}"
+        if shown in seen:  # a duplicate member name is a row of its own
+            shown = f"{shown} [member {m.index + 1}]"
+        seen.add(shown)
         entry = Entry(path=escaped(shown), raw=raw_bytes(shown), rel=f"{base}!{m.name}", name=parts[-1] or m.name,
                       archive=path, member=m)
         if m.problem:
