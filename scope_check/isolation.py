@@ -20,13 +20,10 @@ is the one-file form used by the `check` command (a pool of one).
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-import resource
 import signal
 import time
-from dataclasses import dataclass, field
-from multiprocessing.connection import wait
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 #: defaults of `check --time-limit` / `--memory-limit` and of `batch`
@@ -67,6 +64,12 @@ class _Worker:
     done: int = 0
 
 
+def wait(objects, timeout):
+    from multiprocessing.connection import wait as _wait
+
+    return _wait(objects, timeout)
+
+
 def _vm_size_mb() -> float:
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
@@ -89,6 +92,7 @@ def prepare() -> None:
 
 def _worker_main(conn, fn: Callable, memory_limit_mb: Optional[float]) -> None:
     import faulthandler
+    import resource
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -119,7 +123,7 @@ def _worker_main(conn, fn: Callable, memory_limit_mb: Optional[float]) -> None:
             fatal = True
         except BaseException as exc:  # a bug in the task function: the parent reports it
             reply = ("exc", f"{type(exc).__name__}: {exc}")
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         try:
             conn.send((reply, time.perf_counter() - start, rss))
         except MemoryError:
@@ -152,6 +156,8 @@ class Pool:
         self.jobs = jobs or usable_cores()
         self.time_limit = time_limit if time_limit and time_limit > 0 else None
         self.memory_limit_mb = memory_limit_mb if memory_limit_mb and memory_limit_mb > 0 else None
+        import multiprocessing
+
         self._ctx = multiprocessing.get_context("fork")
         self._workers: List[_Worker] = []
         self.replaced = 0

@@ -68,7 +68,9 @@ class Report:
         }
 
 
-def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) -> Report:
+def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on_document=None) -> Report:
+    """Check one PDF. `on_document(doc)`, when given, also receives the parsed document model (batch
+    mode reads its text for duplicate detection instead of parsing the file again)."""
     from scope_check import registry
     from scope_check.document import UnreadablePdf, file_sha256, load
     from scope_check.measurements import measure
@@ -96,6 +98,8 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
                                      data={"bytes": size, "limit": limit}))
         return _report(path, rules, sha, found, measurements, start)
     sha = doc.sha256
+    if on_document is not None:
+        on_document(doc)
     measurements.update({"pages": doc.page_count, "file_size_bytes": doc.file_size})
     gates = [c for c in enabled if c.code in GATES and c.run]
     others = [c for c in enabled if c.code not in GATES and c.run]

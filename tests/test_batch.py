@@ -67,7 +67,7 @@ def hostile_checks(monkeypatch):
 
     original = runner.check_file
 
-    def misbehaving(path, rules, selection=runner.Selection()):
+    def misbehaving(path, rules, selection=runner.Selection(), **kwargs):
         name = os.path.basename(path)
         if name.startswith("hang"):
             time.sleep(3600)
@@ -76,7 +76,7 @@ def hostile_checks(monkeypatch):
             return hog
         if name.startswith("crash"):
             os.kill(os.getpid(), signal.SIGSEGV)
-        return original(path, rules, selection)
+        return original(path, rules, selection, **kwargs)
 
     monkeypatch.setattr(runner, "check_file", misbehaving)
 

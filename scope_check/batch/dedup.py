@@ -24,17 +24,21 @@ SCHEME = "affine32"
 _WORD = re.compile(r"\w+")
 
 
-def signature(path: str, body_pages: Optional[int]) -> Optional[bytes]:
-    """The MinHash signature of the first body pages' text, or None (too little text)."""
-    import numpy as np
-    import pymupdf
-    from datasketch import MinHash
-
+def signature(doc, body_pages: Optional[int] = None) -> Optional[bytes]:
+    """The MinHash signature of the first body pages' text of a parsed document (the model the
+    checks read: no second parse), or None (too little text)."""
     pages = min(MAX_PAGES, body_pages) if body_pages else MAX_PAGES
     words: List[str] = []
-    with pymupdf.open(path, filetype="pdf") as doc:
-        for i in range(min(pages, doc.page_count)):
-            words.extend(_WORD.findall(doc[i].get_text("text").lower()))
+    for page in doc.pages[:pages]:
+        for line in page.lines:
+            words.extend(_WORD.findall(line.text.lower()))
+    return signature_of_words(words)
+
+
+def signature_of_words(words: List[str]) -> Optional[bytes]:
+    import numpy as np
+    from datasketch import MinHash
+
     if len(words) < MIN_WORDS:
         return None
     shingles = {" ".join(words[i:i + SHINGLE]).encode("utf-8") for i in range(len(words) - SHINGLE + 1)}

@@ -89,20 +89,23 @@ class BatchWorker:
         from scope_check.isolation import memory_failure
 
         path, rhash, supp_path = task
-        report = runner.check_file(path, self.rulesets[rhash], self.selection)
+        docs = []
+        report = runner.check_file(path, self.rulesets[rhash], self.selection,
+                                   on_document=docs.append if self.want_signature else None)
         if memory_failure(report):
             raise MemoryError
         data = report.to_json()
         sig = None
-        if self.want_signature and report.verdict != "error":
+        if docs and report.verdict != "error":
             try:
                 from scope_check.batch.dedup import signature
 
-                sig = signature(path, report.measurements.get("body_pages"))
+                sig = signature(docs[0], report.measurements.get("body_pages"))
             except MemoryError:
                 raise
             except Exception:
                 sig = None
+        docs.clear()
         supp = None
         if supp_path and self.supplement is not None:
             try:
@@ -377,11 +380,6 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
         result.verdicts[verdict] += n
         progress.add(verdict, n)
 
-    if want_sig:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-        import datasketch  # noqa: F401  (imported once here, inherited by the forked workers)
-    prepare()
     pool = Pool(BatchWorker(rulesets, selection, want_sig, supp_fn), jobs=settings.jobs,
                 time_limit=settings.time_limit, memory_limit_mb=settings.memory_limit_mb)
     problem = pool.check_limits()
@@ -391,7 +389,15 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
     keyed = {}
 
     def tasks():
+        ready = False
         for task, key in prepared():
+            if not ready:  # the first file to check: import what the workers will inherit
+                if want_sig:
+                    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+                    os.environ.setdefault("OMP_NUM_THREADS", "1")
+                    import datasketch  # noqa: F401
+                prepare()
+                ready = True
             keyed[id(task)] = key
             yield task
 

@@ -53,7 +53,7 @@ def _sort_key(row: dict):
     return (0, int(sid), row["path"]) if sid.isdigit() else (1, sid, row["path"])
 
 
-def load_rows(store: Store, near_threshold: float = dedup.DEFAULT_THRESHOLD) -> List[dict]:
+def load_rows(store: Store, near_threshold: float = dedup.DEFAULT_THRESHOLD, duplicates: bool = True) -> List[dict]:
     """Every entry with its file report (the JSON contract), sorted by submission id; not-yet-checked
     entries are left out (see `pending`)."""
     rows = []
@@ -71,7 +71,7 @@ def load_rows(store: Store, near_threshold: float = dedup.DEFAULT_THRESHOLD) -> 
         r["supplement"] = json.loads(r["supplement"]) if r["supplement"] else None
         rows.append(r)
     rows.sort(key=_sort_key)
-    dups = dedup.find(rows, near_threshold)
+    dups = dedup.find(rows, near_threshold) if duplicates else {}
     by_path = {r["path"]: r for r in rows}
     for r in rows:
         r["duplicates"] = [(by_path[p]["sid"], p, kind, sim) for p, kind, sim in dups.get(r["path"], [])]
@@ -183,7 +183,7 @@ def write_all(store: Store, out: str, settings: dict, near_threshold: float = de
     state = store.state() + json.dumps([near_threshold, first_pages])
     wanted = [e for e in EXPORTS if first_pages or e != "first_pages.pdf"]
     if not force and store.meta("exports_state") == state and all(os.path.exists(os.path.join(out, e)) for e in wanted):
-        rows = load_rows(store, near_threshold)
+        rows = load_rows(store, near_threshold, duplicates=False)  # the summary needs no duplicates
         return {"rows": rows, "written": False, "first_pages": None}
     rows = load_rows(store, near_threshold)
     atomic_write(os.path.join(out, "results.csv"), results_csv(rows))

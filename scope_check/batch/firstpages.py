@@ -62,26 +62,27 @@ def _build(task) -> bytes:
                             opened = pymupdf.open(stream=fh.read(), filetype="pdf")
                     with opened as src:
                         if src.page_count:
-                            out.insert_pdf(src, from_page=0, to_page=0, links=False, annots=False)
+                            r = src[0].rect
+                            page = out.new_page(width=r.width, height=r.height)
+                            page.show_pdf_page(page.rect, src, 0)  # the page as a form: our stamp stays on top
                             copied = True
                 except Exception:
+                    if copied:
+                        out.delete_page(-1)
                     copied = False
             if not copied:
                 page = out.new_page(width=612, height=792)
                 why = ("the file could not be checked" if it["verdict"] == "error"
                        else "the first page could not be read again (moved or changed since the check?)")
-                page.insert_textbox(pymupdf.Rect(72, 200, 540, 400),
-                                    f"{it['path']}\n\nNo first page: {why}.", fontsize=11, fontname="helv")
+                page.insert_text((72, 200), it["path"][-90:], fontsize=9, fontname="helv")
+                page.insert_text((72, 220), f"No first page: {why}.", fontsize=11, fontname="helv")
             page = out[-1]
             r = page.rect
-            box = pymupdf.Rect(r.x0 + 8, r.y0 + 6, r.x1 - 8, r.y0 + 34)
             colour = _COLOURS.get(it["verdict"], (0, 0, 0))
-            page.draw_rect(box, color=colour, fill=(1, 1, 1), width=1.5, overlay=True)
-            page.insert_textbox(box + (4, 3, -4, 0), _stamp_text(it), fontsize=12, fontname="helv", color=colour,
-                                overlay=True)
-            page.insert_textbox(pymupdf.Rect(box.x0 + 4, box.y1 - 10, box.x1 - 4, box.y1), it["path"][-160:],
-                                fontsize=6, fontname="helv", color=(0.3, 0.3, 0.3), overlay=True)
-        return out.tobytes(garbage=3, deflate=True)
+            page.draw_rect(pymupdf.Rect(r.x0 + 8, r.y0 + 6, r.x1 - 8, r.y0 + 34), color=colour, fill=(1, 1, 1), width=1.5)
+            page.insert_text((r.x0 + 14, r.y0 + 22), _stamp_text(it), fontsize=12, fontname="helv", color=colour)
+            page.insert_text((r.x0 + 14, r.y0 + 31), it["path"][-150:], fontsize=6, fontname="helv", color=(0.3, 0.3, 0.3))
+        return out.tobytes(garbage=1, deflate=True)
     finally:
         out.close()
         shutil.rmtree(work, ignore_errors=True)
