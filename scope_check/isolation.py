@@ -239,7 +239,12 @@ class Pool:
     def _send(self, w: _Worker, task: Any) -> None:
         w.task = task
         w.started = time.perf_counter()
-        w.conn.send(task)
+        try:
+            w.conn.send(task)
+        except (OSError, EOFError):  # the idle worker died (the system's memory killer?): a fresh one
+            self._replace(w, kill=True)
+            w.started = time.perf_counter()
+            w.conn.send(task)
 
     def _collect(self, w: _Worker, now: float) -> Outcome:
         elapsed = now - w.started

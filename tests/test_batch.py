@@ -548,3 +548,28 @@ def test_html_report_in_headless_chromium(small_batch):
         finally:
             browser.close()
     assert errors == []
+
+
+def test_pool_replaces_an_idle_worker_that_died_and_answers_in_order():
+    from scope_check.isolation import Pool
+
+    pool = Pool(lambda x: x * 2, jobs=1, time_limit=10, memory_limit_mb=0)
+    tasks = iter([1, 2, 3])
+    results = []
+    for task, outcome in pool.run(tasks):
+        results.append((task, outcome.value))
+        if task == 1:  # kill the idle worker between two tasks
+            os.kill(pool._workers[0].process.pid, signal.SIGKILL)
+            pool._workers[0].process.join(5)
+    assert results == [(1, 2), (2, 4), (3, 6)]
+    assert pool.replaced == 1
+
+
+def test_odd_inputs_given_directly(tmp_path):
+    os.mkfifo(tmp_path / "pipe.pdf")
+    result = batch(tmp_path / "pipe.pdf", tmp_path / "missing.pdf", "--out", tmp_path / "out", "--progress", "none",
+                   "--no-first-pages")
+    assert result.exit_code == 1
+    rows = {Path(r["path"]).name: r for r in read_csv(tmp_path / "out" / "results.csv")}
+    assert rows["pipe.pdf"]["error_codes"] == "FILE001" and "never opened" in rows["pipe.pdf"]["first_error"]
+    assert rows["missing.pdf"]["error_codes"] == "FILE002"
