@@ -573,3 +573,12 @@ def test_odd_inputs_given_directly(tmp_path):
     rows = {Path(r["path"]).name: r for r in read_csv(tmp_path / "out" / "results.csv")}
     assert rows["pipe.pdf"]["error_codes"] == "FILE001" and "never opened" in rows["pipe.pdf"]["first_error"]
     assert rows["missing.pdf"]["error_codes"] == "FILE002"
+
+
+def test_exit_code_reflects_the_verdicts(tmp_path):
+    src = tmp_path / "in"
+    _copy_set(src, GOOD[:1])  # a compliant paper
+    batch(src, "--out", tmp_path / "o1", "--progress", "none", "--no-first-pages", expect=0)
+    _copy_set(src, GOOD[:7])  # and now a failing one among them
+    batch(src, "--out", tmp_path / "o1", "--progress", "none", "--no-first-pages", expect=1)
+    batch(src, "--out", tmp_path / "o1", "--progress", "none", "--no-first-pages", "--exit-zero", expect=0)

@@ -27,9 +27,22 @@ def rules_hash(rules) -> str:
     own = getattr(rules, "content_hash", None)
     if isinstance(own, str) and own:
         return own
-    data = {"name": rules.name, "title": rules.title, "cfp": rules.cfp, "template": rules.template,
-            "structure": rules.structure, "checks": rules.checks}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=list).encode()).hexdigest()[:32]
+    import dataclasses
+
+    if dataclasses.is_dataclass(rules):
+        data = {f.name: getattr(rules, f.name) for f in dataclasses.fields(rules)}
+    else:
+        data = {k: v for k, v in vars(rules).items() if not k.startswith("_")}
+    data.pop("sources", None)  # where the files lie does not change what they say
+
+    def other(value):
+        if isinstance(value, (set, frozenset)):
+            return sorted(map(str, value))
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        return getattr(value, "pattern", None) or str(value)
+
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=other).encode()).hexdigest()[:32]
 
 
 def supplement_checker() -> Optional[Callable]:
