@@ -85,9 +85,12 @@ def prepare() -> None:
     """Import what every check needs before forking, so workers inherit it instead of importing it."""
     import pymupdf  # noqa: F401
 
+    import gc
+
     from scope_check import registry
 
     registry.checks()
+    gc.freeze()  # what the workers inherit stays out of their garbage collections (no copy-on-write)
 
 
 def _worker_main(conn, fn: Callable, memory_limit_mb: Optional[float]) -> None:

@@ -156,8 +156,12 @@ def batch_command(inputs, out, rules_spec, tracks_file, track_pairs, jobs, time_
         rules = load(mapping.get(value.lower(), value))
         return value, engine.rules_hash(rules)
 
+    from scope_check.isolation import usable_cores
+
+    if jobs < 0:
+        raise click.BadParameter("must be 0 (the usable cores) or more", param_hint="--jobs")
     settings = engine.Settings(inputs=list(inputs), out=out, default_rules=rules_spec, tracks_file=tracks_file,
-                               track_map=mapping, jobs=jobs, time_limit=time_limit, memory_limit_mb=memory_limit,
+                               track_map=mapping, jobs=jobs or usable_cores(), time_limit=time_limit, memory_limit_mb=memory_limit,
                                shard=shard_v, select=_codes(select), ignore=_codes(ignore),
                                near_threshold=near_duplicate, first_pages=not no_first_pages)
     selection = Selection(select=_codes(select), ignore=_codes(ignore))
