@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ def test_kill_minus_nine_then_resume_checks_only_the_missing_files(tmp_path):
     while time.monotonic() < deadline and proc.poll() is None:
         if db.exists():
             try:
-                with sqlite3.connect(db, timeout=1) as con:
+                with closing(sqlite3.connect(db, timeout=1)) as con:
                     done = con.execute("SELECT count(*) FROM results").fetchone()[0]
             except sqlite3.OperationalError:
                 done = 0
@@ -106,12 +107,12 @@ def test_kill_minus_nine_then_resume_checks_only_the_missing_files(tmp_path):
     assert proc.poll() is None, "the batch finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, as a power cut would
     proc.wait()
-    with sqlite3.connect(db) as con:
+    with closing(sqlite3.connect(db)) as con:
         before = dict(con.execute("SELECT sha256, checked_at FROM results").fetchall())
     assert 3 <= len(before) < 10
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
-    with sqlite3.connect(db) as con:
+    with closing(sqlite3.connect(db)) as con:
         after = dict(con.execute("SELECT sha256, checked_at FROM results").fetchall())
         entries = con.execute("SELECT count(*) FROM entries").fetchone()[0]
     assert len(after) == 10 and entries == 14
@@ -190,7 +191,7 @@ def test_every_odd_entry_gets_a_row_and_nothing_escapes(tmp_path, hostile_checks
     assert row("bad109.pdf")["verdict"] != "error"  # 2,000 pages, within the time limit
     odd = row("caf\\xe9_301.pdf")
     assert odd["verdict"] == "pass" and odd["submission_id"] == "caf\\xe9_301"  # checked like its twin, name escaped
-    with sqlite3.connect(out / "results.sqlite") as con:
+    with closing(sqlite3.connect(out / "results.sqlite")) as con:
         raws = [r[0] for r in con.execute("SELECT raw FROM entries")]
     assert raw_name in raws  # kept losslessly
     assert row("fifo.pdf")["error_codes"] == "FILE001" and "FIFO" in row("fifo.pdf")["first_error"]

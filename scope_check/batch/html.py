@@ -21,7 +21,7 @@ th{background:#f2f2f2;cursor:pointer;user-select:none}th.sorted-asc::after{conte
 .filters{margin:.8em 0;display:flex;gap:1em;flex-wrap:wrap;align-items:center}
 details summary{cursor:pointer}ul.findings{margin:.3em 0;padding-left:1.2em}
 .sev-error{color:#b00}.sev-warning{color:#a60}.sev-info{color:#067}code{font-size:.95em}
-.counts td:nth-child(n+2){text-align:right}#shown{font-weight:600}
+.counts td:last-child{text-align:right}#shown{font-weight:600}
 """
 
 SCRIPT = r"""
