@@ -335,6 +335,11 @@ def test_first_pages_pdf_stamps_every_submission(small_batch):
         stamps = [doc[i].get_text("text") for i in range(doc.page_count)]
     for r, text in zip(rows, stamps):
         assert f"Submission {r['submission_id']}" in text and r["verdict"].upper() in text
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("results.csv", "desk_reject.csv", "results.jsonl", "report.html", "first_pages.pdf"):
+        assert (out / name).stat().st_mode & 0o777 == 0o666 & ~umask, name  # the user's umask, not 0600
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".scope-check-")]  # no temporary left
 
 
 def test_exports_are_atomic_and_keep_the_umask(tmp_path):

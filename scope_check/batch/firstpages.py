@@ -13,7 +13,26 @@ import shutil
 import tempfile
 from typing import List, Optional, Sequence
 
-from scope_check.batch.exports import atomic_write
+
+
+def _publish(tmp: str, path: str) -> None:
+    """The worker's finished file: fsynced, given the user's umask, renamed over `path`."""
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 _COLOURS = {"pass": (0.1, 0.55, 0.2), "fail": (0.8, 0.1, 0.1), "error": (0.55, 0.1, 0.55)}
 
@@ -23,7 +42,7 @@ def _stamp_text(item: dict) -> str:
     return f"Submission {item['sid']}  |  {item['verdict'].upper()}" + (f"  |  {codes}" if codes else "")
 
 
-def _build(task) -> bytes:
+def _build(task) -> str:
     import pymupdf
 
     from scope_check import archive
@@ -82,7 +101,10 @@ def _build(task) -> bytes:
             page.draw_rect(pymupdf.Rect(r.x0 + 8, r.y0 + 6, r.x1 - 8, r.y0 + 34), color=colour, fill=(1, 1, 1), width=1.5)
             page.insert_text((r.x0 + 14, r.y0 + 22), _stamp_text(it), fontsize=12, fontname="helv", color=colour)
             page.insert_text((r.x0 + 14, r.y0 + 31), it["path"][-150:], fontsize=6, fontname="helv", color=(0.3, 0.3, 0.3))
-        return out.tobytes(garbage=1, deflate=True)
+        fd, tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=os.path.dirname(out_path))
+        os.close(fd)
+        out.save(tmp, garbage=1, deflate=True)
+        return tmp
     finally:
         out.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -109,7 +131,7 @@ def write_first_pages(rows: Sequence[dict], path: str, time_limit: Optional[floa
     pool = Pool(_build, jobs=1, time_limit=limit, memory_limit_mb=4096)
     for _, outcome in pool.run([(items, path)]):
         if outcome.ok:
-            atomic_write(path, outcome.value)
+            _publish(outcome.value, path)
             return None
         return outcome.message or outcome.code
     return "nothing to write"
