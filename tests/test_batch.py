@@ -588,3 +588,25 @@ def test_exit_code_reflects_the_verdicts(tmp_path):
     _copy_set(src, GOOD[:7])  # and now a failing one among them
     batch(src, "--out", tmp_path / "o1", "--progress", "none", "--no-first-pages", expect=1)
     batch(src, "--out", tmp_path / "o1", "--progress", "none", "--no-first-pages", "--exit-zero", expect=0)
+
+
+def test_a_supplement_checker_result_is_attached_to_its_paper(tmp_path, monkeypatch):
+    from scope_check.batch import engine
+
+    src = tmp_path / "in"
+    _copy_set(src, GOOD[:2])
+    with zipfile.ZipFile(src / "101_supplementary.zip", "w") as zf:
+        zf.writestr("code/train.py", "print('hi')\n")
+
+    def fake_supplement(path):  # stands for scope_check.supplement.check_supplement (runs in the worker)
+        with zipfile.ZipFile(path) as zf:
+            return [{"code": "SUPP-TEST", "severity": "warning", "message": f"{len(zf.namelist())} member(s)"}]
+
+    monkeypatch.setattr(engine, "supplement_checker", lambda: fake_supplement)
+    batch(src, "--out", tmp_path / "out", "--progress", "none", "--no-first-pages", expect=0)
+    rows = by_sid(read_csv(tmp_path / "out" / "results.csv"))
+    assert sorted(rows) == ["101", "102"]  # the supplement is no row of its own
+    assert rows["101"]["supplement"].endswith("101_supplementary.zip") and rows["102"]["supplement"] == ""
+    lines = {json.loads(x)["submission_id"]: json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()}
+    assert lines["101"]["supplement"]["findings"] == [{"code": "SUPP-TEST", "severity": "warning", "message": "1 member(s)"}]
+    assert "supplement" not in lines["102"]
