@@ -30,6 +30,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 DEFAULT_TIME_LIMIT = 60.0
 DEFAULT_MEMORY_LIMIT_MB = 2048
 MB = 1024 * 1024
+#: file descriptors a worker closes as it starts (a lock the parent holds must die with the parent)
+CLOSE_IN_WORKER: List[int] = []
 
 
 def usable_cores() -> int:
@@ -100,6 +102,11 @@ def _worker_main(conn, fn: Callable, memory_limit_mb: Optional[float]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     faulthandler.disable()  # a crash is reported by the parent as FILE007, not as a dump on stderr
+    for fd in CLOSE_IN_WORKER:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     if memory_limit_mb:
         limit = int(memory_limit_mb * MB)
         try:

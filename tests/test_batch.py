@@ -610,3 +610,17 @@ def test_a_supplement_checker_result_is_attached_to_its_paper(tmp_path, monkeypa
     lines = {json.loads(x)["submission_id"]: json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()}
     assert lines["101"]["supplement"]["findings"] == [{"code": "SUPP-TEST", "severity": "warning", "message": "1 member(s)"}]
     assert "supplement" not in lines["102"]
+
+
+def test_a_second_batch_on_the_same_folder_is_refused(tmp_path):
+    import fcntl
+
+    src = tmp_path / "in"
+    _copy_set(src, GOOD[:1])
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".lock", "a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running batch holds it
+        result = batch(src, "--out", out, "--progress", "none")
+        assert result.exit_code == 2 and "another scope-check batch" in result.output
+    batch(src, "--out", out, "--progress", "none", "--no-first-pages", expect=0)  # free again

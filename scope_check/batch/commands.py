@@ -178,7 +178,6 @@ def batch_command(inputs, out, rules_spec, tracks_file, track_pairs, jobs, time_
     store = open_store(out)
     try:
         written = exports.write_all(store, out, settings.to_json(), near_duplicate, not no_first_pages)
-        left = exports.pending(store)
     finally:
         store.close()
     rows = written["rows"]
@@ -186,6 +185,7 @@ def batch_command(inputs, out, rules_spec, tracks_file, track_pairs, jobs, time_
     if written.get("first_pages"):
         extra += f"; first_pages.pdf not written: {written['first_pages']}"
     if result.interrupted:
+        left = result.entries - sum(result.verdicts.values())
         extra += f"; interrupted with {left} files not checked: rerun the same command to resume"
     _print_summary(rows, result, out, time.monotonic() - started, extra)
     if result.interrupted:

@@ -148,6 +148,37 @@ def limit_json(path: str, code: str, message: str, elapsed: float) -> dict:
     return {**odd_report(path, code, message), "elapsed_s": round(elapsed, 4)}
 
 
+_LOCKS: List[Any] = []
+
+
+def _lock(folder: str):
+    """One batch at a time per --out folder: a second one would share its work folder."""
+    import fcntl
+
+    os.makedirs(folder, exist_ok=True)
+    fh = open(os.path.join(folder, ".lock"), "a")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise ValueError(f"another scope-check batch is writing to {folder}: wait for it, or stop it first") from None
+    _LOCKS.append(fh)
+    from scope_check.isolation import CLOSE_IN_WORKER
+
+    CLOSE_IN_WORKER.append(fh.fileno())
+    return fh
+
+
+def _unlock(fh) -> None:
+    from scope_check.isolation import CLOSE_IN_WORKER
+
+    if fh in _LOCKS:
+        _LOCKS.remove(fh)
+        if fh.fileno() in CLOSE_IN_WORKER:
+            CLOSE_IN_WORKER.remove(fh.fileno())
+        fh.close()
+
+
 def _utf8(path: Optional[str]) -> bool:
     try:
         (path or "").encode("utf-8")
@@ -240,6 +271,7 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
 
     started = time.monotonic()
     result = RunResult()
+    lock = _lock(settings.out)  # held until this process exits
     store = open_store(settings.out)
     run_id = store.start_run(settings.to_json())
     workdir = os.path.join(settings.out, ".work")
@@ -398,6 +430,7 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
     problem = pool.check_limits()
     if problem:
         store.close()
+        _unlock(lock)
         raise ValueError(problem)
     keyed = {}
 
@@ -465,5 +498,6 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
         store.forget_unseen(run_id)  # files no longer in the inputs leave the reports
         store.finish_run(run_id)
     store.close()
+    _unlock(lock)
     result.elapsed_s = time.monotonic() - started
     return result
