@@ -213,3 +213,53 @@ def _path_problem(name: str) -> Optional[str]:
     if "\x00" in name:
         return "NUL byte in the member name"
     return None
+
+
+def extract_each(path, wanted: List[Member], folder, limit: int) -> Iterator[tuple]:
+    """Extract the `wanted` members in one pass over the archive (a .tar.gz is read once, not once per
+    member), yielding `(member, path)` or `(member, error message)` in archive order. The caller
+    deletes each file when done with it; at most one is written per step of the iteration."""
+    order = sorted(wanted, key=lambda m: m.index)
+    if _is_zip(path):
+        for m in order:
+            try:
+                yield m, extract(path, m, folder, limit)
+            except (ValueError, OSError, zipfile.BadZipFile, EOFError, RuntimeError) as exc:
+                yield m, f"cannot extract: {exc}"
+        return
+    by_index = {m.index: m for m in order}
+    done = set()
+    folder = Path(folder)
+    try:
+        with _open_tar(path) as tf:
+            for i, info in enumerate(tf):
+                m = by_index.get(i)
+                if m is None:
+                    continue
+                done.add(i)
+                suffix = Path(m.name).suffix.lower()
+                target = folder / f"member-{m.index:06d}{suffix if suffix.isascii() else ''}"
+                try:
+                    fh = tf.extractfile(info)
+                    if fh is None:
+                        raise ValueError("not a regular file")
+                    got = 0
+                    with open(target, "xb") as out:
+                        while chunk := fh.read(CHUNK):
+                            got += len(chunk)
+                            if got > limit:
+                                raise ValueError(f"decompresses to more than {limit:,} bytes")
+                            out.write(chunk)
+                except (ValueError, OSError, tarfile.TarError, EOFError) as exc:
+                    target.unlink(missing_ok=True)
+                    yield m, f"cannot extract: {exc}"
+                    continue
+                yield m, target
+    except (tarfile.TarError, EOFError, OSError, ValueError, ArchiveError) as exc:
+        for m in order:
+            if m.index not in done:
+                yield m, f"cannot extract: the archive is damaged: {exc}"
+        return
+    for m in order:
+        if m.index not in done:
+            yield m, "cannot extract: no longer in the archive"

@@ -118,15 +118,24 @@ def _use_color(mode: str, stream) -> bool:
                    "a folder (NAME.annotated.pdf) for several. The input is never modified.")
 @click.option("-q", "--quiet", is_flag=True, help="Only files that do not pass, and no hints.")
 @click.option("-v", "--verbose", count=True, help="Also print the measurements and timing.")
+@click.option("--time-limit", type=float, default=60.0, show_default=True, metavar="SECONDS",
+              help="Stop a file's check after this long (FILE006); 0: no limit.")
+@click.option("--memory-limit", type=float, default=2048, show_default=True, metavar="MB",
+              help="Address-space ceiling of the process checking a file (FILE007); 0: no limit.")
 @click.pass_context
-def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, annotate_to, quiet, verbose) -> None:
+def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, annotate_to, quiet, verbose,
+                  time_limit, memory_limit) -> None:
     """Check each PDF against the rule set; every file gets its own verdict."""
     from scope_check.formatters import Summary, get as get_formatter, resolve
-    from scope_check.runner import Selection, check_file, exit_code
+    from scope_check.isolation import SingleChecker
+    from scope_check.runner import Selection, exit_code
 
     selection = Selection(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore"))
     rules = _load_rules(rules_spec, _from_env(ctx, "rules_spec"))
     fmt = resolve(fmt)
+    checker = SingleChecker(rules, selection, time_limit, memory_limit)
+    if checker.problem():
+        raise ToolError(checker.problem())
     # --- annotated copies: one path per input, never shared (scope_check/annotate.py) ---
     copies = _annotation_targets(pdfs, annotate_to) if annotate_to else {}
     failed_copies = 0
@@ -140,8 +149,8 @@ def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, 
                                        verbose=verbose, quiet=quiet)
         summary = Summary()
         formatter.start()
-        for index, path in enumerate(pdfs):
-            report = check_file(path, rules, selection)
+        for index, report in enumerate(checker.check_all(pdfs)):
+            path = report.path
             report = _with_sources(report)
             reports.append(report)
             summary.add(report.verdict)
@@ -214,12 +223,18 @@ class _open_output:
             return sys.stdout
         folder = os.path.dirname(os.path.abspath(self.path))
         fd, self.tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=folder)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; the report gets the user's usual mode
         self.fh = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
         return self.fh
 
     def __exit__(self, exc_type, exc, tb):
         if self.path is None:
             return False
+        if exc_type is None:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
         self.fh.close()
         if exc_type is None:
             os.replace(self.tmp, self.path)
@@ -250,6 +265,13 @@ def rules_command(ctx, code: Optional[str], rules_spec: str) -> None:
     if not codes:
         raise click.UsageError(registry.unknown_code_message(code))
     click.echo("\n\n".join(check_reference(registry.get(c), rules) for c in codes))
+
+
+from scope_check.batch import commands as _batch  # noqa: E402
+
+cli.add_command(_batch.batch_command)
+cli.add_command(_batch.report_command)
+cli.add_command(_batch.merge_command)
 
 
 def main() -> None:

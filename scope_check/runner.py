@@ -102,7 +102,9 @@ class Report:
         return out
 
 
-def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) -> Report:
+def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on_document=None) -> Report:
+    """Check one PDF. `on_document(doc)`, when given, also receives the parsed document model (batch
+    mode reads its text for duplicate detection instead of parsing the file again)."""
     from scope_check.checks import files
     from scope_check.document import ResourceLimit, TooLarge, UnreadablePdf, file_sha256, load
     from scope_check.measurements import measure
@@ -145,6 +147,8 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
                 found.extend(_run(check, unopened, rules))
         return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
     sha = doc.sha256
+    if on_document is not None:
+        on_document(doc)
     measurements.update({"pages": doc.page_count, "file_size_bytes": doc.file_size})
     for check in file_level:
         found.extend(_run(check, doc, rules))

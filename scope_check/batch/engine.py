@@ -1,0 +1,503 @@
+"""Run a batch: enumerate the inputs, skip what the database already holds, check the rest in the
+isolated worker pool, store each result in its own transaction, then write the reports."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+from scope_check import __version__, archive
+from scope_check.batch import inputs as inp
+from scope_check.batch.store import Store, open_store
+
+#: how large an archive member may be written to the work folder
+MEMBER_LIMIT = archive.Limits().max_member_bytes
+
+
+def rules_hash(rules) -> str:
+    """The content hash of a resolved rule set: its merged data, not its file names."""
+    own = getattr(rules, "content_hash", None)
+    if isinstance(own, str) and own:
+        return own
+    import dataclasses
+
+    if dataclasses.is_dataclass(rules):
+        data = {f.name: getattr(rules, f.name) for f in dataclasses.fields(rules)}
+    else:
+        data = {k: v for k, v in vars(rules).items() if not k.startswith("_")}
+    data.pop("sources", None)  # where the files lie does not change what they say
+
+    def other(value):
+        if isinstance(value, (set, frozenset)):
+            return sorted(map(str, value))
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        return getattr(value, "pattern", None) or str(value)
+
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=other).encode()).hexdigest()[:32]
+
+
+def supplement_checker() -> Optional[Callable]:
+    """`scope_check.supplement.check_supplement(path) -> findings`, when that module exists."""
+    try:
+        module = importlib.import_module("scope_check.supplement")
+    except ImportError:
+        return None
+    fn = getattr(module, "check_supplement", None)
+    return fn if callable(fn) else None
+
+
+def _jsonable_findings(value) -> Any:
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable_findings(v) for v in value]
+    return value
+
+
+@dataclass
+class Settings:
+    inputs: List[str]
+    out: str
+    default_rules: str
+    tracks_file: Optional[str] = None
+    track_map: Dict[str, str] = field(default_factory=dict)
+    jobs: int = 0
+    time_limit: float = 60.0
+    memory_limit_mb: float = 2048
+    shard: Optional[Tuple[int, int]] = None  # (index 1-based, count)
+    select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+    near_threshold: float = 0.8
+    first_pages: bool = True
+
+    def to_json(self) -> dict:
+        return {"inputs": [inp.escaped(i) for i in self.inputs], "rules": self.default_rules,
+                "tracks": self.tracks_file, "track_map": self.track_map, "jobs": self.jobs,
+                "time_limit_s": self.time_limit, "memory_limit_mb": self.memory_limit_mb,
+                "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
+                "select": list(self.select), "ignore": list(self.ignore), "near_duplicate": self.near_threshold,
+                "version": __version__}
+
+
+class BatchWorker:
+    """Runs in a forked worker: check one file, sign its text, check its supplement."""
+
+    def __init__(self, rulesets: Dict[str, Any], selection, want_signature: bool, supplement: Optional[Callable]):
+        self.rulesets = rulesets
+        self.selection = selection
+        self.want_signature = want_signature
+        self.supplement = supplement
+
+    def __call__(self, task):
+        from scope_check import runner
+        from scope_check.isolation import memory_failure
+
+        path, rhash, supp_path = task
+        docs = []
+        report = runner.check_file(path, self.rulesets[rhash], self.selection,
+                                   on_document=docs.append if self.want_signature else None)
+        if memory_failure(report):
+            raise MemoryError
+        data = report.to_json()
+        sig = None
+        if docs and report.verdict != "error":
+            try:
+                from scope_check.batch.dedup import signature
+
+                sig = signature(docs[0], report.measurements.get("body_pages"))
+            except MemoryError:
+                raise
+            except Exception:
+                sig = None
+        docs.clear()
+        supp = None
+        if supp_path and self.supplement is not None:
+            try:
+                supp = {"path": inp.escaped(supp_path), "findings": _jsonable_findings(self.supplement(supp_path))}
+            except MemoryError:
+                raise
+            except Exception as exc:
+                supp = {"path": inp.escaped(supp_path), "error": f"{type(exc).__name__}: {exc}"}
+        elif supp_path:
+            supp = {"path": inp.escaped(supp_path), "checked": False}
+        return {"report": data, "signature": sig, "supplement": supp}
+
+
+def odd_report(path: str, code: str, message: str, size: Optional[int] = None) -> dict:
+    """The JSON file entry of an input that was never checked (the contract's shape)."""
+    from scope_check import registry
+
+    check = registry.checks()[code]
+    return {"path": path, "sha256": None, "verdict": "error",
+            "measurements": {"file_size_bytes": size} if size is not None else {},
+            "findings": [{"code": code, "name": check.name, "severity": "error", "page": None, "bbox": None,
+                          "message": message, "hint": check.fix, "data": {}}],
+            "elapsed_s": 0.0}
+
+
+def limit_json(path: str, code: str, message: str, elapsed: float) -> dict:
+    return {**odd_report(path, code, message), "elapsed_s": round(elapsed, 4)}
+
+
+_LOCKS: List[Any] = []
+
+
+def _lock(folder: str):
+    """One batch at a time per --out folder: a second one would share its work folder."""
+    import fcntl
+
+    os.makedirs(folder, exist_ok=True)
+    fh = open(os.path.join(folder, ".lock"), "a")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise ValueError(f"another scope-check batch is writing to {folder}: wait for it, or stop it first") from None
+    _LOCKS.append(fh)
+    from scope_check.isolation import CLOSE_IN_WORKER
+
+    CLOSE_IN_WORKER.append(fh.fileno())
+    return fh
+
+
+def _unlock(fh) -> None:
+    from scope_check.isolation import CLOSE_IN_WORKER
+
+    if fh in _LOCKS:
+        _LOCKS.remove(fh)
+        if fh.fileno() in CLOSE_IN_WORKER:
+            CLOSE_IN_WORKER.remove(fh.fileno())
+        fh.close()
+
+
+def _utf8(path: Optional[str]) -> bool:
+    try:
+        (path or "").encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _sha(path: str) -> str:
+    from scope_check.document import file_sha256
+
+    return file_sha256(path)
+
+
+class Progress:
+    """A tqdm bar on a terminal; otherwise a plain line every `every` seconds (cluster logs)."""
+
+    def __init__(self, total: int, mode: str, every: float, stream=None):
+        self.total = total
+        self.stream = stream or sys.stderr
+        self.every = every
+        self.count = 0
+        self.verdicts: Counter = Counter()
+        self.start = time.monotonic()
+        self.last = self.start
+        tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.mode = "bar" if mode == "bar" or (mode == "auto" and tty) else ("none" if mode == "none" else "plain")
+        self.bar = None
+        if self.mode == "bar":
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", file=self.stream, dynamic_ncols=True, smoothing=0.1)
+
+    def add(self, verdict: str, n: int = 1) -> None:
+        self.count += n
+        self.verdicts[verdict] += n
+        if self.bar is not None:
+            self.bar.update(n)
+            self.bar.set_postfix({k: v for k, v in sorted(self.verdicts.items())}, refresh=False)
+        elif self.mode == "plain":
+            now = time.monotonic()
+            if now - self.last >= self.every:
+                self.last = now
+                self.stream.write(self.line(now) + "\n")
+                self.stream.flush()
+
+    def line(self, now: float) -> str:
+        elapsed = now - self.start
+        rate = self.count / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.count) / rate if rate > 0 else 0.0
+        pct = 100.0 * self.count / self.total if self.total else 100.0
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(self.verdicts.items()))
+        return (f"scope-check batch: {self.count}/{self.total} files ({pct:.0f} %), {rate:.2f} files/s, "
+                f"ETA {_duration(left)}; {counts}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+@dataclass
+class RunResult:
+    entries: int = 0
+    checked: int = 0
+    reused: int = 0
+    odd: int = 0
+    hidden: int = 0
+    other: int = 0
+    skipped_other_shards: int = 0
+    verdicts: Counter = field(default_factory=Counter)
+    internal_errors: int = 0
+    elapsed_s: float = 0.0
+    interrupted: bool = False
+    workers_replaced: int = 0
+
+
+def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[str], Tuple[str, str]],
+        tracks: Optional[inp.Tracks], selection, progress_mode: str = "auto", progress_every: float = 30.0,
+        stdin=None, stream=None) -> RunResult:
+    """Check everything missing from the database in `settings.out`. `rulesets`: content hash -> RuleSet;
+    `resolve_track(track value)` -> (track label, content hash)."""
+    from scope_check.isolation import Pool, prepare
+
+    started = time.monotonic()
+    result = RunResult()
+    lock = _lock(settings.out)  # held until this process exits
+    store = open_store(settings.out)
+    run_id = store.start_run(settings.to_json())
+    workdir = os.path.join(settings.out, ".work")
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir, exist_ok=True)
+    listing = inp.enumerate_inputs(settings.inputs, stdin=stdin, skip=settings.out)
+    result.hidden = listing.hidden
+    result.other = listing.other
+    entries = listing.entries
+    if settings.shard:
+        index, count = settings.shard
+        mine = [e for e in entries if inp.shard_of(e.rel, count) == index - 1]
+        result.skipped_other_shards = len(entries) - len(mine)
+        entries = mine
+    # a path listed twice (two INPUTs naming the same file) is one row
+    unique: Dict[str, inp.Entry] = {}
+    for e in entries:
+        unique.setdefault(e.path, e)
+    entries = list(unique.values())
+    result.entries = len(entries)
+
+    known = store.known()
+    existing = store.entries()
+    limits_now = json.dumps([settings.time_limit, settings.memory_limit_mb])
+    want_sig = settings.near_threshold > 0
+    supp_fn = supplement_checker()
+    progress = Progress(len(entries), progress_mode, progress_every, stream)
+
+    rows_seen: List[str] = []
+
+    def entry_row(e: inp.Entry, track: str, rhash: str, sha: Optional[str], odd: Optional[dict]) -> dict:
+        return {"path": e.path, "raw": e.raw, "rel": inp.escaped(e.rel), "source": json.dumps(e.source()),
+                "sid": e.sid, "track": track, "rules_name": rulesets[rhash].name, "rules_hash": rhash,
+                "version": __version__, "sha256": sha, "stat": json.dumps(e.stat) if e.stat else None,
+                "odd": json.dumps(odd) if odd else None,
+                "supplement_path": inp.escaped(_supp_path(e) or "") or None, "run": run_id, "updated": time.time()}
+
+    def unchanged(row: dict) -> bool:
+        old = existing.get(row["path"])
+        if old is None:
+            return False
+        return all(old.get(k) == row.get(k) for k in ("sid", "track", "rules_hash", "version", "sha256", "odd", "stat",
+                                                      "supplement_path"))
+
+    def _supp_path(e: inp.Entry) -> Optional[str]:
+        if e.supplement is not None:
+            return e.supplement.fs_path or (e.supplement.path if e.supplement.archive else None)
+        if tracks is not None:
+            return tracks.supplement_of(e)
+        return None
+
+    def reusable(key) -> bool:
+        if key not in known:
+            return False
+        limits = known[key]
+        return limits is None or limits == limits_now  # a limit hit under other limits is tried again
+
+    waiting: Dict[Tuple[str, str, str], List[Tuple[dict, Optional[str]]]] = {}
+    keep_files: List[str] = []
+
+    def prepared() -> Iterator[Tuple[str, str, Optional[str]]]:
+        """Tasks for the pool, lazily: archive members are extracted one at a time, just before their check."""
+        plain_files = []
+        by_archive: Dict[str, List[inp.Entry]] = {}
+        for e in entries:
+            if e.sid == "":
+                e.sid = (tracks.id_of(e) if tracks else None) or inp.submission_id(e.name)
+            if e.problem is not None:
+                track, rhash = resolve_track(tracks.track_of(e) if tracks else None)
+                odd = odd_report(e.path, *e.problem)
+                row = entry_row(e, track, rhash, None, odd)
+                if not unchanged(row):
+                    store.save(None, [row])
+                rows_seen.append(e.path)
+                result.odd += 1
+                _count("error")
+                continue
+            if e.archive is not None:
+                by_archive.setdefault(e.archive, []).append(e)
+            else:
+                plain_files.append(e)
+        for n, e in enumerate(plain_files):
+            if not _utf8(e.fs_path):
+                # the PDF library takes UTF-8 paths only: a name with other bytes is read through a
+                # link of our own naming (the row keeps the real name)
+                link = os.path.join(workdir, f"name-{n:06d}.pdf")
+                os.symlink(os.path.abspath(e.fs_path), link)
+                yield from _task(e, link, link, hash_path=e.fs_path)
+            else:
+                yield from _task(e, e.fs_path, None)
+        for path, members in by_archive.items():
+            by_member = {m.member.index: m for m in members}
+            for member, got in archive.extract_each(path, [m.member for m in members], workdir, MEMBER_LIMIT):
+                e = by_member[member.index]
+                if isinstance(got, str):
+                    track, rhash = resolve_track(tracks.track_of(e) if tracks else None)
+                    row = entry_row(e, track, rhash, None, odd_report(e.path, "FILE002", got))
+                    store.save(None, [row])
+                    rows_seen.append(e.path)
+                    _count("error")
+                    continue
+                yield from _task(e, str(got), str(got))
+
+    def _task(e: inp.Entry, fs_path: str, temp: Optional[str], hash_path: Optional[str] = None):
+        track, rhash = resolve_track(tracks.track_of(e) if tracks else None)
+        old = existing.get(e.path)
+        sha = None
+        if e.stat and old and old.get("stat") == json.dumps(list(e.stat)) and old.get("sha256"):
+            sha = old["sha256"]  # same size, mtime and inode: the known hash holds
+        if sha is None:
+            try:
+                sha = _sha(hash_path or fs_path)
+            except OSError as exc:
+                row = entry_row(e, track, rhash, None, odd_report(e.path, "FILE002",
+                                                                  f"cannot read the file: {exc.strerror or exc}"))
+                store.save(None, [row])
+                rows_seen.append(e.path)
+                _count("error")
+                if temp:
+                    os.unlink(temp)
+                return
+        key = (sha, rhash, __version__)
+        row = entry_row(e, track, rhash, sha, None)
+        rows_seen.append(e.path)
+        if reusable(key):
+            if not unchanged(row):
+                store.save(None, [row])
+            result.reused += 1
+            _count(_verdict_of(key))
+            if temp:
+                os.unlink(temp)
+            return
+        if key in waiting:  # the same bytes under the same rules are being checked: one check serves both
+            waiting[key].append((row, temp))
+            return
+        waiting[key] = [(row, temp)]
+        supp = _supp_path(e)
+        if e.supplement is not None and e.supplement.archive is not None:
+            supp = None  # a supplement inside an archive is listed in the row, not extracted
+        yield (fs_path, rhash, supp), key
+
+    verdict_cache: Dict[Tuple[str, str, str], str] = {}
+
+    def _verdict_of(key) -> str:
+        if key not in verdict_cache:
+            r = store.db.execute("SELECT verdict FROM results WHERE sha256=? AND rules_hash=? AND version=?", key).fetchone()
+            verdict_cache[key] = r[0] if r else "error"
+        return verdict_cache[key]
+
+    def _count(verdict: str, n: int = 1) -> None:
+        result.verdicts[verdict] += n
+        progress.add(verdict, n)
+
+    pool = Pool(BatchWorker(rulesets, selection, want_sig, supp_fn), jobs=settings.jobs,
+                time_limit=settings.time_limit, memory_limit_mb=settings.memory_limit_mb)
+    problem = pool.check_limits()
+    if problem:
+        store.close()
+        _unlock(lock)
+        raise ValueError(problem)
+    keyed = {}
+
+    def tasks():
+        ready = False
+        for task, key in prepared():
+            if not ready:  # the first file to check: import what the workers will inherit
+                if want_sig:
+                    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+                    os.environ.setdefault("OMP_NUM_THREADS", "1")
+                    import datasketch  # noqa: F401
+                prepare()
+                ready = True
+            keyed[id(task)] = key
+            yield task
+
+    try:
+        for task, outcome in pool.run(tasks()):
+            key = keyed.pop(id(task))
+            fs_path, rhash, _ = task
+            group = waiting.pop(key)
+            first_path = group[0][0]["path"]
+            limits = None
+            if outcome.ok:
+                value = outcome.value
+                report = dict(value["report"])
+                signature = value.get("signature")
+                supplement = value.get("supplement")
+            elif outcome.code == "SCOPE001":
+                report = odd_report(first_path, "SCOPE001", outcome.message)
+                signature = supplement = None
+            else:
+                report = limit_json(first_path, outcome.code, outcome.message, outcome.elapsed_s)
+                report["sha256"] = key[0]
+                signature = supplement = None
+                limits = limits_now
+            report.pop("path", None)
+            verdict = report["verdict"]
+            record = {"sha256": key[0], "rules_hash": rhash, "version": __version__,
+                      "rules_name": rulesets[rhash].name, "verdict": verdict,
+                      "report": json.dumps(report, ensure_ascii=False, sort_keys=True), "signature": signature,
+                      "supplement": json.dumps(supplement) if supplement else None, "limits": limits,
+                      "elapsed_s": outcome.elapsed_s, "peak_rss_mb": outcome.peak_rss_mb}
+            store.save(record, [row for row, _ in group])
+            known[key] = limits
+            verdict_cache[key] = verdict
+            result.checked += 1
+            if any(f.get("code") == "SCOPE001" for f in report.get("findings", [])):
+                result.internal_errors += 1
+            _count(verdict, len(group))
+            for _, temp in group:
+                if temp:
+                    try:
+                        os.unlink(temp)
+                    except OSError:
+                        pass
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        result.workers_replaced = pool.replaced
+        progress.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    if not result.interrupted:
+        store.touch(rows_seen, run_id)
+        store.forget_unseen(run_id)  # files no longer in the inputs leave the reports
+        store.finish_run(run_id)
+    store.close()
+    _unlock(lock)
+    result.elapsed_s = time.monotonic() - started
+    return result

@@ -1,0 +1,388 @@
+"""Every check in a process of its own: a pool of forked workers with a time limit per file and a
+memory ceiling per worker.
+
+A PDF can make MuPDF loop for minutes, expand to gigabytes or crash the interpreter. Each check runs
+in a worker forked from this process (the PDF library and the registry are imported once, before
+the fork, so a worker starts in milliseconds and re-imports nothing). The worker's address space is
+capped with RLIMIT_AS. The parent waits for each answer with a deadline:
+
+- past the time limit, the worker is killed and the file gets FILE006 (time-limit);
+- a MemoryError in the worker (the ceiling reached), or a worker that dies (a segfault, the kernel's
+  OOM killer, any signal) gives FILE007 (resource-limit);
+
+either way the worker is replaced and the other files go on. Both verdicts are `error`: the file
+could not be checked.
+
+`Pool(jobs).run(tasks)` yields `(task, Outcome)` as results come in; `check_isolated(path, rules)`
+is the one-file form used by the `check` command (a pool of one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+
+#: defaults of `check --time-limit` / `--memory-limit` and of `batch`
+DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_MEMORY_LIMIT_MB = 2048
+MB = 1024 * 1024
+#: file descriptors a worker closes as it starts (a lock the parent holds must die with the parent)
+CLOSE_IN_WORKER: List[int] = []
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (the affinity mask, which a cluster scheduler sets)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class Outcome:
+    """What came back for one task: `value` from the function, or `code` FILE006/FILE007 and a message."""
+
+    value: Any = None
+    code: Optional[str] = None
+    message: str = ""
+    elapsed_s: float = 0.0
+    peak_rss_mb: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.code is None
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    task: Any = None
+    started: float = 0.0
+    done: int = 0
+
+
+def wait(objects, timeout):
+    from multiprocessing.connection import wait as _wait
+
+    return _wait(objects, timeout)
+
+
+def _vm_size_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def prepare() -> None:
+    """Import what every check needs before forking, so workers inherit it instead of importing it."""
+    import pymupdf  # noqa: F401
+
+    import gc
+
+    from scope_check import registry
+
+    registry.checks()
+    gc.freeze()  # what the workers inherit stays out of their garbage collections (no copy-on-write)
+
+
+def _worker_main(conn, fn: Callable, memory_limit_mb: Optional[float]) -> None:
+    import faulthandler
+    import resource
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    faulthandler.disable()  # a crash is reported by the parent as FILE007, not as a dump on stderr
+    for fd in CLOSE_IN_WORKER:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if memory_limit_mb:
+        limit = int(memory_limit_mb * MB)
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            break
+        except Exception as exc:  # a task that cannot be unpickled: say so, keep serving
+            conn.send((("exc", f"{type(exc).__name__}: {exc}"), 0.0, 0.0))
+            continue
+        if task is None:
+            break
+        start = time.perf_counter()
+        fatal = False
+        try:
+            value = fn(task)
+            reply = ("ok", value)
+        except MemoryError:
+            reply = ("mem", None)
+            fatal = True
+        except BaseException as exc:  # a bug in the task function: the parent reports it
+            reply = ("exc", f"{type(exc).__name__}: {exc}")
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        try:
+            conn.send((reply, time.perf_counter() - start, rss))
+        except MemoryError:
+            conn.send((("mem", None), time.perf_counter() - start, rss))
+            fatal = True
+        except (OSError, EOFError):
+            break
+        except Exception as exc:  # the value could not be pickled
+            conn.send((("exc", f"{type(exc).__name__}: {exc}"), time.perf_counter() - start, rss))
+        if fatal:
+            break  # a fresh worker replaces one whose heap hit the ceiling
+    conn.close()
+    os._exit(0)
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(code).name
+    except ValueError:
+        return f"signal {code}"
+
+
+class Pool:
+    """`jobs` forked workers running `fn(task)`; each task has `time_limit` seconds, each worker
+    `memory_limit_mb` of address space (None: no limit)."""
+
+    def __init__(self, fn: Callable[[Any], Any], jobs: int = 0, time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
+                 memory_limit_mb: Optional[float] = DEFAULT_MEMORY_LIMIT_MB):
+        self.fn = fn
+        self.jobs = jobs or usable_cores()
+        self.time_limit = time_limit if time_limit and time_limit > 0 else None
+        self.memory_limit_mb = memory_limit_mb if memory_limit_mb and memory_limit_mb > 0 else None
+        import multiprocessing
+
+        self._ctx = multiprocessing.get_context("fork")
+        self._workers: List[_Worker] = []
+        self.replaced = 0
+
+    def check_limits(self) -> Optional[str]:
+        """Why the memory ceiling cannot work (below what a worker starts with), or None."""
+        if self.memory_limit_mb:
+            start = _vm_size_mb()
+            if start and start + 64 > self.memory_limit_mb:
+                return (f"the memory limit ({self.memory_limit_mb:.0f} MB) is below what a worker needs to start "
+                        f"({start:.0f} MB of address space); raise --memory-limit")
+        return None
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, args=(child, self.fn, self.memory_limit_mb), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _retire(self, worker: _Worker, kill: bool) -> None:
+        if kill and worker.process.is_alive():
+            try:
+                os.kill(worker.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        worker.process.join(5)
+        worker.conn.close()
+
+    def run(self, tasks: Iterable[Any]) -> Iterator[Tuple[Any, Outcome]]:
+        """Yield (task, outcome) for every task, in completion order."""
+        pending = iter(tasks)
+        exhausted = False
+        try:
+            while True:
+                # hand out work
+                for w in self._workers:
+                    if w.task is None and not exhausted:
+                        try:
+                            task = next(pending)
+                        except StopIteration:
+                            exhausted = True
+                            break
+                        self._send(w, task)
+                while not exhausted and len(self._workers) < self.jobs:
+                    try:
+                        task = next(pending)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    w = self._spawn()
+                    self._workers.append(w)
+                    self._send(w, task)
+                busy = [w for w in self._workers if w.task is not None]
+                if not busy:
+                    if exhausted:
+                        return
+                    continue
+                now = time.perf_counter()
+                timeout = None
+                if self.time_limit:
+                    timeout = max(0.0, min(w.started + self.time_limit for w in busy) - now)
+                ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+                now = time.perf_counter()
+                for w in list(busy):
+                    outcome = None
+                    if w.conn in ready or w.process.sentinel in ready:
+                        outcome = self._collect(w, now)
+                    elif self.time_limit and now - w.started >= self.time_limit:
+                        outcome = Outcome(code="FILE006", elapsed_s=now - w.started,
+                                          message=f"the check ran past the {self.time_limit:g} s time limit and was stopped")
+                        self._replace(w, kill=True)
+                    if outcome is not None:
+                        task, w.task = w.task, None
+                        yield task, outcome
+        finally:
+            self.close()
+
+    def _send(self, w: _Worker, task: Any) -> None:
+        w.task = task
+        w.started = time.perf_counter()
+        try:
+            w.conn.send(task)
+        except (OSError, EOFError):  # the idle worker died (the system's memory killer?): a fresh one
+            self._replace(w, kill=True)
+            w.started = time.perf_counter()
+            w.conn.send(task)
+
+    def _collect(self, w: _Worker, now: float) -> Outcome:
+        elapsed = now - w.started
+        try:
+            if w.conn.poll():
+                (kind, value), elapsed, rss = w.conn.recv()
+                w.done += 1
+                if kind == "ok":
+                    return Outcome(value=value, elapsed_s=elapsed, peak_rss_mb=rss)
+                if kind == "mem":
+                    self._replace(w, kill=True)
+                    return Outcome(code="FILE007", elapsed_s=elapsed, peak_rss_mb=rss,
+                                   message=f"the check exceeded the {self.memory_limit_mb:g} MB memory ceiling and was stopped")
+                return Outcome(code="SCOPE001", elapsed_s=elapsed, message=f"the worker failed: {value}")
+        except (EOFError, OSError):
+            pass
+        # no answer: the worker died
+        w.process.join(5)
+        code = w.process.exitcode
+        how = f"killed by {_signal_name(-code)}" if code is not None and code < 0 else f"exited with status {code}"
+        self._replace(w, kill=True)
+        return Outcome(code="FILE007", elapsed_s=elapsed,
+                       message=f"the worker checking this file died ({how}): a crash in the PDF library or the "
+                               f"system's memory killer; the file could not be checked")
+
+    def _replace(self, w: _Worker, kill: bool) -> None:
+        self._retire(w, kill)
+        fresh = self._spawn()
+        w.process, w.conn, w.done = fresh.process, fresh.conn, 0
+        self.replaced += 1
+
+    def close(self) -> None:
+        for w in self._workers:
+            if w.task is None and w.process.is_alive():
+                try:
+                    w.conn.send(None)
+                except (OSError, EOFError):
+                    pass
+        for w in self._workers:
+            w.process.join(0.5 if w.task is None else 0)
+            self._retire(w, kill=True)
+        self._workers = []
+
+
+# --- one file at a time (the `check` command) ------------------------------------------------------
+
+def plain(value: Any) -> Any:
+    """A value with read-only mappings turned into dicts and tuples kept, so that it pickles."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value) if type(value) in (list, tuple) else [plain(v) for v in value]
+    return value
+
+
+def portable_report(report):
+    """The Report with every finding's data and the measurements as plain dicts (picklable)."""
+    findings = tuple(dataclasses.replace(f, data=plain(dict(f.data))) for f in report.findings)
+    return dataclasses.replace(report, findings=findings, measurements=plain(dict(report.measurements)))
+
+
+def limit_report(path: str, rules, code: str, message: str, elapsed: float = 0.0):
+    """The Report of a file stopped by a limit: one FILE006/FILE007 finding, verdict error."""
+    from scope_check import registry
+    from scope_check.findings import Finding
+    from scope_check.runner import Report
+
+    check = registry.checks().get(code)
+    name = check.name if check else code.lower()
+    hint = check.fix if check else ""
+    size = None
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        pass
+    finding = Finding(code, message, hint=hint, name=name, severity="error")
+    return Report(path=path, rules=rules.name, sha256=None, verdict="error", findings=(finding,),
+                  measurements={"file_size_bytes": size} if size is not None else {}, elapsed_s=elapsed)
+
+
+def memory_failure(report) -> bool:
+    """Did a check of this report run out of memory (the runner turned the MemoryError into SCOPE001)?"""
+    return any(f.code == "SCOPE001" and dict(f.data).get("exception") == "MemoryError" for f in report.findings)
+
+
+class CheckWorker:
+    """The task function of the `check` command's pool: path -> portable Report. The rule set is
+    inherited through the fork, never pickled."""
+
+    def __init__(self, rules, selection):
+        self.rules = rules
+        self.selection = selection
+
+    def __call__(self, path):
+        from scope_check import runner
+
+        report = runner.check_file(path, self.rules, self.selection)
+        if memory_failure(report):
+            raise MemoryError
+        return portable_report(report)
+
+
+class SingleChecker:
+    """Checks files one at a time in a pool of one: `checker(path)` returns the Report."""
+
+    def __init__(self, rules, selection, time_limit: Optional[float], memory_limit_mb: Optional[float]):
+        self.rules = rules
+        self.selection = selection
+        prepare()
+        self.pool = Pool(CheckWorker(rules, selection), jobs=1, time_limit=time_limit, memory_limit_mb=memory_limit_mb)
+
+    def problem(self) -> Optional[str]:
+        return self.pool.check_limits()
+
+    def check_all(self, paths: Iterable[str]) -> Iterator[Any]:
+        """Reports in input order (a pool of one answers in order)."""
+        for path, outcome in self.pool.run(paths):
+            yield self._report(path, outcome)
+
+    def _report(self, path: str, outcome: Outcome):
+        if outcome.ok:
+            return outcome.value
+        if outcome.code == "SCOPE001":
+            from scope_check.runner import Report
+            from scope_check.findings import Finding
+
+            f = Finding("SCOPE001", outcome.message, name="internal-error", severity="error",
+                        hint="A bug in scope-check, not in the paper: please report it with `scope-check --version`.")
+            return Report(path=path, rules=self.rules.name, sha256=None, verdict="error", findings=(f,),
+                          elapsed_s=outcome.elapsed_s)
+        return limit_report(path, self.rules, outcome.code, outcome.message, outcome.elapsed_s)
