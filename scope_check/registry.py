@@ -44,9 +44,9 @@ class Check:
 
 
 def _modules():
-    from scope_check.checks import anonymity, files, fonts, margins, pages, template
+    from scope_check.checks import anonymity, files, fonts, integrity, margins, pages, template
 
-    return (files, pages, margins, fonts, template, anonymity)
+    return (files, pages, margins, fonts, template, anonymity, integrity)
 
 
 def _internal() -> Tuple[Check, ...]:

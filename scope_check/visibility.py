@@ -1,0 +1,358 @@
+"""What a reader of the page can see of each span: facts for TEXT001, measured inside the single parse.
+
+The loader (`document.load`) calls this module once per page, with the page still open:
+
+- `TextInkDevice` is the ink device of `document` that also records, in drawing order, every text
+  object MuPDF shows (fill, stroke, clip, invisible) with its box, and the colour of large fills;
+- `facts()` decides which spans need a closer look and measures them: the spans drawn beneath an
+  opaque object painted after them, the spans whose colour is close to what lies beneath them (the
+  white page, the colour of the filled shape drawn just before them), the partly transparent ones,
+  and the spans drawn over an image or a shading (their backdrop is unknown without looking).
+  Only those spans' areas are rendered (one clip of the page, greyscale); everything else costs a
+  few comparisons. It also extracts the text MuPDF's normal pass drops because it lies outside the
+  visible page (the CropBox), when a text object reaches beyond it.
+
+Nothing here judges: the check (`checks/integrity.py`) compares these facts with the rule file.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple
+
+from scope_check.findings import BBox
+
+#: a span whose glyphs contrast less than this with what lies beneath them is measured and kept
+#: as a `Visibility` fact; the rule file's `min_contrast` (TEXT001) can only be below it
+CANDIDATE_CONTRAST = 3.0
+#: a filled shape smaller than this (points, either side) cannot be the backdrop of a line of text
+#: (plot markers, rules); its colour is not recorded
+BIG_FILL = 3.0
+#: an opaque object painted after a span and covering at least this fraction of its box hides it
+#: unless the rendering shows the glyphs
+COVER_FRACTION = 0.5
+#: an object covering at least this fraction of a span's box is what lies beneath it
+UNDER_FRACTION = 0.9
+#: rendering resolution: pixels per em of the smallest span rendered, within these zoom limits
+PX_PER_EM = 24.0
+ZOOM_RANGE = (1.0, 8.0)
+#: at most this many pixels per rendered clip (the zoom is lowered to fit)
+MAX_PIXELS = 3_000_000
+#: a text object reaching this far (points) beyond the visible page makes the loader look for
+#: text outside it
+OUTSIDE_SLACK = 1.0
+#: the share of a span's rendered pixels taken as its glyphs (the extreme of the grey levels)
+GLYPH_QUANTILE = 0.02
+
+_OPAQUE = ("fill-path", "fill-image", "fill-shade")
+#: what may lie beneath light text (a thick stroke can be the dark area white labels sit on)
+_BENEATH_LIGHT = _OPAQUE + ("stroke-path",)
+WHITE = 0xFFFFFF
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """A span the loader looked at closely, and what a reader sees of it."""
+
+    span: object  # document.Span
+    contrast: float  # contrast ratio of its glyphs against what lies beneath (1.0: indistinguishable)
+    backdrop: int  # 0xRRGGBB beneath it (a rendered grey level when `source` is "rendered")
+    source: str  # "page" (nothing drawn beneath), "fill" (a filled shape's colour), "rendered"
+    covered_by: str = ""  # the kind of opaque object painted over it after it ("fill-path", ...), "" if none
+
+
+def luminance(rgb: int) -> float:
+    """WCAG relative luminance of an sRGB colour 0xRRGGBB."""
+
+    def channel(v: int) -> float:
+        c = v / 255.0
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel((rgb >> 16) & 255) + 0.7152 * channel((rgb >> 8) & 255) + 0.0722 * channel(rgb & 255)
+
+
+def contrast(a: int, b: int) -> float:
+    """WCAG contrast ratio of two colours: 1.0 (the same) to 21.0 (black on white)."""
+    la, lb = luminance(a), luminance(b)
+    hi, lo = max(la, lb), min(la, lb)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def blend(fg: int, bg: int, alpha: float) -> int:
+    """`fg` painted with opacity `alpha` over `bg`."""
+    if alpha >= 1.0:
+        return fg
+    out = 0
+    for shift in (16, 8, 0):
+        f, b = (fg >> shift) & 255, (bg >> shift) & 255
+        out |= int(round(alpha * f + (1 - alpha) * b)) << shift
+    return out
+
+
+def grey(v: int) -> int:
+    return (v << 16) | (v << 8) | v
+
+
+# --- the device ------------------------------------------------------------------------------
+
+
+_DEVICE = None
+
+
+def text_ink_device():
+    """A new device: `document`'s ink device that also records text objects and large fills' colours.
+
+    `text` holds (kind, order, x0, y0, x1, y1) per text object, `order` being the number of ink
+    operations drawn before it; `colours` maps the index of a large fill in `out` to (0xRRGGBB,
+    alpha); `painted_clips` holds the boxes of clip-only text (render mode 7) that something was
+    painted through (the text then shows as that fill)."""
+    global _DEVICE
+    if _DEVICE is None:
+        _DEVICE = _device_class()
+    return _DEVICE()
+
+
+def _device_class():
+    from scope_check import document
+
+    mupdf = document._mupdf()
+    base = document._ink_device_class()
+    rgb_space = mupdf.FzColorspace(mupdf.FzColorspace.Fixed_RGB)
+    params = mupdf.FzColorParams()
+
+    def to_rgb(colorspace, color):
+        values = mupdf.ll_fz_convert_color(colorspace, color, rgb_space.m_internal, None, params.internal())
+        r, g, b = (max(0, min(255, int(round(v * 255)))) for v in values[:3])
+        return (r << 16) | (g << 8) | b
+
+    class TextInkDevice(base):
+        def __init__(self):
+            super().__init__()
+            self.text = []
+            self.colours = {}
+            self.painted_clips = []
+            self._text_clips = []  # (depth, ink count, box) of open clip-only text
+            for name in ("fill_text", "stroke_text", "ignore_text"):
+                getattr(self, "use_virtual_" + name)()
+
+        def _text(self, kind, text, stroke, ctm):
+            if self.hidden:
+                return None
+            try:
+                r = mupdf.ll_fz_bound_text(text, stroke, ctm)
+                box = (r.x0, r.y0, r.x1, r.y1)
+            except Exception:
+                return None
+            self.text.append((kind, len(self.out)) + box)
+            return box
+
+        def fill_text(self, ctx, text, ctm, *rest):
+            self._text("fill-text", text, None, ctm)
+
+        def stroke_text(self, ctx, text, stroke, ctm, *rest):
+            self._text("stroke-text", text, stroke, ctm)
+
+        def ignore_text(self, ctx, text, ctm, *rest):
+            self._text("ignore-text", text, None, ctm)
+
+        def clip_text(self, ctx, text, ctm, *rest):
+            box = self._text("clip-text", text, None, ctm)
+            super().clip_text(ctx, text, ctm, *rest)
+            if box is not None:
+                self._text_clips.append((len(self.clips), len(self.out), box))
+
+        def pop_clip(self, ctx, *rest):
+            depth = len(self.clips)
+            super().pop_clip(ctx, *rest)
+            while self._text_clips and self._text_clips[-1][0] >= depth:
+                _, count, box = self._text_clips.pop()
+                if len(self.out) > count:
+                    self.painted_clips.append(box)
+
+        def fill_path(self, ctx, path, even_odd, ctm, colorspace, color, alpha, *rest):
+            n = len(self.out)
+            self._add("fill-path", mupdf.ll_fz_bound_path, path, None, ctm)
+            if len(self.out) > n:
+                x0, y0, x1, y1 = self.out[-1][1]
+                if x1 - x0 >= BIG_FILL and y1 - y0 >= BIG_FILL:
+                    try:
+                        self.colours[n] = (to_rgb(colorspace, color), alpha)
+                    except Exception:
+                        pass
+
+    return TextInkDevice
+
+
+# --- the facts -------------------------------------------------------------------------------
+
+
+def _cover(a, s) -> float:
+    """The fraction of box `s` that box `a` covers."""
+    w = min(a[2], s[2]) - max(a[0], s[0])
+    h = min(a[3], s[3]) - max(a[1], s[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    area = (s[2] - s[0]) * (s[3] - s[1])
+    return 1.0 if area <= 0 else w * h / area
+
+
+def _order(span_box, text_events) -> int:
+    """How many ink operations were drawn before the span: from the last text object containing it.
+    A span no text object accounts for counts as drawn last (nothing is over it)."""
+    cx, cy = (span_box[0] + span_box[2]) / 2, (span_box[1] + span_box[3]) / 2
+    for ev in reversed(text_events):
+        if ev[2] - 1 <= cx <= ev[4] + 1 and ev[3] - 1 <= cy <= ev[5] + 1:
+            return ev[1]
+    return 1 << 30
+
+
+def facts(pymupdf, page, spans: Sequence, device, width: float, height: float):
+    """(visibility facts, spans outside the visible page, boxes of painted clip text) for one page."""
+    offpage = ()
+    if any(ev[2] < -OUTSIDE_SLACK or ev[3] < -OUTSIDE_SLACK or ev[4] > width + OUTSIDE_SLACK
+           or ev[5] > height + OUTSIDE_SLACK for ev in device.text if ev[0] != "clip-text"):
+        offpage = tuple(_offpage(pymupdf, page, width, height))
+    seen = _seen(pymupdf, page, spans, device)
+    return seen, offpage, tuple(device.painted_clips)
+
+
+def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
+    out = device.out
+    big = [(i, k, b) for i, (k, b) in enumerate(out)
+           if k in _BENEATH_LIGHT and b[2] - b[0] >= BIG_FILL and b[3] - b[1] >= BIG_FILL]
+    big.sort(key=lambda e: e[2][1])
+    tops = [e[2][1] for e in big]
+    reach = max((e[2][3] - e[2][1] for e in big), default=0.0)
+    plans = []  # (span, backdrop, source, covered_by, needs render)
+    for s in spans:
+        if not s.text.strip() or s.render in ("invisible", "clip"):
+            continue  # decided by the render mode alone
+        box = s.bbox
+        light = contrast(blend(s.color, WHITE, s.alpha), WHITE) < CANDIDATE_CONTRAST
+        near = []
+        if big:
+            lo = bisect_left(tops, box[1] - reach)
+            for j in range(lo, len(big)):
+                b = big[j][2]
+                if b[1] > box[3]:
+                    break
+                if b[3] > box[1] and b[0] < box[2] and b[2] > box[0] and (light or big[j][1] != "stroke-path"):
+                    near.append(big[j])
+        if not near:
+            if light:
+                c = contrast(blend(s.color, WHITE, s.alpha), WHITE)
+                plans.append((s, WHITE, "page", "", False, c))
+            continue
+        order = _order(box, device.text)
+        over = next((k for i, k, b in near
+                     if i >= order and k != "stroke-path" and _cover(b, box) >= COVER_FRACTION), "")
+        under = [(i, k, b) for i, k, b in near if i < order and _cover(b, box) >= UNDER_FRACTION]
+        if under:
+            i, kind, _ = max(under)
+            colour = device.colours.get(i) if kind == "fill-path" else None
+            if colour is not None and colour[1] >= 1.0:
+                backdrop, source = colour[0], "fill"
+            else:
+                backdrop, source = None, "rendered"
+        else:
+            backdrop, source = WHITE, "page"
+        if backdrop is not None:
+            c = contrast(blend(s.color, backdrop, s.alpha), backdrop)
+            if not over and c >= CANDIDATE_CONTRAST:
+                continue
+            plans.append((s, backdrop, source, over, bool(over) or source != "page" and c < CANDIDATE_CONTRAST, c))
+        else:
+            plans.append((s, WHITE, source, over, True, 1.0))
+    if not plans:
+        return ()
+    rendered = _render(pymupdf, page, [p[0] for p in plans if p[4]])
+    result = []
+    for s, backdrop, source, over, render, c in plans:
+        if render and id(s) in rendered:
+            c, level = rendered[id(s)]
+            backdrop, source = grey(level), "rendered"
+        result.append(Visibility(span=s, contrast=round(c, 3), backdrop=backdrop, source=source, covered_by=over))
+    return tuple(result)
+
+
+def _render(pymupdf, page, spans) -> dict:
+    """Render the area of `spans` once (greyscale) and measure each: id(span) -> (contrast, backdrop level)."""
+    if not spans:
+        return {}
+    x0 = min(s.bbox[0] for s in spans)
+    y0 = min(s.bbox[1] for s in spans)
+    x1 = max(s.bbox[2] for s in spans)
+    y1 = max(s.bbox[3] for s in spans)
+    if x1 <= x0 or y1 <= y0:
+        return {}
+    smallest = max(min(s.size for s in spans), 0.1)
+    zoom = min(max(PX_PER_EM / smallest, ZOOM_RANGE[0]), ZOOM_RANGE[1])
+    area = (x1 - x0) * (y1 - y0)
+    if area * zoom * zoom > MAX_PIXELS:
+        zoom = max((MAX_PIXELS / area) ** 0.5, 0.25)
+    clip = pymupdf.Rect(x0, y0, x1, y1)
+    try:
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csGRAY,
+                              alpha=False, annots=False)
+    except Exception:
+        return {}
+    samples, stride, w, h = pix.samples, pix.stride, pix.width, pix.height
+    ox, oy = pix.x, pix.y  # the pixmap's origin in device pixels
+    out = {}
+    for s in spans:
+        b = s.bbox
+        bh = b[3] - b[1]
+        # the glyphs' body: between the x-height line and the baseline, full width
+        px0 = max(int(b[0] * zoom) - ox, 0)
+        px1 = min(int(b[2] * zoom + 0.999) - ox, w)
+        py0 = max(int((b[1] + 0.4 * bh) * zoom) - oy, 0)
+        py1 = min(int((b[1] + 0.8 * bh) * zoom + 0.999) - oy, h)
+        if px1 <= px0 or py1 <= py0:
+            py0, py1 = max(int(b[1] * zoom) - oy, 0), min(int(b[3] * zoom + 0.999) - oy, h)
+            if px1 <= px0 or py1 <= py0:
+                continue
+        band = b"".join(samples[r * stride + px0:r * stride + px1] for r in range(py0, py1))
+        values = sorted(band)
+        n = len(values)
+        counts = {}
+        for v in band:
+            counts[v] = counts.get(v, 0) + 1
+        back = max(counts, key=counts.__getitem__)
+        k = max(int(n * GLYPH_QUANTILE), 1) - 1
+        lo, hi = values[min(k, n - 1)], values[max(n - 1 - k, 0)]
+        glyph = lo if abs(lo - back) >= abs(hi - back) else hi
+        out[id(s)] = (contrast(grey(glyph), grey(back)), back)
+    return out
+
+
+def _offpage(pymupdf, page, width: float, height: float):
+    """Text outside the visible page: MuPDF's normal pass drops it, so extract the page again without
+    clipping (only pages where a text object reaches beyond the page) and keep the characters whose
+    centre lies outside, one span per run of such characters."""
+    from scope_check.document import Span, strip_subset
+
+    flags = pymupdf.TEXTFLAGS_RAWDICT & ~(pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_CLIP
+                                          | pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES)
+    try:
+        raw = page.get_text("rawdict", flags=flags, clip=pymupdf.INFINITE_RECT())
+    except Exception:
+        return
+    for block in raw.get("blocks", ()):
+        for line in block.get("lines", ()):
+            for s in line.get("spans", ()):
+                run: List = []
+                for ch in list(s.get("chars", ())) + [{"c": "", "bbox": (0, 0, 0, 0), "end": True}]:
+                    x0, y0, x1, y1 = ch["bbox"]
+                    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+                    outside = not ch.get("end") and not (0 <= cx <= width and 0 <= cy <= height)
+                    if outside:
+                        run.append(ch)
+                        continue
+                    if run and "".join(c["c"] for c in run).strip():
+                        box: BBox = (min(c["bbox"][0] for c in run), min(c["bbox"][1] for c in run),
+                                     max(c["bbox"][2] for c in run), max(c["bbox"][3] for c in run))
+                        yield Span("".join(c["c"] for c in run), box, strip_subset(s["font"]),
+                                   round(s["size"], 2), s["color"], s["flags"],
+                                   alpha=s.get("alpha", 255) / 255.0)
+                    run = []
