@@ -332,7 +332,7 @@ def _offpage(pymupdf, page, width: float, height: float):
     centre lies outside, one span per run of such characters."""
     from scope_check.document import Span, strip_subset
 
-    flags = pymupdf.TEXTFLAGS_RAWDICT & ~(pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_CLIP
+    flags = (pymupdf.TEXTFLAGS_RAWDICT | pymupdf.TEXT_CLIP) & ~(pymupdf.TEXT_MEDIABOX_CLIP
                                           | pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES)
     try:
         raw = page.get_text("rawdict", flags=flags, clip=pymupdf.INFINITE_RECT())
