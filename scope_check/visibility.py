@@ -17,7 +17,7 @@ Nothing here judges: the check (`checks/integrity.py`) compares these facts with
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
@@ -35,10 +35,12 @@ COVER_FRACTION = 0.5
 #: an object covering at least this fraction of a span's box is what lies beneath it
 UNDER_FRACTION = 0.9
 #: rendering resolution: pixels per em of the smallest span rendered, within these zoom limits
-PX_PER_EM = 24.0
-ZOOM_RANGE = (1.0, 8.0)
+PX_PER_EM = 12.0
+ZOOM_RANGE = (1.0, 6.0)
 #: at most this many pixels per rendered clip (the zoom is lowered to fit)
-MAX_PIXELS = 3_000_000
+MAX_PIXELS = 1_000_000
+#: grid cell of the spatial index of large objects, in points
+CELL = 64.0
 #: a text object reaching this far (points) beyond the visible page makes the loader look for
 #: text outside it
 OUTSIDE_SLACK = 1.0
@@ -62,14 +64,23 @@ class Visibility:
     covered_by: str = ""  # the kind of opaque object painted over it after it ("fill-path", ...), "" if none
 
 
+_LUMINANCE: dict = {}
+
+
 def luminance(rgb: int) -> float:
     """WCAG relative luminance of an sRGB colour 0xRRGGBB."""
+    known = _LUMINANCE.get(rgb)
+    if known is not None:
+        return known
 
     def channel(v: int) -> float:
         c = v / 255.0
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
-    return 0.2126 * channel((rgb >> 16) & 255) + 0.7152 * channel((rgb >> 8) & 255) + 0.0722 * channel(rgb & 255)
+    value = 0.2126 * channel((rgb >> 16) & 255) + 0.7152 * channel((rgb >> 8) & 255) + 0.0722 * channel(rgb & 255)
+    if len(_LUMINANCE) < 65536:
+        _LUMINANCE[rgb] = value
+    return value
 
 
 def contrast(a: int, b: int) -> float:
@@ -219,26 +230,34 @@ def facts(pymupdf, page, spans: Sequence, device, width: float, height: float):
 
 def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
     out = device.out
-    big = [(i, k, b) for i, (k, b) in enumerate(out)
-           if k in _BENEATH_LIGHT and b[2] - b[0] >= BIG_FILL and b[3] - b[1] >= BIG_FILL]
-    big.sort(key=lambda e: e[2][1])
-    tops = [e[2][1] for e in big]
-    reach = max((e[2][3] - e[2][1] for e in big), default=0.0)
-    plans = []  # (span, backdrop, source, covered_by, needs render)
+    grid: dict = {}
+    for i, (k, b) in enumerate(out):
+        if k in _BENEATH_LIGHT and b[2] - b[0] >= BIG_FILL and b[3] - b[1] >= BIG_FILL:
+            entry = (i, k, b)
+            for gx in range(int(b[0] // CELL), int(b[2] // CELL) + 1):
+                for gy in range(int(b[1] // CELL), int(b[3] // CELL) + 1):
+                    grid.setdefault((gx, gy), []).append(entry)
+    light_of: dict = {}
+    plans = []  # (span, backdrop, source, covered_by, needs render, nominal contrast)
     for s in spans:
-        if not s.text.strip() or s.render in ("invisible", "clip"):
-            continue  # decided by the render mode alone
+        if s.render != "fill" or not s.text.strip():
+            continue  # invisible and clip-only text are decided by the render mode alone
         box = s.bbox
-        light = contrast(blend(s.color, WHITE, s.alpha), WHITE) < CANDIDATE_CONTRAST
+        key = (s.color, s.alpha)
+        light = light_of.get(key)
+        if light is None:
+            light = light_of[key] = contrast(blend(s.color, WHITE, s.alpha), WHITE) < CANDIDATE_CONTRAST
         near = []
-        if big:
-            lo = bisect_left(tops, box[1] - reach)
-            for j in range(lo, len(big)):
-                b = big[j][2]
-                if b[1] > box[3]:
-                    break
-                if b[3] > box[1] and b[0] < box[2] and b[2] > box[0] and (light or big[j][1] != "stroke-path"):
-                    near.append(big[j])
+        if grid:
+            seen_here = set()
+            for gx in range(int(box[0] // CELL), int(box[2] // CELL) + 1):
+                for gy in range(int(box[1] // CELL), int(box[3] // CELL) + 1):
+                    for entry in grid.get((gx, gy), ()):
+                        b = entry[2]
+                        if (entry[0] not in seen_here and b[3] > box[1] and b[1] < box[3] and b[0] < box[2]
+                                and b[2] > box[0] and (light or entry[1] != "stroke-path")):
+                            seen_here.add(entry[0])
+                            near.append(entry)
         if not near:
             if light:
                 c = contrast(blend(s.color, WHITE, s.alpha), WHITE)
@@ -315,10 +334,7 @@ def _render(pymupdf, page, spans) -> dict:
         band = b"".join(samples[r * stride + px0:r * stride + px1] for r in range(py0, py1))
         values = sorted(band)
         n = len(values)
-        counts = {}
-        for v in band:
-            counts[v] = counts.get(v, 0) + 1
-        back = max(counts, key=counts.__getitem__)
+        back = Counter(band).most_common(1)[0][0]
         k = max(int(n * GLYPH_QUANTILE), 1) - 1
         lo, hi = values[min(k, n - 1)], values[max(n - 1 - k, 0)]
         glyph = lo if abs(lo - back) >= abs(hi - back) else hi
