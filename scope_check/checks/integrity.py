@@ -49,6 +49,8 @@ _CITATION = re.compile(
 #: how far around a phrase a quotation mark or a citation still belongs to it, in characters
 QUOTE_REACH = 80
 CITE_REACH = 160
+#: phrases fewer than this many letters apart are reported together
+GROUP_REACH = 120
 
 
 # --- TEXT001 ---------------------------------------------------------------------------------
@@ -213,7 +215,10 @@ def hidden_text(doc: Document, params: Params) -> Iterator[Finding]:
 def _join(spans: Sequence[Span]) -> str:
     parts = [spans[0].text]
     for a, b in zip(spans, spans[1:]):
-        if b.bbox[1] > a.bbox[3] - 0.3 * a.size or b.bbox[0] - a.bbox[2] > 0.15 * a.size:
+        new_line = b.bbox[1] > a.bbox[3] - 0.3 * a.size
+        if new_line and parts[-1].endswith("-") and parts[-1][-2:-1].isalpha():
+            parts[-1] = parts[-1][:-1]  # a word hyphenated at the line end
+        elif new_line or b.bbox[0] - a.bbox[2] > 0.15 * a.size:
             parts.append(" ")
         parts.append(b.text)
     return " ".join("".join(parts).split())
@@ -246,7 +251,8 @@ class _Stream:
         n = r = 0
         for page in doc.pages:
             mid = page.width / 2
-            lines = sorted(page.lines, key=lambda ln: (1 if ln.bbox[0] >= mid - 5 else 0, ln.bbox[1], ln.bbox[0]))
+            lines = sorted((ln for ln in page.lines if _WORD.search(ln.text)),  # not the ruler's numbers
+                           key=lambda ln: (1 if ln.bbox[0] >= mid - 5 else 0, ln.bbox[1], ln.bbox[0]))
             groups = [ln.spans for ln in lines] + [(s,) for s in page.offpage]
             for spans in groups:
                 for s in spans:
@@ -278,22 +284,44 @@ def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
         return
     stream = doc.derived("TEXT002-stream", lambda: _Stream(doc))
     hidden = {id(s): how for _, s, how, _ in hidden_spans(doc, params.rules.options("TEXT001"))}
-    taken: List[Tuple[int, int]] = []
+    matches = []
     for language, src, rx in patterns:
         for m in rx.finditer(stream.norm):
-            if m.end() <= m.start() or any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            yield _injection(stream, m, language, src, hidden)
+            if m.end() > m.start():
+                matches.append((m.start(), m.end(), language, src))
+    # phrases close together (one planted paragraph) are one finding
+    matches.sort()
+    groups: List[List] = []
+    for m in matches:
+        if groups and m[0] <= groups[-1][-1][1] + GROUP_REACH:
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    for g in groups:
+        yield _injection(stream, g, hidden)
 
 
-def _injection(stream: _Stream, m, language: str, src: str, hidden: Dict[int, str]) -> Finding:
-    idx = stream.spans_between(m.start(), m.end())
+def _raw_offset(stream: "_Stream", pos: int, end: bool = False) -> int:
+    """The offset in `raw` of the letter at `pos` of `norm` (just after it when `end`)."""
+    i = max(bisect_right(stream.starts, pos - (1 if end else 0)) - 1, 0)
+    text = stream.spans[i][1].text
+    want = pos - stream.starts[i] - (1 if end else 0)
+    seen = 0
+    for k, ch in enumerate(text):
+        if _WORDLESS.fullmatch(ch):
+            continue
+        if seen == want:
+            return stream.raw_starts[i] + k + (1 if end else 0)
+        seen += len(ch.casefold())
+    return stream.raw_starts[i] + len(text)
+
+
+def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
+    start, end = group[0][0], max(m[1] for m in group)
+    idx = stream.spans_between(start, end)
     spans = [stream.spans[i][1] for i in idx]
     page = stream.spans[idx[0]][0]
-    raw_a = stream.raw_starts[idx[0]]
-    last = idx[-1]
-    raw_b = stream.raw_starts[last] + len(stream.spans[last][1].text)
+    raw_a, raw_b = _raw_offset(stream, start), _raw_offset(stream, end, end=True)
     text = _quote(stream.raw[raw_a:raw_b])
     ways = sorted({hidden[id(s)] for s in spans if id(s) in hidden})
     is_hidden = sum(id(s) in hidden for s in spans) * 2 >= len(spans)
@@ -301,9 +329,9 @@ def _injection(stream: _Stream, m, language: str, src: str, hidden: Dict[int, st
     cited = bool(_CITATION.search(_sentence(stream.raw, raw_a, raw_b)))
     discussed = not is_hidden and quoted and cited
     pages = sorted({stream.spans[i][0] for i in idx})
-    box = rounded_bbox(_union([s for i, s in ((i, stream.spans[i][1]) for i in idx) if stream.spans[i][0] == page]))
+    box = rounded_bbox(_union([stream.spans[i][1] for i in idx if stream.spans[i][0] == page]))
     if is_hidden:
-        how = f"hidden ({', '.join(_HOW[w] for w in ways)})"
+        how = f"hidden: {', '.join(_HOW[w] for w in ways)}"
     elif discussed:
         how = "visible, quoted and cited: it reads as a discussion of prompt injection"
     else:
@@ -316,8 +344,8 @@ def _injection(stream: _Stream, m, language: str, src: str, hidden: Dict[int, st
         bbox=box,
         hint=("If the paper discusses prompt injection, keep the example in quotation marks with its citation; "
               "otherwise remove the instruction. Venues treat instructions planted for LLM reviewers as misconduct."),
-        data={"text": text, "pattern": src, "language": language, "hidden": is_hidden, "hidden_how": ways,
-              "quoted": quoted, "cited": cited, "pages": pages},
+        data={"text": text, "patterns": sorted({m[3] for m in group}), "languages": sorted({m[2] for m in group}),
+              "hidden": is_hidden, "hidden_how": ways, "quoted": quoted, "cited": cited, "pages": pages},
         severity="warning" if discussed else "",
     )
 
