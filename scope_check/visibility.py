@@ -273,16 +273,18 @@ def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
             if colour is not None and colour[1] >= 1.0:
                 backdrop, source = colour[0], "fill"
             else:
-                backdrop, source = None, "rendered"
+                backdrop, source = None, "rendered"  # an image, a shading, a translucent fill
+        elif light:
+            backdrop, source = None, "rendered"  # partly over a drawing: look
         else:
             backdrop, source = WHITE, "page"
         if backdrop is not None:
             c = contrast(blend(s.color, backdrop, s.alpha), backdrop)
             if not over and c >= CANDIDATE_CONTRAST:
                 continue
-            plans.append((s, backdrop, source, over, bool(over) or source != "page" and c < CANDIDATE_CONTRAST, c))
+            plans.append((s, backdrop, source, over, bool(over) or (source != "page" and c < CANDIDATE_CONTRAST), c))
         else:
-            plans.append((s, WHITE, source, over, True, 1.0))
+            plans.append((s, None, source, over, True, 1.0))
     if not plans:
         return ()
     rendered = _render(pymupdf, page, [p[0] for p in plans if p[4]])
@@ -291,6 +293,8 @@ def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
         if render and id(s) in rendered:
             c, level = rendered[id(s)]
             backdrop, source = grey(level), "rendered"
+        elif backdrop is None:
+            continue  # the rendering failed: what lies beneath is unknown, claim nothing
         result.append(Visibility(span=s, contrast=round(c, 3), backdrop=backdrop, source=source, covered_by=over))
     return tuple(result)
 

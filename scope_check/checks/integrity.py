@@ -38,8 +38,8 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 QUOTE_CHARS = 80
 
 _WORDLESS = re.compile(r"[\W_]+", re.UNICODE)
-_QUOTE_OPEN = "\u201c\u2018\"\u00ab\u201e`'"
-_QUOTE_CLOSE = "\u201d\u2019\"\u00bb'"
+#: opening quotation marks and the marks that close them
+_QUOTES = {"\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb", "\u201e": "\u201c\u201d", '"': '"', "`": "'"}
 _CITATION = re.compile(
     r"\[\s*\d+(?:\s*[,\u2013-]\s*\d+)*\s*\]"  # [12], [3, 7], [4-6]
     r"|\([^()]{0,120}?\b(?:19|20)\d\d[a-z]?\)"  # (Doe et al., 2024), (Doe, 2023; Roe, 2024)
@@ -324,7 +324,8 @@ def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
     raw_a, raw_b = _raw_offset(stream, start), _raw_offset(stream, end, end=True)
     text = _quote(stream.raw[raw_a:raw_b])
     ways = sorted({hidden[id(s)] for s in spans if id(s) in hidden})
-    is_hidden = sum(id(s) in hidden for s in spans) * 2 >= len(spans)
+    inked = [s for s in spans if s.text.strip()]
+    is_hidden = bool(inked) and sum(id(s) in hidden for s in inked) * 2 >= len(inked)
     quoted = _quoted(stream.raw, raw_a, raw_b) or all(s.flags & 8 for s in spans if s.text.strip())
     cited = bool(_CITATION.search(_sentence(stream.raw, raw_a, raw_b)))
     discussed = not is_hidden and quoted and cited
@@ -351,14 +352,17 @@ def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
 
 
 def _quoted(raw: str, a: int, b: int) -> bool:
+    """Does a quotation mark open within reach before the phrase and its closing mark follow it
+    (within reach after it, or inside it), with no closing mark between the opening and the phrase?"""
     before = raw[max(0, a - QUOTE_REACH):a]
-    after = raw[b:b + QUOTE_REACH]
-    opened = max((before.rfind(q) for q in _QUOTE_OPEN), default=-1)
-    if opened < 0:
+    best, closing = -1, ""
+    for mark, closes in _QUOTES.items():
+        at = before.rfind(mark)
+        if at > best and not any(c in before[at + 1:] for c in closes if c != mark):
+            best, closing = at, closes
+    if best < 0:
         return False
-    if any(q in before[opened + 1:] for q in "\u201d\u00bb"):
-        return False  # closed again before the phrase
-    return any(q in after for q in _QUOTE_CLOSE) or any(q in raw[a:b] for q in _QUOTE_CLOSE)
+    return any(c in raw[a:b + QUOTE_REACH] for c in closing)
 
 
 def _sentence(raw: str, a: int, b: int) -> str:
