@@ -18,7 +18,7 @@ def findings(name, code):
 
 
 @pytest.mark.parametrize("name, how", [
-    ("white_note", "colour"), ("near_white_note", "colour"), ("tiny_note", "tiny"),
+    ("white_note", "colour"), ("near_white_note", "colour"), ("black_on_black_note", "colour"), ("tiny_note", "tiny"),
     ("invisible_note", "invisible"), ("under_box_note", "covered"), ("outside_left_note", "outside"),
     ("white_prompt", "colour"), ("tiny_prompt", "tiny"), ("invisible_prompt", "invisible"),
     ("under_box_prompt", "covered"), ("outside_crop_prompt", "outside"),
@@ -50,6 +50,13 @@ def test_white_labels_on_a_dark_fill_are_compared_with_the_fill_not_the_page():
     assert labels and labels[0].color == 0xFFFFFF
     assert not any("Encoder" in v.span.text for v in doc.pages[0].seen)  # backdrop known: contrast high
     assert findings("dark_tikz_labels", "TEXT001") == []
+    shaded = [v for v in doc.pages[0].seen if "Shaded" in v.span.text]  # over a shading: rendered
+    assert shaded and shaded[0].source == "rendered" and shaded[0].contrast > 10
+
+
+def test_black_on_a_black_box_is_judged_against_the_box():
+    (f,) = findings("black_on_black_note", "TEXT001")
+    assert f.data["colour"] == "#000000" and f.data["backdrop"] == "#000000" and f.data["contrast"] < 1.05
 
 
 def test_render_modes_and_text_outside_the_page_reach_the_model():
