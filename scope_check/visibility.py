@@ -341,6 +341,8 @@ def _render(pymupdf, page, spans) -> dict:
         back = Counter(band).most_common(1)[0][0]
         k = max(int(n * GLYPH_QUANTILE), 1) - 1
         lo, hi = values[min(k, n - 1)], values[max(n - 1 - k, 0)]
+        # the pixels most unlike the backdrop, on either side: the span's nominal colour is not always
+        # what is painted (a Type 3 glyph sets its own colour), so a line crossing the span counts too
         glyph = lo if abs(lo - back) >= abs(hi - back) else hi
         out[id(s)] = (contrast(grey(glyph), grey(back)), back)
     return out
