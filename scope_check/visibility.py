@@ -26,6 +26,9 @@ from scope_check.findings import BBox
 #: a span whose glyphs contrast less than this with what lies beneath them is measured and kept
 #: as a `Visibility` fact; the rule file's `min_contrast` (TEXT001) can only be below it
 CANDIDATE_CONTRAST = 3.0
+#: text this close to the white page's colour is rendered to confirm it (its nominal colour is not
+#: always what is painted: a Type 3 glyph may set its own)
+CONFIRM_CONTRAST = 1.5
 #: a filled shape smaller than this (points, either side) cannot be the backdrop of a line of text
 #: (plot markers, rules); its colour is not recorded
 BIG_FILL = 3.0
@@ -261,7 +264,7 @@ def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
         if not near:
             if light:
                 c = contrast(blend(s.color, WHITE, s.alpha), WHITE)
-                plans.append((s, WHITE, "page", "", False, c))
+                plans.append((s, WHITE, "page", "", c < CONFIRM_CONTRAST, c))
             continue
         order = _order(box, device.text)
         over = next((k for i, k, b in near
@@ -282,7 +285,8 @@ def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
             c = contrast(blend(s.color, backdrop, s.alpha), backdrop)
             if not over and c >= CANDIDATE_CONTRAST:
                 continue
-            plans.append((s, backdrop, source, over, bool(over) or (source != "page" and c < CANDIDATE_CONTRAST), c))
+            plans.append((s, backdrop, source, over,
+                          bool(over) or c < (CANDIDATE_CONTRAST if source != "page" else CONFIRM_CONTRAST), c))
         else:
             plans.append((s, None, source, over, True, 1.0))
     if not plans:
