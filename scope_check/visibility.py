@@ -17,6 +17,7 @@ Nothing here judges: the check (`checks/integrity.py`) compares these facts with
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
@@ -54,6 +55,7 @@ _OPAQUE = ("fill-path", "fill-image", "fill-shade")
 #: what may lie beneath light text (a thick stroke can be the dark area white labels sit on)
 _BENEATH_LIGHT = _OPAQUE + ("stroke-path",)
 WHITE = 0xFFFFFF
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +291,9 @@ def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
                           bool(over) or c < (CANDIDATE_CONTRAST if source != "page" else CONFIRM_CONTRAST), c))
         else:
             plans.append((s, None, source, over, True, 1.0))
+    # a span without a letter (a line number, a tick label, a white spacer) says nothing even when
+    # hidden (TEXT001 reports runs with a word): it is not worth a rendering
+    plans = [p for p in plans if not p[4] or _LETTER.search(p[0].text)]
     if not plans:
         return ()
     rendered = _render(pymupdf, page, [p[0] for p in plans if p[4]])

@@ -70,17 +70,22 @@ def _hidden(doc: Document, options: Mapping) -> Iterator[Tuple[int, Span, str, D
     reach = float(options.get("figure_reach", FIGURE_REACH))
     for page in doc.pages:
         found: Dict[int, Tuple[Span, str, Dict]] = {}
-        spans = [s for ln in page.lines + page.rotated_lines for s in ln.spans if s.text.strip()]
         small = []
-        for s in spans:
-            if s.render == "invisible":
-                found[id(s)] = (s, "invisible", {"render_mode": 3})
-            elif s.render == "clip" and not _inside_any(s.bbox, page.painted_clips):
-                found[id(s)] = (s, "clip", {"render_mode": 7})
-            elif s.alpha < min_opacity:
-                found[id(s)] = (s, "transparent", {"opacity": round(s.alpha, 3)})
-            elif s.size < min_size:
-                small.append(s)
+        for ln in page.lines + page.rotated_lines:
+            for s in ln.spans:
+                if s.render == "fill" and s.alpha >= min_opacity and s.size >= min_size:
+                    continue  # the common case, decided on three attributes
+                if not s.text.strip():
+                    continue
+                if s.render == "invisible":
+                    found[id(s)] = (s, "invisible", {"render_mode": 3})
+                elif s.render == "clip":
+                    if not _inside_any(s.bbox, page.painted_clips):
+                        found[id(s)] = (s, "clip", {"render_mode": 7})
+                elif s.alpha < min_opacity:
+                    found[id(s)] = (s, "transparent", {"opacity": round(s.alpha, 3)})
+                else:
+                    small.append(s)
         if small:
             ink = sorted((i.bbox for i in page.ink), key=lambda b: b[1])
             for s in small:
@@ -96,9 +101,10 @@ def _hidden(doc: Document, options: Mapping) -> Iterator[Tuple[int, Span, str, D
             found[id(s)] = (s, how, {"contrast": v.contrast, "minimum": min_contrast, "colour": f"#{s.color:06X}",
                                      "backdrop": f"#{v.backdrop:06X}", "backdrop_from": v.source,
                                      "covered_by": v.covered_by})
-        order = {id(s): i for i, s in enumerate(spans)}
-        for s, how, data in sorted(found.values(), key=lambda t: order.get(id(t[0]), 0)):
-            yield page.number, s, how, data
+        if found:
+            order = {id(s): i for i, s in enumerate(s for ln in page.lines + page.rotated_lines for s in ln.spans)}
+            for s, how, data in sorted(found.values(), key=lambda t: order.get(id(t[0]), 0)):
+                yield page.number, s, how, data
         if page.offpage:
             # a figure running off the page edge takes its labels with it: that is content in the
             # margin (MARG001), not text placed off the page; its drawings lie around the labels
@@ -240,42 +246,72 @@ def compile_patterns(patterns) -> List[Tuple[str, str, "re.Pattern"]]:
 
 class _Stream:
     """The document's text in reading order: `norm` (letters and digits, case folded) and `raw`
-    (the text as printed), with each span's offsets into both."""
+    (the text as printed), built line by line; spans are looked up only for the lines a phrase
+    touches."""
 
     def __init__(self, doc: Document):
         norm: List[str] = []
         raw: List[str] = []
-        self.starts: List[int] = []  # offset in norm where each span starts
+        self.starts: List[int] = []  # offset in norm where each line starts
         self.raw_starts: List[int] = []
-        self.spans: List[Tuple[int, Span]] = []
+        self.lines: List[Tuple[int, Tuple[Span, ...], str]] = []  # (page, spans, text)
         n = r = 0
         for page in doc.pages:
             mid = page.width / 2
             lines = sorted((ln for ln in page.lines if _WORD.search(ln.text)),  # not the ruler's numbers
                            key=lambda ln: (1 if ln.bbox[0] >= mid - 5 else 0, ln.bbox[1], ln.bbox[0]))
-            groups = [ln.spans for ln in lines] + [(s,) for s in page.offpage]
-            for spans in groups:
-                for s in spans:
-                    t = _WORDLESS.sub("", s.text).casefold()
-                    self.starts.append(n)
-                    self.raw_starts.append(r)
-                    self.spans.append((page.number, s))
-                    norm.append(t)
-                    raw.append(s.text)
-                    n += len(t)
-                    r += len(s.text)
+            groups = [(ln.spans, ln.text) for ln in lines] + [((s,), s.text) for s in page.offpage]
+            for spans, text in groups:
+                t = _WORDLESS.sub("", text).casefold()
+                self.starts.append(n)
+                self.raw_starts.append(r)
+                self.lines.append((page.number, spans, text))
+                norm.append(t)
+                raw.append(text)
                 raw.append(" ")
-                r += 1
+                n += len(t)
+                r += len(text) + 1
         self.norm = "".join(norm)
         self.raw = "".join(raw)
 
-    def spans_between(self, start: int, end: int) -> List[int]:
+    def lines_between(self, start: int, end: int) -> List[int]:
         i = max(bisect_right(self.starts, start) - 1, 0)
         out = []
         while i < len(self.starts) and self.starts[i] < end:
             out.append(i)
             i += 1
         return out
+
+    def raw_offset(self, pos: int, end: bool = False) -> int:
+        """The offset in `raw` of the letter at `pos` of `norm` (just after it when `end`)."""
+        target = pos - 1 if end else pos
+        i = max(bisect_right(self.starts, target) - 1, 0)
+        text = self.lines[i][2]
+        want = target - self.starts[i]
+        seen = 0
+        for k, ch in enumerate(text):
+            if _WORDLESS.fullmatch(ch):
+                continue
+            if seen >= want:
+                return self.raw_starts[i] + k + (1 if end else 0)
+            seen += len(ch.casefold())
+        return self.raw_starts[i] + len(text)
+
+    def spans_in(self, line: int, a: int, b: int) -> List[Span]:
+        """The spans of a line whose letters fall between raw offsets a and b (whole line when the
+        spans' text cannot be lined up with the line's)."""
+        page, spans, text = self.lines[line]
+        lo, hi = a - self.raw_starts[line], b - self.raw_starts[line]
+        out, at = [], 0
+        for s in spans:
+            core = " ".join(s.text.split())
+            found = text.find(core, at) if core else -1
+            if found < 0:
+                return list(spans)
+            at = found + len(core)
+            if found < hi and at > lo:
+                out.append(s)
+        return out or list(spans)
 
 
 def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
@@ -301,27 +337,12 @@ def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
         yield _injection(stream, g, hidden)
 
 
-def _raw_offset(stream: "_Stream", pos: int, end: bool = False) -> int:
-    """The offset in `raw` of the letter at `pos` of `norm` (just after it when `end`)."""
-    i = max(bisect_right(stream.starts, pos - (1 if end else 0)) - 1, 0)
-    text = stream.spans[i][1].text
-    want = pos - stream.starts[i] - (1 if end else 0)
-    seen = 0
-    for k, ch in enumerate(text):
-        if _WORDLESS.fullmatch(ch):
-            continue
-        if seen == want:
-            return stream.raw_starts[i] + k + (1 if end else 0)
-        seen += len(ch.casefold())
-    return stream.raw_starts[i] + len(text)
-
-
 def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
     start, end = group[0][0], max(m[1] for m in group)
-    idx = stream.spans_between(start, end)
-    spans = [stream.spans[i][1] for i in idx]
-    page = stream.spans[idx[0]][0]
-    raw_a, raw_b = _raw_offset(stream, start), _raw_offset(stream, end, end=True)
+    idx = stream.lines_between(start, end)
+    raw_a, raw_b = stream.raw_offset(start), stream.raw_offset(end, end=True)
+    spans = [s for i in idx for s in stream.spans_in(i, raw_a, raw_b)]
+    page = stream.lines[idx[0]][0]
     text = _quote(stream.raw[raw_a:raw_b])
     ways = sorted({hidden[id(s)] for s in spans if id(s) in hidden})
     inked = [s for s in spans if s.text.strip()]
@@ -329,8 +350,8 @@ def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
     quoted = _quoted(stream.raw, raw_a, raw_b) or all(s.flags & 8 for s in spans if s.text.strip())
     cited = bool(_CITATION.search(_sentence(stream.raw, raw_a, raw_b)))
     discussed = not is_hidden and quoted and cited
-    pages = sorted({stream.spans[i][0] for i in idx})
-    box = rounded_bbox(_union([stream.spans[i][1] for i in idx if stream.spans[i][0] == page]))
+    pages = sorted({stream.lines[i][0] for i in idx})
+    box = rounded_bbox(_union([s for i in idx if stream.lines[i][0] == page for s in stream.spans_in(i, raw_a, raw_b)]))
     if is_hidden:
         how = f"hidden: {', '.join(_HOW[w] for w in ways)}"
     elif discussed:
