@@ -137,9 +137,20 @@ def _device_class():
     rgb_space = mupdf.FzColorspace(mupdf.FzColorspace.Fixed_RGB)
     params = mupdf.FzColorParams()
 
+    get = mupdf.floats_getitem
+    n_of = mupdf.ll_fz_colorspace_n
+    is_gray, is_rgb = mupdf.ll_fz_colorspace_is_gray, mupdf.ll_fz_colorspace_is_rgb
+
     def to_rgb(colorspace, color):
-        values = mupdf.ll_fz_convert_color(colorspace, color, rgb_space.m_internal, None, params.internal())
-        r, g, b = (max(0, min(255, int(round(v * 255)))) for v in values[:3])
+        n = n_of(colorspace)
+        if n == 1 and is_gray(colorspace):  # device colours read directly: most fills
+            v = get(color, 0)
+            r = g = b = v
+        elif n == 3 and is_rgb(colorspace):
+            r, g, b = get(color, 0), get(color, 1), get(color, 2)
+        else:
+            r, g, b = mupdf.ll_fz_convert_color(colorspace, color, rgb_space.m_internal, None, params.internal())[:3]
+        r, g, b = (max(0, min(255, int(round(v * 255)))) for v in (r, g, b))
         return (r << 16) | (g << 8) | b
 
     class TextInkDevice(base):
@@ -245,24 +256,35 @@ def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
     light_of: dict = {}
     plans = []  # (span, backdrop, source, covered_by, needs render, nominal contrast)
     for s in spans:
-        if s.render != "fill" or not s.text.strip():
+        if s.render != "fill":
             continue  # invisible and clip-only text are decided by the render mode alone
-        box = s.bbox
-        key = (s.color, s.alpha)
+        key = s.color if s.alpha == 1.0 else (s.color, s.alpha)
         light = light_of.get(key)
         if light is None:
             light = light_of[key] = contrast(blend(s.color, WHITE, s.alpha), WHITE) < CANDIDATE_CONTRAST
+        if not grid and not light:
+            continue
+        box = s.bbox
         near = []
         if grid:
-            seen_here = set()
-            for gx in range(int(box[0] // CELL), int(box[2] // CELL) + 1):
-                for gy in range(int(box[1] // CELL), int(box[3] // CELL) + 1):
-                    for entry in grid.get((gx, gy), ()):
-                        b = entry[2]
-                        if (entry[0] not in seen_here and b[3] > box[1] and b[1] < box[3] and b[0] < box[2]
-                                and b[2] > box[0] and (light or entry[1] != "stroke-path")):
-                            seen_here.add(entry[0])
-                            near.append(entry)
+            gx0, gx1 = int(box[0] // CELL), int(box[2] // CELL)
+            gy0, gy1 = int(box[1] // CELL), int(box[3] // CELL)
+            if gx0 == gx1 and gy0 == gy1:
+                cells = (grid.get((gx0, gy0)),)
+            else:
+                cells = [grid.get((gx, gy)) for gx in range(gx0, gx1 + 1) for gy in range(gy0, gy1 + 1)]
+            ids = set()
+            for cell in cells:
+                if not cell:
+                    continue
+                for entry in cell:
+                    b = entry[2]
+                    if (b[3] > box[1] and b[1] < box[3] and b[0] < box[2] and b[2] > box[0]
+                            and (light or entry[1] != "stroke-path") and entry[0] not in ids):
+                        ids.add(entry[0])
+                        near.append(entry)
+        if not (near or light) or not s.text.strip():
+            continue
         if not near:
             if light:
                 c = contrast(blend(s.color, WHITE, s.alpha), WHITE)

@@ -343,7 +343,7 @@ def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
     raw_a, raw_b = stream.raw_offset(start), stream.raw_offset(end, end=True)
     spans = [s for i in idx for s in stream.spans_in(i, raw_a, raw_b)]
     page = stream.lines[idx[0]][0]
-    text = _quote(stream.raw[raw_a:raw_b])
+    text = _quote(re.sub(r"(?<=[^\W\d_])- (?=[^\W\d_])", "", stream.raw[raw_a:raw_b]))  # line-end hyphens
     ways = sorted({hidden[id(s)] for s in spans if id(s) in hidden})
     inked = [s for s in spans if s.text.strip()]
     is_hidden = bool(inked) and sum(id(s) in hidden for s in inked) * 2 >= len(inked)
