@@ -39,10 +39,10 @@ COVER_FRACTION = 0.5
 #: an object covering at least this fraction of a span's box is what lies beneath it
 UNDER_FRACTION = 0.9
 #: rendering resolution: pixels per em of the smallest span rendered, within these zoom limits
-PX_PER_EM = 12.0
+PX_PER_EM = 10.0
 ZOOM_RANGE = (1.0, 6.0)
 #: at most this many pixels per rendered clip (the zoom is lowered to fit)
-MAX_PIXELS = 1_000_000
+MAX_PIXELS = 400_000
 #: grid cell of the spatial index of large objects, in points
 CELL = 64.0
 #: a text object reaching this far (points) beyond the visible page makes the loader look for
@@ -381,31 +381,55 @@ def _render(pymupdf, page, spans) -> dict:
 
 def _offpage(pymupdf, page, width: float, height: float):
     """Text outside the visible page: MuPDF's normal pass drops it, so extract the page again without
-    clipping (only pages where a text object reaches beyond the page) and keep the characters whose
-    centre lies outside, one span per run of such characters."""
+    the page clip (only pages where a text object reaches beyond the page; the clip paths still
+    apply) and keep the spans whose centre lies outside; a span straddling the edge is cut to its
+    characters outside."""
     from scope_check.document import Span, strip_subset
 
-    flags = (pymupdf.TEXTFLAGS_RAWDICT | pymupdf.TEXT_CLIP) & ~(pymupdf.TEXT_MEDIABOX_CLIP
-                                          | pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES)
+    flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_CLIP) & ~(pymupdf.TEXT_MEDIABOX_CLIP
+                                                            | pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES)
     try:
-        raw = page.get_text("rawdict", flags=flags, clip=pymupdf.INFINITE_RECT())
+        raw = page.get_text("dict", flags=flags, clip=pymupdf.INFINITE_RECT())
     except Exception:
         return
+    straddling = []
     for block in raw.get("blocks", ()):
         for line in block.get("lines", ()):
             for s in line.get("spans", ()):
+                x0, y0, x1, y1 = s["bbox"]
+                if 0 <= x0 and x1 <= width and 0 <= y0 and y1 <= height:
+                    continue
+                if not s["text"].strip():
+                    continue
+                inside = not (x1 < 0 or x0 > width or y1 < 0 or y0 > height)
+                if inside:
+                    straddling.append(s["bbox"])
+                    continue
+                yield Span(s["text"], (x0, y0, x1, y1), strip_subset(s["font"]), round(s["size"], 2), s["color"],
+                           s["flags"], alpha=s.get("alpha", 255) / 255.0)
+    if not straddling:
+        return
+    # the characters of spans that cross the page edge (rare: the raw pass is only run for them)
+    try:
+        chars = page.get_text("rawdict", flags=flags, clip=pymupdf.INFINITE_RECT())
+    except Exception:
+        return
+    for block in chars.get("blocks", ()):
+        for line in block.get("lines", ()):
+            for s in line.get("spans", ()):
+                if tuple(s["bbox"]) not in {tuple(b) for b in straddling}:
+                    continue
                 run: List = []
-                for ch in list(s.get("chars", ())) + [{"c": "", "bbox": (0, 0, 0, 0), "end": True}]:
-                    x0, y0, x1, y1 = ch["bbox"]
-                    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-                    outside = not ch.get("end") and not (0 <= cx <= width and 0 <= cy <= height)
-                    if outside:
-                        run.append(ch)
-                        continue
+                for ch in list(s.get("chars", ())) + [None]:
+                    if ch is not None:
+                        cx = (ch["bbox"][0] + ch["bbox"][2]) / 2
+                        cy = (ch["bbox"][1] + ch["bbox"][3]) / 2
+                        if not (0 <= cx <= width and 0 <= cy <= height):
+                            run.append(ch)
+                            continue
                     if run and "".join(c["c"] for c in run).strip():
                         box: BBox = (min(c["bbox"][0] for c in run), min(c["bbox"][1] for c in run),
                                      max(c["bbox"][2] for c in run), max(c["bbox"][3] for c in run))
                         yield Span("".join(c["c"] for c in run), box, strip_subset(s["font"]),
-                                   round(s["size"], 2), s["color"], s["flags"],
-                                   alpha=s.get("alpha", 255) / 255.0)
+                                   round(s["size"], 2), s["color"], s["flags"], alpha=s.get("alpha", 255) / 255.0)
                     run = []
