@@ -107,3 +107,12 @@ def test_no_text_finding_on_the_real_papers():
     for pdf in sorted(CORPUS.glob("*.pdf")):
         report = check(str(pdf), "scope2025-main")
         assert [f.message for f in report.findings if f.code.startswith("TEXT")] == [], pdf.name
+
+
+def test_the_review_ruler_grey_is_measured_and_passes():
+    doc = load(str(FIXTURES / "integrity" / "small_scripts.pdf"))
+    ruler = [v for v in doc.pages[0].seen if v.span.text.strip().isdigit() and v.span.bbox[0] < 100]
+    assert len(ruler) > 40  # one record per line number, on the white page: no rendering
+    assert all(v.source == "page" and 2.0 < v.contrast < 2.2 for v in ruler)
+    scripts = [s for ln in doc.pages[0].lines for s in ln.spans if 4.5 < s.size < 5.5]
+    assert scripts  # the 5 pt second-order scripts are there, and pass
