@@ -237,9 +237,16 @@ def _order(span_box, text_events) -> int:
 def facts(pymupdf, page, spans: Sequence, device, width: float, height: float):
     """(visibility facts, spans outside the visible page, boxes of painted clip text) for one page."""
     offpage = ()
-    if any(ev[2] < -OUTSIDE_SLACK or ev[3] < -OUTSIDE_SLACK or ev[4] > width + OUTSIDE_SLACK
-           or ev[5] > height + OUTSIDE_SLACK for ev in device.text if ev[0] != "clip-text"):
-        offpage = tuple(_offpage(pymupdf, page, width, height))
+    beyond = [ev for ev in device.text if ev[0] != "clip-text" and (
+        ev[2] < -OUTSIDE_SLACK or ev[3] < -OUTSIDE_SLACK or ev[4] > width + OUTSIDE_SLACK or ev[5] > height + OUTSIDE_SLACK)]
+    if beyond:
+        # a figure running off the page takes its labels with it (content in the margin, MARG001, and
+        # no TEXT001 finding): when every text object beyond the page lies on a drawing that also
+        # reaches beyond it, there is nothing else to extract
+        off_ink = [b for _, b in device.out if b[0] < 0 or b[1] < 0 or b[2] > width or b[3] > height]
+        if not all(any(b[0] <= ev[4] and ev[2] <= b[2] and b[1] <= ev[5] and ev[3] <= b[3] for b in off_ink)
+                   for ev in beyond):
+            offpage = tuple(_offpage(pymupdf, page, width, height))
     seen = _seen(pymupdf, page, spans, device)
     return seen, offpage, tuple(device.painted_clips)
 

@@ -321,10 +321,16 @@ def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
     stream = doc.derived("TEXT002-stream", lambda: _Stream(doc))
     hidden = {id(s): how for _, s, how, _ in hidden_spans(doc, params.rules.options("TEXT001"))}
     matches = []
-    for language, src, rx in patterns:
+    try:  # one pass over the text for every pattern
+        combined = re.compile("|".join(f"(?P<p{i}>{rx.pattern})" for i, (_, _, rx) in enumerate(patterns)))
+        scans = [(combined, None)]
+    except re.error:  # a pattern with its own named groups: one pass each
+        scans = [(rx, i) for i, (_, _, rx) in enumerate(patterns)]
+    for rx, index in scans:
         for m in rx.finditer(stream.norm):
             if m.end() > m.start():
-                matches.append((m.start(), m.end(), language, src))
+                i = index if index is not None else int(m.lastgroup[1:])
+                matches.append((m.start(), m.end(), patterns[i][0], patterns[i][1]))
     # phrases close together (one planted paragraph) are one finding
     matches.sort()
     groups: List[List] = []
