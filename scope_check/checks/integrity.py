@@ -159,7 +159,8 @@ def _describe(how: str, data: Dict, span: Span) -> str:
         return f"fully transparent (opacity {data['opacity']:g})"
     if how == "colour":
         beneath = {"page": "the white page", "fill": f"a filled shape in {data['backdrop']}",
-                   "rendered": f"a backdrop rendering as {data['backdrop']}"}[data["backdrop_from"]]
+                   "rendered": "a white backdrop (as rendered)" if data["backdrop"] == "#FFFFFF"
+                   else f"a backdrop rendering as {data['backdrop']}"}[data["backdrop_from"]]
         return (f"{data['colour']} on {beneath}: contrast {data['contrast']:.2f}:1, "
                 f"at least {data['minimum']:g}:1 needed")
     if how == "covered":
