@@ -182,6 +182,11 @@ def rules_command(code: Optional[str], rules_spec: Optional[str]) -> None:
     click.echo(check_reference(check, rules))
 
 
+from scope_check.supplement.command import supplement_command  # noqa: E402
+
+cli.add_command(supplement_command)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="scope-check")

@@ -45,8 +45,9 @@ class Check:
 
 def _modules():
     from scope_check.checks import anonymity, files, fonts, margins, pages, template
+    from scope_check.supplement import checks as supplement  # SUPP: no PDF `run`, checked by `supplement`
 
-    return (files, pages, margins, fonts, template, anonymity)
+    return (files, pages, margins, fonts, template, anonymity, supplement)
 
 
 def _internal() -> Tuple[Check, ...]:

@@ -734,3 +734,17 @@ CHECKS = (
         run=metadata_author,
     ),
 )
+
+
+# --- metadata values naming a person (shared with the supplementary-material checks) ----------
+
+
+def metadata_people(metadata: dict, xmp: str, anonymous_values) -> List[Tuple[str, str]]:
+    """(field, value) of the author fields of a PDF's Info dictionary and XMP packet that name
+    someone: ANON005's reading of `/Author`, XMP `dc:creator` and `pdf:Author`, for a PDF that is
+    not the paper (a PDF inside the supplementary material)."""
+    from types import SimpleNamespace
+
+    accepted = {_plain(v) for v in anonymous_values}
+    values = _author_values(SimpleNamespace(metadata=metadata, xmp=xmp))  # type: ignore[arg-type]
+    return [(where, value) for where, value in values if _plain(value) and _plain(value) not in accepted]
