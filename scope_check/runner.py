@@ -85,7 +85,7 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
     try:
         doc = load(path)
     except UnreadablePdf as exc:
-        found.append(Finding(exc.code, exc.message, hint=catalogue[exc.code].fix))
+        found.append(Finding(exc.code, exc.message, hint=_unreadable_hint(path, exc.code, catalogue[exc.code].fix)))
         size = _size(path)
         measurements["file_size_bytes"] = size
         if exc.code != "FILE001":
@@ -109,6 +109,16 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection()) ->
         for check in others:
             found.extend(_run(check, doc, rules))
     return _report(path, rules, sha, found, measurements, start)
+
+
+def _unreadable_hint(path: str, code: str, fix: str) -> str:
+    """An archive given as a paper: point at the command that checks supplementary material."""
+    from scope_check.archive import is_archive
+
+    if code == "FILE001" and is_archive(path):
+        return (f"{fix} If this is the supplementary material (code, data), check it with "
+                f"`scope-check supplement {os.path.basename(path)}`.")
+    return fix
 
 
 def _run(check, doc, rules: RuleSet) -> Iterable[Finding]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from functools import lru_cache
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from scope_check import identity
@@ -70,7 +71,12 @@ def file_kind(name: str) -> str:
 def vendored(name: str, folders: Iterable[str]) -> bool:
     """A member inside third-party code shipped along (node_modules, site-packages, ...)."""
     parts = {p.lower() for p in name.replace("\\", "/").split("/")[:-1]}
-    return any(f.lower() in parts for f in folders)
+    return not parts.isdisjoint(_lower(tuple(folders)))
+
+
+@lru_cache(maxsize=8)
+def _lower(values: Tuple[str, ...]) -> frozenset:
+    return frozenset(v.lower() for v in values)
 
 
 def line_of(text: str, offset: int) -> int:

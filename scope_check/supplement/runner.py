@@ -211,10 +211,11 @@ class _State:
             self._add(supp.document_metadata(m.name, supp.notebook_values(text), self.anonymous_values, "notebook"))
         if kind in supp._METADATA_KINDS:
             self._project_name(kind, text)
-        if kind not in ("text", "notebook") and not supp.vendored(m.name, self.o2.get("vendored_folders", ())):
+        third_party = supp.vendored(m.name, self.o2.get("vendored_folders", ()))
+        if kind not in ("text", "notebook") and not third_party:
             self._add(supp.author_in_file(m.name, kind, text, self.o2))
         self._add(self._user_path(m.name, text))
-        if not supp.vendored(m.name, self.o2.get("vendored_folders", ())):
+        if not third_party:
             self._links(m.name, kind, text)
 
     def _count(self, piece: Piece) -> None:
