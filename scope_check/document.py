@@ -169,6 +169,9 @@ class Document:
     metadata: Dict[str, str]  # the Info dictionary: title, author, subject, keywords, creator, producer
     xmp: str  # the XMP packet, "" when absent
     repaired: bool  # MuPDF had to rebuild the cross-reference table
+    #: (page, field, value) from the Info dictionaries pdfTeX copies out of included PDF figures
+    #: (/PTEX.InfoDict of a Form XObject): /Author only
+    figure_metadata: Tuple[Tuple[int, str, str], ...] = ()
     _derived: Dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -265,6 +268,7 @@ def load(path: str) -> Document:
             pages = tuple(_page(pymupdf, pdf[i], i + 1) for i in range(pdf.page_count))
             metadata = {k: (v or "") for k, v in (pdf.metadata or {}).items() if k != "encryption"}
             xmp = pdf.get_xml_metadata() or ""
+            figures = _figure_metadata(pdf)
         except UnreadablePdf:
             raise
         except Exception as exc:
@@ -280,7 +284,43 @@ def load(path: str) -> Document:
         metadata=metadata,
         xmp=xmp,
         repaired=repaired,
+        figure_metadata=figures,
     )
+
+
+#: included figures whose Info dictionaries are read at most (per document)
+MAX_FIGURE_INFOS = 500
+
+
+def _figure_metadata(pdf) -> Tuple[Tuple[int, str, str], ...]:
+    """The /Author of each included PDF figure, from the /PTEX.InfoDict pdfTeX writes beside it.
+    Reads a few dictionary keys per image XObject; never decodes a stream."""
+    out = []
+    seen = set()
+    for number in range(pdf.page_count):
+        try:
+            xobjects = pdf.get_page_xobjects(number)
+        except Exception:
+            continue
+        for entry in xobjects:
+            xref = entry[0]
+            if xref in seen or len(seen) >= MAX_FIGURE_INFOS:
+                continue
+            seen.add(xref)
+            try:
+                kind, value = pdf.xref_get_key(xref, "PTEX.InfoDict")
+                if kind == "xref":
+                    info = int(value.split()[0])
+                    akind, author = pdf.xref_get_key(info, "Author")
+                elif kind == "dict":
+                    continue  # an inline dictionary: rare, not read
+                else:
+                    continue
+            except Exception:
+                continue
+            if akind == "string" and author.strip():
+                out.append((number + 1, "/Author", author.strip()))
+    return tuple(out)
 
 
 def _clean(exc: Exception) -> str:

@@ -130,24 +130,23 @@ def vcs_finding(root: str, kind: str, people: Sequence, remotes: Sequence[Tuple[
 
 # --- SUPP002 author-in-files ----------------------------------------------------------------
 
-_COPYRIGHT = re.compile(
-    r"^[\s#/*;!%'\"-]{0,8}(?:copyright|\u00a9)\b\s*(?:\(c\)|\u00a9)?\s*"
-    r"(\d{4}(?:\s*[-\u2013,]\s*(?:\d{4}|present))*)?\s*,?\s*(?:by\s+)?(.{0,200})$",
-    re.I,
-)
+_COPYRIGHT = re.compile(r"^[\s#/*;!%'\"-]{0,8}(?:copyright\b|\u00a9)", re.I)
+#: what follows "Copyright": an optional (c), then years ("2019-2024", "2023, 2024", "2020-present")
+_YEARS = re.compile(r"(?:\(c\)|\u00a9)?\s{0,10}((?:\d{4}|present)(?:\s{0,3}[-\u2013,]\s{0,3}(?:\d{4}|present)){0,20})?"
+                    r"\s{0,10},?\s{0,10}(?:by\s{1,5})?", re.I)
 _ROLE = re.compile(
     r"^[\s#*>|_-]{0,10}(?:authors?|contact|maintainers?|maintained\s+by|written\s+by|created\s+by|"
-    r"developed\s+by|contributors?)\b\s*[:=\-\u2013]\s*(.{2,200})$",
+    r"developed\s+by|contributors?)\b\s{0,10}[:=\-\u2013]\s{0,10}(\S.{1,199})$",
     re.I,
 )
-_BIB_AUTHOR = re.compile(r"\bauthor\s*=\s*[{\"](.{1,300}?)[}\"]\s*,?\s*$", re.I)
+_BIB_AUTHOR = re.compile(r"\bauthor\s{0,10}=\s{0,10}[{\"]([^{}\"\n]{1,300})[}\"]", re.I)
 _SETUP_PY = re.compile(r"\b(author|maintainer)(_email)?\s*=\s*(['\"])(.{0,200}?)\3")
-_SETUP_CFG = re.compile(r"^\s*(author|maintainer)(_email)?\s*[=:]\s*(.{1,200})$", re.I)
+_SETUP_CFG = re.compile(r"^\s{0,20}(author|maintainer)(_email)?\s{0,10}[=:]\s{0,10}(\S.{0,199})$", re.I)
 _TOML_ARRAY = re.compile(r"^\s*(authors|maintainers)\s*=\s*\[")
 _TOML_SINGLE = re.compile(r"^\s*(author|maintainer)(?:-email|_email)?\s*=\s*\"([^\"]{0,200})\"")
 _TOML_FIELD = re.compile(r"\b(name|email)\s*=\s*\"([^\"]{0,200})\"")
 _TOML_STRING = re.compile(r"\"([^\"=]{1,200})\"")
-_ALL_RIGHTS = re.compile(r"\s*[.,]?\s*all rights reserved\.?\s*$", re.I)
+_ALL_RIGHTS = re.compile(r"[.,]?\s{0,5}all rights reserved\.?\s{0,5}$", re.I)
 
 
 def author_values(kind: str, text: str) -> List[Tuple[int, str]]:
@@ -163,8 +162,10 @@ def author_values(kind: str, text: str) -> List[Tuple[int, str]]:
         line = raw[:MAX_LINE]
         if kind in ("license", "readme", "authors"):
             m = _COPYRIGHT.match(line)
-            if m and (m.group(1) or re.search(r"\(c\)|\u00a9", line, re.I)):
-                holder = _ALL_RIGHTS.sub("", m.group(2)).strip()
+            rest = line[m.end():].strip() if m else ""
+            years = _YEARS.match(rest) if m else None
+            if years and (years.group(1) or re.match(r"\(c\)|\u00a9", rest, re.I) or "\u00a9" in line[: m.end()]):
+                holder = _ALL_RIGHTS.sub("", rest[years.end():][:200]).strip()
                 holder = identity.EMAIL.sub("", holder).strip(" ,;")
                 if holder:
                     out.append((number, holder))

@@ -29,7 +29,7 @@ _COMMIT_PERSON = re.compile(r"^(author|committer|tagger) " + _PERSON + r" \d{1,1
 _LOOSE = re.compile(r"(?:^|/)objects/[0-9a-f]{2}/[0-9a-f]{38}$")
 _PACK = re.compile(r"(?:^|/)objects/pack/pack-[0-9a-f]{40}\.pack$|(?:^|/)objects/pack/[^/]{1,200}\.pack$")
 _INI_SECTION = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]{1,64})(?:\s+\"([^\"\n]{0,200})\")?\s*\]")
-_INI_VALUE = re.compile(r"^\s*([A-Za-z0-9_.-]{1,64})\s*=\s*(.{0,500}?)\s*$")
+_INI_VALUE = re.compile(r"^\s{0,40}([A-Za-z0-9_.-]{1,64})\s{0,10}=(.{0,500})$")
 
 
 @dataclass(frozen=True)
