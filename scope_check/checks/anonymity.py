@@ -771,7 +771,7 @@ def metadata_people(metadata: dict, xmp: str, anonymous_values) -> List[Tuple[st
 _PLACES = {"header": "in the running header", "footnote": "in a footnote", "text": "in the text",
            "link": "in a mailto: link"}
 #: a page-1 footnote marked with a symbol (\thanks in \title prints one) that says this identifies
-_THANKS_CUES = re.compile(r"\b(?:work\s+(?:was\s+)?done\s+(?:while|during|at)|(?:during|while\s+on)\s+an?\s+internship|"
+_THANKS_CUES = re.compile(r"\b(?:work\s+(?:was\s+)?(?:done|performed)\s+(?:while|during|at)|(?:during|while\s+on)\s+an?\s+internship|"
                           r"corresponding\s+authors?|correspondence\s+to|affiliated\s+with|now\s+at)\b", re.I)
 _ET_AL = re.compile(r"\b[A-Z][\w'\u2019\-]{1,40}\s+et\s+al\b")
 _INITIAL_NAME = re.compile(r"(?<![\w.])[A-Z]\.\s?(?:[A-Z]\.\s?){0,2}[A-Z][a-z'\u2019\-]{1,40}\b")
@@ -901,7 +901,7 @@ def _names_in_header(s: Structure, patterns) -> Iterator[Finding]:
 def _header_people(text: str) -> List[str]:
     if not text:
         return []
-    found = [m.group() + " al." for m in _ET_AL.finditer(text)]
+    found = [m.group() + "." for m in _ET_AL.finditer(text)]
     found += [m.group() for m in _INITIAL_NAME.finditer(text)]
     names = _names(text)
     if len(names) >= 2:
@@ -935,6 +935,8 @@ def _thanks_footnote(s: Structure, options) -> Iterator[Finding]:
         if cue:
             reasons.append(cue.group())
         names = [n for n in _names(plain) if not (affiliation and affiliation.search(n))]
+        if len(names) < 2:
+            names = []  # one capitalised pair ("Project Leader") is not evidence of a name
         if not reasons and not names:
             continue
         yield Finding(
@@ -951,16 +953,17 @@ def _thanks_footnote(s: Structure, options) -> Iterator[Finding]:
 # ANON002: thanks and funding without a heading
 
 _THANKS = re.compile(
+    # (a footnote mark may touch the first word: "1We thank")
     # "We thank", "We would like to thank", "The authors are grateful to", "I gratefully acknowledge the support"
-    r"\b(?:we|the\s+authors?|i)\s+(?:(?:would|also|further|sincerely|gratefully|warmly|especially|kindly|wish|like|"
+    r"(?<![^\W\d_])(?:we|the\s+authors?|i)\s+(?:(?:would|also|further|sincerely|gratefully|warmly|especially|kindly|wish|like|"
     r"to|want)\s+){0,4}(?:thank|are\s+(?:(?:very|deeply|especially|most|also)\s+)?(?:grateful|indebted|thankful)|"
     r"acknowledge[sd]?\s+(?:(?:the|generous|financial|partial|kind|helpful|funding|computing|compute|computational)\s+){0,3}"
     r"(?:support|funding|help|assistance|resources|grants?|access|discussions|contributions|comments))\b"
     # "This work was (partially) supported by", "This research is funded by", "This project has received funding"
-    r"|\b(?:this|the\s+present|our)\s+(?:work|research|project|study|paper|material)\s+(?:(?:was|is|has\s+been|were|"
+    r"|(?<![^\W\d_])(?:this|the\s+present|our)\s+(?:work|research|project|study|paper|material)\s+(?:(?:was|is|has\s+been|were|"
     r"have\s+been|is\s+based\s+(?:up)?on\s+work)\s+)?(?:(?:partially|partly|in\s+part|generously|financially|also|"
     r"kindly)\s+)?(?:supported|funded|sponsored|financed)\s+(?:in\s+part\s+)?by\b"
-    r"|\b(?:this|the\s+present|our)\s+(?:work|research|project)\s+(?:has\s+)?received\s+(?:financial\s+)?funding\b",
+    r"|(?<![^\W\d_])(?:this|the\s+present|our)\s+(?:work|research|project)\s+(?:has\s+)?received\s+(?:financial\s+)?funding\b",
     re.I,
 )
 
@@ -976,6 +979,8 @@ def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tupl
         for ln in identity.reading_order(body, doc.pages[page - 1].width):
             if _in_range(references, page, ln) or any(_in_range(r, page, ln) for r in sections):
                 continue
+            if all(identity._is_mono(sp) for sp in ln.spans if sp.text.strip()):
+                continue  # a code listing shows text, it thanks nobody
             lines.append(ln)
             pages.append(page)
     if not lines:
@@ -984,10 +989,11 @@ def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tupl
     seen = set()
     for m in _THANKS.finditer(text.text):
         i = text.line_at(m.start())
-        sentence, _ = identity.sentence(text.text, m.start())
+        sentence, _ = identity.sentence(text.text, m.start() + 1)  # +1: the sentence the match starts
         if i in seen or _third_party(sentence, m.group()):
             continue
         seen.add(i)
+        sentence = re.match(r"[^.!?]{0,200}[.!?]?", text.text[m.start(): m.start() + 240]).group()  # the thanks
         yield Finding(
             "ANON002",
             f'acknowledgements without a heading on page {pages[i]}: "{_clip(sentence.strip(), 100)}": a '
