@@ -645,7 +645,13 @@ CHECKS = (
         "or nothing marks review mode (no review header, no line-number ruler, no \"Anonymous authors\"), or the "
         "author block between the title and the abstract shows e-mail addresses (including `{jane,john}@uni.edu` "
         "and `jane [at] uni.edu` forms), affiliations or names. The template's \"Anonymous authors / Paper under "
-        "double-blind review\" block passes.",
+        "double-blind review\" block passes. Outside the author block: an e-mail address anywhere in the text "
+        "(footnotes, figures, the running header) or in a `mailto:` link, each with its page; a home-folder path "
+        "naming a user (`/home/jdoe/`, `C:\\Users\\jdoe\\`, as in a terminal shown in a figure); names in the "
+        "running header (\"Doe et al.\", \"J. Doe\", two or more names); a page-1 `\\thanks` footnote naming an "
+        "affiliation, two or more people, or where the work was done. Policy: role mailboxes (contact@, info@), "
+        "example addresses (example.com, .example, .invalid) and addresses inside the reference list (a cited "
+        "entry's contact) pass; generic user names (user, ubuntu, jovyan) pass.",
         why="SCOPE CFP: \"you should not include author names, author affiliations, or acknowledgements in your "
         "submission\"; ICLR template: \"Authors must not appear in the submitted version\".",
         fix="Remove `\\iclrfinalcopy` (review mode hides the \\author{} block and prints the line numbers).",
@@ -672,7 +678,12 @@ CHECKS = (
         severity="error",
         summary="An Acknowledgements / Acknowledgments heading anywhere in the paper (any case, small caps, "
         "numbered or not, before or after the References, or a bold run-in paragraph heading). The template's own "
-        "placeholder section counts.",
+        "placeholder section counts. Without a heading: a thanks or funding sentence in the body, a footnote or "
+        "after the conclusion (\"We thank\", \"We would like to thank\", \"The authors are grateful\", \"We "
+        "acknowledge the support\", \"This work was supported/funded by\", \"This project has received "
+        "funding\"), the placeholder \"We thank the reviewers\" included. Sentences about someone else's funding "
+        "(\"Their project was supported by\", \"its authors thank\"), \"we acknowledge that\" (a limitation), code "
+        "listings and the reference list pass.",
         why="SCOPE CFP: \"you should not include author names, author affiliations, or acknowledgements in your "
         "submission\". Thanks name advisors, colleagues and grants, which identify the authors.",
         fix="Delete `\\subsubsection*{Acknowledgments}` and its paragraph from the submission.",
@@ -690,7 +701,9 @@ CHECKS = (
         "a footnote on such a sentence, a link in the abstract) and that points at an identifiable owner: an "
         "account on github.com, gitlab.com, huggingface.co and the like, a personal site (*.github.io, "
         "sites.google.com, ~user pages), an institution's site, or any other non-anonymised host. Anonymised "
-        "services (anonymous.4open.science, OSF view-only links) pass. Policy: a link the text merely cites (a "
+        "services (anonymous.4open.science, OSF view-only links) pass. A URL set as text inside a figure (TikZ, "
+        "matplotlib PDF) is read like running text, with the figure's caption as the claim (\"our released "
+        "toolkit\"). Policy: a link the text merely cites (a "
         "library, a dataset, a notation guide) is not reported, because the checker cannot tell a third party's "
         "account from the authors' own; set `report_unclaimed: true` to list every unclaimed account or personal-site "
         "link too, as a warning.",
@@ -734,7 +747,10 @@ CHECKS = (
         name="metadata-author",
         severity="error",
         summary="The PDF's Info `/Author` or XMP `dc:creator` / `pdf:Author` holds a value that is not empty or "
-        "an anonymous placeholder: hyperref's `pdfauthor`, or `pdfusetitle` copying the hidden \\author{} block.",
+        "an anonymous placeholder: hyperref's `pdfauthor`, or `pdfusetitle` copying the hidden \\author{} block. "
+        "Beyond the author fields: `/Subject`, `/Keywords` and XMP `dc:subject`/`dc:description`/`pdf:Keywords` "
+        "holding an e-mail address, \"by Jane Doe\" or \"Doe et al.\" (topic words pass), and the `/Author` of "
+        "an included PDF figure (pdfTeX copies the figure's Info dictionary into the page).",
         why="SCOPE CFP: \"you should not include author names ... in your submission\"; reviewers see the "
         "metadata in any PDF viewer's document properties.",
         fix="`\\hypersetup{pdfauthor={}}` and no `pdfusetitle`; clear the author in the exporting tool.",

@@ -131,9 +131,8 @@ def vcs_finding(root: str, kind: str, people: Sequence, remotes: Sequence[Tuple[
 # --- SUPP002 author-in-files ----------------------------------------------------------------
 
 _COPYRIGHT = re.compile(r"^[\s#/*;!%'\"-]{0,8}(?:copyright\b|\u00a9)", re.I)
-#: what follows "Copyright": an optional (c), then years ("2019-2024", "2023, 2024", "2020-present")
-_YEARS = re.compile(r"(?:\(c\)|\u00a9)?\s{0,10}((?:\d{4}|present)(?:\s{0,3}[-\u2013,]\s{0,3}(?:\d{4}|present)){0,20})?"
-                    r"\s{0,10},?\s{0,10}(?:by\s{1,5})?", re.I)
+#: what follows "Copyright": a (c) or years ("2019-2024", "2023, 2024", "2020-present"), then "by"
+_YEARS = re.compile(r"(?:\(c\)|\u00a9|\d{4})[\s\d,\u2013\-]{0,80}(?:present\b)?[\s,]{0,10}(?:by\s{1,5})?", re.I)
 _ROLE = re.compile(
     r"^[\s#*>|_-]{0,10}(?:authors?|contact|maintainers?|maintained\s+by|written\s+by|created\s+by|"
     r"developed\s+by|contributors?)\b\s{0,10}[:=\-\u2013]\s{0,10}(\S.{1,199})$",
@@ -164,8 +163,8 @@ def author_values(kind: str, text: str) -> List[Tuple[int, str]]:
             m = _COPYRIGHT.match(line)
             rest = line[m.end():].strip() if m else ""
             years = _YEARS.match(rest) if m else None
-            if years and (years.group(1) or re.match(r"\(c\)|\u00a9", rest, re.I) or "\u00a9" in line[: m.end()]):
-                holder = _ALL_RIGHTS.sub("", rest[years.end():][:200]).strip()
+            if m and (years or "\u00a9" in line[: m.end()]):
+                holder = _ALL_RIGHTS.sub("", rest[years.end() if years else 0:][:200]).strip()
                 holder = identity.EMAIL.sub("", holder).strip(" ,;")
                 if holder:
                     out.append((number, holder))
