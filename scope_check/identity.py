@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
@@ -449,19 +450,42 @@ def user_paths(text: str, generic_users: Iterable[str]) -> List[Tuple[int, str, 
     return out
 
 
-def plain_urls(text: str, bare: Optional["re.Pattern[str]"] = None) -> List[Tuple[int, str]]:
-    """(offset, URL) of each URL in a plain-text line (a file of the supplementary material):
-    with a scheme or `www.`, and scheme-less ones on the hosts of `bare`."""
+_URL_REST = re.compile(r"[^\s<>\"'{}|\\^`]{0,2000}")
+
+
+@lru_cache(maxsize=8)
+def _host_pattern(hosts: Tuple[str, ...]) -> Optional["re.Pattern[str]"]:
+    names = sorted({h.lower() for h in hosts if h}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?:" + "|".join(re.escape(h) for h in names) + r")/", re.I)
+
+
+def plain_urls(text: str, hosts: Iterable[str] = ()) -> List[Tuple[int, str]]:
+    """(offset, URL) of each URL in plain text (a file of the supplementary material): with a
+    scheme or `www.`, and scheme-less ones on `hosts` (`github.com/jdoe/x`, `jdoe.github.io/`).
+    Linear in the text: a host is found as a literal, then its token is widened by a bounded scan
+    (`bare_url_pattern`'s leading subdomain group is quadratic in a long word)."""
     found: List[Tuple[int, str]] = []
     taken: List[Tuple[int, int]] = []
-    for pattern in (_URL, bare):
-        if pattern is None:
-            continue
+    for m in _URL.finditer(text):
+        taken.append((m.start(), m.end()))
+        url = trim(m.group())
+        if len(url) >= 8:
+            found.append((m.start(), url))
+    pattern = _host_pattern(tuple(hosts))
+    if pattern is not None:
         for m in pattern.finditer(text):
-            if any(s <= m.start() < e for s, e in taken):
+            start = m.start()
+            while start > 0 and m.start() - start < 100 and (text[start - 1].isalnum() or text[start - 1] in "._-"):
+                start -= 1
+            if start > 0 and text[start - 1] in "@/":
+                continue  # inside a URL with a scheme (found above) or an e-mail address
+            if any(a <= start < b for a, b in taken):
                 continue
-            taken.append((m.start(), m.end()))
-            url = trim(m.group())
+            end = _URL_REST.match(text, m.end()).end()
+            taken.append((start, end))
+            url = trim(text[start:end])
             if len(url) >= 8:
-                found.append((m.start(), url))
+                found.append((start, url))
     return sorted(found)

@@ -971,15 +971,15 @@ def _thanks_footnote(s: Structure, options) -> Iterator[Finding]:
 _THANKS = re.compile(
     # (a footnote mark may touch the first word: "1We thank")
     # "We thank", "We would like to thank", "The authors are grateful to", "I gratefully acknowledge the support"
-    r"(?<![^\W\d_])(?:we|the\s+authors?|i)\s+(?:(?:would|also|further|sincerely|gratefully|warmly|especially|kindly|wish|like|"
+    r"(?=[wti])(?<![^\W\d_])(?:we|the\s+authors?|i)\s+(?:(?:would|also|further|sincerely|gratefully|warmly|especially|kindly|wish|like|"
     r"to|want)\s+){0,4}(?:thank|are\s+(?:(?:very|deeply|especially|most|also)\s+)?(?:grateful|indebted|thankful)|"
     r"acknowledge[sd]?\s+(?:(?:the|generous|financial|partial|kind|helpful|funding|computing|compute|computational)\s+){0,3}"
     r"(?:support|funding|help|assistance|resources|grants?|access|discussions|contributions|comments))\b"
     # "This work was (partially) supported by", "This research is funded by", "This project has received funding"
-    r"|(?<![^\W\d_])(?:this|the\s+present|our)\s+(?:work|research|project|study|paper|material)\s+(?:(?:was|is|has\s+been|were|"
+    r"|(?=[to])(?<![^\W\d_])(?:this|the\s+present|our)\s+(?:work|research|project|study|paper|material)\s+(?:(?:was|is|has\s+been|were|"
     r"have\s+been|is\s+based\s+(?:up)?on\s+work)\s+)?(?:(?:partially|partly|in\s+part|generously|financially|also|"
     r"kindly)\s+)?(?:supported|funded|sponsored|financed)\s+(?:in\s+part\s+)?by\b"
-    r"|(?<![^\W\d_])(?:this|the\s+present|our)\s+(?:work|research|project)\s+(?:has\s+)?received\s+(?:financial\s+)?funding\b",
+    r"|(?=[to])(?<![^\W\d_])(?:this|the\s+present|our)\s+(?:work|research|project)\s+(?:has\s+)?received\s+(?:financial\s+)?funding\b",
     re.I,
 )
 

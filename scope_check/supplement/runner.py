@@ -152,9 +152,8 @@ class _State:
         self.o3 = rules.options("SUPP003")
         self.anonymous_values = rules.options("ANON005").get("anonymous_values", ())
         self.links = rules.options("ANON003")
-        self.bare = identity.bare_url_pattern(
-            list((self.links.get("owner_hosts") or {}).keys()) + list(self.links.get("personal_hosts", ()))
-        )
+        self.hosts = tuple(sorted({h.lower() for h in list((self.links.get("owner_hosts") or {}).keys())
+                                   + list(self.links.get("personal_hosts", ()))}))
         self.found: List[Finding] = []
         self.roots: Dict[str, Dict] = {}
         self.unsafe: List[Tuple[str, str]] = []
@@ -240,11 +239,13 @@ class _State:
                 return
 
     def _links(self, name: str, kind: str, text: str) -> None:
-        if "://" not in text and "www." not in text and (self.bare is None or not self.bare.search(text)):
-            return
+        if "://" not in text and "www." not in text:
+            lower = text.lower()
+            if not any(h in lower for h in self.hosts):
+                return
         lines = _Lines(text)
         seen: Set[str] = set()
-        for offset, url in identity.plain_urls(text, self.bare):
+        for offset, url in identity.plain_urls(text, self.hosts):
             target = identity.classify(url, self.links)
             if target.kind not in ("owner", "personal", "institution") or target.owner in seen:
                 continue
