@@ -259,6 +259,13 @@ def test_not_an_archive_is_an_error_verdict(tmp_path):
     assert codes(report) == {"SUPP006"} and report.verdict == "error"
 
 
+def test_a_supplementary_pdf_on_its_own_is_checked_for_its_metadata(tmp_path):
+    pdf = tmp_path / "appendix.pdf"
+    pdf.write_bytes(zipfile.ZipFile(FIXTURES / "supplement/pdf_author.zip").read("fastopt/docs/appendix.pdf"))
+    (finding,) = supplement(pdf).findings
+    assert finding.code == "SUPP004" and finding.data["member"] == "appendix.pdf"
+
+
 def test_links_traversal_and_devices_are_listed_never_read(tmp_path):
     path = tmp_path / "s.tar"
     with tarfile.open(path, "w") as tf:

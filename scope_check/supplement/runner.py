@@ -64,7 +64,7 @@ def check_supplement(path: str, rules: RuleSet, selection: Selection = Selection
             from scope_check.document import file_sha256
 
             sha = file_sha256(path)
-            pieces = archive.scan(path, _budget, limits)
+            pieces = _single_pdf(path) if _is_pdf(path) else archive.scan(path, _budget, limits)
         for piece in pieces:
             state.take(piece)
     except ArchiveError as exc:
@@ -76,6 +76,19 @@ def check_supplement(path: str, rules: RuleSet, selection: Selection = Selection
     if any(f.code == "SUPP006" for f in report.findings):
         report = dataclasses.replace(report, verdict="error")
     return report
+
+
+def _is_pdf(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return b"%PDF-" in fh.read(1024)
+
+
+def _single_pdf(path: str) -> Iterator[Piece]:
+    """A supplementary PDF (an appendix uploaded on its own): one member, its metadata checked."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        data, truncated = archive._head(fh, PDF_BYTES)
+    yield Piece(Member(os.path.basename(path), "file", size, None, None, 0), data, truncated)
 
 
 def _budget(m: Member) -> int:
