@@ -822,7 +822,7 @@ def _emails_elsewhere(doc: Document, s: Structure, options, skip: set) -> Iterat
     domains = options.get("placeholder_email_domains", ())
     seen = set()
     for page, place, ln in _page_text_lines(doc, s):
-        if id(ln) in skip or "@" not in ln.text and " at " not in ln.text.lower():
+        if id(ln) in skip or ("@" not in ln.text and "at" not in ln.text.lower()):
             continue
         for address in identity.emails(ln.text):
             key = (page, address.lower())
@@ -1049,8 +1049,8 @@ def caption_claim(lines: Sequence[Line], index: int, size: float) -> Optional[st
     """When line `index` is text inside a figure (not body-size running text), the claim its
     caption makes ("Screenshot of our released toolkit"), or None."""
     line = lines[index]
-    if abs(line.size - size) < 0.3 and line.bbox[2] - line.bbox[0] > 300:
-        return None  # running text, not a figure label
+    if abs(line.size - size) < 0.3:
+        return None  # set like running text: not a figure's label (figure text is smaller or larger)
     for j in range(index + 1, min(len(lines), index + 80)):
         ln = lines[j]
         if ln.bbox[1] - line.bbox[3] > CAPTION_REACH:
