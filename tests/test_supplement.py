@@ -227,6 +227,17 @@ def test_links_claimed_by_metadata_remote_and_clone():
     assert remote.data["owner"] == "github.com/janedoe"
 
 
+def test_dependency_urls_in_package_metadata_are_not_claims(tmp_path):
+    path = make_zip(tmp_path / "s.zip", {
+        "setup.py": "setup(name='x', url='https://github.com/jdoe/x',\n"
+                    "      install_requires=['lib @ git+https://github.com/other/lib'])\n",
+        "package.json": '{\n  "dependencies": {"y": "git+https://github.com/other/y.git"},\n'
+                        '  "repository": {"type": "git", "url": "https://github.com/jdoe/x-js"}\n}\n',
+    })
+    owners = {(f.data["member"], f.data["url"]) for f in by_code(supplement(path), "SUPP005")}
+    assert owners == {("setup.py", "https://github.com/jdoe/x"), ("package.json", "https://github.com/jdoe/x-js")}
+
+
 def test_readme_claim_phrase_is_the_anon003_policy(tmp_path):
     path = make_zip(tmp_path / "s.zip", {"README.md": "Our code is available at https://github.com/jdoe/x.\n"
                                                       "We use https://github.com/pytorch/pytorch.\n"})

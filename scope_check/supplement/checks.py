@@ -430,25 +430,24 @@ def document_metadata(name: str, values: Sequence[Tuple[Optional[int], str, str]
 _CLONE = re.compile(r"\bgit\s+(?:clone|remote\s+add|submodule\s+add)\b|\bgit\+https?://|\bpip\s+install\s+git\+", re.I)
 _META_URL = re.compile(
     r"^\s*[\"']?(?:url|homepage|home-page|repository|repository-code|repository-artifact|source|"
-    r"documentation|bug[\s_-]?tracker|issues|bugs|download[\s_-]?url|project[\s_-]?urls?)[\"']?\s*[:=]",
+    r"documentation|changelog|bug[\s_-]?tracker|issues|bugs|download[\s_-]?url|project[\s_-]?urls?)[\"']?\s*[:=]",
     re.I,
 )
+_SETUP_URL = re.compile(r"\b(?:url|download_url|project_urls)\s{0,10}=")
 _METADATA_KINDS = ("pyproject", "setup.py", "setup.cfg", "package.json", "citation")
 
 
-def link_claim(kind: str, line: str, offset: int, project_names: Iterable[str], url_name: str) -> Optional[str]:
-    """Why a link in a file reads as the authors' own, or None (cited third-party work)."""
+def link_claim(kind: str, line: str, offset: int) -> Optional[str]:
+    """Why a link in a file reads as the authors' own, or None (cited third-party work, or a
+    `git clone` that the runner judges once it knows the project's names)."""
     from scope_check.checks.anonymity import claim_phrase
 
-    lead = line[:offset]
-    if kind in _METADATA_KINDS and (_META_URL.match(line) or kind in ("setup.py", "package.json", "citation")):
-        return "the package metadata gives it as the project's home"
-    found = claim_phrase(lead)
-    if found:
-        return f'"{found}"'
-    if _CLONE.search(lead) and url_name and _norm(url_name) in {_norm(n) for n in project_names if n}:
-        return "the instructions clone it as this project"
-    return None
+    if kind in _METADATA_KINDS:
+        if _META_URL.match(line) or (kind == "setup.py" and _SETUP_URL.search(line[:offset])):
+            return "the package metadata gives it as the project's home"
+        return None  # a dependency's URL is someone else's
+    found = claim_phrase(line[:offset])
+    return f'"{found}"' if found else None
 
 
 def _norm(name: str) -> str:

@@ -266,7 +266,7 @@ class _State:
             start = lines.ends[number - 2] + 1 if number > 1 else 0
             line_text = text[start: start + supp.MAX_LINE].split("\n", 1)[0]
             column = offset - start
-            claim = supp.link_claim(kind, line_text, column, (), "")
+            claim = supp.link_claim(kind, line_text, column)
             if claim is None and supp._CLONE.search(line_text[:column]):
                 self.pending_links.append((name, url, number, kind, line_text, target))
                 seen.add(target.owner)
