@@ -268,7 +268,8 @@ def load(path: str) -> Document:
             pages = tuple(_page(pymupdf, pdf[i], i + 1) for i in range(pdf.page_count))
             metadata = {k: (v or "") for k, v in (pdf.metadata or {}).items() if k != "encryption"}
             xmp = pdf.get_xml_metadata() or ""
-            figures = _figure_metadata(pdf)
+            made_by = (metadata.get("producer", "") + " " + metadata.get("creator", "")).lower()
+            figures = _figure_metadata(pdf) if "tex" in made_by else ()  # PTEX.InfoDict: pdfTeX and LuaTeX
         except UnreadablePdf:
             raise
         except Exception as exc:
@@ -309,14 +310,10 @@ def _figure_metadata(pdf) -> Tuple[Tuple[int, str, str], ...]:
             seen.add(xref)
             try:
                 kind, value = pdf.xref_get_key(xref, "PTEX.InfoDict")
-                if kind == "xref":
-                    info = int(value.split()[0])
-                    akind, author = pdf.xref_get_key(info, "Author")
-                elif kind == "dict":
-                    continue  # an inline dictionary: rare, not read
-                else:
-                    continue
-            except Exception:
+                if kind != "xref":
+                    continue  # none, or an inline dictionary (rare, not read)
+                akind, author = pdf.xref_get_key(int(value.split()[0]), "Author")
+            except Exception:  # a damaged figure: its metadata is simply not read
                 continue
             if akind == "string" and author.strip():
                 out.append((number + 1, "/Author", author.strip()))
