@@ -203,6 +203,17 @@ def test_pdf_inside_by_the_paper_metadata_rules():
     assert finding.data["values"] == {"/Author": "Jane Doe"}
 
 
+def test_pdf_inside_subject_naming_a_person_by_the_anon005_rules(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page()
+    doc.set_metadata({"subject": "Appendix prepared by Jane Doe", "keywords": "Deep Learning, Optimization"})
+    path = make_zip(tmp_path / "s.zip", {"appendix.pdf": doc.tobytes()})
+    (finding,) = by_code(supplement(path), "SUPP004")
+    assert finding.data["values"] == {"/Subject": "Appendix prepared by Jane Doe"}
+
+
 def test_notebook_metadata_authors(tmp_path):
     nb = {"cells": [], "metadata": {"authors": [{"name": "Jane Doe"}]}, "nbformat": 4, "nbformat_minor": 5}
     path = make_zip(tmp_path / "s.zip", {"a.ipynb": json.dumps(nb, indent=1)})
@@ -268,6 +279,18 @@ def test_not_an_archive_is_an_error_verdict(tmp_path):
     path.write_text("not a zip")
     report = supplement(path)
     assert codes(report) == {"SUPP006"} and report.verdict == "error"
+
+
+@pytest.mark.parametrize("mode, suffix", [("w:bz2", ".tar.bz2"), ("w:xz", ".tar.xz"), ("w", ".tar")])
+def test_every_tar_compression_is_read(tmp_path, mode, suffix):
+    path = tmp_path / ("s" + suffix)
+    with zipfile.ZipFile(FIXTURES / "supplement/license_name.zip") as zf, tarfile.open(path, mode) as tf:
+        for name in zf.namelist():
+            data = zf.read(name)
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    assert {f.data["member"] for f in supplement(path).findings} == {"fastopt/LICENSE", "fastopt/AUTHORS"}
 
 
 def test_a_supplementary_pdf_on_its_own_is_checked_for_its_metadata(tmp_path):

@@ -765,14 +765,17 @@ CHECKS = (
 
 
 def metadata_people(metadata: dict, xmp: str, anonymous_values) -> List[Tuple[str, str]]:
-    """(field, value) of the author fields of a PDF's Info dictionary and XMP packet that name
-    someone: ANON005's reading of `/Author`, XMP `dc:creator` and `pdf:Author`, for a PDF that is
-    not the paper (a PDF inside the supplementary material)."""
+    """(field, value) of the metadata of a PDF's Info dictionary and XMP packet that names
+    someone, by ANON005's rules (`/Author`, XMP `dc:creator` and `pdf:Author`, then `/Subject`,
+    `/Keywords` and XMP subjects), for a PDF that is not the paper (one inside the supplementary
+    material)."""
     from types import SimpleNamespace
 
     accepted = {_plain(v) for v in anonymous_values}
-    values = _author_values(SimpleNamespace(metadata=metadata, xmp=xmp))  # type: ignore[arg-type]
-    return [(where, value) for where, value in values if _plain(value) and _plain(value) not in accepted]
+    doc = SimpleNamespace(metadata=metadata, xmp=xmp, figure_metadata=())
+    values = _author_values(doc)  # type: ignore[arg-type]
+    named = [(where, value) for where, value in values if _plain(value) and _plain(value) not in accepted]
+    return named + metadata_beyond_author(doc, accepted)  # type: ignore[arg-type]
 
 
 # --- leaks outside the author block ----------------------------------------------------------
