@@ -270,6 +270,11 @@ cli.add_command(_batch.report_command)
 cli.add_command(_batch.merge_command)
 
 
+from scope_check.supplement.command import supplement_command  # noqa: E402
+
+cli.add_command(supplement_command)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="scope-check")

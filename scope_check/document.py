@@ -179,6 +179,9 @@ class Document:
     repaired: bool  # MuPDF had to rebuild the cross-reference table
     #: damage and limits met while reading (scope_check.damage.Problem), reported as FILE002
     problems: Tuple[Any, ...] = ()
+    #: (page, field, value) from the Info dictionaries pdfTeX copies out of included PDF figures
+    #: (/PTEX.InfoDict of a Form XObject): /Author only
+    figure_metadata: Tuple[Tuple[int, str, str], ...] = ()
     _derived: Dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -294,6 +297,8 @@ def _load_open(path: str, fh) -> Document:
             metadata = {k: limits.clean_text(v or "", limits.MAX_METADATA_CHARS)
                         for k, v in (pdf.metadata or {}).items() if k != "encryption"}
             xmp = limits.clean_text(pdf.get_xml_metadata() or "", limits.MAX_XMP_CHARS)
+            made_by = (metadata.get("producer", "") + " " + metadata.get("creator", "")).lower()
+            figures = _figure_metadata(pdf) if "tex" in made_by else ()  # PTEX.InfoDict: pdfTeX and LuaTeX
             problems.extend(damage.classify(None, damage.take_warnings(pymupdf)))
         except UnreadablePdf:
             raise
@@ -313,6 +318,7 @@ def _load_open(path: str, fh) -> Document:
         xmp=xmp,
         repaired=repaired,
         problems=tuple(problems),
+        figure_metadata=figures,
     )
 
 
@@ -361,6 +367,39 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
 
 def _empty(number: int, size) -> Page:
     return Page(number=number, width=size[0], height=size[1], lines=(), rotated_lines=(), ink=(), links=(), fonts=())
+
+
+#: included figures whose Info dictionaries are read at most (per document)
+MAX_FIGURE_INFOS = 500
+
+
+def _figure_metadata(pdf) -> Tuple[Tuple[int, str, str], ...]:
+    """The /Author of each included PDF figure, from the /PTEX.InfoDict pdfTeX writes beside it.
+    Reads a few dictionary keys per image XObject; never decodes a stream."""
+    out = []
+    seen = set()
+    for number in range(min(pdf.page_count, limits.MAX_PAGES)):
+        if len(seen) >= MAX_FIGURE_INFOS:
+            break
+        try:
+            xobjects = pdf.get_page_xobjects(number)
+        except Exception:
+            continue
+        for entry in xobjects:
+            xref = entry[0]
+            if xref in seen or len(seen) >= MAX_FIGURE_INFOS:
+                continue
+            seen.add(xref)
+            try:
+                kind, value = pdf.xref_get_key(xref, "PTEX.InfoDict")
+                if kind != "xref":
+                    continue  # none, or an inline dictionary (rare, not read)
+                akind, author = pdf.xref_get_key(int(value.split()[0]), "Author")
+            except Exception:  # a damaged figure: its metadata is simply not read
+                continue
+            if akind == "string" and author.strip():
+                out.append((number + 1, "/Author", limits.clean_text(author.strip(), limits.MAX_METADATA_CHARS)))
+    return tuple(out)
 
 
 def _clean(exc: Exception) -> str:

@@ -46,7 +46,7 @@ def skipped(rules: RuleSet, selection: Selection) -> Tuple[str, ...]:
     (internal and runner-reported codes are never "run", so never skipped)."""
     return tuple(
         code for code, c in registry.checks().items()
-        if not (c.internal or c.runner_reported)
+        if not (c.internal or c.runner_reported or c.supplement)
         and (not selection.wants(code) or rules.severity(code, c.severity) == "off")
     )
 
@@ -137,7 +137,7 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
         found.append(files.out_of_memory("reading the PDF", exc))
         return _report(path, rules, None, found, {"file_size_bytes": _size(path)}, start).with_skipped(skipped_codes)
     except UnreadablePdf as exc:
-        found.append(Finding(exc.code, exc.message, hint=catalogue[exc.code].fix))
+        found.append(Finding(exc.code, exc.message, hint=_unreadable_hint(path, catalogue[exc.code])))
         size = _size(path)
         measurements["file_size_bytes"] = size
         if not catalogue[exc.code].final:
@@ -174,6 +174,17 @@ def _stops(f: Finding) -> bool:
     """A gate's finding stops the content checks, unless the gate itself lowered it to a warning
     (a rebuilt cross-reference table: the file was read and is checked)."""
     return f.code in UNCHECKABLE and f.severity not in ("warning", "info")
+
+
+def _unreadable_hint(path: str, check) -> str:
+    """An archive given as a paper (no PDF at all: the `final` code): point at the command that
+    checks supplementary material."""
+    from scope_check.archive import is_archive
+
+    if check.final and is_archive(path):
+        return (f"{check.fix} If this is the supplementary material (code, data), check it with "
+                f"`scope-check supplement {os.path.basename(path)}`.")
+    return check.fix
 
 
 def _run(check, doc, rules: RuleSet) -> Iterable[Finding]:

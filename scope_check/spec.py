@@ -147,6 +147,9 @@ class Check:
     file_level: bool = False
     #: reported by the runner's resource limits, never by a PDF's content (no `run`, no fixture)
     runner_reported: bool = False
+    #: checked by `scope-check supplement` on supplementary material (archives, folders), never on a
+    #: PDF (no `run`; its fixtures are archives: fixtures/supplement/manifest.yaml)
+    supplement: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "params", _param_table(self.params))

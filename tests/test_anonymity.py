@@ -235,7 +235,7 @@ def _anon(row):
 def test_every_named_paper_gets_anon001(row):
     report = _anon(row)
     assert "ANON001" in {f.code for f in report.findings if f.severity == "error"}
-    assert pages(report, "ANON001") == {1}
+    assert 1 in pages(report, "ANON001")  # the author block; e-mail addresses elsewhere add their own pages
 
 
 @needs_corpus

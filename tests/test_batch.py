@@ -598,7 +598,8 @@ def test_a_supplement_checker_result_is_attached_to_its_paper(tmp_path, monkeypa
     with zipfile.ZipFile(src / "101_supplementary.zip", "w") as zf:
         zf.writestr("code/train.py", "print('hi')\n")
 
-    def fake_supplement(path):  # stands for scope_check.supplement.check_supplement (runs in the worker)
+    def fake_supplement(path, rules, selection=None):  # stands for scope_check.supplement.check_supplement
+        assert rules.name == "scope2025-main"  # the paper's rule set, passed by the worker
         with zipfile.ZipFile(path) as zf:
             return [{"code": "SUPP-TEST", "severity": "warning", "message": f"{len(zf.namelist())} member(s)"}]
 

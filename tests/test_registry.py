@@ -12,7 +12,9 @@ from scope_check.registry import checks, get
 from scope_check.rules import load_rules, schema
 
 CONTRACT = ROOT.parent / "shared" / "CHECKS.md"
-MANIFEST = yaml.safe_load((FIXTURES / "manifest.yaml").read_text()) or []
+MANIFEST = (yaml.safe_load((FIXTURES / "manifest.yaml").read_text()) or []) + (
+    yaml.safe_load((FIXTURES / "supplement" / "manifest.yaml").read_text()) or []  # archives: SUPP codes
+)
 
 
 def test_codes_are_family_plus_three_digits_with_kebab_case_names():
@@ -48,12 +50,24 @@ def test_every_check_has_complete_options_in_every_bundled_rule_set(code):
 
 #: reported by the runner itself, not by a PDF's content: an internal error, and the resource limits
 #: (FILE006/FILE007 are triggered by test hooks in the limit and batch tests): attributes of the spec
-NOT_FROM_A_FIXTURE = tuple(code for code, c in checks().items() if c.internal or c.runner_reported)
+#: (broken and unsafe archives, SUPP006/SUPP007, are made by tests/test_supplement.py)
+NOT_FROM_A_FIXTURE = tuple(code for code, c in checks().items() if c.internal or c.runner_reported) + (
+    "SUPP006", "SUPP007")
 
 
 def test_the_codes_not_from_a_fixture_are_the_internal_error_and_the_resource_limits():
-    assert NOT_FROM_A_FIXTURE == ("FILE006", "FILE007", "SCOPE001")
+    assert NOT_FROM_A_FIXTURE == ("FILE006", "FILE007", "SCOPE001", "SUPP006", "SUPP007")
     assert all(checks()[c].run is None for c in NOT_FROM_A_FIXTURE)
+
+
+def test_the_supplement_codes_never_run_on_a_pdf():
+    """SUPP codes are checked by `scope-check supplement`: a spec attribute, no `run`, never skipped."""
+    from scope_check.runner import Selection, skipped
+
+    supp = tuple(code for code, c in checks().items() if c.supplement)
+    assert supp == tuple(f"SUPP00{i}" for i in range(1, 8))
+    assert all(checks()[c].run is None for c in supp)
+    assert not set(supp) & set(skipped(load_rules("scope2025-main"), Selection(select=("ANON",))))
 
 
 def test_gates_uncheckable_and_unignorable_codes_are_spec_attributes():

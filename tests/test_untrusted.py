@@ -24,7 +24,9 @@ MODULES = ["scope_check.checks.anonymity.addresses", "scope_check.checks.anonymi
            "scope_check.grouping", "scope_check.placement", "scope_check.synctex",
            "scope_check.checks.margins", "scope_check.checks.template", "scope_check.checks.helpers",
            "scope_check.checks.fonts", "scope_check.checks.pages", "scope_check.checks.files", "scope_check.damage",
-           "scope_check.limits", "scope_check.measurements", "scope_check.runner"]
+           "scope_check.limits", "scope_check.measurements", "scope_check.runner",
+           "scope_check.checks.anonymity.elsewhere", "scope_check.supplement.checks", "scope_check.supplement.runner",
+           "scope_check.supplement.vcs", "scope_check.archive"]
 #: runs of these, 20,000 characters long (the longest line the model keeps), then a character that
 #: makes every match fail: the inputs that made the old patterns take minutes
 UNITS = ["a", "A", "Aa", "a.", "a-", "a@", "@a", "a @ a.", "1", "1.", " ", "a ", "in our previous work ", "our ",

@@ -46,7 +46,9 @@ def rules_hash(rules) -> str:
 
 
 def supplement_checker() -> Optional[Callable]:
-    """`scope_check.supplement.check_supplement(path) -> findings`, when that module exists."""
+    """`scope_check.supplement.check_supplement(path, rules, selection) -> Report` (or a list of
+    findings), when that module exists; the worker passes the paper's rule set and the batch's
+    selection."""
     try:
         module = importlib.import_module("scope_check.supplement")
     except ImportError:
@@ -122,7 +124,12 @@ class BatchWorker:
         supp = None
         if supp_path and self.supplement is not None:
             try:
-                supp = {"path": inp.escaped(supp_path), "findings": _jsonable_findings(self.supplement(supp_path))}
+                result = self.supplement(supp_path, self.rulesets[rhash], self.selection)
+                supp = {"path": inp.escaped(supp_path)}
+                if hasattr(result, "findings") and hasattr(result, "verdict"):  # a runner.Report
+                    supp.update(verdict=result.verdict, findings=_jsonable_findings(list(result.findings)))
+                else:
+                    supp["findings"] = _jsonable_findings(result)
             except MemoryError:
                 raise
             except Exception as exc:

@@ -46,6 +46,9 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
             "included) from the submission; add it back in the camera-ready version.",
             data={"heading": title},
         )
+    from scope_check.checks.anonymity.elsewhere import unheaded_acknowledgements
+
+    yield from unheaded_acknowledgements(doc, s, hits)
 
 
 def _plain_heading(ln: Line, above: Sequence[Line], words: Tuple[str, ...]) -> Optional[str]:
@@ -76,7 +79,12 @@ CHECKS = (
         severity="error",
         summary="An Acknowledgements / Acknowledgments heading anywhere in the paper (any case, small caps, "
         "numbered or not, before or after the References, or a bold run-in paragraph heading). The template's own "
-        "placeholder section counts.",
+        "placeholder section counts. Without a heading: a thanks or funding sentence in the body, a footnote or "
+        "after the conclusion (\"We thank\", \"We would like to thank\", \"The authors are grateful\", \"We "
+        "acknowledge the support\", \"This work was supported/funded by\", \"This project has received "
+        "funding\"), the placeholder \"We thank the reviewers\" included. Sentences about someone else's funding "
+        "(\"Their project was supported by\", \"its authors thank\"), \"we acknowledge that\" (a limitation), code "
+        "listings and the reference list pass.",
         why="Review is double-blind: thanks name advisors, colleagues and grants, which identify the authors.",
         fix="Delete `\\subsubsection*{Acknowledgments}` and its paragraph from the submission.",
         params=(

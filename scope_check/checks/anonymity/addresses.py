@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
@@ -394,3 +395,97 @@ def sentence(text: str, offset: int, back: int = 300, ahead: int = 200) -> Tuple
     m = _SENTENCE_END.search(text, offset, hi)
     end = m.start() + 1 if m else hi
     return text[start:end], start
+
+
+# --- identity outside the author block: e-mail policy, user paths, URLs in plain text ---------
+# Shared by ANON001 (e-mail addresses and user paths anywhere in the paper) and the
+# supplementary-material checks (scope_check/supplement).
+
+#: a "{a,b}@domain" group or "a [at] b [dot] c" spelling, normalised to a plain address
+_OBFUSCATED_AT = re.compile(r"\s?[\[{(<]\s?at\s?[\]})>]\s?", re.I)
+_OBFUSCATED_DOT = re.compile(r"\s?[\[{(<]\s?dot\s?[\]})>]\s?", re.I)
+
+
+def email_parts(address: str) -> Tuple[str, str]:
+    """(local part, domain) of an address as `emails` returns it, lower-case."""
+    plain = _OBFUSCATED_DOT.sub(".", _OBFUSCATED_AT.sub("@", address))
+    local, _, domain = plain.rpartition("@")
+    return local.strip("{}").lower(), domain.lower().strip(".")
+
+
+def email_names_nobody(address: str, generic_locals: Iterable[str], placeholder_domains: Iterable[str]) -> bool:
+    """An address that identifies no person: a placeholder domain (example.com, *.example,
+    *.invalid: RFC 2606), or a role mailbox (contact@, info@, support@) of a dataset or project,
+    or an `anonymous` mailbox. A `{jane,john}@` group always names people."""
+    local, domain = email_parts(address)
+    if _host_in(domain, placeholder_domains):
+        return True
+    if "," in local:
+        return False
+    if "anonym" in local:
+        return True
+    return local in {g.lower() for g in generic_locals}
+
+
+#: an absolute home-folder path: /home/NAME/, /Users/NAME/, C:\Users\NAME\ (also with doubled
+#: backslashes, as in JSON and notebook outputs, or forward slashes). NAME is bounded in length.
+USER_PATH = re.compile(
+    r"(?<![\w.\-])(?:/(?:home|Users|users)/"
+    r"|[A-Za-z]:(?:\\{1,2}|/)(?:Users|users|Documents and Settings)(?:\\{1,2}|/))"
+    r"([^\s/\\\"'<>:|*?,;()\[\]{}]{1,64})(?=[/\\])"
+)
+
+
+def user_paths(text: str, generic_users: Iterable[str]) -> List[Tuple[int, str, str]]:
+    """(offset, user, path prefix) of each home-folder path naming a real user in `text`;
+    placeholders pass (user, USERNAME, ubuntu, jovyan, $USER, <user>, anything "anonym...")."""
+    generic = {g.casefold() for g in generic_users}
+    out = []
+    for m in USER_PATH.finditer(text):
+        user = m.group(1)
+        folded = user.casefold()
+        if folded in generic or "anonym" in folded or user[:1] in "$%<{~" or user.startswith("."):
+            continue
+        out.append((m.start(), user, m.group()))
+    return out
+
+
+_URL_REST = re.compile(r"[^\s<>\"'{}|\\^`]{0,2000}")
+
+
+@lru_cache(maxsize=8)
+def _host_pattern(hosts: Tuple[str, ...]) -> Optional["re.Pattern[str]"]:
+    names = sorted({h.lower() for h in hosts if h}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?:" + "|".join(re.escape(h) for h in names) + r")/", re.I)
+
+
+def plain_urls(text: str, hosts: Iterable[str] = ()) -> List[Tuple[int, str]]:
+    """(offset, URL) of each URL in plain text (a file of the supplementary material): with a
+    scheme or `www.`, and scheme-less ones on `hosts` (`github.com/jdoe/x`, `jdoe.github.io/`).
+    Linear in the text: a host is found as a literal, then its token is widened by a bounded scan
+    (`bare_url_pattern`'s leading subdomain group is quadratic in a long word)."""
+    found: List[Tuple[int, str]] = []
+    taken: List[Tuple[int, int]] = []
+    for m in _URL.finditer(text):
+        taken.append((m.start(), m.end()))
+        url = trim(m.group())
+        if len(url) >= 8:
+            found.append((m.start(), url))
+    pattern = _host_pattern(tuple(hosts))
+    if pattern is not None:
+        for m in pattern.finditer(text):
+            start = m.start()
+            while start > 0 and m.start() - start < 100 and (text[start - 1].isalnum() or text[start - 1] in "._-"):
+                start -= 1
+            if start > 0 and text[start - 1] in "@/":
+                continue  # inside a URL with a scheme (found above) or an e-mail address
+            if any(a <= start < b for a, b in taken):
+                continue
+            end = _URL_REST.match(text, m.end()).end()
+            taken.append((start, end))
+            url = trim(text[start:end])
+            if len(url) >= 8:
+                found.append((start, url))
+    return sorted(found)

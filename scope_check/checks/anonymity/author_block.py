@@ -25,6 +25,22 @@ _NAME_SEPARATORS = re.compile(r"\s{0,8}(?:[,;&|\u00b7\u2022]|\band\b)\s{0,8}")  
 _NAME_PARTICLES = frozenset(
     "de del della der den di da das do dos du la le van von ten ter bin binti al el y zu".split()
 )
+#: e-mail addresses and home paths that name nobody (ANON001's defaults; the supplementary-material
+#: checks SUPP002/SUPP003 declare the same defaults as their own parameters)
+GENERIC_EMAIL_LOCALS = [
+    "contact", "info", "support", "help", "admin", "team", "hello", "office", "data", "dataset", "datasets", "mail",
+    "noreply", "no-reply", "webmaster", "postmaster", "abuse", "security", "privacy", "press", "feedback",
+    "questions", "licensing", "maintainers"]
+PLACEHOLDER_EMAIL_DOMAINS = [
+    "example.com", "example.org", "example.net", "example", "invalid", "test", "localhost", "anonymous.com",
+    "anonymous.org", "anon.com", "email.com", "domain.com"]
+GENERIC_USERS = [
+    "user", "username", "user_name", "usr", "your_user", "yourname", "your_name", "yourusername", "you", "me", "name",
+    "myname", "ubuntu", "debian", "centos", "ec2-user", "admin", "administrator", "root", "guest", "nobody", "runner",
+    "runneradmin", "jovyan", "vscode", "codespace", "gitpod", "docker", "app", "work", "workspace", "dev", "developer",
+    "default", "public", "shared", "all users", "xxx", "xxxx", "foo", "bar", "anon", "anonymous", "anonymized",
+    "anonymised", "author", "authors", "home", "login", "colab", "kaggle", "travis", "circleci", "gitlab-runner",
+    "jenkins", "build", "buildbot", "test"]
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_][.]|[^\W\d_][^\W\d_'\u2019.\-]*(?:[-'\u2019][^\W\d_]+)*\.?)$")
 
 
@@ -38,6 +54,9 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     placeholders = {plain(p) for p in options["anonymous_placeholders"]}
     placeholder = any(plain(ln.text) in placeholders for ln in block)
     found = identity_in_block(block, placeholder, tuple(options["affiliation_words"]))
+    from scope_check.checks.anonymity.elsewhere import identity_elsewhere  # it imports this module
+
+    yield from identity_elsewhere(doc, s, options, block, tuple(header["review"]) + tuple(header["camera_ready"]))
     final_copy = params.template["latex_final_copy"]
 
     reasons: List[str] = []
@@ -226,7 +245,13 @@ CHECKS = (
         "or nothing marks review mode (no review header, no line-number ruler, no \"Anonymous authors\"), or the "
         "author block between the title and the abstract shows e-mail addresses (including `{jane,john}@uni.edu` "
         "and `jane [at] uni.edu` forms), affiliations or names. The template's \"Anonymous authors / Paper under "
-        "double-blind review\" block passes.",
+        "double-blind review\" block passes. Outside the author block: an e-mail address anywhere in the text "
+        "(footnotes, figures, the running header) or in a `mailto:` link, each with its page; a home-folder path "
+        "naming a user (`/home/jdoe/`, `C:\\Users\\jdoe\\`, as in a terminal shown in a figure); names in the "
+        "running header (\"Doe et al.\", \"J. Doe\", two or more names); a page-1 `\\thanks` footnote naming an "
+        "affiliation, two or more people, or where the work was done. Policy: role mailboxes (contact@, info@), "
+        "example addresses (example.com, .example, .invalid) and addresses inside the reference list (a cited "
+        "entry's contact) pass; generic user names (user, ubuntu, jovyan) pass.",
         why="Review is double-blind: the submission must not name its authors.",
         fix="Compile in review mode (remove the template's camera-ready switch): it hides the \\author{} block "
         "and prints the line numbers.",
@@ -244,6 +269,14 @@ CHECKS = (
                    "Ltd.", "GmbH", "Corporation", "Foundation", "Independent Researcher", "Google", "DeepMind",
                    "Microsoft", "OpenAI", "NVIDIA", "Meta AI", "IBM Research"],
                   "words that mark an affiliation in the author block (matched as whole words, ignoring case)"),
+            Param("generic_email_locals", "strings", GENERIC_EMAIL_LOCALS,
+                  "mailbox names of roles, not people (contact, info, support): an address outside the author block "
+                  "with one of them passes"),
+            Param("placeholder_email_domains", "strings", PLACEHOLDER_EMAIL_DOMAINS,
+                  "domains of example addresses (example.com and subdomains; a bare name is a TLD: example, "
+                  "invalid): such addresses pass"),
+            Param("generic_users", "strings", GENERIC_USERS,
+                  "user names in home-folder paths (/home/NAME/) that name nobody (user, ubuntu, jovyan; case ignored)"),
         ),
         example='the paper is not anonymous: the running header on page 1 reads "Published as a conference paper at '
         'ICLR 2025" (camera-ready mode: \\iclrfinalcopy); the author block on page 1 (between the title and the '

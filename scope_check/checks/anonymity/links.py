@@ -131,7 +131,9 @@ def _claim(u: addresses.Url, lines: Sequence[Line], text: addresses.Flow, size: 
                 return f'a footnote to "{found}"'
     if front is not None and front[0] <= line.bbox[1] < front[1] and line.size > 0.9 * size:
         return "it stands in the abstract"
-    return None
+    from scope_check.checks.anonymity.elsewhere import caption_claim
+
+    return caption_claim(lines, u.line, size)  # a URL set inside a figure: its caption claims it
 
 
 def claim_phrase(text: str, near: Optional[int] = None) -> Optional[str]:
@@ -207,7 +209,9 @@ CHECKS = (
         "a footnote on such a sentence, a link in the abstract) and that points at an identifiable owner: an "
         "account on github.com, gitlab.com, huggingface.co and the like, a personal site (*.github.io, "
         "sites.google.com, ~user pages), an institution's site, or any other non-anonymised host. Anonymised "
-        "services (anonymous.4open.science, OSF view-only links) pass. Policy: a link the text merely cites (a "
+        "services (anonymous.4open.science, OSF view-only links) pass. A URL set as text inside a figure (TikZ, "
+        "matplotlib PDF) is read like running text, with the figure's caption as the claim (\"our released "
+        "toolkit\"). Policy: a link the text merely cites (a "
         "library, a dataset, a notation guide) is not reported, because the checker cannot tell a third party's "
         "account from the authors' own; set `report_unclaimed: true` to list every unclaimed account or personal-site "
         "link too, as a warning.",

@@ -45,6 +45,9 @@ def metadata_author(doc: Document, params: Params) -> Iterator[Finding]:
     for where, value in _author_values(doc):
         if plain(value) and plain(value) not in accepted:
             named.append((where, value))
+    from scope_check.checks.anonymity.elsewhere import metadata_beyond_author
+
+    named.extend(metadata_beyond_author(doc, accepted))
     if not named:
         return
     shown = "; ".join(f'{where} "{clipped(value, 120)}"' for where, value in named)
@@ -83,7 +86,10 @@ CHECKS = (
         name="metadata-author",
         severity="error",
         summary="The PDF's Info `/Author` or XMP `dc:creator` / `pdf:Author` holds a value that is not empty or "
-        "an anonymous placeholder: hyperref's `pdfauthor`, or `pdfusetitle` copying the hidden \\author{} block.",
+        "an anonymous placeholder: hyperref's `pdfauthor`, or `pdfusetitle` copying the hidden \\author{} block. "
+        "Beyond the author fields: `/Subject`, `/Keywords` and XMP `dc:subject`/`dc:description`/`pdf:Keywords` "
+        "holding an e-mail address, \"by Jane Doe\" or \"Doe et al.\" (topic words pass), and the `/Author` of "
+        "an included PDF figure (pdfTeX copies the figure's Info dictionary into the page).",
         why="Review is double-blind: reviewers see the metadata in any PDF viewer's document properties.",
         fix="`\\hypersetup{pdfauthor={}}` and no `pdfusetitle`; clear the author in the exporting tool.",
         params=(

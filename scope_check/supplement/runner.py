@@ -1,0 +1,310 @@
+"""`scope-check supplement ARCHIVE|FOLDER`: identity leaks in a submission's supplementary material.
+
+The archive (.zip, .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz) or folder is read in place, member by
+member, in one pass (`scope_check.archive.scan`): nothing is extracted, no link is followed, no
+member is decompressed past its bound, no program (git included) runs on it and no URL is opened.
+Memory is bounded by the largest per-member read (`PDF_BYTES`), whatever the archive's size or
+member count. Each finding names the member and line (`data.member`, `data.line`, and the message).
+
+    check_supplement(path, rules, selection) -> Report     # what the command and batch mode call
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import os
+import re
+import stat
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from scope_check import archive
+from scope_check.checks.anonymity import addresses as identity
+from scope_check.archive import ArchiveError, Limits, Member, Piece
+from scope_check.findings import Finding
+from scope_check.rules import RuleSet
+from scope_check.runner import Report, Selection
+from scope_check.supplement import checks as supp
+from scope_check.supplement import vcs
+
+#: bytes read at most from one text file (code, configs, notebooks): identity sits at the top of
+#: files and in short lines; a larger file is checked on its first TEXT_BYTES
+TEXT_BYTES = 4 * 1000 * 1000
+#: bytes read at most from one PDF, Office document or git packfile (their metadata)
+PDF_BYTES = 32 * 1000 * 1000
+#: bytes sniffed for a NUL to tell a binary file from text
+SNIFF_BYTES = 8192
+#: suffixes never read as text (data, weights, media, archives): skipped without reading
+BINARY_SUFFIXES = (
+    ".pt", ".pth", ".ckpt", ".bin", ".safetensors", ".npy", ".npz", ".h5", ".hdf5", ".pkl", ".pickle", ".joblib",
+    ".onnx", ".tflite", ".parquet", ".arrow", ".feather", ".mat", ".png", ".jpg", ".jpeg", ".gif", ".bmp",
+    ".tif", ".tiff", ".webp", ".ico", ".mp3", ".mp4", ".wav", ".flac", ".avi", ".mov", ".mkv", ".zip", ".gz",
+    ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".whl", ".so", ".dll", ".dylib", ".exe", ".o", ".a", ".pyc",
+    ".class", ".jar", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".db", ".sqlite",
+)
+#: the archive's own name without these endings names the project (a `git clone` of it is a claim)
+_SUPPLEMENT_SUFFIX = re.compile(r"[-_. ]?(?:supp(?:lementary|lement)?(?:[-_. ]?material)?|code|src)$", re.I)
+
+
+def check_supplement(path: str, rules: RuleSet, selection: Selection = Selection(),
+                     limits: Limits = Limits()) -> Report:
+    """Check one supplementary archive or folder; the Report's path is `path`, each finding's
+    `data.member` the member it is about. Never raises for bad input: an unreadable archive is
+    SUPP006 with verdict `error`."""
+    from scope_check.runner import _report
+
+    start = time.perf_counter()
+    state = _State(rules, path)
+    sha = None
+    try:
+        if os.path.isdir(path):
+            pieces: Iterator[Piece] = folder_pieces(path, _budget, limits)
+        else:
+            from scope_check.document import file_sha256
+
+            sha = file_sha256(path)
+            pieces = _single_pdf(path) if _is_pdf(path) else archive.scan(path, _budget, limits)
+        for piece in pieces:
+            state.take(piece)
+    except ArchiveError as exc:
+        state.found.append(supp.unreadable(path, str(exc)))
+    except OSError as exc:
+        state.found.append(supp.unreadable(path, exc.strerror or str(exc)))
+    found = [f for f in state.finish() if selection.wants(f.code)]
+    report = _report(path, rules, sha, found, state.measurements(), start)
+    if any(f.code == "SUPP006" for f in report.findings):
+        report = dataclasses.replace(report, verdict="error")
+    return report
+
+
+def _is_pdf(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return b"%PDF-" in fh.read(1024)
+
+
+def _single_pdf(path: str) -> Iterator[Piece]:
+    """A supplementary PDF (an appendix uploaded on its own): one member, its metadata checked."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        data, truncated = archive._head(fh, PDF_BYTES)
+    yield Piece(Member(os.path.basename(path), "file", size, None, None, 0), data, truncated)
+
+
+def _budget(m: Member) -> int:
+    """How many bytes of a member to read (0: skip it unread)."""
+    name = m.name.replace("\\", "/").lower()
+    root = vcs.vcs_root(m.name)
+    if root is not None:
+        kind = vcs.wants(m.name)
+        if kind is None:
+            return 0
+        return PDF_BYTES if kind == "pack" else TEXT_BYTES
+    if name.endswith((".pdf",) + supp.OFFICE_SUFFIXES):
+        return PDF_BYTES
+    if name.endswith(BINARY_SUFFIXES):
+        return 0
+    return TEXT_BYTES
+
+
+def folder_pieces(folder: str, budget, limits: Limits = Limits()) -> Iterator[Piece]:
+    """A folder read like an archive: every entry once (sorted, so the order is reproducible),
+    symbolic links and special files listed with their problem and never followed or opened."""
+    judge = archive._Judge(limits)
+    base = Path(folder)
+    i = 0
+    for here, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for entry in sorted(files) + [d for d in dirs if os.path.islink(os.path.join(here, d))]:
+            full = os.path.join(here, entry)
+            rel = Path(full).relative_to(base).as_posix()
+            try:
+                st = os.lstat(full)
+            except OSError as exc:
+                yield Piece(Member(rel, "other", 0, None, f"cannot stat: {exc.strerror}", i))
+                i += 1
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                kind, problem = "symlink", "symbolic link: never followed"
+            elif stat.S_ISREG(st.st_mode):
+                kind, problem = "file", None
+            else:
+                kind, problem = "other", "not a regular file"
+            m = judge(i, Member(rel, kind, st.st_size, None, problem, i))
+            i += 1
+            limit = budget(m) if m.problem is None and m.kind == "file" else 0
+            if limit <= 0:
+                yield Piece(m)
+                continue
+            try:
+                with open(full, "rb") as fh:
+                    data, truncated = archive._head(fh, limit)
+            except OSError as exc:
+                yield Piece(m, error=exc.strerror or str(exc))
+                continue
+            yield Piece(m, data, truncated)
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(here, d))]
+
+
+class _Lines:
+    """Offsets -> 1-based line numbers of one text."""
+
+    def __init__(self, text: str):
+        self.ends = [m.start() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_left(self.ends, offset) + 1
+
+
+class _State:
+    """What one pass over the members accumulates."""
+
+    def __init__(self, rules: RuleSet, path: str):
+        self.rules = rules
+        self.o2 = rules.options("SUPP002")
+        self.o3 = rules.options("SUPP003")
+        self.anonymous_values = rules.options("SUPP004")["anonymous_values"]
+        self.links = rules.options("SUPP005")
+        self.hosts = tuple(sorted({h.lower() for h in list(self.links["owner_hosts"].keys())
+                                   + list(self.links["personal_hosts"])}))
+        self.found: List[Finding] = []
+        self.roots: Dict[str, Dict] = {}
+        self.unsafe: List[Tuple[str, str]] = []
+        self.pending_links: List[Tuple[str, str, int, str, str, object]] = []  # clone lines resolved at the end
+        stem = Path(path.rstrip("/\\")).name
+        for suffix in archive.ARCHIVE_SUFFIXES:
+            if stem.lower().endswith(suffix):
+                stem = stem[: -len(suffix)]
+                break
+        self.project_names: Set[str] = {stem, _SUPPLEMENT_SUFFIX.sub("", stem)}
+        self.count = self.read = self.bytes_read = self.skipped = 0
+
+    # -- one member --
+    def take(self, piece: Piece) -> None:
+        m = piece.member
+        self.count += 1
+        if m.problem:
+            self.unsafe.append((m.name, m.problem))
+            return
+        top = m.name.replace("\\", "/").split("/", 1)
+        if len(top) > 1 and top[0]:
+            self.project_names.add(top[0])
+        root = vcs.vcs_root(m.name)
+        if root is not None:
+            entry = self.roots.setdefault(root[0], {"kind": root[1], "people": [], "remotes": []})
+            if piece.data is not None:
+                self._count(piece)
+                kind = vcs.wants(m.name)
+                if kind:
+                    entry["people"].extend(vcs.people(kind, m.name, piece.data))
+                if kind == "config":
+                    for line, url in vcs.remotes(m.name, piece.data):
+                        entry["remotes"].append((m.name, line, url))
+            return
+        if piece.data is None:
+            if m.kind == "file":
+                self.skipped += 1
+            return
+        self._count(piece)
+        kind = supp.file_kind(m.name)
+        if kind == "pdf":
+            values = [(None, f, v) for f, v in supp.pdf_values(piece.data, self.anonymous_values)]
+            self._add(supp.document_metadata(m.name, values, self.anonymous_values, "PDF"))
+            return
+        if kind == "office":
+            values = [(None, f, v) for f, v in supp.office_values(piece.data)]
+            self._add(supp.document_metadata(m.name, values, self.anonymous_values, "Office"))
+            return
+        text = _decode(piece.data)
+        if text is None:
+            self.skipped += 1
+            return
+        if kind == "notebook":
+            self._add(supp.document_metadata(m.name, supp.notebook_values(text), self.anonymous_values, "notebook"))
+        if kind in supp._METADATA_KINDS:
+            self._project_name(kind, text)
+        third_party = supp.vendored(m.name, self.o2["vendored_folders"])
+        if kind not in ("text", "notebook") and not third_party:
+            self._add(supp.author_in_file(m.name, kind, text, self.o2))
+        self._add(self._user_path(m.name, text))
+        if not third_party:
+            self._links(m.name, kind, text)
+
+    def _count(self, piece: Piece) -> None:
+        self.read += 1
+        self.bytes_read += len(piece.data or b"")
+
+    def _add(self, finding: Optional[Finding]) -> None:
+        if finding is not None:
+            self.found.append(finding)
+
+    def _user_path(self, name: str, text: str) -> Optional[Finding]:
+        if "/home/" not in text and "Users" not in text and "users" not in text:
+            return None  # the common case, without building a line index
+        return supp.user_path(name, text, self.o3)
+
+    def _project_name(self, kind: str, text: str) -> None:
+        for pattern in (r"^\s*name\s*=\s*[\"']([^\"'\n]{1,100})[\"']", r"\bname\s*=\s*[\"']([^\"'\n]{1,100})[\"']",
+                        r"\"name\"\s*:\s*\"([^\"\n]{1,100})\"", r"^title\s*:\s*[\"']?([^\"'\n]{1,100})"):
+            m = re.search(pattern, text[:200_000], re.M)
+            if m:
+                self.project_names.add(m.group(1).strip().split("/")[-1])
+                return
+
+    def _links(self, name: str, kind: str, text: str) -> None:
+        if "://" not in text and "www." not in text:
+            lower = text.lower()
+            if not any(h in lower for h in self.hosts):
+                return
+        lines = _Lines(text)
+        seen: Set[str] = set()
+        for offset, url in identity.plain_urls(text, self.hosts):
+            target = identity.classify(url, self.links)
+            if target.kind not in ("owner", "personal", "institution") or target.owner in seen:
+                continue
+            number = lines.line(offset)
+            start = lines.ends[number - 2] + 1 if number > 1 else 0
+            line_text = text[start: start + supp.MAX_LINE].split("\n", 1)[0]
+            column = offset - start
+            claim = supp.link_claim(kind, line_text, column)
+            if claim is None and supp._CLONE.search(line_text[:column]):
+                self.pending_links.append((name, url, number, kind, line_text, target))
+                seen.add(target.owner)
+                continue
+            if claim is None and not (self.links["report_unclaimed"] and target.kind in ("owner", "personal")):
+                continue
+            seen.add(target.owner)
+            self.found.append(supp.link_finding(name, number, url, target, claim))
+
+    # -- after the last member --
+    def finish(self) -> List[Finding]:
+        out = list(self.found)
+        for root, entry in sorted(self.roots.items()):
+            out.append(supp.vcs_finding(root, entry["kind"], entry["people"], entry["remotes"]))
+            for member, line, url in entry["remotes"]:
+                target = identity.classify(url, self.links)
+                if target.kind in ("owner", "personal", "institution"):
+                    out.append(supp.link_finding(member, line, url, target, "the git remote of the archived repository"))
+        for name, url, number, kind, line_text, target in self.pending_links:
+            repo = supp.repository_name(url)
+            if supp._norm(repo) in {supp._norm(n) for n in self.project_names if n}:
+                out.append(supp.link_finding(name, number, url, target, "the instructions clone it as this project"))
+            elif self.links["report_unclaimed"] and target.kind in ("owner", "personal"):
+                out.append(supp.link_finding(name, number, url, target, None))
+        if self.unsafe:
+            out.append(supp.unsafe_members(self.unsafe))
+        return out
+
+    def measurements(self) -> Dict[str, int]:
+        return {"members": self.count, "files_read": self.read, "bytes_read": self.bytes_read,
+                "files_skipped": self.skipped, "members_not_read": len(self.unsafe)}
+
+
+def _decode(data: bytes) -> Optional[str]:
+    """Text of a member, or None for a binary file (a NUL among its first bytes)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace")
+    if b"\x00" in data[:SNIFF_BYTES]:
+        return None
+    return data.decode("utf-8", "replace")
