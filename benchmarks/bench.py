@@ -5,6 +5,7 @@
     python benchmarks/bench.py --runs 5 --corpus DIR
     python benchmarks/bench.py --json               # the same figures as JSON
     python benchmarks/bench.py --strict             # exit 1 when a target is missed
+    python benchmarks/bench.py --overhead TEXT      # also: what the TEXT checks cost, in the same run
 
 Run it with the Python of the environment scope-check is installed in (it imports the package and
 runs its `scope-check` command). For every PDF under fixtures/ (bad inputs PyMuPDF cannot open,
@@ -22,6 +23,10 @@ papers (or of a synthetic 10-page paper, made from the fixture pages, when the c
 judged on `check_file` and shown also as the whole command's wall time in a fresh process;
 the wall time of `scope-check --version` in a fresh process (best of 5); and the peak resident
 memory of the command line checking the largest corpus file.
+
+With `--overhead TEXT` every file is also checked without the TEXT family (the checks ignored as by
+`--ignore TEXT`, and the loader's integrity facts, `scope_check/visibility.py`, not gathered), the two
+timings taken alternately, and the set's overhead is reported against OVERHEAD_TARGET.
 
 Targets (PASS/FAIL): ratio <= 2 per set, a 10-page paper in <= 0.2 s, `--version` in < 0.3 s.
 This is a report: it exits 0 whatever the figures, unless --strict. Speed is measured here, never
@@ -50,6 +55,8 @@ DEFAULT_RULES = "scope2025-main"
 RATIO_TARGET = 2.0
 TEN_PAGE_TARGET_S = 0.2
 VERSION_TARGET_S = 0.3
+#: what the TEXT family may add to the check time of a set (--overhead TEXT)
+OVERHEAD_TARGET = 0.10
 
 
 def best_of(runs: int, fn) -> float:
@@ -89,12 +96,51 @@ def readable(pymupdf, path: Path) -> str:
         doc.close()
 
 
-def measure(pymupdf, path: Path, rules, runs: int, label: str) -> dict:
-    from scope_check.runner import check_file
+class without_family:
+    """Check without a family: its checks ignored and, for TEXT, the loader's facts not gathered
+    (the plain ink device of `document`, no visibility facts)."""
+
+    def __init__(self, family: str):
+        self.family = family
+        self.saved = None
+
+    def __enter__(self):
+        from scope_check import document, visibility
+
+        if self.family == "TEXT":
+            self.saved = (visibility.text_ink_device, visibility.facts)
+            visibility.text_ink_device = lambda: document._ink_device_class()()
+            visibility.facts = lambda *args: ((), (), ())
+        return self
+
+    def __exit__(self, *exc):
+        from scope_check import visibility
+
+        if self.saved:
+            visibility.text_ink_device, visibility.facts = self.saved
+        return False
+
+
+def measure(pymupdf, path: Path, rules, runs: int, label: str, overhead: str = "") -> dict:
+    from scope_check.runner import Selection, check_file
 
     pages = raw_pass(pymupdf, path)  # also warms the file cache
     raw = best_of(runs, lambda: raw_pass(pymupdf, path))
     check = best_of(runs, lambda: check_file(str(path), rules))
+    extra = {}
+    if overhead:
+        without = Selection(ignore=(overhead,))
+
+        def bare():
+            with without_family(overhead):
+                check_file(str(path), rules, without)
+
+        # alternate the two timings so that a busy machine slows both alike
+        alone = float("inf")
+        for _ in range(runs):
+            alone = min(alone, best_of(1, bare))
+            check = min(check, best_of(1, lambda: check_file(str(path), rules)))
+        extra = {"check_without_s": alone}
     return {
         "file": label,
         "pages": pages,
@@ -104,10 +150,11 @@ def measure(pymupdf, path: Path, rules, runs: int, label: str) -> dict:
         "check_ms_per_page": 1000 * check / pages,
         "raw_ms_per_page": 1000 * raw / pages,
         "ratio": check / raw if raw else None,
+        **extra,
     }
 
 
-def bench_set(pymupdf, name: str, paths, base: Path, rules, runs: int, out) -> dict:
+def bench_set(pymupdf, name: str, paths, base: Path, rules, runs: int, out, overhead: str = "") -> dict:
     files, skipped = [], []
     for path in paths:
         label = str(path.relative_to(base))
@@ -115,13 +162,19 @@ def bench_set(pymupdf, name: str, paths, base: Path, rules, runs: int, out) -> d
         if why:
             skipped.append({"file": label, "why": why})
             continue
-        files.append(measure(pymupdf, path, rules, runs, label))
+        files.append(measure(pymupdf, path, rules, runs, label, overhead))
         if out:
             _row(out, name, files[-1])
     pages = sum(f["pages"] for f in files)
     check = sum(f["check_s"] for f in files)
     raw = sum(f["raw_s"] for f in files)
+    extra = {}
+    if overhead:
+        alone = sum(f["check_without_s"] for f in files)
+        extra = {"overhead_family": overhead, "check_without_s": alone,
+                 "overhead": (check - alone) / alone if alone else None}
     return {
+        **extra,
         "set": name,
         "folder": str(base),
         "files": files,
@@ -208,6 +261,8 @@ def main(argv=None) -> int:
     ap.add_argument("--rules", default=DEFAULT_RULES, help=f"rule set to check against (default {DEFAULT_RULES})")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    ap.add_argument("--overhead", metavar="FAMILY", default="", choices=["", "TEXT"],
+                    help="also time every file without this check family (TEXT: its checks and the loader's facts)")
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
@@ -236,11 +291,12 @@ def main(argv=None) -> int:
               f"{env['cpus']} CPUs; rules {env['rules']}; best of {args.runs}", file=out)
         print(f"{'set':<9} {'file':<52} {'pages':>5} {'check ms/p':>10} {'raw ms/p':>9} {'ratio':>6}", file=out)
 
-    sets = [bench_set(pymupdf, "fixtures", sorted(FIXTURES.glob("**/*.pdf")), FIXTURES, rules, args.runs, out)]
+    sets = [bench_set(pymupdf, "fixtures", sorted(FIXTURES.glob("**/*.pdf")), FIXTURES, rules, args.runs, out,
+                      args.overhead)]
     corpus_dir = args.corpus.resolve()
     corpus_files = sorted(corpus_dir.glob("*.pdf")) if corpus_dir.is_dir() else []
     if corpus_files:
-        sets.append(bench_set(pymupdf, "corpus", corpus_files, corpus_dir, rules, args.runs, out))
+        sets.append(bench_set(pymupdf, "corpus", corpus_files, corpus_dir, rules, args.runs, out, args.overhead))
 
     corpus = next((s for s in sets if s["set"] == "corpus"), None)
     ten = [{"file": f["file"], "pages": 10, "seconds": f["check_s"],
@@ -265,6 +321,10 @@ def main(argv=None) -> int:
                         "pass": t["seconds"] <= TEN_PAGE_TARGET_S})
     targets.append({"target": f"scope-check --version in < {VERSION_TARGET_S:g} s", "value": version["seconds"],
                     "pass": version["seconds"] < VERSION_TARGET_S})
+    for s in sets:
+        if s.get("overhead") is not None:
+            targets.append({"target": f"{s['set']}: the {args.overhead} checks add < {OVERHEAD_TARGET:.0%} to the "
+                                      f"check time", "value": s["overhead"], "pass": s["overhead"] < OVERHEAD_TARGET})
 
     if args.json:
         json.dump({"environment": env, "sets": sets, "ten_page": ten, "version": version,
@@ -280,6 +340,9 @@ def main(argv=None) -> int:
                 continue
             print(f"{s['set']}: {len(s['files'])} files, {s['pages']} pages; check {s['check_ms_per_page']:.2f} ms/page, "
                   f"raw {s['raw_ms_per_page']:.2f} ms/page; aggregate ratio {s['ratio']:.2f}", file=out)
+            if s.get("overhead") is not None:
+                print(f"{s['set']}: check {s['check_s']:.3f} s with {s['overhead_family']}, {s['check_without_s']:.3f} s "
+                      f"without: {s['overhead_family']} adds {s['overhead']:.1%}", file=out)
         for t in ten:
             print(f"10-page paper: {t['file']}: check_file {t['seconds']:.3f} s; the whole command, "
                   f"start-up and imports included, {t['command_s']:.3f} s", file=out)

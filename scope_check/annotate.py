@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import textwrap
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -267,22 +266,24 @@ def _summary_pages(pdf, report, unplaced) -> None:
 
 
 def _save_atomically(pdf, out_path: str) -> None:
+    from scope_check.atomic import discard, publish, temporary
+
     folder = os.path.dirname(os.path.abspath(out_path))
     if not os.path.isdir(folder):
         raise AnnotateError(f"the folder {folder} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".pdf", dir=folder)
+        fd, tmp = temporary(out_path, suffix=".pdf")
     except OSError as exc:
         raise AnnotateError(f"cannot write into {folder}: {exc.strerror or exc}") from None
     os.close(fd)
     try:
         _save(pdf, tmp)
-        os.replace(tmp, out_path)
+        publish(tmp, out_path)
     except OSError as exc:
-        _remove(tmp)
+        discard(tmp)
         raise AnnotateError(f"cannot write {out_path}: {exc.strerror or exc}") from None
     except BaseException:
-        _remove(tmp)
+        discard(tmp)
         raise
 
 
@@ -294,13 +295,6 @@ def _save(pdf, path: str) -> None:
         pdf.save(path, use_objstms=1, **options)
     except TypeError:
         pdf.save(path, **options)
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def output_path(pdf_path: str, target: str, several: bool) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from typing import List, Optional, Tuple
 
 import click
@@ -221,25 +220,22 @@ class _open_output:
     def __enter__(self):
         if self.path is None:
             return sys.stdout
-        folder = os.path.dirname(os.path.abspath(self.path))
-        fd, self.tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=folder)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; the report gets the user's usual mode
+        from scope_check.atomic import temporary
+
+        fd, self.tmp = temporary(self.path)
         self.fh = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
         return self.fh
 
     def __exit__(self, exc_type, exc, tb):
         if self.path is None:
             return False
-        if exc_type is None:
-            self.fh.flush()
-            os.fsync(self.fh.fileno())
+        from scope_check.atomic import discard, publish
+
         self.fh.close()
         if exc_type is None:
-            os.replace(self.tmp, self.path)
+            publish(self.tmp, self.path)  # the user's umask, fsync, rename
         else:
-            os.unlink(self.tmp)
+            discard(self.tmp)
         return False
 
 

@@ -50,6 +50,10 @@ class Span:
     size: float
     color: int  # 0xRRGGBB
     flags: int  # MuPDF span flags: 1 superscript, 2 italic, 4 serif, 8 monospace, 16 bold
+    # how the glyphs are painted (TEXT001): opacity 0 to 1, and "fill" (also stroke or both),
+    # "invisible" (PDF render mode 3) or "clip" (mode 7: the glyphs only clip what follows)
+    alpha: float = 1.0
+    render: str = "fill"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,11 @@ class Page:
     ink: Tuple[Ink, ...]
     links: Tuple[Link, ...]
     fonts: Tuple[FontRef, ...]
+    # what a reader sees (TEXT001, measured by scope_check/visibility.py): the spans looked at closely,
+    # the text outside the visible page (the CropBox) and the boxes of clip-only text painted through
+    seen: Tuple[Any, ...] = ()
+    offpage: Tuple[Span, ...] = ()
+    painted_clips: Tuple[BBox, ...] = ()
 
     @property
     def char_count(self) -> int:
@@ -404,7 +413,10 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) ->
         problems.append(damage.Problem(number, "error", "limit", f"not analysed: {too_much}"))
         return _empty(number, _size(page))
     _check_boxes(pdf, page, number, problems)
-    ink, counts = _ink(page)
+    from scope_check import visibility  # the ink pass also records text objects in drawing order (TEXT001)
+
+    device = visibility.text_ink_device()
+    ink, counts = _ink(page, device)
     if counts["aborted"]:
         problems.append(damage.Problem(number, "error", "limit", f"not analysed: {counts['aborted']}"))
         return _empty(number, _size(page))
@@ -414,9 +426,11 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) ->
     raw = page.get_text("dict", flags=flags)
     pieces = []
     rotated = []
+    every_span = []  # for the integrity facts
     for block in raw["blocks"]:
         for line in block.get("lines", ()):
             spans = [_span(s) for s in line["spans"] if s["text"]]
+            every_span.extend(spans)
             if not spans or not any(s.text.strip() for s in spans):
                 continue
             dx, dy = line["dir"]
@@ -441,6 +455,9 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) ->
                                        f"{limits.MAX_TOKEN_CHARS:,} characters were shortened"))
         _CUT[0] = 0
     rect = page.rect
+    # --- integrity (TEXT001): text objects in drawing order, from the ink pass above ----------
+    seen, offpage, painted = visibility.facts(pymupdf, page, every_span, device, rect.width, rect.height)
+    # --- end integrity ------------------------------------------------------------------------
     return Page(
         number=number,
         width=round(rect.width, 2),
@@ -450,6 +467,9 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) ->
         ink=ink,
         links=links,
         fonts=fonts,
+        seen=seen,
+        offpage=offpage,
+        painted_clips=painted,
     )
 
 
@@ -577,7 +597,9 @@ def _span(s, _fonts: Dict[str, str] = {}) -> Span:  # noqa: B006 - a deliberate 
     text = s["text"]
     if len(text) > limits.MAX_LINE_CHARS or "\x00" in text or _HAS_SURROGATE(text):
         text = limits.clean_text(text, limits.MAX_LINE_CHARS)
-    return Span(text, tuple(s["bbox"]), name, size, s["color"], s["flags"])
+    alpha = s.get("alpha", 255) / 255.0
+    return Span(text, tuple(s["bbox"]), name, size, s["color"], s["flags"],
+                alpha, _render_mode(s.get("char_flags", 16), alpha))
 
 
 def _HAS_SURROGATE(text: str) -> bool:
@@ -586,6 +608,18 @@ def _HAS_SURROGATE(text: str) -> bool:
         return False
     except UnicodeEncodeError:
         return True
+
+
+#: MuPDF's character flags (`char_flags` of a span)
+_FILLED, _STROKED, _CLIPPED = 16, 32, 64
+
+
+def _render_mode(char_flags: int, alpha: float) -> str:
+    if char_flags & _CLIPPED and alpha == 0:
+        return "clip"  # render mode 7; modes 4 to 6 also paint
+    if not char_flags & (_FILLED | _STROKED | _CLIPPED):
+        return "invisible"  # render mode 3
+    return "fill"
 
 
 def _visual_lines(pieces):
@@ -670,7 +704,7 @@ def _rotated_line(spans, bbox) -> Line:
     return Line.build(text=text, bbox=tuple(bbox), baseline=bbox[3], spans=tuple(spans), horizontal=False)
 
 
-def _ink(page):
+def _ink(page, device=None):
     """The page's non-text marking operations with their *visible* boxes: each box is cut to the
     clip in force when it is drawn (a figure clipped to the text block, `\\includegraphics[clip]`,
     a plot line clipped to its axes), and ink drawn entirely outside its clip is dropped.
@@ -681,7 +715,7 @@ def _ink(page):
     rotation = page.rotation
     if rotation:
         page.set_rotation(0)  # as get_bboxlog: coordinates of the unrotated page, like the text
-    device = _ink_device_class()()
+    device = device if device is not None else _ink_device_class()()
     try:
         mupdf = _mupdf()
         try:

@@ -14,11 +14,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from scope_check.spec import Check, Param, Params  # noqa: F401  (re-exported for the check modules)
 
-from scope_check.checks import anonymity, files, fonts, margins, pages, template  # noqa: E402
+from scope_check.checks import anonymity, files, fonts, integrity, margins, pages, template  # noqa: E402
 from scope_check.supplement import checks as supplement  # noqa: E402  (SUPP: no PDF `run`, checked by `supplement`)
 
 #: the modules whose CHECKS make up the registry (a new family adds its module here)
-MODULES = (files, pages, margins, fonts, template, anonymity, supplement)
+MODULES = (files, pages, margins, fonts, template, anonymity, integrity, supplement)
 
 INTERNAL = Check(
     code="SCOPE001",

@@ -82,6 +82,16 @@ TEMPLATE: Tuple[Param, ...] = declared((
     Param("block_tolerance_down", "number", 5.0, "the measured body block is enlarged when its first or last "
           "baseline reaches further beyond the template's (engines place the first baseline differently; the "
           "smallest real `geometry` change, 0.1 in, is 7.2 pt)", unit="points", minimum=0),
+    Param("visible_min_contrast", "number", 1.25, "text whose glyphs contrast less than this (WCAG ratio) with what "
+          "lies beneath them cannot be seen (#E6E6E6 on white is 1.26, the review ruler's grey 2.1): TEXT001, "
+          "and TEXT002 telling hidden from visible", unit="ratio", minimum=1),
+    Param("visible_min_opacity", "number", 0.05, "text painted with less opacity is transparent", minimum=0),
+    Param("visible_min_size", "number", 2.0, "text standing in the page smaller than this cannot be read (the "
+          "smallest text standing in a corpus page is 4.2 pt; math sub/superscripts 5 pt)", unit="points", minimum=0),
+    Param("visible_min_size_in_figure", "number", 1.0, "the same for text within reach of a drawing (figure "
+          "labels in the corpus go down to 1.33 pt)", unit="points", minimum=0),
+    Param("visible_figure_reach", "number", 6.0, "text this close to a drawing counts as figure text",
+          unit="points", minimum=0),
     Param("latex_style", "string", None, "how a paper loads the template, quoted by hints "
           "(`\\usepackage{iclr2025_conference,times}`)", nullable=True),
     Param("latex_final_copy", "string", None, "the template's camera-ready switch, quoted by messages and hints "

@@ -131,3 +131,9 @@ def test_version_does_not_import_the_pdf_library(args):
            "try: main()\nexcept SystemExit: pass\nprint('pymupdf' in sys.modules, 'jsonschema' in sys.modules)"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.stdout.strip().endswith("False False")
+
+
+def test_a_file_level_finding_is_printed_once_without_a_count():
+    result = run(fixture_path("example/draft_with_problems.pdf"), "--exit-zero")
+    (line,) = [ln for ln in result.output.splitlines() if "ANON005" in ln]
+    assert line.lstrip().startswith("file") and "times)" not in line

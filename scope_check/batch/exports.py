@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-import tempfile
 import time
 from collections import Counter
 from typing import Dict, List, Optional, Sequence
@@ -20,32 +19,10 @@ EXPORTS = ("results.csv", "desk_reject.csv", "results.jsonl", "report.html", "fi
 
 
 def atomic_write(path: str, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, fsync it, give it the user's umask, rename it."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=folder)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    """Write `data` to `path` atomically, with the user's umask (scope_check/atomic.py)."""
+    from scope_check.atomic import write_bytes
+
+    write_bytes(path, data)
 
 
 def _sort_key(row: dict):

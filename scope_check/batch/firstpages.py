@@ -17,22 +17,10 @@ from typing import List, Optional, Sequence
 
 def _publish(tmp: str, path: str) -> None:
     """The worker's finished file: fsynced, given the user's umask, renamed over `path`."""
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from scope_check.atomic import publish
+
+    publish(tmp, path)
+
 
 _COLOURS = {"pass": (0.1, 0.55, 0.2), "fail": (0.8, 0.1, 0.1), "error": (0.55, 0.1, 0.55)}
 

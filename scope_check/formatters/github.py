@@ -41,11 +41,11 @@ def command(level: str, message: str, **props) -> str:
 
 def annotation(report, finding) -> str:
     level = _LEVEL.get(finding.severity, "notice")
-    text = f"{report.path} {where(finding)}: {finding.message}"
+    text = f"{report.display_path} {where(finding)}: {finding.message}"
     if finding.hint:
         text += f"\nFix: {finding.hint}"
     source = finding.source or {}
-    props = {"file": source.get("file") or relative(report.path)}
+    props = {"file": source.get("file") or relative(report.display_path)}
     if source.get("line"):
         props["line"] = source["line"]
     props["title"] = f"{finding.code} {finding.name}".strip()
@@ -54,7 +54,7 @@ def annotation(report, finding) -> str:
 
 def plain(report, finding) -> str:
     at = f" ({_source(finding)})" if _source(finding) else ""
-    return f"{report.path} {where(finding)}{at}: {finding.severity} {finding.code} {finding.message}".replace("\n", " ")
+    return f"{report.display_path} {where(finding)}{at}: {finding.severity} {finding.code} {finding.message}".replace("\n", " ")
 
 
 class GithubFormatter(Formatter):
@@ -64,7 +64,7 @@ class GithubFormatter(Formatter):
     def handle(self, report) -> None:
         self.reports.append(report)
         verdict = report.verdict.upper()
-        self.stream.write(f"{report.path}: {verdict} against {report.rules} "
+        self.stream.write(f"{report.display_path}: {verdict} against {report.rules} "
                           f"({report.errors} errors, {report.warnings} warnings)\n")
 
     def finish(self, summary: Summary) -> None:
@@ -118,10 +118,10 @@ def markdown_summary(reports, summary: Summary, limit: int = SUMMARY_LIMIT) -> s
         "| file | verdict | rules | errors | warnings |",
         "|---|---|---|---:|---:|",
     ]
-    head += [f"| {_cell(r.path)} | {icon.get(r.verdict, r.verdict)} | {_cell(r.rules)} | {r.errors} | {r.warnings} |"
+    head += [f"| {_cell(r.display_path)} | {icon.get(r.verdict, r.verdict)} | {_cell(r.rules)} | {r.errors} | {r.warnings} |"
              for r in reports]
     rows = [
-        f"| {_cell(r.path)} | {where(f)} | {_cell(f.code)} | {_cell(f.severity)} | {_cell(f.message)} | "
+        f"| {_cell(r.display_path)} | {where(f)} | {_cell(f.code)} | {_cell(f.severity)} | {_cell(f.message)} | "
         f"{_cell(_source(f))} |"
         for r in reports for f in r.findings
     ]

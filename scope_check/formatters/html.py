@@ -63,8 +63,8 @@ class HtmlFormatter(Formatter):
         if self.quiet and report.verdict == "pass":
             return
         w = self.stream.write
-        w(f"<section class=\"paper\" data-path=\"{_e(report.path)}\" data-verdict=\"{_e(report.verdict)}\">\n")
-        w(f"<h2>{_e(report.path)} <span class=\"verdict {_e(report.verdict)}\">{_e(report.verdict.upper())}</span></h2>\n")
+        w(f"<section class=\"paper\" data-path=\"{_e(report.display_path)}\" data-verdict=\"{_e(report.verdict)}\">\n")
+        w(f"<h2>{_e(report.display_path)} <span class=\"verdict {_e(report.verdict)}\">{_e(report.verdict.upper())}</span></h2>\n")
         m = report.measurements or {}
         facts = [f"{report.errors} errors", f"{report.warnings} warnings"]
         if m.get("pages") is not None:
@@ -97,8 +97,11 @@ class HtmlFormatter(Formatter):
             return ""
         import pymupdf
 
+        from scope_check import limits
+
         try:
-            pdf = pymupdf.open(report.path, filetype="pdf")
+            with limits.opened(report.path) as fh:  # any file name, valid UTF-8 or not
+                pdf = pymupdf.open(fh.mupdf_path(), filetype="pdf")
         except Exception:
             return ""
         out: List[str] = []

@@ -40,7 +40,7 @@ def uri(path: str) -> str:
 
 
 def fingerprint(report, finding, seen: Counter) -> str:
-    key = "|".join((finding.code, report.path, str(finding.page or 0), _DIGITS.sub("#", finding.message)))
+    key = "|".join((finding.code, report.display_path, str(finding.page or 0), _DIGITS.sub("#", finding.message)))
     seen[key] += 1
     return hashlib.sha256(f"{key}|{seen[key]}".encode("utf-8")).hexdigest()[:32]
 
@@ -100,18 +100,18 @@ def build(reports) -> dict:
 
 def result(report, f, rule_index: int, seen: Counter) -> dict:
     source = f.source or {}
-    pdf_location = {"physicalLocation": {"artifactLocation": {"uri": uri(report.path)},
+    pdf_location = {"physicalLocation": {"artifactLocation": {"uri": uri(report.display_path)},
                                          "region": {"startLine": 1}}}
     if source.get("file") and source.get("line"):
         primary = {"physicalLocation": {"artifactLocation": {"uri": uri(source["file"])},
                                         "region": {"startLine": int(source["line"])}}}
-        related = [dict(pdf_location, id=0, message={"text": f"{report.path} {where(f)}"})]
+        related = [dict(pdf_location, id=0, message={"text": f"{report.display_path} {where(f)}"})]
     else:
         primary, related = pdf_location, []
-    text = f"{report.path} {where(f)}: {f.message}"
+    text = f"{report.display_path} {where(f)}: {f.message}"
     if f.hint:
         text += f" Fix: {f.hint}"
-    props: Dict = {"pdf": report.path, "severity": f.severity, "name": f.name}
+    props: Dict = {"pdf": report.display_path, "severity": f.severity, "name": f.name}
     if f.page:
         props["page"] = f.page
     pages = finding_pages(f)

@@ -35,7 +35,7 @@ class TextFormatter(Formatter):
         for f in report.findings:
             where = _where(f)
             count = f.data.get("count", 1) if f.data else 1
-            times = f" ({count} times)" if count > len(f.all_pages) else ""
+            times = f" ({count} times)" if count > max(len(f.all_pages), 1) else ""  # a file-level finding has no page
             w(f"  {where:<6} {f.code} {self._c(f.severity, f.severity):<7} {f.message}{times} [{f.name}]\n")
             if f.hint and not self.quiet:
                 w(f"         {self._c('dim', 'fix:')} {f.hint}\n")
