@@ -613,6 +613,22 @@ def test_a_supplement_checker_result_is_attached_to_its_paper(tmp_path, monkeypa
     assert "supplement" not in lines["102"]
 
 
+def test_the_real_supplement_checker_runs_with_the_papers_rules(tmp_path):
+    """No stand-in: scope_check.supplement.check_supplement(path, rules, selection) in the worker."""
+    src = tmp_path / "in"
+    _copy_set(src, GOOD[:2])
+    with zipfile.ZipFile(src / "101_supplementary.zip", "w") as zf:
+        zf.writestr("code/LICENSE", "MIT License\n\nCopyright (c) 2024 Jane Doe\n")
+    with zipfile.ZipFile(src / "102_supplementary.zip", "w") as zf:
+        zf.writestr("code/LICENSE", "MIT License\n\nCopyright (c) 2024 Anonymous Authors\n")
+    batch(src, "--out", tmp_path / "out", "--progress", "none", "--no-first-pages", expect=0)
+    lines = {json.loads(x)["submission_id"]: json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()}
+    named, anonymous = lines["101"]["supplement"], lines["102"]["supplement"]
+    assert named["verdict"] == "fail" and [f["code"] for f in named["findings"]] == ["SUPP002"]
+    assert named["findings"][0]["data"]["values"] == ["Jane Doe"]
+    assert anonymous["verdict"] == "pass" and anonymous["findings"] == []
+
+
 def test_a_second_batch_on_the_same_folder_is_refused(tmp_path):
     import fcntl
 
