@@ -621,12 +621,19 @@ def test_the_real_supplement_checker_runs_with_the_papers_rules(tmp_path):
         zf.writestr("code/LICENSE", "MIT License\n\nCopyright (c) 2024 Jane Doe\n")
     with zipfile.ZipFile(src / "102_supplementary.zip", "w") as zf:
         zf.writestr("code/LICENSE", "MIT License\n\nCopyright (c) 2024 Anonymous Authors\n")
-    batch(src, "--out", tmp_path / "out", "--progress", "none", "--no-first-pages", expect=0)
+    batch(src, "--out", tmp_path / "out", "--progress", "none", "--no-first-pages", expect=1)
     lines = {json.loads(x)["submission_id"]: json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()}
     named, anonymous = lines["101"]["supplement"], lines["102"]["supplement"]
     assert named["verdict"] == "fail" and [f["code"] for f in named["findings"]] == ["SUPP002"]
     assert named["findings"][0]["data"]["values"] == ["Jane Doe"]
     assert anonymous["verdict"] == "pass" and anonymous["findings"] == []
+    assert lines["101"]["verdict"] == "pass"  # the paper's own report is the JSON contract's
+    # the lists chairs act on count the leaking supplement against its paper
+    rows = {r["submission_id"]: r for r in read_csv(tmp_path / "out" / "results.csv")}
+    assert rows["101"]["verdict"] == "fail" and rows["101"]["error_codes"] == "SUPP002" and rows["101"]["SUPP002"] == "error"
+    assert rows["102"]["verdict"] == "pass" and rows["102"]["error_codes"] == ""
+    (reject,) = read_csv(tmp_path / "out" / "desk_reject.csv")
+    assert reject["submission_id"] == "101" and "supplementary material" in reject["reason"]
 
 
 def test_a_second_batch_on_the_same_folder_is_refused(tmp_path):

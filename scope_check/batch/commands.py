@@ -52,10 +52,13 @@ def _sigterm(signum, frame):
 def _print_summary(rows, result, out: str, elapsed: float, extra: str = "") -> None:
     from collections import Counter
 
-    verdicts = Counter(r["verdict"] for r in rows)
+    from scope_check.batch.exports import with_supplement
+
+    reports = [with_supplement(r) for r in rows]  # a leaking supplement fails its paper's row
+    verdicts = Counter(rep["verdict"] for rep in reports)
     codes: Counter = Counter()
-    for r in rows:
-        for c in {f["code"] for f in r["file"].get("findings", []) if f.get("severity") == "error"}:
+    for rep in reports:
+        for c in {f["code"] for f in rep.get("findings", []) if f.get("severity") == "error"}:
             codes[c] += 1
     top = ", ".join(f"{c} {n}" for c, n in codes.most_common(8)) or "none"
     lines = [f"scope-check batch: {len(rows)} files: {verdicts.get('pass', 0)} pass, {verdicts.get('fail', 0)} fail, "
@@ -72,9 +75,11 @@ def _print_summary(rows, result, out: str, elapsed: float, extra: str = "") -> N
 
 
 def _exit(rows, exit_zero: bool) -> int:
+    from scope_check.batch.exports import with_supplement
+
     if any(f.get("code") == "SCOPE001" for r in rows for f in r["file"].get("findings", [])):
         return 2
-    if not exit_zero and any(r["verdict"] != "pass" for r in rows):
+    if not exit_zero and any(with_supplement(r)["verdict"] != "pass" for r in rows):
         return 1
     return 0
 

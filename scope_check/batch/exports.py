@@ -78,6 +78,23 @@ def all_codes() -> List[str]:
     return sorted(registry.checks())
 
 
+def with_supplement(row: dict) -> dict:
+    """The row's paper report with its supplementary material's findings added (each message says
+    so), and the verdict `fail` when the supplement has an error: a chair desk-rejects a leaking
+    supplement like a leaking paper. results.jsonl keeps the paper's report as the contract gives it,
+    with the supplement beside it."""
+    rep = row["file"]
+    supp = row.get("supplement") or {}
+    extra = [dict(f, message=f"supplementary material {supp.get('path', '')}: {f.get('message', '')}")
+             for f in supp.get("findings") or () if isinstance(f, dict)]
+    if not extra:
+        return rep
+    verdict = rep["verdict"]
+    if verdict == "pass" and any(f.get("severity") == "error" for f in extra):
+        verdict = "fail"
+    return {**rep, "verdict": verdict, "findings": list(rep.get("findings", [])) + extra}
+
+
 def results_csv(rows: Sequence[dict]) -> bytes:
     codes = all_codes()
     buf = io.StringIO()
@@ -85,7 +102,7 @@ def results_csv(rows: Sequence[dict]) -> bytes:
     w.writerow(["submission_id", "path", "track", "rules", "verdict", "pages", "body_pages", "error_codes",
                 "warning_codes", "first_error", "duplicate_of", "supplement", *codes])
     for r in rows:
-        rep = r["file"]
+        rep = with_supplement(r)
         m = rep.get("measurements", {})
         errors = _codes(rep, "error")
         first = next((f["message"] for f in rep.get("findings", []) if f.get("severity") == "error"), "")
@@ -122,7 +139,7 @@ def desk_reject_csv(rows: Sequence[dict]) -> bytes:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["submission_id", "path", "track", "verdict", "error_codes", "reason", "duplicate_of"])
     for r in rows:
-        rep = r["file"]
+        rep = with_supplement(r)
         errors = _codes(rep, "error")
         if not errors:
             continue
