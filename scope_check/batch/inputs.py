@@ -32,7 +32,8 @@ from scope_check import archive
 #: what a submission id looks like in a file name: Submission123.pdf, 123.pdf, paper_123.pdf
 _ID_RE = re.compile(r"^(?:submission|paper|sub|id)?[\s_#-]*0*(\d+)$", re.IGNORECASE)
 #: a supplementary archive named after its paper: 123_supplementary.zip, paper12-supplement.tar.gz
-_SUPP_RE = re.compile(r"^(?P<base>.+?)[\s_.-]+(?:supp|supplement|supplementary|supplemental)(?:[\s_.-].*)?$",
+# bounded (a file name is at most 255 bytes): linear on any string
+_SUPP_RE = re.compile(r"^(?P<base>.{1,255}?)[\s_.-]{1,16}(?:supp|supplement|supplementary|supplemental)(?:[\s_.-].*)?$",
                       re.IGNORECASE)
 
 
