@@ -5,3 +5,8 @@ when a document is parsed.
 """
 
 __version__ = "0.1.0"
+
+#: the rule set used when --rules is not given, and the environment variable that overrides it
+#: (one definition for check, batch and supplement)
+DEFAULT_RULES = "scope2025-main"
+RULES_ENV = "SCOPE_CHECK_RULES"

@@ -17,11 +17,8 @@ from typing import List, Optional, Tuple
 
 import click
 
-from scope_check import __version__
+from scope_check import DEFAULT_RULES, RULES_ENV, __version__
 
-DEFAULT_RULES = "scope2025-main"
-#: the environment variable that chooses the rule set when --rules is not given
-RULES_ENV = "SCOPE_CHECK_RULES"
 # --- formats: the choice list is the formatter registry's (scope_check/formatters/__init__.py) ---
 from scope_check.formatters import CHOICES as FORMAT_CHOICES  # noqa: E402  (no heavy import)
 # --- end formats ---

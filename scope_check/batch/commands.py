@@ -10,9 +10,9 @@ from typing import Dict, Optional, Tuple
 
 import click
 
+from scope_check import DEFAULT_RULES, RULES_ENV
 from scope_check.isolation import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT
 
-DEFAULT_RULES = "scope2025-main"
 
 
 class ToolError(click.ClickException):
@@ -87,7 +87,7 @@ def _exit(rows, exit_zero: bool) -> int:
 @click.command("batch")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the database and the reports.")
-@click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar="SCOPE_CHECK_RULES",
+@click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
               help="The rule set of papers the tracks file does not map.")
 @click.option("--tracks", "tracks_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="CSV mapping a submission id or file name to its track (columns: number/id/paper id, or file; "

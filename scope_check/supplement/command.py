@@ -6,10 +6,12 @@ import sys
 
 import click
 
+from scope_check import DEFAULT_RULES, RULES_ENV
+
 
 @click.command("supplement")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="ARCHIVE|FOLDER...")
-@click.option("--rules", "rules_spec", default="scope2025-main", show_default=True, envvar="SCOPE_CHECK_RULES",
+@click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
               help="The rule set whose SUPP severities and parameters apply.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format; json is the version-1 contract (a file entry per archive).")
