@@ -30,6 +30,49 @@ def _stamp_text(item: dict) -> str:
     return f"Submission {item['sid']}  |  {item['verdict'].upper()}" + (f"  |  {codes}" if codes else "")
 
 
+def _pdf_string(text: str) -> bytes:
+    """`text` as a PDF literal string in WinAnsi (what the stamp's Helvetica can show)."""
+    raw = text.encode("cp1252", "replace")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _stamp(out, page, font: int, item: dict, lines) -> None:
+    """The stamp (a framed band at the top: submission id, verdict, error codes, the path) as one
+    small content stream drawn over the page, with the shared font; `lines` (x, y from the top,
+    size, colour, text) are extra text for a placeholder page."""
+    r = page.rect
+    h = r.height
+    colour = _COLOURS.get(item["verdict"], (0, 0, 0))
+    rgb = b"%.3f %.3f %.3f" % colour
+    ops = [b"q 1 1 1 rg " + rgb + b" RG 1.5 w %.2f %.2f %.2f %.2f re B" % (8, h - 34, r.width - 16, 28)]
+    texts = [(14, 22, 12, colour, _stamp_text(item)), (14, 31, 6, (0.3, 0.3, 0.3), item["path"][-150:])] + list(lines)
+    for x, y, size, col, text in texts:
+        ops.append(b"BT /SCStamp %g Tf %.3f %.3f %.3f rg %.2f %.2f Td " % ((size,) + tuple(col) + (x, h - y))
+                   + _pdf_string(text) + b" Tj ET")
+    ops.append(b"Q")
+    stream = out.get_new_xref()
+    out.update_object(stream, "<< >>")
+    out.update_stream(stream, b"\n".join(ops), compress=False)
+    _add_font(out, page.xref, font)
+    contents = page.get_contents()
+    out.xref_set_key(page.xref, "Contents", "[" + " ".join(f"{x} 0 R" for x in contents + [stream]) + "]")
+
+
+def _add_font(out, page_xref: int, font: int) -> None:
+    """/SCStamp in the page's font resources, following /Resources and /Font where they are
+    indirect objects (MuPDF's xref_set_key does not walk through those)."""
+    holder, prefix = page_xref, "Resources/"
+    kind, value = out.xref_get_key(holder, "Resources")
+    if kind == "xref":
+        holder, prefix = int(value.split()[0]), ""
+    kind, value = out.xref_get_key(holder, prefix + "Font")
+    if kind == "xref":
+        holder, prefix = int(value.split()[0]), ""
+    else:
+        prefix += "Font/"
+    out.xref_set_key(holder, prefix + "SCStamp", f"{font} 0 R")
+
+
 def _build(task) -> str:
     import pymupdf
 
@@ -56,6 +99,8 @@ def _build(task) -> str:
                         member_files[(arch, m.index)] = str(got)
             except Exception:
                 pass
+        font = out.get_new_xref()  # one Helvetica for every stamp (PyMuPDF's insert_text adds one per call)
+        out.update_object(font, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
         for it in items:
             src_path = it.get("fs") if it["kind"] == "file" else member_files.get((it["archive"], it["index"]))
             copied = False
@@ -77,18 +122,13 @@ def _build(task) -> str:
                     if copied:
                         out.delete_page(-1)
                     copied = False
+            lines = []
             if not copied:
                 page = out.new_page(width=612, height=792)
                 why = ("the file could not be checked" if it["verdict"] == "error"
                        else "the first page could not be read again (moved or changed since the check?)")
-                page.insert_text((72, 200), it["path"][-90:], fontsize=9, fontname="helv")
-                page.insert_text((72, 220), f"No first page: {why}.", fontsize=11, fontname="helv")
-            page = out[-1]
-            r = page.rect
-            colour = _COLOURS.get(it["verdict"], (0, 0, 0))
-            page.draw_rect(pymupdf.Rect(r.x0 + 8, r.y0 + 6, r.x1 - 8, r.y0 + 34), color=colour, fill=(1, 1, 1), width=1.5)
-            page.insert_text((r.x0 + 14, r.y0 + 22), _stamp_text(it), fontsize=12, fontname="helv", color=colour)
-            page.insert_text((r.x0 + 14, r.y0 + 31), it["path"][-150:], fontsize=6, fontname="helv", color=(0.3, 0.3, 0.3))
+                lines = [(72, 200, 9, (0, 0, 0), it["path"][-90:]), (72, 220, 11, (0, 0, 0), f"No first page: {why}.")]
+            _stamp(out, out[-1], font, it, lines)
         fd, tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=os.path.dirname(out_path))
         os.close(fd)
         out.save(tmp, garbage=1, deflate=True)
