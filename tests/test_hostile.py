@@ -100,6 +100,7 @@ CASES = [
     ("long_line", "error", "FILE002", "error", 1),
     ("many_fonts", "error", "FILE002", "error", 1),
     ("inline_image_huge", "error", "FILE002", "error", 1),
+    ("font_bomb", "fail", "FILE002", "warning", 1),  # MuPDF's bomb guard refuses the font: a substitute is used
     # found by the fuzzer
     ("warning_bytes", "error", "FILE002", "error", 1),
     ("font_type_bytes", "fail", "FONT003", "warning", 1),
@@ -290,6 +291,45 @@ def test_under_a_2_gib_address_space_the_worst_memory_cases_end_in_a_verdict(hos
     assert files[0]["verdict"] == files[2]["verdict"] == "pass"
     assert files[1]["verdict"] == "error"
     assert codes(files[1], "error") & {"FILE002", "FILE007"}  # bounded by a cap, or out of memory
+
+
+#: the command line with one check replaced by one that allocates memory until none is left, for
+#: files named hog*: the memory ceiling is met for real, in the forked worker of the real command
+HOG_COMMAND = """
+import dataclasses, os, sys
+from scope_check import registry
+from scope_check.cli import main
+
+original = registry.checks()
+
+def hungry(doc, params):
+    if os.path.basename(doc.path).startswith("hog"):
+        chunks = []
+        while True:
+            chunks.append(bytearray(2 ** 26))
+    return original["MARG001"].run(doc, params)
+
+patched = dict(original)
+patched["MARG001"] = dataclasses.replace(original["MARG001"], run=hungry)
+registry.checks = lambda: patched
+sys.argv = ["scope-check", *sys.argv[1:]]
+main()
+"""
+
+
+def test_under_a_2_gib_address_space_memory_running_out_is_file007_and_the_run_goes_on(tmp_path):
+    hog = tmp_path / "hog.pdf"
+    hog.write_bytes(GOOD.read_bytes())
+    start = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", HOG_COMMAND, str(GOOD), str(hog), str(GOOD), "--format", "json"],
+                       capture_output=True, timeout=300, cwd=ROOT, preexec_fn=_two_gib)
+    assert time.perf_counter() - start < LIMIT_S
+    assert b"Traceback" not in p.stderr, p.stderr.decode("utf-8", "replace")
+    files = json.loads(p.stdout.decode("utf-8"))["files"]
+    assert p.returncode == 1
+    assert [f["verdict"] for f in files] == ["pass", "error", "pass"]
+    assert [f["code"] for f in files[1]["findings"]] == ["FILE007"]
+    assert "memory" in files[1]["findings"][0]["message"]
 
 
 def test_memory_running_out_in_a_check_is_file007_and_the_run_goes_on(monkeypatch):
