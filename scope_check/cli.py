@@ -30,11 +30,33 @@ class ToolError(click.ClickException):
     exit_code = 2
 
 
+#: subcommands defined in other modules: "name" -> "module:attribute", imported only when named
+#: (or listed by --help), so that `check` starts without them
+LAZY_COMMANDS = {
+    "batch": "scope_check.batch.commands:batch_command",
+    "report": "scope_check.batch.commands:report_command",
+    "merge": "scope_check.batch.commands:merge_command",
+    "supplement": "scope_check.supplement.command:supplement_command",
+}
+
+
 class DefaultGroup(click.Group):
     """`scope-check paper.pdf` means `scope-check check paper.pdf`."""
 
+    def list_commands(self, ctx):
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            import importlib
+
+            module, _, attribute = LAZY_COMMANDS[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
     def parse_args(self, ctx, args):
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if args and args[0] not in self.commands and args[0] not in LAZY_COMMANDS \
+                and args[0] not in ("--help", "-h", "--version"):
             args = ["check", *args]
         elif not args:
             args = ["check"]
@@ -171,6 +193,10 @@ def _safe_stdout() -> None:
 
 def _with_sources(report):
     """Each finding's `source` (.tex file and line) when a SyncTeX file sits beside the PDF."""
+    stem = os.path.splitext(report.path)[0]
+    if not any(f.page and f.bbox for f in report.findings) or not any(
+            os.path.isfile(stem + ext) for ext in (".synctex.gz", ".synctex")):
+        return report  # nothing to map (synctex.attach_sources would return it unchanged): not imported
     from scope_check.synctex import attach_sources
 
     return attach_sources(report)
@@ -258,18 +284,6 @@ def rules_command(ctx, code: Optional[str], rules_spec: str) -> None:
     if not codes:
         raise click.UsageError(registry.unknown_code_message(code))
     click.echo("\n\n".join(check_reference(registry.get(c), rules) for c in codes))
-
-
-from scope_check.batch import commands as _batch  # noqa: E402
-
-cli.add_command(_batch.batch_command)
-cli.add_command(_batch.report_command)
-cli.add_command(_batch.merge_command)
-
-
-from scope_check.supplement.command import supplement_command  # noqa: E402
-
-cli.add_command(supplement_command)
 
 
 def main() -> None:
