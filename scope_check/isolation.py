@@ -176,6 +176,7 @@ class Process:
     def start(self) -> None:
         import sys
 
+        _reap_detached()
         if not _LIVE:
             import atexit
 
@@ -248,6 +249,24 @@ class Process:
         sentinel, self.sentinel = self.sentinel, None
         if sentinel is not None:
             os.close(sentinel)
+
+    def detach(self) -> None:
+        """Stop watching a worker that was told to stop: it is reaped by a later start() (or, once
+        this process has exited, by the system), not waited for."""
+        self.close()
+        _LIVE.pop(self.pid, None)
+        _DETACHED.append(self)
+
+
+#: workers told to stop and not waited for, reaped as new ones start
+_DETACHED: List[Process] = []
+
+
+def _reap_detached() -> None:
+    for process in list(_DETACHED):
+        process._reap(block=False)
+        if process._reaped:
+            _DETACHED.remove(process)
 
 
 def _vm_size_mb() -> float:
@@ -370,6 +389,9 @@ class Pool:
         self.memory_limit_mb = memory_limit_mb if memory_limit_mb and memory_limit_mb > 0 else None
         self._workers: List[_Worker] = []
         self.replaced = 0
+        #: close() waits for idle workers to end (False: they are told to stop and left to end on
+        #: their own, reaped later: a process about to exit need not wait for their teardown)
+        self.wait_on_close = True
 
     def check_limits(self) -> Optional[str]:
         """Why the memory ceiling cannot work (below what a worker starts with), or None."""
@@ -501,6 +523,10 @@ class Pool:
                 except (OSError, EOFError):
                     pass
         for w in self._workers:
+            if w.task is None and not self.wait_on_close and w.process.is_alive():
+                w.process.detach()  # told to stop: it ends by itself while this process goes on
+                w.conn.close()
+                continue
             w.process.join(0.5 if w.task is None else 0)
             self._retire(w, kill=True)
         self._workers = []
@@ -572,6 +598,7 @@ class SingleChecker:
         self.selection = selection
         prepare()
         self.pool = Pool(CheckWorker(rules, selection), jobs=1, time_limit=time_limit, memory_limit_mb=memory_limit_mb)
+        self.pool.wait_on_close = False  # the command ends right after: its worker's teardown runs beside its own
 
     def problem(self) -> Optional[str]:
         return self.pool.check_limits()
