@@ -317,13 +317,22 @@ def _exit_now(code) -> None:
     os._exit(code & 0xFF if code >= 0 else 1)
 
 
+def console_main() -> None:
+    """The `scope-check` executable and `python -m scope_check`: `main()`, after which a `check`
+    ends the process at once (`_exit_now`). `main()` itself returns or raises SystemExit as usual."""
+    try:
+        main()
+    except SystemExit as exc:
+        if _QUICK_EXIT:  # only after `check` has written its report
+            _exit_now(exc.code)
+        raise
+
+
 def main() -> None:
     _QUICK_EXIT.clear()
     try:
         cli.main(prog_name="scope-check")
-    except SystemExit as exc:
-        if _QUICK_EXIT:  # only `check`, only from the command line (never inside a test's CliRunner)
-            _exit_now(exc.code)
+    except SystemExit:
         raise
     except KeyboardInterrupt:
         click.echo("scope-check: interrupted", err=True)

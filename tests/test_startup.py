@@ -256,9 +256,9 @@ import atexit
 def dump():
     with open(os.environ["MODULES_DUMP"] + ".parent", "w") as fh:
         json.dump(sorted(sys.modules), fh)
-from scope_check.cli import main
+from scope_check.cli import console_main
 sys.argv = ["scope-check", *sys.argv[1:]]
-main()
+console_main()
 """
 
 
@@ -299,3 +299,35 @@ def test_a_users_rules_file_brings_jsonschema_back(tmp_path):
     own.write_text("name: mine\nextends: scope2025-main\n")
     modules = _imported_by_a_check(tmp_path, TWO_PAGES, "--rules", own)
     assert {"jsonschema", "yaml"} <= modules  # the control: the test sees an import when there is one
+
+
+# --- the end of the process ----------------------------------------------------------------------
+
+def _command(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "scope_check", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, **kwargs)
+
+
+def test_the_command_ends_at_once_with_its_exit_code_and_every_byte_of_its_report(tmp_path):
+    good = _command(TWO_PAGES, "--format", "json")
+    assert good.returncode == 0 and good.stdout.endswith("}\n") and '"pass": 1' in good.stdout
+    bad = _command(FIXTURES / "example" / "draft_with_problems.pdf", "--format", "json", "-o", tmp_path / "r.json")
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert (tmp_path / "r.json").read_text(encoding="utf-8").endswith("}\n")
+    usage = _command(TWO_PAGES, "--rules", "scope2026-main")
+    assert usage.returncode == 2 and "unknown rule set" in usage.stderr
+
+
+def test_a_reader_that_goes_away_does_not_turn_into_a_traceback():
+    p = subprocess.run(f"{sys.executable} -m scope_check {FIXTURES / 'example' / 'draft_with_problems.pdf'} {TWO_PAGES}"
+                       " | head -c 10", shell=True, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert len(p.stdout) == 10
+    assert "Traceback" not in p.stderr and "Exception ignored" not in p.stderr, p.stderr
+
+
+def test_main_called_from_python_still_raises_system_exit_after_a_check():
+    code = ("import sys\nfrom scope_check.cli import main\n"
+            f"sys.argv = ['scope-check', {str(TWO_PAGES)!r}]\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    print('after the check', exc.code)\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip().endswith("after the check 0"), p.stderr
