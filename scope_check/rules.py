@@ -3,12 +3,12 @@ module (`rules.schema.json`).
 
 A rule file is untrusted input: it is read with `yaml.safe_load`, must be under 1 MB, is validated
 before use, and may only choose parameters, never code. The bundled rule files (shipped in the
-package, `rules/`) are validated against the same schema by the tests (`bundled_problems()`), so at
-run time they are read without jsonschema; a user's own file (a path) is validated every time.
-The bundled files' data is also kept as JSON beside them (`rules/bundled.cache.json`, written by
-`python -m scope_check.reference --bundled-cache`, kept current by a test): a bundled file whose
-text is the one cached is read from there, without importing PyYAML; any other text (a file edited
-since) is read from its YAML. `extends:` names a bundled rule set or a
+package, `rules/`) are validated against the same schema by the tests (`bundled_problems()`) and
+kept, validated, as JSON beside them (`rules/bundled.cache.json`, written by
+`python -m scope_check.reference --bundled-cache`, which refuses an invalid file; a test keeps it
+current): a bundled file whose text is the one cached is read from there, without PyYAML or
+jsonschema. Any other text (a user's file, a bundled file edited since) is read from its YAML and
+validated with jsonschema. `extends:` names a bundled rule set or a
 path relative to the file; mappings merge key by key, lists and scalars are replaced.
 
 Every parameter is declared once with its default: the template and structure sections' below
@@ -167,16 +167,6 @@ def bundled_names() -> List[str]:
     return sorted(bundled_index())
 
 
-def _is_bundled(path: Path) -> bool:
-    """Is `path` one of the bundled rule files (the package's own, validated by the tests)?"""
-    return path in _bundled_files()
-
-
-@lru_cache(maxsize=1)
-def _bundled_files() -> frozenset:
-    return frozenset(bundled_index().values())
-
-
 @lru_cache(maxsize=1)
 def _cache() -> Dict[str, Any]:
     """Bundled file (relative to the bundled folder, `/`-separated) -> {"text", "data"}; {} when the
@@ -189,7 +179,8 @@ def _cache() -> Dict[str, Any]:
 
 
 def _cached(path: Path, text: str) -> Optional[dict]:
-    """The cached data of a bundled file whose text is the one cached (a fresh copy), else None."""
+    """The cached data of a bundled file whose text is the one cached (a fresh copy), else None.
+    The cache holds only texts that were valid when it was written (`bundled_cache`)."""
     try:
         relative = path.relative_to(bundled_dir()).as_posix()
     except (ValueError, RulesError):  # not a bundled file
@@ -209,6 +200,9 @@ def bundled_cache(folder: Optional[Path] = None) -> str:
     from scope_check.safe_yaml import load
 
     folder = folder or bundled_dir()
+    problems = bundled_problems(folder)
+    if problems:
+        raise RulesError(f"not cached: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     files = {}
     for path in sorted(folder.rglob("*.yaml")):
         text = path.read_text(encoding="utf-8")
@@ -246,9 +240,10 @@ def load_rules(spec: str) -> RuleSet:
         if len(chain) >= MAX_EXTENDS_DEPTH:
             raise RulesError(f"{path}: `extends` is nested more than {MAX_EXTENDS_DEPTH} deep")
         seen.add(path)
-        data = _unyaml_off(_read(path))
-        if not _is_bundled(path):
-            _validate(path, data)  # a bundled file was validated by the tests (bundled_problems)
+        data, validated = _read_entry(path)
+        data = _unyaml_off(data)
+        if not validated:  # a bundled file read from the cache was validated when the cache was written
+            _validate(path, data)
         chain.append((path, data))
         parent = data.get("extends")
         if not parent:
@@ -299,6 +294,11 @@ def _locate(spec: str, base: Optional[Path]) -> Path:
 
 
 def _read(path: Path) -> dict:
+    return _read_entry(path)[0]
+
+
+def _read_entry(path: Path) -> Tuple[dict, bool]:
+    """A rule file's data, and whether it is a bundled file's cached (so validated) data."""
     try:
         if path.stat().st_size > MAX_RULE_FILE_BYTES:
             raise RulesError(f"{path}: larger than {MAX_RULE_FILE_BYTES} bytes; not a rules file")
@@ -309,7 +309,7 @@ def _read(path: Path) -> dict:
         raise RulesError(f"{path}: not UTF-8 text") from None
     cached = _cached(path, text)
     if isinstance(cached, dict):
-        return cached
+        return cached, True
     import yaml
 
     from scope_check.safe_yaml import UnsafeYaml, load
@@ -326,7 +326,7 @@ def _read(path: Path) -> dict:
         raise RulesError(f"{path}:{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
         raise RulesError(f"{path}: $: a rules file is a mapping (name:, extends:, template:, checks:)")
-    return data
+    return data, False
 
 
 def generated_schema() -> dict:

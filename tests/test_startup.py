@@ -75,7 +75,7 @@ def fresh_caches(monkeypatch):
     from scope_check import rules
 
     def clear():
-        for fn in (rules.bundled_index, rules._bundled_files, rules._cache):
+        for fn in (rules.bundled_index, rules._cache):
             getattr(fn, "cache_clear", lambda: None)()
 
     clear()
@@ -112,6 +112,21 @@ def test_an_edited_bundled_file_is_read_from_its_yaml_not_from_the_stale_cache(t
     monkeypatch.setattr(rules, "bundled_dir", lambda: copy)
     assert load_rules("scope2025-main").options("PAGE001")["max_pages"] == 4  # the edit, not the cache
     assert load_rules("wsl2025-full").options("PAGE001")["max_pages"] == 8  # the others from the cache
+
+
+def test_an_edited_bundled_file_is_validated_at_run_time_and_cannot_be_cached(tmp_path, monkeypatch, fresh_caches):
+    from scope_check import rules
+
+    copy = tmp_path / "rules"
+    shutil.copytree(bundled_dir(), copy)
+    main = copy / "scope2025" / "main.yaml"
+    main.write_text(main.read_text(encoding="utf-8").replace("    max_pages: 5\n", "    max_page: 5\n"), encoding="utf-8")
+    monkeypatch.setattr(rules, "bundled_dir", lambda: copy)
+    with pytest.raises(RulesError, match=r"main\.yaml: \$\.checks\.PAGE001: Additional properties"):
+        load_rules("scope2025-main")
+    assert load_rules("wsl2025-full").name == "wsl2025-full"  # the others still load
+    with pytest.raises(RulesError, match=r"not cached: .*main\.yaml: \$\.checks\.PAGE001"):
+        rules.bundled_cache(copy)
 
 
 def test_a_missing_or_broken_cache_means_reading_the_yaml(tmp_path, monkeypatch, fresh_caches):
