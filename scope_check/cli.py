@@ -11,13 +11,19 @@ Heavy modules (the PDF library, jsonschema) are imported inside the commands, so
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import List, Optional, Tuple
 
-import click
+_GC_ON = gc.isenabled()
+gc.disable()  # click's import, like the check's (isolation.imports_without_gc), needs no collection
+import click  # noqa: E402
 
-from scope_check import DEFAULT_RULES, RULES_ENV, __version__
+if _GC_ON:
+    gc.enable()
+
+from scope_check import DEFAULT_RULES, RULES_ENV, __version__  # noqa: E402
 
 # --- formats: the choice list is the formatter registry's (scope_check/formatters/__init__.py) ---
 from scope_check.formatters import CHOICES as FORMAT_CHOICES  # noqa: E402  (no heavy import)
