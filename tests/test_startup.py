@@ -75,7 +75,7 @@ def fresh_caches(monkeypatch):
     from scope_check import rules
 
     def clear():
-        for fn in (rules.bundled_index, rules._cache):
+        for fn in (rules.bundled_index, rules._cache, rules.schema):
             getattr(fn, "cache_clear", lambda: None)()
 
     clear()
@@ -127,6 +127,19 @@ def test_an_edited_bundled_file_is_validated_at_run_time_and_cannot_be_cached(tm
     assert load_rules("wsl2025-full").name == "wsl2025-full"  # the others still load
     with pytest.raises(RulesError, match=r"not cached: .*main\.yaml: \$\.checks\.PAGE001"):
         rules.bundled_cache(copy)
+
+
+def test_a_cache_validated_against_another_schema_is_not_used(tmp_path, monkeypatch, fresh_caches):
+    from scope_check import rules
+
+    schema = tmp_path / "rules.schema.json"
+    schema.write_text(rules.SCHEMA_FILE.read_text(encoding="utf-8").replace('"max_pages"', '"max_page_count"'),
+                      encoding="utf-8")
+    monkeypatch.setattr(rules, "SCHEMA_FILE", schema)
+    rules.schema.cache_clear()
+    assert rules._cache() == {}  # the schema changed since the cache was written
+    with pytest.raises(RulesError, match=r"main\.yaml: \$\.checks\.PAGE001: Additional properties"):
+        load_rules("scope2025-main")  # so the bundled files are validated again, against this schema
 
 
 def test_a_missing_or_broken_cache_means_reading_the_yaml(tmp_path, monkeypatch, fresh_caches):
