@@ -1,7 +1,8 @@
-"""Start-up of a fresh process: the bundled rule files are validated here (not at run time), YAML is
-read by the C parser when there is one (with the pure-Python parser's results and refusals), and a
-plain check of one PDF imports nothing it does not need (seen with `python -X importtime`, which
-also lists what the forked worker imports)."""
+"""Start-up of a fresh process: the bundled rule files are validated here and read at run time from
+their validated cache (not validated again, no PyYAML), YAML is read by the C parser when there is
+one (with the pure-Python parser's results and refusals), a plain check of one PDF imports nothing
+it does not need (the modules of the command's process and of its forked worker, listed by a driver
+around the real command line), and the command ends at once with its exit code and its report."""
 
 from __future__ import annotations
 
