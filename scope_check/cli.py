@@ -11,13 +11,19 @@ Heavy modules (the PDF library, jsonschema) are imported inside the commands, so
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import List, Optional, Tuple
 
-import click
+_GC_ON = gc.isenabled()
+gc.disable()  # click's import, like the check's (isolation.imports_without_gc), needs no collection
+import click  # noqa: E402
 
-from scope_check import DEFAULT_RULES, RULES_ENV, __version__
+if _GC_ON:
+    gc.enable()
+
+from scope_check import DEFAULT_RULES, RULES_ENV, __version__  # noqa: E402
 
 # --- formats: the choice list is the formatter registry's (scope_check/formatters/__init__.py) ---
 from scope_check.formatters import CHOICES as FORMAT_CHOICES  # noqa: E402  (no heavy import)
@@ -30,11 +36,33 @@ class ToolError(click.ClickException):
     exit_code = 2
 
 
+#: subcommands defined in other modules: "name" -> "module:attribute", imported only when named
+#: (or listed by --help), so that `check` starts without them
+LAZY_COMMANDS = {
+    "batch": "scope_check.batch.commands:batch_command",
+    "report": "scope_check.batch.commands:report_command",
+    "merge": "scope_check.batch.commands:merge_command",
+    "supplement": "scope_check.supplement.command:supplement_command",
+}
+
+
 class DefaultGroup(click.Group):
     """`scope-check paper.pdf` means `scope-check check paper.pdf`."""
 
+    def list_commands(self, ctx):
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            import importlib
+
+            module, _, attribute = LAZY_COMMANDS[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
     def parse_args(self, ctx, args):
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if args and args[0] not in self.commands and args[0] not in LAZY_COMMANDS \
+                and args[0] not in ("--help", "-h", "--version"):
             args = ["check", *args]
         elif not args:
             args = ["check"]
@@ -122,14 +150,17 @@ def _use_color(mode: str, stream) -> bool:
 def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, annotate_to, quiet, verbose,
                   time_limit, memory_limit) -> None:
     """Check each PDF against the rule set; every file gets its own verdict."""
-    from scope_check.formatters import Summary, get as get_formatter, resolve
-    from scope_check.isolation import SingleChecker
-    from scope_check.runner import Selection, exit_code
+    from scope_check.isolation import SingleChecker, imports_without_gc
 
-    selection = Selection(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore"))
-    rules = _load_rules(rules_spec, _from_env(ctx, "rules_spec"))
-    fmt = resolve(fmt)
-    checker = SingleChecker(rules, selection, time_limit, memory_limit)
+    with imports_without_gc():  # what the rules and the worker need, imported once, before the worker is forked
+        from scope_check.formatters import Summary, get as get_formatter, resolve
+        from scope_check.runner import Selection, exit_code
+
+        selection = Selection(select=_codes(select, "--select"), ignore=_codes(ignore, "--ignore"))
+        rules = _load_rules(rules_spec, _from_env(ctx, "rules_spec"))
+        fmt = resolve(fmt)
+        checker = SingleChecker(rules, selection, time_limit, memory_limit)
+        get_formatter(fmt)
     if checker.problem():
         raise ToolError(checker.problem())
     # --- annotated copies: one path per input, never shared (scope_check/annotate.py) ---
@@ -154,6 +185,7 @@ def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, 
             if annotate_to:
                 failed_copies += not _annotate(report, copies[index], rules, copies_to_stderr)
         formatter.finish(summary)
+    _QUICK_EXIT.append(True)  # the report is written and the worker gone: main() may end the process at once
     if failed_copies:
         sys.exit(2)
     sys.exit(exit_code(reports, exit_zero=exit_zero))
@@ -171,6 +203,10 @@ def _safe_stdout() -> None:
 
 def _with_sources(report):
     """Each finding's `source` (.tex file and line) when a SyncTeX file sits beside the PDF."""
+    stem = os.path.splitext(report.path)[0]
+    if not any(f.page and f.bbox for f in report.findings) or not any(
+            os.path.isfile(stem + ext) for ext in (".synctex.gz", ".synctex")):
+        return report  # nothing to map (synctex.attach_sources would return it unchanged): not imported
     from scope_check.synctex import attach_sources
 
     return attach_sources(report)
@@ -260,19 +296,46 @@ def rules_command(ctx, code: Optional[str], rules_spec: str) -> None:
     click.echo("\n\n".join(check_reference(registry.get(c), rules) for c in codes))
 
 
-from scope_check.batch import commands as _batch  # noqa: E402
-
-cli.add_command(_batch.batch_command)
-cli.add_command(_batch.report_command)
-cli.add_command(_batch.merge_command)
+#: set by `check` once its report is written and its worker gone (a list: no `global` needed)
+_QUICK_EXIT: List[bool] = []
 
 
-from scope_check.supplement.command import supplement_command  # noqa: E402
+def _exit_now(code) -> None:
+    """End the process as SystemExit(code) would, after the exit handlers (`atexit`) and with the
+    standard streams flushed, but without the interpreter's teardown: collecting every object of
+    every module and of the PDF library takes longer than the check of a 2-page paper itself (about
+    80 ms on a busy 2-core machine)."""
+    import atexit
 
-cli.add_command(supplement_command)
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")
+        code = 1
+    run = getattr(atexit, "_run_exitfuncs", None)
+    if run is not None:
+        run()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`| head`), a closed stream
+            pass
+    os._exit(code & 0xFF)  # what the system makes of sys.exit(code)
+
+
+def console_main() -> None:
+    """The `scope-check` executable and `python -m scope_check`: `main()`, after which a `check`
+    ends the process at once (`_exit_now`). `main()` itself returns or raises SystemExit as usual."""
+    try:
+        main()
+    except SystemExit as exc:
+        if _QUICK_EXIT:  # only after `check` has written its report
+            _exit_now(exc.code)
+        raise
 
 
 def main() -> None:
+    _QUICK_EXIT.clear()
     try:
         cli.main(prog_name="scope-check")
     except SystemExit:

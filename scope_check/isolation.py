@@ -13,8 +13,15 @@ capped with RLIMIT_AS. The parent waits for each answer with a deadline:
 either way the worker is replaced and the other files go on. Both verdicts are `error`: the file
 could not be checked.
 
-`Pool(jobs).run(tasks)` yields `(task, Outcome)` as results come in; `check_isolated(path, rules)`
-is the one-file form used by the `check` command (a pool of one).
+`Pool(jobs).run(tasks)` yields `(task, Outcome)` as results come in; `SingleChecker` is the one-file
+form used by the `check` command (a pool of one).
+
+A worker is a plain `os.fork()` talking to the parent over two pipes (pickled messages, each with
+its length), with a third pipe as its sentinel (it reaches end-of-file when the worker is gone,
+however it died): the part of `multiprocessing` the pool needs, without importing it (it costs a
+fresh `check` process about as much as the rules). A worker closes the pipes of its siblings, so
+that a dead worker's pipe reaches end-of-file at once; workers still running when the parent
+exits are killed.
 """
 
 from __future__ import annotations
@@ -67,9 +74,199 @@ class _Worker:
 
 
 def wait(objects, timeout):
-    from multiprocessing.connection import wait as _wait
+    """The objects (channels, sentinels: anything with `fileno()`, or a file descriptor) that are
+    readable or at end-of-file, waiting at most `timeout` seconds (None: for ever)."""
+    import select
 
-    return _wait(objects, timeout)
+    by_fd: Dict[int, List[Any]] = {}
+    for obj in objects:
+        by_fd.setdefault(obj if isinstance(obj, int) else obj.fileno(), []).append(obj)
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        for fd in by_fd:
+            poller.register(fd, select.POLLIN)
+        ms = None if timeout is None else max(0, int(timeout * 1000 + 0.999))  # never wake before it is due
+        ready = [fd for fd, _ in poller.poll(ms)]
+    else:  # pragma: no cover - not Linux
+        ready = select.select(list(by_fd), [], [], timeout)[0]
+    return [obj for fd in ready for obj in by_fd[fd]]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    out = bytearray()
+    while len(out) < size:
+        chunk = os.read(fd, min(size - len(out), 1 << 20))
+        if not chunk:
+            raise EOFError("the other end closed the pipe")
+        out += chunk
+    return bytes(out)
+
+
+class Channel:
+    """One end of a worker's pair of pipes: `send(obj)` / `recv()` of pickled objects, `poll()`,
+    `close()` (what the pool used of multiprocessing's Connection)."""
+
+    def __init__(self, read_fd: int, write_fd: int):
+        self._fds: Tuple[int, int] = (read_fd, write_fd)
+
+    def fileno(self) -> int:
+        if not self._fds:
+            raise OSError("the channel is closed")
+        return self._fds[0]
+
+    def fds(self) -> Tuple[int, ...]:
+        return self._fds
+
+    def send(self, obj: Any) -> None:
+        import pickle
+
+        if not self._fds:
+            raise OSError("the channel is closed")
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        _write_all(self._fds[1], len(data).to_bytes(8, "big") + data)
+
+    def recv(self) -> Any:
+        import pickle
+
+        if not self._fds:
+            raise OSError("the channel is closed")
+        size = int.from_bytes(_read_exactly(self._fds[0], 8), "big")
+        return pickle.loads(_read_exactly(self._fds[0], size))
+
+    def poll(self, timeout: float = 0.0) -> bool:
+        return bool(self._fds) and bool(wait([self._fds[0]], timeout))
+
+    def close(self) -> None:
+        fds, self._fds = self._fds, ()
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+#: workers started and not yet reaped (pid -> process), killed when the parent exits
+_LIVE: Dict[int, "Process"] = {}
+
+
+def _kill_live() -> None:
+    for process in list(_LIVE.values()):
+        process.kill()
+        process.join(1)
+
+
+class Process:
+    """A forked worker running `target(*args)` (then `os._exit`): `start()`, `pid`, `sentinel`,
+    `is_alive()`, `join(timeout)`, `exitcode` (negative: the signal that killed it), `kill()`."""
+
+    def __init__(self, target: Callable, args: Tuple = (), close_in_child: Iterable[int] = ()):
+        self.target, self.args = target, args
+        self.close_in_child = tuple(close_in_child)
+        self.pid: Optional[int] = None
+        self.sentinel: Optional[int] = None
+        self.exitcode: Optional[int] = None
+        self._reaped = False
+
+    def start(self) -> None:
+        import sys
+
+        _reap_detached()
+        if not _LIVE:
+            import atexit
+
+            atexit.unregister(_kill_live)
+            atexit.register(_kill_live)
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+            try:
+                stream.flush()
+            except (AttributeError, ValueError, OSError):
+                pass
+        sentinel_r, sentinel_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into the parent's code
+            code = 1
+            try:
+                os.close(sentinel_r)
+                for fd in self.close_in_child:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+                _LIVE.clear()  # the parent's other workers are not this one's to kill
+                null = os.open(os.devnull, os.O_RDONLY)  # standard input is the parent's
+                os.dup2(null, 0)
+                os.close(null)
+                self.target(*self.args)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(sentinel_w)
+        self.pid, self.sentinel = pid, sentinel_r
+        _LIVE[pid] = self
+
+    def _reap(self, block: bool) -> None:
+        if self._reaped or self.pid is None:
+            return
+        try:
+            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere: its status is lost
+            pid, status = self.pid, None
+        if pid == 0:
+            return
+        self._reaped = True
+        self.exitcode = os.waitstatus_to_exitcode(status) if status is not None else None
+        _LIVE.pop(self.pid, None)
+
+    def is_alive(self) -> bool:
+        self._reap(block=False)
+        return self.pid is not None and not self._reaped
+
+    def join(self, timeout: Optional[float] = None) -> None:
+        if self.pid is None or self._reaped:
+            return
+        if timeout is None:
+            self._reap(block=True)
+        elif self.sentinel is not None and wait([self.sentinel], timeout):  # it ends when the worker does
+            self._reap(block=True)
+        else:
+            self._reap(block=False)
+
+    def kill(self) -> None:
+        if self.is_alive():
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def close(self) -> None:
+        """Release the sentinel (once the worker is reaped, or given up on)."""
+        sentinel, self.sentinel = self.sentinel, None
+        if sentinel is not None:
+            os.close(sentinel)
+
+    def detach(self) -> None:
+        """Stop watching a worker that was told to stop: it is reaped by a later start() (or, once
+        this process has exited, by the system), not waited for."""
+        self.close()
+        _LIVE.pop(self.pid, None)
+        _DETACHED.append(self)
+
+
+#: workers told to stop and not waited for, reaped as new ones start
+_DETACHED: List[Process] = []
+
+
+def _reap_detached() -> None:
+    for process in list(_DETACHED):
+        process._reap(block=False)
+        if process._reaped:
+            _DETACHED.remove(process)
 
 
 def _vm_size_mb() -> float:
@@ -85,6 +282,10 @@ def _vm_size_mb() -> float:
 
 def prepare() -> None:
     """Import what every check needs before forking, so workers inherit it instead of importing it."""
+    import faulthandler  # noqa: F401  (the worker's, and the messages' on both sides of the pipes)
+    import pickle  # noqa: F401
+    import resource  # noqa: F401
+
     import pymupdf  # noqa: F401
 
     import gc
@@ -93,6 +294,26 @@ def prepare() -> None:
 
     registry.checks()
     gc.freeze()  # what the workers inherit stays out of their garbage collections (no copy-on-write)
+
+
+class imports_without_gc:
+    """`with imports_without_gc(): import ...`: the cyclic garbage collector paused while modules are
+    imported (they allocate some 100,000 objects that live as long as the process: collecting them
+    is wasted work, about a tenth of the import time), restored afterwards whatever happens."""
+
+    def __enter__(self):
+        import gc
+
+        self.enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def __exit__(self, *exc):
+        import gc
+
+        if self.enabled:
+            gc.enable()
+        return False
 
 
 def _worker_main(conn, fn: Callable, memory_limit_mb: Optional[float]) -> None:
@@ -166,11 +387,11 @@ class Pool:
         self.jobs = jobs or usable_cores()
         self.time_limit = time_limit if time_limit and time_limit > 0 else None
         self.memory_limit_mb = memory_limit_mb if memory_limit_mb and memory_limit_mb > 0 else None
-        import multiprocessing
-
-        self._ctx = multiprocessing.get_context("fork")
         self._workers: List[_Worker] = []
         self.replaced = 0
+        #: close() waits for idle workers to end (False: they are told to stop and left to end on
+        #: their own, reaped later: a process about to exit need not wait for their teardown)
+        self.wait_on_close = True
 
     def check_limits(self) -> Optional[str]:
         """Why the memory ceiling cannot work (below what a worker starts with), or None."""
@@ -182,19 +403,26 @@ class Pool:
         return None
 
     def _spawn(self) -> _Worker:
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker_main, args=(child, self.fn, self.memory_limit_mb), daemon=True)
-        process.start()
-        child.close()
-        return _Worker(process, parent)
+        down_r, down_w = os.pipe()  # parent -> worker
+        up_r, up_w = os.pipe()  # worker -> parent
+        siblings = [fd for w in self._workers for fd in (*w.conn.fds(), w.process.sentinel) if fd is not None]
+        process = Process(_worker_main, (Channel(down_r, up_w), self.fn, self.memory_limit_mb),
+                          close_in_child=(down_w, up_r, *siblings))
+        try:
+            process.start()
+        except BaseException:
+            for fd in (down_r, down_w, up_r, up_w):
+                os.close(fd)
+            raise
+        os.close(down_r)
+        os.close(up_w)
+        return _Worker(process, Channel(up_r, down_w))
 
     def _retire(self, worker: _Worker, kill: bool) -> None:
-        if kill and worker.process.is_alive():
-            try:
-                os.kill(worker.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        if kill:
+            worker.process.kill()
         worker.process.join(5)
+        worker.process.close()
         worker.conn.close()
 
     def run(self, tasks: Iterable[Any]) -> Iterator[Tuple[Any, Outcome]]:
@@ -230,7 +458,8 @@ class Pool:
                 timeout = None
                 if self.time_limit:
                     timeout = max(0.0, min(w.started + self.time_limit for w in busy) - now)
-                ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+                ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy
+                                                       if w.process.sentinel is not None], timeout)
                 now = time.perf_counter()
                 for w in list(busy):
                     outcome = None
@@ -294,6 +523,10 @@ class Pool:
                 except (OSError, EOFError):
                     pass
         for w in self._workers:
+            if w.task is None and not self.wait_on_close and w.process.is_alive():
+                w.process.detach()  # told to stop: it ends by itself while this process goes on
+                w.conn.close()
+                continue
             w.process.join(0.5 if w.task is None else 0)
             self._retire(w, kill=True)
         self._workers = []
@@ -365,6 +598,7 @@ class SingleChecker:
         self.selection = selection
         prepare()
         self.pool = Pool(CheckWorker(rules, selection), jobs=1, time_limit=time_limit, memory_limit_mb=memory_limit_mb)
+        self.pool.wait_on_close = False  # the command ends right after: its worker's teardown runs beside its own
 
     def problem(self) -> Optional[str]:
         return self.pool.check_limits()

@@ -1,6 +1,8 @@
 """The rule reference, generated from the check specs and the parameter declarations:
 `scope-check rules [CODE]`, docs/RULES.md (`python -m scope_check.reference > docs/RULES.md`) and
-the rules schema (`python -m scope_check.reference --schema > scope_check/rules.schema.json`)."""
+the rules schema (`python -m scope_check.reference --schema > scope_check/rules.schema.json`) and
+the bundled rule files' cache (`python -m scope_check.reference --bundled-cache` writes
+rules/bundled.cache.json)."""
 
 from __future__ import annotations
 
@@ -108,5 +110,12 @@ if __name__ == "__main__":  # pragma: no cover
 
     if sys.argv[1:] == ["--schema"]:
         sys.stdout.write(schema_text())
+    elif sys.argv[1:] == ["--bundled-cache"]:  # rules/bundled.cache.json, written in place
+        from scope_check.atomic import write_bytes
+        from scope_check.rules import CACHE_NAME, bundled_cache, bundled_dir
+
+        target = bundled_dir() / CACHE_NAME
+        write_bytes(str(target), bundled_cache().encode("utf-8"))
+        print(f"wrote {target}")
     else:
         sys.stdout.write(markdown(checks()))

@@ -1,7 +1,13 @@
 """YAML from a rules file is untrusted: before `yaml.safe_load` builds anything, one streaming
 pass over its events (linear in the text, which rules.py caps at 1 MB) refuses deep nesting and
 alias bombs ("billion laughs": a few kB of anchors and aliases that expand to 10^9 nodes when a
-reader walks them), and the loaded tree is counted with a visit budget, aliases expanded."""
+reader walks them), and the loaded tree is counted with a visit budget, aliases expanded.
+
+Both passes use PyYAML's C parser (libyaml: `CSafeLoader`, the same safe constructor and resolver
+as `SafeLoader`) when PyYAML was built with it, the pure-Python parser otherwise. A text the C
+parser rejects or refuses is read again by the pure-Python one, so that an invalid file gets the
+same message (and the same refusal) with or without libyaml; the tests compare both parsers' results.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +22,33 @@ class UnsafeYaml(ValueError):
     pass
 
 
-def load(text: str) -> Any:
+def fast_loader():
+    """PyYAML's C safe loader when it is available, else None."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
+
+
+def load(text: str, pure: bool = False) -> Any:
+    """The data of a YAML text, refused (UnsafeYaml) when it nests too deep or expands too far;
+    `pure` forces the pure-Python parser."""
+    import yaml
+
+    loader = None if pure else fast_loader()
+    if loader is None:
+        return _load(text, yaml.SafeLoader)
+    try:
+        return _load(text, loader)
+    except (yaml.YAMLError, UnsafeYaml):  # the message (and the refusal) of the pure-Python parser
+        return _load(text, yaml.SafeLoader)
+
+
+def _load(text: str, loader) -> Any:
     import yaml
 
     depth = 0
     aliases = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
@@ -32,7 +59,7 @@ def load(text: str) -> Any:
             aliases += 1
             if aliases > MAX_ALIASES:
                 raise UnsafeYaml(f"more than {MAX_ALIASES} aliases (*name): not a rules file")
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader (SafeLoader or CSafeLoader)
     _count(data)
     return data
 
