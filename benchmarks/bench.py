@@ -243,6 +243,103 @@ def peak_rss(path: Path) -> dict:
     return {"file": path.name, "file_bytes": path.stat().st_size, "peak_rss_bytes": kib * scale}
 
 
+#: page counts of the generated papers whose peak memory and time are measured (--long)
+LONG_PAGES = (200, 2000, 10_000)
+#: the generated page of tiny spans (benchmarks/generate.py spans) and its time target
+TINY_SPANS = 100_000
+TINY_SPANS_TARGET_S = 5.0
+#: the peak RSS the whole command may reach on the 10,000-page paper
+LONG_RSS_TARGET_MIB = 150.0
+
+_BARE_PASS = (
+    "import sys, pymupdf\n"
+    "flags = pymupdf.TEXTFLAGS_RAWDICT & ~pymupdf.TEXT_PRESERVE_IMAGES\n"
+    "doc = pymupdf.open(sys.argv[1])\n"
+    "for page in doc:\n"
+    "    page.get_text('rawdict', flags=flags)\n"
+)
+
+
+def _generator():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fresh_process(cmd) -> dict:
+    """Wall time and peak RSS of `cmd` and everything it starts (a forked worker included), from a
+    fresh parent: RUSAGE_CHILDREN's maxrss is the largest resident set of any process it waited for."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "start = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, check=True)
+    seconds, kib, code = out.stdout.split()[-3:]
+    scale = 1 if sys.platform == "darwin" else 1024  # macOS reports bytes, Linux kilobytes
+    return {"seconds": float(seconds), "peak_rss_bytes": int(kib) * scale, "exit": int(code)}
+
+
+def long_papers(runs: int, pages=LONG_PAGES, time_limit: float = 600.0) -> list:
+    """Peak RSS and wall time of the whole `scope-check` command (its worker included) on generated
+    papers of 200, 2,000 and 10,000 pages, beside a bare `rawdict` pass over the same file in a fresh
+    process; the two interleaved, best of `runs` (the time limit raised so that the time is measured,
+    not cut)."""
+    gen = _generator()
+    out = []
+    with tempfile.TemporaryDirectory(prefix="scope-bench-long-") as tmp:
+        for n in pages:
+            path = gen.paper(Path(tmp) / f"paper_{n}.pdf", n)
+            check_cmd = scope_check_command() + [str(path), "--format", "json", "--time-limit", f"{time_limit:g}"]
+            bare_cmd = [sys.executable, "-c", _BARE_PASS, str(path)]
+            seconds = {"check": float("inf"), "bare": float("inf")}
+            rss = {"check": 0, "bare": 0}
+            for _ in range(runs):
+                for side, cmd in (("check", check_cmd), ("bare", bare_cmd)):
+                    m = fresh_process(cmd)
+                    seconds[side] = min(seconds[side], m["seconds"])
+                    rss[side] = max(rss[side], m["peak_rss_bytes"])  # the worst run: a bound, not a best case
+            out.append({
+                "pages": n, "file_bytes": path.stat().st_size,
+                "check_s": seconds["check"], "check_peak_rss_bytes": rss["check"],
+                "raw_s": seconds["bare"], "raw_peak_rss_bytes": rss["bare"],
+                "ratio": seconds["check"] / seconds["bare"], "rss_ratio": rss["check"] / rss["bare"],
+                "check_ms_per_page": 1000 * seconds["check"] / n, "analysed": _verdict_of(check_cmd),
+            })
+    return out
+
+
+def _verdict_of(cmd) -> dict:
+    """The verdict and whether every page was analysed (no FILE002 limit finding)."""
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        (entry,) = json.loads(p.stdout)["files"]
+    except (ValueError, KeyError):
+        return {"verdict": "?", "all_pages": False}
+    limited = [f for f in entry["findings"] if f["code"] in ("FILE002", "FILE007")]
+    return {"verdict": entry["verdict"], "all_pages": not limited,
+            "limits": [f["message"][:120] for f in limited]}
+
+
+def tiny_spans_page(runs: int, count: int = TINY_SPANS) -> dict:
+    """The whole command on one generated page of `count` tiny spans, beside the bare pass."""
+    gen = _generator()
+    with tempfile.TemporaryDirectory(prefix="scope-bench-spans-") as tmp:
+        path = gen.spans(Path(tmp) / "tiny_spans.pdf", count)
+        check_cmd = scope_check_command() + [str(path), "--format", "json"]
+        bare_cmd = [sys.executable, "-c", _BARE_PASS, str(path)]
+        check = bare = float("inf")
+        for _ in range(runs):
+            check = min(check, fresh_process(check_cmd)["seconds"])
+            bare = min(bare, fresh_process(bare_cmd)["seconds"])
+        verdict = _verdict_of(check_cmd)
+    return {"spans": count, "check_s": check, "raw_s": bare, "ratio": check / bare, "analysed": verdict}
+
+
 def _row(out, name: str, f: dict) -> None:
     ratio = f"{f['ratio']:.2f}" if f["ratio"] else "-"
     print(f"{name:<9} {f['file']:<52.52} {f['pages']:>5} {f['check_ms_per_page']:>10.2f} "

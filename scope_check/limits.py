@@ -34,7 +34,7 @@ MAX_LINES_PER_PAGE = 2000
 #: bytes one page's content streams may inflate to (corpus maximum: under 1 MB)
 MAX_CONTENT_BYTES = 8 * 1024 * 1024
 #: text-showing operators (Tj, TJ, ', ") in one page's content streams (corpus maximum: 738)
-MAX_TEXT_OPERATORS_PER_PAGE = 20_000
+MAX_TEXT_OPERATORS_PER_PAGE = 250_000
 #: pixels one inline image may declare (MuPDF decodes inline images whole)
 MAX_INLINE_IMAGE_BYTES = 64 * 1024 * 1024
 #: link annotations read per page (a reference list: about 100)

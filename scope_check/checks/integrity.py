@@ -18,6 +18,7 @@ injection then gets a warning, not an error.
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
 from typing import Dict, Iterator, List, Mapping, Sequence, Tuple
 
@@ -258,15 +259,17 @@ def compile_patterns(patterns) -> List[Tuple[str, str, "re.Pattern"]]:
 
 class _Stream:
     """The document's text in reading order: `norm` (letters and digits, case folded) and `raw`
-    (the text as printed), built line by line; spans are looked up only for the lines a phrase
-    touches."""
+    (the text as printed, read on demand from the lines), built line by line; spans are looked up
+    only for the lines a phrase touches. Per line it keeps its page, spans and text (references to
+    the model's own objects) and two offsets in compact arrays: no copy of the printed text."""
 
     def __init__(self, doc: Document):
         norm: List[str] = []
-        raw: List[str] = []
-        self.starts: List[int] = []  # offset in norm where each line starts
-        self.raw_starts: List[int] = []
-        self.lines: List[Tuple[int, Tuple[Span, ...], str]] = []  # (page, spans, text)
+        self.starts = array("q")  # offset in norm where each line starts
+        self.raw_starts = array("q")  # offset in raw
+        self.pages: List[int] = []
+        self.spans: List[Tuple[Span, ...]] = []
+        self.texts: List[str] = []
         n = r = 0
         for page in doc.pages:
             mid = page.width / 2
@@ -277,14 +280,14 @@ class _Stream:
                 t = _WORDLESS.sub("", text).casefold()
                 self.starts.append(n)
                 self.raw_starts.append(r)
-                self.lines.append((page.number, spans, text))
+                self.pages.append(page.number)
+                self.spans.append(spans)
+                self.texts.append(text)
                 norm.append(t)
-                raw.append(text)
-                raw.append(" ")
                 n += len(t)
                 r += len(text) + 1
         self.norm = "".join(norm)
-        self.raw = "".join(raw)
+        self.raw = _Joined(self.texts, self.raw_starts, r)
 
     def lines_between(self, start: int, end: int) -> List[int]:
         i = max(bisect_right(self.starts, start) - 1, 0)
@@ -298,7 +301,7 @@ class _Stream:
         """The offset in `raw` of the letter at `pos` of `norm` (just after it when `end`)."""
         target = pos - 1 if end else pos
         i = max(bisect_right(self.starts, target) - 1, 0)
-        text = self.lines[i][2]
+        text = self.texts[i]
         want = target - self.starts[i]
         seen = 0
         for k, ch in enumerate(text):
@@ -312,7 +315,7 @@ class _Stream:
     def spans_in(self, line: int, a: int, b: int) -> List[Span]:
         """The spans of a line whose letters fall between raw offsets a and b (whole line when the
         spans' text cannot be lined up with the line's)."""
-        page, spans, text = self.lines[line]
+        spans, text = self.spans[line], self.texts[line]
         lo, hi = a - self.raw_starts[line], b - self.raw_starts[line]
         out, at = [], 0
         for s in spans:
@@ -324,6 +327,30 @@ class _Stream:
             if found < hi and at > lo:
                 out.append(s)
         return out or list(spans)
+
+
+class _Joined:
+    """The lines' texts, each followed by one space, as one string that is never built: slicing it
+    (`raw[a:b]`, the only use) joins just the lines the slice covers."""
+
+    def __init__(self, texts: Sequence[str], starts: Sequence[int], length: int):
+        self.texts, self.starts, self.length = texts, starts, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, key: slice) -> str:
+        a, b, _ = key.indices(self.length)
+        if b <= a:
+            return ""
+        i = max(bisect_right(self.starts, a) - 1, 0)
+        first = self.starts[i] if self.starts else 0
+        parts = []
+        while i < len(self.texts) and self.starts[i] < b:
+            parts.append(self.texts[i])
+            parts.append(" ")
+            i += 1
+        return "".join(parts)[a - first:b - first]
 
 
 def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
@@ -360,7 +387,7 @@ def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
     idx = stream.lines_between(start, end)
     raw_a, raw_b = stream.raw_offset(start), stream.raw_offset(end, end=True)
     spans = [s for i in idx for s in stream.spans_in(i, raw_a, raw_b)]
-    page = stream.lines[idx[0]][0]
+    page = stream.pages[idx[0]]
     text = _quote(re.sub(r"(?<=[^\W\d_])- (?=[^\W\d_])", "", stream.raw[raw_a:raw_b]))  # line-end hyphens
     ways = sorted({hidden[id(s)] for s in spans if id(s) in hidden})
     inked = [s for s in spans if s.text.strip()]
@@ -368,8 +395,8 @@ def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
     quoted = _quoted(stream.raw, raw_a, raw_b) or all(s.flags & 8 for s in spans if s.text.strip())
     cited = bool(_CITATION.search(_sentence(stream.raw, raw_a, raw_b)))
     discussed = not is_hidden and quoted and cited
-    pages = sorted({stream.lines[i][0] for i in idx})
-    box = rounded_bbox(_union([s for i in idx if stream.lines[i][0] == page for s in stream.spans_in(i, raw_a, raw_b)]))
+    pages = sorted({stream.pages[i] for i in idx})
+    box = rounded_bbox(_union([s for i in idx if stream.pages[i] == page for s in stream.spans_in(i, raw_a, raw_b)]))
     if is_hidden:
         how = f"hidden: {', '.join(_HOW[w] for w in ways)}"
     elif discussed:
