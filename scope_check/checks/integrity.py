@@ -81,42 +81,47 @@ def hidden_spans(doc: Document, template: Mapping) -> List[Tuple[int, Span, str,
 def _hidden(doc: Document, min_contrast: float, min_opacity: float, min_size: float, min_fig: float,
             reach: float) -> Iterator[Tuple[int, Span, str, Dict]]:
     for page in doc.pages:
-        found: Dict[int, Tuple[Span, str, Dict]] = {}
+        # span id -> (its position among the page's spans, span, how, data): reported in that order
+        found: Dict[int, Tuple[int, Span, str, Dict]] = {}
         small = []
+        i = -1
         for ln in page.lines + page.rotated_lines:
             for s in ln.spans:
+                i += 1
                 if s.render == "fill" and s.alpha >= min_opacity and s.size >= min_size:
                     continue  # the common case, decided on three attributes
                 if not s.text.strip():
                     continue
                 if s.render == "invisible":
-                    found[id(s)] = (s, "invisible", {"render_mode": 3})
+                    found[id(s)] = (i, s, "invisible", {"render_mode": 3})
                 elif s.render == "clip":
                     if not _inside_any(s.bbox, page.painted_clips):
-                        found[id(s)] = (s, "clip", {"render_mode": 7})
+                        found[id(s)] = (i, s, "clip", {"render_mode": 7})
                 elif s.alpha < min_opacity:
-                    found[id(s)] = (s, "transparent", {"opacity": round(s.alpha, 3)})
+                    found[id(s)] = (i, s, "transparent", {"opacity": round(s.alpha, 3)})
                 else:
-                    small.append(s)
+                    small.append((i, s))
         if small:
             ink = sorted((i.bbox for i in page.ink), key=lambda b: b[1])
-            for s in small:
-                figure = _near_ink(s.bbox, ink, reach)
+            for i, s in small:
+                figure = _near_ink(s.bbox, ink, reach) if ink else False
                 limit = min_fig if figure else min_size
                 if s.size < limit:
-                    found[id(s)] = (s, "tiny", {"size_pt": s.size, "minimum_pt": limit, "in_figure": figure})
-        for v in page.seen:
-            s = v.span
-            if id(s) in found or v.contrast >= min_contrast:
-                continue
-            how = "covered" if v.covered_by else "colour"
-            found[id(s)] = (s, how, {"contrast": v.contrast, "minimum": min_contrast, "colour": f"#{s.color:06X}",
-                                     "backdrop": f"#{v.backdrop:06X}", "backdrop_from": v.source,
-                                     "covered_by": v.covered_by})
-        if found:
+                    found[id(s)] = (i, s, "tiny", {"size_pt": s.size, "minimum_pt": limit, "in_figure": figure})
+        if page.seen:
             order = {id(s): i for i, s in enumerate(s for ln in page.lines + page.rotated_lines for s in ln.spans)}
-            for s, how, data in sorted(found.values(), key=lambda t: order.get(id(t[0]), 0)):
-                yield page.number, s, how, data
+            for v in page.seen:
+                s = v.span
+                if id(s) in found or v.contrast >= min_contrast:
+                    continue
+                how = "covered" if v.covered_by else "colour"
+                found[id(s)] = (order.get(id(s), 0), s, how, {
+                    "contrast": v.contrast, "minimum": min_contrast, "colour": f"#{s.color:06X}",
+                    "backdrop": f"#{v.backdrop:06X}", "backdrop_from": v.source, "covered_by": v.covered_by})
+        if found:
+            number = page.number
+            for _, s, how, data in sorted(found.values(), key=_first):  # stable: ties keep their order
+                yield number, s, how, data
         if page.offpage:
             # a figure running off the page edge takes its labels with it: that is content in the
             # margin (MARG001), not text placed off the page; its drawings lie around the labels
@@ -124,6 +129,10 @@ def _hidden(doc: Document, min_contrast: float, min_opacity: float, min_size: fl
             for s in page.offpage:
                 if s.text.strip() and not _near_ink(s.bbox, ink, reach):
                     yield page.number, s, "outside", {"page_box": [0, 0, page.width, page.height]}
+
+
+def _first(item):
+    return item[0]
 
 
 def _inside_any(box, boxes) -> bool:
@@ -184,18 +193,21 @@ def _describe(how: str, data: Dict, span: Span) -> str:
 def _runs(items) -> List[List]:
     """Consecutive hidden spans of one page and one way of hiding, close together, as one run."""
     runs: List[List] = []
-    for page, s, how, data in items:
-        if runs:
-            last = runs[-1]
+    last = None
+    for item in items:
+        page, s, how, _ = item
+        if last is not None:
             p, ls, lhow, _ = last[-1]
-            gap = s.bbox[1] - ls.bbox[3]
-            same_line = gap < 0
-            beside = s.bbox[0] - ls.bbox[2] <= 3 * max(s.size, 1.0) and ls.bbox[0] - s.bbox[2] <= 3 * max(s.size, 1.0)
-            if (p == page and lhow == how and -2 * s.size <= gap <= 1.5 * max(s.size, ls.size, 1.0)
-                    and (beside or not same_line)):
-                last.append((page, s, how, data))
-                continue
-        runs.append([(page, s, how, data)])
+            if p == page and lhow == how:
+                box, lbox, size = s.bbox, ls.bbox, s.size
+                gap = box[1] - lbox[3]
+                if (-2 * size <= gap <= 1.5 * max(size, ls.size, 1.0)
+                        and (not gap < 0 or (box[0] - lbox[2] <= 3 * max(size, 1.0)
+                                             and lbox[0] - box[2] <= 3 * max(size, 1.0)))):
+                    last.append(item)
+                    continue
+        last = [item]
+        runs.append(last)
     return runs
 
 
