@@ -28,7 +28,15 @@ With `--overhead TEXT` every file is also checked without the TEXT family (the c
 `--ignore TEXT`, and the loader's integrity facts, `scope_check/visibility.py`, not gathered), the two
 timings taken alternately, and the set's overhead is reported against OVERHEAD_TARGET.
 
-Targets (PASS/FAIL): ratio <= 2 per set, a 10-page paper in <= 0.2 s, `--version` in < 0.3 s.
+It also generates (benchmarks/generate.py, into a temporary folder) papers of 200, 2,000 and 10,000
+pages (`--long`) and measures the whole command on each, worker included (the peak RSS of the
+process tree from a fresh parent, RUSAGE_CHILDREN, and the wall time, with the per-file time limit
+raised so the time is measured, not cut), beside a bare `rawdict` pass over the same file in a
+fresh process; and one page of 100,000 tiny spans, the command against the bare pass.
+
+Targets (PASS/FAIL): ratio <= 2 per set, a 10-page paper in <= 0.2 s, `--version` in < 0.3 s,
+the 10,000-page paper in <= 150 MiB peak RSS with time per page within 1.5x of the 200-page
+paper's, the page of tiny spans in < 5 s.
 This is a report: it exits 0 whatever the figures, unless --strict. Speed is measured here, never
 in timed unit tests.
 """
@@ -360,6 +368,9 @@ def main(argv=None) -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     ap.add_argument("--overhead", metavar="FAMILY", default="", choices=["", "TEXT"],
                     help="also time every file without this check family (TEXT: its checks and the loader's facts)")
+    ap.add_argument("--long", metavar="PAGES", default=",".join(str(n) for n in LONG_PAGES),
+                    help="page counts of the generated papers measured for peak RSS and time, comma-separated "
+                         "(default %(default)s; 'none' to skip)")
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
@@ -407,6 +418,9 @@ def main(argv=None) -> int:
     version = version_time()
     largest = max(corpus["files"], key=lambda f: f["bytes"]) if corpus and corpus["files"] else None
     memory = peak_rss(corpus_dir / largest["file"]) if largest else None
+    long_pages = [] if args.long == "none" else [int(n) for n in args.long.split(",") if n.strip()]
+    long = long_papers(min(args.runs, 2), long_pages) if long_pages else []
+    spans = tiny_spans_page(args.runs)
 
     targets = []
     for s in sets:
@@ -418,6 +432,19 @@ def main(argv=None) -> int:
                         "pass": t["seconds"] <= TEN_PAGE_TARGET_S})
     targets.append({"target": f"scope-check --version in < {VERSION_TARGET_S:g} s", "value": version["seconds"],
                     "pass": version["seconds"] < VERSION_TARGET_S})
+    for m in long:
+        if m["pages"] == max(long_pages):
+            targets.append({"target": f"{m['pages']:,}-page paper: the command's peak RSS <= {LONG_RSS_TARGET_MIB:g} MiB",
+                            "value": m["check_peak_rss_bytes"] / 2**20,
+                            "pass": m["check_peak_rss_bytes"] / 2**20 <= LONG_RSS_TARGET_MIB and m["analysed"]["all_pages"]})
+    if len(long) >= 2:
+        per_page = [m["check_s"] / m["pages"] for m in long]
+        growth = per_page[-1] / per_page[0]  # time per page, longest over shortest: 1.0 is linear
+        targets.append({"target": f"time linear in pages: s/page at {long[-1]['pages']:,} over {long[0]['pages']:,} "
+                                  f"pages <= 1.5", "value": growth, "pass": growth <= 1.5})
+    targets.append({"target": f"page of {spans['spans']:,} tiny spans in < {TINY_SPANS_TARGET_S:g} s",
+                    "value": spans["check_s"], "pass": spans["check_s"] < TINY_SPANS_TARGET_S
+                    and spans["analysed"]["all_pages"]})
     for s in sets:
         if s.get("overhead") is not None:
             targets.append({"target": f"{s['set']}: the {args.overhead} checks add < {OVERHEAD_TARGET:.0%} to the "
@@ -425,7 +452,8 @@ def main(argv=None) -> int:
 
     if args.json:
         json.dump({"environment": env, "sets": sets, "ten_page": ten, "version": version,
-                   "peak_rss": memory, "targets": targets}, sys.stdout, indent=1)
+                   "peak_rss": memory, "long_papers": long, "tiny_spans": spans, "targets": targets},
+                  sys.stdout, indent=1)
         print()
     else:
         print(file=out)
@@ -447,6 +475,15 @@ def main(argv=None) -> int:
         if memory:
             print(f"peak RSS checking the largest corpus file ({memory['file']}, "
                   f"{memory['file_bytes'] / 1e6:.1f} MB): {memory['peak_rss_bytes'] / 1e6:.0f} MB", file=out)
+        for m in long:
+            note = "" if m["analysed"]["all_pages"] else f" (NOT analysed whole: {'; '.join(m['analysed']['limits'])})"
+            print(f"generated {m['pages']:,}-page paper: the command {m['check_s']:.1f} s ({m['check_ms_per_page']:.1f} "
+                  f"ms/page), peak RSS {m['check_peak_rss_bytes'] / 2**20:.0f} MiB (worker included); bare pass "
+                  f"{m['raw_s']:.1f} s, {m['raw_peak_rss_bytes'] / 2**20:.0f} MiB; time ratio {m['ratio']:.2f}, "
+                  f"RSS ratio {m['rss_ratio']:.2f}{note}", file=out)
+        print(f"page of {spans['spans']:,} tiny spans: the command {spans['check_s']:.2f} s, bare pass "
+              f"{spans['raw_s']:.2f} s (ratio {spans['ratio']:.2f})"
+              + ("" if spans["analysed"]["all_pages"] else " (NOT analysed whole)"), file=out)
         print(file=out)
         for t in targets:
             print(f"{_verdict(t['pass'])}  {t['target']}: {t['value']:.3f}", file=out)
