@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from scope_check import damage, limits
 from scope_check.findings import BBox
@@ -471,9 +471,10 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) ->
     pieces = []
     rotated = []
     every_span = []  # for the integrity facts
+    coords: Dict[float, float] = {}
     for block in raw["blocks"]:
         for line in block.get("lines", ()):
-            spans = [_span(s) for s in line["spans"] if s["text"]]
+            spans = [_span(s, coords) for s in line["spans"] if s["text"]]
             every_span.extend(spans)
             if not spans or not any(s.text.strip() for s in spans):
                 continue
@@ -636,8 +637,10 @@ _ALPHA = tuple(a / 255.0 for a in range(256))
 _CACHE_MAX = 4096
 
 
-def _span(s, _fonts: Dict[str, str] = {}, _sizes: Dict[float, float] = {},  # noqa: B006 - deliberate caches
-          _renders: Dict[Tuple[int, float], str] = {}) -> Span:  # noqa: B006
+def _span(s, coords: Optional[Dict[float, float]] = None, _fonts: Dict[str, str] = {},  # noqa: B006 - caches
+          _sizes: Dict[float, float] = {}, _renders: Dict[Tuple[int, float], str] = {}) -> Span:  # noqa: B006
+    """The model's span for one of MuPDF's; `coords` (one per page) shares equal coordinates between
+    the spans of the page (the left edge of every line, the top and bottom of the spans of a line)."""
     font = s["font"]
     name = _fonts.get(font)
     if name is None:
@@ -664,7 +667,14 @@ def _span(s, _fonts: Dict[str, str] = {}, _sizes: Dict[float, float] = {},  # no
         render = _render_mode(char_flags, alpha)
         if len(_renders) < _CACHE_MAX:
             _renders[key] = render
-    return _new_span(text, tuple(s["bbox"]), name, size, s["color"], s["flags"], alpha, render)
+    b = s["bbox"]
+    if coords is not None and len(b) == 4:
+        g = coords.setdefault  # zeros are kept as they are (0.0 and -0.0 are equal keys)
+        bbox = (g(b[0], b[0]) if b[0] else b[0], g(b[1], b[1]) if b[1] else b[1],
+                g(b[2], b[2]) if b[2] else b[2], g(b[3], b[3]) if b[3] else b[3])
+    else:
+        bbox = tuple(b)
+    return _new_span(text, bbox, name, size, s["color"], s["flags"], alpha, render)
 
 
 def _HAS_SURROGATE(text: str) -> bool:

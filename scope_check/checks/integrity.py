@@ -288,6 +288,7 @@ class _Stream:
             lines = sorted((ln for ln in page.lines if _WORD.search(ln.text)),  # not the ruler's numbers
                            key=lambda ln: (1 if ln.bbox[0] >= mid - 5 else 0, ln.bbox[1], ln.bbox[0]))
             groups = [(ln.spans, ln.text) for ln in lines] + [((s,), s.text) for s in page.offpage]
+            here: List[str] = []
             for spans, text in groups:
                 t = _WORDLESS.sub("", text).casefold()
                 self.starts.append(n)
@@ -295,9 +296,10 @@ class _Stream:
                 self.pages.append(page.number)
                 self.spans.append(spans)
                 self.texts.append(text)
-                norm.append(t)
+                here.append(t)
                 n += len(t)
                 r += len(text) + 1
+            norm.append("".join(here))  # joined page by page: the lines' pieces do not pile up
         self.norm = "".join(norm)
         self.raw = _Joined(self.texts, self.raw_starts, r)
 
