@@ -277,16 +277,18 @@ def _generator():
     return module
 
 
-def fresh_process(cmd) -> dict:
+def fresh_process(cmd, output: str = "") -> dict:
     """Wall time and peak RSS of `cmd` and everything it starts (a forked worker included), from a
-    fresh parent: RUSAGE_CHILDREN's maxrss is the largest resident set of any process it waited for."""
+    fresh parent: RUSAGE_CHILDREN's maxrss is the largest resident set of any process it waited for.
+    The command's standard output goes to the file `output` (discarded when "")."""
     probe = (
         "import resource, subprocess, sys, time\n"
+        "sink = open(sys.argv[1], 'wb') if sys.argv[1] else subprocess.DEVNULL\n"
         "start = time.perf_counter()\n"
-        "p = subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "p = subprocess.run(sys.argv[2:], stdout=sink, stderr=subprocess.DEVNULL)\n"
         "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", probe, output, *cmd], capture_output=True, text=True, check=True)
     seconds, kib, code = out.stdout.split()[-3:]
     scale = 1 if sys.platform == "darwin" else 1024  # macOS reports bytes, Linux kilobytes
     return {"seconds": float(seconds), "peak_rss_bytes": int(kib) * scale, "exit": int(code)}
@@ -306,9 +308,10 @@ def long_papers(runs: int, pages=LONG_PAGES, time_limit: float = 600.0) -> list:
             bare_cmd = [sys.executable, "-c", _BARE_PASS, str(path)]
             seconds = {"check": float("inf"), "bare": float("inf")}
             rss = {"check": 0, "bare": 0}
+            report = str(Path(tmp) / "report.json")
             for _ in range(runs):
                 for side, cmd in (("check", check_cmd), ("bare", bare_cmd)):
-                    m = fresh_process(cmd)
+                    m = fresh_process(cmd, report if side == "check" else "")
                     seconds[side] = min(seconds[side], m["seconds"])
                     rss[side] = max(rss[side], m["peak_rss_bytes"])  # the worst run: a bound, not a best case
             out.append({
@@ -316,17 +319,16 @@ def long_papers(runs: int, pages=LONG_PAGES, time_limit: float = 600.0) -> list:
                 "check_s": seconds["check"], "check_peak_rss_bytes": rss["check"],
                 "raw_s": seconds["bare"], "raw_peak_rss_bytes": rss["bare"],
                 "ratio": seconds["check"] / seconds["bare"], "rss_ratio": rss["check"] / rss["bare"],
-                "check_ms_per_page": 1000 * seconds["check"] / n, "analysed": _verdict_of(check_cmd),
+                "check_ms_per_page": 1000 * seconds["check"] / n, "analysed": _verdict_of(report),
             })
     return out
 
 
-def _verdict_of(cmd) -> dict:
-    """The verdict and whether every page was analysed (no FILE002 limit finding)."""
-    p = subprocess.run(cmd, capture_output=True, text=True)
+def _verdict_of(report: str) -> dict:
+    """The verdict of a JSON report and whether every page was analysed (no FILE002 limit finding)."""
     try:
-        (entry,) = json.loads(p.stdout)["files"]
-    except (ValueError, KeyError):
+        (entry,) = json.loads(Path(report).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError):
         return {"verdict": "?", "all_pages": False}
     limited = [f for f in entry["findings"] if f["code"] in ("FILE002", "FILE007")]
     return {"verdict": entry["verdict"], "all_pages": not limited,
@@ -341,10 +343,11 @@ def tiny_spans_page(runs: int, count: int = TINY_SPANS) -> dict:
         check_cmd = scope_check_command() + [str(path), "--format", "json"]
         bare_cmd = [sys.executable, "-c", _BARE_PASS, str(path)]
         check = bare = float("inf")
+        report = str(Path(tmp) / "report.json")
         for _ in range(runs):
-            check = min(check, fresh_process(check_cmd)["seconds"])
+            check = min(check, fresh_process(check_cmd, report)["seconds"])
             bare = min(bare, fresh_process(bare_cmd)["seconds"])
-        verdict = _verdict_of(check_cmd)
+        verdict = _verdict_of(report)
     return {"spans": count, "check_s": check, "raw_s": bare, "ratio": check / bare, "analysed": verdict}
 
 
