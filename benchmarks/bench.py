@@ -34,8 +34,15 @@ Python (`python -c "import pymupdf; d = pymupdf.open(P); [p.get_text('rawdict') 
 the two run alternately N times each (`--fresh-runs`, default 11) after one unmeasured run of each
 (the file cache warm, bytecode caches written), medians compared; `--fresh-only` measures only that.
 
+It also generates (benchmarks/generate.py, into a temporary folder) papers of 200, 2,000 and 10,000
+pages (`--long`) and measures the whole command on each, worker included (the peak RSS of the
+process tree from a fresh parent, RUSAGE_CHILDREN, and the wall time, with the per-file time limit
+raised so the time is measured, not cut), beside a bare `rawdict` pass over the same file in a
+fresh process; and one page of 100,000 tiny spans, the command against the bare pass.
+
 Targets (PASS/FAIL): ratio <= 2 per set, a 10-page paper in <= 0.2 s, `--version` in < 0.3 s, the
-2-page paper's fresh process <= 1.3 x the bare pass's.
+2-page paper's fresh process <= 1.3 x the bare pass's, the 10,000-page paper in <= 150 MiB peak
+RSS with time per page within 1.5x of the 200-page paper's, the page of tiny spans in < 5 s.
 This is a report: it exits 0 whatever the figures, unless --strict. Speed is measured here, never
 in timed unit tests.
 """
@@ -298,6 +305,106 @@ def peak_rss(path: Path) -> dict:
     return {"file": path.name, "file_bytes": path.stat().st_size, "peak_rss_bytes": kib * scale}
 
 
+#: page counts of the generated papers whose peak memory and time are measured (--long)
+LONG_PAGES = (200, 2000, 10_000)
+#: the generated page of tiny spans (benchmarks/generate.py spans) and its time target
+TINY_SPANS = 100_000
+TINY_SPANS_TARGET_S = 5.0
+#: the peak RSS the whole command may reach on the 10,000-page paper
+LONG_RSS_TARGET_MIB = 150.0
+
+_BARE_PASS = (
+    "import sys, pymupdf\n"
+    "flags = pymupdf.TEXTFLAGS_RAWDICT & ~pymupdf.TEXT_PRESERVE_IMAGES\n"
+    "doc = pymupdf.open(sys.argv[1])\n"
+    "for page in doc:\n"
+    "    page.get_text('rawdict', flags=flags)\n"
+)
+
+
+def _generator():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fresh_process(cmd, output: str = "") -> dict:
+    """Wall time and peak RSS of `cmd` and everything it starts (a forked worker included), from a
+    fresh parent: RUSAGE_CHILDREN's maxrss is the largest resident set of any process it waited for.
+    The command's standard output goes to the file `output` (discarded when "")."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "sink = open(sys.argv[1], 'wb') if sys.argv[1] else subprocess.DEVNULL\n"
+        "start = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[2:], stdout=sink, stderr=subprocess.DEVNULL)\n"
+        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, output, *cmd], capture_output=True, text=True, check=True)
+    seconds, kib, code = out.stdout.split()[-3:]
+    scale = 1 if sys.platform == "darwin" else 1024  # macOS reports bytes, Linux kilobytes
+    return {"seconds": float(seconds), "peak_rss_bytes": int(kib) * scale, "exit": int(code)}
+
+
+def long_papers(runs: int, pages=LONG_PAGES, time_limit: float = 600.0) -> list:
+    """Peak RSS and wall time of the whole `scope-check` command (its worker included) on generated
+    papers of 200, 2,000 and 10,000 pages, beside a bare `rawdict` pass over the same file in a fresh
+    process; the two interleaved, best of `runs` (the time limit raised so that the time is measured,
+    not cut)."""
+    gen = _generator()
+    out = []
+    with tempfile.TemporaryDirectory(prefix="scope-bench-long-") as tmp:
+        for n in pages:
+            path = gen.paper(Path(tmp) / f"paper_{n}.pdf", n)
+            check_cmd = scope_check_command() + [str(path), "--format", "json", "--time-limit", f"{time_limit:g}"]
+            bare_cmd = [sys.executable, "-c", _BARE_PASS, str(path)]
+            seconds = {"check": float("inf"), "bare": float("inf")}
+            rss = {"check": 0, "bare": 0}
+            report = str(Path(tmp) / "report.json")
+            for _ in range(runs):
+                for side, cmd in (("check", check_cmd), ("bare", bare_cmd)):
+                    m = fresh_process(cmd, report if side == "check" else "")
+                    seconds[side] = min(seconds[side], m["seconds"])
+                    rss[side] = max(rss[side], m["peak_rss_bytes"])  # the worst run: a bound, not a best case
+            out.append({
+                "pages": n, "file_bytes": path.stat().st_size,
+                "check_s": seconds["check"], "check_peak_rss_bytes": rss["check"],
+                "raw_s": seconds["bare"], "raw_peak_rss_bytes": rss["bare"],
+                "ratio": seconds["check"] / seconds["bare"], "rss_ratio": rss["check"] / rss["bare"],
+                "check_ms_per_page": 1000 * seconds["check"] / n, "analysed": _verdict_of(report),
+            })
+    return out
+
+
+def _verdict_of(report: str) -> dict:
+    """The verdict of a JSON report and whether every page was analysed (no FILE002 limit finding)."""
+    try:
+        (entry,) = json.loads(Path(report).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError):
+        return {"verdict": "?", "all_pages": False}
+    limited = [f for f in entry["findings"] if f["code"] in ("FILE002", "FILE007")]
+    return {"verdict": entry["verdict"], "all_pages": not limited,
+            "limits": [f["message"][:120] for f in limited]}
+
+
+def tiny_spans_page(runs: int, count: int = TINY_SPANS) -> dict:
+    """The whole command on one generated page of `count` tiny spans, beside the bare pass."""
+    gen = _generator()
+    with tempfile.TemporaryDirectory(prefix="scope-bench-spans-") as tmp:
+        path = gen.spans(Path(tmp) / "tiny_spans.pdf", count)
+        check_cmd = scope_check_command() + [str(path), "--format", "json"]
+        bare_cmd = [sys.executable, "-c", _BARE_PASS, str(path)]
+        check = bare = float("inf")
+        report = str(Path(tmp) / "report.json")
+        for _ in range(runs):
+            check = min(check, fresh_process(check_cmd, report)["seconds"])
+            bare = min(bare, fresh_process(bare_cmd)["seconds"])
+        verdict = _verdict_of(report)
+    return {"spans": count, "check_s": check, "raw_s": bare, "ratio": check / bare, "analysed": verdict}
+
+
 def _row(out, name: str, f: dict) -> None:
     ratio = f"{f['ratio']:.2f}" if f["ratio"] else "-"
     print(f"{name:<9} {f['file']:<52.52} {f['pages']:>5} {f['check_ms_per_page']:>10.2f} "
@@ -321,6 +428,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fresh-runs", type=int, default=FRESH_RUNS,
                     help=f"runs of each side for the 2-page paper in a fresh process (default {FRESH_RUNS})")
     ap.add_argument("--fresh-only", action="store_true", help="measure only the 2-page paper in a fresh process")
+    ap.add_argument("--long", metavar="PAGES", default=",".join(str(n) for n in LONG_PAGES),
+                    help="page counts of the generated papers measured for peak RSS and time, comma-separated "
+                         "(default %(default)s; 'none' to skip)")
     args = ap.parse_args(argv)
     if args.runs < 1 or args.fresh_runs < 1:
         ap.error("--runs and --fresh-runs must be at least 1")
@@ -380,6 +490,9 @@ def main(argv=None) -> int:
     fresh = fresh_process(TWO_PAGE, args.fresh_runs)
     largest = max(corpus["files"], key=lambda f: f["bytes"]) if corpus and corpus["files"] else None
     memory = peak_rss(corpus_dir / largest["file"]) if largest else None
+    long_pages = [] if args.long == "none" else [int(n) for n in args.long.split(",") if n.strip()]
+    long = long_papers(min(args.runs, 2), long_pages) if long_pages else []
+    spans = tiny_spans_page(args.runs)
 
     targets = []
     for s in sets:
@@ -393,6 +506,19 @@ def main(argv=None) -> int:
                     "pass": version["seconds"] < VERSION_TARGET_S})
     targets.append({"target": f"2-page paper, fresh process: <= {FRESH_TARGET:g} x the bare pass", "value": fresh["ratio"],
                     "pass": fresh["ratio"] <= FRESH_TARGET})
+    for m in long:
+        if m["pages"] == max(long_pages):
+            targets.append({"target": f"{m['pages']:,}-page paper: the command's peak RSS <= {LONG_RSS_TARGET_MIB:g} MiB",
+                            "value": m["check_peak_rss_bytes"] / 2**20,
+                            "pass": m["check_peak_rss_bytes"] / 2**20 <= LONG_RSS_TARGET_MIB and m["analysed"]["all_pages"]})
+    if len(long) >= 2:
+        per_page = [m["check_s"] / m["pages"] for m in long]
+        growth = per_page[-1] / per_page[0]  # time per page, longest over shortest: 1.0 is linear
+        targets.append({"target": f"time linear in pages: s/page at {long[-1]['pages']:,} over {long[0]['pages']:,} "
+                                  f"pages <= 1.5", "value": growth, "pass": growth <= 1.5})
+    targets.append({"target": f"page of {spans['spans']:,} tiny spans in < {TINY_SPANS_TARGET_S:g} s",
+                    "value": spans["check_s"], "pass": spans["check_s"] < TINY_SPANS_TARGET_S
+                    and spans["analysed"]["all_pages"]})
     for s in sets:
         if s.get("overhead") is not None:
             targets.append({"target": f"{s['set']}: the {args.overhead} checks add < {OVERHEAD_TARGET:.0%} to the "
@@ -400,7 +526,8 @@ def main(argv=None) -> int:
 
     if args.json:
         json.dump({"environment": env, "sets": sets, "ten_page": ten, "version": version, "fresh_process": fresh,
-                   "peak_rss": memory, "targets": targets}, sys.stdout, indent=1)
+                   "peak_rss": memory, "long_papers": long, "tiny_spans": spans, "targets": targets},
+                  sys.stdout, indent=1)
         print()
     else:
         print(file=out)
@@ -423,6 +550,15 @@ def main(argv=None) -> int:
         if memory:
             print(f"peak RSS checking the largest corpus file ({memory['file']}, "
                   f"{memory['file_bytes'] / 1e6:.1f} MB): {memory['peak_rss_bytes'] / 1e6:.0f} MB", file=out)
+        for m in long:
+            note = "" if m["analysed"]["all_pages"] else f" (NOT analysed whole: {'; '.join(m['analysed']['limits'])})"
+            print(f"generated {m['pages']:,}-page paper: the command {m['check_s']:.1f} s ({m['check_ms_per_page']:.1f} "
+                  f"ms/page), peak RSS {m['check_peak_rss_bytes'] / 2**20:.0f} MiB (worker included); bare pass "
+                  f"{m['raw_s']:.1f} s, {m['raw_peak_rss_bytes'] / 2**20:.0f} MiB; time ratio {m['ratio']:.2f}, "
+                  f"RSS ratio {m['rss_ratio']:.2f}{note}", file=out)
+        print(f"page of {spans['spans']:,} tiny spans: the command {spans['check_s']:.2f} s, bare pass "
+              f"{spans['raw_s']:.2f} s (ratio {spans['ratio']:.2f})"
+              + ("" if spans["analysed"]["all_pages"] else " (NOT analysed whole)"), file=out)
         print(file=out)
         for t in targets:
             print(f"{_verdict(t['pass'])}  {t['target']}: {t['value']:.3f}", file=out)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from scope_check import damage, limits
 from scope_check.findings import BBox
@@ -76,13 +76,17 @@ class Line:
 
     @staticmethod
     def build(text: str, bbox: BBox, baseline: float, spans: Tuple[Span, ...], horizontal: bool = True) -> "Line":
+        if len(spans) == 1:  # most lines: one span, its size is the line's
+            s = spans[0]
+            size = s.size if len(s.text) != s.text.count(" ") else 0.0
+            return _new_line(text, bbox, baseline, spans, horizontal, size, size)
         weight: Dict[float, int] = {}
         for s in spans:
             n = len(s.text) - s.text.count(" ")
             if n:
                 weight[s.size] = weight.get(s.size, 0) + n
         size = max(weight, key=weight.__getitem__) if weight else 0.0
-        return Line(text, bbox, baseline, spans, horizontal, size, max(weight, default=0.0))
+        return _new_line(text, bbox, baseline, spans, horizontal, size, max(weight, default=0.0))
 
     @property
     def words(self) -> Tuple[Word, ...]:
@@ -113,6 +117,44 @@ class Line:
         if pending_text:
             out.append(Word(pending_text, pending_box))
         return tuple(out)
+
+
+def _setters(cls, names):
+    return [cls.__dict__[name].__set__ for name in names]
+
+
+_NEW = object.__new__
+_SPAN_SET = _setters(Span, ("text", "bbox", "font", "size", "color", "flags", "alpha", "render"))
+_LINE_SET = _setters(Line, ("text", "bbox", "baseline", "spans", "horizontal", "size", "max_size"))
+
+
+def _new_span(text, bbox, font, size, color, flags, alpha, render, _set=_SPAN_SET) -> Span:
+    """Span(...) with its slots set directly: the same frozen object, built without the generated
+    __init__ of a frozen class (an object.__setattr__ call per field: 3 to 4 times slower). The
+    loader builds one per span of every page."""
+    o = _NEW(Span)
+    _set[0](o, text)
+    _set[1](o, bbox)
+    _set[2](o, font)
+    _set[3](o, size)
+    _set[4](o, color)
+    _set[5](o, flags)
+    _set[6](o, alpha)
+    _set[7](o, render)
+    return o
+
+
+def _new_line(text, bbox, baseline, spans, horizontal, size, max_size, _set=_LINE_SET) -> Line:
+    """Line(...) with its slots set directly (see `_new_span`)."""
+    o = _NEW(Line)
+    _set[0](o, text)
+    _set[1](o, bbox)
+    _set[2](o, baseline)
+    _set[3](o, spans)
+    _set[4](o, horizontal)
+    _set[5](o, size)
+    _set[6](o, max_size)
+    return o
 
 
 def _gap(a: Span, b: Span) -> bool:
@@ -337,6 +379,7 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
         problems.append(damage.Problem(None, "warning", "limit", f"{count:,} pages: only the first "
                                        f"{analysed:,} are analysed (page counts use all {count:,})"))
     budget = [limits.MAX_OBJECTS_PER_FILE]
+    _FONT_REFS.clear()
     out: List[Page] = []
     size = (612.0, 792.0)
     for i in range(analysed):
@@ -362,6 +405,7 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
         out.append(item)
     for number in range(analysed + 1, count + 1):  # counted, not analysed
         out.append(_empty(number, size))
+    _FONT_REFS.clear()
     return tuple(out)
 
 
@@ -427,9 +471,10 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) ->
     pieces = []
     rotated = []
     every_span = []  # for the integrity facts
+    coords: Dict[float, float] = {}
     for block in raw["blocks"]:
         for line in block.get("lines", ()):
-            spans = [_span(s) for s in line["spans"] if s["text"]]
+            spans = [_span(s, coords) for s in line["spans"] if s["text"]]
             every_span.extend(spans)
             if not spans or not any(s.text.strip() for s in spans):
                 continue
@@ -586,20 +631,50 @@ def _check_boxes(pdf, page, number: int, problems: List) -> None:
                                            f"{page.rect.width:g} x {page.rect.height:g} pt"))
 
 
-def _span(s, _fonts: Dict[str, str] = {}) -> Span:  # noqa: B006 - a deliberate name cache
+#: opacity of each of MuPDF's 256 alpha values (shared float objects: one per value, not per span)
+_ALPHA = tuple(a / 255.0 for a in range(256))
+#: distinct sizes and render modes kept shared per process, up to this many
+_CACHE_MAX = 4096
+
+
+def _span(s, coords: Optional[Dict[float, float]] = None, _fonts: Dict[str, str] = {},  # noqa: B006 - caches
+          _sizes: Dict[float, float] = {}, _renders: Dict[Tuple[int, float], str] = {}) -> Span:  # noqa: B006
+    """The model's span for one of MuPDF's; `coords` (one per page) shares equal coordinates between
+    the spans of the page (the left edge of every line, the top and bottom of the spans of a line)."""
     font = s["font"]
     name = _fonts.get(font)
     if name is None:
-        name = _fonts[font] = strip_subset(font)
-    size = round(s["size"], 2)
-    if size <= 0 < s["size"]:
-        size = 0.01  # a 0.001 pt span is tiny, not of size zero (sizes are divided by)
+        name = strip_subset(font)
+        if len(_fonts) < _CACHE_MAX:
+            _fonts[font] = name
+    raw_size = s["size"]
+    size = _sizes.get(raw_size)
+    if size is None:
+        size = round(raw_size, 2)
+        if size <= 0 < raw_size:
+            size = 0.01  # a 0.001 pt span is tiny, not of size zero (sizes are divided by)
+        if len(_sizes) < _CACHE_MAX:
+            _sizes[raw_size] = size
     text = s["text"]
-    if len(text) > limits.MAX_LINE_CHARS or "\x00" in text or _HAS_SURROGATE(text):
+    if len(text) > limits.MAX_LINE_CHARS or "\x00" in text or (not text.isascii() and _HAS_SURROGATE(text)):
         text = limits.clean_text(text, limits.MAX_LINE_CHARS)
-    alpha = s.get("alpha", 255) / 255.0
-    return Span(text, tuple(s["bbox"]), name, size, s["color"], s["flags"],
-                alpha, _render_mode(s.get("char_flags", 16), alpha))
+    a = s.get("alpha", 255)
+    alpha = _ALPHA[a] if a.__class__ is int and 0 <= a <= 255 else a / 255.0
+    char_flags = s.get("char_flags", 16)
+    key = (char_flags, alpha)
+    render = _renders.get(key)
+    if render is None:
+        render = _render_mode(char_flags, alpha)
+        if len(_renders) < _CACHE_MAX:
+            _renders[key] = render
+    b = s["bbox"]
+    if coords is not None and len(b) == 4:
+        g = coords.setdefault  # zeros are kept as they are (0.0 and -0.0 are equal keys)
+        bbox = (g(b[0], b[0]) if b[0] else b[0], g(b[1], b[1]) if b[1] else b[1],
+                g(b[2], b[2]) if b[2] else b[2], g(b[3], b[3]) if b[3] else b[3])
+    else:
+        bbox = tuple(b)
+    return _new_span(text, bbox, name, size, s["color"], s["flags"], alpha, render)
 
 
 def _HAS_SURROGATE(text: str) -> bool:
@@ -679,21 +754,19 @@ def _make_line(group) -> Line:
         if _gap(a, b):
             parts.append(" ")
         parts.append(b.text)
-    boxes = [s.bbox for s in spans]
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[2] for b in boxes)
-    y1 = max(b[3] for b in boxes)
-    text = " ".join("".join(parts).split())
+    if len(spans) == 1:
+        box = spans[0].bbox  # the line's box is its span's: one tuple for both
+    else:
+        boxes = [s.bbox for s in spans]
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    joined = "".join(parts)
+    text = " ".join(joined.split())
+    if text == joined:
+        text = joined  # one string for the line and its span when they read the same
     if len(text) > limits.MAX_TOKEN_CHARS:
         text, cut = limits.bound_tokens(text)
         _CUT[0] += cut
-    return Line.build(
-        text=text,
-        bbox=(x0, y0, x1, y1),
-        baseline=main[0],
-        spans=tuple(spans),
-    )
+    return Line.build(text, box, main[0], spans if spans.__class__ is tuple else tuple(spans))
 
 
 def _rotated_line(spans, bbox) -> Line:
@@ -930,10 +1003,15 @@ def _fonts(pdf, page, number: int, problems: List):
             return
         basefont = limits.clean_text(basefont, 200)
         ftype, ext = limits.clean_text(ftype, 40), limits.clean_text(ext, 40)
-        yield FontRef(
+        ref = FontRef(
             name=strip_subset(basefont),
             basefont=basefont,
             type=ftype,
             embedded=ext not in ("n/a", ""),
             in_figure=bool(referencer),
         )
+        yield _FONT_REFS.setdefault(ref, ref)  # one object per distinct font of the file, not per page
+
+
+#: the FontRef objects of the file being read (equal ones shared between its pages)
+_FONT_REFS: Dict[FontRef, FontRef] = {}

@@ -10,6 +10,7 @@ sections; `analyse` memoises the result on the document.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from functools import lru_cache
 from dataclasses import dataclass
@@ -200,22 +201,57 @@ def find_headings(pages: Sequence[Page], body: Sequence[Sequence[Line]], size: O
         return
     for page, lines in zip(pages, body):
         edges = _left_edges(lines, size)
+        toc = None
         for i, ln in enumerate(lines):
-            if _is_heading(ln, size, edges) and space_above(ln, lines[:i], size) and not _toc_entry(ln, lines):
-                yield Heading(page=page.number, bbox=ln.bbox, text=ln.text, key=normalise(ln.text), size=ln.max_size)
+            if _is_heading(ln, size, edges) and space_above(ln, lines, size, i):
+                if toc is None:
+                    toc = _PageNumbers(lines)
+                if not toc.beside(ln):
+                    yield Heading(page=page.number, bbox=ln.bbox, text=ln.text, key=normalise(ln.text),
+                                  size=ln.max_size)
 
 
 def _toc_entry(ln: Line, lines: Sequence[Line]) -> bool:
     """A table-of-contents entry: a page number (after optional dot leaders) on its baseline."""
-    return any(
-        abs(other.baseline - ln.baseline) < 1.0 and other.bbox[0] > ln.bbox[2] and _TOC_PAGE.match(other.text)
-        for other in lines
-    )
+    return _PageNumbers(lines).beside(ln)
 
 
-def space_above(ln: Line, above: Sequence[Line], size: float) -> bool:
-    """No line of running text sits at normal leading right above `ln` in the same column."""
-    for prev in reversed(above):
+class _PageNumbers:
+    """The lines of a page that read as a table-of-contents page number, by baseline, to answer
+    "is there one on this line's baseline, right of it?" in O(log n): the lines are sorted by
+    baseline once, and a sparse table holds the largest left edge of every run of them."""
+
+    def __init__(self, lines: Sequence[Line]):
+        found = sorted((other.baseline, other.bbox[0]) for other in lines if _TOC_PAGE.match(other.text))
+        self.baselines = [b for b, _ in found]
+        table = [[x for _, x in found]]
+        span = 1
+        while 2 * span <= len(found):
+            prev = table[-1]
+            table.append([max(prev[i], prev[i + span]) for i in range(len(prev) - span)])
+            span *= 2
+        self.table = table
+
+    def beside(self, ln: Line) -> bool:
+        base = self.baselines
+        if not base:
+            return False
+        b = ln.baseline
+        # the baselines within 1 pt of b form one run of the sorted list (the test is monotone)
+        lo = bisect_left(base, True, key=lambda other: other - b > -1.0)
+        hi = bisect_left(base, True, lo, key=lambda other: not other - b < 1.0)
+        if hi <= lo:
+            return False
+        k = (hi - lo).bit_length() - 1
+        row = self.table[k]
+        return max(row[lo], row[hi - (1 << k)]) > ln.bbox[2]
+
+
+def space_above(ln: Line, above: Sequence[Line], size: float, end: Optional[int] = None) -> bool:
+    """No line of running text sits at normal leading right above `ln` in the same column: among
+    `above[:end]` (all of `above` when `end` is None; an index, not a copy of the lines before)."""
+    for j in range(len(above) if end is None else end, 0, -1):
+        prev = above[j - 1]
         if prev.bbox[2] <= ln.bbox[0] or prev.bbox[0] >= ln.bbox[2] or prev.baseline >= ln.baseline:
             continue  # another column, or beside it
         return ln.baseline - prev.baseline >= HEADING_MIN_PITCH * size

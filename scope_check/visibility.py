@@ -421,10 +421,11 @@ def _offpage(pymupdf, page, width: float, height: float):
         chars = page.get_text("rawdict", flags=flags, clip=pymupdf.INFINITE_RECT())
     except Exception:
         return
+    crossing = {tuple(b) for b in straddling}  # built once, not once per span
     for block in chars.get("blocks", ()):
         for line in block.get("lines", ()):
             for s in line.get("spans", ()):
-                if tuple(s["bbox"]) not in {tuple(b) for b in straddling}:
+                if tuple(s["bbox"]) not in crossing:
                     continue
                 run: List = []
                 for ch in list(s.get("chars", ())) + [None]:

@@ -18,6 +18,7 @@ injection then gets a warning, not an error.
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
 from typing import Dict, Iterator, List, Mapping, Sequence, Tuple
 
@@ -80,42 +81,47 @@ def hidden_spans(doc: Document, template: Mapping) -> List[Tuple[int, Span, str,
 def _hidden(doc: Document, min_contrast: float, min_opacity: float, min_size: float, min_fig: float,
             reach: float) -> Iterator[Tuple[int, Span, str, Dict]]:
     for page in doc.pages:
-        found: Dict[int, Tuple[Span, str, Dict]] = {}
+        # span id -> (its position among the page's spans, span, how, data): reported in that order
+        found: Dict[int, Tuple[int, Span, str, Dict]] = {}
         small = []
+        i = -1
         for ln in page.lines + page.rotated_lines:
             for s in ln.spans:
+                i += 1
                 if s.render == "fill" and s.alpha >= min_opacity and s.size >= min_size:
                     continue  # the common case, decided on three attributes
                 if not s.text.strip():
                     continue
                 if s.render == "invisible":
-                    found[id(s)] = (s, "invisible", {"render_mode": 3})
+                    found[id(s)] = (i, s, "invisible", {"render_mode": 3})
                 elif s.render == "clip":
                     if not _inside_any(s.bbox, page.painted_clips):
-                        found[id(s)] = (s, "clip", {"render_mode": 7})
+                        found[id(s)] = (i, s, "clip", {"render_mode": 7})
                 elif s.alpha < min_opacity:
-                    found[id(s)] = (s, "transparent", {"opacity": round(s.alpha, 3)})
+                    found[id(s)] = (i, s, "transparent", {"opacity": round(s.alpha, 3)})
                 else:
-                    small.append(s)
+                    small.append((i, s))
         if small:
             ink = sorted((i.bbox for i in page.ink), key=lambda b: b[1])
-            for s in small:
-                figure = _near_ink(s.bbox, ink, reach)
+            for i, s in small:
+                figure = _near_ink(s.bbox, ink, reach) if ink else False
                 limit = min_fig if figure else min_size
                 if s.size < limit:
-                    found[id(s)] = (s, "tiny", {"size_pt": s.size, "minimum_pt": limit, "in_figure": figure})
-        for v in page.seen:
-            s = v.span
-            if id(s) in found or v.contrast >= min_contrast:
-                continue
-            how = "covered" if v.covered_by else "colour"
-            found[id(s)] = (s, how, {"contrast": v.contrast, "minimum": min_contrast, "colour": f"#{s.color:06X}",
-                                     "backdrop": f"#{v.backdrop:06X}", "backdrop_from": v.source,
-                                     "covered_by": v.covered_by})
-        if found:
+                    found[id(s)] = (i, s, "tiny", {"size_pt": s.size, "minimum_pt": limit, "in_figure": figure})
+        if page.seen:
             order = {id(s): i for i, s in enumerate(s for ln in page.lines + page.rotated_lines for s in ln.spans)}
-            for s, how, data in sorted(found.values(), key=lambda t: order.get(id(t[0]), 0)):
-                yield page.number, s, how, data
+            for v in page.seen:
+                s = v.span
+                if id(s) in found or v.contrast >= min_contrast:
+                    continue
+                how = "covered" if v.covered_by else "colour"
+                found[id(s)] = (order.get(id(s), 0), s, how, {
+                    "contrast": v.contrast, "minimum": min_contrast, "colour": f"#{s.color:06X}",
+                    "backdrop": f"#{v.backdrop:06X}", "backdrop_from": v.source, "covered_by": v.covered_by})
+        if found:
+            number = page.number
+            for _, s, how, data in sorted(found.values(), key=_first):  # stable: ties keep their order
+                yield number, s, how, data
         if page.offpage:
             # a figure running off the page edge takes its labels with it: that is content in the
             # margin (MARG001), not text placed off the page; its drawings lie around the labels
@@ -123,6 +129,10 @@ def _hidden(doc: Document, min_contrast: float, min_opacity: float, min_size: fl
             for s in page.offpage:
                 if s.text.strip() and not _near_ink(s.bbox, ink, reach):
                     yield page.number, s, "outside", {"page_box": [0, 0, page.width, page.height]}
+
+
+def _first(item):
+    return item[0]
 
 
 def _inside_any(box, boxes) -> bool:
@@ -183,18 +193,21 @@ def _describe(how: str, data: Dict, span: Span) -> str:
 def _runs(items) -> List[List]:
     """Consecutive hidden spans of one page and one way of hiding, close together, as one run."""
     runs: List[List] = []
-    for page, s, how, data in items:
-        if runs:
-            last = runs[-1]
+    last = None
+    for item in items:
+        page, s, how, _ = item
+        if last is not None:
             p, ls, lhow, _ = last[-1]
-            gap = s.bbox[1] - ls.bbox[3]
-            same_line = gap < 0
-            beside = s.bbox[0] - ls.bbox[2] <= 3 * max(s.size, 1.0) and ls.bbox[0] - s.bbox[2] <= 3 * max(s.size, 1.0)
-            if (p == page and lhow == how and -2 * s.size <= gap <= 1.5 * max(s.size, ls.size, 1.0)
-                    and (beside or not same_line)):
-                last.append((page, s, how, data))
-                continue
-        runs.append([(page, s, how, data)])
+            if p == page and lhow == how:
+                box, lbox, size = s.bbox, ls.bbox, s.size
+                gap = box[1] - lbox[3]
+                if (-2 * size <= gap <= 1.5 * max(size, ls.size, 1.0)
+                        and (not gap < 0 or (box[0] - lbox[2] <= 3 * max(size, 1.0)
+                                             and lbox[0] - box[2] <= 3 * max(size, 1.0)))):
+                    last.append(item)
+                    continue
+        last = [item]
+        runs.append(last)
     return runs
 
 
@@ -258,33 +271,37 @@ def compile_patterns(patterns) -> List[Tuple[str, str, "re.Pattern"]]:
 
 class _Stream:
     """The document's text in reading order: `norm` (letters and digits, case folded) and `raw`
-    (the text as printed), built line by line; spans are looked up only for the lines a phrase
-    touches."""
+    (the text as printed, read on demand from the lines), built line by line; spans are looked up
+    only for the lines a phrase touches. Per line it keeps its page, spans and text (references to
+    the model's own objects) and two offsets in compact arrays: no copy of the printed text."""
 
     def __init__(self, doc: Document):
         norm: List[str] = []
-        raw: List[str] = []
-        self.starts: List[int] = []  # offset in norm where each line starts
-        self.raw_starts: List[int] = []
-        self.lines: List[Tuple[int, Tuple[Span, ...], str]] = []  # (page, spans, text)
+        self.starts = array("q")  # offset in norm where each line starts
+        self.raw_starts = array("q")  # offset in raw
+        self.pages: List[int] = []
+        self.spans: List[Tuple[Span, ...]] = []
+        self.texts: List[str] = []
         n = r = 0
         for page in doc.pages:
             mid = page.width / 2
             lines = sorted((ln for ln in page.lines if _WORD.search(ln.text)),  # not the ruler's numbers
                            key=lambda ln: (1 if ln.bbox[0] >= mid - 5 else 0, ln.bbox[1], ln.bbox[0]))
             groups = [(ln.spans, ln.text) for ln in lines] + [((s,), s.text) for s in page.offpage]
+            here: List[str] = []
             for spans, text in groups:
                 t = _WORDLESS.sub("", text).casefold()
                 self.starts.append(n)
                 self.raw_starts.append(r)
-                self.lines.append((page.number, spans, text))
-                norm.append(t)
-                raw.append(text)
-                raw.append(" ")
+                self.pages.append(page.number)
+                self.spans.append(spans)
+                self.texts.append(text)
+                here.append(t)
                 n += len(t)
                 r += len(text) + 1
+            norm.append("".join(here))  # joined page by page: the lines' pieces do not pile up
         self.norm = "".join(norm)
-        self.raw = "".join(raw)
+        self.raw = _Joined(self.texts, self.raw_starts, r)
 
     def lines_between(self, start: int, end: int) -> List[int]:
         i = max(bisect_right(self.starts, start) - 1, 0)
@@ -298,7 +315,7 @@ class _Stream:
         """The offset in `raw` of the letter at `pos` of `norm` (just after it when `end`)."""
         target = pos - 1 if end else pos
         i = max(bisect_right(self.starts, target) - 1, 0)
-        text = self.lines[i][2]
+        text = self.texts[i]
         want = target - self.starts[i]
         seen = 0
         for k, ch in enumerate(text):
@@ -312,7 +329,7 @@ class _Stream:
     def spans_in(self, line: int, a: int, b: int) -> List[Span]:
         """The spans of a line whose letters fall between raw offsets a and b (whole line when the
         spans' text cannot be lined up with the line's)."""
-        page, spans, text = self.lines[line]
+        spans, text = self.spans[line], self.texts[line]
         lo, hi = a - self.raw_starts[line], b - self.raw_starts[line]
         out, at = [], 0
         for s in spans:
@@ -324,6 +341,30 @@ class _Stream:
             if found < hi and at > lo:
                 out.append(s)
         return out or list(spans)
+
+
+class _Joined:
+    """The lines' texts, each followed by one space, as one string that is never built: slicing it
+    (`raw[a:b]`, the only use) joins just the lines the slice covers."""
+
+    def __init__(self, texts: Sequence[str], starts: Sequence[int], length: int):
+        self.texts, self.starts, self.length = texts, starts, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, key: slice) -> str:
+        a, b, _ = key.indices(self.length)
+        if b <= a:
+            return ""
+        i = max(bisect_right(self.starts, a) - 1, 0)
+        first = self.starts[i] if self.starts else 0
+        parts = []
+        while i < len(self.texts) and self.starts[i] < b:
+            parts.append(self.texts[i])
+            parts.append(" ")
+            i += 1
+        return "".join(parts)[a - first:b - first]
 
 
 def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
@@ -360,7 +401,7 @@ def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
     idx = stream.lines_between(start, end)
     raw_a, raw_b = stream.raw_offset(start), stream.raw_offset(end, end=True)
     spans = [s for i in idx for s in stream.spans_in(i, raw_a, raw_b)]
-    page = stream.lines[idx[0]][0]
+    page = stream.pages[idx[0]]
     text = _quote(re.sub(r"(?<=[^\W\d_])- (?=[^\W\d_])", "", stream.raw[raw_a:raw_b]))  # line-end hyphens
     ways = sorted({hidden[id(s)] for s in spans if id(s) in hidden})
     inked = [s for s in spans if s.text.strip()]
@@ -368,8 +409,8 @@ def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
     quoted = _quoted(stream.raw, raw_a, raw_b) or all(s.flags & 8 for s in spans if s.text.strip())
     cited = bool(_CITATION.search(_sentence(stream.raw, raw_a, raw_b)))
     discussed = not is_hidden and quoted and cited
-    pages = sorted({stream.lines[i][0] for i in idx})
-    box = rounded_bbox(_union([s for i in idx if stream.lines[i][0] == page for s in stream.spans_in(i, raw_a, raw_b)]))
+    pages = sorted({stream.pages[i] for i in idx})
+    box = rounded_bbox(_union([s for i in idx if stream.pages[i] == page for s in stream.spans_in(i, raw_a, raw_b)]))
     if is_hidden:
         how = f"hidden: {', '.join(_HOW[w] for w in ways)}"
     elif discussed:

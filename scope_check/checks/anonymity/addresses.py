@@ -7,6 +7,8 @@ Pure functions over the document model; nothing here opens, resolves or fetches 
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -209,19 +211,61 @@ def merge(text: Sequence[Url], annotated: Sequence[Url]) -> List[Url]:
         key = (u.page, canonical(u.url))
         if key not in out:
             out[key] = u
+    # the annotated targets of each page, sorted, with their order in `out`: the first annotation
+    # whose target starts with a text URL is found by bisection, not by a walk over every link
+    keys = list(out)
+    targets: Dict[int, _Prefixes] = {}
+    for order, ((page, target), a) in enumerate(out.items()):
+        if a.annotated:
+            targets.setdefault(page, _Prefixes()).add(target, order)
     for u in text:
         key = (u.page, canonical(u.url))
-        absorbed = False
-        for (page, target), a in list(out.items()):
-            if page == u.page and a.annotated and (target == key[1] or target.startswith(key[1])):
-                if not a.in_text:
-                    # keep the annotation's target and box, take the text's place for the context
-                    out[(page, target)] = Url(a.url, page, a.bbox, u.line, u.offset, u.end, True, True)
-                absorbed = True
-                break
-        if not absorbed and key not in out:
+        order = targets[u.page].first(key[1]) if u.page in targets else None
+        if order is not None:
+            page, target = keys[order]
+            a = out[(page, target)]
+            if not a.in_text:
+                # keep the annotation's target and box, take the text's place for the context
+                out[(page, target)] = Url(a.url, page, a.bbox, u.line, u.offset, u.end, True, True)
+        elif key not in out:
             out[key] = u
     return sorted(out.values(), key=lambda u: (u.page, u.bbox[1], u.bbox[0]))
+
+
+class _Prefixes:
+    """Strings with their insertion order; `first(prefix)` is the earliest one starting with
+    `prefix`, in O(log n) once built (the strings with a prefix are one run of the sorted list, and
+    a sparse table holds the earliest order of every run)."""
+
+    def __init__(self):
+        self.items: List[Tuple[str, int]] = []
+        self.table: Optional[List[List[int]]] = None
+
+    def add(self, target: str, order: int) -> None:
+        self.items.append((target, order))
+        self.table = None
+
+    def _build(self) -> None:
+        self.items.sort()
+        self.keys = [t for t, _ in self.items]
+        table = [[o for _, o in self.items]]
+        span = 1
+        while 2 * span <= len(self.items):
+            prev = table[-1]
+            table.append([min(prev[i], prev[i + span]) for i in range(len(prev) - span)])
+            span *= 2
+        self.table = table
+
+    def first(self, prefix: str) -> Optional[int]:
+        if self.table is None:
+            self._build()
+        keys = self.keys
+        lo = bisect_left(keys, prefix)
+        hi = bisect_left(keys, True, lo, key=lambda t: not t.startswith(prefix))
+        if hi <= lo:
+            return None
+        k = (hi - lo).bit_length() - 1
+        return min(self.table[k][lo], self.table[k][hi - (1 << k)])
 
 
 # --- who a URL points at --------------------------------------------------------------------
@@ -338,7 +382,7 @@ class Flow:
     the text can be traced back to its line."""
 
     text: str
-    starts: Tuple[int, ...]  # offset of each line's first character in `text`
+    starts: Sequence[int]  # offset of each line's first character in `text` (an array of int64)
     lines: Tuple[Line, ...]
 
     def line_at(self, offset: int) -> int:
@@ -362,7 +406,7 @@ def flow(lines: Sequence[Line]) -> Flow:
     """Join lines into running text; a word hyphenated at the line end is rejoined
     ("pre-" + "vious" -> "previous"). Offsets are kept so matches map back to lines."""
     parts: List[str] = []
-    starts: List[int] = []
+    starts = array("q")  # compact: a whole document's lines may be joined
     length = 0
     previous: Optional[str] = None
     for ln in lines:
@@ -377,7 +421,7 @@ def flow(lines: Sequence[Line]) -> Flow:
         parts.append(ln.text)
         length += len(ln.text)
         previous = ln.text
-    return Flow("".join(parts), tuple(starts), tuple(lines))
+    return Flow("".join(parts), starts, tuple(lines))
 
 
 #: a sentence ends at . ! ? followed by space and a capital, unless the period ends an abbreviation

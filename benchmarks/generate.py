@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Large generated PDFs for the memory and text-side benchmarks (made at benchmark time, never
+committed; reproducible byte for byte: no dates, no random state but a fixed seed).
+
+    python benchmarks/generate.py paper OUT.pdf --pages 10000   # pages like a paper's
+    python benchmarks/generate.py spans OUT.pdf --spans 100000  # one page of tiny spans
+
+`paper`: US Letter pages inside the ICLR text block, each with 45 lines of body text (10 pt Times,
+12 pt leading, about 90 characters a line, one line in four with an italic phrase, so three spans),
+a numbered bold section heading every third page and a centred page number; a References heading
+and a few entries on the last page. The words vary from page to page (a fixed-seed generator), so
+no two pages share their text.
+
+`spans`: one page holding SPANS separate text-showing operators of two letters each, set at
+1.5 pt in 400 rows of 250 across the text block, roman and italic in turn: the worst text-side
+page, every span an object of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+from typing import List
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _writer():
+    spec = importlib.util.spec_from_file_location("hostile_generator", ROOT / "fixtures" / "hostile" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Writer
+
+
+WORDS = ("the of and to in a is that for we on with as are this by be our model method data results from an "
+         "which can at it not learning training performance each two show using these set task tasks network "
+         "approach over than more its also all both between first propose study work when where while such "
+         "under only given into however results baseline accuracy loss function small large number time "
+         "layer layers input output features representation evaluation experiments table figure section "
+         "proposed existing previous recent methods models across several benchmarks simple robust").split()
+
+FONTS = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>",
+         b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Bold /Encoding /WinAnsiEncoding >>",
+         b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Italic /Encoding /WinAnsiEncoding >>")
+
+
+class _Lcg:
+    """A fixed-seed linear congruential generator (reproducible on every Python)."""
+
+    def __init__(self, seed: int = 12345):
+        self.state = seed
+
+    def next(self, n: int) -> int:
+        self.state = (self.state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        return (self.state >> 33) % n
+
+
+def _line(rng: _Lcg, chars: int = 90) -> str:
+    words: List[str] = []
+    length = 0
+    while length < chars:
+        w = WORDS[rng.next(len(WORDS))]
+        words.append(w)
+        length += len(w) + 1
+    return " ".join(words)
+
+
+def _esc(text: str) -> bytes:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
+
+
+def paper_page(rng: _Lcg, number: int, pages: int, lines: int = 45) -> bytes:
+    ops = []
+    y = 792 - 100.0
+    if number % 3 == 1:  # a section heading with space above and below
+        ops.append(b"BT /F2 12 Tf 108 %.2f Td (%d %s) Tj ET" % (y, number // 3 + 1, _esc(_line(rng, 20).title())))
+        y -= 24
+    for i in range(lines):
+        text = _line(rng)
+        if i % 4 == 2:  # an italic phrase inside the line: three spans
+            cut = text.index(" ", 30)
+            stop = text.index(" ", cut + 12)
+            ops.append(b"BT /F1 10 Tf 108 %.2f Td (%s ) Tj /F3 10 Tf (%s) Tj /F1 10 Tf ( %s) Tj ET"
+                       % (y, _esc(text[:cut]), _esc(text[cut + 1:stop]), _esc(text[stop + 1:])))
+        else:
+            ops.append(b"BT /F1 10 Tf 108 %.2f Td (%s) Tj ET" % (y, _esc(text)))
+        y -= 12
+    if number == pages:
+        y -= 12
+        ops.append(b"BT /F2 12 Tf 108 %.2f Td (References) Tj ET" % y)
+        for k in range(3):
+            y -= 14
+            ops.append(b"BT /F1 9 Tf 108 %.2f Td (A. Author and B. Author. %s. 2020.) Tj ET" % (y, _esc(_line(rng, 50))))
+    ops.append(b"BT /F1 10 Tf 303 60 Td (%d) Tj ET" % number)
+    return b"\n".join(ops)
+
+
+def _write(path: Path, contents: List[bytes]) -> Path:
+    w = _writer()()
+    fonts = [w.add(f) for f in FONTS]
+    pages_num = w.add(b"")
+    res = b"<< /Font << /F1 %d 0 R /F2 %d 0 R /F3 %d 0 R >> >>" % tuple(fonts)
+    kids = []
+    for content in contents:
+        c = w.stream(content)
+        kids.append(w.add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources %s /Contents %d 0 R >>"
+                          % (pages_num, res, c)))
+    w.objects[pages_num] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids),
+                                                                       len(kids))
+    return w.write(path, w.add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_num))
+
+
+def paper(path: Path, pages: int = 10_000) -> Path:
+    rng = _Lcg()
+    return _write(Path(path), [paper_page(rng, n, pages) for n in range(1, pages + 1)])
+
+
+def spans(path: Path, count: int = 100_000, per_row: int = 250, size: float = 1.5) -> Path:
+    """One page of `count` separate text operators of two letters each, in rows of `per_row`
+    across the text block, the font alternating between roman and italic (so that MuPDF keeps every
+    one a span of its own)."""
+    rng = _Lcg()
+    rows = (count + per_row - 1) // per_row
+    pitch = (729.87 - 81.87) / max(rows, 1)
+    step = (504.0 - 108.0) / per_row
+    ops = [b"BT"]
+    n = 0
+    for r in range(rows):
+        y = 792 - 82.0 - size - r * pitch
+        for c in range(per_row):
+            if n == count:
+                break
+            word = WORDS[rng.next(len(WORDS))][:2]
+            ops.append(b"/F%d %g Tf 1 0 0 1 %.2f %.3f Tm (%s) Tj" % (1 + 2 * (n % 2), size, 108.0 + c * step, y,
+                                                                   _esc(word)))
+            n += 1
+    ops.append(b"ET")
+    return _write(Path(path), [b"\n".join(ops)])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("kind", choices=["paper", "spans"])
+    ap.add_argument("output", type=Path)
+    ap.add_argument("--pages", type=int, default=10_000)
+    ap.add_argument("--spans", type=int, default=100_000)
+    args = ap.parse_args(argv)
+    if args.kind == "paper":
+        paper(args.output, args.pages)
+    else:
+        spans(args.output, args.spans)
+    print(args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
