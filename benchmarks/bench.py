@@ -331,7 +331,7 @@ def _generator():
     return module
 
 
-def fresh_process(cmd, output: str = "") -> dict:
+def measured_run(cmd, output: str = "") -> dict:
     """Wall time and peak RSS of `cmd` and everything it starts (a forked worker included), from a
     fresh parent: RUSAGE_CHILDREN's maxrss is the largest resident set of any process it waited for.
     The command's standard output goes to the file `output` (discarded when "")."""
@@ -365,7 +365,7 @@ def long_papers(runs: int, pages=LONG_PAGES, time_limit: float = 600.0) -> list:
             report = str(Path(tmp) / "report.json")
             for _ in range(runs):
                 for side, cmd in (("check", check_cmd), ("bare", bare_cmd)):
-                    m = fresh_process(cmd, report if side == "check" else "")
+                    m = measured_run(cmd, report if side == "check" else "")
                     seconds[side] = min(seconds[side], m["seconds"])
                     rss[side] = max(rss[side], m["peak_rss_bytes"])  # the worst run: a bound, not a best case
             out.append({
@@ -399,8 +399,8 @@ def tiny_spans_page(runs: int, count: int = TINY_SPANS) -> dict:
         check = bare = float("inf")
         report = str(Path(tmp) / "report.json")
         for _ in range(runs):
-            check = min(check, fresh_process(check_cmd, report)["seconds"])
-            bare = min(bare, fresh_process(bare_cmd)["seconds"])
+            check = min(check, measured_run(check_cmd, report)["seconds"])
+            bare = min(bare, measured_run(bare_cmd)["seconds"])
         verdict = _verdict_of(report)
     return {"spans": count, "check_s": check, "raw_s": bare, "ratio": check / bare, "analysed": verdict}
 
