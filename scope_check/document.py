@@ -732,9 +732,15 @@ def _ink(page, device=None):
 
 
 def _read_page(page, device, flags: int):
-    """The ink pass (`_ink`, with `device`) and the text of the page (`page.get_text("dict", flags)`),
-    or (ink, counts, None) when the ink pass stopped at the page's cap (the text is not read then).
-    Returns (ink, counts, raw dict)."""
+    """The ink pass (`_ink`, with `device`) and the text of the page (`page.get_text("dict",
+    flags=flags)`). Returns (ink, counts, raw dict); raw is None when the ink pass stopped at the
+    page's cap (the text is not read then).
+
+    The page is interpreted twice (once per pass). Recording it once as a MuPDF display list and
+    replaying that for both was measured and not kept: a display list drops text objects with an
+    empty box (the separate blank text objects some producers write between words), so the text
+    extracted from it differs from `get_text`'s (missing blanks, synthetic spaces), and an
+    unbounded recording would precede the operation cap on hostile pages."""
     ink, counts = _ink(page, device)
     if counts["aborted"]:
         return ink, counts, None

@@ -167,23 +167,37 @@ def _clusters(objects: List[_Object]) -> List[List[_Object]]:
     proper box (NaN, inverted) and kept as the reference the tests compare with."""
     ordered = sorted(objects, key=lambda o: (o.bbox[1], o.bbox[0]))
     try:
-        groups = _ordered_clusters(ordered)
+        # the direct sweep is quickest while few clusters are open at once (every real page);
+        # past a linear amount of work it gives way to the ordered search
+        groups = _sweep(ordered, budget=SWEEP_WORK * len(ordered) + 4096)
     except _Irregular:
-        groups = _sweep(ordered)
+        try:
+            groups = _ordered_clusters(ordered)
+        except _Irregular:
+            groups = _sweep(ordered)
     return _same_edge(groups)
+
+
+#: open clusters compared per object, on average, before the sweep gives way to the ordered search
+SWEEP_WORK = 4
 
 
 class _Irregular(Exception):
     """A box the ordered search does not handle (NaN, infinite or inverted): use the direct sweep."""
 
 
-def _sweep(ordered: List[_Object]) -> List[List[_Object]]:
-    """The clustering done directly: every object compared with every open cluster."""
+def _sweep(ordered: List[_Object], budget: Optional[int] = None) -> List[List[_Object]]:
+    """The clustering done directly: every object compared with every open cluster (_Irregular
+    once more than `budget` comparisons were made)."""
     clusters: List[Tuple[List[float], List[_Object]]] = []
     active: List[int] = []  # indices of clusters that a later object may still join
     for obj in ordered:
         box = obj.bbox
         joined = None
+        if budget is not None:
+            budget -= len(active)
+            if budget < 0:
+                raise _Irregular
         active = [i for i in active if clusters[i][1] and box[1] <= clusters[i][0][3] + CLUSTER_GAP_Y]
         for i in active:
             cbox, members = clusters[i]
@@ -208,55 +222,90 @@ def _sweep(ordered: List[_Object]) -> List[List[_Object]]:
 
 
 class _Occupied:
-    """Which of n ordered positions are taken (a Fenwick tree): the nearest taken position before
-    or after a given one in O(log n)."""
+    """Which of n ordered positions are taken: a bit set in words of 64 bits, with a word of
+    summary bits over every 64 words, and so on up to one word, so that the nearest taken position
+    before or after a given one is found in a few word operations per level (O(log n), with
+    log base 64)."""
 
-    __slots__ = ("n", "tree", "top", "count")
+    __slots__ = ("n", "levels")
 
     def __init__(self, n: int):
         self.n = n
-        self.tree = [0] * (n + 1)
-        self.top = 1 << n.bit_length()
-        self.count = 0
+        self.levels: List[List[int]] = []
+        size = max(n, 1)
+        while True:
+            words = (size + 63) >> 6
+            self.levels.append([0] * words)
+            if words == 1:
+                break
+            size = words
 
-    def add(self, i: int, delta: int) -> None:
-        self.count += delta
-        i += 1
-        tree, n = self.tree, self.n
-        while i <= n:
-            tree[i] += delta
-            i += i & -i
+    def add(self, i: int) -> None:
+        for words in self.levels:
+            w = i >> 6
+            was = words[w]
+            words[w] = was | (1 << (i & 63))
+            if was:
+                break
+            i = w
 
-    def _upto(self, i: int) -> int:  # taken positions <= i
-        s = 0
-        i += 1
-        tree = self.tree
-        while i > 0:
-            s += tree[i]
-            i -= i & -i
-        return s
-
-    def _kth(self, k: int) -> int:  # the k-th taken position (k >= 1)
-        pos, step, tree, n = 0, self.top, self.tree, self.n
-        while step:
-            nxt = pos + step
-            if nxt <= n and tree[nxt] < k:
-                pos = nxt
-                k -= tree[nxt]
-            step >>= 1
-        return pos
+    def remove(self, i: int) -> None:
+        for words in self.levels:
+            w = i >> 6
+            left = words[w] & ~(1 << (i & 63))
+            words[w] = left
+            if left:
+                break
+            i = w
 
     def before(self, i: int) -> int:
         """The last taken position <= i, or -1."""
         if i < 0:
             return -1
-        k = self._upto(min(i, self.n - 1))
-        return self._kth(k) if k else -1
+        if i >= self.n:
+            i = self.n - 1
+            if i < 0:
+                return -1
+        levels = self.levels
+        level = 0
+        while True:
+            w = i >> 6
+            bits = levels[level][w] & ((2 << (i & 63)) - 1)
+            if bits:
+                i = (w << 6) + bits.bit_length() - 1
+                break
+            i = w - 1
+            level += 1
+            if i < 0 or level == len(levels):
+                return -1
+        while level:  # down again: the highest taken position under each summary bit
+            level -= 1
+            i = (i << 6) + levels[level][i].bit_length() - 1
+        return i
 
     def after(self, i: int) -> int:
         """The first taken position >= i, or -1."""
-        k = self._upto(i - 1) if i > 0 else 0
-        return self._kth(k + 1) if k < self.count else -1
+        if i < 0:
+            i = 0
+        levels = self.levels
+        level = 0
+        while True:
+            w = i >> 6
+            if w >= len(levels[level]):
+                return -1
+            bits = levels[level][w] >> (i & 63) << (i & 63)
+            if bits:
+                i = (w << 6) + (bits & -bits).bit_length() - 1
+                break
+            i = w + 1
+            level += 1
+            if level == len(levels):
+                return -1
+        while level:  # down again: the lowest taken position under each summary bit
+            level -= 1
+            bits = levels[level][i]
+            i = (i << 6) + (bits & -bits).bit_length() - 1
+        return i
 
 
 def _ordered_clusters(ordered: List[_Object]) -> List[List[_Object]]:
@@ -277,22 +326,23 @@ def _ordered_clusters(ordered: List[_Object]) -> List[List[_Object]]:
     def leave(c: int) -> None:
         p = place[c]
         at[p] = -1
-        taken.add(p, -1)
+        taken.remove(p)
         place[c] = -1
 
-    def enter(c: int) -> None:
+    def enter(c: int, check: bool = True) -> None:
         b = boxes[c]
         p = position[b[0]]
         if at[p] != -1:
             raise _Irregular
-        q = taken.before(p - 1)
-        if q >= 0 and not b[0] > boxes[at[q]][2] + CLUSTER_GAP_X:
-            raise _Irregular  # open clusters must stay apart: otherwise the search would miss some
-        q = taken.after(p + 1)
-        if q >= 0 and not boxes[at[q]][0] > b[2] + CLUSTER_GAP_X:
-            raise _Irregular
+        if check:  # a new cluster is apart from the others by the search that found none near it
+            q = taken.before(p - 1)
+            if q >= 0 and not b[0] > boxes[at[q]][2] + CLUSTER_GAP_X:
+                raise _Irregular  # open clusters must stay apart: otherwise the search would miss some
+            q = taken.after(p + 1)
+            if q >= 0 and not boxes[at[q]][0] > b[2] + CLUSTER_GAP_X:
+                raise _Irregular
         at[p] = c
-        taken.add(p, 1)
+        taken.add(p)
         place[c] = p
         heapq.heappush(ends, (b[3] + CLUSTER_GAP_Y, c, b[3]))
 
@@ -317,14 +367,15 @@ def _ordered_clusters(ordered: List[_Object]) -> List[List[_Object]]:
             boxes.append([box[0], box[1], box[2], box[3]])
             members.append([obj])
             place.append(-1)
-            enter(len(boxes) - 1)
+            enter(len(boxes) - 1, check=False)
             continue
-        near.sort()  # the oldest cluster takes the object, then the others in their order
+        if len(near) > 1:
+            near.sort()  # the oldest cluster takes the object, then the others in their order
         target = near[0]
         group = members[target]
         group.append(obj)
         t = boxes[target]
-        leave(target)
+        before = (t[0], t[2], t[3])
         t[:] = [min(t[0], box[0]), min(t[1], box[1]), max(t[2], box[2]), max(t[3], box[3])]
         for c in near[1:]:
             leave(c)
@@ -332,7 +383,16 @@ def _ordered_clusters(ordered: List[_Object]) -> List[List[_Object]]:
             members[c] = None
             cbox = boxes[c]
             t[:] = [min(t[0], cbox[0]), min(t[1], cbox[1]), max(t[2], cbox[2]), max(t[3], cbox[3])]
-        enter(target)
+        if len(near) > 1 or t[0] != before[0]:
+            leave(target)
+            enter(target)
+        else:  # the common case: the object lies within the cluster across, or widens it to the right
+            if t[2] != before[1]:
+                q = taken.after(place[target] + 1)
+                if q >= 0 and not boxes[at[q]][0] > t[2] + CLUSTER_GAP_X:
+                    raise _Irregular
+            if t[3] != before[2]:
+                heapq.heappush(ends, (t[3] + CLUSTER_GAP_Y, target, t[3]))
     return [m for m in members if m is not None]
 
 
@@ -381,6 +441,11 @@ def _same_edge_direct(clusters: List[List[_Object]]) -> List[List[_Object]]:
 
 
 def _edge_key(members: List[_Object]) -> Optional[Tuple[str, float]]:
+    if len(members) == 1:  # most clusters of a crowded margin
+        over, box = members[0].over, members[0].bbox
+        if len(over) != 1:
+            return None
+        return ("right", box[2]) if "right" in over else ("left", box[0]) if "left" in over else None
     sides = set()
     for m in members:
         sides.update(m.over)
