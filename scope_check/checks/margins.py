@@ -122,10 +122,14 @@ def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float) ->
     page_area = page.width * page.height
     side = max(page.width, page.height)
     out = []
+    inside = (x0 - tol, y0 - tol, x1 + tol, y1 + tol)
     for ink in page.ink:
+        b = ink.bbox
+        if b[0] >= inside[0] and b[2] <= inside[2] and b[1] >= inside[1] and b[3] <= inside[3]:
+            continue  # within the block (most ink): cut to the page below, it would stay within
         if ink.kind not in INK_KINDS:
             continue
-        bx0, by0, bx1, by1 = ink.bbox
+        bx0, by0, bx1, by1 = b
         # cut to the page; ink is in unrotated page space and a /Rotate 90 page reports its
         # width and height turned, so the page is taken as the square of its longer side
         bx0, by0, bx1, by1 = max(bx0, 0.0), max(by0, 0.0), min(bx1, side), min(by1, side)
