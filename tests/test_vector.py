@@ -147,11 +147,26 @@ def test_the_link_walk_matches_get_links_on_real_papers(name):
         assert list(document._links(pdf, page, page.number + 1, [])) == _reference_links(page)
 
 
-def test_a_page_of_100000_margin_dots_is_analysed(tmp_path):
+def _dots():
     spec = importlib.util.spec_from_file_location("margin_dots", ROOT / "benchmarks" / "margin_dots.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    path = module.margin_dots(tmp_path / "dots.pdf")
+    return module.margin_dots
+
+
+def test_a_page_past_the_operation_cap_is_not_analysed(tmp_path):
+    from scope_check import limits
+
+    path = _dots()(tmp_path / "over.pdf", limits.MAX_OPERATIONS_PER_PAGE + 1)
+    doc = document.load(str(path))
+    (problem,) = doc.problems
+    assert (problem.page, problem.severity, problem.kind) == (1, "error", "limit")
+    assert f"more than {limits.MAX_OPERATIONS_PER_PAGE:,} drawing" in problem.what
+    assert doc.pages[0].ink == () and doc.pages[0].lines == ()
+
+
+def test_a_page_of_100000_margin_dots_is_analysed(tmp_path):
+    path = _dots()(tmp_path / "dots.pdf")
     doc = document.load(str(path))
     assert not doc.problems  # under the page's cap: nothing left unanalysed
     (page,) = doc.pages
