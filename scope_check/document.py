@@ -460,14 +460,13 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) ->
     from scope_check import visibility  # the ink pass also records text objects in drawing order (TEXT001)
 
     device = visibility.text_ink_device()
-    ink, counts = _ink(page, device)
-    if counts["aborted"]:
-        problems.append(damage.Problem(number, "error", "limit", f"not analysed: {counts['aborted']}"))
-        return _empty(number, _size(page))
     flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_MEDIABOX_CLIP) & ~(
         pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES
     )
-    raw = page.get_text("dict", flags=flags)
+    ink, counts, raw = _read_page(page, device, flags)
+    if counts["aborted"]:
+        problems.append(damage.Problem(number, "error", "limit", f"not analysed: {counts['aborted']}"))
+        return _empty(number, _size(page))
     pieces = []
     rotated = []
     every_span = []  # for the integrity facts
@@ -800,12 +799,25 @@ def _ink(page, device=None):
     finally:
         if rotation:
             page.set_rotation(rotation)
-    out = []
-    for kind, (x0, y0, x1, y1) in device.out:
-        if x1 - x0 <= 0 and y1 - y0 <= 0:
-            continue
-        out.append(Ink(kind=kind, bbox=(x0, y0, x1, y1)))
-    return tuple(out), {"aborted": device.aborted}
+    # a box with no extent either way (a point) marks nothing
+    ink = tuple([Ink(kind, b) for kind, b in device.out if b[2] - b[0] > 0 or b[3] - b[1] > 0])
+    return ink, {"aborted": device.aborted}
+
+
+def _read_page(page, device, flags: int):
+    """The ink pass (`_ink`, with `device`) and the text of the page (`page.get_text("dict",
+    flags=flags)`). Returns (ink, counts, raw dict); raw is None when the ink pass stopped at the
+    page's cap (the text is not read then).
+
+    The page is interpreted twice (once per pass). Recording it once as a MuPDF display list and
+    replaying that for both was measured and not kept: a display list drops text objects with an
+    empty box (the separate blank text objects some producers write between words), so the text
+    extracted from it differs from `get_text`'s (missing blanks, synthetic spaces), and an
+    unbounded recording would precede the operation cap on hostile pages."""
+    ink, counts = _ink(page, device)
+    if counts["aborted"]:
+        return ink, counts, None
+    return ink, counts, page.get_text("dict", flags=flags)
 
 
 def _mupdf():
@@ -818,21 +830,66 @@ _INK_DEVICE = None
 _INFINITE = float("inf")
 
 
+def rect_reader():
+    """A function returning (x0, y0, x1, y1) of a MuPDF `fz_rect` from the low-level binding.
+
+    The binding reads each coordinate through its own accessor (about 0.8 us each, more than
+    MuPDF takes to bound a path); an `fz_rect` is four C floats, so the four are read in one go
+    from the structure's memory. The layout is checked once against the accessors: where it
+    differs, the accessors are used."""
+    import ctypes
+    import struct
+
+    mupdf = _mupdf()
+    low = mupdf._mupdf
+    at, unpack = ctypes.string_at, struct.Struct("=4f").unpack
+
+    def fast(r):
+        return unpack(at(int(r.this), 16))
+
+    def slow(r):
+        return r.x0, r.y0, r.x1, r.y1
+
+    try:
+        probe = low.ll_fz_transform_rect(mupdf.fz_unit_rect, mupdf.fz_matrix())
+        probe.x0, probe.y0, probe.x1, probe.y1 = 1.5, -2.25, 3e3, 0.1
+        if fast(probe) == slow(probe) and ctypes.sizeof(ctypes.c_float) == 4:
+            return fast
+    except Exception:
+        pass
+    return slow
+_NO_CLIP = (-_INFINITE, -_INFINITE, _INFINITE, _INFINITE)
+
+
 def _ink_device_class():
     """A MuPDF device recording the box of every fill, stroke, shading and image, intersected with
     the clip stack (clip paths, clip text, image masks, soft masks); the contents of soft-mask
-    definitions and pattern tiles are not ink of their own (a pattern counts as the clip it fills)."""
+    definitions and pattern tiles are not ink of their own (a pattern counts as the clip it fills).
+
+    MuPDF calls it once per operation (a paper's plot page: 20,000 strokes), so each callback does
+    the least it can in Python: the box comes from MuPDF (`fz_bound_path` and friends, called on
+    the compiled binding directly), is cut to the clip in force with four comparisons and kept as
+    one tuple; counting and the cap are one addition and one comparison."""
     global _INK_DEVICE
     if _INK_DEVICE is not None:
         return _INK_DEVICE
     mupdf = _mupdf()
+    low = mupdf._mupdf  # the compiled functions the `mupdf` module wraps in Python functions
     unit = mupdf.fz_unit_rect
+    bound_path, bound_shade, bound_text = low.ll_fz_bound_path, low.ll_fz_bound_shade, low.ll_fz_bound_text
+    transform_rect = low.ll_fz_transform_rect
+    coords = rect_reader()
     _MAX_OPERATIONS = limits.MAX_OPERATIONS_PER_PAGE
 
     class InkDevice(mupdf.FzDevice2):
         """Every callback swallows its own errors: an exception raised here would abort MuPDF's
         run of the page and make a readable PDF look damaged. Signatures take `*rest` where the
-        arguments differ between MuPDF versions or are not needed."""
+        arguments differ between MuPDF versions or are not needed.
+
+        `out` holds (kind, (x0, y0, x1, y1)) per visible operation, in drawing order; `clips` the
+        visible area under each open clip; `hidden` counts the open soft-mask definitions and
+        pattern tiles; `operations` the fills, strokes, shadings and images run (text too, unless
+        a subclass records text itself)."""
 
         _CALLBACKS = ("fill_path", "stroke_path", "fill_shade", "fill_image", "fill_image_mask",
                       "clip_path", "clip_stroke_path", "clip_text", "clip_stroke_text",
@@ -870,17 +927,12 @@ def _ink_device_class():
 
         stroke_text = ignore_text = fill_text
 
-        def _add(self, kind, bound, *args):
-            self.operations += 1
-            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
-                return
-            try:
-                r = bound(*args)
-                x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
-            except Exception:
-                return
-            if self.clips:
-                c = self.clips[-1]
+        def _keep(self, kind, r):
+            """Keep MuPDF rect `r` as ink of `kind`, cut to the clip in force."""
+            x0, y0, x1, y1 = coords(r)
+            clips = self.clips
+            if clips:
+                c = clips[-1]
                 if x0 < c[0]:
                     x0 = c[0]
                 if y0 < c[1]:
@@ -892,53 +944,117 @@ def _ink_device_class():
             if x1 >= x0 and y1 >= y0:
                 self.out.append((kind, (x0, y0, x1, y1)))
 
-        def _push(self, bound, *args):
-            try:
-                r = bound(*args)
-                box = (r.x0, r.y0, r.x1, r.y1)
-            except Exception:
-                box = (-_INFINITE, -_INFINITE, _INFINITE, _INFINITE)
-            if self.clips:
-                c = self.clips[-1]
-                box = (max(box[0], c[0]), max(box[1], c[1]), min(box[2], c[2]), min(box[3], c[3]))
-            self.clips.append(box)
-
         def fill_path(self, ctx, path, even_odd, ctm, *rest):
-            self._add("fill-path", mupdf.ll_fz_bound_path, path, None, ctm)
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                self._keep("fill-path", bound_path(path, None, ctm))
+            except Exception:
+                pass
 
-        def stroke_path(self, ctx, path, stroke, ctm, *rest):
-            self._add("stroke-path", mupdf.ll_fz_bound_path, path, stroke, ctm)
+        def stroke_path(self, ctx, path, stroke, ctm, *rest):  # the commonest: `_keep` written out
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                x0, y0, x1, y1 = coords(bound_path(path, stroke, ctm))
+            except Exception:
+                return
+            clips = self.clips
+            if clips:
+                c = clips[-1]
+                if x0 < c[0]:
+                    x0 = c[0]
+                if y0 < c[1]:
+                    y0 = c[1]
+                if x1 > c[2]:
+                    x1 = c[2]
+                if y1 > c[3]:
+                    y1 = c[3]
+            if x1 >= x0 and y1 >= y0:
+                self.out.append(("stroke-path", (x0, y0, x1, y1)))
 
         def fill_shade(self, ctx, shade, ctm, *rest):
-            self._add("fill-shade", mupdf.ll_fz_bound_shade, shade, ctm)
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                self._keep("fill-shade", bound_shade(shade, ctm))
+            except Exception:
+                pass
 
         def fill_image(self, ctx, image, ctm, *rest):
-            self._add("fill-image", mupdf.ll_fz_transform_rect, unit, ctm)
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                self._keep("fill-image", transform_rect(unit, ctm))
+            except Exception:
+                pass
 
         def fill_image_mask(self, ctx, image, ctm, *rest):
-            self._add("fill-imgmask", mupdf.ll_fz_transform_rect, unit, ctm)
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                self._keep("fill-imgmask", transform_rect(unit, ctm))
+            except Exception:
+                pass
+
+        def _push(self, r):
+            """Open a clip of MuPDF rect `r` (None: unknown, the whole plane) inside the clip in force."""
+            try:
+                box = coords(r) if r is not None else _NO_CLIP
+            except Exception:
+                box = _NO_CLIP
+            clips = self.clips
+            if clips:
+                c = clips[-1]
+                box = (max(box[0], c[0]), max(box[1], c[1]), min(box[2], c[2]), min(box[3], c[3]))
+            clips.append(box)
 
         def clip_path(self, ctx, path, even_odd, ctm, *rest):
-            self._push(mupdf.ll_fz_bound_path, path, None, ctm)
+            try:
+                r = bound_path(path, None, ctm)
+            except Exception:
+                r = None
+            self._push(r)
 
         def clip_stroke_path(self, ctx, path, stroke, ctm, *rest):
-            self._push(mupdf.ll_fz_bound_path, path, stroke, ctm)
+            try:
+                r = bound_path(path, stroke, ctm)
+            except Exception:
+                r = None
+            self._push(r)
 
         def clip_text(self, ctx, text, ctm, *rest):
-            self._push(mupdf.ll_fz_bound_text, text, None, ctm)
+            try:
+                r = bound_text(text, None, ctm)
+            except Exception:
+                r = None
+            self._push(r)
 
         def clip_stroke_text(self, ctx, text, stroke, ctm, *rest):
-            self._push(mupdf.ll_fz_bound_text, text, stroke, ctm)
+            try:
+                r = bound_text(text, stroke, ctm)
+            except Exception:
+                r = None
+            self._push(r)
 
         def clip_image_mask(self, ctx, image, ctm, *rest):
-            self._push(mupdf.ll_fz_transform_rect, unit, ctm)
+            try:
+                r = transform_rect(unit, ctm)
+            except Exception:
+                r = None
+            self._push(r)
 
         def pop_clip(self, ctx, *rest):
             if self.clips:
                 self.clips.pop()
 
         def begin_mask(self, ctx, area, *rest):
-            self._push(lambda: area)  # popped by pop_clip once the mask is applied
+            self._push(area)  # popped by pop_clip once the mask is applied
             self.hidden += 1
 
         def end_mask(self, ctx, *rest):
@@ -957,22 +1073,44 @@ def _ink_device_class():
     return InkDevice
 
 
-_LINK_KINDS = {1: "goto", 2: "uri", 3: "launch", 4: "named", 5: "remote"}
-
-
 def _links(pdf, page, number: int, problems: List):
+    """The page's links to outside the document (web addresses, files), as `Link`s: the link chain
+    MuPDF builds is walked and only each link's target string and box are read. Internal
+    cross-references carry no identity and are skipped unread (PyMuPDF's `get_links()` would resolve
+    each one's target page and position, the most costly part of reading a reference list)."""
     n = _annot_count(pdf, page)
     if n > limits.MAX_ANNOTS_PER_PAGE:
         problems.append(damage.Problem(number, "error", "limit", f"its {n:,} annotations were not read "
                                        f"(more than {limits.MAX_ANNOTS_PER_PAGE:,} per page)"))
         return
-    for link in page.get_links():
-        kind = _LINK_KINDS.get(link.get("kind"), "other")
-        target = link.get("uri") or link.get("file") or ""
-        if kind in ("goto", "named") or not target:
-            continue  # internal cross-references carry no identity
-        r = link["from"]
-        yield Link(bbox=(r.x0, r.y0, r.x1, r.y1), uri=limits.clean_text(target, limits.MAX_TOKEN_CHARS), kind=kind)
+    import pymupdf
+
+    mupdf, extra = pymupdf.mupdf, pymupdf.extra
+    link = mupdf.fz_load_links(page.this)
+    while link.m_internal:
+        if extra.Link_is_external(link):  # a scheme ("https:", "file:", "mailto:", ...); the rest is internal
+            kind, target = _external_target(extra.link_uri(link))
+            if target:
+                r = link.rect()
+                yield Link(bbox=(r.x0, r.y0, r.x1, r.y1), uri=limits.clean_text(target, limits.MAX_TOKEN_CHARS),
+                           kind=kind)
+        link = link.next()
+
+
+def _external_target(uri: str) -> Tuple[str, str]:
+    """(kind, target) of an external link's URI, as PyMuPDF's link dictionaries give them: a
+    "file:" URI is a launch of that file, or a remote go-to when it names a page ("file:x.pdf#page=3");
+    any other is a "uri" (the target as written)."""
+    if not uri.startswith("file:"):
+        return "uri", uri
+    spec = uri[5:]
+    if spec.startswith("//"):
+        spec = spec[2:]
+    parts = spec.split("#")
+    if len(parts) == 2 and parts[1].startswith("page="):
+        int(parts[1].split("&")[0][5:])  # as PyMuPDF: a page that is not a number fails the page's links
+        return "remote", parts[0].replace("\\", "/")
+    return "launch", spec.replace("\\", "/")
 
 
 def _annot_count(pdf, page) -> int:

@@ -29,8 +29,9 @@ MAX_READ_BYTES = 256 * 1024 * 1024
 MAX_PAGES = 10_000
 #: objects (text spans, drawings, images, links) analysed per file, over all its pages
 MAX_OBJECTS_PER_FILE = 1_000_000
-#: text and drawing operations one page may run (corpus maximum: 17,221 on a plot page)
-MAX_OPERATIONS_PER_PAGE = 50_000
+#: drawing operations one page may run (corpus maximum: 17,221 on a plot page); a page of 100,000
+#: margin dots is analysed (benchmarks/bench.py), one at the cap checks in about 4 s and 170 MB
+MAX_OPERATIONS_PER_PAGE = 150_000
 #: visual lines analysed per page (a dense page: about 150, a small-print table: 400)
 MAX_LINES_PER_PAGE = 2000
 #: bytes one page's content streams may inflate to (corpus maximum: under 1 MB)

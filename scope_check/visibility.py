@@ -138,6 +138,11 @@ def _device_class():
     params = mupdf.FzColorParams()
 
     get = mupdf.floats_getitem
+    bound_path, bound_text = mupdf._mupdf.ll_fz_bound_path, mupdf._mupdf.ll_fz_bound_text
+    coords = document.rect_reader()
+    from scope_check import limits
+
+    limit = limits.MAX_OPERATIONS_PER_PAGE
     n_of = mupdf.ll_fz_colorspace_n
     is_gray, is_rgb = mupdf.ll_fz_colorspace_is_gray, mupdf.ll_fz_colorspace_is_rgb
 
@@ -167,8 +172,7 @@ def _device_class():
             if self.hidden:
                 return None
             try:
-                r = mupdf.ll_fz_bound_text(text, stroke, ctm)
-                box = (r.x0, r.y0, r.x1, r.y1)
+                box = coords(bound_text(text, stroke, ctm))
             except Exception:
                 return None
             self.text.append((kind, len(self.out)) + box)
@@ -190,23 +194,44 @@ def _device_class():
                 self._text_clips.append((len(self.clips), len(self.out), box))
 
         def pop_clip(self, ctx, *rest):
-            depth = len(self.clips)
-            super().pop_clip(ctx, *rest)
-            while self._text_clips and self._text_clips[-1][0] >= depth:
-                _, count, box = self._text_clips.pop()
+            clips = self.clips
+            depth = len(clips)
+            if clips:
+                clips.pop()
+            pending = self._text_clips
+            while pending and pending[-1][0] >= depth:
+                _, count, box = pending.pop()
                 if len(self.out) > count:
                     self.painted_clips.append(box)
 
         def fill_path(self, ctx, path, even_odd, ctm, colorspace, color, alpha, *rest):
-            n = len(self.out)
-            self._add("fill-path", mupdf.ll_fz_bound_path, path, None, ctm)
-            if len(self.out) > n:
-                x0, y0, x1, y1 = self.out[-1][1]
+            # the base device's fill_path, and the colour of a large fill (a backdrop text may sit on)
+            self.operations += 1
+            if self.operations > limit and self._over() or self.hidden:
+                return
+            try:
+                x0, y0, x1, y1 = coords(bound_path(path, None, ctm))
+            except Exception:
+                return
+            clips = self.clips
+            if clips:
+                c = clips[-1]
+                if x0 < c[0]:
+                    x0 = c[0]
+                if y0 < c[1]:
+                    y0 = c[1]
+                if x1 > c[2]:
+                    x1 = c[2]
+                if y1 > c[3]:
+                    y1 = c[3]
+            if x1 >= x0 and y1 >= y0:
+                out = self.out
                 if x1 - x0 >= BIG_FILL and y1 - y0 >= BIG_FILL:
                     try:
-                        self.colours[n] = (to_rgb(colorspace, color), alpha)
+                        self.colours[len(out)] = (to_rgb(colorspace, color), alpha)
                     except Exception:
                         pass
+                out.append(("fill-path", (x0, y0, x1, y1)))
 
     return TextInkDevice
 

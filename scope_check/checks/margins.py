@@ -9,6 +9,9 @@ documented tolerance is reported, one finding per cluster of touching objects.
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import math
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from scope_check.document import Document, Line, Page
@@ -119,10 +122,14 @@ def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float) ->
     page_area = page.width * page.height
     side = max(page.width, page.height)
     out = []
+    inside = (x0 - tol, y0 - tol, x1 + tol, y1 + tol)
     for ink in page.ink:
+        b = ink.bbox
+        if b[0] >= inside[0] and b[2] <= inside[2] and b[1] >= inside[1] and b[3] <= inside[3]:
+            continue  # within the block (most ink): cut to the page below, it would stay within
         if ink.kind not in INK_KINDS:
             continue
-        bx0, by0, bx1, by1 = ink.bbox
+        bx0, by0, bx1, by1 = b
         # cut to the page; ink is in unrotated page space and a /Rotate 90 page reports its
         # width and height turned, so the page is taken as the square of its longer side
         bx0, by0, bx1, by1 = max(bx0, 0.0), max(by0, 0.0), min(bx1, side), min(by1, side)
@@ -151,14 +158,50 @@ def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float) ->
 
 def _clusters(objects: List[_Object]) -> List[List[_Object]]:
     """Objects whose boxes overlap across and come within CLUSTER_GAP_Y down form one cluster.
-    Objects come in order of their top edge, so a cluster whose bottom is more than CLUSTER_GAP_Y
-    above the current object can join nothing any more: only the open ones are compared (linear
-    on 100,000 objects spread down a page, where comparing with every cluster was quadratic)."""
+
+    Objects come in order of their top edge and each joins the open clusters whose box it comes
+    near (CLUSTER_GAP_X across, CLUSTER_GAP_Y down), merging them when it comes near several. A
+    cluster whose bottom is more than CLUSTER_GAP_Y above the current object can join nothing any
+    more. The open clusters then never come within CLUSTER_GAP_X of each other across (an object
+    near two merges them), so ordered by their left edge they form a row of separate intervals:
+    the ones an object comes near are found by a search in that order, O(log n) each, and a
+    finished cluster leaves it through a heap ordered by its bottom. Every arrangement costs
+    O(n log n), also many objects side by side at one height, where comparing each with every
+    open cluster was quadratic. `_sweep` is the direct procedure, used when a box is not a
+    proper box (NaN, inverted) and kept as the reference the tests compare with."""
+    ordered = sorted(objects, key=lambda o: (o.bbox[1], o.bbox[0]))
+    try:
+        # the direct sweep is quickest while few clusters are open at once (every real page);
+        # past a linear amount of work it gives way to the ordered search
+        groups = _sweep(ordered, budget=SWEEP_WORK * len(ordered) + 4096)
+    except _Irregular:
+        try:
+            groups = _ordered_clusters(ordered)
+        except _Irregular:
+            groups = _sweep(ordered)
+    return _same_edge(groups)
+
+
+#: open clusters compared per object, on average, before the sweep gives way to the ordered search
+SWEEP_WORK = 4
+
+
+class _Irregular(Exception):
+    """A box the ordered search does not handle (NaN, infinite or inverted): use the direct sweep."""
+
+
+def _sweep(ordered: List[_Object], budget: Optional[int] = None) -> List[List[_Object]]:
+    """The clustering done directly: every object compared with every open cluster (_Irregular
+    once more than `budget` comparisons were made)."""
     clusters: List[Tuple[List[float], List[_Object]]] = []
     active: List[int] = []  # indices of clusters that a later object may still join
-    for obj in sorted(objects, key=lambda o: (o.bbox[1], o.bbox[0])):
+    for obj in ordered:
         box = obj.bbox
         joined = None
+        if budget is not None:
+            budget -= len(active)
+            if budget < 0:
+                raise _Irregular
         active = [i for i in active if clusters[i][1] and box[1] <= clusters[i][0][3] + CLUSTER_GAP_Y]
         for i in active:
             cbox, members = clusters[i]
@@ -179,12 +222,214 @@ def _clusters(objects: List[_Object]) -> List[List[_Object]]:
         if joined is None:
             clusters.append(([box[0], box[1], box[2], box[3]], [obj]))
             active.append(len(clusters) - 1)
-    return _same_edge([members for _, members in clusters if members])
+    return [members for _, members in clusters if members]
+
+
+class _Occupied:
+    """Which of n ordered positions are taken: a bit set in words of 64 bits, with a word of
+    summary bits over every 64 words, and so on up to one word, so that the nearest taken position
+    before or after a given one is found in a few word operations per level (O(log n), with
+    log base 64)."""
+
+    __slots__ = ("n", "levels")
+
+    def __init__(self, n: int):
+        self.n = n
+        self.levels: List[List[int]] = []
+        size = max(n, 1)
+        while True:
+            words = (size + 63) >> 6
+            self.levels.append([0] * words)
+            if words == 1:
+                break
+            size = words
+
+    def add(self, i: int) -> None:
+        for words in self.levels:
+            w = i >> 6
+            was = words[w]
+            words[w] = was | (1 << (i & 63))
+            if was:
+                break
+            i = w
+
+    def remove(self, i: int) -> None:
+        for words in self.levels:
+            w = i >> 6
+            left = words[w] & ~(1 << (i & 63))
+            words[w] = left
+            if left:
+                break
+            i = w
+
+    def before(self, i: int) -> int:
+        """The last taken position <= i, or -1."""
+        if i < 0:
+            return -1
+        if i >= self.n:
+            i = self.n - 1
+            if i < 0:
+                return -1
+        levels = self.levels
+        level = 0
+        while True:
+            w = i >> 6
+            bits = levels[level][w] & ((2 << (i & 63)) - 1)
+            if bits:
+                i = (w << 6) + bits.bit_length() - 1
+                break
+            i = w - 1
+            level += 1
+            if i < 0 or level == len(levels):
+                return -1
+        while level:  # down again: the highest taken position under each summary bit
+            level -= 1
+            i = (i << 6) + levels[level][i].bit_length() - 1
+        return i
+
+    def after(self, i: int) -> int:
+        """The first taken position >= i, or -1."""
+        if i < 0:
+            i = 0
+        levels = self.levels
+        level = 0
+        while True:
+            w = i >> 6
+            if w >= len(levels[level]):
+                return -1
+            bits = levels[level][w] >> (i & 63) << (i & 63)
+            if bits:
+                i = (w << 6) + (bits & -bits).bit_length() - 1
+                break
+            i = w + 1
+            level += 1
+            if level == len(levels):
+                return -1
+        while level:  # down again: the lowest taken position under each summary bit
+            level -= 1
+            bits = levels[level][i]
+            i = (i << 6) + (bits & -bits).bit_length() - 1
+        return i
+
+
+def _ordered_clusters(ordered: List[_Object]) -> List[List[_Object]]:
+    """The same clusters as `_sweep`, in the same order with members in the same order, in O(n log n)."""
+    for obj in ordered:
+        x0, y0, x1, y1 = obj.bbox
+        if not (x0 <= x1 and y0 <= y1) or not all(map(math.isfinite, obj.bbox)):
+            raise _Irregular
+    lefts = sorted({obj.bbox[0] for obj in ordered})
+    position = {x: i for i, x in enumerate(lefts)}
+    taken = _Occupied(len(lefts))
+    at: List[int] = [-1] * len(lefts)  # the open cluster whose left edge is at each position
+    boxes: List[List[float]] = []
+    members: List[Optional[List[_Object]]] = []
+    place: List[int] = []  # position of each open cluster, -1 once finished or merged
+    ends: List[Tuple[float, int, float]] = []  # (bottom + CLUSTER_GAP_Y, cluster, bottom) heap
+
+    def leave(c: int) -> None:
+        p = place[c]
+        at[p] = -1
+        taken.remove(p)
+        place[c] = -1
+
+    def enter(c: int, check: bool = True) -> None:
+        b = boxes[c]
+        p = position[b[0]]
+        if at[p] != -1:
+            raise _Irregular
+        if check:  # a new cluster is apart from the others by the search that found none near it
+            q = taken.before(p - 1)
+            if q >= 0 and not b[0] > boxes[at[q]][2] + CLUSTER_GAP_X:
+                raise _Irregular  # open clusters must stay apart: otherwise the search would miss some
+            q = taken.after(p + 1)
+            if q >= 0 and not boxes[at[q]][0] > b[2] + CLUSTER_GAP_X:
+                raise _Irregular
+        at[p] = c
+        taken.add(p)
+        place[c] = p
+        heapq.heappush(ends, (b[3] + CLUSTER_GAP_Y, c, b[3]))
+
+    for obj in ordered:
+        box = obj.bbox
+        while ends and ends[0][0] < box[1]:  # finished: `box[1] <= bottom + CLUSTER_GAP_Y` no longer holds
+            _, c, bottom = heapq.heappop(ends)
+            if place[c] >= 0 and boxes[c][3] == bottom:
+                leave(c)
+        near = []
+        q = taken.before(bisect.bisect_right(lefts, box[2] + CLUSTER_GAP_X) - 1)
+        while q >= 0:
+            c = at[q]
+            cbox = boxes[c]
+            if not box[0] <= cbox[2] + CLUSTER_GAP_X:
+                break  # the intervals further left end further left still
+            if not (box[1] <= cbox[3] + CLUSTER_GAP_Y and cbox[1] <= box[3] + CLUSTER_GAP_Y):
+                raise _Irregular
+            near.append(c)
+            q = taken.before(q - 1)
+        if not near:
+            boxes.append([box[0], box[1], box[2], box[3]])
+            members.append([obj])
+            place.append(-1)
+            enter(len(boxes) - 1, check=False)
+            continue
+        if len(near) > 1:
+            near.sort()  # the oldest cluster takes the object, then the others in their order
+        target = near[0]
+        group = members[target]
+        group.append(obj)
+        t = boxes[target]
+        before = (t[0], t[2], t[3])
+        t[:] = [min(t[0], box[0]), min(t[1], box[1]), max(t[2], box[2]), max(t[3], box[3])]
+        for c in near[1:]:
+            leave(c)
+            group.extend(members[c])
+            members[c] = None
+            cbox = boxes[c]
+            t[:] = [min(t[0], cbox[0]), min(t[1], cbox[1]), max(t[2], cbox[2]), max(t[3], cbox[3])]
+        if len(near) > 1 or t[0] != before[0]:
+            leave(target)
+            enter(target)
+        else:  # the common case: the object lies within the cluster across, or widens it to the right
+            if t[2] != before[1]:
+                q = taken.after(place[target] + 1)
+                if q >= 0 and not boxes[at[q]][0] > t[2] + CLUSTER_GAP_X:
+                    raise _Irregular
+            if t[3] != before[2]:
+                heapq.heappush(ends, (t[3] + CLUSTER_GAP_Y, target, t[3]))
+    return [m for m in members if m is not None]
 
 
 def _same_edge(clusters: List[List[_Object]]) -> List[List[_Object]]:
     """Clusters that stick out on the same side to the same edge (within EDGE_MATCH) are one
-    object: the rules of a too-wide table, with its rows in between inside the block."""
+    object: the rules of a too-wide table, with its rows in between inside the block. Each cluster
+    joins the first earlier object on its side whose edge is that close; those objects' edges lie
+    more than EDGE_MATCH apart, so the candidates are found in buckets of EDGE_MATCH (linear)."""
+    merged: List[List[_Object]] = []
+    keys: List[Tuple] = []
+    buckets: Dict[Tuple[str, int], List[int]] = {}
+    for members in clusters:
+        key = _edge_key(members)
+        if key is not None and not math.isfinite(key[1]):
+            return _same_edge_direct(clusters)
+        if key is not None:
+            cell = math.floor(key[1] / EDGE_MATCH)
+            first = None
+            for k in range(cell - 2, cell + 3):
+                for i in buckets.get((key[0], k), ()):
+                    if abs(key[1] - keys[i][1]) <= EDGE_MATCH and (first is None or i < first):
+                        first = i
+            if first is not None:
+                merged[first].extend(members)
+                continue
+            buckets.setdefault((key[0], cell), []).append(len(merged))
+        merged.append(list(members))
+        keys.append(key)
+    return merged
+
+
+def _same_edge_direct(clusters: List[List[_Object]]) -> List[List[_Object]]:
+    """`_same_edge` by comparing each cluster with every earlier object (the reference)."""
     merged: List[List[_Object]] = []
     keys: List[Tuple] = []
     for members in clusters:
@@ -200,6 +445,11 @@ def _same_edge(clusters: List[List[_Object]]) -> List[List[_Object]]:
 
 
 def _edge_key(members: List[_Object]) -> Optional[Tuple[str, float]]:
+    if len(members) == 1:  # most clusters of a crowded margin
+        over, box = members[0].over, members[0].bbox
+        if len(over) != 1:
+            return None
+        return ("right", box[2]) if "right" in over else ("left", box[0]) if "left" in over else None
     sides = set()
     for m in members:
         sides.update(m.over)
