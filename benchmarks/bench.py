@@ -299,17 +299,9 @@ def _fresh_line(f: dict) -> str:
 
 
 def peak_rss(path: Path) -> dict:
-    """Peak RSS of the command line checking `path`, from a fresh parent (RUSAGE_CHILDREN)."""
-    probe = (
-        "import resource, subprocess, sys\n"
-        "subprocess.run(sys.argv[1:], capture_output=True)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    )
+    """Peak RSS of the command line checking `path`, its worker included (see measured_run)."""
     cmd = scope_check_command() + [str(path), "--format", "json"]
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, check=True)
-    kib = int(out.stdout.split()[-1])
-    scale = 1 if sys.platform == "darwin" else 1024  # macOS reports bytes, Linux kilobytes
-    return {"file": path.name, "file_bytes": path.stat().st_size, "peak_rss_bytes": kib * scale}
+    return {"file": path.name, "file_bytes": path.stat().st_size, "peak_rss_bytes": measured_run(cmd)["peak_rss_bytes"]}
 
 
 #: page counts of the generated papers whose peak memory and time are measured (--long)
@@ -338,16 +330,37 @@ def _generator():
     return module
 
 
+#: the start of a measuring parent: it becomes the subreaper of what it starts (Linux), so the worker
+#: that `check` leaves to end on its own is reparented to it, waited for by `reap()` and counted in
+#: RUSAGE_CHILDREN (without this the worker, reaped by init, would be missing from the figure)
+REAPER = (
+    "import ctypes, os, resource, subprocess, sys, time\n"
+    "try:\n"
+    "    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
+    "except (OSError, AttributeError):\n"
+    "    pass\n"
+    "def reap():\n"
+    "    while True:\n"
+    "        try:\n"
+    "            os.wait()\n"
+    "        except ChildProcessError:\n"
+    "            return\n"
+)
+
+
 def measured_run(cmd, output: str = "") -> dict:
     """Wall time and peak RSS of `cmd` and everything it starts (a forked worker included), from a
-    fresh parent: RUSAGE_CHILDREN's maxrss is the largest resident set of any process it waited for.
+    fresh parent: RUSAGE_CHILDREN's maxrss is the largest resident set of any process it waited for
+    (the worker too: REAPER).
     The command's standard output goes to the file `output` (discarded when "")."""
     probe = (
-        "import resource, subprocess, sys, time\n"
+        REAPER +
         "sink = open(sys.argv[1], 'wb') if sys.argv[1] else subprocess.DEVNULL\n"
         "start = time.perf_counter()\n"
         "p = subprocess.run(sys.argv[2:], stdout=sink, stderr=subprocess.DEVNULL)\n"
-        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
+        "elapsed = time.perf_counter() - start\n"
+        "reap()\n"
+        "print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe, output, *cmd], capture_output=True, text=True, check=True)
     seconds, kib, code = out.stdout.split()[-3:]

@@ -179,11 +179,19 @@ def test_an_owner_password_alone_does_not_stop_the_check(tmp_path):
 # --- over the size limit ----------------------------------------------------------------------
 
 def _peak_rss_bytes(*args):
-    """Peak resident memory of the command line checking `args`, measured from a fresh parent so
-    RUSAGE_CHILDREN sees this one child only (Linux reports kilobytes)."""
+    """Peak resident memory of the command line checking `args`, its worker included, measured from
+    a fresh parent so RUSAGE_CHILDREN sees this command only (Linux reports kilobytes). The parent
+    is the subreaper of what it starts: the worker `check` leaves to end on its own is waited for
+    here and counted."""
     probe = (
-        "import resource, subprocess, sys\n"
+        "import ctypes, os, resource, subprocess, sys\n"
+        "ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
         "p = subprocess.run([sys.executable, '-m', 'scope_check', *sys.argv[1:]], capture_output=True)\n"
+        "while True:\n"
+        "    try:\n"
+        "        os.wait()\n"
+        "    except ChildProcessError:\n"
+        "        break\n"
         "print(p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe, *map(str, args)], capture_output=True, text=True,
