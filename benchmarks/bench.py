@@ -40,7 +40,7 @@ process tree from a fresh parent, RUSAGE_CHILDREN, and the wall time, with the p
 raised so the time is measured, not cut), beside a bare `rawdict` pass over the same file in a
 fresh process; and one page of 100,000 tiny spans, the command against the bare pass.
 
-It also checks a generated page of 100,000 small squares in a margin (benchmarks/margin_dots.py,
+It also checks a generated page of 100,000 small squares in a margin (benchmarks/generate.py dots,
 made into a temporary folder): the ink pass and MARG001's clustering at scale.
 
 Targets (PASS/FAIL): ratio <= 2 over the fixtures, <= 1.3 over the corpus, <= 2 for the worst
@@ -434,13 +434,8 @@ def worst_paper(corpus: dict) -> dict:
 def margin_dots(pymupdf, rules, runs: int, dots: int = 100_000) -> dict:
     """check_file on a generated page with `dots` small squares in its left margin (best of `runs`),
     and the bare pass over the same file."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    try:
-        from margin_dots import margin_dots as generate
-    finally:
-        sys.path.pop(0)
     with tempfile.TemporaryDirectory(prefix="scope-bench-") as tmp:
-        path = generate(Path(tmp) / "margin_dots.pdf", dots)
+        path = _generator().dots(Path(tmp) / "margin_dots.pdf", dots)
         m = measure(pymupdf, path, rules, runs, f"{dots:,} margin dots (generated)")
     return {"file": m["file"], "dots": dots, "check_s": m["check_s"], "raw_s": m["raw_s"], "ratio": m["ratio"]}
 

@@ -4,6 +4,7 @@ committed; reproducible byte for byte: no dates, no random state but a fixed see
 
     python benchmarks/generate.py paper OUT.pdf --pages 10000   # pages like a paper's
     python benchmarks/generate.py spans OUT.pdf --spans 100000  # one page of tiny spans
+    python benchmarks/generate.py dots OUT.pdf --dots 100000    # one page of margin dots
 
 `paper`: US Letter pages inside the ICLR text block, each with 45 lines of body text (10 pt Times,
 12 pt leading, about 90 characters a line, one line in four with an italic phrase, so three spans),
@@ -14,6 +15,11 @@ no two pages share their text.
 `spans`: one page holding SPANS separate text-showing operators of two letters each, set at
 1.5 pt in 400 rows of 250 across the text block, roman and italic in turn: the worst text-side
 page, every span an object of its own.
+
+`dots`: one page with a paragraph of body text and DOTS small filled squares in its left margin,
+0.5 pt wide on a grid 2.4 pt across and 2.6 pt down (40 columns, 300 rows, then over again), so all
+of them form one cluster of content in the margin: the ink pass and MARG001's clustering at scale
+(the page is under scope_check.limits.MAX_OPERATIONS_PER_PAGE and fails MARG001).
 """
 
 from __future__ import annotations
@@ -140,17 +146,35 @@ def spans(path: Path, count: int = 100_000, per_row: int = 250, size: float = 1.
     return _write(Path(path), [b"\n".join(ops)])
 
 
+DOT_TEXT = (b"We study a simple method for training small models on limited data and report its accuracy "
+            b"across several benchmarks.")
+
+
+def dots(path: Path, count: int = 100_000) -> Path:
+    """One page: 20 lines of body text and `count` small squares in the left margin (see above)."""
+    ops = [b"BT /F1 10 Tf 108 700 Td"]
+    for i in range(20):
+        ops.append((b"0 -12 Td " if i else b"") + b"(" + DOT_TEXT + b") Tj")
+    ops.append(b"ET")
+    for i in range(count):
+        ops.append(b"%.1f %.1f 0.5 0.5 re f" % (5 + (i % 40) * 2.4, 5 + (i // 40) % 300 * 2.6))
+    return _write(Path(path), [b"\n".join(ops)])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("kind", choices=["paper", "spans"])
+    ap.add_argument("kind", choices=["paper", "spans", "dots"])
     ap.add_argument("output", type=Path)
     ap.add_argument("--pages", type=int, default=10_000)
     ap.add_argument("--spans", type=int, default=100_000)
+    ap.add_argument("--dots", type=int, default=100_000)
     args = ap.parse_args(argv)
     if args.kind == "paper":
         paper(args.output, args.pages)
-    else:
+    elif args.kind == "spans":
         spans(args.output, args.spans)
+    else:
+        dots(args.output, args.dots)
     print(args.output)
     return 0
 

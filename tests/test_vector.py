@@ -148,10 +148,10 @@ def test_the_link_walk_matches_get_links_on_real_papers(name):
 
 
 def _dots():
-    spec = importlib.util.spec_from_file_location("margin_dots", ROOT / "benchmarks" / "margin_dots.py")
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.margin_dots
+    return module.dots
 
 
 def test_a_page_past_the_operation_cap_is_not_analysed(tmp_path):
