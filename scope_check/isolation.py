@@ -425,8 +425,21 @@ class Pool:
         worker.process.close()
         worker.conn.close()
 
+    def submit(self, task: Any) -> None:
+        """Hand `task` to an idle worker now and return at once: its outcome comes with the next
+        `run` (for example `run(())`), under the same time limit, counted from now."""
+        idle = [w for w in self._workers if w.task is None]
+        if idle:
+            w = idle[0]
+        elif len(self._workers) < self.jobs:
+            w = self._spawn()
+            self._workers.append(w)
+        else:
+            raise RuntimeError("every worker of the pool is busy")
+        self._send(w, task)
+
     def run(self, tasks: Iterable[Any]) -> Iterator[Tuple[Any, Outcome]]:
-        """Yield (task, outcome) for every task, in completion order."""
+        """Yield (task, outcome) for every task (and every task submitted before), in completion order."""
         pending = iter(tasks)
         exhausted = False
         try:

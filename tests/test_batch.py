@@ -342,6 +342,38 @@ def test_first_pages_pdf_stamps_every_submission(small_batch):
     assert not [p.name for p in out.iterdir() if p.name.startswith(".scope-check-")]  # no temporary left
 
 
+def test_first_pages_keep_the_page_and_stamp_its_visible_top_when_turned_or_cropped(tmp_path):
+    """A first page is copied as it is, with the stamp across the top of what a reader sees: also on
+    a page turned by /Rotate and on one whose visible box (CropBox) is not at the origin."""
+    import pymupdf
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copyfile(FIXTURES / "layout/letter_paper.pdf", src / "1.pdf")
+    with pymupdf.open(FIXTURES / "layout/letter_paper.pdf") as doc:
+        doc[0].set_rotation(90)
+        doc.save(src / "2.pdf")
+    with pymupdf.open(FIXTURES / "layout/letter_paper.pdf") as doc:
+        doc[0].set_mediabox(pymupdf.Rect(0, 0, 700, 900))
+        doc[0].set_cropbox(pymupdf.Rect(40, 60, 652, 852))  # top-left origin: 60 pt lower, 40 pt in
+        doc.save(src / "3.pdf")
+    with pymupdf.open(FIXTURES / "layout/letter_paper.pdf") as doc:
+        title = "Under review as a conference paper at ICLR 2025"
+        assert title in doc[0].get_text("text")
+    out = tmp_path / "out"
+    batch(src, "--out", out, "--progress", "none", "--exit-zero", expect=0)
+    with pymupdf.open(out / "first_pages.pdf") as doc:
+        assert doc.page_count == 3
+        for i, sid in enumerate(("1", "2", "3")):
+            page = doc[i]
+            assert title in page.get_text("text"), sid  # the paper's own first page
+            hits = page.search_for(f"Submission {sid}")
+            assert hits, sid
+            # in the band across the top of the visible page, inside it
+            assert 0 <= hits[0].y0 < 40 and 0 <= hits[0].x0 < 40 and hits[0].x1 <= page.rect.width, (sid, hits[0])
+        assert doc[1].rect.width > doc[1].rect.height  # the turned page is shown turned, stamp upright
+
+
 def test_exports_are_atomic_and_keep_the_umask(tmp_path):
     from scope_check.batch.exports import atomic_write
 

@@ -48,11 +48,17 @@ def load_rows(store: Store, near_threshold: float = dedup.DEFAULT_THRESHOLD, dup
         r["supplement"] = json.loads(r["supplement"]) if r["supplement"] else None
         rows.append(r)
     rows.sort(key=_sort_key)
-    dups = dedup.find(rows, near_threshold) if duplicates else {}
+    attach_duplicates(rows, near_threshold if duplicates else None)
+    return rows
+
+
+def attach_duplicates(rows: List[dict], near_threshold: Optional[float] = dedup.DEFAULT_THRESHOLD) -> None:
+    """Give every row its "duplicates": [(submission id, path, kind, similarity)] (none at all when
+    `near_threshold` is None)."""
+    dups = dedup.find(rows, near_threshold) if near_threshold is not None else {}
     by_path = {r["path"]: r for r in rows}
     for r in rows:
         r["duplicates"] = [(by_path[p]["sid"], p, kind, sim) for p, kind, sim in dups.get(r["path"], [])]
-    return rows
 
 
 def pending(store: Store) -> int:
@@ -179,18 +185,22 @@ def write_all(store: Store, out: str, settings: dict, near_threshold: float = de
     if not force and store.meta("exports_state") == state and all(os.path.exists(os.path.join(out, e)) for e in wanted):
         rows = load_rows(store, near_threshold, duplicates=False)  # the summary needs no duplicates
         return {"rows": rows, "written": False, "first_pages": None}
-    rows = load_rows(store, near_threshold)
-    atomic_write(os.path.join(out, "results.csv"), results_csv(rows))
-    atomic_write(os.path.join(out, "desk_reject.csv"), desk_reject_csv(rows))
-    atomic_write(os.path.join(out, "results.jsonl"), results_jsonl(rows))
-    from scope_check.batch.html import render
+    rows = load_rows(store, near_threshold, duplicates=False)
+    pages = None
+    if first_pages:  # copied by its own worker while the other lists are made (it needs no duplicates)
+        from scope_check.batch.firstpages import start_first_pages
 
-    atomic_write(os.path.join(out, "report.html"), render(rows, settings, summary(rows), all_codes()).encode("utf-8"))
-    fp_problem = None
-    if first_pages:
-        from scope_check.batch.firstpages import write_first_pages
+        pages = start_first_pages(rows, os.path.join(out, "first_pages.pdf"))
+    try:
+        attach_duplicates(rows, near_threshold)
+        atomic_write(os.path.join(out, "results.csv"), results_csv(rows))
+        atomic_write(os.path.join(out, "desk_reject.csv"), desk_reject_csv(rows))
+        atomic_write(os.path.join(out, "results.jsonl"), results_jsonl(rows))
+        from scope_check.batch.html import render
 
-        fp_problem = write_first_pages(rows, os.path.join(out, "first_pages.pdf"))
+        atomic_write(os.path.join(out, "report.html"), render(rows, settings, summary(rows), all_codes()).encode("utf-8"))
+    finally:
+        fp_problem = pages.result() if pages is not None else None
     store.set_meta("exports_state", state)
     store.set_meta("exports_written", str(time.time()))
     return {"rows": rows, "written": True, "first_pages": fp_problem}

@@ -36,41 +36,110 @@ def _pdf_string(text: str) -> bytes:
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def _stamp(out, page, font: int, item: dict, lines) -> None:
-    """The stamp (a framed band at the top: submission id, verdict, error codes, the path) as one
-    small content stream drawn over the page, with the shared font; `lines` (x, y from the top,
-    size, colour, text) are extra text for a placeholder page."""
-    r = page.rect
-    h = r.height
-    colour = _COLOURS.get(item["verdict"], (0, 0, 0))
-    rgb = b"%.3f %.3f %.3f" % colour
-    ops = [b"q 1 1 1 rg " + rgb + b" RG 1.5 w %.2f %.2f %.2f %.2f re B" % (8, h - 34, r.width - 16, 28)]
-    texts = [(14, 22, 12, colour, _stamp_text(item)), (14, 31, 6, (0.3, 0.3, 0.3), item["path"][-150:])] + list(lines)
-    for x, y, size, col, text in texts:
-        ops.append(b"BT /SCStamp %g Tf %.3f %.3f %.3f rg %.2f %.2f Td " % ((size,) + tuple(col) + (x, h - y))
-                   + _pdf_string(text) + b" Tj ET")
-    ops.append(b"Q")
-    stream = out.get_new_xref()
-    out.update_object(stream, "<< >>")
-    out.update_stream(stream, b"\n".join(ops), compress=False)
-    _add_font(out, page.xref, font)
-    contents = page.get_contents()
-    out.xref_set_key(page.xref, "Contents", "[" + " ".join(f"{x} 0 R" for x in contents + [stream]) + "]")
+class _Writer:
+    """The output PDF at MuPDF's object level (what the `pymupdf.Document` API does per page, for a
+    thousand pages, costs more than the copying: about 8 ms a page against 1 ms).
 
+    A first page is grafted as it is (`pdf_graft_page`: its contents and resources, no
+    annotations) and stamped with a content stream of its own, after the page's contents wrapped
+    in a `q` and a `Q` stream shared by every page, so the stamp is drawn in the page's default
+    space whatever state the page leaves. A page turned by /Rotate (the stamp would be turned with
+    it) is drawn upright as a form on a new page instead (`show_pdf_page`)."""
 
-def _add_font(out, page_xref: int, font: int) -> None:
-    """/SCStamp in the page's font resources, following /Resources and /Font where they are
-    indirect objects (MuPDF's xref_set_key does not walk through those)."""
-    holder, prefix = page_xref, "Resources/"
-    kind, value = out.xref_get_key(holder, "Resources")
-    if kind == "xref":
-        holder, prefix = int(value.split()[0]), ""
-    kind, value = out.xref_get_key(holder, prefix + "Font")
-    if kind == "xref":
-        holder, prefix = int(value.split()[0]), ""
-    else:
-        prefix += "Font/"
-    out.xref_set_key(holder, prefix + "SCStamp", f"{font} 0 R")
+    def __init__(self, pymupdf):
+        self.pymupdf = pymupdf
+        self.m = m = pymupdf.mupdf
+        self.doc = pymupdf.open()
+        self.pdf = pymupdf._as_pdf_document(self.doc)
+        # one Helvetica for every stamp (PyMuPDF's insert_text adds one per call)
+        self.font = m.pdf_add_object(self.pdf, m.pdf_new_dict(self.pdf, 4))
+        for key, value in (("Type", "Font"), ("Subtype", "Type1"), ("BaseFont", "Helvetica"),
+                           ("Encoding", "WinAnsiEncoding")):
+            m.pdf_dict_puts(self.font, key, m.pdf_new_name(value))
+        self.save_state, self.restore_state = self._stream(b"q"), self._stream(b"Q")
+
+    def _stream(self, data: bytes):
+        m = self.m
+        return m.pdf_add_stream(self.pdf, m.fz_new_buffer_from_copied_data(data), m.PdfObj(), 0)
+
+    def copy_first_page(self, path: str) -> bool:
+        """Append the first page of the PDF at `path`; False when it has none or needs a password."""
+        m = self.m
+        try:
+            path.encode("utf-8")
+            data = None
+            src = m.pdf_open_document(path)
+        except UnicodeEncodeError:  # a name that is not UTF-8: MuPDF reads the bytes instead
+            with open(path, "rb") as fh:
+                data = fh.read()
+            src = m.pdf_open_document_with_stream(m.fz_open_buffer(m.fz_new_buffer_from_copied_data(data)))
+        if m.pdf_needs_password(src) or m.pdf_count_pages(src) < 1:
+            return False
+        rotate = m.pdf_to_int(m.pdf_dict_get_inheritable(m.pdf_lookup_page_obj(src, 0), m.pdf_new_name("Rotate")))
+        if not rotate % 360:
+            m.pdf_graft_page(self.pdf, -1, src, 0)
+            return True
+        opened = self.pymupdf.open(path, filetype="pdf") if data is None else self.pymupdf.open(stream=data, filetype="pdf")
+        with opened as turned:
+            r = turned[0].rect
+            page = self.doc.new_page(width=r.width, height=r.height)
+            page.show_pdf_page(page.rect, turned, 0)  # the page upright as a form: our stamp stays on top
+        return True
+
+    def blank_page(self) -> None:
+        self.doc.new_page(width=612, height=792)
+
+    def drop_last(self) -> None:
+        if self.doc.page_count:
+            self.doc.delete_page(-1)
+
+    def stamp_last(self, item: dict, lines) -> None:
+        """The stamp (a framed band at the top of the visible page: submission id, verdict, error
+        codes, the path) on the last page; `lines` (x, y from the top, size, colour, text) are extra
+        text for a placeholder page."""
+        m = self.m
+        page = m.pdf_lookup_page_obj(self.pdf, m.pdf_count_pages(self.pdf) - 1)
+        media = m.pdf_to_rect(m.pdf_dict_gets(page, "MediaBox"))
+        crop = m.pdf_dict_gets(page, "CropBox")
+        box = m.fz_intersect_rect(m.pdf_to_rect(crop), media) if m.pdf_is_array(crop) else media
+        if m.fz_is_empty_rect(box):
+            box = media
+        left, top, width = box.x0, box.y1, box.x1 - box.x0
+        colour = _COLOURS.get(item["verdict"], (0, 0, 0))
+        rgb = b"%.3f %.3f %.3f" % colour
+        ops = [b"q 1 1 1 rg " + rgb + b" RG 1.5 w %.2f %.2f %.2f %.2f re B" % (left + 8, top - 34, width - 16, 28)]
+        texts = [(14, 22, 12, colour, _stamp_text(item)), (14, 31, 6, (0.3, 0.3, 0.3), item["path"][-150:])] + list(lines)
+        for x, y, size, col, text in texts:
+            ops.append(b"BT /SCStamp %g Tf %.3f %.3f %.3f rg %.2f %.2f Td " % ((size,) + tuple(col) + (left + x, top - y))
+                       + _pdf_string(text) + b" Tj ET")
+        ops.append(b"Q")
+        stamp = self._stream(b"\n".join(ops))
+        resources = m.pdf_dict_gets(page, "Resources")
+        if not m.pdf_is_dict(resources):
+            resources = m.pdf_dict_put_dict(page, m.pdf_new_name("Resources"), 1)
+        fonts = m.pdf_dict_gets(resources, "Font")
+        if not m.pdf_is_dict(fonts):
+            fonts = m.pdf_dict_put_dict(resources, m.pdf_new_name("Font"), 1)
+        m.pdf_dict_puts(fonts, "SCStamp", self.font)
+        contents = m.pdf_dict_gets(page, "Contents")
+        layered = m.pdf_new_array(self.pdf, 4)
+        if m.pdf_is_array(contents):
+            inner = [m.pdf_array_get(contents, i) for i in range(m.pdf_array_len(contents))]
+        else:
+            inner = [contents] if m.pdf_is_stream(contents) else []
+        if inner:
+            m.pdf_array_push(layered, self.save_state)
+            for part in inner:
+                m.pdf_array_push(layered, part)
+            m.pdf_array_push(layered, self.restore_state)
+        m.pdf_array_push(layered, stamp)
+        m.pdf_dict_puts(page, "Contents", layered)
+
+    def save(self, path: str) -> None:
+        self.doc.save(path, garbage=1, deflate=True)
+
+    def close(self) -> None:
+        self.doc.close()
 
 
 def _build(task) -> str:
@@ -81,7 +150,7 @@ def _build(task) -> str:
     items, out_path = task
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
-    out = pymupdf.open()
+    out = _Writer(pymupdf)
     work = tempfile.mkdtemp(prefix="first-pages-", dir=os.path.dirname(out_path))
     try:
         # archive members, extracted once per archive into the work folder
@@ -99,49 +168,61 @@ def _build(task) -> str:
                         member_files[(arch, m.index)] = str(got)
             except Exception:
                 pass
-        font = out.get_new_xref()  # one Helvetica for every stamp (PyMuPDF's insert_text adds one per call)
-        out.update_object(font, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
         for it in items:
             src_path = it.get("fs") if it["kind"] == "file" else member_files.get((it["archive"], it["index"]))
             copied = False
             if it["verdict"] != "error" and src_path:
+                count = out.doc.page_count
                 try:
-                    try:
-                        src_path.encode("utf-8")
-                        opened = pymupdf.open(src_path, filetype="pdf")
-                    except UnicodeEncodeError:  # a name that is not UTF-8: MuPDF reads the bytes instead
-                        with open(src_path, "rb") as fh:
-                            opened = pymupdf.open(stream=fh.read(), filetype="pdf")
-                    with opened as src:
-                        if src.page_count:
-                            r = src[0].rect
-                            page = out.new_page(width=r.width, height=r.height)
-                            page.show_pdf_page(page.rect, src, 0)  # the page as a form: our stamp stays on top
-                            copied = True
+                    copied = out.copy_first_page(src_path)
                 except Exception:
-                    if copied:
-                        out.delete_page(-1)
                     copied = False
+                if not copied and out.doc.page_count > count:
+                    out.drop_last()
             lines = []
             if not copied:
-                page = out.new_page(width=612, height=792)
+                out.blank_page()
                 why = ("the file could not be checked" if it["verdict"] == "error"
                        else "the first page could not be read again (moved or changed since the check?)")
                 lines = [(72, 200, 9, (0, 0, 0), it["path"][-90:]), (72, 220, 11, (0, 0, 0), f"No first page: {why}.")]
-            _stamp(out, out[-1], font, it, lines)
+            out.stamp_last(it, lines)
         fd, tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=os.path.dirname(out_path))
         os.close(fd)
-        out.save(tmp, garbage=1, deflate=True)
+        out.save(tmp)
         return tmp
     finally:
         out.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def write_first_pages(rows: Sequence[dict], path: str, time_limit: Optional[float] = None) -> Optional[str]:
-    """Write first_pages.pdf; returns why it could not be written, or None."""
+class _Pending:
+    """first_pages.pdf being copied by its worker; `result()` waits for it and publishes it."""
+
+    def __init__(self, pool, path: str):
+        self.pool, self.path = pool, path
+
+    def result(self) -> Optional[str]:
+        """Why first_pages.pdf could not be written, or None (written)."""
+        for _, outcome in self.pool.run(()):
+            if outcome.ok:
+                _publish(outcome.value, self.path)
+                return None
+            return outcome.message or outcome.code
+        return "nothing to write"
+
+
+def start_first_pages(rows: Sequence[dict], path: str, time_limit: Optional[float] = None) -> _Pending:
+    """Start writing first_pages.pdf: its worker is forked and given the pages at once, and works
+    while the caller goes on (the other lists); `.result()` waits for it."""
     from scope_check.isolation import Pool
 
+    items = _items(rows)
+    pool = Pool(_build, jobs=1, time_limit=time_limit or (60.0 + 2.0 * len(items)), memory_limit_mb=4096)
+    pool.submit((items, path))
+    return _Pending(pool, path)
+
+
+def _items(rows: Sequence[dict]) -> List[dict]:
     items: List[dict] = []
     for r in rows:
         src = json.loads(r["source"]) if r.get("source") else {"kind": "file", "fs": None}
@@ -155,11 +236,4 @@ def write_first_pages(rows: Sequence[dict], path: str, time_limit: Optional[floa
         seen = set()
         item["errors"] = [c for c in item["errors"] if not (c in seen or seen.add(c))]
         items.append(item)
-    limit = time_limit or (60.0 + 2.0 * len(items))
-    pool = Pool(_build, jobs=1, time_limit=limit, memory_limit_mb=4096)
-    for _, outcome in pool.run([(items, path)]):
-        if outcome.ok:
-            _publish(outcome.value, path)
-            return None
-        return outcome.message or outcome.code
-    return "nothing to write"
+    return items
