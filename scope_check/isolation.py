@@ -377,6 +377,9 @@ def _signal_name(code: int) -> str:
         return f"signal {code}"
 
 
+_NOTHING = object()  # no task left
+
+
 class Pool:
     """`jobs` forked workers running `fn(task)`; each task has `time_limit` seconds, each worker
     `memory_limit_mb` of address space (None: no limit)."""
@@ -439,34 +442,53 @@ class Pool:
         self._send(w, task)
 
     def run(self, tasks: Iterable[Any]) -> Iterator[Tuple[Any, Outcome]]:
-        """Yield (task, outcome) for every task (and every task submitted before), in completion order."""
+        """Yield (task, outcome) for every task (and every task submitted before), in completion order.
+
+        The work is pipelined so that no worker waits for this process: the next task is taken
+        from `tasks` (where the caller hashes or extracts the file) while the workers are busy, and
+        a worker that finishes gets its next task before its outcome is handed back (and saved)."""
         pending = iter(tasks)
+        ahead: List[Any] = []  # at most one task taken early
         exhausted = False
+
+        def take():
+            nonlocal exhausted
+            if ahead:
+                return ahead.pop()
+            if not exhausted:
+                try:
+                    return next(pending)
+                except StopIteration:
+                    exhausted = True
+            return _NOTHING
+
+        def hand_out() -> None:
+            for w in self._workers:
+                if w.task is None:
+                    task = take()
+                    if task is _NOTHING:
+                        return
+                    self._send(w, task)
+            while len(self._workers) < self.jobs:
+                task = take()
+                if task is _NOTHING:
+                    return
+                w = self._spawn()
+                self._workers.append(w)
+                self._send(w, task)
+
         try:
             while True:
-                # hand out work
-                for w in self._workers:
-                    if w.task is None and not exhausted:
-                        try:
-                            task = next(pending)
-                        except StopIteration:
-                            exhausted = True
-                            break
-                        self._send(w, task)
-                while not exhausted and len(self._workers) < self.jobs:
-                    try:
-                        task = next(pending)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    w = self._spawn()
-                    self._workers.append(w)
-                    self._send(w, task)
+                hand_out()
                 busy = [w for w in self._workers if w.task is not None]
                 if not busy:
-                    if exhausted:
+                    if exhausted and not ahead:
                         return
                     continue
+                if not ahead:  # the next task, made ready while the workers check
+                    task = take()
+                    if task is not _NOTHING:
+                        ahead.append(task)
                 now = time.perf_counter()
                 timeout = None
                 if self.time_limit:
@@ -474,7 +496,8 @@ class Pool:
                 ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy
                                                        if w.process.sentinel is not None], timeout)
                 now = time.perf_counter()
-                for w in list(busy):
+                done = []
+                for w in busy:
                     outcome = None
                     if w.conn in ready or w.process.sentinel in ready:
                         outcome = self._collect(w, now)
@@ -484,7 +507,10 @@ class Pool:
                         self._replace(w, kill=True)
                     if outcome is not None:
                         task, w.task = w.task, None
-                        yield task, outcome
+                        done.append((task, outcome))
+                if done:
+                    hand_out()
+                yield from done
         finally:
             self.close()
 

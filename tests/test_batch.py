@@ -680,3 +680,14 @@ def test_a_second_batch_on_the_same_folder_is_refused(tmp_path):
         result = batch(src, "--out", out, "--progress", "none")
         assert result.exit_code == 2 and "another scope-check batch" in result.output
     batch(src, "--out", out, "--progress", "none", "--no-first-pages", expect=0)  # free again
+
+
+def test_an_empty_batch_writes_every_list_and_says_it_checked_nothing(tmp_path):
+    import pymupdf
+
+    (tmp_path / "in").mkdir()
+    result = batch(tmp_path / "in", "--out", tmp_path / "out", "--progress", "none", expect=0)
+    assert "0 files" in result.output and "not written" not in result.output
+    assert read_csv(tmp_path / "out" / "results.csv") == []
+    with pymupdf.open(tmp_path / "out" / "first_pages.pdf") as doc:
+        assert doc.page_count == 1 and "No submissions" in doc[0].get_text("text")

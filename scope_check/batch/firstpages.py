@@ -97,6 +97,13 @@ class _Writer:
         """The stamp (a framed band at the top of the visible page: submission id, verdict, error
         codes, the path) on the last page; `lines` (x, y from the top, size, colour, text) are extra
         text for a placeholder page."""
+        colour = _COLOURS.get(item["verdict"], (0, 0, 0))
+        texts = [(14, 22, 12, colour, _stamp_text(item)), (14, 31, 6, (0.3, 0.3, 0.3), item["path"][-150:])] + list(lines)
+        self.write_last(texts, colour)
+
+    def write_last(self, texts, band=None) -> None:
+        """Draw `texts` (x, y from the top, size, colour, text) on the last page, over a framed band
+        across its top in colour `band` (None: no band), in the page's visible box."""
         m = self.m
         page = m.pdf_lookup_page_obj(self.pdf, m.pdf_count_pages(self.pdf) - 1)
         media = m.pdf_to_rect(m.pdf_dict_gets(page, "MediaBox"))
@@ -105,10 +112,9 @@ class _Writer:
         if m.fz_is_empty_rect(box):
             box = media
         left, top, width = box.x0, box.y1, box.x1 - box.x0
-        colour = _COLOURS.get(item["verdict"], (0, 0, 0))
-        rgb = b"%.3f %.3f %.3f" % colour
-        ops = [b"q 1 1 1 rg " + rgb + b" RG 1.5 w %.2f %.2f %.2f %.2f re B" % (left + 8, top - 34, width - 16, 28)]
-        texts = [(14, 22, 12, colour, _stamp_text(item)), (14, 31, 6, (0.3, 0.3, 0.3), item["path"][-150:])] + list(lines)
+        ops = [b"q"]
+        if band is not None:
+            ops.append(b"1 1 1 rg %.3f %.3f %.3f RG 1.5 w %.2f %.2f %.2f %.2f re B" % (tuple(band) + (left + 8, top - 34, width - 16, 28)))
         for x, y, size, col, text in texts:
             ops.append(b"BT /SCStamp %g Tf %.3f %.3f %.3f rg %.2f %.2f Td " % ((size,) + tuple(col) + (left + x, top - y))
                        + _pdf_string(text) + b" Tj ET")
@@ -168,6 +174,9 @@ def _build(task) -> str:
                         member_files[(arch, m.index)] = str(got)
             except Exception:
                 pass
+        if not items:  # an empty batch: a page saying so (a PDF has at least one page)
+            out.blank_page()
+            out.write_last([(72, 100, 12, (0, 0, 0), "No submissions in this batch.")])
         for it in items:
             src_path = it.get("fs") if it["kind"] == "file" else member_files.get((it["archive"], it["index"]))
             copied = False
