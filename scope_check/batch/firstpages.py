@@ -36,21 +36,31 @@ def _pdf_string(text: str) -> bytes:
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
+#: what a copied first page keeps of its page object (inherited values included); not /Annots,
+#: not /Rotate (a turned page is drawn upright instead)
+_PAGE_KEYS = ("Contents", "Resources", "MediaBox", "CropBox", "BleedBox", "TrimBox", "ArtBox", "UserUnit")
+
+
 class _Writer:
     """The output PDF at MuPDF's object level (what the `pymupdf.Document` API does per page, for a
     thousand pages, costs more than the copying: about 8 ms a page against 1 ms).
 
-    A first page is grafted as it is (`pdf_graft_page`: its contents and resources, no
-    annotations) and stamped with a content stream of its own, after the page's contents wrapped
-    in a `q` and a `Q` stream shared by every page, so the stamp is drawn in the page's default
-    space whatever state the page leaves. A page turned by /Rotate (the stamp would be turned with
-    it) is drawn upright as a form on a new page instead (`show_pdf_page`)."""
+    A first page is grafted as it is (its contents and resources, no annotations) and stamped with
+    a content stream of its own, after the page's contents wrapped in a `q` and a `Q` stream shared
+    by every page, so the stamp is drawn in the page's default space whatever state the page
+    leaves. Pages are appended to one flat /Kids array, so adding one costs the same at the 25,000th
+    page as at the first (MuPDF's own page insertion looks the page tree up each time: quadratic).
+    A page turned by /Rotate (the stamp would be turned with it) is drawn upright as a form on a
+    new page instead (`show_pdf_page`, rare)."""
 
     def __init__(self, pymupdf):
         self.pymupdf = pymupdf
         self.m = m = pymupdf.mupdf
         self.doc = pymupdf.open()
         self.pdf = pymupdf._as_pdf_document(self.doc)
+        self.tree = m.pdf_dict_getp(m.pdf_trailer(self.pdf), "Root/Pages")
+        self.count = 0
+        self.last = None  # the last page's object
         # one Helvetica for every stamp (PyMuPDF's insert_text adds one per call)
         self.font = m.pdf_add_object(self.pdf, m.pdf_new_dict(self.pdf, 4))
         for key, value in (("Type", "Font"), ("Subtype", "Type1"), ("BaseFont", "Helvetica"),
@@ -62,8 +72,26 @@ class _Writer:
         m = self.m
         return m.pdf_add_stream(self.pdf, m.fz_new_buffer_from_copied_data(data), m.PdfObj(), 0)
 
+    def _append(self, page) -> None:
+        """Append the page dictionary `page` (not yet an object of the file) to the page tree."""
+        m = self.m
+        m.pdf_dict_puts(page, "Type", m.pdf_new_name("Page"))
+        m.pdf_dict_puts(page, "Parent", self.tree)
+        ref = m.pdf_add_object(self.pdf, page)
+        m.pdf_array_push(m.pdf_dict_gets(self.tree, "Kids"), ref)
+        self.count += 1
+        m.pdf_dict_puts(self.tree, "Count", m.pdf_new_int(self.count))
+        self.last = ref
+
+    def _after_pymupdf(self) -> None:
+        """Re-read the page tree after PyMuPDF changed it."""
+        m = self.m
+        self.count = m.pdf_to_int(m.pdf_dict_gets(self.tree, "Count"))
+        self.last = m.pdf_lookup_page_obj(self.pdf, self.count - 1) if self.count else None
+
     def copy_first_page(self, path: str) -> bool:
-        """Append the first page of the PDF at `path`; False when it has none or needs a password."""
+        """Append the first page of the PDF at `path`; False (nothing appended) when it has none or
+        needs a password."""
         m = self.m
         try:
             path.encode("utf-8")
@@ -75,23 +103,38 @@ class _Writer:
             src = m.pdf_open_document_with_stream(m.fz_open_buffer(m.fz_new_buffer_from_copied_data(data)))
         if m.pdf_needs_password(src) or m.pdf_count_pages(src) < 1:
             return False
-        rotate = m.pdf_to_int(m.pdf_dict_get_inheritable(m.pdf_lookup_page_obj(src, 0), m.pdf_new_name("Rotate")))
-        if not rotate % 360:
-            m.pdf_graft_page(self.pdf, -1, src, 0)
+        first = m.pdf_lookup_page_obj(src, 0)
+        if not m.pdf_to_int(m.pdf_dict_get_inheritable(first, m.pdf_new_name("Rotate"))) % 360:
+            graft = m.pdf_new_graft_map(self.pdf)
+            page = m.pdf_new_dict(self.pdf, 10)
+            for key in _PAGE_KEYS:
+                value = m.pdf_dict_get_inheritable(first, m.pdf_new_name(key))
+                if value.m_internal is not None:
+                    m.pdf_dict_puts(page, key, m.pdf_graft_mapped_object(graft, value))
+            if not m.pdf_is_array(m.pdf_dict_gets(page, "MediaBox")):
+                m.pdf_dict_puts(page, "MediaBox", m.pdf_new_rect(self.pdf, m.FzRect(0, 0, 612, 792)))
+            self._append(page)
             return True
         opened = self.pymupdf.open(path, filetype="pdf") if data is None else self.pymupdf.open(stream=data, filetype="pdf")
-        with opened as turned:
-            r = turned[0].rect
-            page = self.doc.new_page(width=r.width, height=r.height)
-            page.show_pdf_page(page.rect, turned, 0)  # the page upright as a form: our stamp stays on top
+        try:
+            with opened as turned:
+                r = turned[0].rect
+                page = self.doc.new_page(width=r.width, height=r.height)
+                try:
+                    page.show_pdf_page(page.rect, turned, 0)  # the page upright as a form: our stamp stays on top
+                except Exception:
+                    self.doc.delete_page(-1)
+                    raise
+        finally:
+            self._after_pymupdf()
         return True
 
     def blank_page(self) -> None:
-        self.doc.new_page(width=612, height=792)
-
-    def drop_last(self) -> None:
-        if self.doc.page_count:
-            self.doc.delete_page(-1)
+        m = self.m
+        page = m.pdf_new_dict(self.pdf, 4)
+        m.pdf_dict_puts(page, "MediaBox", m.pdf_new_rect(self.pdf, m.FzRect(0, 0, 612, 792)))
+        m.pdf_dict_puts(page, "Resources", m.pdf_new_dict(self.pdf, 1))
+        self._append(page)
 
     def stamp_last(self, item: dict, lines) -> None:
         """The stamp (a framed band at the top of the visible page: submission id, verdict, error
@@ -105,7 +148,7 @@ class _Writer:
         """Draw `texts` (x, y from the top, size, colour, text) on the last page, over a framed band
         across its top in colour `band` (None: no band), in the page's visible box."""
         m = self.m
-        page = m.pdf_lookup_page_obj(self.pdf, m.pdf_count_pages(self.pdf) - 1)
+        page = self.last
         media = m.pdf_to_rect(m.pdf_dict_gets(page, "MediaBox"))
         crop = m.pdf_dict_gets(page, "CropBox")
         box = m.fz_intersect_rect(m.pdf_to_rect(crop), media) if m.pdf_is_array(crop) else media
@@ -181,13 +224,10 @@ def _build(task) -> str:
             src_path = it.get("fs") if it["kind"] == "file" else member_files.get((it["archive"], it["index"]))
             copied = False
             if it["verdict"] != "error" and src_path:
-                count = out.doc.page_count
                 try:
                     copied = out.copy_first_page(src_path)
                 except Exception:
                     copied = False
-                if not copied and out.doc.page_count > count:
-                    out.drop_last()
             lines = []
             if not copied:
                 out.blank_page()
