@@ -592,15 +592,33 @@ def test_pool_replaces_an_idle_worker_that_died_and_answers_in_order():
     from scope_check.isolation import Pool
 
     pool = Pool(lambda x: x * 2, jobs=1, time_limit=10, memory_limit_mb=0)
-    tasks = iter([1, 2, 3])
-    results = []
-    for task, outcome in pool.run(tasks):
-        results.append((task, outcome.value))
-        if task == 1:  # kill the idle worker between two tasks
-            os.kill(pool._workers[0].process.pid, signal.SIGKILL)
-            pool._workers[0].process.join(5)
+
+    def tasks():
+        yield 1
+        yield 2
+        # the pool asks for the next task while the worker checks task 2: let the worker finish
+        # (its answer waits in the pipe, the worker is idle) and die before it is given task 3
+        worker = pool._workers[0]
+        assert worker.conn.poll(10)
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.join(5)
+        yield 3
+
+    results = [(task, outcome.value) for task, outcome in pool.run(tasks())]
     assert results == [(1, 2), (2, 4), (3, 6)]
     assert pool.replaced == 1
+
+
+def test_pool_gives_a_worker_its_next_task_before_handing_back_the_last_outcome():
+    """Pipelined: the caller's bookkeeping for one result (the database) never keeps a worker idle."""
+    from scope_check.isolation import Pool
+
+    pool = Pool(lambda x: x, jobs=1, time_limit=10, memory_limit_mb=0)
+    seen = []
+    for task, outcome in pool.run(iter([1, 2, 3])):
+        worker = pool._workers[0]
+        seen.append((task, worker.task))  # the task the worker holds while `task` is handed back
+    assert seen == [(1, 2), (2, 3), (3, None)]
 
 
 def test_odd_inputs_given_directly(tmp_path):
