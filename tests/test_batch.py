@@ -709,3 +709,28 @@ def test_an_empty_batch_writes_every_list_and_says_it_checked_nothing(tmp_path):
     assert read_csv(tmp_path / "out" / "results.csv") == []
     with pymupdf.open(tmp_path / "out" / "first_pages.pdf") as doc:
         assert doc.page_count == 1 and "No submissions" in doc[0].get_text("text")
+
+
+def test_first_pages_written_in_parts_keep_every_page_in_order(tmp_path, monkeypatch):
+    """first_pages.pdf is saved every FLUSH_EVERY pages (memory stays flat for a venue of 25,000):
+    each part keeps its pages, stamps and placeholders, in submission order."""
+    import pymupdf
+
+    from scope_check.batch import firstpages
+
+    monkeypatch.setattr(firstpages, "FLUSH_EVERY", 3)  # the forked worker inherits it
+    src = tmp_path / "in"
+    src.mkdir()
+    for sid in range(1, 9):
+        name = "bad/truncated.pdf" if sid == 5 else "layout/letter_paper.pdf"
+        shutil.copyfile(FIXTURES / name, src / f"{sid}.pdf")
+    out = tmp_path / "out"
+    batch(src, "--out", out, "--progress", "none", "--exit-zero", expect=0)
+    with pymupdf.open(out / "first_pages.pdf") as doc:
+        assert doc.page_count == 8
+        for i in range(8):
+            text = doc[i].get_text("text")
+            assert f"Submission {i + 1} " in text, i
+            assert ("No first page" in text) == (i == 4), i
+            assert (i == 4) or "Under review as a conference paper at ICLR 2025" in text, i
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".scope-check-")]

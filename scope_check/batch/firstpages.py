@@ -41,6 +41,11 @@ def _pdf_string(text: str) -> bytes:
 _PAGE_KEYS = ("Contents", "Resources", "MediaBox", "CropBox", "BleedBox", "TrimBox", "ArtBox", "UserUnit")
 
 
+#: pages kept in memory before they are written out (the file grows by incremental saves): a
+#: page takes about 200 kB of memory while open, so 25,000 submissions need no 5 GB
+FLUSH_EVERY = 500
+
+
 class _Writer:
     """The output PDF at MuPDF's object level (what the `pymupdf.Document` API does per page, for a
     thousand pages, costs more than the copying: about 8 ms a page against 1 ms).
@@ -51,22 +56,48 @@ class _Writer:
     leaves. Pages are appended to one flat /Kids array, so adding one costs the same at the 25,000th
     page as at the first (MuPDF's own page insertion looks the page tree up each time: quadratic).
     A page turned by /Rotate (the stamp would be turned with it) is drawn upright as a form on a
-    new page instead (`show_pdf_page`, rare)."""
+    new page instead (`show_pdf_page`, rare). Every FLUSH_EVERY pages the file so far is saved to
+    `path` (then incrementally) and reopened, which frees the pages' objects."""
 
-    def __init__(self, pymupdf):
+    def __init__(self, pymupdf, path: str):
         self.pymupdf = pymupdf
         self.m = m = pymupdf.mupdf
+        self.path = path
+        self.on_disk = False
         self.doc = pymupdf.open()
         self.pdf = pymupdf._as_pdf_document(self.doc)
-        self.tree = m.pdf_dict_getp(m.pdf_trailer(self.pdf), "Root/Pages")
         self.count = 0
         self.last = None  # the last page's object
         # one Helvetica for every stamp (PyMuPDF's insert_text adds one per call)
-        self.font = m.pdf_add_object(self.pdf, m.pdf_new_dict(self.pdf, 4))
+        font = m.pdf_add_object(self.pdf, m.pdf_new_dict(self.pdf, 4))
         for key, value in (("Type", "Font"), ("Subtype", "Type1"), ("BaseFont", "Helvetica"),
                            ("Encoding", "WinAnsiEncoding")):
-            m.pdf_dict_puts(self.font, key, m.pdf_new_name(value))
-        self.save_state, self.restore_state = self._stream(b"q"), self._stream(b"Q")
+            m.pdf_dict_puts(font, key, m.pdf_new_name(value))
+        self.shared = tuple(m.pdf_to_num(o) for o in (font, self._stream(b"q"), self._stream(b"Q")))
+        self._resolve()
+
+    def _resolve(self) -> None:
+        """The objects every page uses, in the document as now opened."""
+        m = self.m
+        self.tree = m.pdf_dict_getp(m.pdf_trailer(self.pdf), "Root/Pages")
+        self.font, self.save_state, self.restore_state = (m.pdf_new_indirect(self.pdf, n, 0) for n in self.shared)
+
+    def flush(self) -> None:
+        """Write what is in memory to `path` and reopen it from there."""
+        if self.on_disk:
+            self.doc.save(self.path, incremental=True, encryption=self.pymupdf.PDF_ENCRYPT_KEEP)
+        else:
+            self.doc.save(self.path, deflate=True)
+            self.on_disk = True
+        self.doc.close()
+        self.doc = self.pymupdf.open(self.path)
+        self.pdf = self.pymupdf._as_pdf_document(self.doc)
+        self.last = None
+        self._resolve()
+
+    def maybe_flush(self) -> None:
+        if self.count % FLUSH_EVERY == 0:
+            self.flush()
 
     def _stream(self, data: bytes):
         m = self.m
@@ -184,8 +215,11 @@ class _Writer:
         m.pdf_array_push(layered, stamp)
         m.pdf_dict_puts(page, "Contents", layered)
 
-    def save(self, path: str) -> None:
-        self.doc.save(path, garbage=1, deflate=True)
+    def finish(self) -> None:
+        """Write the whole file to `path`."""
+        if self.on_disk and self.count % FLUSH_EVERY == 0:
+            return  # written by the last flush
+        self.flush()
 
     def close(self) -> None:
         self.doc.close()
@@ -199,8 +233,11 @@ def _build(task) -> str:
     items, out_path = task
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
-    out = _Writer(pymupdf)
+    fd, tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=os.path.dirname(out_path))
+    os.close(fd)
+    out = _Writer(pymupdf, tmp)
     work = tempfile.mkdtemp(prefix="first-pages-", dir=os.path.dirname(out_path))
+    done = False
     try:
         # archive members, extracted once per archive into the work folder
         member_files = {}
@@ -235,13 +272,18 @@ def _build(task) -> str:
                        else "the first page could not be read again (moved or changed since the check?)")
                 lines = [(72, 200, 9, (0, 0, 0), it["path"][-90:]), (72, 220, 11, (0, 0, 0), f"No first page: {why}.")]
             out.stamp_last(it, lines)
-        fd, tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=os.path.dirname(out_path))
-        os.close(fd)
-        out.save(tmp)
+            out.maybe_flush()
+        out.finish()
+        done = True
         return tmp
     finally:
         out.close()
         shutil.rmtree(work, ignore_errors=True)
+        if not done:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 class _Pending:
