@@ -23,7 +23,8 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections import OrderedDict
-from typing import Any, Tuple
+from sys import getrefcount
+from typing import Any, Dict, List, Tuple
 
 from scope_check import limits
 from scope_check.document import Page
@@ -36,36 +37,91 @@ _SET = [Page.__dict__[name].__set__ for name in ("number", "width", "height", "l
 
 class Decoded:
     """The decoded pages of one document: page number -> (lines, rotated_lines, seen, offpage),
-    the most recently read `size` of them."""
+    the most recently read `size` of them, and any other page whose objects are still held.
 
-    __slots__ = ("size", "pages", "decodes", "_last", "_last_parts")
+    A page leaving the most recent ones is dropped only when nothing outside it holds one of its
+    objects (a line, a span, a visibility fact, one of its tuples), told by their reference
+    counts: while anything holds one, the page stays decoded ("pinned"), so each read of it
+    returns the objects already held, as in an unpacked document (checks match lines and spans by
+    identity). Pinned pages are looked at again as their number doubles (linear in all)."""
+
+    __slots__ = ("size", "pages", "pinned", "decodes", "_recheck", "_last", "_last_parts")
 
     def __init__(self, size: int):
         self.size = max(1, size)
-        self.pages: "OrderedDict[int, Tuple]" = OrderedDict()
+        self.pages: "OrderedDict[int, Tuple]" = OrderedDict()  # number -> (parts, held)
+        self.pinned: Dict[int, Tuple] = {}
         self.decodes = 0  # how many times a page was decoded (tests and benchmarks read it)
+        self._recheck = self.size
         self._last = None
         self._last_parts: Tuple = ((), (), (), ())
 
     def parts(self, page: "PackedPage") -> Tuple:
         if page is self._last:
             return self._last_parts
+        number = page.number
         pages = self.pages
-        parts = pages.get(page.number)
-        if parts is None:
-            parts = pickle.loads(zlib.decompress(page._packed))
-            self.decodes += 1
-            pages[page.number] = parts
-            if len(pages) > self.size:
-                pages.popitem(last=False)
+        entry = pages.get(number)
+        if entry is not None:
+            pages.move_to_end(number)
         else:
-            pages.move_to_end(page.number)
-        self._last, self._last_parts = page, parts
-        return parts
+            entry = self.pinned.pop(number, None) or _decode(page._packed)
+            if entry[1] is None:
+                self.decodes += 1
+                entry = (entry[0], _counts(entry[0]))
+            pages[number] = entry
+            if len(pages) > self.size:
+                self._leave(*pages.popitem(last=False))
+        self._last, self._last_parts = page, entry[0]
+        return entry[0]
+
+    def _leave(self, number: int, entry: Tuple) -> None:
+        if _held(entry[1]):
+            self.pinned[number] = entry
+            if len(self.pinned) > self._recheck:
+                for n, e in list(self.pinned.items()):
+                    if not _held(e[1]):
+                        del self.pinned[n]
+                self._recheck = max(self.size, 2 * len(self.pinned))
 
     def clear(self) -> None:
         self.pages.clear()
+        self.pinned.clear()
         self._last, self._last_parts = None, ((), (), (), ())
+
+
+def _decode(packed: bytes) -> Tuple:
+    return pickle.loads(zlib.decompress(packed)), None
+
+
+def _counts(parts: Tuple) -> Tuple[List, List[int]]:
+    """The objects of a decoded page that code may hold and compare by identity, with their
+    reference counts while only the page holds them (and this list)."""
+    objects = _objects(parts)
+    return objects, _refcounts(objects)
+
+
+def _objects(parts: Tuple) -> List:
+    objects: List = [group for group in parts if group]  # () is one object shared by all
+    for group in parts[:2]:
+        for ln in group:
+            objects.append(ln)
+            objects.append(ln.spans)
+            objects.extend(ln.spans)
+    objects.extend(parts[2])
+    objects.extend(v.span for v in parts[2])
+    objects.extend(parts[3])
+    return objects
+
+
+def _refcounts(objects: List) -> List[int]:
+    """Counted alike when the page is decoded and when it leaves (no other reference held here)."""
+    return [getrefcount(o) for o in objects]
+
+
+def _held(counts: Tuple[List, List[int]]) -> bool:
+    """Does anything outside the page hold one of its objects?"""
+    return _refcounts(counts[0]) != counts[1]
 
 
 class PackedPage(Page):
