@@ -276,31 +276,38 @@ class _Stream:
     the model's own objects) and two offsets in compact arrays: no copy of the printed text."""
 
     def __init__(self, doc: Document):
+        from scope_check.packed_pages import is_packed
+
         norm: List[str] = []
         self.starts = array("q")  # offset in norm where each line starts
         self.raw_starts = array("q")  # offset in raw
-        self.pages: List[int] = []
-        self.spans: List[Tuple[Span, ...]] = []
-        self.texts: List[str] = []
+        self.pages: Sequence[int] = array("I")
+        self.spans: Sequence[Tuple[Span, ...]] = []
+        self.texts: Sequence[str] = []
+        packed = is_packed(doc)
+        if packed:  # a long document: where each line is (page, place), its text and spans read from the page
+            self.spans = _Groups(doc, 0)
+            self.texts = _Groups(doc, 1, self.spans.at)
         n = r = 0
         for page in doc.pages:
-            mid = page.width / 2
-            lines = sorted((ln for ln in page.lines if _WORD.search(ln.text)),  # not the ruler's numbers
-                           key=lambda ln: (1 if ln.bbox[0] >= mid - 5 else 0, ln.bbox[1], ln.bbox[0]))
-            groups = [(ln.spans, ln.text) for ln in lines] + [((s,), s.text) for s in page.offpage]
             here: List[str] = []
-            for spans, text in groups:
+            for k, (spans, text) in enumerate(_groups(page)):
                 t = _WORDLESS.sub("", text).casefold()
                 self.starts.append(n)
                 self.raw_starts.append(r)
                 self.pages.append(page.number)
-                self.spans.append(spans)
-                self.texts.append(text)
+                if packed:
+                    self.spans.at.append(k)
+                else:
+                    self.spans.append(spans)
+                    self.texts.append(text)
                 here.append(t)
                 n += len(t)
                 r += len(text) + 1
             norm.append("".join(here))  # joined page by page: the lines' pieces do not pile up
         self.norm = "".join(norm)
+        if packed:
+            self.spans.pages = self.texts.pages = self.pages
         self.raw = _Joined(self.texts, self.raw_starts, r)
 
     def lines_between(self, start: int, end: int) -> List[int]:
@@ -341,6 +348,35 @@ class _Stream:
             if found < hi and at > lo:
                 out.append(s)
         return out or list(spans)
+
+
+def _groups(page) -> List[Tuple[Tuple[Span, ...], str]]:
+    """(spans, text) of each line of `page` in reading order (column by column, top to bottom),
+    then each span of the text beyond the page."""
+    mid = page.width / 2
+    lines = sorted((ln for ln in page.lines if _WORD.search(ln.text)),  # not the ruler's numbers
+                   key=lambda ln: (1 if ln.bbox[0] >= mid - 5 else 0, ln.bbox[1], ln.bbox[0]))
+    return [(ln.spans, ln.text) for ln in lines] + [((s,), s.text) for s in page.offpage]
+
+
+class _Groups:
+    """The spans (`part` 0) or texts (1) of the stream's lines of a packed document, read from
+    their pages on demand: line i is group `at[i]` of page `pages[i]` (scope_check/packed_pages.py)."""
+
+    def __init__(self, doc: Document, part: int, at=None):
+        self.doc, self.part = doc, part
+        self.at = at if at is not None else array("I")
+        self.pages: Sequence[int] = ()
+        self._page, self._groups = 0, []
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def __getitem__(self, i: int):
+        number = self.pages[i]
+        if number != self._page:
+            self._page, self._groups = number, _groups(self.doc.pages[number - 1])
+        return self._groups[self.at[i]][self.part]
 
 
 class _Joined:
