@@ -93,18 +93,37 @@ def text_block(doc: Document, rules: RuleSet) -> TextBlock:
 # --- the body's size, font and leading -------------------------------------------------------
 
 
-def body_region(s: Structure) -> List[Tuple[int, Sequence[Line]]]:
+def body_region(s: Structure) -> "BodyRegion":
     """(page number, body lines) of the counted body: the pages before the References (or the
     exempt sections before them), the lines above that heading on its own page."""
-    end = s.body_end
-    out = []
-    for number, lines in enumerate(s.body_lines, start=1):
-        if end is not None and number > end.page:
-            break
+    return BodyRegion(s)
+
+
+class BodyRegion:
+    """The counted body (`body_region`), read from the structure each time it is iterated or a
+    page of it is looked up (`get`, as a dict's), so that it holds no page's lines itself."""
+
+    def __init__(self, s: Structure):
+        self.s = s
+        end = s.body_end
+        self.count = len(s.body_lines) if end is None else min(end.page, len(s.body_lines))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        for number in range(1, self.count + 1):
+            yield number, self._lines(number)
+
+    def get(self, number: int, default=None):
+        return self._lines(number) if 1 <= number <= self.count else default
+
+    def _lines(self, number: int) -> Sequence[Line]:
+        lines = self.s.body_lines[number - 1]
+        end = self.s.body_end
         if end is not None and number == end.page:
             lines = [ln for ln in lines if ln.baseline < end.bbox[1]]
-        out.append((number, lines))
-    return out
+        return lines
 
 
 def size_cluster(weights: Mapping[float, int]) -> Tuple[Optional[float], Tuple[float, float]]:

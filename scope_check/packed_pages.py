@@ -45,16 +45,16 @@ class Decoded:
     objects (a line, a span, a visibility fact, one of its tuples), told by their reference
     counts: while anything holds one, the page stays decoded ("pinned"), so each read of it
     returns the objects already held, as in an unpacked document (checks match lines and spans by
-    identity). Pinned pages are looked at again as their number doubles (linear in all)."""
+    identity). Two pinned pages are looked at again each time a page leaves (constant work a read),
+    and dropped once nothing holds them."""
 
-    __slots__ = ("size", "pages", "pinned", "decodes", "_recheck", "_last", "_last_parts")
+    __slots__ = ("size", "pages", "pinned", "decodes", "_last", "_last_parts")
 
     def __init__(self, size: int):
         self.size = max(1, size)
         self.pages: "OrderedDict[int, Tuple]" = OrderedDict()  # number -> (parts, held)
         self.pinned: Dict[int, Tuple] = {}
         self.decodes = 0  # how many times a page was decoded (tests and benchmarks read it)
-        self._recheck = self.size
         self._last = None
         self._last_parts: Tuple = ((), (), (), ())
 
@@ -78,13 +78,14 @@ class Decoded:
         return entry[0]
 
     def _leave(self, number: int, entry: Tuple) -> None:
+        pinned = self.pinned
+        for _ in range(min(2, len(pinned))):  # two pinned pages looked at again per page leaving
+            n = next(iter(pinned))
+            e = pinned.pop(n)
+            if _held(e[1]):
+                pinned[n] = e  # still held: to the back of the queue
         if _held(entry[1]):
-            self.pinned[number] = entry
-            if len(self.pinned) > self._recheck:
-                for n, e in list(self.pinned.items()):
-                    if not _held(e[1]):
-                        del self.pinned[n]
-                self._recheck = max(self.size, 2 * len(self.pinned))
+            pinned[number] = entry
 
     def clear(self) -> None:
         self.pages.clear()
