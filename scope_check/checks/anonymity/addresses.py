@@ -427,7 +427,7 @@ def flow(lines: Sequence[Line]) -> Flow:
 #: a long document's running text is read in windows of about this many characters of its own,
 #: each with FLOW_CONTEXT_CHARS of the text before and after it (so that memory stays flat); a
 #: document with fewer pages than scope_check.limits.PACK_PAGES_OVER is one window
-FLOW_WINDOW_CHARS = 400_000
+FLOW_WINDOW_CHARS = 100_000
 FLOW_CONTEXT_CHARS = 20_000
 
 
