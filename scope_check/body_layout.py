@@ -9,7 +9,6 @@ Positions are PDF points, origin top-left, like the model.
 from __future__ import annotations
 
 import re
-from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
@@ -221,11 +220,8 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
     lo, hi = t.size_range
     edges: Counter = Counter()
     edge_pages: Dict[Tuple[int, int], set] = defaultdict(set)
-    per_page: List[array] = []  # per page (left, right, baseline) of each line: 24 bytes a line
     for number, lines in enumerate(s.body_lines, start=1):
-        here = array("d")
         for ln in lines:
-            here.extend((ln.bbox[0], ln.bbox[2], ln.baseline))  # any size: a heading or a float may open the page
             if not lo <= ln.size <= hi:
                 continue
             for box, _ in (pieces(ln) if len(ln.spans) > 1 else [(ln.bbox, ln.text)]):
@@ -233,7 +229,6 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
                     key = (round(box[0]), round(box[2]))
                     edges[key] += 1
                     edge_pages[key].add(number)
-        per_page.append(here)
     if not edges:
         return TextBlock((), None, None, 0)
     (main, count), = edges.most_common(1)
@@ -250,8 +245,8 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
     columns.sort()
     left, right = float(columns[0][0]), float(columns[-1][1])
     firsts, lasts = [], []
-    for here in per_page:
-        inside = [here[i + 2] for i in range(0, len(here), 3) if left - 3 <= here[i] < right and here[i + 1] > left]
+    for lines in s.body_lines:  # read again, not kept: any size (a heading or a float may open the page)
+        inside = [ln.baseline for ln in lines if left - 3 <= ln.bbox[0] < right and ln.bbox[2] > left]
         if len(inside) >= PAGE_MIN_LINES:
             firsts.append(min(inside))
             lasts.append(max(inside))
