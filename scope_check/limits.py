@@ -24,7 +24,7 @@ from typing import Optional, Tuple
 #: a file larger than this is never opened, parsed or hashed (the SCOPE limit is 50 MB)
 MAX_READ_BYTES = 256 * 1024 * 1024
 #: pages analysed per file (papers have < 100; a generated 10,000-page paper is analysed whole, in
-#: about 2 minutes and 0.6 GB: the command's default 60 s time limit stops it first, see README
+#: about 4 to 5 minutes and 142 MiB: the command's default 60 s time limit stops it first, see README
 #: "Performance")
 MAX_PAGES = 10_000
 #: a document of more pages than this keeps each page's text (lines, spans, visibility facts)
