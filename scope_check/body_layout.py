@@ -92,18 +92,37 @@ def text_block(doc: Document, rules: RuleSet) -> TextBlock:
 # --- the body's size, font and leading -------------------------------------------------------
 
 
-def body_region(s: Structure) -> List[Tuple[int, Sequence[Line]]]:
+def body_region(s: Structure) -> "BodyRegion":
     """(page number, body lines) of the counted body: the pages before the References (or the
     exempt sections before them), the lines above that heading on its own page."""
-    end = s.body_end
-    out = []
-    for number, lines in enumerate(s.body_lines, start=1):
-        if end is not None and number > end.page:
-            break
+    return BodyRegion(s)
+
+
+class BodyRegion:
+    """The counted body (`body_region`), read from the structure each time it is iterated or a
+    page of it is looked up (`get`, as a dict's), so that it holds no page's lines itself."""
+
+    def __init__(self, s: Structure):
+        self.s = s
+        end = s.body_end
+        self.count = len(s.body_lines) if end is None else min(end.page, len(s.body_lines))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        for number in range(1, self.count + 1):
+            yield number, self._lines(number)
+
+    def get(self, number: int, default=None):
+        return self._lines(number) if 1 <= number <= self.count else default
+
+    def _lines(self, number: int) -> Sequence[Line]:
+        lines = self.s.body_lines[number - 1]
+        end = self.s.body_end
         if end is not None and number == end.page:
             lines = [ln for ln in lines if ln.baseline < end.bbox[1]]
-        out.append((number, lines))
-    return out
+        return lines
 
 
 def size_cluster(weights: Mapping[float, int]) -> Tuple[Optional[float], Tuple[float, float]]:
@@ -201,11 +220,8 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
     lo, hi = t.size_range
     edges: Counter = Counter()
     edge_pages: Dict[Tuple[int, int], set] = defaultdict(set)
-    per_page: List[List[Tuple[BBox, float]]] = []
     for number, lines in enumerate(s.body_lines, start=1):
-        here = []
         for ln in lines:
-            here.append((ln.bbox, ln.baseline))  # any size: a heading or a float may open the page
             if not lo <= ln.size <= hi:
                 continue
             for box, _ in (pieces(ln) if len(ln.spans) > 1 else [(ln.bbox, ln.text)]):
@@ -213,7 +229,6 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
                     key = (round(box[0]), round(box[2]))
                     edges[key] += 1
                     edge_pages[key].add(number)
-        per_page.append(here)
     if not edges:
         return TextBlock((), None, None, 0)
     (main, count), = edges.most_common(1)
@@ -230,8 +245,8 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
     columns.sort()
     left, right = float(columns[0][0]), float(columns[-1][1])
     firsts, lasts = [], []
-    for here in per_page:
-        inside = [b for box, b in here if left - 3 <= box[0] < right and box[2] > left]
+    for lines in s.body_lines:  # read again, not kept: any size (a heading or a float may open the page)
+        inside = [ln.baseline for ln in lines if left - 3 <= ln.bbox[0] < right and ln.bbox[2] > left]
         if len(inside) >= PAGE_MIN_LINES:
             firsts.append(min(inside))
             lasts.append(max(inside))

@@ -381,6 +381,9 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
     budget = [limits.MAX_OBJECTS_PER_FILE]
     _FONT_REFS.clear()
     out: List[Page] = []
+    from scope_check import packed_pages  # a long document keeps its pages' text packed (flat memory)
+
+    decoded = packed_pages.new_cache() if packed_pages.packs(analysed) else None
     size = (612.0, 792.0)
     for i in range(analysed):
         number = i + 1
@@ -402,7 +405,7 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
             item = _empty(number, size)
         page_problems.extend(damage.classify(number, damage.take_warnings(pymupdf)))
         problems.extend(page_problems)
-        out.append(item)
+        out.append(item if decoded is None else packed_pages.pack(item, decoded))
     for number in range(analysed + 1, count + 1):  # counted, not analysed
         out.append(_empty(number, size))
     _FONT_REFS.clear()

@@ -24,9 +24,16 @@ from typing import Optional, Tuple
 #: a file larger than this is never opened, parsed or hashed (the SCOPE limit is 50 MB)
 MAX_READ_BYTES = 256 * 1024 * 1024
 #: pages analysed per file (papers have < 100; a generated 10,000-page paper is analysed whole, in
-#: about 2 minutes and 0.6 GB: the command's default 60 s time limit stops it first, see README
+#: about 4 to 5 minutes and 142 MiB: the command's default 60 s time limit stops it first, see README
 #: "Performance")
 MAX_PAGES = 10_000
+#: a document of more pages than this keeps each page's text (lines, spans, visibility facts)
+#: packed, one compressed block per page decoded when a check reads it, so that memory stays flat
+#: at any length (scope_check/document.py `PackedPage`); papers, the fixtures and the corpus have
+#: fewer pages and keep every page decoded
+PACK_PAGES_OVER = 100
+#: decoded pages of a packed document kept at once (the most recently read)
+PACKED_PAGES_DECODED = 16
 #: objects (text spans, drawings, images, links) analysed per file, over all its pages
 MAX_OBJECTS_PER_FILE = 1_000_000
 #: drawing operations one page may run (corpus maximum: 17,221 on a plot page); a page of 100,000

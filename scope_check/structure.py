@@ -10,8 +10,10 @@ sections; `analyse` memoises the result on the document.
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence as SequenceABC
 from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -85,18 +87,29 @@ def analyse(doc: Document, rules: RuleSet) -> Structure:
 
 
 def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
-    furniture: List[Tuple[Tuple[str, Line], ...]] = []
-    body: List[Tuple[Line, ...]] = []
+    from scope_check.packed_pages import is_packed
+
+    packed = is_packed(doc)  # a long document: keep where the lines are, not the lines (flat memory)
+    furniture: List = []
+    body: List = []
     ruler_pages: List[int] = []
     headers: List[Tuple[int, str]] = []
+    weight: Counter = Counter()  # body_font_size's, counted in this pass (a packed page is read once)
     for page in doc.pages:
         roles = classify(page, template)
-        furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
-        body.append(tuple(ln for r, ln in roles if r == BODY))
+        _weigh(weight, (ln for r, ln in roles if r == BODY))
+        if packed:
+            furniture.append(tuple((r, i) for i, (r, _) in enumerate(roles) if r != BODY))
+            body.append(array("I", [i for i, (r, _) in enumerate(roles) if r == BODY]))
+        else:
+            furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
+            body.append(tuple(ln for r, ln in roles if r == BODY))
         if any(r == RULER for r, _ in roles):
             ruler_pages.append(page.number)
         headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
-    size = body_font_size(body)
+    if packed:
+        body, furniture = _BodyLines(doc.pages, body), _Furniture(doc.pages, furniture)
+    size = weight.most_common(1)[0][0] if weight else None  # = body_font_size(body)
     headings = tuple(find_headings(doc.pages, body, size))
     references = _first(headings, vocabulary["references_headings"])
     excluded = _exempt_run(headings, references, vocabulary["exempt_sections"])
@@ -110,8 +123,8 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         body_pages = body_end.page - 1 if first_on_page else body_end.page
     appendix = _appendix_before(headings, body_end, vocabulary["appendix_headings"])
     return Structure(
-        body_lines=tuple(body),
-        furniture=tuple(furniture),
+        body_lines=body if packed else tuple(body),
+        furniture=furniture if packed else tuple(furniture),
         body_font_size=size,
         headings=headings,
         references=references,
@@ -122,6 +135,34 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         review_ruler_pages=tuple(ruler_pages),
         header_texts=tuple(headers),
     )
+
+
+class _BodyLines(SequenceABC):
+    """`Structure.body_lines` of a packed document (scope_check/packed_pages.py): per page, the
+    positions of its body lines in `page.lines`; indexing gives the page's own Line objects, read
+    from the page (decoded if need be), so the structure keeps no page's text."""
+
+    def __init__(self, pages: Sequence[Page], picks: Sequence[Sequence[int]]):
+        self.pages, self.picks = pages, picks
+
+    def __len__(self) -> int:
+        return len(self.picks)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        lines = self.pages[index].lines
+        return tuple([lines[i] for i in self.picks[index]])
+
+
+class _Furniture(_BodyLines):
+    """`Structure.furniture` of a packed document: per page, (role, position in `page.lines`)."""
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        lines = self.pages[index].lines
+        return tuple([(role, lines[i]) for role, i in self.picks[index]])
 
 
 # --- page furniture -------------------------------------------------------------------------
@@ -182,10 +223,14 @@ def body_font_size(body: Sequence[Sequence[Line]]) -> Optional[float]:
     """The size most body characters are set in (rounded to 0.01 pt)."""
     weight: Counter = Counter()
     for lines in body:
-        for ln in lines:
-            for s in ln.spans:
-                weight[s.size] += len(s.text) - s.text.count(" ")
+        _weigh(weight, lines)
     return weight.most_common(1)[0][0] if weight else None
+
+
+def _weigh(weight: Counter, lines: Iterable[Line]) -> None:
+    for ln in lines:
+        for s in ln.spans:
+            weight[s.size] += len(s.text) - s.text.count(" ")
 
 
 # --- headings -------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def _squeezed_headings(doc: Document, params: Params, leading: float) -> List[Di
     lo, hi = t.size_range
     options = params.options
     below_min, above_min = options["heading_below_min"] * leading, options["heading_above_min"] * leading
-    region = dict(body_region(s))
+    region = body_region(s)  # looked up by page
     heading_boxes = {(h.page, h.bbox) for h in s.headings}
     out = []
     for h in s.headings:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 from array import array
-from bisect import bisect_right
-from typing import Dict, Iterator, List, Mapping, Sequence, Tuple
+from bisect import bisect_left, bisect_right
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from scope_check.document import Document, Span
 from scope_check.findings import Finding, rounded_bbox
@@ -275,7 +275,8 @@ class _Stream:
     only for the lines a phrase touches. Per line it keeps its page, spans and text (references to
     the model's own objects) and two offsets in compact arrays: no copy of the printed text."""
 
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, first: int = 0, stop: Optional[int] = None):
+        """The stream of pages `doc.pages[first:stop]` (offsets from the first of them)."""
         norm: List[str] = []
         self.starts = array("q")  # offset in norm where each line starts
         self.raw_starts = array("q")  # offset in raw
@@ -283,13 +284,9 @@ class _Stream:
         self.spans: List[Tuple[Span, ...]] = []
         self.texts: List[str] = []
         n = r = 0
-        for page in doc.pages:
-            mid = page.width / 2
-            lines = sorted((ln for ln in page.lines if _WORD.search(ln.text)),  # not the ruler's numbers
-                           key=lambda ln: (1 if ln.bbox[0] >= mid - 5 else 0, ln.bbox[1], ln.bbox[0]))
-            groups = [(ln.spans, ln.text) for ln in lines] + [((s,), s.text) for s in page.offpage]
+        for page in doc.pages[first:stop]:
             here: List[str] = []
-            for spans, text in groups:
+            for spans, text in _groups(page):
                 t = _WORDLESS.sub("", text).casefold()
                 self.starts.append(n)
                 self.raw_starts.append(r)
@@ -343,6 +340,15 @@ class _Stream:
         return out or list(spans)
 
 
+def _groups(page) -> List[Tuple[Tuple[Span, ...], str]]:
+    """(spans, text) of each line of `page` in reading order (column by column, top to bottom),
+    then each span of the text beyond the page."""
+    mid = page.width / 2
+    lines = sorted((ln for ln in page.lines if _WORD.search(ln.text)),  # not the ruler's numbers
+                   key=lambda ln: (1 if ln.bbox[0] >= mid - 5 else 0, ln.bbox[1], ln.bbox[0]))
+    return [(ln.spans, ln.text) for ln in lines] + [((s,), s.text) for s in page.offpage]
+
+
 class _Joined:
     """The lines' texts, each followed by one space, as one string that is never built: slicing it
     (`raw[a:b]`, the only use) joins just the lines the slice covers."""
@@ -371,20 +377,25 @@ def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
     patterns = compile_patterns(params.options["patterns"])
     if not patterns:
         return
-    stream = doc.derived("TEXT002-stream", lambda: _Stream(doc))
+    from scope_check.packed_pages import is_packed
+
     hidden = {id(s): how for _, s, how, _ in hidden_spans(doc, params.template)}
-    matches = []
     try:  # one pass over the text for every pattern
         combined = re.compile("|".join(f"(?P<p{i}>{rx.pattern})" for i, (_, _, rx) in enumerate(patterns)))
         scans = [(combined, None)]
     except re.error:  # a pattern with its own named groups: one pass each
         scans = [(rx, i) for i, (_, _, rx) in enumerate(patterns)]
-    for rx, index in scans:
-        for m in rx.finditer(stream.norm):
-            if m.end() > m.start():
-                i = index if index is not None else int(m.lastgroup[1:])
-                matches.append((m.start(), m.end(), patterns[i][0], patterns[i][1]))
-    # phrases close together (one planted paragraph) are one finding
+    if is_packed(doc):  # a long document: its text read in windows (flat memory), the same matches
+        yield from _windowed_injections(doc, scans, patterns, hidden)
+        return
+    stream = doc.derived("TEXT002-stream", lambda: _Stream(doc))
+    matches = _scan(stream.norm, scans, patterns)
+    for g in _grouped(matches):
+        yield _injection(stream, g, hidden)
+
+
+def _grouped(matches: List) -> List[List]:
+    """Phrases close together (one planted paragraph) are one finding."""
     matches.sort()
     groups: List[List] = []
     for m in matches:
@@ -392,8 +403,81 @@ def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
             groups[-1].append(m)
         else:
             groups.append([m])
-    for g in groups:
-        yield _injection(stream, g, hidden)
+    return groups
+
+
+def _scan(norm: str, scans, patterns, resume: Optional[Dict[int, int]] = None, lo: int = 0,
+          hi: Optional[int] = None, base: int = 0) -> List:
+    """(start, end, language, label) of each non-empty match in `norm`. In a window of a longer
+    text (`base`: the window's offset in it): the matches starting in norm[lo:hi], each scan going
+    on after its last match in the window before (`resume`, offsets in the whole text), as one
+    `finditer` over the whole text finds them."""
+    out = []
+    for k, (rx, index) in enumerate(scans):
+        pos = lo if resume is None or k not in resume else max(lo, resume[k] - base)
+        for m in rx.finditer(norm, pos):
+            if hi is not None and m.start() >= hi:
+                break
+            if resume is not None:
+                resume[k] = m.end() + base
+            if m.end() > m.start():
+                i = index if index is not None else int(m.lastgroup[1:])
+                out.append((m.start() + base, m.end() + base, patterns[i][0], patterns[i][1]))
+    return out
+
+
+#: a packed document's text is scanned in windows of pages holding about this many letters of their
+#: own, with this many letters (and printed characters, for a finding's context) before and after
+TEXT_WINDOW_CHARS = 100_000
+TEXT_CONTEXT_CHARS = 20_000
+
+
+def _windowed_injections(doc: Document, scans, patterns, hidden: Dict[int, str]) -> Iterator[Finding]:
+    """TEXT002 over a packed document (scope_check/packed_pages.py) without its whole text in
+    memory: the matches of the whole text, found window by window (`_scan`), grouped as in one
+    text, each group then told from a stream of its own pages and their context."""
+    norm_at, raw_at = array("q", [0]), array("q", [0])  # offsets of each page in norm and raw
+    for page in doc.pages:
+        n = r = 0
+        for _, text in _groups(page):
+            n += len(_WORDLESS.sub("", text).casefold())
+            r += len(text) + 1
+        norm_at.append(norm_at[-1] + n)
+        raw_at.append(raw_at[-1] + r)
+    count = len(doc.pages)
+    matches: List = []
+    resume: Dict[int, int] = {}
+    a = 0
+    while a < count:
+        b = a + 1
+        while b < count and norm_at[b] - norm_at[a] < TEXT_WINDOW_CHARS:
+            b += 1
+        first, stop = _context(norm_at, a, b, count)
+        window = _Stream(doc, first, stop)
+        base = norm_at[first]
+        matches.extend(_scan(window.norm, scans, patterns, resume, norm_at[a] - base,
+                             None if b == count else norm_at[b] - base, base))
+        del window
+        a = b
+    for g in _grouped(matches):
+        start, end = g[0][0], max(m[1] for m in g)
+        a = max(bisect_right(norm_at, start) - 1, 0)
+        b = min(max(bisect_left(norm_at, end), a + 1), count)
+        first, stop = _context(raw_at, a, b, count)
+        first, stop = min(first, _context(norm_at, a, b, count)[0]), max(stop, _context(norm_at, a, b, count)[1])
+        base = norm_at[first]
+        yield _injection(_Stream(doc, first, stop), [(m[0] - base, m[1] - base) + tuple(m[2:]) for m in g], hidden)
+
+
+def _context(at: Sequence[int], a: int, b: int, count: int) -> Tuple[int, int]:
+    """Pages [first, stop) around pages [a, b): TEXT_CONTEXT_CHARS of offsets `at` on each side."""
+    first = a
+    while first > 0 and at[a] - at[first] < TEXT_CONTEXT_CHARS:
+        first -= 1
+    stop = b
+    while stop < count and at[stop] - at[b] < TEXT_CONTEXT_CHARS:
+        stop += 1
+    return first, stop
 
 
 def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:

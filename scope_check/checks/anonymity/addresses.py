@@ -11,7 +11,7 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from scope_check.document import Line, Link, Span
@@ -422,6 +422,115 @@ def flow(lines: Sequence[Line]) -> Flow:
         length += len(ln.text)
         previous = ln.text
     return Flow("".join(parts), starts, tuple(lines))
+
+
+#: a long document's running text is read in windows of about this many characters of its own,
+#: each with FLOW_CONTEXT_CHARS of the text before and after it (so that memory stays flat); a
+#: document with fewer pages than scope_check.limits.PACK_PAGES_OVER is one window
+FLOW_WINDOW_CHARS = 100_000
+FLOW_CONTEXT_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch of a document's running text: `flow` joins its lines (the window's own and its
+    context on either side), `pages[i]` is the page of its line i, `first` the number of that line
+    in the whole text, and the window's own text is `flow.text[lo:hi]`."""
+
+    flow: Flow
+    pages: Sequence[int]
+    first: int
+    lo: int
+    hi: int
+
+
+def windows(pages_lines: Iterable[Tuple[int, Sequence[Line]]], size: Optional[int] = None,
+            context: Optional[int] = None) -> Iterator[Window]:
+    """The running text of `pages_lines` ((page, lines) in reading order) in windows of `size`
+    characters (None: one window). Each window's flow reads exactly as that stretch of the whole
+    text's flow (the joining of a line depends on the line before only) up to its last line."""
+    context = FLOW_CONTEXT_CHARS if context is None else context
+    items = iter(pages_lines)
+    before: List[Tuple[int, Sequence[Line]]] = []
+    ahead: List[Tuple[int, Sequence[Line]]] = []
+    done = False
+    first = 0  # number of the first line of `before` in the whole text
+
+    def chars(lines) -> int:
+        return sum(len(ln.text) + 1 for ln in lines)
+
+    def pull():
+        nonlocal done
+        item = None if done else next(items, None)
+        done = done or item is None
+        return item
+
+    def take():
+        return ahead.pop(0) if ahead else pull()
+
+    while True:
+        core: List[Tuple[int, Sequence[Line]]] = []
+        n = 0
+        while size is None or n < size:
+            item = take()
+            if item is None:
+                break
+            core.append(item)
+            n += chars(item[1])
+        if not core:
+            return
+        extra = sum(chars(lines) for _, lines in ahead)
+        while size is not None and extra < context and not done:
+            item = pull()
+            if item is None:
+                break
+            ahead.append(item)
+            extra += chars(item[1])
+        groups = before + core + ahead
+        lines = [ln for _, group in groups for ln in group]
+        pages = [page for page, group in groups for _ in group]
+        text = flow(lines)
+        n_before = sum(len(group) for _, group in before)
+        n_core = sum(len(group) for _, group in core)
+        if n_core:
+            lo = text.starts[n_before]
+            hi = text.starts[n_before + n_core] if n_before + n_core < len(lines) else len(text.text) + 1
+            yield Window(text, pages, first, lo, hi)
+        del text, lines
+        tail: List[Tuple[int, Sequence[Line]]] = []
+        kept = 0
+        for item in reversed(before + core):
+            if kept >= context:
+                break
+            tail.insert(0, item)
+            kept += chars(item[1])
+        first += n_before + n_core - sum(len(group) for _, group in tail)
+        before = tail
+
+
+class Scanner:
+    """Matches of patterns in the whole running text, as `finditer` over the whole text finds them
+    (leftmost, not overlapping), read window by window: a match belongs to the window its start
+    lies in, and in the next window the pattern goes on after the end of its last match."""
+
+    def __init__(self):
+        self.resume: Dict[object, Tuple[int, int]] = {}  # pattern -> (line in the whole text, column)
+
+    def finditer(self, pattern, w: Window, key: object = None):
+        key = pattern if key is None else key
+        pos = w.lo
+        resume = self.resume.get(key)
+        if resume is not None:
+            local = resume[0] - w.first
+            if 0 <= local < len(w.flow.starts):
+                pos = max(pos, w.flow.starts[local] + resume[1])
+        starts = w.flow.starts
+        for m in pattern.finditer(w.flow.text, pos):
+            if m.start() >= w.hi:
+                break
+            end_line = w.flow.line_at(m.end())
+            self.resume[key] = (w.first + end_line, m.end() - starts[end_line])
+            yield m
 
 
 #: a sentence ends at . ! ? followed by space and a capital, unless the period ends an abbreviation

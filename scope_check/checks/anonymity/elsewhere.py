@@ -16,7 +16,7 @@ from scope_check.checks.anonymity.author_block import _clean, _names, _some, _wo
 from scope_check.checks.anonymity.author_block import plain as _plain
 from scope_check.checks.anonymity.links import _NOUN, FOOTNOTE_SIZE_RATIO, _leading_marker, claim_phrase
 from scope_check.checks.anonymity.metadata import _TAGS, _author_values
-from scope_check.checks.anonymity.self_citation import _in_range, _references_range
+from scope_check.checks.anonymity.self_citation import _in_range, _references_range, flow_window
 from scope_check.checks.helpers import clipped as _clip
 from scope_check.checks.helpers import union as _union
 from scope_check.document import Document, Line
@@ -255,26 +255,33 @@ def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tupl
     footnote, after the conclusion (the reference list excluded)."""
     references = _references_range(s)
     sections = _ack_sections(s, headed)
-    lines: List[Line] = []
-    pages: List[int] = []
-    for page, body in enumerate(s.body_lines, start=1):
-        for ln in identity.reading_order(body, doc.pages[page - 1].width):
-            if _in_range(references, page, ln) or any(_in_range(r, page, ln) for r in sections):
-                continue
-            if all(identity._is_mono(sp) for sp in ln.spans if sp.text.strip()):
-                continue  # a code listing shows text, it thanks nobody
-            lines.append(ln)
-            pages.append(page)
-    if not lines:
-        return
-    text = identity.flow(lines)
+
+    def running_text():
+        for page, body in enumerate(s.body_lines, start=1):
+            here = []
+            for ln in identity.reading_order(body, doc.pages[page - 1].width):
+                if _in_range(references, page, ln) or any(_in_range(r, page, ln) for r in sections):
+                    continue
+                if all(identity._is_mono(sp) for sp in ln.spans if sp.text.strip()):
+                    continue  # a code listing shows text, it thanks nobody
+                here.append(ln)
+            yield page, here
+
     seen = set()
-    for m in _THANKS.finditer(text.text):
+    scanner = identity.Scanner()
+    for w in identity.windows(running_text(), flow_window(doc)):
+        yield from _thanks_in(w, scanner, seen)
+
+
+def _thanks_in(w, scanner, seen: set) -> Iterator[Finding]:
+    """ANON002 for the thanks sentences of a window of the running text (identity.windows)."""
+    text, pages, lines = w.flow, w.pages, w.flow.lines
+    for m in scanner.finditer(_THANKS, w):
         i = text.line_at(m.start())
         sentence, _ = identity.sentence(text.text, m.start() + 1)  # +1: the sentence the match starts
-        if i in seen or _third_party(sentence, m.group()):
+        if w.first + i in seen or _third_party(sentence, m.group()):
             continue
-        seen.add(i)
+        seen.add(w.first + i)
         sentence = re.match(r"[^.!?]{0,200}[.!?]?", text.text[m.start(): m.start() + 240]).group()  # the thanks
         yield Finding(
             "ANON002",

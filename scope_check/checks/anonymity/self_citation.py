@@ -53,43 +53,55 @@ _SELF = tuple(
 )
 
 
-def self_citations(text: str) -> List[Tuple[int, str]]:
-    """(offset, phrase) of each first-person self-citation in running text."""
+def self_citations(text: str, scanner: Optional[addresses.Scanner] = None,
+                   window: Optional[addresses.Window] = None) -> List[Tuple[int, str]]:
+    """(offset, phrase) of each first-person self-citation in running text (in `window` of a
+    longer text, read with `scanner`, when given)."""
     found = {}
     for pattern in _SELF:
-        for m in pattern.finditer(text):
+        for m in (pattern.finditer(text) if scanner is None else scanner.finditer(pattern, window)):
             found.setdefault(m.start(), " ".join(m.group().split()))
     return sorted(found.items())
 
 
 def self_citation(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
-    lines: List[Line] = []
-    pages: List[int] = []
     references = _references_range(s)
-    for page, body in enumerate(s.body_lines, start=1):
-        for ln in addresses.reading_order(body, doc.pages[page - 1].width):
-            if not _in_range(references, page, ln):
-                lines.append(ln)
-                pages.append(page)
-    if not lines:
-        return
-    text = addresses.flow(lines)
+
+    def running_text():
+        for page, body in enumerate(s.body_lines, start=1):
+            yield page, [ln for ln in addresses.reading_order(body, doc.pages[page - 1].width)
+                         if not _in_range(references, page, ln)]
+
     seen = set()
-    for offset, phrase in self_citations(text.text):
-        i = text.line_at(offset)
-        if i in seen:
-            continue
-        seen.add(i)
-        yield Finding(
-            "ANON004",
-            f'first-person self-citation "{clipped(phrase, 100)}" tells reviewers who the authors are',
-            page=pages[i],
-            bbox=rounded_bbox(lines[i].bbox),
-            hint="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", "
-            "not \"in our previous work (Doe et al., 2023)\".",
-            data={"text": phrase},
-        )
+    scanner = addresses.Scanner()
+    for w in addresses.windows(running_text(), flow_window(doc)):
+        for offset, phrase in self_citations(w.flow.text, scanner, w):
+            i = w.flow.line_at(offset)
+            if w.first + i in seen:
+                continue
+            seen.add(w.first + i)
+            yield _finding(phrase, w.pages[i], w.flow.lines[i].bbox)
+
+
+def flow_window(doc: Document) -> Optional[int]:
+    """The window a document's running text is read in (addresses.windows): the whole text at
+    once, unless its pages are packed (scope_check/packed_pages.py)."""
+    from scope_check.packed_pages import is_packed
+
+    return addresses.FLOW_WINDOW_CHARS if is_packed(doc) else None
+
+
+def _finding(phrase: str, page: int, bbox) -> Finding:
+    return Finding(
+        "ANON004",
+        f'first-person self-citation "{clipped(phrase, 100)}" tells reviewers who the authors are',
+        page=page,
+        bbox=rounded_bbox(bbox),
+        hint="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", "
+        "not \"in our previous work (Doe et al., 2023)\".",
+        data={"text": phrase},
+    )
 
 
 def _references_range(s: Structure) -> Optional[Tuple[Tuple[int, float], Optional[Tuple[int, float]]]]:

@@ -1,0 +1,204 @@
+"""Flat memory for long documents (scope_check/packed_pages.py): a document of more than
+limits.PACK_PAGES_OVER pages keeps each page's text packed and reads its running text in windows.
+Here every document is packed (the threshold set to 0) and the windows made small, so that real
+fixture papers cross many window edges: the report must be the one of the plain load, finding for
+finding and measurement for measurement. Peak memory itself is measured by benchmarks/bench.py
+(--long), not asserted here."""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import random
+import re
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+
+from scope_check import document, limits, packed_pages
+from scope_check.checks import integrity
+from scope_check.checks.anonymity import addresses
+from scope_check.rules import load_rules
+from scope_check.runner import check_file
+
+#: real papers with findings of the checks whose reading changed for packed documents: hidden text
+#: and prompts (TEXT001/TEXT002), thanks and self-citations (ANON002/ANON004), headings and the
+#: References (the structure), two columns, text beyond the page
+PAPERS = [
+    "example/draft_with_problems.pdf",
+    "integrity/white_prompt.pdf",
+    "integrity/discusses_injection.pdf",
+    "integrity/outside_crop_prompt.pdf",
+    "integrity/under_box_prompt.pdf",
+    "anonymity/ack_paragraph.pdf",
+    "anonymity/selfcite_numeric.pdf",
+    "anonymity/selfcite_authoryear.pdf",
+    "pages/main_refs_top_p6.pdf",
+    "layout/twocolumn_neurips_like.pdf",
+    "layout/vspace_headings.pdf",
+]
+
+
+@pytest.fixture
+def packed_everywhere(monkeypatch):
+    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    monkeypatch.setattr(addresses, "FLOW_WINDOW_CHARS", 2000)
+    monkeypatch.setattr(addresses, "FLOW_CONTEXT_CHARS", 2000)
+    monkeypatch.setattr(integrity, "TEXT_WINDOW_CHARS", 1000)
+    monkeypatch.setattr(integrity, "TEXT_CONTEXT_CHARS", 1000)
+
+
+def _report(path: str, rules, docs=None) -> dict:
+    out = check_file(path, rules, on_document=None if docs is None else docs.append).to_json()
+    out.pop("elapsed_s")
+    return out
+
+
+@pytest.mark.parametrize("relative", PAPERS)
+def test_a_packed_load_gives_the_report_of_a_plain_load(relative, monkeypatch):
+    rules = load_rules("scope2025-main")
+    path = str(FIXTURES / relative)
+    plain_docs, packed_docs = [], []
+    plain = _report(path, rules, plain_docs)
+    assert not packed_pages.is_packed(plain_docs[0])
+    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    monkeypatch.setattr(addresses, "FLOW_WINDOW_CHARS", 2000)
+    monkeypatch.setattr(addresses, "FLOW_CONTEXT_CHARS", 2000)
+    monkeypatch.setattr(integrity, "TEXT_WINDOW_CHARS", 1000)
+    monkeypatch.setattr(integrity, "TEXT_CONTEXT_CHARS", 1000)
+    packed = _report(path, rules, packed_docs)
+    assert packed_pages.is_packed(packed_docs[0])
+    assert plain["findings"] or plain["measurements"].get("references_page"), "a paper with something to compare"
+    assert packed == plain
+
+
+def test_the_fixtures_cross_window_edges(packed_everywhere):
+    """The small windows of these tests do cut the papers' running text into many windows."""
+    doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
+    lines = [(page.number, list(page.lines)) for page in doc.pages]
+    assert len(list(addresses.windows(lines, addresses.FLOW_WINDOW_CHARS))) >= 5
+
+
+def test_a_packed_page_reads_as_the_plain_page(monkeypatch):
+    path = str(FIXTURES / "example/draft_with_problems.pdf")
+    plain = document.load(path)
+    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    packed = document.load(path)
+    assert len(packed.pages) == len(plain.pages)
+    for a, b in zip(packed.pages, plain.pages):
+        assert isinstance(a, packed_pages.PackedPage) or not (b.lines or b.rotated_lines or b.seen or b.offpage)
+        assert packed_pages.unpacked(a) == b
+        assert a.char_count == b.char_count
+    page = next(p for p in packed.pages if isinstance(p, packed_pages.PackedPage))
+    assert page.packed_bytes < sum(len(ln.text) for ln in page.lines) * 3  # compressed, not a copy of objects
+
+
+def test_a_held_line_keeps_its_page_decoded_and_is_read_again_as_itself(monkeypatch):
+    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    monkeypatch.setattr(limits, "PACKED_PAGES_DECODED", 2)
+    doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
+    assert len(doc.pages) > 4
+    cache = doc.pages[0]._decoded
+    held = doc.pages[0].lines[0]
+    spans = doc.pages[1].lines[0].spans
+    for _ in range(2):
+        for page in doc.pages:
+            page.lines
+    assert doc.pages[0].lines[0] is held  # the same object, not an equal copy
+    assert doc.pages[1].lines[0].spans is spans
+    before = cache.decodes
+    del held, spans
+    for _ in range(3):
+        for page in doc.pages:
+            page.lines
+    assert not cache.pinned  # nothing holds them: they are dropped
+    assert cache.decodes > before  # and decoded again when read
+
+
+def test_a_page_never_read_twice_within_the_cache_is_decoded_again(monkeypatch):
+    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
+    cache = doc.pages[0]._decoded
+    for _ in range(5):
+        for page in doc.pages[:3]:
+            assert page.lines is page.lines
+    assert cache.decodes <= 3
+
+
+def _generated_paper(tmp_path, pages: int):
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.paper(tmp_path / f"paper_{pages}.pdf", pages)
+
+
+def _lines_reachable(roots, stop) -> int:
+    """How many Line objects `roots` reach (not through the objects of `stop`)."""
+    seen = {id(o) for o in stop}
+    todo = list(roots)
+    count = 0
+    while todo:
+        o = todo.pop()
+        if id(o) in seen or isinstance(o, (str, bytes, int, float, type)):
+            continue
+        seen.add(id(o))
+        if isinstance(o, document.Line):
+            count += 1
+        todo.extend(gc.get_referents(o))
+    return count
+
+
+def test_the_checks_of_a_long_paper_keep_no_page_text(tmp_path):
+    """A generated paper longer than limits.PACK_PAGES_OVER is packed, and once checked, nothing the
+    checks memoised on it (the structure, the body measurements, the hidden spans) holds a line:
+    what they keep of each page are positions and numbers, so memory does not grow with its text."""
+    pages = limits.PACK_PAGES_OVER + 20
+    path = _generated_paper(tmp_path, pages)
+    docs = []
+    report = check_file(str(path), load_rules("scope2025-main"), on_document=docs.append)
+    doc = docs[0]
+    assert report.measurements["pages"] == pages and packed_pages.is_packed(doc)
+    assert any(f.code == "PAGE001" for f in report.findings)  # the paper is read and measured
+    cache = doc.pages[0]._decoded
+    assert not cache.pinned and len(cache.pages) <= limits.PACKED_PAGES_DECODED
+    assert doc._derived  # the structure and the rest are memoised ...
+    assert _lines_reachable(list(doc._derived.values()), [doc, cache, *doc.pages]) == 0  # ... without lines
+
+
+WORDS = ["we", "thank", "our", "previous", "work", "(Doe", "et", "al.,", "2023)", "pre-", "vious", "data", "[6]",
+         "grant", "model", "results", "is", "shown", "in", "Section", "3."]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_windows_find_the_matches_of_one_scan_of_the_whole_text(seed):
+    rng = random.Random(seed)
+    pages = []
+    for number in range(1, 30):
+        lines = []
+        for k in range(rng.randint(0, 12)):
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 9)))
+            box = (100.0, 100.0 + 12 * k, 400.0, 110.0 + 12 * k)
+            span = document.Span(text, box, "Times-Roman", 10.0, 0, 4)
+            lines.append(document.Line.build(text, box, box[3], (span,)))
+        pages.append((number, lines))
+    whole = addresses.flow([ln for _, lines in pages for ln in lines])
+    patterns = [re.compile(r"our\s+previous\s+(?:\w+\s+){0,3}?work"), re.compile(r"\bthank\b[^.]{0,40}"),
+                re.compile(r"(?<=work )\(Doe"), re.compile(r"et al\.,? 20\d\d\)?|\[\d\]")]
+    for size, context in ((40, 60), (200, 100), (1000, 300)):
+        scanner = addresses.Scanner()
+        found = {i: [] for i in range(len(patterns))}
+        for w in addresses.windows(pages, size, context):
+            base = whole.starts[w.first]  # local offsets from the window's first line
+            assert w.flow.text[w.lo:w.hi] == whole.text[base + w.lo:base + w.hi]
+            for i, rx in enumerate(patterns):
+                for m in scanner.finditer(rx, w):
+                    at = whole.starts[w.first] + m.start()
+                    found[i].append((at, m.group(), w.pages[w.flow.line_at(m.start())]))
+        for i, rx in enumerate(patterns):
+            expected = [(m.start(), m.group(), pages_of(pages)[whole.line_at(m.start())]) for m in rx.finditer(whole.text)]
+            assert found[i] == expected
+
+
+def pages_of(pages):
+    return [number for number, lines in pages for _ in lines]
