@@ -85,6 +85,17 @@ def test_a_paper_discussing_prompt_injection_gets_a_warning():
     assert report.verdict == "pass"
 
 
+def test_a_phrase_spelt_by_letters_across_word_edges_of_visible_prose_is_not_reported():
+    """"such as all models" runs together to "asallm" (the pattern "as an? llm"): visible text
+    is reported only when a match begins and ends on word edges."""
+    report = check("integrity/phrases_across_words.pdf", "scope2025-main")
+    assert [f for f in report.findings if f.code == "TEXT002"] == [] and report.verdict == "pass"
+    from scope_check.checks.integrity import compile_patterns
+
+    ((_, _, rx),) = compile_patterns({"en": ["as an? (large )?(language model|llm)"]})
+    assert rx.search("suchasallmodelsofthissize")  # what the letters alone would say
+
+
 def test_patterns_tolerate_letter_spacing_hyphenation_and_case():
     ((_, _, rx),) = compile_patterns({"en": ["ignore (all )?previous instructions"]})
     import re

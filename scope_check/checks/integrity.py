@@ -10,7 +10,8 @@ at least `min_size_in_figure`.
 
 TEXT002 searches the text, visible or hidden, for the rule file's phrase patterns. Matching drops
 everything but letters and digits and ignores case, so line breaks, hyphenation, letter spacing
-and punctuation do not hide a phrase. Policy: an error, unless the phrase is visible, in quotation
+and punctuation do not hide a phrase; in visible text a match must begin and end on word edges of
+the printed text (the letters of "such as all models" spell "as a llm" across them). Policy: an error, unless the phrase is visible, in quotation
 marks (or set in a monospaced font) and cited within its sentence: a paper discussing prompt
 injection then gets a warning, not an error.
 """
@@ -391,7 +392,9 @@ def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
     stream = doc.derived("TEXT002-stream", lambda: _Stream(doc))
     matches = _scan(stream.norm, scans, patterns)
     for g in _grouped(matches):
-        yield _injection(stream, g, hidden)
+        finding = _injection(stream, g, hidden)
+        if finding is not None:
+            yield finding
 
 
 def _grouped(matches: List) -> List[List]:
@@ -466,7 +469,9 @@ def _windowed_injections(doc: Document, scans, patterns, hidden: Dict[int, str])
         first, stop = _context(raw_at, a, b, count)
         first, stop = min(first, _context(norm_at, a, b, count)[0]), max(stop, _context(norm_at, a, b, count)[1])
         base = norm_at[first]
-        yield _injection(_Stream(doc, first, stop), [(m[0] - base, m[1] - base) + tuple(m[2:]) for m in g], hidden)
+        finding = _injection(_Stream(doc, first, stop), [(m[0] - base, m[1] - base) + tuple(m[2:]) for m in g], hidden)
+        if finding is not None:
+            yield finding
 
 
 def _context(at: Sequence[int], a: int, b: int, count: int) -> Tuple[int, int]:
@@ -480,7 +485,18 @@ def _context(at: Sequence[int], a: int, b: int, count: int) -> Tuple[int, int]:
     return first, stop
 
 
-def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
+def _on_word_edges(stream: "_Stream", start: int, end: int) -> bool:
+    """Does the match norm[start:end] begin and end where words of the printed text do? Matching
+    drops the spaces, so "such as all models" holds "asallm" (the pattern "as an? llm"), which
+    begins on a word edge but ends inside "models"."""
+    a, b = stream.raw_offset(start), stream.raw_offset(end, end=True)
+    return not (stream.raw[a - 1:a].isalnum() if a > 0 else False) and not stream.raw[b:b + 1].isalnum()
+
+
+def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Optional[Finding]:
+    """The finding for one group of matches, or None: visible text where no match is whole words
+    (letters run together across word edges) is ordinary prose. Hidden text is reported whatever
+    its edges: hidden text set against a visible word extracts without a space between them."""
     start, end = group[0][0], max(m[1] for m in group)
     idx = stream.lines_between(start, end)
     raw_a, raw_b = stream.raw_offset(start), stream.raw_offset(end, end=True)
@@ -492,6 +508,8 @@ def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Finding:
     is_hidden = bool(inked) and sum(id(s) in hidden for s in inked) * 2 >= len(inked)
     quoted = _quoted(stream.raw, raw_a, raw_b) or all(s.flags & 8 for s in spans if s.text.strip())
     cited = bool(_CITATION.search(_sentence(stream.raw, raw_a, raw_b)))
+    if not is_hidden and not any(_on_word_edges(stream, m[0], m[1]) for m in group):
+        return None
     discussed = not is_hidden and quoted and cited
     pages = sorted({stream.pages[i] for i in idx})
     box = rounded_bbox(_union([s for i in idx if stream.pages[i] == page for s in stream.spans_in(i, raw_a, raw_b)]))
