@@ -291,7 +291,9 @@ def test_lists_chairs_act_on(small_batch):
     first = next(x for x in jsonl if x["submission_id"] == "107")
     assert {"path", "sha256", "verdict", "measurements", "findings", "elapsed_s"} <= set(first)
     assert "summary: 11 files" not in result.output and "11 files:" in result.output
-    assert "top error codes:" in result.output
+    top = next(x for x in result.output.splitlines() if "top error codes:" in x).split(":", 1)[1].split(", ")
+    counts = [(-int(n), code) for code, n in (t.split() for t in top)]
+    assert counts == sorted(counts)  # most files first, ties by code: the same line on every run
 
 
 def test_byte_identical_copy_is_flagged(small_batch):
@@ -323,6 +325,72 @@ def test_near_identical_body_text_is_flagged_and_distinct_papers_are_not(tmp_pat
     batch(src, "--out", tmp_path / "off", "--near-duplicate", "0", "--progress", "none", "--exit-zero",
           "--no-first-pages", expect=0)
     assert by_sid(read_csv(tmp_path / "off" / "results.csv"))["4"]["duplicate_of"] == ""
+
+
+def test_each_result_keeps_the_checks_own_time_and_the_signatures(small_batch):
+    out, _ = small_batch
+    with closing(sqlite3.connect(out / "results.sqlite")) as con:
+        rows = con.execute("SELECT report, signature, timings FROM results").fetchall()
+    assert len(rows) == 10  # Submission999 is Submission101's bytes: one result for both
+    for report, sig, timings in rows:
+        t = json.loads(timings)
+        assert t["check_s"] >= json.loads(report)["elapsed_s"] > 0  # the freeing of the model is the check's
+        assert (t["signature_s"] > 0) == (sig is not None)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside the project")
+def test_a_database_of_an_earlier_build_is_reported_merged_and_resumed(tmp_path):
+    """Before the timings column and the tagged CRC-32 signatures: the column is added when the
+    database is opened; its SHA-1 signatures are compared with each other, never with new ones."""
+    from scope_check.batch import dedup
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for sid, name in {"4": "template_iclr2025_conference.pdf", "5": "template_iclr2026_conference.pdf"}.items():
+        shutil.copyfile(CORPUS / name, src / f"{sid}.pdf")
+    old = tmp_path / "old"
+    batch(src, "--out", old, "--progress", "none", "--exit-zero", "--no-first-pages", expect=0)
+    db = old / "results.sqlite"
+
+    def sha1_signature(sid: str) -> bytes:  # what an earlier build stored: untagged, datasketch's SHA-1
+        from datasketch.hashfunc import sha1_hash32
+
+        from scope_check import runner
+        from scope_check.rules import load_rules
+
+        docs = []
+        report = runner.check_file(str(src / f"{sid}.pdf"), load_rules("scope2025-main"), on_document=docs.append)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(dedup, "HASHFUNC", sha1_hash32)
+            mp.setattr(dedup, "TAG", b"")
+            return dedup.signature(docs[0], report.measurements.get("body_pages"))
+
+    with closing(sqlite3.connect(db)) as con:
+        con.execute("ALTER TABLE results DROP COLUMN timings")
+        sigs = dict(con.execute("SELECT e.sid, r.signature FROM entries e JOIN results r USING (sha256)"))
+        assert all(s.startswith(dedup.TAG) for s in sigs.values())
+        con.execute("UPDATE results SET signature=? WHERE signature=?", (sha1_signature("5"), sigs["5"]))
+        con.commit()
+    report = CliRunner().invoke(cli, ["report", str(old), "--out", str(tmp_path / "r1"), "--exit-zero"])
+    assert report.exit_code == 0, report.output
+    rows = by_sid(read_csv(tmp_path / "r1" / "results.csv"))
+    assert rows["4"]["duplicate_of"] == "" == rows["5"]["duplicate_of"]  # one of each hash: not compared
+    with closing(sqlite3.connect(db)) as con:
+        assert "timings" in {r[1] for r in con.execute("PRAGMA table_info(results)")}  # added when opened
+        con.execute("UPDATE results SET signature=? WHERE signature=?", (sha1_signature("4"), sigs["4"]))
+        con.commit()
+    CliRunner().invoke(cli, ["report", str(old), "--out", str(tmp_path / "r2"), "--exit-zero"])
+    rows = by_sid(read_csv(tmp_path / "r2" / "results.csv"))
+    assert rows["4"]["duplicate_of"].startswith("5 (")  # two of the earlier hash: compared with each other
+
+    with closing(sqlite3.connect(db)) as con:
+        con.execute("ALTER TABLE results DROP COLUMN timings")
+        con.commit()
+    merged = CliRunner().invoke(cli, ["merge", str(old), "--out", str(tmp_path / "merged"), "--exit-zero"])
+    assert merged.exit_code == 0, merged.output
+    assert read_csv(tmp_path / "merged" / "results.csv") == read_csv(tmp_path / "r2" / "results.csv")
+    rerun = batch(src, "--out", old, "--progress", "none", "--exit-zero", "--no-first-pages", expect=0)
+    assert "checked 0, reused 2" in rerun.output, rerun.output
 
 
 def test_first_pages_pdf_stamps_every_submission(small_batch):

@@ -60,7 +60,8 @@ def _print_summary(rows, result, out: str, elapsed: float, extra: str = "") -> N
     for rep in reports:
         for c in {f["code"] for f in rep.get("findings", []) if f.get("severity") == "error"}:
             codes[c] += 1
-    top = ", ".join(f"{c} {n}" for c, n in codes.most_common(8)) or "none"
+    # most files first, ties by code: the same line on every run (a set's order changes per process)
+    top = ", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda cn: (-cn[1], cn[0]))[:8]) or "none"
     lines = [f"scope-check batch: {len(rows)} files: {verdicts.get('pass', 0)} pass, {verdicts.get('fail', 0)} fail, "
              f"{verdicts.get('error', 0)} error"]
     if result is not None:

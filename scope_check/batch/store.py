@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS results (
     sha256 TEXT NOT NULL, rules_hash TEXT NOT NULL, version TEXT NOT NULL,
     rules_name TEXT NOT NULL, verdict TEXT NOT NULL, report TEXT NOT NULL,
     signature BLOB, supplement TEXT, limits TEXT, elapsed_s REAL, peak_rss_mb REAL, checked_at REAL,
+    timings TEXT,
     PRIMARY KEY (sha256, rules_hash, version));
 CREATE TABLE IF NOT EXISTS entries (
     path TEXT PRIMARY KEY, raw BLOB NOT NULL, rel TEXT NOT NULL, source TEXT NOT NULL,
@@ -29,6 +30,12 @@ CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started R
 """
 
 DB_NAME = "results.sqlite"
+
+RESULT_COLUMNS = ("sha256", "rules_hash", "version", "rules_name", "verdict", "report", "signature", "supplement",
+                  "limits", "elapsed_s", "peak_rss_mb", "checked_at", "timings")
+#: columns added after the first release of the database, with their type: an older database gets
+#: them when it is opened (its rows hold NULL there)
+ADDED_RESULT_COLUMNS = {"timings": "TEXT"}
 
 ENTRY_COLUMNS = ("path", "raw", "rel", "source", "sid", "track", "rules_name", "rules_hash", "version", "sha256",
                  "stat", "odd", "supplement_path", "run", "updated")
@@ -44,6 +51,10 @@ class Store:
         # simply missing and the rerun checks them
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        have = _columns(self.db, "results")
+        for name, kind in ADDED_RESULT_COLUMNS.items():
+            if name not in have:
+                self.db.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         self.db.close()
@@ -82,12 +93,10 @@ class Store:
         with_tx.execute("BEGIN IMMEDIATE")
         try:
             if result is not None:
+                row = {**result, "checked_at": time.time()}
                 with_tx.execute(
-                    "INSERT OR REPLACE INTO results(sha256, rules_hash, version, rules_name, verdict, report, signature, "
-                    "supplement, limits, elapsed_s, peak_rss_mb, checked_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (result["sha256"], result["rules_hash"], result["version"], result["rules_name"], result["verdict"],
-                     result["report"], result.get("signature"), result.get("supplement"), result.get("limits"),
-                     result.get("elapsed_s"), result.get("peak_rss_mb"), time.time()))
+                    f"INSERT OR REPLACE INTO results({', '.join(RESULT_COLUMNS)}) "
+                    f"VALUES ({','.join('?' * len(RESULT_COLUMNS))})", tuple(row.get(c) for c in RESULT_COLUMNS))
             for e in entries:
                 with_tx.execute(
                     f"INSERT OR REPLACE INTO entries({', '.join(ENTRY_COLUMNS)}) VALUES ({','.join('?' * len(ENTRY_COLUMNS))})",
@@ -131,9 +140,9 @@ class Store:
         """Copy every result and entry of another database into this one."""
         src = sqlite3.connect(f"file:{other_path}?mode=ro", uri=True)
         try:
+            have = _columns(src, "results")
             results = src.execute(
-                "SELECT sha256, rules_hash, version, rules_name, verdict, report, signature, supplement, limits, "
-                "elapsed_s, peak_rss_mb, checked_at FROM results").fetchall()
+                f"SELECT {', '.join(c if c in have else 'NULL' for c in RESULT_COLUMNS)} FROM results").fetchall()
             entries = src.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries").fetchall()
             settings = src.execute("SELECT started, finished, settings FROM runs").fetchall()
         except sqlite3.DatabaseError as exc:
@@ -141,13 +150,18 @@ class Store:
         finally:
             src.close()
         self.db.execute("BEGIN IMMEDIATE")
-        self.db.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", results)
+        self.db.executemany(f"INSERT OR REPLACE INTO results({', '.join(RESULT_COLUMNS)}) "
+                            f"VALUES ({','.join('?' * len(RESULT_COLUMNS))})", results)
         self.db.executemany(
             f"INSERT OR REPLACE INTO entries({', '.join(ENTRY_COLUMNS)}) VALUES ({','.join('?' * len(ENTRY_COLUMNS))})",
             entries)
         self.db.executemany("INSERT INTO runs(started, finished, settings) VALUES (?,?,?)", settings)
         self.db.execute("COMMIT")
         return len(results), len(entries)
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set:
+    return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
 
 
 def open_store(folder: str) -> Store:
