@@ -24,7 +24,7 @@ def main() -> None:
     from scope_check.checks import integrity
     from scope_check.checks.anonymity import addresses
 
-    limits.PACK_PAGES_OVER = 0
+    limits.PACK_PAGES_OVER = limits.PACK_SPANS_OVER = 0
     if "--small-windows" in sys.argv:
         sys.argv.remove("--small-windows")
         addresses.FLOW_WINDOW_CHARS = addresses.FLOW_CONTEXT_CHARS = 2000

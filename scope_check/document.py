@@ -384,6 +384,7 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
     from scope_check import packed_pages  # a long document keeps its pages' text packed (flat memory)
 
     decoded = packed_pages.new_cache() if packed_pages.packs(analysed) else None
+    unpacked_spans = 0  # spans held by the plain pages so far (packing starts when they pass the limit)
     size = (612.0, 792.0)
     for i in range(analysed):
         number = i + 1
@@ -405,7 +406,12 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
             item = _empty(number, size)
         page_problems.extend(damage.classify(number, damage.take_warnings(pymupdf)))
         problems.extend(page_problems)
-        out.append(item if decoded is None else packed_pages.pack(item, decoded))
+        if decoded is not None and unpacked_spans <= limits.PACK_SPANS_OVER:
+            unpacked_spans += packed_pages.spans(item)
+            if unpacked_spans > limits.PACK_SPANS_OVER:  # from now on packed, and the pages before
+                out = [packed_pages.pack(p, decoded) for p in out]
+        out.append(item if decoded is None or unpacked_spans <= limits.PACK_SPANS_OVER
+                   else packed_pages.pack(item, decoded))
     for number in range(analysed + 1, count + 1):  # counted, not analysed
         out.append(_empty(number, size))
     _FONT_REFS.clear()

@@ -29,9 +29,14 @@ MAX_READ_BYTES = 256 * 1024 * 1024
 MAX_PAGES = 10_000
 #: a document of more pages than this keeps each page's text (lines, spans, visibility facts)
 #: packed, one compressed block per page decoded when a check reads it, so that memory stays flat
-#: at any length (scope_check/document.py `PackedPage`); papers, the fixtures and the corpus have
-#: fewer pages and keep every page decoded
+#: at any length (scope_check/packed_pages.py `PackedPage`); papers and the corpus have fewer
+#: pages and keep every page decoded
 PACK_PAGES_OVER = 100
+#: ... once its pages so far hold more text spans than this (about 300 bytes each as objects: 3 MB);
+#: the pages read before are packed then. A long document of little text (2,000 pages of a line
+#: each, the fixture bad/many_pages.pdf: 6,000 spans, 1.4 MB in all) is not packed: packing would
+#: save it nothing and cost every check's pass a decoding of each page
+PACK_SPANS_OVER = 10_000
 #: decoded pages of a packed document kept at once (the most recently read)
 PACKED_PAGES_DECODED = 16
 #: objects (text spans, drawings, images, links) analysed per file, over all its pages

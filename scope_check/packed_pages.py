@@ -2,7 +2,8 @@
 
 A page's text is most of the model (every span and visual line, the visibility facts of the
 spans, the text beyond the page): about 50 KB a page as Python objects. A document of more than
-`limits.PACK_PAGES_OVER` pages keeps those four parts of each page (`lines`, `rotated_lines`,
+`limits.PACK_PAGES_OVER` pages, once its pages hold more than `limits.PACK_SPANS_OVER` spans
+(the pages read until then are packed at that point), keeps those four parts of each page (`lines`, `rotated_lines`,
 `seen`, `offpage`) as one zlib-compressed pickle (a few KB) in a `PackedPage`, whose attributes of
 those names decode it on access. They are decoded together, from one pickle, because they share
 objects: a span of `page.lines` is the very object a `Visibility` of `page.seen` refers to, and
@@ -211,8 +212,14 @@ def unpacked(page: Page) -> Page:
 
 
 def packs(analysed_pages: int) -> bool:
-    """Are the pages of a document analysing this many pages packed?"""
+    """May the pages of a document analysing this many pages be packed (once their text passes
+    `limits.PACK_SPANS_OVER` spans, `spans`)?"""
     return analysed_pages > limits.PACK_PAGES_OVER
+
+
+def spans(page: Page) -> int:
+    """The text spans a page holds (what most of its memory is)."""
+    return sum(len(ln.spans) for ln in page.lines) + sum(len(ln.spans) for ln in page.rotated_lines)
 
 
 def new_cache() -> Decoded:

@@ -1,6 +1,6 @@
 """Flat memory for long documents (scope_check/packed_pages.py): a document of more than
-limits.PACK_PAGES_OVER pages keeps each page's text packed and reads its running text in windows.
-Here every document is packed (the threshold set to 0) and the windows made small, so that real
+limits.PACK_PAGES_OVER pages keeps each page's text packed, once its text passes
+limits.PACK_SPANS_OVER spans, and reads its running text in windows. Here every document is packed (the threshold set to 0) and the windows made small, so that real
 fixture papers cross many window edges: the report must be the one of the plain load, finding for
 finding and measurement for measurement. Peak memory itself is measured by benchmarks/bench.py
 (--long), not asserted here."""
@@ -43,6 +43,7 @@ PAPERS = [
 @pytest.fixture
 def packed_everywhere(monkeypatch):
     monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
     monkeypatch.setattr(addresses, "FLOW_WINDOW_CHARS", 2000)
     monkeypatch.setattr(addresses, "FLOW_CONTEXT_CHARS", 2000)
     monkeypatch.setattr(integrity, "TEXT_WINDOW_CHARS", 1000)
@@ -63,6 +64,7 @@ def test_a_packed_load_gives_the_report_of_a_plain_load(relative, monkeypatch):
     plain = _report(path, rules, plain_docs)
     assert not packed_pages.is_packed(plain_docs[0])
     monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
     monkeypatch.setattr(addresses, "FLOW_WINDOW_CHARS", 2000)
     monkeypatch.setattr(addresses, "FLOW_CONTEXT_CHARS", 2000)
     monkeypatch.setattr(integrity, "TEXT_WINDOW_CHARS", 1000)
@@ -84,6 +86,7 @@ def test_a_packed_page_reads_as_the_plain_page(monkeypatch):
     path = str(FIXTURES / "example/draft_with_problems.pdf")
     plain = document.load(path)
     monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
     packed = document.load(path)
     assert len(packed.pages) == len(plain.pages)
     for a, b in zip(packed.pages, plain.pages):
@@ -94,8 +97,22 @@ def test_a_packed_page_reads_as_the_plain_page(monkeypatch):
     assert page.packed_bytes < sum(len(ln.text) for ln in page.lines) * 3  # compressed, not a copy of objects
 
 
+def test_a_long_document_of_little_text_stays_plain_and_one_past_the_span_limit_is_packed_from_page_one(
+        monkeypatch):
+    path = str(FIXTURES / "bad/many_pages.pdf")  # 2,000 pages of three lines: 6,000 spans
+    plain = document.load(path)
+    assert len(plain.pages) > limits.PACK_PAGES_OVER
+    assert sum(map(packed_pages.spans, plain.pages)) <= limits.PACK_SPANS_OVER
+    assert not packed_pages.is_packed(plain)  # packing would save it nothing
+    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 3000)  # passed on page 1,001
+    packed = document.load(path)
+    assert all(isinstance(p, packed_pages.PackedPage) for p in packed.pages)  # the pages before it too
+    assert [packed_pages.unpacked(p) for p in packed.pages] == list(plain.pages)
+
+
 def test_a_held_line_keeps_its_page_decoded_and_is_read_again_as_itself(monkeypatch):
     monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
     monkeypatch.setattr(limits, "PACKED_PAGES_DECODED", 2)
     doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
     assert len(doc.pages) > 4
@@ -118,6 +135,7 @@ def test_a_held_line_keeps_its_page_decoded_and_is_read_again_as_itself(monkeypa
 
 def test_a_page_never_read_twice_within_the_cache_is_decoded_again(monkeypatch):
     monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
     doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
     cache = doc.pages[0]._decoded
     for _ in range(5):
@@ -149,10 +167,13 @@ def _lines_reachable(roots, stop) -> int:
     return count
 
 
-def test_the_checks_of_a_long_paper_keep_no_page_text(tmp_path):
-    """A generated paper longer than limits.PACK_PAGES_OVER is packed, and once checked, nothing the
-    checks memoised on it (the structure, the body measurements, the hidden spans) holds a line:
-    what they keep of each page are positions and numbers, so memory does not grow with its text."""
+def test_the_checks_of_a_long_paper_keep_no_page_text(tmp_path, monkeypatch):
+    """A generated paper longer than limits.PACK_PAGES_OVER is packed once its text passes the span
+    limit (here lowered: the generated pages hold 68 spans each, so packing starts on page 30), and
+    once checked, nothing the checks memoised on it (the structure, the body measurements, the
+    hidden spans) holds a line: what they keep of each page are positions and numbers, so memory
+    does not grow with its text."""
+    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 2000)
     pages = limits.PACK_PAGES_OVER + 20
     path = _generated_paper(tmp_path, pages)
     docs = []
