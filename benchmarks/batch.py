@@ -138,6 +138,7 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
+    load_start = os.getloadavg()  # what else ran before (the one at the end is mostly this run's own)
     tmp = Path(tempfile.mkdtemp(prefix="scope-check-batch-bench-"))
     try:
         folder = tmp / "in"
@@ -171,7 +172,7 @@ def main() -> int:
             "project_25000_2cores_h": 25000 / (args.count / wall2) / 3600,
             "project_25000_64cores_min": 25000 / (per_core_rate * 64 * min(1.0, speedup / 2)) / 60,
             "startup_s": startup, "reports_s": reports,
-            "load": os.getloadavg(),
+            "load_start": load_start, "load": os.getloadavg(),
         }
     finally:
         if not args.keep:
@@ -183,7 +184,8 @@ def main() -> int:
     def mark(ok: bool) -> str:
         return "PASS" if ok else "FAIL"
 
-    print(f"{fig['files']} PDFs, {fig['pages']:,} pages (fixtures and corpus copies); load average {fig['load'][0]:.2f}")
+    print(f"{fig['files']} PDFs, {fig['pages']:,} pages (fixtures and corpus copies); load average "
+          f"{fig['load_start'][0]:.2f} at the start, {fig['load'][0]:.2f} at the end")
     for key, label in (("raw", "bare PyMuPDF rawdict, 1 process"), ("jobs1", "scope-check batch --jobs 1"),
                        ("jobs2", "scope-check batch --jobs 2")):
         f = fig[key]
