@@ -16,6 +16,8 @@ that need a password or have no page are skipped) and every PDF in the corpus fo
          the least any checker reading every glyph's box has to pay
   check  `scope_check.runner.check_file(path, rules)`, the rule set loaded once beforehand:
          one parse into the document model and every check
+  parse  `scope_check.document.load(path)` alone: the parse the checks start from (each set's
+         line tells the check's ratio apart: the parse's share, and the measurements' and checks')
 
 and prints per file the pages, the milliseconds per page of each and their ratio; per set the
 aggregate ratio (sum of check times / sum of raw times); the check time of the 10-page corpus
@@ -147,11 +149,13 @@ class without_family:
 
 
 def measure(pymupdf, path: Path, rules, runs: int, label: str, overhead: str = "") -> dict:
+    from scope_check.document import load
     from scope_check.runner import Selection, check_file
 
     pages = raw_pass(pymupdf, path)  # also warms the file cache
     raw = best_of(runs, lambda: raw_pass(pymupdf, path))
     check = best_of(runs, lambda: check_file(str(path), rules))
+    parse = best_of(runs, lambda: load(str(path)))  # the parse into the model alone: what the checks start from
     extra = {}
     if overhead:
         without = Selection(ignore=(overhead,))
@@ -171,6 +175,7 @@ def measure(pymupdf, path: Path, rules, runs: int, label: str, overhead: str = "
         "pages": pages,
         "bytes": path.stat().st_size,
         "check_s": check,
+        "parse_s": parse,
         "raw_s": raw,
         "check_ms_per_page": 1000 * check / pages,
         "raw_ms_per_page": 1000 * raw / pages,
@@ -192,6 +197,7 @@ def bench_set(pymupdf, name: str, paths, base: Path, rules, runs: int, out, over
             _row(out, name, files[-1])
     pages = sum(f["pages"] for f in files)
     check = sum(f["check_s"] for f in files)
+    parse = sum(f["parse_s"] for f in files)
     raw = sum(f["raw_s"] for f in files)
     extra = {}
     if overhead:
@@ -206,6 +212,8 @@ def bench_set(pymupdf, name: str, paths, base: Path, rules, runs: int, out, over
         "skipped": skipped,
         "pages": pages,
         "check_s": check,
+        "parse_s": parse,
+        "parse_ratio": parse / raw if raw else None,
         "raw_s": raw,
         "check_ms_per_page": 1000 * check / pages if pages else None,
         "raw_ms_per_page": 1000 * raw / pages if pages else None,
@@ -583,6 +591,8 @@ def main(argv=None) -> int:
                 continue
             print(f"{s['set']}: {len(s['files'])} files, {s['pages']} pages; check {s['check_ms_per_page']:.2f} ms/page, "
                   f"raw {s['raw_ms_per_page']:.2f} ms/page; aggregate ratio {s['ratio']:.2f}", file=out)
+            print(f"{s['set']}: of which the parse into the model alone {s['parse_ratio']:.2f} x the bare pass, the "
+                  f"measurements and the checks {s['ratio'] - s['parse_ratio']:.2f} x", file=out)
             if s.get("overhead") is not None:
                 print(f"{s['set']}: check {s['check_s']:.3f} s with {s['overhead_family']}, {s['check_without_s']:.3f} s "
                       f"without: {s['overhead_family']} adds {s['overhead']:.1%}", file=out)
