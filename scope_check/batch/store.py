@@ -4,6 +4,8 @@
 what is already done and checks only the rest; a changed rules file or a new version is a new key.
 `entries` holds one row per input entry (its path, submission id, track, which result it shows, or
 its own error when it was never checked). Every list a chair reads is generated from these two.
+A result's `timings` holds the worker's own times (`check_s`: the check, the freeing of its parsed
+model included; `signature_s`: the duplicate signature), which benchmarks/batch.py reads.
 """
 
 from __future__ import annotations
