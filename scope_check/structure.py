@@ -94,7 +94,7 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
     body: List = []
     ruler_pages: List[int] = []
     headers: List[Tuple[int, str]] = []
-    weight: Counter = Counter()  # body_font_size's, counted in this pass (a packed page is read once)
+    weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
     for page in doc.pages:
         roles = classify(page, template)
         _weigh(weight, (ln for r, ln in roles if r == BODY))
@@ -109,7 +109,7 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
     if packed:
         body, furniture = _BodyLines(doc.pages, body), _Furniture(doc.pages, furniture)
-    size = weight.most_common(1)[0][0] if weight else None  # = body_font_size(body)
+    size = weight.most_common(1)[0][0] if weight else None  # the size most body characters are set in
     headings = tuple(find_headings(doc.pages, body, size))
     references = _first(headings, vocabulary["references_headings"])
     excluded = _exempt_run(headings, references, vocabulary["exempt_sections"])
@@ -217,14 +217,6 @@ def grey_level(color: int) -> float:
 
 
 # --- body style -----------------------------------------------------------------------------
-
-
-def body_font_size(body: Sequence[Sequence[Line]]) -> Optional[float]:
-    """The size most body characters are set in (rounded to 0.01 pt)."""
-    weight: Counter = Counter()
-    for lines in body:
-        _weigh(weight, lines)
-    return weight.most_common(1)[0][0] if weight else None
 
 
 def _weigh(weight: Counter, lines: Iterable[Line]) -> None:

@@ -1,7 +1,8 @@
 """Flat memory for long documents (scope_check/packed_pages.py): a document of more than
 limits.PACK_PAGES_OVER pages keeps each page's text packed, once its text passes
-limits.PACK_SPANS_OVER spans, and reads its running text in windows. Here every document is packed (the threshold set to 0) and the windows made small, so that real
-fixture papers cross many window edges: the report must be the one of the plain load, finding for
+limits.PACK_SPANS_OVER spans, and reads its running text in windows. Here every document is
+packed (both thresholds set to 0) and the windows made small, so that real fixture papers cross
+many window edges: the report must be the one of the plain load, finding for
 finding and measurement for measurement. Peak memory itself is measured by benchmarks/bench.py
 (--long), not asserted here."""
 
@@ -40,14 +41,24 @@ PAPERS = [
 ]
 
 
-@pytest.fixture
-def packed_everywhere(monkeypatch):
+def _pack_every_page(monkeypatch) -> None:
+    """Every page with text packed, whatever the document's length and text."""
     monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
     monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
+
+
+def _pack_in_small_windows(monkeypatch) -> None:
+    """Every page packed and the running text read in small windows (many window edges)."""
+    _pack_every_page(monkeypatch)
     monkeypatch.setattr(addresses, "FLOW_WINDOW_CHARS", 2000)
     monkeypatch.setattr(addresses, "FLOW_CONTEXT_CHARS", 2000)
     monkeypatch.setattr(integrity, "TEXT_WINDOW_CHARS", 1000)
     monkeypatch.setattr(integrity, "TEXT_CONTEXT_CHARS", 1000)
+
+
+@pytest.fixture
+def packed_everywhere(monkeypatch):
+    _pack_in_small_windows(monkeypatch)
 
 
 def _report(path: str, rules, docs=None) -> dict:
@@ -63,12 +74,7 @@ def test_a_packed_load_gives_the_report_of_a_plain_load(relative, monkeypatch):
     plain_docs, packed_docs = [], []
     plain = _report(path, rules, plain_docs)
     assert not packed_pages.is_packed(plain_docs[0])
-    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
-    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
-    monkeypatch.setattr(addresses, "FLOW_WINDOW_CHARS", 2000)
-    monkeypatch.setattr(addresses, "FLOW_CONTEXT_CHARS", 2000)
-    monkeypatch.setattr(integrity, "TEXT_WINDOW_CHARS", 1000)
-    monkeypatch.setattr(integrity, "TEXT_CONTEXT_CHARS", 1000)
+    _pack_in_small_windows(monkeypatch)
     packed = _report(path, rules, packed_docs)
     assert packed_pages.is_packed(packed_docs[0])
     assert plain["findings"] or plain["measurements"].get("references_page"), "a paper with something to compare"
@@ -85,8 +91,7 @@ def test_the_fixtures_cross_window_edges(packed_everywhere):
 def test_a_packed_page_reads_as_the_plain_page(monkeypatch):
     path = str(FIXTURES / "example/draft_with_problems.pdf")
     plain = document.load(path)
-    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
-    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
+    _pack_every_page(monkeypatch)
     packed = document.load(path)
     assert len(packed.pages) == len(plain.pages)
     for a, b in zip(packed.pages, plain.pages):
@@ -111,8 +116,7 @@ def test_a_long_document_of_little_text_stays_plain_and_one_past_the_span_limit_
 
 
 def test_a_held_line_keeps_its_page_decoded_and_is_read_again_as_itself(monkeypatch):
-    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
-    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
+    _pack_every_page(monkeypatch)
     monkeypatch.setattr(limits, "PACKED_PAGES_DECODED", 2)
     doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
     assert len(doc.pages) > 4
@@ -134,8 +138,7 @@ def test_a_held_line_keeps_its_page_decoded_and_is_read_again_as_itself(monkeypa
 
 
 def test_a_page_never_read_twice_within_the_cache_is_decoded_again(monkeypatch):
-    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
-    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
+    _pack_every_page(monkeypatch)
     doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
     cache = doc.pages[0]._decoded
     for _ in range(5):

@@ -11,9 +11,9 @@ at least `min_size_in_figure`.
 TEXT002 searches the text, visible or hidden, for the rule file's phrase patterns. Matching drops
 everything but letters and digits and ignores case, so line breaks, hyphenation, letter spacing
 and punctuation do not hide a phrase; in visible text a match must begin and end on word edges of
-the printed text (the letters of "such as all models" spell "as a llm" across them). Policy: an error, unless the phrase is visible, in quotation
-marks (or set in a monospaced font) and cited within its sentence: a paper discussing prompt
-injection then gets a warning, not an error.
+the printed text (the letters of "such as all models" spell "as a llm" across them). Policy: an
+error, unless the phrase is visible, in quotation marks (or set in a monospaced font) and cited
+within its sentence: a paper discussing prompt injection then gets a warning, not an error.
 """
 
 from __future__ import annotations
@@ -466,8 +466,8 @@ def _windowed_injections(doc: Document, scans, patterns, hidden: Dict[int, str])
         start, end = g[0][0], max(m[1] for m in g)
         a = max(bisect_right(norm_at, start) - 1, 0)
         b = min(max(bisect_left(norm_at, end), a + 1), count)
-        first, stop = _context(raw_at, a, b, count)
-        first, stop = min(first, _context(norm_at, a, b, count)[0]), max(stop, _context(norm_at, a, b, count)[1])
+        (raw_first, raw_stop), (norm_first, norm_stop) = _context(raw_at, a, b, count), _context(norm_at, a, b, count)
+        first, stop = min(raw_first, norm_first), max(raw_stop, norm_stop)
         base = norm_at[first]
         finding = _injection(_Stream(doc, first, stop), [(m[0] - base, m[1] - base) + tuple(m[2:]) for m in g], hidden)
         if finding is not None:
@@ -490,7 +490,7 @@ def _on_word_edges(stream: "_Stream", start: int, end: int) -> bool:
     drops the spaces, so "such as all models" holds "asallm" (the pattern "as an? llm"), which
     begins on a word edge but ends inside "models"."""
     a, b = stream.raw_offset(start), stream.raw_offset(end, end=True)
-    return not (stream.raw[a - 1:a].isalnum() if a > 0 else False) and not stream.raw[b:b + 1].isalnum()
+    return not (a > 0 and stream.raw[a - 1:a].isalnum()) and not stream.raw[b:b + 1].isalnum()
 
 
 def _injection(stream: "_Stream", group, hidden: Dict[int, str]) -> Optional[Finding]:

@@ -426,9 +426,17 @@ def flow(lines: Sequence[Line]) -> Flow:
 
 #: a long document's running text is read in windows of about this many characters of its own,
 #: each with FLOW_CONTEXT_CHARS of the text before and after it (so that memory stays flat); a
-#: document with fewer pages than scope_check.limits.PACK_PAGES_OVER is one window
+#: document whose pages are not packed is one window (`flow_window`)
 FLOW_WINDOW_CHARS = 100_000
 FLOW_CONTEXT_CHARS = 20_000
+
+
+def flow_window(doc) -> Optional[int]:
+    """The window a document's running text is read in (`windows`): the whole text at once,
+    unless its pages are packed (scope_check/packed_pages.py)."""
+    from scope_check.packed_pages import is_packed
+
+    return FLOW_WINDOW_CHARS if is_packed(doc) else None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from scope_check.checks.anonymity.author_block import _clean, _names, _some, _wo
 from scope_check.checks.anonymity.author_block import plain as _plain
 from scope_check.checks.anonymity.links import _NOUN, FOOTNOTE_SIZE_RATIO, _leading_marker, claim_phrase
 from scope_check.checks.anonymity.metadata import _TAGS, _author_values
-from scope_check.checks.anonymity.self_citation import _in_range, _references_range, flow_window
+from scope_check.checks.anonymity.self_citation import _in_range, _references_range
 from scope_check.checks.helpers import clipped as _clip
 from scope_check.checks.helpers import union as _union
 from scope_check.document import Document, Line
@@ -269,7 +269,7 @@ def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tupl
 
     seen = set()
     scanner = identity.Scanner()
-    for w in identity.windows(running_text(), flow_window(doc)):
+    for w in identity.windows(running_text(), identity.flow_window(doc)):
         yield from _thanks_in(w, scanner, seen)
 
 

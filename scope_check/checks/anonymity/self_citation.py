@@ -75,21 +75,13 @@ def self_citation(doc: Document, params: Params) -> Iterator[Finding]:
 
     seen = set()
     scanner = addresses.Scanner()
-    for w in addresses.windows(running_text(), flow_window(doc)):
+    for w in addresses.windows(running_text(), addresses.flow_window(doc)):
         for offset, phrase in self_citations(w.flow.text, scanner, w):
             i = w.flow.line_at(offset)
             if w.first + i in seen:
                 continue
             seen.add(w.first + i)
             yield _finding(phrase, w.pages[i], w.flow.lines[i].bbox)
-
-
-def flow_window(doc: Document) -> Optional[int]:
-    """The window a document's running text is read in (addresses.windows): the whole text at
-    once, unless its pages are packed (scope_check/packed_pages.py)."""
-    from scope_check.packed_pages import is_packed
-
-    return addresses.FLOW_WINDOW_CHARS if is_packed(doc) else None
 
 
 def _finding(phrase: str, page: int, bbox) -> Finding:
