@@ -30,8 +30,8 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def measure():
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     counts = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
     pages = {"fixtures": [0, 0], "corpus": [0, 0]}  # [exact, judged]
@@ -85,7 +85,8 @@ def measure():
 def table(counts, pages, files) -> str:
     import pymupdf
 
-    from scope_check import __version__, registry
+    from scope_check import __version__
+    from scope_check import checks as registry
 
     order = list(registry.checks())
     lines = [

@@ -14,9 +14,9 @@ that need a password or have no page are skipped) and every PDF in the corpus fo
 
   raw    `pymupdf.open(path)` and `page.get_text("rawdict")` (images not kept) on every page:
          the least any checker reading every glyph's box has to pay
-  check  `scope_check.runner.check_file(path, rules)`, the rule set loaded once beforehand:
+  check  `scope_check.engine.runner.check_file(path, rules)`, the rule set loaded once beforehand:
          one parse into the document model and every check
-  parse  `scope_check.document.load(path)` alone: the parse the checks start from (each set's
+  parse  `scope_check.model.document.load(path)` alone: the parse the checks start from (each set's
          line tells the check's ratio apart: the parse's share, and the measurements' and checks')
 
 and prints per file the pages, the milliseconds per page of each and their ratio; per set the
@@ -132,7 +132,8 @@ class without_family:
         self.saved = None
 
     def __enter__(self):
-        from scope_check import document, visibility
+        from scope_check.model import document
+        from scope_check.model import visibility
 
         if self.family == "TEXT":
             self.saved = (visibility.text_ink_device, visibility.facts)
@@ -141,7 +142,7 @@ class without_family:
         return self
 
     def __exit__(self, *exc):
-        from scope_check import visibility
+        from scope_check.model import visibility
 
         if self.saved:
             visibility.text_ink_device, visibility.facts = self.saved
@@ -149,8 +150,8 @@ class without_family:
 
 
 def measure(pymupdf, path: Path, rules, runs: int, label: str, overhead: str = "") -> dict:
-    from scope_check.document import load
-    from scope_check.runner import Selection, check_file
+    from scope_check.model.document import load
+    from scope_check.engine.runner import Selection, check_file
 
     pages = raw_pass(pymupdf, path)  # also warms the file cache
     raw = best_of(runs, lambda: raw_pass(pymupdf, path))
@@ -492,8 +493,8 @@ def main(argv=None) -> int:
     import pymupdf
 
     from scope_check import __version__
-    from scope_check.registry import checks
-    from scope_check.rules import load_rules
+    from scope_check.checks import checks
+    from scope_check.checks import load_rules
 
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)

@@ -19,7 +19,7 @@ page, every span an object of its own.
 `dots`: one page with a paragraph of body text and DOTS small filled squares in its left margin,
 0.5 pt wide on a grid 2.4 pt across and 2.6 pt down (40 columns, 300 rows, then over again), so all
 of them form one cluster of content in the margin: the ink pass and MARG001's clustering at scale
-(the page is under scope_check.limits.MAX_OPERATIONS_PER_PAGE and fails MARG001).
+(the page is under scope_check.safety.limits.MAX_OPERATIONS_PER_PAGE and fails MARG001).
 """
 
 from __future__ import annotations

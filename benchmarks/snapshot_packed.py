@@ -20,9 +20,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
-    from scope_check import limits
-    from scope_check.checks import integrity
-    from scope_check.checks.anonymity import addresses
+    from scope_check.safety import limits
+    from scope_check.checks import text as integrity
+    from scope_check.analysis import addresses
 
     limits.PACK_PAGES_OVER = limits.PACK_SPANS_OVER = 0
     if "--small-windows" in sys.argv:

@@ -68,7 +68,7 @@ def hwm():  # peak resident set of this process since exec (ru_maxrss would incl
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
 
-from scope_check.rules import load_rules
+from scope_check.checks import load_rules
 from scope_check.supplement import check_supplement
 import pymupdf  # imported by a PDF member anyway: counted in the base
 rules = load_rules("scope2025-main")

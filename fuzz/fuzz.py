@@ -78,8 +78,8 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
 
 def run_one(data: bytes, path: Path, rules) -> str:
     """'' when the whole path held, else what broke."""
-    from scope_check.formatters import Summary, formatters
-    from scope_check.runner import Selection, check_file
+    from scope_check.output import Summary, formatters
+    from scope_check.engine.runner import Selection, check_file
 
     path.write_bytes(data)
     try:
@@ -107,7 +107,7 @@ def run_one(data: bytes, path: Path, rules) -> str:
 
 
 def child(seed: int, start: int, count: int, out: Path) -> int:
-    from scope_check.rules import load_rules
+    from scope_check.checks import load_rules
 
     rules = load_rules("scope2025-main")
     with tempfile.TemporaryDirectory() as tmp:

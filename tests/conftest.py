@@ -20,8 +20,8 @@ def fixture_path(relative: str) -> str:
 
 def check(relative_pdf: str, rules: str = "scope2025-main", **selection):
     """Check a fixture PDF (path below fixtures/) against a rule set; returns the Report."""
-    from scope_check.rules import load_rules
-    from scope_check.runner import Selection, check_file
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import Selection, check_file
 
     if rules.endswith((".yaml", ".yml")) and not rules.startswith("/"):
         rules = fixture_path(rules)  # a rules file kept in fixtures/rules/

@@ -25,7 +25,7 @@ def run_action(tmp_path, pdf: str, **inputs):
                GITHUB_WORKSPACE=str(ROOT), SCOPE_CHECK_INPUT_PDF=pdf)
     for key, value in inputs.items():
         env[f"SCOPE_CHECK_INPUT_{key.upper()}"] = value
-    proc = subprocess.run([sys.executable, "-m", "scope_check.action"], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-m", "scope_check.cli.action"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines()) if output.exists() else {}
     return proc, (summary.read_text(encoding="utf-8") if summary.exists() else ""), outputs

@@ -14,9 +14,9 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import FIXTURES, check, fixture_path
-from scope_check.annotate import annotate, places, short
-from scope_check.cli import cli
-from scope_check.formatters.base import occurrences
+from scope_check.output.annotate import annotate, places, short
+from scope_check.cli.main import cli
+from scope_check.output.base import occurrences
 
 EXAMPLE = "example/draft_with_problems.pdf"
 MANIFEST = yaml.safe_load((FIXTURES / "manifest.yaml").read_text(encoding="utf-8")) or []
@@ -206,7 +206,7 @@ def test_a_copy_that_cannot_be_written_exits_2_with_a_clear_message(tmp_path):
 
 
 def test_a_copy_that_fails_while_saving_exits_2_without_temp_names(tmp_path, monkeypatch):
-    import scope_check.annotate as annotate_module
+    import scope_check.output.annotate as annotate_module
 
     def refuse(pdf, path):
         raise OSError(28, "No space left on device")

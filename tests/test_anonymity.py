@@ -8,9 +8,9 @@ import csv
 import pytest
 
 from conftest import CORPUS, check, codes, pages
-from scope_check.checks.anonymity import addresses as identity
+from scope_check.analysis import addresses as identity
 from scope_check.checks.anonymity import claim_phrase, self_citations
-from scope_check.rules import load_rules
+from scope_check.checks import load_rules
 
 
 def findings(report, code):
@@ -182,7 +182,7 @@ def test_pdfusetitle_copies_the_hidden_author_block():
 
 
 def _metadata_only(author="", xmp=""):
-    from scope_check.document import Document
+    from scope_check.model.document import Document
 
     return Document(path="x.pdf", file_size=1, sha256="", pages=(), metadata={"author": author}, xmp=xmp, repaired=False)
 
@@ -198,7 +198,7 @@ def _metadata_only(author="", xmp=""):
 )
 def test_the_xmp_creator_is_read_too(xmp, named):
     from scope_check.checks.anonymity import metadata_author
-    from scope_check.registry import Params
+    from scope_check.config.spec import Params
 
     rules = load_rules("scope2025-main")
     found = list(metadata_author(_metadata_only(xmp=xmp), Params(rules, rules.options("ANON005"))))
@@ -225,7 +225,7 @@ needs_corpus = pytest.mark.skipif(not ROWS, reason="the shared corpus is not bes
 
 
 def _anon(row):
-    from scope_check.runner import Selection, check_file
+    from scope_check.engine.runner import Selection, check_file
 
     return check_file(str(CORPUS / row["file"]), load_rules("scope2025-main"), Selection(select=("ANON", "SCOPE")))
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import check
-from scope_check.checks.anonymity import addresses as identity
+from scope_check.analysis import addresses as identity
 from scope_check.checks.anonymity import elsewhere as anonymity
 
 RULES_OPTIONS = None
@@ -47,7 +47,7 @@ def test_near_miss_role_example_and_reference_addresses_pass():
     ("jane [at] uni [dot] edu", False),
 ])
 def test_email_policy(address, nobody):
-    from scope_check.rules import load_rules
+    from scope_check.checks import load_rules
 
     options = load_rules("scope2025-main").options("ANON001")
     assert identity.email_names_nobody(address, options["generic_email_locals"],
@@ -133,7 +133,7 @@ def test_an_included_figure_names_its_author():
 # --- the patterns added for these checks are linear on adversarial input --------------------
 
 def _patterns():
-    from scope_check.supplement import checks as supp
+    from scope_check.checks import supplement as supp
     from scope_check.supplement import vcs
 
     yield from (identity.USER_PATH, identity._OBFUSCATED_AT, identity._OBFUSCATED_DOT, anonymity._THANKS,

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from scope_check.archive import ArchiveError, Limits, extract, members, read
+from scope_check.safety.archive import ArchiveError, Limits, extract, members, read
 
 
 def _zip(tmp_path, entries):

@@ -233,7 +233,7 @@ def _boom(doc, params):
 
 @pytest.mark.parametrize("code", ["PAGE002", "FILE004"])  # an ordinary check, and a gate
 def test_a_check_that_raises_becomes_scope001_and_the_others_still_report(monkeypatch, code):
-    from scope_check import registry
+    from scope_check import checks as registry
 
     catalogue = registry.checks()
     monkeypatch.setitem(catalogue, code, dataclasses.replace(catalogue[code], run=_boom))
@@ -245,8 +245,8 @@ def test_a_check_that_raises_becomes_scope001_and_the_others_still_report(monkey
 
 
 def test_a_check_that_raises_exits_2_with_json_still_on_stdout(monkeypatch):
-    from scope_check import registry
-    from scope_check.cli import cli
+    from scope_check import checks as registry
+    from scope_check.cli.main import cli
 
     catalogue = registry.checks()
     monkeypatch.setitem(catalogue, "PAGE002", dataclasses.replace(catalogue["PAGE002"], run=_boom))

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scope_check.cli import cli
+from scope_check.cli.main import cli
 
 from conftest import CORPUS, FIXTURES
 
@@ -64,7 +64,7 @@ def by_sid(rows) -> dict:
 @pytest.fixture
 def hostile_checks(monkeypatch):
     """Files named hang*, hog* and crash* misbehave inside the (forked) worker."""
-    from scope_check import runner
+    from scope_check.engine import runner
 
     original = runner.check_file
 
@@ -355,8 +355,8 @@ def test_a_database_of_an_earlier_build_is_reported_merged_and_resumed(tmp_path)
     def sha1_signature(sid: str) -> bytes:  # what an earlier build stored: untagged, datasketch's SHA-1
         from datasketch.hashfunc import sha1_hash32
 
-        from scope_check import runner
-        from scope_check.rules import load_rules
+        from scope_check.engine import runner
+        from scope_check.checks import load_rules
 
         docs = []
         report = runner.check_file(str(src / f"{sid}.pdf"), load_rules("scope2025-main"), on_document=docs.append)
@@ -518,7 +518,7 @@ def test_unreadable_file_is_a_row(tmp_path, monkeypatch):
     def denied(path):
         if path.endswith("101.pdf"):
             raise PermissionError(13, "Permission denied")
-        from scope_check.document import file_sha256
+        from scope_check.model.document import file_sha256
 
         return file_sha256(path)
 
@@ -657,7 +657,7 @@ def test_html_report_in_headless_chromium(small_batch):
 
 
 def test_pool_replaces_an_idle_worker_that_died_and_answers_in_order():
-    from scope_check.isolation import Pool
+    from scope_check.engine.isolation import Pool
 
     pool = Pool(lambda x: x * 2, jobs=1, time_limit=10, memory_limit_mb=0)
 
@@ -679,7 +679,7 @@ def test_pool_replaces_an_idle_worker_that_died_and_answers_in_order():
 
 def test_pool_gives_a_worker_its_next_task_before_handing_back_the_last_outcome():
     """Pipelined: the caller's bookkeeping for one result (the database) never keeps a worker idle."""
-    from scope_check.isolation import Pool
+    from scope_check.engine.isolation import Pool
 
     pool = Pool(lambda x: x, jobs=1, time_limit=10, memory_limit_mb=0)
     seen = []

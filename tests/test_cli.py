@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT, fixture_path
 from scope_check import __version__
-from scope_check.cli import cli
+from scope_check.cli.main import cli
 
 PASSING = fixture_path("pages/main_refs_top_p6.pdf")
 FAILING = fixture_path("pages/main_spill_p6.pdf")
@@ -98,7 +98,7 @@ def test_output_file_is_written_whole(tmp_path):
 
 
 def test_rules_lists_every_check_and_the_bundled_sets():
-    from scope_check.registry import checks
+    from scope_check.checks import checks
 
     result = run("rules")
     assert result.exit_code == 0
@@ -127,7 +127,7 @@ def test_python_dash_m_runs_the_same_command():
 
 @pytest.mark.parametrize("args", [["--version"]])
 def test_version_does_not_import_the_pdf_library(args):
-    code = "import sys; from scope_check.cli import main; sys.argv=['scope-check','--version']\n" \
+    code = "import sys; from scope_check.cli.main import main; sys.argv=['scope-check','--version']\n" \
            "try: main()\nexcept SystemExit: pass\nprint('pymupdf' in sys.modules, 'jsonschema' in sys.modules)"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.stdout.strip().endswith("False False")

@@ -17,11 +17,13 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 
-from scope_check import document, limits, packed_pages
-from scope_check.checks import integrity
-from scope_check.checks.anonymity import addresses
-from scope_check.rules import load_rules
-from scope_check.runner import check_file
+from scope_check.model import document
+from scope_check.safety import limits
+from scope_check.model import packed_pages
+from scope_check.checks import text as integrity
+from scope_check.analysis import addresses
+from scope_check.checks import load_rules
+from scope_check.engine.runner import check_file
 
 #: real papers with findings of the checks whose reading changed for packed documents: hidden text
 #: and prompts (TEXT001/TEXT002), thanks and self-citations (ANON002/ANON004), headings and the

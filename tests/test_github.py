@@ -8,14 +8,14 @@ import re
 from click.testing import CliRunner
 
 from conftest import FIXTURES, ROOT, check
-from scope_check.cli import cli
-from scope_check.findings import Finding
-from scope_check.formatters import resolve
-from scope_check.formatters.base import Summary
-from scope_check.formatters.github import (
+from scope_check.cli.main import cli
+from scope_check.model.findings import Finding
+from scope_check.output import resolve
+from scope_check.output.base import Summary
+from scope_check.output.github import (
     MAX_ANNOTATIONS, GithubFormatter, annotation, escape_data, escape_property, markdown_summary,
 )
-from scope_check.runner import Report
+from scope_check.engine.runner import Report
 
 MANY = str(FIXTURES / "ci" / "many_links.pdf")
 
@@ -110,7 +110,7 @@ def test_auto_is_github_inside_github_actions(monkeypatch):
 
 
 def test_the_format_choices_are_the_registry():
-    from scope_check.formatters import REGISTRY
+    from scope_check.output import REGISTRY
 
     result = CliRunner().invoke(cli, ["check", "--help"])
     for name in ("auto", *REGISTRY):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT
-from scope_check import limits
+from scope_check.safety import limits
 
 GOOD = FIXTURES / "pages" / "main_refs_top_p6.pdf"  # a compliant paper: pass
 HOSTILE = FIXTURES / "hostile"
@@ -240,8 +240,8 @@ def test_an_unreadable_file_is_file002(tmp_path):
 
 def test_a_file_that_cannot_be_opened_is_file002_and_the_next_file_is_checked(tmp_path, monkeypatch):
     """As root every file is readable, so the refusal is simulated at the one place files are opened."""
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     secret = tmp_path / "secret.pdf"
     secret.write_bytes(GOOD.read_bytes())
@@ -328,8 +328,8 @@ def test_under_a_2_gib_address_space_the_worst_memory_cases_end_in_a_verdict(hos
 #: files named hog*: the memory ceiling is met for real, in the forked worker of the real command
 HOG_COMMAND = """
 import dataclasses, os, sys
-from scope_check import registry
-from scope_check.cli import main
+from scope_check import checks as registry
+from scope_check.cli.main import main
 
 original = registry.checks()
 
@@ -364,9 +364,9 @@ def test_under_a_2_gib_address_space_memory_running_out_is_file007_and_the_run_g
 
 
 def test_memory_running_out_in_a_check_is_file007_and_the_run_goes_on(monkeypatch):
-    from scope_check import registry
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check import checks as registry
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     import dataclasses
 
@@ -387,9 +387,9 @@ def test_memory_running_out_in_a_check_is_file007_and_the_run_goes_on(monkeypatc
 
 
 def test_memory_running_out_while_parsing_is_file007(monkeypatch):
-    from scope_check import document
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check.model import document
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     def hungry(*args, **kwargs):
         raise MemoryError()
@@ -423,9 +423,9 @@ def test_the_readme_accuracy_table_is_what_the_script_prints():
 
 def test_the_per_file_object_budget_leaves_later_pages_unanalysed_and_says_so(monkeypatch):
     """The budget (1,000,000 objects) is lowered so that a real six-page paper runs out of it."""
-    from scope_check import limits
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check.safety import limits
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     rules = load_rules("scope2025-main")
     whole = check_file(str(GOOD), rules)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import browser
 from conftest import FIXTURES
-from scope_check.cli import cli
+from scope_check.cli.main import cli
 
 EXAMPLE = str(FIXTURES / "example" / "draft_with_problems.pdf")
 PASSING = str(FIXTURES / "pages" / "main_refs_top_p6.pdf")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, ROOT, check
-from scope_check.checks.integrity import compile_patterns
-from scope_check.document import load
-from scope_check.rules import load_rules
-from scope_check.visibility import contrast
+from scope_check.checks.text import compile_patterns
+from scope_check.model.document import load
+from scope_check.checks import load_rules
+from scope_check.model.visibility import contrast
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 
@@ -90,7 +90,7 @@ def test_a_phrase_spelt_by_letters_across_word_edges_of_visible_prose_is_not_rep
     is reported only when a match begins and ends on word edges."""
     report = check("integrity/phrases_across_words.pdf", "scope2025-main")
     assert [f for f in report.findings if f.code == "TEXT002"] == [] and report.verdict == "pass"
-    from scope_check.checks.integrity import compile_patterns
+    from scope_check.checks.text import compile_patterns
 
     ((_, _, rx),) = compile_patterns({"en": ["as an? (large )?(language model|llm)"]})
     assert rx.search("suchasallmodelsofthissize")  # what the letters alone would say

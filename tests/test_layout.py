@@ -175,8 +175,8 @@ def corpus_rows():
 
 
 def corpus_check(name):
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     return check_file(str(CORPUS / name), load_rules("scope2025-main"))
 

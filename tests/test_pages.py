@@ -89,8 +89,8 @@ CORPUS_ROWS = (
 @pytest.mark.skipif(not CORPUS_ROWS, reason="the shared corpus is not beside the project")
 @pytest.mark.parametrize("row", CORPUS_ROWS, ids=lambda r: r["file"])
 def test_body_pages_of_real_papers(row):
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     report = check_file(str(CORPUS / row["file"]), load_rules("scope2025-main"))
     assert report.measurements["body_pages"] == int(row["body_pages"])
@@ -101,8 +101,8 @@ def test_body_pages_of_real_papers(row):
 def test_a_references_heading_over_a_smaller_reference_list_is_found():
     """ACL 2020, two columns: the References open page 10 in bold above a list set smaller than the
     body, so no body-size line marks the column edge on that page (read page by page)."""
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     report = check_file(str(CORPUS / "acl2020_2kenize.pdf"), load_rules("scope2025-main"))
     assert (report.measurements["references_page"], report.measurements["body_pages"]) == (10, 9)

@@ -40,7 +40,7 @@ def test_a_margin_note_on_many_pages_is_one_finding_with_its_pages():
 
 
 def test_text_report_prints_the_pages_once_and_json_lists_them():
-    from scope_check.cli import cli as main
+    from scope_check.cli.main import cli as main
 
     runner = CliRunner()
     text = runner.invoke(main, [fixture_path("layout/margin_notes.pdf"), "--exit-zero", "--color", "never"]).output
@@ -59,7 +59,7 @@ def test_text_report_prints_the_pages_once_and_json_lists_them():
 def test_the_annotated_copy_marks_every_occurrence(tmp_path):
     import pymupdf
 
-    from scope_check.annotate import annotate
+    from scope_check.output.annotate import annotate
 
     report = check("layout/margin_notes.pdf")
     out = tmp_path / "marked.pdf"
@@ -71,7 +71,7 @@ def test_the_annotated_copy_marks_every_occurrence(tmp_path):
 
 
 def test_page_ranges():
-    from scope_check.grouping import page_ranges
+    from scope_check.engine.grouping import page_ranges
 
     assert page_ranges([1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 19, 20, 21, 22, 23, 24, 25, 26]) == "1-9, 11, 19-26"
     assert page_ranges([4]) == "4"
@@ -117,7 +117,8 @@ def test_a_rule_file_severity_still_wins(tmp_path):
 
 
 def test_the_schema_refuses_a_negative_threshold(tmp_path):
-    from scope_check.rules import RulesError, load_rules
+    from scope_check.config.rules import RulesError
+    from scope_check.checks import load_rules
 
     with pytest.raises(RulesError):
         load_rules(_rules_file(tmp_path, "checks:\n  MARG001: {error_beyond: -1}\n"))
@@ -174,7 +175,7 @@ def test_hints_fit_a_typst_or_word_pdf():
 
 
 def test_producer_detection():
-    from scope_check.fitting import producer_of
+    from scope_check.engine.fitting import producer_of
 
     assert producer_of({"creator": "LaTeX with hyperref", "producer": "pdfTeX-1.40.26"}) == "latex"
     assert producer_of({"creator": "Typst 0.13.0", "producer": ""}) == "typst"
@@ -194,7 +195,7 @@ def test_not_the_template_comes_first_without_iclrfinalcopy_advice():
 
 
 def test_mis_mapped_glyphs_are_cleaned_out_of_quotes():
-    from scope_check.fitting import clean_glyphs
+    from scope_check.engine.fitting import clean_glyphs
 
     assert clean_glyphs('names "Pranav A徒", "Isabelle Augenstein師"') == 'names "Pranav A", "Isabelle Augenstein"'
     assert clean_glyphs("徒Independent Researcher") == "Independent Researcher"
@@ -218,8 +219,8 @@ needs_corpus = pytest.mark.skipif(not ROWS, reason="the shared corpus is not bes
 
 
 def _corpus(name: str):
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     return check_file(str(CORPUS / name), load_rules("scope2025-main"))
 

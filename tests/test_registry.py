@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, ROOT
-from scope_check.registry import checks, get
-from scope_check.rules import load_rules, schema
+from scope_check.checks import checks, get
+from scope_check.config.rules import schema
+from scope_check.checks import load_rules
 
 CONTRACT = ROOT.parent / "shared" / "CHECKS.md"
 MANIFEST = (yaml.safe_load((FIXTURES / "manifest.yaml").read_text()) or []) + (
@@ -62,7 +63,7 @@ def test_the_codes_not_from_a_fixture_are_the_internal_error_and_the_resource_li
 
 def test_the_supplement_codes_never_run_on_a_pdf():
     """SUPP codes are checked by `scope-check supplement`: a spec attribute, no `run`, never skipped."""
-    from scope_check.runner import Selection, skipped
+    from scope_check.engine.runner import Selection, skipped
 
     supp = tuple(code for code, c in checks().items() if c.supplement)
     assert supp == tuple(f"SUPP00{i}" for i in range(1, 8))
@@ -71,7 +72,7 @@ def test_the_supplement_codes_never_run_on_a_pdf():
 
 
 def test_gates_uncheckable_and_unignorable_codes_are_spec_attributes():
-    from scope_check.runner import UNCHECKABLE, UNOPENABLE
+    from scope_check.engine.runner import UNCHECKABLE, UNOPENABLE
 
     gates = tuple(code for code, c in checks().items() if c.gate)
     assert gates == ("FILE001", "FILE002", "FILE003", "FILE005")
@@ -98,21 +99,21 @@ def test_get_suggests_the_nearest_codes_on_a_typo():
 
 
 def test_the_committed_rule_reference_is_generated_from_the_registry():
-    """docs/RULES.md is regenerated with `python -m scope_check.reference > docs/RULES.md`."""
-    from scope_check.reference import markdown
+    """docs/RULES.md is regenerated with `python -m scope_check.output.reference > docs/RULES.md`."""
+    from scope_check.output.reference import markdown
 
     assert (ROOT / "docs" / "RULES.md").read_text() == markdown(checks())
 
 
 def test_the_shipped_schema_is_generated_from_the_declarations():
-    """scope_check/rules.schema.json is `python -m scope_check.reference --schema`."""
-    from scope_check.reference import schema_text
+    """scope_check/rules.schema.json is `python -m scope_check.output.reference --schema`."""
+    from scope_check.output.reference import schema_text
 
     assert (ROOT / "scope_check" / "rules.schema.json").read_text() == schema_text()
 
 
 def test_schema_and_specs_agree_both_ways():
-    from scope_check.rules import STRUCTURE, TEMPLATE
+    from scope_check.config.rules import STRUCTURE, TEMPLATE
 
     props = schema()["properties"]
     for code, c in checks().items():
@@ -124,7 +125,7 @@ def test_schema_and_specs_agree_both_ways():
 
 
 def _all_params():
-    from scope_check.rules import STRUCTURE, TEMPLATE
+    from scope_check.config.rules import STRUCTURE, TEMPLATE
 
     for code, c in checks().items():
         for p in c.params.values():
@@ -149,7 +150,8 @@ def test_every_parameter_has_exactly_one_default():
             assert p.default is None, f"{where}.{p.name}: a required parameter has no default"
             continue
         jsonschema.Draft202012Validator(p.json_schema(), format_checker=jsonschema.FormatChecker()).validate(p.default)
-    from scope_check.rules import bundled_index, defaults
+    from scope_check.config.rules import bundled_index
+    from scope_check.checks import defaults
 
     declared = defaults()
     for name, path in bundled_index().items():
@@ -170,7 +172,7 @@ def test_every_parameter_has_exactly_one_default():
 
 
 def test_every_template_default_is_merged_before_the_checks_run(tmp_path):
-    from scope_check.rules import TEMPLATE
+    from scope_check.config.rules import TEMPLATE
 
     own = tmp_path / "bare.yaml"
     own.write_text("name: bare\ntemplate:\n  page_size: [612, 792]\n  text_block: [108, 81.87, 504, 729.87]\n"
@@ -184,11 +186,11 @@ def test_every_template_default_is_merged_before_the_checks_run(tmp_path):
 def test_no_check_module_imports_the_registry():
     """The registry imports the check modules; the check modules import only the spec types."""
     for module in sorted((ROOT / "scope_check" / "checks").rglob("*.py")):
-        assert "scope_check.registry" not in module.read_text(), module.name
+        assert "scope_check.checks" not in module.read_text(), module.name
 
 
 def test_a_parameter_declared_the_old_way_is_refused_with_the_recipe():
-    from scope_check.spec import Check, Param
+    from scope_check.config.spec import Check, Param
 
     with pytest.raises(TypeError, match="Param\\(name, type, default, description"):
         Check(code="TEXT009", name="x", severity="error", summary="s", why="w", fix="f",

@@ -7,7 +7,8 @@ import json
 import jsonschema
 import pytest
 
-from scope_check.rules import RulesError, bundled_dir, bundled_names, load_rules, schema
+from scope_check.config.rules import RulesError, bundled_dir, bundled_names, schema
+from scope_check.checks import load_rules
 
 BUNDLED = ["iclr2025", "scope2025-tiny", "scope2025-main", "wsl2025-extended", "wsl2025-full"]
 
@@ -20,7 +21,7 @@ def test_the_bundled_names_are_the_documented_ones():
 def test_every_bundled_file_validates_against_the_schema(name):
     import yaml
 
-    from scope_check.rules import bundled_index
+    from scope_check.config.rules import bundled_index
 
     data = yaml.safe_load(bundled_index()[name].read_text())
     jsonschema.Draft202012Validator(schema()).validate(data)

@@ -12,10 +12,10 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import FIXTURES, check, codes
-from scope_check.cli import cli
-from scope_check.registry import checks
-from scope_check.rules import load_rules
-from scope_check.runner import UNCHECKABLE, Selection, check_file
+from scope_check.cli.main import cli
+from scope_check.checks import checks
+from scope_check.checks import load_rules
+from scope_check.engine.runner import UNCHECKABLE, Selection, check_file
 
 MANIFEST = yaml.safe_load((FIXTURES / "manifest.yaml").read_text()) or []
 #: the codes a PDF's content can give (not the internal error, not the runner's resource limits)
@@ -35,7 +35,7 @@ def _key(f):
 def parsed_once(monkeypatch):
     """Each PDF is parsed once for the whole test (the analyses are memoised on the model, as in
     one run); what differs between the runs is only the selection."""
-    from scope_check import document
+    from scope_check.model import document
 
     cached = lru_cache(maxsize=None)(document.load)
     monkeypatch.setattr(document, "load", cached)

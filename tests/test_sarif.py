@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, ROOT
-from scope_check.cli import cli
-from scope_check.formatters.base import RULES_URL
+from scope_check.cli.main import cli
+from scope_check.output.base import RULES_URL
 
 SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 EXAMPLE = str(FIXTURES / "example" / "draft_with_problems.pdf")

@@ -12,9 +12,10 @@ import pytest
 
 from conftest import FIXTURES
 
-from scope_check import document, structure
-from scope_check.checks import integrity
-from scope_check.checks.anonymity import addresses
+from scope_check.model import document
+from scope_check.analysis import structure
+from scope_check.checks import text as integrity
+from scope_check.analysis import addresses
 
 PAPERS = ["pages/main_refs_top_p6.pdf", "example/draft_with_problems.pdf"]
 

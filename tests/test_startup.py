@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scope_check import safe_yaml
-from scope_check.rules import RulesError, bundled_dir, bundled_problems, load_rules
+from scope_check.safety import safe_yaml
+from scope_check.config.rules import RulesError, bundled_dir, bundled_problems
+from scope_check.checks import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -73,7 +74,7 @@ def test_a_users_file_is_still_validated_and_a_bundled_parent_is_not_read_twice(
 def fresh_caches(monkeypatch):
     """The rules module's caches (index, bundled cache) emptied before the test and, once the test's
     patches are undone, after it."""
-    from scope_check import rules
+    from scope_check.config import rules
 
     def clear():
         for fn in (rules.bundled_index, rules._cache, rules.schema):
@@ -86,15 +87,15 @@ def fresh_caches(monkeypatch):
 
 
 def test_the_bundled_cache_is_current():
-    """If this fails, run `python -m scope_check.reference --bundled-cache` (a rule file was edited)."""
-    from scope_check.rules import CACHE_NAME, bundled_cache
+    """If this fails, run `python -m scope_check.output.reference --bundled-cache` (a rule file was edited)."""
+    from scope_check.config.rules import CACHE_NAME, bundled_cache
 
     assert (bundled_dir() / CACHE_NAME).read_text(encoding="utf-8") == bundled_cache()
 
 
 @pytest.mark.parametrize("name", ["iclr2025", "scope2025-tiny", "scope2025-main", "wsl2025-extended", "wsl2025-full"])
 def test_a_bundled_rule_set_is_the_same_read_from_the_cache_or_from_its_yaml(name, monkeypatch, fresh_caches):
-    from scope_check import rules
+    from scope_check.config import rules
 
     cached = load_rules(name)
     monkeypatch.setattr(rules, "_cache", lambda: {})
@@ -104,7 +105,7 @@ def test_a_bundled_rule_set_is_the_same_read_from_the_cache_or_from_its_yaml(nam
 
 
 def test_an_edited_bundled_file_is_read_from_its_yaml_not_from_the_stale_cache(tmp_path, monkeypatch, fresh_caches):
-    from scope_check import rules
+    from scope_check.config import rules
 
     copy = tmp_path / "rules"
     shutil.copytree(bundled_dir(), copy)
@@ -116,7 +117,7 @@ def test_an_edited_bundled_file_is_read_from_its_yaml_not_from_the_stale_cache(t
 
 
 def test_an_edited_bundled_file_is_validated_at_run_time_and_cannot_be_cached(tmp_path, monkeypatch, fresh_caches):
-    from scope_check import rules
+    from scope_check.config import rules
 
     copy = tmp_path / "rules"
     shutil.copytree(bundled_dir(), copy)
@@ -131,7 +132,7 @@ def test_an_edited_bundled_file_is_validated_at_run_time_and_cannot_be_cached(tm
 
 
 def test_a_cache_validated_against_another_schema_is_not_used(tmp_path, monkeypatch, fresh_caches):
-    from scope_check import rules
+    from scope_check.config import rules
 
     schema = tmp_path / "rules.schema.json"
     schema.write_text(rules.SCHEMA_FILE.read_text(encoding="utf-8").replace('"max_pages"', '"max_page_count"'),
@@ -144,7 +145,7 @@ def test_a_cache_validated_against_another_schema_is_not_used(tmp_path, monkeypa
 
 
 def test_a_missing_or_broken_cache_means_reading_the_yaml(tmp_path, monkeypatch, fresh_caches):
-    from scope_check import rules
+    from scope_check.config import rules
 
     copy = tmp_path / "rules"
     shutil.copytree(bundled_dir(), copy)
@@ -168,12 +169,12 @@ def _modules_after(code: str) -> set:
 
 
 def test_loading_a_bundled_rule_set_imports_neither_jsonschema_nor_yaml_and_a_users_file_does(tmp_path):
-    bundled = _modules_after("from scope_check.rules import load_rules; load_rules('scope2025-main')")
-    assert "scope_check.rules" in bundled
+    bundled = _modules_after("from scope_check.config.rules import load_rules; load_rules('scope2025-main')")
+    assert "scope_check.config.rules" in bundled
     assert "jsonschema" not in bundled and "yaml" not in bundled  # nor PyYAML: read from the cache
     own = tmp_path / "mine.yaml"
     own.write_text("name: mine\nextends: scope2025-main\n")
-    users = _modules_after(f"from scope_check.rules import load_rules; load_rules({str(own)!r})")
+    users = _modules_after(f"from scope_check.config.rules import load_rules; load_rules({str(own)!r})")
     assert "jsonschema" in users and "yaml" in users
 
 
@@ -261,10 +262,10 @@ def test_without_libyaml_the_pure_python_parser_reads_the_bundled_rules(monkeypa
 #: or in its forked worker
 NOT_ON_THE_CHECK_PATH = (
     "jsonschema", "referencing", "yaml", "sqlite3", "datasketch", "playwright", "pdfplumber", "pypdf", "tqdm",
-    "multiprocessing", "scope_check.batch", "scope_check.supplement.command", "scope_check.supplement.runner",
-    "scope_check.archive", "scope_check.annotate", "scope_check.synctex", "scope_check.formatters.html",
-    "scope_check.formatters.sarif", "scope_check.formatters.github", "scope_check.formatters.json",
-    "scope_check.reference", "scope_check.action",
+    "multiprocessing", "scope_check.batch", "scope_check.cli.supplement", "scope_check.supplement.runner",
+    "scope_check.safety.archive", "scope_check.output.annotate", "scope_check.output.synctex", "scope_check.output.html",
+    "scope_check.output.sarif", "scope_check.output.github", "scope_check.output.json",
+    "scope_check.output.reference", "scope_check.cli.action",
 )
 
 
@@ -272,7 +273,7 @@ NOT_ON_THE_CHECK_PATH = (
 #: exit) and of its forked worker (after checking a file) as JSON lists
 _DRIVER = """
 import json, os, sys
-from scope_check import isolation
+from scope_check.engine import isolation
 real = isolation.CheckWorker.__call__
 def spy(self, path):
     report = real(self, path)
@@ -285,7 +286,7 @@ import atexit
 def dump():
     with open(os.environ["MODULES_DUMP"] + ".parent", "w") as fh:
         json.dump(sorted(sys.modules), fh)
-from scope_check.cli import console_main
+from scope_check.cli.main import console_main
 sys.argv = ["scope-check", *sys.argv[1:]]
 console_main()
 """
@@ -303,7 +304,7 @@ def _imported_by_a_check(tmp_path, *args) -> set:
     assert p.returncode in (0, 1), p.stderr[-2000:]
     parent = set(json.loads(Path(f"{dump}.parent").read_text()))
     worker = set(json.loads(Path(f"{dump}.worker").read_text()))
-    assert "scope_check.cli" in parent and "scope_check.runner" in worker  # both processes seen
+    assert "scope_check.cli.main" in parent and "scope_check.engine.runner" in worker  # both processes seen
     return parent | worker
 
 
@@ -313,14 +314,14 @@ def _heavy(modules: set) -> list:
 
 def test_a_plain_check_imports_no_module_it_does_not_need(tmp_path):
     modules = _imported_by_a_check(tmp_path, TWO_PAGES)
-    assert {"click", "pymupdf", "scope_check.runner", "scope_check.formatters.text"} <= modules
+    assert {"click", "pymupdf", "scope_check.engine.runner", "scope_check.output.text"} <= modules
     assert _heavy(modules) == []
 
 
 def test_a_failing_paper_with_json_output_imports_only_the_json_formatter_beyond_that(tmp_path):
     modules = _imported_by_a_check(tmp_path, FIXTURES / "example" / "draft_with_problems.pdf", "--format", "json")
-    assert "scope_check.formatters.json" in modules
-    assert _heavy(modules) == ["scope_check.formatters.json"]
+    assert "scope_check.output.json" in modules
+    assert _heavy(modules) == ["scope_check.output.json"]
 
 
 def test_a_users_rules_file_brings_jsonschema_back(tmp_path):
@@ -355,7 +356,7 @@ def test_a_reader_that_goes_away_does_not_turn_into_a_traceback():
 
 
 def test_main_called_from_python_still_raises_system_exit_after_a_check():
-    code = ("import sys\nfrom scope_check.cli import main\n"
+    code = ("import sys\nfrom scope_check.cli.main import main\n"
             f"sys.argv = ['scope-check', {str(TWO_PAGES)!r}]\n"
             "try:\n    main()\nexcept SystemExit as exc:\n    print('after the check', exc.code)\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, ROOT
-from scope_check.rules import load_rules
-from scope_check.runner import Selection, check_file
+from scope_check.checks import load_rules
+from scope_check.engine.runner import Selection, check_file
 
 MANIFEST = yaml.safe_load((FIXTURES / "supplement" / "manifest.yaml").read_text(encoding="utf-8"))
 RULES = load_rules("scope2025-main")
@@ -378,7 +378,7 @@ def test_many_members_in_bounded_memory_and_one_pass(tmp_path):
 def _cli(*args):
     from click.testing import CliRunner
 
-    from scope_check.cli import cli
+    from scope_check.cli.main import cli
 
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
@@ -413,7 +413,7 @@ def test_an_archive_given_as_a_paper_points_at_supplement(tmp_path):
 
 
 def test_supp_codes_are_documented_and_never_run_on_a_paper():
-    from scope_check.registry import checks
+    from scope_check.checks import checks
 
     supp = [c for code, c in checks().items() if code.startswith("SUPP")]
     assert len(supp) == 7 and all(c.run is None for c in supp)

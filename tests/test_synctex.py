@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, ROOT, check
-from scope_check import synctex
-from scope_check.cli import cli
+from scope_check.output import synctex
+from scope_check.cli.main import cli
 
 PDF = "synctex/violations.pdf"
 TEX = FIXTURES / "synctex" / "violations.tex"

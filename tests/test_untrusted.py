@@ -42,9 +42,9 @@ def package_patterns():
 
 def rule_patterns():
     """The patterns the checks compile from the bundled rules (hosts, names, headers, fonts)."""
-    from scope_check.checks.anonymity import addresses as identity
+    from scope_check.analysis import addresses as identity
     from scope_check.checks.anonymity import author_block
-    from scope_check.rules import load_rules
+    from scope_check.checks import load_rules
 
     rules = load_rules("scope2025-main")
     anon3 = rules.options("ANON003")
@@ -65,7 +65,7 @@ ALL = list(package_patterns()) + list(rule_patterns())
 
 def test_the_patterns_are_found():
     names = {n for n, _ in ALL}
-    assert "scope_check.checks.anonymity.addresses.EMAIL" in names
+    assert "scope_check.analysis.addresses.EMAIL" in names
     assert "scope_check.checks.anonymity.self_citation._SELF[4]" in names
     assert len(ALL) > 40
 
@@ -91,7 +91,7 @@ def test_the_old_email_pattern_would_have_failed_this_test():
     list(old.finditer(text))
     slow = time.perf_counter() - start
     start = time.perf_counter()
-    from scope_check.checks.anonymity.addresses import EMAIL
+    from scope_check.analysis.addresses import EMAIL
 
     list(EMAIL.finditer(text))
     fast = time.perf_counter() - start
@@ -103,7 +103,7 @@ def test_the_old_email_pattern_would_have_failed_this_test():
 @pytest.mark.parametrize("pattern", ["(a+)+$", "(\\w+\\s?)*$", "(x+x+)+y", "(.*a){12}", "(a)\\1", ".*.*.*.*x",
                                      "a{1,100000}", "x" * 600])
 def test_an_unsafe_pattern_is_refused(pattern):
-    from scope_check.safe_patterns import problem
+    from scope_check.safety.safe_patterns import problem
 
     assert problem(pattern) and problem(pattern).startswith("unsafe regular expression")
 
@@ -112,13 +112,13 @@ def test_an_unsafe_pattern_is_refused(pattern):
                                      "^anon(ymous|ymised|ymized)?([-_.]|$)|anonymous", "\\.edu\\.[a-z]{2}$",
                                      "^osf\\.io/.*[?&]view_only=", "(?:ab|cd)*e"])
 def test_a_safe_pattern_is_accepted(pattern):
-    from scope_check.safe_patterns import problem
+    from scope_check.safety.safe_patterns import problem
 
     assert problem(pattern) is None
 
 
 def test_every_bundled_pattern_is_safe():
-    from scope_check.safe_patterns import problem
+    from scope_check.safety.safe_patterns import problem
 
     for name, pattern in rule_patterns():
         if name.startswith(("header", "font", "ANON003")):

@@ -12,7 +12,7 @@ import pymupdf
 import pytest
 
 from conftest import FIXTURES, ROOT
-from scope_check import document
+from scope_check.model import document
 from scope_check.checks import margins
 from scope_check.checks.margins import _Object, _Occupied
 
@@ -155,7 +155,7 @@ def _dots():
 
 
 def test_a_page_past_the_operation_cap_is_not_analysed(tmp_path):
-    from scope_check import limits
+    from scope_check.safety import limits
 
     path = _dots()(tmp_path / "over.pdf", limits.MAX_OPERATIONS_PER_PAGE + 1)
     doc = document.load(str(path))
@@ -171,8 +171,8 @@ def test_a_page_of_100000_margin_dots_is_analysed(tmp_path):
     assert not doc.problems  # under the page's cap: nothing left unanalysed
     (page,) = doc.pages
     assert len(page.ink) == 100_000
-    from scope_check.rules import load_rules
-    from scope_check.runner import check_file
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
 
     report = check_file(str(path), load_rules("scope2025-main")).to_json()
     marg = [f for f in report["findings"] if f["code"] == "MARG001"]

@@ -47,7 +47,7 @@ def test_the_installed_command_checks_a_pdf_with_bundled_rules(installed, tmp_pa
     report = json.loads(p.stdout)
     assert report["rules"] == "scope2025-tiny"
     assert report["files"][0]["findings"][0]["data"]["limit"] == 2
-    where = subprocess.run([sys.executable, "-c", "import scope_check.rules as r; print(r.bundled_dir())"],
+    where = subprocess.run([sys.executable, "-c", "import scope_check.config.rules as r; print(r.bundled_dir())"],
                            capture_output=True, text=True, cwd=tmp_path, env=env).stdout
     assert where.strip().startswith(str(site))
 
@@ -55,7 +55,7 @@ def test_the_installed_command_checks_a_pdf_with_bundled_rules(installed, tmp_pa
 def test_the_installed_package_reads_its_bundled_rules_from_the_cache(installed, tmp_path):
     _, site = installed
     env = dict(os.environ, PYTHONPATH=str(site))
-    code = ("import sys\nimport scope_check.rules as r\nrules = r.load_rules('scope2025-tiny')\n"
+    code = ("import sys\nimport scope_check.config.rules as r\nrules = r.load_rules('scope2025-tiny')\n"
             "print(rules.options('PAGE001')['max_pages'], 'yaml' in sys.modules, 'jsonschema' in sys.modules)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert p.stdout.split() == ["2", "False", "False"], p.stderr

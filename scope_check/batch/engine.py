@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from scope_check import __version__, archive
+from scope_check import __version__
+from scope_check.safety import archive
 from scope_check.batch import inputs as inp
 from scope_check.batch.store import Store, open_store
 
@@ -100,8 +101,8 @@ class BatchWorker:
         self.supplement = supplement
 
     def __call__(self, task):
-        from scope_check import runner
-        from scope_check.isolation import memory_failure
+        from scope_check.engine import runner
+        from scope_check.engine.isolation import memory_failure
 
         path, rhash, supp_path = task
         docs = []
@@ -147,7 +148,7 @@ class BatchWorker:
 
 def odd_report(path: str, code: str, message: str, size: Optional[int] = None) -> dict:
     """The JSON file entry of an input that was never checked (the contract's shape)."""
-    from scope_check import registry
+    from scope_check import checks as registry
 
     check = registry.checks()[code]
     return {"path": path, "sha256": None, "verdict": "error",
@@ -176,14 +177,14 @@ def _lock(folder: str):
         fh.close()
         raise ValueError(f"another scope-check batch is writing to {folder}: wait for it, or stop it first") from None
     _LOCKS.append(fh)
-    from scope_check.isolation import CLOSE_IN_WORKER
+    from scope_check.engine.isolation import CLOSE_IN_WORKER
 
     CLOSE_IN_WORKER.append(fh.fileno())
     return fh
 
 
 def _unlock(fh) -> None:
-    from scope_check.isolation import CLOSE_IN_WORKER
+    from scope_check.engine.isolation import CLOSE_IN_WORKER
 
     if fh in _LOCKS:
         _LOCKS.remove(fh)
@@ -201,7 +202,7 @@ def _utf8(path: Optional[str]) -> bool:
 
 
 def _sha(path: str) -> str:
-    from scope_check.document import file_sha256
+    from scope_check.model.document import file_sha256
 
     return file_sha256(path)
 
@@ -280,7 +281,7 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
         stdin=None, stream=None) -> RunResult:
     """Check everything missing from the database in `settings.out`. `rulesets`: content hash -> RuleSet;
     `resolve_track(track value)` -> (track label, content hash)."""
-    from scope_check.isolation import Pool, prepare
+    from scope_check.engine.isolation import Pool, prepare
 
     started = time.monotonic()
     result = RunResult()

@@ -20,7 +20,7 @@ EXPORTS = ("results.csv", "desk_reject.csv", "results.jsonl", "report.html", "fi
 
 def atomic_write(path: str, data: bytes) -> None:
     """Write `data` to `path` atomically, with the user's umask (scope_check/atomic.py)."""
-    from scope_check.atomic import write_bytes
+    from scope_check.safety.atomic import write_bytes
 
     write_bytes(path, data)
 
@@ -79,7 +79,7 @@ def _dup_text(row: dict) -> str:
 
 
 def all_codes() -> List[str]:
-    from scope_check import registry
+    from scope_check import checks as registry
 
     return sorted(registry.checks())
 

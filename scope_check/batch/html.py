@@ -69,7 +69,7 @@ def _opt(values: Sequence[str], label: str) -> str:
 
 
 def render(rows: Sequence[dict], settings: dict, summary: dict, codes: List[str]) -> str:
-    from scope_check import registry
+    from scope_check import checks as registry
 
     catalogue = registry.checks()
     present = sorted(summary["codes"])

@@ -1,7 +1,7 @@
 """What a batch checks: every entry of its inputs, each one a row.
 
 An INPUT is a folder (walked recursively), an archive (`.zip`, `.tar`, `.tar.gz`, ... read in place
-through `scope_check.archive`), a PDF, a text file listing paths (one a line, or NUL-separated as
+through `scope_check.safety.archive`), a PDF, a text file listing paths (one a line, or NUL-separated as
 `find -print0` writes them), or `-` for such a list on standard input.
 
 Odd entries become rows with a clear error instead of being opened: a FIFO, socket or device named
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from scope_check import archive
+from scope_check.safety import archive
 
 #: what a submission id looks like in a file name: Submission123.pdf, 123.pdf, paper_123.pdf
 _ID_RE = re.compile(r"^(?:submission|paper|sub|id)?[\s_#-]*0*(\d+)$", re.IGNORECASE)

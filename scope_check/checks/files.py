@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from scope_check.document import Document
-from scope_check.findings import Finding
-from scope_check.spec import Check, Param, Params
+from scope_check.model.document import Document
+from scope_check.model.findings import Finding
+from scope_check.config.spec import Check, Param, Params
 
 
 def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
-    from scope_check import damage
+    from scope_check.model import damage
 
     yield from damage.findings(doc.problems)  # damaged pages, invalid boxes, limits (scope_check/damage.py)
     if doc.repaired:
@@ -49,7 +49,7 @@ def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
 def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
     minimum = params.options["min_chars_per_page"]
     counts = [p.char_count for p in doc.pages]
-    from scope_check import damage
+    from scope_check.model import damage
 
     if damage.has_lost_pages(doc.problems):
         return  # blank because damaged or not analysed: FILE002 says so, it is no scan
@@ -77,7 +77,7 @@ def out_of_memory(what: str, exc: BaseException) -> Finding:
 
 def not_read(size: int) -> Finding:
     """A file larger than scope-check ever reads, where no size limit of the rules reports it."""
-    from scope_check.limits import MAX_READ_BYTES
+    from scope_check.safety.limits import MAX_READ_BYTES
 
     return Finding("FILE002", f"the file is {size:,} bytes, larger than the {MAX_READ_BYTES:,} bytes "
                    "scope-check reads: not checked", data={"bytes": size, "read": False})

@@ -12,12 +12,12 @@ import re
 from dataclasses import replace
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from scope_check.document import Document, Line
-from scope_check.findings import Finding, rounded_bbox
-from scope_check.body_layout import body_region, plain_name, typography
+from scope_check.model.document import Document, Line
+from scope_check.model.findings import Finding, rounded_bbox
+from scope_check.analysis.layout import body_region, plain_name, typography
 from scope_check.checks.helpers import clipped, page_list, template_name, tex_points, tex_size
-from scope_check.spec import Check, Param, Params
-from scope_check.structure import analyse
+from scope_check.config.spec import Check, Param, Params
+from scope_check.analysis.structure import analyse
 
 _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)\.?\s+\S")
 

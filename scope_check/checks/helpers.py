@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Optional, Sequence
 
-from scope_check.findings import BBox
+from scope_check.model.findings import BBox
 
 #: page sizes authors end up with, for messages: name -> (width, height) in points
 PAPER_SIZES = {

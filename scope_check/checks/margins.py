@@ -14,15 +14,15 @@ import heapq
 import math
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from scope_check.document import Document, Line, Page
-from scope_check.findings import BBox, Finding, rounded_bbox
+from scope_check.model.document import Document, Line, Page
+from scope_check.model.findings import BBox, Finding, rounded_bbox
 from scope_check.checks.helpers import clipped, inches, template_name, the_template, union
-from scope_check.body_layout import enlargement, pieces, topskip
-from scope_check.fitting import clean_glyphs
-from scope_check.placement import reference_block, template_paper
-from scope_check.rules import RuleSet
-from scope_check.spec import Check, Param, Params
-from scope_check.structure import HEADER, PAGE_NUMBER, RULER, analyse
+from scope_check.analysis.layout import enlargement, pieces, topskip
+from scope_check.engine.fitting import clean_glyphs
+from scope_check.analysis.layout import reference_block, template_paper
+from scope_check.config.rules import RuleSet
+from scope_check.config.spec import Check, Param, Params
+from scope_check.analysis.structure import HEADER, PAGE_NUMBER, RULER, analyse
 
 #: MARG001: a text line's *baseline* may sit this far below the block's bottom. TeX never sets a
 #: baseline lower (\flushbottom puts the last one on the bottom edge); descenders hang about 2.1 to

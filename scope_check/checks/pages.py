@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator, List, Optional
 
-from scope_check.document import Document
-from scope_check.findings import BBox, Finding
+from scope_check.model.document import Document
+from scope_check.model.findings import BBox, Finding
 from scope_check.checks.helpers import PAPER_OPTIONS, inches, page_list, paper_name, union
-from scope_check.spec import Check, Param, Params
-from scope_check.structure import analyse
+from scope_check.config.spec import Check, Param, Params
+from scope_check.analysis.structure import analyse
 
 
 def page_limit(doc: Document, params: Params) -> Iterator[Finding]:

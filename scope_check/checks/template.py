@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Iterator, List, Optional
 
-from scope_check.document import Document
-from scope_check.findings import Finding, rounded_bbox
-from scope_check.body_layout import family_of, plain_name, text_block, topskip, typography
+from scope_check.model.document import Document
+from scope_check.model.findings import Finding, rounded_bbox
+from scope_check.analysis.layout import family_of, plain_name, text_block, topskip, typography
 from scope_check.checks.helpers import clipped, inches, paper_name, the_template, template_name
-from scope_check.spec import Check, Param, Params
-from scope_check.structure import analyse, first_header
+from scope_check.config.spec import Check, Param, Params
+from scope_check.analysis.structure import analyse, first_header
 
 #: a page this close (points) to the template's size, either way round, is the template's size
 PAGE_TOLERANCE = 1.0

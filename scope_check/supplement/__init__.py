@@ -4,7 +4,7 @@ is read, `checks` for the SUPP codes, `vcs` for version-control data, `command` 
 Kept import-free so that the command line starts fast; batch mode calls
 
     from scope_check.supplement import check_supplement
-    report = check_supplement(path, rules, selection)   # -> scope_check.runner.Report
+    report = check_supplement(path, rules, selection)   # -> scope_check.engine.runner.Report
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 def check_supplement(path, rules, selection=None, limits=None):
     """Check one supplementary archive or folder against `rules`; see `runner.check_supplement`."""
-    from scope_check.archive import Limits
-    from scope_check.runner import Selection
+    from scope_check.safety.archive import Limits
+    from scope_check.engine.runner import Selection
     from scope_check.supplement.runner import check_supplement as run
 
     return run(path, rules, selection or Selection(), limits or Limits())

@@ -1,7 +1,7 @@
 """`scope-check supplement ARCHIVE|FOLDER`: identity leaks in a submission's supplementary material.
 
 The archive (.zip, .tar, .tar.gz/.tgz, .tar.bz2, .tar.xz) or folder is read in place, member by
-member, in one pass (`scope_check.archive.scan`): nothing is extracted, no link is followed, no
+member, in one pass (`scope_check.safety.archive.scan`): nothing is extracted, no link is followed, no
 member is decompressed past its bound, no program (git included) runs on it and no URL is opened.
 Memory is bounded by the largest per-member read (`PDF_BYTES`), whatever the archive's size or
 member count. Each finding names the member and line (`data.member`, `data.line`, and the message).
@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from scope_check import archive
-from scope_check.checks.anonymity import addresses as identity
-from scope_check.archive import ArchiveError, Limits, Member, Piece
-from scope_check.findings import Finding
-from scope_check.rules import RuleSet
-from scope_check.runner import Report, Selection
-from scope_check.supplement import checks as supp
+from scope_check.safety import archive
+from scope_check.analysis import addresses as identity
+from scope_check.safety.archive import ArchiveError, Limits, Member, Piece
+from scope_check.model.findings import Finding
+from scope_check.config.rules import RuleSet
+from scope_check.engine.runner import Report, Selection
+from scope_check.checks import supplement as supp
 from scope_check.supplement import vcs
 
 #: bytes read at most from one text file (code, configs, notebooks): identity sits at the top of
@@ -53,7 +53,7 @@ def check_supplement(path: str, rules: RuleSet, selection: Selection = Selection
     """Check one supplementary archive or folder; the Report's path is `path`, each finding's
     `data.member` the member it is about. Never raises for bad input: an unreadable archive is
     SUPP006 with verdict `error`."""
-    from scope_check.runner import _report
+    from scope_check.engine.runner import _report
 
     start = time.perf_counter()
     state = _State(rules, path)
@@ -62,7 +62,7 @@ def check_supplement(path: str, rules: RuleSet, selection: Selection = Selection
         if os.path.isdir(path):
             pieces: Iterator[Piece] = folder_pieces(path, _budget, limits)
         else:
-            from scope_check.document import file_sha256
+            from scope_check.model.document import file_sha256
 
             sha = file_sha256(path)
             pieces = _single_pdf(path) if _is_pdf(path) else archive.scan(path, _budget, limits)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from typing import Iterator, List, Optional, Sequence, Tuple
 
-from scope_check.document import Document, Line
-from scope_check.findings import BBox, Finding, rounded_bbox
-from scope_check.spec import Check, Param, Params
-from scope_check.structure import analyse, is_bold, space_above
+from scope_check.model.document import Document, Line
+from scope_check.model.findings import BBox, Finding, rounded_bbox
+from scope_check.config.spec import Check, Param, Params
+from scope_check.analysis.structure import analyse, is_bold, space_above
 
 
 def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:

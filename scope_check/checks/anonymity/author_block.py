@@ -8,12 +8,12 @@ import re
 from functools import lru_cache
 from typing import Iterator, List, Optional, Sequence, Tuple
 
-from scope_check.checks.anonymity import addresses
+from scope_check.analysis import addresses
 from scope_check.checks.helpers import union
-from scope_check.document import Document, Line
-from scope_check.findings import BBox, Finding, rounded_bbox
-from scope_check.spec import Check, Param, Params
-from scope_check.structure import HEADER, Structure, analyse, first_header, normalise
+from scope_check.model.document import Document, Line
+from scope_check.model.findings import BBox, Finding, rounded_bbox
+from scope_check.config.spec import Check, Param, Params
+from scope_check.analysis.structure import HEADER, Structure, analyse, first_header, normalise
 
 AUTHOR_BLOCK_MAX_HEIGHT = 250.0
 SHOWN = 4

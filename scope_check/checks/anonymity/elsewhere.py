@@ -11,7 +11,7 @@ import html
 import re
 from typing import Iterator, List, Optional, Sequence, Tuple
 
-from scope_check.checks.anonymity import addresses as identity
+from scope_check.analysis import addresses as identity
 from scope_check.checks.anonymity.author_block import _clean, _names, _some, _word_pattern
 from scope_check.checks.anonymity.author_block import plain as _plain
 from scope_check.checks.anonymity.links import _NOUN, FOOTNOTE_SIZE_RATIO, _leading_marker, claim_phrase
@@ -19,9 +19,9 @@ from scope_check.checks.anonymity.metadata import _TAGS, _author_values
 from scope_check.checks.anonymity.self_citation import _in_range, _references_range
 from scope_check.checks.helpers import clipped as _clip
 from scope_check.checks.helpers import union as _union
-from scope_check.document import Document, Line
-from scope_check.findings import BBox, Finding, rounded_bbox
-from scope_check.structure import HEADER, Structure
+from scope_check.model.document import Document, Line
+from scope_check.model.findings import BBox, Finding, rounded_bbox
+from scope_check.analysis.structure import HEADER, Structure
 
 
 # --- metadata values naming a person (shared with the supplementary-material checks) ----------

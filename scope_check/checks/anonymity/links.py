@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from typing import Iterator, Optional, Sequence, Tuple
 
-from scope_check.checks.anonymity import addresses
+from scope_check.analysis import addresses
 from scope_check.checks.anonymity.author_block import _ABSTRACT, _SECTION, author_block
 from scope_check.checks.helpers import clipped
-from scope_check.document import Document, Line
-from scope_check.findings import Finding, rounded_bbox
-from scope_check.spec import Check, Param, Params
-from scope_check.structure import Structure, analyse
+from scope_check.model.document import Document, Line
+from scope_check.model.findings import Finding, rounded_bbox
+from scope_check.config.spec import Check, Param, Params
+from scope_check.analysis.structure import Structure, analyse
 
 FOOTNOTE_SIZE_RATIO = 0.95
 CLAIM_NEAR = 80

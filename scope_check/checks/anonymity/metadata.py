@@ -8,9 +8,9 @@ from typing import Iterator, List, Tuple
 
 from scope_check.checks.anonymity.author_block import plain
 from scope_check.checks.helpers import clipped
-from scope_check.document import Document
-from scope_check.findings import Finding
-from scope_check.spec import Check, Param, Params
+from scope_check.model.document import Document
+from scope_check.model.findings import Finding
+from scope_check.config.spec import Check, Param, Params
 
 
 # elements found by _elements (one linear pass, even over a packet that never closes them)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Iterator, List, Optional, Tuple
 
-from scope_check.checks.anonymity import addresses
+from scope_check.analysis import addresses
 from scope_check.checks.helpers import clipped
-from scope_check.document import Document, Line
-from scope_check.findings import Finding, rounded_bbox
-from scope_check.spec import Check, Params
-from scope_check.structure import Structure, analyse
+from scope_check.model.document import Document, Line
+from scope_check.model.findings import Finding, rounded_bbox
+from scope_check.config.spec import Check, Params
+from scope_check.analysis.structure import Structure, analyse
 
 
 _NAME = r"[A-Z][\w'\u2019\-]{1,40}"  # bounded: linear on a token of any length

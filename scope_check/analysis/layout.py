@@ -1,0 +1,381 @@
+"""Measurements of the page layout that several checks share: the body text's size, font and
+baseline pitch, and the text block the body lines actually fill (its columns and extent).
+
+Everything is a pure function of the document model and the structure analysis (furniture
+already removed), computed in one linear pass over the body lines and memoised on the document.
+Positions are PDF points, origin top-left, like the model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from scope_check.model.document import Document, Line
+from scope_check.model.findings import BBox
+from scope_check.config.rules import RuleSet
+from scope_check.analysis.structure import Structure, analyse
+
+#: sizes within this fraction of each other are one body size: microtype's font expansion scales
+#: glyphs by up to 2 % (MuPDF then reports 9.86, 9.93, 10.06 ... for a 10 pt body)
+SIZE_CLUSTER = 0.025
+#: a baseline pitch counts as "inside a paragraph" between these multiples of the body size
+#: (a paragraph break adds the template's 6 pt \parskip: 17 pt at 10 pt, outside the range)
+PITCH_RANGE = (0.8, 1.6)
+#: pitches are compared after rounding to this step, in points
+PITCH_STEP = 0.05
+#: two pieces of a visual line more than this far apart are two columns (a gutter), not two words:
+#: inter-word spaces in justified 10 pt text stay under 5 pt; two-column gutters are 12 pt or more
+GUTTER_MIN = 6.0
+#: a column is at least this wide (margin notes and table cells are narrower)
+COLUMN_MIN_WIDTH = 100.0
+#: a text column is a left/right edge pair shared by at least this many body lines ...
+COLUMN_MIN_LINES = 8
+#: ... and a further column holds at least this share of the main column's lines
+COLUMN_MIN_SHARE = 0.25
+#: a page takes part in the vertical extent when it has at least this many body lines
+PAGE_MIN_LINES = 5
+
+
+@dataclass(frozen=True)
+class Typography:
+    """The body text of the pages before the References (the counted body)."""
+
+    size: Optional[float]  # the body size: weighted median of the dominant size cluster
+    font: Optional[str]  # the font with the most body characters, subset prefix stripped
+    leading: Optional[float]  # the most common baseline pitch inside paragraphs
+    size_range: Tuple[float, float]  # sizes that count as body size
+    pitches: int  # how many in-paragraph pitches were measured
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """Where the body lines are: columns (left, right) and the extreme baselines."""
+
+    columns: Tuple[Tuple[float, float], ...]  # left to right
+    first_baseline: Optional[float]  # the pages' first body baselines, upper quartile (robust)
+    last_baseline: Optional[float]  # the pages' last body baselines, lower quartile (robust)
+    lines: int  # full-width lines that define the main column
+
+    @property
+    def x0(self) -> Optional[float]:
+        return self.columns[0][0] if self.columns else None
+
+    @property
+    def x1(self) -> Optional[float]:
+        return self.columns[-1][1] if self.columns else None
+
+    def bbox(self, topskip: float) -> Optional[BBox]:
+        """The block rectangle: the first baseline sits \\topskip below its top, the last
+        baseline on its bottom (TeX's \\flushbottom page)."""
+        if not self.columns or self.first_baseline is None or self.last_baseline is None:
+            return None
+        return (self.columns[0][0], self.first_baseline - topskip, self.columns[-1][1], self.last_baseline)
+
+
+def topskip(rules: RuleSet) -> float:
+    """TeX sets the first baseline of a page \\topskip below the block's top; the template's
+    \\topskip is its body size (10 pt)."""
+    return float(rules.template["body_font_size"])
+
+
+def typography(doc: Document, rules: RuleSet) -> Typography:
+    return doc.derived(("typography", rules.template, rules.structure), lambda: _typography(doc, analyse(doc, rules)))
+
+
+def text_block(doc: Document, rules: RuleSet) -> TextBlock:
+    return doc.derived(("text-block", rules.template, rules.structure), lambda: _text_block(doc, rules))
+
+
+# --- the body's size, font and leading -------------------------------------------------------
+
+
+def body_region(s: Structure) -> "BodyRegion":
+    """(page number, body lines) of the counted body: the pages before the References (or the
+    exempt sections before them), the lines above that heading on its own page."""
+    return BodyRegion(s)
+
+
+class BodyRegion:
+    """The counted body (`body_region`), read from the structure each time it is iterated or a
+    page of it is looked up (`get`, as a dict's), so that it holds no page's lines itself."""
+
+    def __init__(self, s: Structure):
+        self.s = s
+        end = s.body_end
+        self.count = len(s.body_lines) if end is None else min(end.page, len(s.body_lines))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        for number in range(1, self.count + 1):
+            yield number, self._lines(number)
+
+    def get(self, number: int, default=None):
+        return self._lines(number) if 1 <= number <= self.count else default
+
+    def _lines(self, number: int) -> Sequence[Line]:
+        lines = self.s.body_lines[number - 1]
+        end = self.s.body_end
+        if end is not None and number == end.page:
+            lines = [ln for ln in lines if ln.baseline < end.bbox[1]]
+        return lines
+
+
+def size_cluster(weights: Mapping[float, int]) -> Tuple[Optional[float], Tuple[float, float]]:
+    """The dominant size cluster (sizes within SIZE_CLUSTER of each other) and its weighted median."""
+    if not weights:
+        return None, (0.0, 0.0)
+    sizes = sorted(weights)
+    best, best_weight = sizes[0], -1
+    for s in sizes:
+        w = sum(weights[t] for t in sizes if abs(t - s) <= SIZE_CLUSTER * s)
+        if w > best_weight:
+            best, best_weight = s, w
+    lo, hi = best * (1 - SIZE_CLUSTER), best * (1 + SIZE_CLUSTER)
+    members = [(t, weights[t]) for t in sizes if lo <= t <= hi]
+    half, seen = sum(w for _, w in members) / 2, 0
+    median = members[-1][0]
+    for t, w in members:
+        seen += w
+        if seen >= half:
+            median = t
+            break
+    return median, (lo, hi)
+
+
+def _typography(doc: Document, s: Structure) -> Typography:
+    region = body_region(s)
+    weights: Counter = Counter()
+    for _, lines in region:
+        for ln in lines:
+            for sp in ln.spans:
+                n = len(sp.text) - sp.text.count(" ")
+                if n:
+                    weights[sp.size] += n
+    size, (lo, hi) = size_cluster(weights)
+    if size is None:
+        return Typography(None, None, None, (0.0, 0.0), 0)
+    fonts: Counter = Counter()
+    pitches: Counter = Counter()
+    pmin, pmax = PITCH_RANGE[0] * size, PITCH_RANGE[1] * size
+    for _, lines in region:
+        prev: List[Line] = []  # the last body-size line of each column seen so far
+        for ln in lines:
+            if not lo <= ln.size <= hi:
+                continue
+            for sp in ln.spans:
+                if lo <= sp.size <= hi:
+                    fonts[sp.font] += len(sp.text) - sp.text.count(" ")
+            for i, p in enumerate(prev):
+                if p.bbox[0] < ln.bbox[2] and ln.bbox[0] < p.bbox[2]:  # same column
+                    pitch = ln.baseline - p.baseline
+                    if pmin <= pitch <= pmax:
+                        pitches[round(round(pitch / PITCH_STEP) * PITCH_STEP, 2)] += 1
+                    prev[i] = ln
+                    break
+            else:
+                prev.append(ln)
+    leading = pitches.most_common(1)[0][0] if pitches else None
+    font = fonts.most_common(1)[0][0] if fonts else None
+    return Typography(size, font, leading, (lo, hi), sum(pitches.values()))
+
+
+# --- the text block --------------------------------------------------------------------------
+
+
+def pieces(line: Line, gap: float = GUTTER_MIN) -> List[Tuple[BBox, str]]:
+    """The line cut where two spans are further apart than `gap` (columns merged on one baseline,
+    a margin note beside a body line): [(bbox, text)]. White-space spans count for the text only."""
+    groups: List[List] = []
+    right = None
+    for sp in line.spans:
+        if not sp.text.strip():
+            if groups:
+                groups[-1].append(sp)
+            continue
+        if right is None or sp.bbox[0] - right > gap:
+            groups.append([sp])
+            right = sp.bbox[2]
+        else:
+            groups[-1].append(sp)
+            right = max(right, sp.bbox[2])
+    result = []
+    for g in groups:
+        inked = [sp for sp in g if sp.text.strip()]
+        box = (min(sp.bbox[0] for sp in inked), min(sp.bbox[1] for sp in inked),
+               max(sp.bbox[2] for sp in inked), max(sp.bbox[3] for sp in inked))
+        result.append((box, " ".join("".join(sp.text for sp in g).split())))
+    return result
+
+
+def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
+    s = analyse(doc, rules)
+    t = typography(doc, rules)
+    if t.size is None:
+        return TextBlock((), None, None, 0)
+    lo, hi = t.size_range
+    edges: Counter = Counter()
+    edge_pages: Dict[Tuple[int, int], set] = defaultdict(set)
+    for number, lines in enumerate(s.body_lines, start=1):
+        for ln in lines:
+            if not lo <= ln.size <= hi:
+                continue
+            for box, _ in (pieces(ln) if len(ln.spans) > 1 else [(ln.bbox, ln.text)]):
+                if box[2] - box[0] >= COLUMN_MIN_WIDTH:
+                    key = (round(box[0]), round(box[2]))
+                    edges[key] += 1
+                    edge_pages[key].add(number)
+    if not edges:
+        return TextBlock((), None, None, 0)
+    (main, count), = edges.most_common(1)
+    if count < COLUMN_MIN_LINES:
+        return TextBlock((), None, None, count)
+    columns = [main]
+    for key, n in edges.most_common():
+        if n < max(COLUMN_MIN_LINES, COLUMN_MIN_SHARE * count):
+            break
+        if len(edge_pages[key]) < min(2, len(edge_pages[main])):
+            continue
+        if all(key[1] <= c[0] or key[0] >= c[1] for c in columns):
+            columns.append(key)
+    columns.sort()
+    left, right = float(columns[0][0]), float(columns[-1][1])
+    firsts, lasts = [], []
+    for lines in s.body_lines:  # read again, not kept: any size (a heading or a float may open the page)
+        inside = [ln.baseline for ln in lines if left - 3 <= ln.bbox[0] < right and ln.bbox[2] > left]
+        if len(inside) >= PAGE_MIN_LINES:
+            firsts.append(min(inside))
+            lasts.append(max(inside))
+    firsts.sort()
+    lasts.sort(reverse=True)
+    return TextBlock(tuple((float(a), float(b)) for a, b in columns), _quartile(firsts), _quartile(lasts), count)
+
+
+def _quartile(values: Sequence[float]) -> Optional[float]:
+    """The value a quarter of the way along (sorted most extreme first), never the single most
+    extreme one when there are three or more: a page that starts with a float (its caption sits
+    higher than \\topskip puts text) or ends with a squeezed line does not move the block."""
+    if not values:
+        return None
+    if len(values) < 3:
+        return values[0]
+    return values[max(1, len(values) // 4)]
+
+
+# --- font families ---------------------------------------------------------------------------
+
+_STYLE_SUFFIX = re.compile(r"[-,_ ].*$")
+
+
+def family_of(font: str, families: Mapping[str, Sequence[str]]) -> Optional[str]:
+    """The family a font name belongs to, by the rule file's patterns (matched case-insensitively
+    against the name with its subset prefix stripped), or None."""
+    for family, patterns in families.items():
+        for pattern in patterns:
+            if re.search(pattern, font, re.I):
+                return family
+    return None
+
+
+def plain_name(font: str) -> str:
+    """'NimbusRomNo9L-Regu' -> 'NimbusRomNo9L' (for messages)."""
+    return _STYLE_SUFFIX.sub("", font) or font
+
+
+# --- the enlarged text block -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Enlargement:
+    """How the measured body block reaches beyond the template's, on the sides where it does by
+    more than the template section's `block_tolerance_across` / `block_tolerance_down`."""
+
+    block: TextBlock  # the measured body block
+    excess: Mapping[str, float]  # side (left, right, top, bottom) -> points beyond the template's block
+    effective: BBox  # the template's block, grown to the measured one on those sides
+
+
+def template_block(rules: RuleSet) -> BBox:
+    return tuple(rules.template["text_block"])  # type: ignore[return-value]
+
+
+def enlargement(doc: Document, rules: RuleSet) -> Enlargement:
+    """The measured block against the template's. Margin content is measured against the
+    `effective` block (the block the author actually used), so an enlarged block is one finding
+    about the block, not a finding about every line beyond the template's edges."""
+    return doc.derived(("enlargement", rules.template, rules.structure), lambda: _enlargement(doc, rules))
+
+
+def _enlargement(doc: Document, rules: RuleSet) -> Enlargement:
+    tol = rules.template["block_tolerance_across"]
+    vtol = rules.template["block_tolerance_down"]
+
+    block = text_block(doc, rules)
+    x0, y0, x1, y1 = reference_block(doc, rules)
+    skip = topskip(rules)
+    excess: Dict[str, float] = {}
+    if block.columns:
+        if x0 - block.x0 > tol:
+            excess["left"] = x0 - block.x0
+        if block.x1 - x1 > tol:
+            excess["right"] = block.x1 - x1
+    if block.first_baseline is not None and (y0 + skip) - block.first_baseline > vtol:
+        excess["top"] = (y0 + skip) - block.first_baseline
+    if block.last_baseline is not None and block.last_baseline - y1 > vtol:
+        excess["bottom"] = block.last_baseline - y1
+    ex0, ey0, ex1, ey1 = x0, y0, x1, y1
+    if "left" in excess:
+        ex0 = block.x0
+    if "right" in excess:
+        ex1 = block.x1
+    if "top" in excess:
+        ey0 = block.first_baseline - skip
+    if "bottom" in excess:
+        ey1 = block.last_baseline
+    return Enlargement(block, excess, (ex0, ey0, ex1, ey1))
+
+
+# --- where the template's block belongs on the paper used (formerly placement) ---
+# Where the template's text block belongs on the paper actually used.
+# 
+# On the template's paper size the block is where the template puts it (ICLR: 5.5 x 9 in, 1.5 in
+# from the left edge). On another size (A4, the classic mistake) the template's position means
+# nothing: `geometry` or the class centres the block on the page, so it sits elsewhere although
+# its margins were not shrunk. There the block is judged by its size: a rectangle of the template's
+# size anchored where the measured body block starts (its left edge and its first baseline less
+# \\topskip). Content is then measured against the block where it actually sits, MARG002 reports
+# only a block larger than the template's, and the paper size is PAGE002's finding alone.
+
+#: a page is the template's size within this many points (PAGE002's default tolerance)
+PAGE_SIZE_TOLERANCE = 1.0
+
+
+def template_paper(doc: Document, rules: RuleSet) -> bool:
+    """The most common page size of the document is the template's (portrait or landscape)."""
+    return doc.derived(("template-paper", rules.template), lambda: _template_paper(doc, rules))
+
+
+def _template_paper(doc: Document, rules: RuleSet) -> bool:
+    size = rules.template["page_size"]
+    if not doc.pages:
+        return True
+    (w, h), _ = Counter((round(p.width, 1), round(p.height, 1)) for p in doc.pages).most_common(1)[0]
+    want_w, want_h = float(size[0]), float(size[1])
+    tol = PAGE_SIZE_TOLERANCE
+    return (abs(w - want_w) <= tol and abs(h - want_h) <= tol) or (abs(w - want_h) <= tol and abs(h - want_w) <= tol)
+
+
+def reference_block(doc: Document, rules: RuleSet) -> BBox:
+    """The block the content is judged against: the template's, or on paper of another size a
+    block of the template's size where the body block sits."""
+    x0, y0, x1, y1 = (float(v) for v in rules.template["text_block"])
+    if template_paper(doc, rules):
+        return (x0, y0, x1, y1)
+    block = text_block(doc, rules)
+    left = block.x0 if block.columns else x0
+    top = block.first_baseline - topskip(rules) if block.first_baseline is not None else y0
+    return (left, top, left + (x1 - x0), top + (y1 - y0))

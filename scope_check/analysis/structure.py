@@ -1,0 +1,406 @@
+"""What the document model means, read once per (document, rule set) and shared by every check:
+which lines are page furniture (running header, page number, review line-number ruler) and which
+are body; the body's font size and baseline pitch; the headings; where the References start; how
+many pages come before them.
+
+Everything here is a pure function of the document and the rule set's `template` and `structure`
+sections; `analyse` memoises the result on the document.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Sequence as SequenceABC
+from functools import lru_cache
+from dataclasses import dataclass
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from scope_check.model.document import Document, Line, Page
+from scope_check.model.findings import BBox
+from scope_check.config.rules import RuleSet
+
+# Roles of page furniture: ink the template itself puts outside the text block.
+HEADER = "header"
+RULER = "ruler"
+PAGE_NUMBER = "page-number"
+BODY = "body"
+
+# How far above the text block a running header sits at least (ICLR: 44 pt), how far below it a
+# page number sits (ICLR: 22 pt) and how far off centre it may be: the template section's
+# header_min_distance, footer_min_distance and footer_centre_tolerance (rules.TEMPLATE).
+#: a review ruler draws many numbers on a page; fewer is not a ruler
+RULER_MIN_LINES = 5
+#: a heading is at least this much larger than the body text, or bold, or in small caps
+HEADING_SIZE_RATIO = 1.08
+HEADING_MAX_WORDS = 10
+#: horizontal tolerance for "starts at the left text edge", in points
+EDGE_TOLERANCE = 3.0
+#: a heading has extra space above it: its baseline is at least this many body sizes below the
+#: line above it (running text sits 1.1 sizes apart; \section adds about 2 sizes, a new paragraph 0.6)
+HEADING_MIN_PITCH = 1.3
+
+_NUMBERING = re.compile(r"^(?:(?:\d+|[A-Z]|[IVXLC]+)(?:\.\d+)*\.?|§)\s+(?=\S)")
+_LETTER_SECTION = re.compile(r"^[A-Z](?:\.\d+)*\.?\s+\S")
+_DIGIT_SECTION = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
+_BOLD = re.compile(r"bold|medi|semibold|heavy|black|demi", re.I)
+_TOC_PAGE = re.compile(r"^[.\s\u00b7\u2026]*(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
+_ROMAN_OR_DIGITS = re.compile(r"^(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
+
+
+@dataclass(frozen=True)
+class Heading:
+    page: int
+    bbox: BBox
+    text: str  # as printed, e.g. "6 FINAL INSTRUCTIONS"
+    key: str  # numbering stripped, case-folded: "final instructions"
+    size: float  # its largest glyph size
+
+    @property
+    def title(self) -> str:
+        """The heading without its numbering, as printed."""
+        return _NUMBERING.sub("", self.text, count=1)
+
+
+@dataclass(frozen=True)
+class Structure:
+    body_lines: Tuple[Tuple[Line, ...], ...]  # per page, in reading order (top to bottom)
+    furniture: Tuple[Tuple[Tuple[str, Line], ...], ...]  # per page: (role, line)
+    body_font_size: Optional[float]  # over the whole document, to find headings (FONT001 judges geometry.typography)
+    headings: Tuple[Heading, ...]
+    references: Optional[Heading]
+    body_end: Optional[Heading]  # where the counted body stops: References, an exempt section, or
+    # without a References heading the appendix (the call for papers excludes it)
+    excluded: Tuple[Heading, ...]  # exempt sections just before the References
+    body_pages: int
+    appendix_before_references: Optional[Heading]
+    review_ruler_pages: Tuple[int, ...]
+    header_texts: Tuple[Tuple[int, str], ...]  # (page, running-header text)
+
+
+def analyse(doc: Document, rules: RuleSet) -> Structure:
+    """The structure of `doc` under `rules`, computed once per document and rule set."""
+    key = ("structure", rules.template, rules.structure)
+    return doc.derived(key, lambda: _analyse(doc, rules.template, rules.structure))
+
+
+def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
+    from scope_check.model.packed_pages import is_packed
+
+    packed = is_packed(doc)  # a long document: keep where the lines are, not the lines (flat memory)
+    furniture: List = []
+    body: List = []
+    ruler_pages: List[int] = []
+    headers: List[Tuple[int, str]] = []
+    weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
+    for page in doc.pages:
+        roles = classify(page, template)
+        _weigh(weight, (ln for r, ln in roles if r == BODY))
+        if packed:
+            furniture.append(tuple((r, i) for i, (r, _) in enumerate(roles) if r != BODY))
+            body.append(array("I", [i for i, (r, _) in enumerate(roles) if r == BODY]))
+        else:
+            furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
+            body.append(tuple(ln for r, ln in roles if r == BODY))
+        if any(r == RULER for r, _ in roles):
+            ruler_pages.append(page.number)
+        headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
+    if packed:
+        body, furniture = _BodyLines(doc.pages, body), _Furniture(doc.pages, furniture)
+    size = weight.most_common(1)[0][0] if weight else None  # the size most body characters are set in
+    headings = tuple(find_headings(doc.pages, body, size))
+    references = _first(headings, vocabulary["references_headings"])
+    excluded = _exempt_run(headings, references, vocabulary["exempt_sections"])
+    body_end = excluded[0] if excluded else references
+    if body_end is None:
+        body_end = _first_appendix(headings, vocabulary["appendix_headings"])
+    if body_end is None:
+        body_pages = doc.page_count
+    else:
+        first_on_page = is_first_on_page(body_end, body[body_end.page - 1], doc.pages[body_end.page - 1], template)
+        body_pages = body_end.page - 1 if first_on_page else body_end.page
+    appendix = _appendix_before(headings, body_end, vocabulary["appendix_headings"])
+    return Structure(
+        body_lines=body if packed else tuple(body),
+        furniture=furniture if packed else tuple(furniture),
+        body_font_size=size,
+        headings=headings,
+        references=references,
+        body_end=body_end,
+        excluded=excluded,
+        body_pages=body_pages,
+        appendix_before_references=appendix,
+        review_ruler_pages=tuple(ruler_pages),
+        header_texts=tuple(headers),
+    )
+
+
+class _BodyLines(SequenceABC):
+    """`Structure.body_lines` of a packed document (scope_check/packed_pages.py): per page, the
+    positions of its body lines in `page.lines`; indexing gives the page's own Line objects, read
+    from the page (decoded if need be), so the structure keeps no page's text."""
+
+    def __init__(self, pages: Sequence[Page], picks: Sequence[Sequence[int]]):
+        self.pages, self.picks = pages, picks
+
+    def __len__(self) -> int:
+        return len(self.picks)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        lines = self.pages[index].lines
+        return tuple([lines[i] for i in self.picks[index]])
+
+
+class _Furniture(_BodyLines):
+    """`Structure.furniture` of a packed document: per page, (role, position in `page.lines`)."""
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        lines = self.pages[index].lines
+        return tuple([(role, lines[i]) for role, i in self.picks[index]])
+
+
+# --- page furniture -------------------------------------------------------------------------
+
+
+def classify(page: Page, template: Mapping) -> List[Tuple[str, Line]]:
+    """(role, line) for each horizontal line of the page."""
+    x0, top, x1, bottom = template["text_block"]
+    centre = (x0 + x1) / 2
+    ruler_like = [ln for ln in page.lines if _is_ruler_number(ln, template)]
+    ruler = set(map(id, ruler_like)) if len(ruler_like) >= RULER_MIN_LINES else set()
+    roles = []
+    for ln in page.lines:
+        if id(ln) in ruler:
+            roles.append((RULER, ln))
+        elif ln.bbox[3] <= top - template["header_min_distance"]:
+            roles.append((HEADER, ln))
+        elif (
+            ln.bbox[1] >= bottom + template["footer_min_distance"]
+            and _ROMAN_OR_DIGITS.match(ln.text)
+            and abs((ln.bbox[0] + ln.bbox[2]) / 2 - centre) <= template["footer_centre_tolerance"]
+        ):
+            roles.append((PAGE_NUMBER, ln))
+        else:
+            roles.append((BODY, ln))
+    return roles
+
+
+def _is_ruler_number(line: Line, template: Mapping) -> bool:
+    ruler = template["ruler"]
+    if not ruler or not line.text.isdigit() or len(line.text) > 4:
+        return False
+    lo, hi = ruler["x_range"]
+    if not (lo <= line.bbox[0] and line.bbox[2] <= hi):
+        return False
+    smin, smax = ruler["font_size"]
+    gmin, gmax = ruler["grey"]
+    for span in line.spans:
+        if not (smin <= span.size <= smax):
+            return False
+        if not (gmin <= grey_level(span.color) <= gmax):
+            return False
+    return True
+
+
+def grey_level(color: int) -> float:
+    """0.0 black .. 1.0 white; a coloured (non-grey) value returns -1."""
+    r, g, b = (color >> 16) & 255, (color >> 8) & 255, color & 255
+    if max(r, g, b) - min(r, g, b) > 12:
+        return -1.0
+    return (r + g + b) / 765.0
+
+
+# --- body style -----------------------------------------------------------------------------
+
+
+def _weigh(weight: Counter, lines: Iterable[Line]) -> None:
+    for ln in lines:
+        for s in ln.spans:
+            weight[s.size] += len(s.text) - s.text.count(" ")
+
+
+# --- headings -------------------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    text = _NUMBERING.sub("", text.strip(), count=1)
+    return " ".join(text.rstrip(":.").split()).casefold()
+
+
+def find_headings(pages: Sequence[Page], body: Sequence[Sequence[Line]], size: Optional[float]) -> Iterable[Heading]:
+    if not size:
+        return
+    for page, lines in zip(pages, body):
+        edges = _left_edges(lines, size)
+        toc = None
+        for i, ln in enumerate(lines):
+            if _is_heading(ln, size, edges) and space_above(ln, lines, size, i):
+                if toc is None:
+                    toc = _PageNumbers(lines)
+                if not toc.beside(ln):
+                    yield Heading(page=page.number, bbox=ln.bbox, text=ln.text, key=normalise(ln.text),
+                                  size=ln.max_size)
+
+
+def _toc_entry(ln: Line, lines: Sequence[Line]) -> bool:
+    """A table-of-contents entry: a page number (after optional dot leaders) on its baseline."""
+    return _PageNumbers(lines).beside(ln)
+
+
+class _PageNumbers:
+    """The lines of a page that read as a table-of-contents page number, by baseline, to answer
+    "is there one on this line's baseline, right of it?" in O(log n): the lines are sorted by
+    baseline once, and a sparse table holds the largest left edge of every run of them."""
+
+    def __init__(self, lines: Sequence[Line]):
+        found = sorted((other.baseline, other.bbox[0]) for other in lines if _TOC_PAGE.match(other.text))
+        self.baselines = [b for b, _ in found]
+        table = [[x for _, x in found]]
+        span = 1
+        while 2 * span <= len(found):
+            prev = table[-1]
+            table.append([max(prev[i], prev[i + span]) for i in range(len(prev) - span)])
+            span *= 2
+        self.table = table
+
+    def beside(self, ln: Line) -> bool:
+        base = self.baselines
+        if not base:
+            return False
+        b = ln.baseline
+        # the baselines within 1 pt of b form one run of the sorted list (the test is monotone)
+        lo = bisect_left(base, True, key=lambda other: other - b > -1.0)
+        hi = bisect_left(base, True, lo, key=lambda other: not other - b < 1.0)
+        if hi <= lo:
+            return False
+        k = (hi - lo).bit_length() - 1
+        row = self.table[k]
+        return max(row[lo], row[hi - (1 << k)]) > ln.bbox[2]
+
+
+def space_above(ln: Line, above: Sequence[Line], size: float, end: Optional[int] = None) -> bool:
+    """No line of running text sits at normal leading right above `ln` in the same column: among
+    `above[:end]` (all of `above` when `end` is None; an index, not a copy of the lines before)."""
+    for j in range(len(above) if end is None else end, 0, -1):
+        prev = above[j - 1]
+        if prev.bbox[2] <= ln.bbox[0] or prev.bbox[0] >= ln.bbox[2] or prev.baseline >= ln.baseline:
+            continue  # another column, or beside it
+        return ln.baseline - prev.baseline >= HEADING_MIN_PITCH * size
+    return True
+
+
+def _left_edges(lines: Sequence[Line], size: float) -> List[float]:
+    """x positions where lines of this page start (column edges): where body-size lines start,
+    or, on a page without them (a reference list set smaller), where any two lines start."""
+    starts = Counter(round(ln.bbox[0]) for ln in lines if abs(ln.size - size) < 0.3)
+    edges = [float(x) for x, n in starts.items() if n >= 2]
+    if not edges:
+        starts = Counter(round(ln.bbox[0]) for ln in lines)
+        edges = [float(x) for x, n in starts.items() if n >= 2]
+    return edges
+
+
+def _is_heading(ln: Line, body_size: float, edges: Sequence[float]) -> bool:
+    words = ln.text.split()
+    if not words or len(words) > HEADING_MAX_WORDS or len(ln.text) > 90:
+        return False
+    if not any(c.isalpha() for c in ln.text):
+        return False
+    if not any(abs(ln.bbox[0] - e) <= EDGE_TOLERANCE for e in edges):
+        return False
+    spans = [s for s in ln.spans if s.text.strip()]
+    larger = ln.max_size >= body_size * HEADING_SIZE_RATIO
+    bold = all(is_bold(s) for s in spans)
+    small_caps = _small_caps(spans)
+    return larger or bold or small_caps
+
+
+def is_bold(span) -> bool:
+    """Set in a bold face: by the font's name (Bold, Medi, Semibold, ...) or MuPDF's bold flag."""
+    return bool(_BOLD.search(span.font) or span.flags & 16)
+
+
+def first_header(s: Structure, patterns: Sequence[str]) -> Optional[Tuple[int, str]]:
+    """The first running header (page, text) matching one of the rule file's header patterns."""
+    compiled = _compiled(tuple(patterns))
+    for page, text in s.header_texts:
+        if any(p.search(text) for p in compiled):
+            return page, text
+    return None
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: Tuple[str, ...]):
+    return tuple(re.compile(p) for p in patterns)
+
+
+def _small_caps(spans) -> bool:
+    """LaTeX \\textsc: upper-case letters in two sizes about 1.25 apart (11.96/9.56, 9.96/7.97),
+    a real word among them, and mostly letters (not a line of math)."""
+    lettered = [s for s in spans if any(c.isalpha() for c in s.text)]
+    sizes = sorted({s.size for s in lettered})
+    if len(sizes) != 2 or sizes[0] <= 0 or not 1.15 <= sizes[1] / sizes[0] <= 1.35:
+        return False
+    text = "".join(s.text for s in lettered)
+    letters = sum(c.isalpha() for c in text)
+    if text.upper() != text or letters < 0.7 * len(text.replace(" ", "")):
+        return False
+    return any(sum(c.isalpha() for c in w) >= 3 for w in text.split())
+
+
+def _first(headings: Sequence[Heading], names: Iterable[str]) -> Optional[Heading]:
+    wanted = {n.casefold() for n in names}
+    return next((h for h in headings if h.key in wanted), None)
+
+
+def _exempt_run(headings: Sequence[Heading], references: Optional[Heading], names: Iterable[str]) -> Tuple[Heading, ...]:
+    """The exempt sections (reproducibility, ethics) standing right before the References."""
+    if references is None:
+        return ()
+    wanted = {n.casefold() for n in names}
+    before = headings[: headings.index(references)]
+    run: List[Heading] = []
+    for h in reversed(before):
+        if h.key not in wanted:
+            break
+        run.append(h)
+    return tuple(reversed(run))
+
+
+def _appendix_before(headings: Sequence[Heading], end: Optional[Heading], names: Iterable[str]) -> Optional[Heading]:
+    if end is None:
+        return None
+    return _first_appendix(headings[: headings.index(end)], names)
+
+
+def _first_appendix(before: Sequence[Heading], names: Iterable[str]) -> Optional[Heading]:
+    """The first appendix heading: an "Appendix" heading, or a lettered section ("A PROOFS", what
+    `\\appendix` makes of \\section) after digit-numbered ones."""
+    wanted = tuple(n.casefold() for n in names)
+    numbered = False  # lettered sections count only after digit-numbered ones (not the title)
+    for h in before:
+        if h.key.startswith(wanted):
+            return h
+        if numbered and _LETTER_SECTION.match(h.text):
+            return h
+        numbered = numbered or bool(_DIGIT_SECTION.match(h.text))
+    return None
+
+
+def is_first_on_page(heading: Heading, lines: Sequence[Line], page: Page, template: Mapping) -> bool:
+    """Nothing of the body (text, figure, table rule) stands above the heading on its page."""
+    top = heading.bbox[1] - 1.0
+    if any(ln.bbox[1] < top for ln in lines):
+        return False
+    block_top = template["text_block"][1]
+    for ink in page.ink:
+        x0, y0, x1, y1 = ink.bbox
+        if y1 <= top and y1 > block_top - 2 and (x1 - x0) * (y1 - y0) > 4.0:
+            return False
+    return True

@@ -1,0 +1,446 @@
+"""Rule sets: venue and track rules as YAML data, validated by the JSON Schema shipped beside this
+module (`rules.schema.json`).
+
+A rule file is untrusted input: it is read with `yaml.safe_load`, must be under 1 MB, is validated
+before use, and may only choose parameters, never code. The bundled rule files (shipped in the
+package, `rules/`) are validated against the same schema by the tests (`bundled_problems()`) and
+kept, validated, as JSON beside them (`rules/bundled.cache.json`, written by
+`python -m scope_check.output.reference --bundled-cache`, which refuses an invalid file; a test keeps it
+current): a bundled file whose text is the one cached is read from there, without PyYAML or
+jsonschema, as long as the schema is the one the cache was validated against (its CRC-32). Any
+other text (a user's file, a bundled file edited since) is read from its YAML and validated. `extends:` names a bundled rule set or a
+path relative to the file; mappings merge key by key, lists and scalars are replaced.
+
+Every parameter is declared once with its default: the template and structure sections' below
+(`TEMPLATE`, `STRUCTURE`), each check's on its spec. The loader merges those defaults under the
+rule files before any check runs, so a loaded `RuleSet` is complete and read-only: a check reads
+`params.options[name]` and `rules.template[name]` without a fallback of its own. The schema file
+is generated from the same declarations (`python -m scope_check.output.reference --schema`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from scope_check.config.spec import Check, Param, declared
+from scope_check.safety.safe_patterns import format_checker, problem
+from scope_check.safety.safe_yaml import UnsafeYaml, load
+
+MAX_RULE_FILE_BYTES = 1 << 20
+MAX_EXTENDS_DEPTH = 16
+SCHEMA_FILE = Path(__file__).with_name("rules.schema.json")
+#: the bundled files' texts and data, beside them in the bundled folder
+CACHE_NAME = "bundled.cache.json"
+
+
+class RulesError(Exception):
+    """An invalid or missing rule file; the command line exits 2 with this message."""
+
+
+_NUMBERS = {"type": "array", "items": {"type": "number"}}
+_REGEXES = {"type": "array", "items": {"type": "string", "format": "regex", "minLength": 1}}
+
+#: the template section: the venue's geometry and typography, and the wording its messages and
+#: hints use. Values calibrated on the ICLR 2025 template are the defaults; another venue's rule
+#: file sets its own.
+TEMPLATE: Tuple[Param, ...] = declared((
+    Param("name", "string", "the template", 'the template\'s name, as messages print it ("ICLR 2025")'),
+    Param("page_size", "[width, height]", None, "width and height", unit="points", required=True,
+          schema={**_NUMBERS, "minItems": 2, "maxItems": 2}),
+    Param("text_block", "[x0, y0, x1, y1]", None, "x0, y0, x1, y1 of the text block, origin top-left", unit="points", required=True,
+          schema={**_NUMBERS, "minItems": 4, "maxItems": 4}),
+    Param("columns", "integer", 1, "text columns", schema={"type": "integer", "minimum": 1, "maximum": 4}),
+    Param("body_font_size", "number", None, "body text size", unit="points", required=True,
+          schema={"type": "number", "exclusiveMinimum": 0}),
+    Param("body_leading", "number", None, "body baseline pitch", unit="points", required=True,
+          schema={"type": "number", "exclusiveMinimum": 0}),
+    Param("body_font_families", "strings", [], "accepted body font families (Times accepts its many names)"),
+    Param("font_families", "family -> regexes", {}, "font-name patterns (regular expressions, case-insensitive, on the name "
+          "without its subset prefix) per font family named in body_font_families",
+          schema={"type": "object", "additionalProperties": {**_REGEXES, "minItems": 1}}),
+    Param("header", "{review, camera_ready}", {"review": [], "camera_ready": []}, "running-header patterns (regular expressions on "
+          "the header's text): `review`, a submission's; `camera_ready`, a named version's",
+          schema={"type": "object", "additionalProperties": False, "properties": {
+              "review": {**_REGEXES, "description": "running-header texts of a submission"},
+              "camera_ready": {**_REGEXES, "description": "running-header texts of a camera-ready (named) version"},
+          }}),
+    Param("ruler", "{x_range, font_size, grey}", {}, "the review-mode line-number ruler (empty: the template has none)",
+          schema={"type": "object", "additionalProperties": False, "properties": {
+              "x_range": {**_NUMBERS, "minItems": 2, "maxItems": 2,
+                          "description": "horizontal band of the line-number ruler, in points"},
+              "font_size": {**_NUMBERS, "minItems": 2, "maxItems": 2, "description": "size range of the ruler digits"},
+              "grey": {**_NUMBERS, "minItems": 2, "maxItems": 2,
+                       "description": "grey-level range of the ruler digits (0 black, 1 white)"},
+          }, "dependentRequired": {"x_range": ["font_size", "grey"], "font_size": ["x_range", "grey"],
+                                   "grey": ["x_range", "font_size"]}}),
+    Param("header_min_distance", "number", 20.0, "a line whose bottom is at least this far above the text block "
+          "is page furniture (the running header), not body", unit="points", minimum=0),
+    Param("footer_min_distance", "number", 10.0, "a page number starts at least this far below the text block",
+          unit="points", minimum=0),
+    Param("footer_centre_tolerance", "number", 40.0, "a page number is centred under the text block within this",
+          unit="points", minimum=0),
+    Param("title_size_ratio", "number", 1.25, "a line on page 1 at least this many body sizes tall belongs to the "
+          "title (ICLR: 17.2 pt capitals over 10 pt); the author block is below it", unit="body sizes", minimum=1),
+    Param("block_tolerance_across", "number", 2.0, "the measured body block is enlarged when its left or right "
+          "edge reaches further beyond the template's (justified lines end exactly on the edge)",
+          unit="points", minimum=0),
+    Param("block_tolerance_down", "number", 5.0, "the measured body block is enlarged when its first or last "
+          "baseline reaches further beyond the template's (engines place the first baseline differently; the "
+          "smallest real `geometry` change, 0.1 in, is 7.2 pt)", unit="points", minimum=0),
+    Param("visible_min_contrast", "number", 1.25, "text whose glyphs contrast less than this (WCAG ratio) with what "
+          "lies beneath them cannot be seen (#E6E6E6 on white is 1.26, the review ruler's grey 2.1): TEXT001, "
+          "and TEXT002 telling hidden from visible", unit="ratio", minimum=1),
+    Param("visible_min_opacity", "number", 0.05, "text painted with less opacity is transparent", minimum=0),
+    Param("visible_min_size", "number", 2.0, "text standing in the page smaller than this cannot be read (the "
+          "smallest text standing in a corpus page is 4.2 pt; math sub/superscripts 5 pt)", unit="points", minimum=0),
+    Param("visible_min_size_in_figure", "number", 1.0, "the same for text within reach of a drawing (figure "
+          "labels in the corpus go down to 1.33 pt)", unit="points", minimum=0),
+    Param("visible_figure_reach", "number", 6.0, "text this close to a drawing counts as figure text",
+          unit="points", minimum=0),
+    Param("latex_style", "string", None, "how a paper loads the template, quoted by hints "
+          "(`\\usepackage{iclr2025_conference,times}`)", nullable=True),
+    Param("latex_final_copy", "string", None, "the template's camera-ready switch, quoted by messages and hints "
+          "(`\\iclrfinalcopy`)", nullable=True),
+))
+
+#: the document-structure vocabulary
+STRUCTURE: Tuple[Param, ...] = declared((
+    Param("references_headings", "strings",
+          ["References", "Bibliography", "Literature", "Literature Cited", "Works Cited", "Reference"],
+          "headings that open the References (matched case-insensitively)"),
+    Param("exempt_sections", "strings", [], "sections between the body and the References that do not count "
+          "toward the page limit"),
+    Param("appendix_headings", "strings", ["Appendix", "Appendices", "Supplementary Material", "Supplementary Materials"],
+          "headings that open an appendix"),
+))
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    title: str
+    cfp: str
+    template: Mapping[str, Any]
+    structure: Mapping[str, Any]
+    checks: Mapping[str, Mapping[str, Any]]
+    sources: Tuple[str, ...]  # the files merged, base first
+
+    def options(self, code: str) -> Mapping[str, Any]:
+        """The complete, read-only parameters of one check (every declared one; severity and why removed)."""
+        return _FrozenDict({k: v for k, v in self.checks.get(code, {}).items() if k not in _NOT_OPTIONS})
+
+    def severity(self, code: str, default: Optional[str] = None) -> str:
+        return self.checks.get(code, {}).get("severity", default)
+
+    def why(self, code: str, default: str) -> str:
+        """The rule a check enforces as this rule set quotes it (its call for papers), else `default`."""
+        return self.checks.get(code, {}).get("why", default)
+
+
+#: the keys of a check's entry that are not its parameters
+_NOT_OPTIONS = ("severity", "why")
+
+
+def bundled_dir() -> Path:
+    """The bundled `rules/` folder: inside the installed package, or at the top of a checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "rules", package.parent / "rules"):
+        if (candidate / "iclr2025.yaml").is_file():
+            return candidate
+    raise RulesError("the bundled rules/ folder is missing from this installation")
+
+
+@lru_cache(maxsize=1)
+def bundled_index() -> Dict[str, Path]:
+    """Bundled rule-set name -> file, read from each file's `name:`."""
+    index: Dict[str, Path] = {}
+    for path in sorted(bundled_dir().rglob("*.yaml")):
+        data = _read(path)
+        index[str(data.get("name") or path.stem)] = path
+    return index
+
+
+def bundled_names() -> List[str]:
+    return sorted(bundled_index())
+
+
+@lru_cache(maxsize=1)
+def _cache() -> Dict[str, Any]:
+    """Bundled file (relative to the bundled folder, `/`-separated) -> {"text", "data"}; {} when the
+    cache is missing or unreadable (every file is then read from its YAML)."""
+    try:
+        cache = json.loads((bundled_dir() / CACHE_NAME).read_text(encoding="utf-8"))
+        if cache.get("format") != 1 or cache.get("schema_crc32") != _schema_crc32():
+            return {}  # validated against another schema than this one: nothing is taken from it
+        return dict(cache["files"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RulesError):
+        return {}
+
+
+def _schema_crc32() -> int:
+    import zlib
+
+    return zlib.crc32(SCHEMA_FILE.read_bytes())
+
+
+def _cached(path: Path, text: str) -> Optional[dict]:
+    """The cached data of a bundled file whose text is the one cached (a fresh copy), else None.
+    The cache holds only texts that were valid when it was written (`bundled_cache`)."""
+    try:
+        relative = path.relative_to(bundled_dir()).as_posix()
+    except (ValueError, RulesError):  # not a bundled file
+        return None
+    entry = _cache().get(relative)
+    if not isinstance(entry, dict) or entry.get("text") != text:
+        return None
+    import copy
+
+    return copy.deepcopy(entry.get("data"))
+
+
+def bundled_cache(folder: Optional[Path] = None) -> str:
+    """The text of `bundled.cache.json` for the rule files under `folder` (default: the bundled
+    folder): each file's text and its data as the YAML reader gives it. Refuses a file whose data
+    JSON cannot hold exactly (a date, a non-string key)."""
+    folder = folder or bundled_dir()
+    problems = bundled_problems(folder)
+    if problems:
+        raise RulesError(f"not cached: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    files = {}
+    for path in sorted(folder.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        data = load(text)
+        if json.loads(json.dumps(data)) != data:
+            raise RulesError(f"{path}: its data has values JSON cannot hold; it cannot be cached")
+        files[path.relative_to(folder).as_posix()] = {"text": text, "data": data}
+    return json.dumps({"format": 1, "comment": "generated by `python -m scope_check.output.reference --bundled-cache` from "
+                       "the .yaml files beside it, each valid against the schema whose CRC-32 is schema_crc32; a file "
+                       "whose text differs from the one here, or any file once the schema differs, is read from its "
+                       "YAML and validated", "schema_crc32": _schema_crc32(),
+                       "files": files}, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def bundled_problems(folder: Optional[Path] = None) -> List[str]:
+    """What is wrong with the bundled rule files (every `*.yaml` under `folder`, by default the
+    bundled folder), each validated as a user's file is (the schema, with its `regex` format
+    check); [] when every file is valid. The tests call this: at run time a bundled file is not
+    validated again."""
+    problems: List[str] = []
+    for path in sorted((folder or bundled_dir()).rglob("*.yaml")):
+        try:
+            _validate(path, _unyaml_off(_read(path)))
+        except RulesError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def load_rules(spec: str, catalogue: Mapping[str, Check]) -> RuleSet:
+    """Load a bundled rule set by name (`scope2025-main`) or a user's YAML file by path, with the
+    defaults of every check in `catalogue` (code -> spec; `scope_check.checks.load_rules` passes the
+    registry's) merged under it."""
+    path = _locate(spec, base=None)
+    chain: List[Tuple[Path, dict]] = []
+    seen = set()
+    while True:
+        if path in seen:
+            raise RulesError(f"{path}: `extends` forms a cycle")
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            raise RulesError(f"{path}: `extends` is nested more than {MAX_EXTENDS_DEPTH} deep")
+        seen.add(path)
+        data, validated = _read_entry(path)
+        data = _unyaml_off(data)
+        if not validated:  # a bundled file read from the cache was validated when the cache was written
+            _validate(path, data)
+        chain.append((path, data))
+        parent = data.get("extends")
+        if not parent:
+            break
+        path = _locate(parent, base=path.parent)
+    merged: Dict[str, Any] = {}
+    for _, data in reversed(chain):
+        merged = _merge(merged, {k: v for k, v in data.items() if k != "extends"})
+    top = chain[0][0]
+    _require_complete(top, merged)
+    merged = _merge(defaults(catalogue), merged)
+    _compile_patterns(top, merged)
+    return RuleSet(
+        name=merged["name"],
+        title=merged.get("title", merged["name"]),
+        cfp=merged.get("cfp", ""),
+        template=_freeze(merged.get("template", {})),
+        structure=_freeze(merged.get("structure", {})),
+        checks=_freeze(merged.get("checks", {})),
+        sources=tuple(str(p) for p, _ in reversed(chain)),
+    )
+
+
+def defaults(catalogue: Mapping[str, Check]) -> Dict[str, Any]:
+    """Every declared default, as a rule file would write it: template, structure, each check's
+    (of `catalogue`) severity and parameters."""
+    return {
+        "template": {p.name: p.default for p in TEMPLATE if not p.required},
+        "structure": {p.name: p.default for p in STRUCTURE},
+        "checks": {code: {"severity": c.severity, **c.defaults()} for code, c in catalogue.items()},
+    }
+
+
+def _locate(spec: str, base: Optional[Path]) -> Path:
+    index = bundled_index()
+    if spec in index:
+        return index[spec]
+    candidate = Path(spec)
+    if base is not None and not candidate.is_absolute():
+        candidate = base / candidate
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        if not candidate.is_file():
+            raise RulesError(f"{spec}: no such rules file")
+        return candidate.resolve()
+    raise RulesError(f"unknown rule set {spec!r}; bundled: {', '.join(bundled_names())} (or a path to a .yaml file)")
+
+
+def _read(path: Path) -> dict:
+    return _read_entry(path)[0]
+
+
+def _read_entry(path: Path) -> Tuple[dict, bool]:
+    """A rule file's data, and whether it is a bundled file's cached (so validated) data."""
+    try:
+        if path.stat().st_size > MAX_RULE_FILE_BYTES:
+            raise RulesError(f"{path}: larger than {MAX_RULE_FILE_BYTES} bytes; not a rules file")
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise RulesError(f"{path}: not UTF-8 text") from None
+    cached = _cached(path, text)
+    if isinstance(cached, dict):
+        return cached, True
+    import yaml
+
+    try:
+        data = load(text)  # refuses deep nesting and alias bombs in bounded time
+    except UnsafeYaml as exc:
+        raise RulesError(f"{path}: refused: {exc}") from None
+    except RecursionError:
+        raise RulesError(f"{path}: refused: nested too deeply") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise RulesError(f"{path}:{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict):
+        raise RulesError(f"{path}: $: a rules file is a mapping (name:, extends:, template:, checks:)")
+    return data, False
+
+
+def generated_schema(catalogue: Mapping[str, Check]) -> dict:
+    """The rules schema, generated from the declarations (TEMPLATE, STRUCTURE, each check's spec in
+    `catalogue`); `rules.schema.json` is this, written out."""
+
+    def section(params) -> dict:
+        return {"type": "object", "additionalProperties": False,
+                "properties": {p.name: p.json_schema() for p in params}}
+
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://scope-check.invalid/rules.schema.json",
+        "title": "scope-check rule file",
+        "description": "A venue or track: the template's geometry and typography, the document-structure "
+        "vocabulary and each check's severity, parameters and call-for-papers clause. Files combine through "
+        "`extends`: mappings merge key by key, anything else is replaced. Generated from the parameter "
+        "declarations (`python -m scope_check.output.reference --schema`); every parameter left out takes its default.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$", "description": "the name accepted by --rules"},
+            "extends": {"type": "string", "minLength": 1,
+                        "description": "a bundled rule-set name, or a path relative to this file"},
+            "title": {"type": "string"},
+            "cfp": {"type": "string", "description": "the call-for-papers clause this rule set enforces"},
+            "template": section(TEMPLATE),
+            "structure": section(STRUCTURE),
+            "checks": {"type": "object", "additionalProperties": False,
+                       "properties": {code: c.json_schema() for code, c in catalogue.items()}},
+        },
+    }
+
+
+def _unyaml_off(data: dict) -> dict:
+    """YAML 1.1 reads a bare `severity: off` as false; it means "off"."""
+    checks = data.get("checks")
+    if isinstance(checks, dict):
+        for options in checks.values():
+            if isinstance(options, dict) and options.get("severity") is False:
+                options["severity"] = "off"
+    return data
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def _validate(path: Path, data: dict) -> None:
+    import jsonschema  # only for a user's own file (and the tests): a bundled one is not validated at run time
+
+    # the `regex` format also refuses patterns that can backtrack catastrophically (safe_patterns.py)
+    validator = jsonschema.Draft202012Validator(schema(), format_checker=format_checker())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        why = f": {err.cause}" if err.cause is not None and err.validator == "format" else ""
+        raise RulesError(f"{path}: {err.json_path}: {err.message}{why}{more}")
+
+
+#: what a rule set must define once its `extends` chain is merged
+_REQUIRED_TEMPLATE = tuple(p.name for p in TEMPLATE if p.required)
+
+
+def _require_complete(path: Path, merged: dict) -> None:
+    template = merged.get("template", {})
+    missing = [k for k in _REQUIRED_TEMPLATE if k not in template]
+    if missing:
+        raise RulesError(f"{path}: $.template: missing {', '.join(missing)} (set them or extend a rule set that does)")
+
+
+def _compile_patterns(path: Path, merged: dict) -> None:
+    for kind, patterns in merged.get("template", {}).get("header", {}).items():
+        for i, pattern in enumerate(patterns):
+            reason = problem(pattern)
+            if reason:
+                raise RulesError(f"{path}: $.template.header.{kind}[{i}]: {reason}") from None
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(base.get(key), value) if key in base else value
+        return out
+    return over
+
+
+class _FrozenDict(dict):
+    """A read-only dict: checks cannot change the rules they are given."""
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("rule parameters are read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __hash__(self):  # lets a template serve as a cache key
+        return hash(json.dumps(self, sort_keys=True, default=list))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _FrozenDict({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value

@@ -1,0 +1,315 @@
+"""Run the checks of a rule set over one PDF: parse once, run every selected check on the model,
+turn a check's exception into the internal-error finding, and decide the verdict. No printing, no
+exit codes. The runner names no check: what it must know of one (it gates the rest, its findings
+mean "could not be checked", it cannot be ignored, it judges the file's size alone, it is the
+internal error) is an attribute of the check's spec."""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import replace, dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from scope_check import checks as registry
+from scope_check.model.findings import Finding
+from scope_check.config.rules import RuleSet
+from scope_check.config.spec import Params
+
+#: codes meaning "this file could not be checked": the verdict is `error` (the annotator shares it)
+UNCHECKABLE = registry.codes_with("uncheckable")
+#: codes meaning "the file could not be opened at all": --select/--ignore never hide them, and
+#: there is nothing to annotate (the annotator shares it)
+UNOPENABLE = registry.codes_with("cannot_be_ignored")
+#: severities from worst to mildest: a check's own severity on a finding can only lower the rule file's
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """--select / --ignore by code prefix (`PAGE`, `ANON00`, `FONT003`)."""
+
+    select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+
+    def wants(self, code: str) -> bool:
+        if code in UNOPENABLE:
+            return True  # "could not read the file" is never hidden
+        if self.select and not code.startswith(self.select):
+            return False
+        return not (self.ignore and code.startswith(self.ignore))
+
+
+def skipped(rules: RuleSet, selection: Selection) -> Tuple[str, ...]:
+    """The codes that will not run: left out by --select/--ignore, or `severity: off` in the rules
+    (internal and runner-reported codes are never "run", so never skipped)."""
+    return tuple(
+        code for code, c in registry.checks().items()
+        if not (c.internal or c.runner_reported or c.supplement)
+        and (not selection.wants(code) or rules.severity(code, c.severity) == "off")
+    )
+
+
+class _Unopened:
+    """What a file-level check reads of a file that could not be opened: its size."""
+
+    def __init__(self, path: str, size: Optional[int]):
+        self.path = path
+        self.file_size = size
+
+
+@dataclass(frozen=True)
+class Report:
+    path: str
+    rules: str
+    sha256: Optional[str]
+    verdict: str  # pass | fail | error
+    findings: Tuple[Finding, ...]
+    measurements: Dict[str, Any] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    skipped: Tuple[str, ...] = ()  # codes not run: --select/--ignore, or off in the rules
+
+    def with_skipped(self, codes: Sequence[str]) -> "Report":
+        from dataclasses import replace
+
+        return replace(self, skipped=tuple(codes))
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == "warning" for f in self.findings)
+
+    @property
+    def internal_error(self) -> bool:
+        return any(registry.checks()[f.code].internal for f in self.findings if f.code in registry.checks())
+
+    @property
+    def display_path(self) -> str:
+        """The path as the report prints it: valid UTF-8, bytes that are not shown as `\\xHH`."""
+        from scope_check.safety.limits import display_path
+
+        return display_path(self.path)
+
+    def to_json(self) -> dict:
+        out = {"path": self.display_path, **{key: getattr(self, key) for key in ("sha256", "verdict", "measurements")}}
+        out["findings"] = [f.to_json() for f in self.findings]
+        out["skipped"] = list(self.skipped)  # codes not run: --select/--ignore, or off in the rules
+        out["elapsed_s"] = round(self.elapsed_s, 4)
+        return out
+
+
+def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on_document=None) -> Report:
+    """Check one PDF. `on_document(doc)`, when given, also receives the parsed document model (batch
+    mode reads its text for duplicate detection instead of parsing the file again)."""
+    from scope_check.checks import files
+    from scope_check.model.document import ResourceLimit, TooLarge, UnreadablePdf, file_sha256, load
+    from scope_check.analysis.measurements import measure
+
+    start = time.perf_counter()
+    catalogue = registry.checks()
+    enabled = [
+        c for c in catalogue.values()
+        if selection.wants(c.code) and rules.severity(c.code, c.severity) != "off"
+    ]
+    file_level = [c for c in enabled if c.file_level and c.run]
+    # a gate decides whether the file can be checked at all, so it runs whatever the selection
+    # (only `severity: off` in the rules turns it off); its finding is shown when selected, or
+    # when it stops the file (it is the reason for the verdict)
+    gates = [c for c in catalogue.values()
+             if c.gate and c.run and not c.file_level and rules.severity(c.code, c.severity) != "off"]
+    others = [c for c in enabled if not (c.gate or c.file_level) and c.run]
+    skipped_codes = skipped(rules, selection)
+    found: List[Finding] = []
+    measurements: Dict[str, Any] = {}
+    sha = None
+    try:
+        doc = load(path)
+    except TooLarge as exc:  # decided from stat: the file is not read, not hashed (sha256 null)
+        unopened = _Unopened(path, exc.size)
+        found = [replace(f, data={**f.data, "read": False}) for check in file_level
+                 for f in _run(check, unopened, rules)] or [files.not_read(exc.size)]
+        return _report(path, rules, None, found, {"file_size_bytes": exc.size}, start).with_skipped(skipped_codes)
+    except (ResourceLimit, MemoryError) as exc:
+        found.append(files.out_of_memory("reading the PDF", exc))
+        return _report(path, rules, None, found, {"file_size_bytes": _size(path)}, start).with_skipped(skipped_codes)
+    except UnreadablePdf as exc:
+        found.append(Finding(exc.code, exc.message, hint=_unreadable_hint(path, catalogue[exc.code])))
+        size = _size(path)
+        measurements["file_size_bytes"] = size
+        if not catalogue[exc.code].final:
+            sha = _try(file_sha256, path)
+            unopened = _Unopened(path, size)
+            for check in file_level:
+                found.extend(_run(check, unopened, rules))
+        return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+    sha = doc.sha256
+    if on_document is not None:
+        on_document(doc)
+    measurements.update({"pages": doc.page_count, "file_size_bytes": doc.file_size})
+    for check in file_level:
+        found.extend(_run(check, doc, rules))
+    for check in gates:
+        found.extend(f for f in _run(check, doc, rules) if selection.wants(f.code) or _stops(f))
+    if not any(_stops(f) for f in found):
+        try:
+            measurements.update(measure(doc, rules))
+        except MemoryError as exc:
+            found.append(files.out_of_memory("the structure analysis", exc))
+            return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+        except Exception as exc:  # the structure is shared; a bug there is reported like a check's
+            found.append(_internal("structure analysis", exc))
+        for check in others:
+            found.extend(_run(check, doc, rules))
+            if any(_stops(f) for f in found):
+                break  # memory ran out: the other checks would only run out again
+        found = _fitted(found, doc, rules)
+    return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+
+
+def _stops(f: Finding) -> bool:
+    """A gate's finding stops the content checks, unless the gate itself lowered it to a warning
+    (a rebuilt cross-reference table: the file was read and is checked)."""
+    return f.code in UNCHECKABLE and f.severity not in ("warning", "info")
+
+
+def _unreadable_hint(path: str, check) -> str:
+    """An archive given as a paper (no PDF at all: the `final` code): point at the command that
+    checks supplementary material."""
+    from scope_check.safety.archive import is_archive
+
+    if check.final and is_archive(path):
+        return (f"{check.fix} If this is the supplementary material (code, data), check it with "
+                f"`scope-check supplement {os.path.basename(path)}`.")
+    return check.fix
+
+
+def _run(check, doc, rules: RuleSet) -> Iterable[Finding]:
+    params = Params(rules=rules, options=rules.options(check.code))
+    try:
+        return list(check.run(doc, params))
+    except MemoryError as exc:
+        from scope_check.checks import files
+
+        return [files.out_of_memory(f"check {check.code} ({check.name})", exc)]
+    except Exception as exc:
+        return [_internal(f"check {check.code} ({check.name})", exc)]
+
+
+def _internal(what: str, exc: Exception) -> Finding:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+    return Finding(
+        registry.internal_code(),
+        f"{what} failed: {type(exc).__name__}: {exc}{where}; the other checks still ran",
+        hint="A bug in scope-check, not in the paper: please report it with `scope-check --version`.",
+        data={"exception": type(exc).__name__},
+    )
+
+
+def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, start) -> Report:
+    catalogue = registry.checks()
+    resolved = []
+    for f in found:
+        check = catalogue[f.code]
+        severity = rules.severity(f.code, check.severity)
+        if severity == "off" and f.code not in UNCHECKABLE:
+            continue
+        severity = "error" if severity == "off" else severity
+        if _RANK.get(f.severity, 0) > _RANK[severity]:
+            severity = f.severity  # a check may downgrade one finding (a squeeze is only a warning)
+        resolved.append(_encodable(f.resolved(check.name, severity)))
+    resolved = _grouped(resolved)
+    if any(f.code in UNCHECKABLE and f.severity == "error" for f in resolved):
+        verdict = "error"  # could not be checked (a rebuilt but readable file is only warned about)
+    elif any(f.severity == "error" for f in resolved):
+        verdict = "fail"
+    else:
+        verdict = "pass"
+    return Report(
+        path=path,
+        rules=rules.name,
+        sha256=sha,
+        verdict=verdict,
+        findings=tuple(resolved),
+        measurements=measurements,
+        elapsed_s=time.perf_counter() - start,
+    )
+
+
+def _fitted(found: List[Finding], doc, rules: RuleSet) -> List[Finding]:
+    """Messages and hints fitted to the paper (its producer, its template): scope_check/fitting.py."""
+    from scope_check.engine.fitting import fit
+
+    try:
+        return fit(found, doc, rules)
+    except Exception as exc:  # fitting only rewords: on a bug keep the findings as the checks made them
+        return list(found) + [_internal("fitting messages to the paper", exc)]
+
+
+def _grouped(resolved: List[Finding]) -> List[Finding]:
+    """Repeated findings of one cause merged (scope_check/grouping.py), in page order; a finding
+    saying the paper is not the venue's template comes first, as it explains the others."""
+    from scope_check.engine.fitting import first_codes
+    from scope_check.engine.grouping import group
+
+    out = group(resolved)
+    out.sort(key=lambda f: (f.code not in first_codes(), f.sort_key()))
+    return out
+
+
+def _encodable(f: Finding) -> Finding:
+    """The last guard of the output contract: a finding's text encodes as UTF-8 whatever string
+    of the PDF it quotes (a byte that is not UTF-8 is shown as `\\xHH`, limits.clean_text)."""
+    from dataclasses import replace
+
+    from scope_check.safety.limits import clean_text
+
+    def fine(text) -> bool:
+        try:
+            text.encode("utf-8")
+            return "\x00" not in text
+        except UnicodeEncodeError:
+            return False
+
+    def clean(value):
+        if isinstance(value, str):
+            return value if fine(value) else clean_text(value)
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(clean(v) for v in value)
+        return value
+
+    if fine(f.message) and fine(f.hint or "") and fine(repr(f.data)):
+        return f
+    return replace(f, message=clean(f.message), hint=clean(f.hint or ""), data=clean(dict(f.data or {})))
+
+
+def _size(path: str) -> Optional[int]:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
+def _try(fn, *args):
+    from scope_check.safety.limits import InputError
+
+    try:
+        return fn(*args)
+    except (OSError, InputError):
+        return None
+
+
+def exit_code(reports: Iterable[Report], exit_zero: bool = False) -> int:
+    """0 nothing wrong; 1 an error-level finding or an unreadable file; 2 the tool failed (an internal error)."""
+    reports = list(reports)
+    if any(r.internal_error for r in reports):
+        return 2
+    if not exit_zero and any(r.verdict != "pass" for r in reports):
+        return 1
+    return 0

@@ -1,0 +1,468 @@
+"""What a reader of the page can see of each span: facts for TEXT001, measured inside the single parse.
+
+The loader (`document.load`) calls this module once per page, with the page still open:
+
+- `TextInkDevice` is the ink device of `document` that also records, in drawing order, every text
+  object MuPDF shows (fill, stroke, clip, invisible) with its box, and the colour of large fills;
+- `facts()` decides which spans need a closer look and measures them: the spans drawn beneath an
+  opaque object painted after them, the spans whose colour is close to what lies beneath them (the
+  white page, the colour of the filled shape drawn just before them), the partly transparent ones,
+  and the spans drawn over an image or a shading (their backdrop is unknown without looking).
+  Only those spans' areas are rendered (one clip of the page, greyscale); everything else costs a
+  few comparisons. It also extracts the text MuPDF's normal pass drops because it lies outside the
+  visible page (the CropBox), when a text object reaches beyond it.
+
+Nothing here judges: the check (`checks/integrity.py`) compares these facts with the rule file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple
+
+from scope_check.model.findings import BBox
+
+#: a span whose glyphs contrast less than this with what lies beneath them is measured and kept
+#: as a `Visibility` fact; the rule file's `min_contrast` (TEXT001) can only be below it
+CANDIDATE_CONTRAST = 3.0
+#: text this close to the white page's colour is rendered to confirm it (its nominal colour is not
+#: always what is painted: a Type 3 glyph may set its own)
+CONFIRM_CONTRAST = 1.5
+#: a filled shape smaller than this (points, either side) cannot be the backdrop of a line of text
+#: (plot markers, rules); its colour is not recorded
+BIG_FILL = 3.0
+#: an opaque object painted after a span and covering at least this fraction of its box hides it
+#: unless the rendering shows the glyphs
+COVER_FRACTION = 0.5
+#: an object covering at least this fraction of a span's box is what lies beneath it
+UNDER_FRACTION = 0.9
+#: rendering resolution: pixels per em of the smallest span rendered, within these zoom limits
+PX_PER_EM = 10.0
+ZOOM_RANGE = (1.0, 6.0)
+#: at most this many pixels per rendered clip (the zoom is lowered to fit)
+MAX_PIXELS = 400_000
+#: grid cell of the spatial index of large objects, in points
+CELL = 64.0
+#: a text object reaching this far (points) beyond the visible page makes the loader look for
+#: text outside it
+OUTSIDE_SLACK = 1.0
+#: the share of a span's rendered pixels taken as its glyphs (the extreme of the grey levels)
+GLYPH_QUANTILE = 0.02
+
+_OPAQUE = ("fill-path", "fill-image", "fill-shade")
+#: what may lie beneath light text (a thick stroke can be the dark area white labels sit on)
+_BENEATH_LIGHT = _OPAQUE + ("stroke-path",)
+WHITE = 0xFFFFFF
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """A span the loader looked at closely, and what a reader sees of it."""
+
+    span: object  # document.Span
+    contrast: float  # contrast ratio of its glyphs against what lies beneath (1.0: indistinguishable)
+    backdrop: int  # 0xRRGGBB beneath it (a rendered grey level when `source` is "rendered")
+    source: str  # "page" (nothing drawn beneath), "fill" (a filled shape's colour), "rendered"
+    covered_by: str = ""  # the kind of opaque object painted over it after it ("fill-path", ...), "" if none
+
+
+_LUMINANCE: dict = {}
+
+
+def luminance(rgb: int) -> float:
+    """WCAG relative luminance of an sRGB colour 0xRRGGBB."""
+    known = _LUMINANCE.get(rgb)
+    if known is not None:
+        return known
+
+    def channel(v: int) -> float:
+        c = v / 255.0
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    value = 0.2126 * channel((rgb >> 16) & 255) + 0.7152 * channel((rgb >> 8) & 255) + 0.0722 * channel(rgb & 255)
+    if len(_LUMINANCE) < 65536:
+        _LUMINANCE[rgb] = value
+    return value
+
+
+def contrast(a: int, b: int) -> float:
+    """WCAG contrast ratio of two colours: 1.0 (the same) to 21.0 (black on white)."""
+    la, lb = luminance(a), luminance(b)
+    hi, lo = max(la, lb), min(la, lb)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def blend(fg: int, bg: int, alpha: float) -> int:
+    """`fg` painted with opacity `alpha` over `bg`."""
+    if alpha >= 1.0:
+        return fg
+    out = 0
+    for shift in (16, 8, 0):
+        f, b = (fg >> shift) & 255, (bg >> shift) & 255
+        out |= int(round(alpha * f + (1 - alpha) * b)) << shift
+    return out
+
+
+def grey(v: int) -> int:
+    return (v << 16) | (v << 8) | v
+
+
+# --- the device ------------------------------------------------------------------------------
+
+
+_DEVICE = None
+
+
+def text_ink_device():
+    """A new device: `document`'s ink device that also records text objects and large fills' colours.
+
+    `text` holds (kind, order, x0, y0, x1, y1) per text object, `order` being the number of ink
+    operations drawn before it; `colours` maps the index of a large fill in `out` to (0xRRGGBB,
+    alpha); `painted_clips` holds the boxes of clip-only text (render mode 7) that something was
+    painted through (the text then shows as that fill)."""
+    global _DEVICE
+    if _DEVICE is None:
+        _DEVICE = _device_class()
+    return _DEVICE()
+
+
+def _device_class():
+    from scope_check.model import document
+
+    mupdf = document._mupdf()
+    base = document._ink_device_class()
+    rgb_space = mupdf.FzColorspace(mupdf.FzColorspace.Fixed_RGB)
+    params = mupdf.FzColorParams()
+
+    get = mupdf.floats_getitem
+    bound_path, bound_text = mupdf._mupdf.ll_fz_bound_path, mupdf._mupdf.ll_fz_bound_text
+    coords = document.rect_reader()
+    from scope_check.safety import limits
+
+    limit = limits.MAX_OPERATIONS_PER_PAGE
+    n_of = mupdf.ll_fz_colorspace_n
+    is_gray, is_rgb = mupdf.ll_fz_colorspace_is_gray, mupdf.ll_fz_colorspace_is_rgb
+
+    def to_rgb(colorspace, color):
+        n = n_of(colorspace)
+        if n == 1 and is_gray(colorspace):  # device colours read directly: most fills
+            v = get(color, 0)
+            r = g = b = v
+        elif n == 3 and is_rgb(colorspace):
+            r, g, b = get(color, 0), get(color, 1), get(color, 2)
+        else:
+            r, g, b = mupdf.ll_fz_convert_color(colorspace, color, rgb_space.m_internal, None, params.internal())[:3]
+        r, g, b = (max(0, min(255, int(round(v * 255)))) for v in (r, g, b))
+        return (r << 16) | (g << 8) | b
+
+    class TextInkDevice(base):
+        def __init__(self):
+            super().__init__()
+            self.text = []
+            self.colours = {}
+            self.painted_clips = []
+            self._text_clips = []  # (depth, ink count, box) of open clip-only text
+            for name in ("fill_text", "stroke_text", "ignore_text"):
+                getattr(self, "use_virtual_" + name)()
+
+        def _text(self, kind, text, stroke, ctm):
+            if self.hidden:
+                return None
+            try:
+                box = coords(bound_text(text, stroke, ctm))
+            except Exception:
+                return None
+            self.text.append((kind, len(self.out)) + box)
+            return box
+
+        def fill_text(self, ctx, text, ctm, *rest):
+            self._text("fill-text", text, None, ctm)
+
+        def stroke_text(self, ctx, text, stroke, ctm, *rest):
+            self._text("stroke-text", text, stroke, ctm)
+
+        def ignore_text(self, ctx, text, ctm, *rest):
+            self._text("ignore-text", text, None, ctm)
+
+        def clip_text(self, ctx, text, ctm, *rest):
+            box = self._text("clip-text", text, None, ctm)
+            super().clip_text(ctx, text, ctm, *rest)
+            if box is not None:
+                self._text_clips.append((len(self.clips), len(self.out), box))
+
+        def pop_clip(self, ctx, *rest):
+            clips = self.clips
+            depth = len(clips)
+            if clips:
+                clips.pop()
+            pending = self._text_clips
+            while pending and pending[-1][0] >= depth:
+                _, count, box = pending.pop()
+                if len(self.out) > count:
+                    self.painted_clips.append(box)
+
+        def fill_path(self, ctx, path, even_odd, ctm, colorspace, color, alpha, *rest):
+            # the base device's fill_path, and the colour of a large fill (a backdrop text may sit on)
+            self.operations += 1
+            if self.operations > limit and self._over() or self.hidden:
+                return
+            try:
+                x0, y0, x1, y1 = coords(bound_path(path, None, ctm))
+            except Exception:
+                return
+            clips = self.clips
+            if clips:
+                c = clips[-1]
+                if x0 < c[0]:
+                    x0 = c[0]
+                if y0 < c[1]:
+                    y0 = c[1]
+                if x1 > c[2]:
+                    x1 = c[2]
+                if y1 > c[3]:
+                    y1 = c[3]
+            if x1 >= x0 and y1 >= y0:
+                out = self.out
+                if x1 - x0 >= BIG_FILL and y1 - y0 >= BIG_FILL:
+                    try:
+                        self.colours[len(out)] = (to_rgb(colorspace, color), alpha)
+                    except Exception:
+                        pass
+                out.append(("fill-path", (x0, y0, x1, y1)))
+
+    return TextInkDevice
+
+
+# --- the facts -------------------------------------------------------------------------------
+
+
+def _cover(a, s) -> float:
+    """The fraction of box `s` that box `a` covers."""
+    w = min(a[2], s[2]) - max(a[0], s[0])
+    h = min(a[3], s[3]) - max(a[1], s[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    area = (s[2] - s[0]) * (s[3] - s[1])
+    return 1.0 if area <= 0 else w * h / area
+
+
+def _order(span_box, text_events) -> int:
+    """How many ink operations were drawn before the span: from the last text object containing it.
+    A span no text object accounts for counts as drawn last (nothing is over it)."""
+    cx, cy = (span_box[0] + span_box[2]) / 2, (span_box[1] + span_box[3]) / 2
+    for ev in reversed(text_events):
+        if ev[2] - 1 <= cx <= ev[4] + 1 and ev[3] - 1 <= cy <= ev[5] + 1:
+            return ev[1]
+    return 1 << 30
+
+
+def facts(pymupdf, page, spans: Sequence, device, width: float, height: float):
+    """(visibility facts, spans outside the visible page, boxes of painted clip text) for one page."""
+    offpage = ()
+    beyond = [ev for ev in device.text if ev[0] != "clip-text" and (
+        ev[2] < -OUTSIDE_SLACK or ev[3] < -OUTSIDE_SLACK or ev[4] > width + OUTSIDE_SLACK or ev[5] > height + OUTSIDE_SLACK)]
+    if beyond:
+        # a figure running off the page takes its labels with it (content in the margin, MARG001, and
+        # no TEXT001 finding): when every text object beyond the page lies on a drawing that also
+        # reaches beyond it, there is nothing else to extract
+        off_ink = [b for _, b in device.out if b[0] < 0 or b[1] < 0 or b[2] > width or b[3] > height]
+        if not all(any(b[0] <= ev[4] and ev[2] <= b[2] and b[1] <= ev[5] and ev[3] <= b[3] for b in off_ink)
+                   for ev in beyond):
+            offpage = tuple(_offpage(pymupdf, page, width, height))
+    seen = _seen(pymupdf, page, spans, device)
+    return seen, offpage, tuple(device.painted_clips)
+
+
+def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
+    out = device.out
+    grid: dict = {}
+    for i, (k, b) in enumerate(out):
+        if k in _BENEATH_LIGHT and b[2] - b[0] >= BIG_FILL and b[3] - b[1] >= BIG_FILL:
+            entry = (i, k, b)
+            for gx in range(int(b[0] // CELL), int(b[2] // CELL) + 1):
+                for gy in range(int(b[1] // CELL), int(b[3] // CELL) + 1):
+                    grid.setdefault((gx, gy), []).append(entry)
+    light_of: dict = {}
+    plans = []  # (span, backdrop, source, covered_by, needs render, nominal contrast)
+    for s in spans:
+        if s.render != "fill":
+            continue  # invisible and clip-only text are decided by the render mode alone
+        key = s.color if s.alpha == 1.0 else (s.color, s.alpha)
+        light = light_of.get(key)
+        if light is None:
+            light = light_of[key] = contrast(blend(s.color, WHITE, s.alpha), WHITE) < CANDIDATE_CONTRAST
+        if not grid and not light:
+            continue
+        box = s.bbox
+        near = []
+        if grid:
+            gx0, gx1 = int(box[0] // CELL), int(box[2] // CELL)
+            gy0, gy1 = int(box[1] // CELL), int(box[3] // CELL)
+            if gx0 == gx1 and gy0 == gy1:
+                cells = (grid.get((gx0, gy0)),)
+            else:
+                cells = [grid.get((gx, gy)) for gx in range(gx0, gx1 + 1) for gy in range(gy0, gy1 + 1)]
+            ids = set()
+            for cell in cells:
+                if not cell:
+                    continue
+                for entry in cell:
+                    b = entry[2]
+                    if (b[3] > box[1] and b[1] < box[3] and b[0] < box[2] and b[2] > box[0]
+                            and (light or entry[1] != "stroke-path") and entry[0] not in ids):
+                        ids.add(entry[0])
+                        near.append(entry)
+        if not (near or light) or not s.text.strip():
+            continue
+        if not near:
+            if light:
+                c = contrast(blend(s.color, WHITE, s.alpha), WHITE)
+                plans.append((s, WHITE, "page", "", c < CONFIRM_CONTRAST, c))
+            continue
+        order = _order(box, device.text)
+        over = next((k for i, k, b in near
+                     if i >= order and k != "stroke-path" and _cover(b, box) >= COVER_FRACTION), "")
+        under = [(i, k, b) for i, k, b in near if i < order and _cover(b, box) >= UNDER_FRACTION]
+        if under:
+            i, kind, _ = max(under)
+            colour = device.colours.get(i) if kind == "fill-path" else None
+            if colour is not None and colour[1] >= 1.0:
+                backdrop, source = colour[0], "fill"
+            else:
+                backdrop, source = None, "rendered"  # an image, a shading, a translucent fill
+        elif light:
+            backdrop, source = None, "rendered"  # partly over a drawing: look
+        else:
+            backdrop, source = WHITE, "page"
+        if backdrop is not None:
+            c = contrast(blend(s.color, backdrop, s.alpha), backdrop)
+            if not over and c >= CANDIDATE_CONTRAST:
+                continue
+            plans.append((s, backdrop, source, over,
+                          bool(over) or c < (CANDIDATE_CONTRAST if source != "page" else CONFIRM_CONTRAST), c))
+        else:
+            plans.append((s, None, source, over, True, 1.0))
+    # a span without a letter (a line number, a tick label, a white spacer) says nothing even when
+    # hidden (TEXT001 reports runs with a word): it is not worth a rendering
+    plans = [p for p in plans if not p[4] or _LETTER.search(p[0].text)]
+    if not plans:
+        return ()
+    rendered = _render(pymupdf, page, [p[0] for p in plans if p[4]])
+    result = []
+    for s, backdrop, source, over, render, c in plans:
+        if render and id(s) in rendered:
+            c, level = rendered[id(s)]
+            backdrop, source = grey(level), "rendered"
+        elif backdrop is None:
+            continue  # the rendering failed: what lies beneath is unknown, claim nothing
+        result.append(Visibility(span=s, contrast=round(c, 3), backdrop=backdrop, source=source, covered_by=over))
+    return tuple(result)
+
+
+def _render(pymupdf, page, spans) -> dict:
+    """Render the area of `spans` once (greyscale) and measure each: id(span) -> (contrast, backdrop level)."""
+    if not spans:
+        return {}
+    x0 = min(s.bbox[0] for s in spans)
+    y0 = min(s.bbox[1] for s in spans)
+    x1 = max(s.bbox[2] for s in spans)
+    y1 = max(s.bbox[3] for s in spans)
+    if x1 <= x0 or y1 <= y0:
+        return {}
+    smallest = max(min(s.size for s in spans), 0.1)
+    zoom = min(max(PX_PER_EM / smallest, ZOOM_RANGE[0]), ZOOM_RANGE[1])
+    area = (x1 - x0) * (y1 - y0)
+    if area * zoom * zoom > MAX_PIXELS:
+        zoom = max((MAX_PIXELS / area) ** 0.5, 0.25)
+    clip = pymupdf.Rect(x0, y0, x1, y1)
+    try:
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csGRAY,
+                              alpha=False, annots=False)
+    except Exception:
+        return {}
+    samples, stride, w, h = pix.samples, pix.stride, pix.width, pix.height
+    ox, oy = pix.x, pix.y  # the pixmap's origin in device pixels
+    out = {}
+    for s in spans:
+        b = s.bbox
+        bh = b[3] - b[1]
+        # the glyphs' body: between the x-height line and the baseline, full width
+        px0 = max(int(b[0] * zoom) - ox, 0)
+        px1 = min(int(b[2] * zoom + 0.999) - ox, w)
+        py0 = max(int((b[1] + 0.4 * bh) * zoom) - oy, 0)
+        py1 = min(int((b[1] + 0.8 * bh) * zoom + 0.999) - oy, h)
+        if px1 <= px0 or py1 <= py0:
+            py0, py1 = max(int(b[1] * zoom) - oy, 0), min(int(b[3] * zoom + 0.999) - oy, h)
+            if px1 <= px0 or py1 <= py0:
+                continue
+        band = b"".join(samples[r * stride + px0:r * stride + px1] for r in range(py0, py1))
+        values = sorted(band)
+        n = len(values)
+        back = Counter(band).most_common(1)[0][0]
+        k = max(int(n * GLYPH_QUANTILE), 1) - 1
+        lo, hi = values[min(k, n - 1)], values[max(n - 1 - k, 0)]
+        # the pixels most unlike the backdrop, on either side: the span's nominal colour is not always
+        # what is painted (a Type 3 glyph sets its own colour), so a line crossing the span counts too
+        glyph = lo if abs(lo - back) >= abs(hi - back) else hi
+        out[id(s)] = (contrast(grey(glyph), grey(back)), back)
+    return out
+
+
+def _offpage(pymupdf, page, width: float, height: float):
+    """Text outside the visible page: MuPDF's normal pass drops it, so extract the page again without
+    the page clip (only pages where a text object reaches beyond the page; the clip paths still
+    apply) and keep the spans whose centre lies outside; a span straddling the edge is cut to its
+    characters outside."""
+    from scope_check.model.document import Span, strip_subset
+
+    flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_CLIP) & ~(pymupdf.TEXT_MEDIABOX_CLIP
+                                                            | pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES)
+    try:
+        raw = page.get_text("dict", flags=flags, clip=pymupdf.INFINITE_RECT())
+    except Exception:
+        return
+    straddling = []
+    for block in raw.get("blocks", ()):
+        for line in block.get("lines", ()):
+            for s in line.get("spans", ()):
+                x0, y0, x1, y1 = s["bbox"]
+                if 0 <= x0 and x1 <= width and 0 <= y0 and y1 <= height:
+                    continue
+                if not s["text"].strip():
+                    continue
+                inside = not (x1 < 0 or x0 > width or y1 < 0 or y0 > height)
+                if inside:
+                    straddling.append(s["bbox"])
+                    continue
+                yield Span(s["text"], (x0, y0, x1, y1), strip_subset(s["font"]), round(s["size"], 2), s["color"],
+                           s["flags"], alpha=s.get("alpha", 255) / 255.0)
+    if not straddling:
+        return
+    # the characters of spans that cross the page edge (rare: the raw pass is only run for them)
+    try:
+        chars = page.get_text("rawdict", flags=flags, clip=pymupdf.INFINITE_RECT())
+    except Exception:
+        return
+    crossing = {tuple(b) for b in straddling}  # built once, not once per span
+    for block in chars.get("blocks", ()):
+        for line in block.get("lines", ()):
+            for s in line.get("spans", ()):
+                if tuple(s["bbox"]) not in crossing:
+                    continue
+                run: List = []
+                for ch in list(s.get("chars", ())) + [None]:
+                    if ch is not None:
+                        cx = (ch["bbox"][0] + ch["bbox"][2]) / 2
+                        cy = (ch["bbox"][1] + ch["bbox"][3]) / 2
+                        if not (0 <= cx <= width and 0 <= cy <= height):
+                            run.append(ch)
+                            continue
+                    if run and "".join(c["c"] for c in run).strip():
+                        box: BBox = (min(c["bbox"][0] for c in run), min(c["bbox"][1] for c in run),
+                                     max(c["bbox"][2] for c in run), max(c["bbox"][3] for c in run))
+                        yield Span("".join(c["c"] for c in run), box, strip_subset(s["font"]),
+                                   round(s["size"], 2), s["color"], s["flags"], alpha=s.get("alpha", 255) / 255.0)
+                    run = []

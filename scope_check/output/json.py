@@ -1,0 +1,23 @@
+"""The JSON contract, version 1 (CHECKS.md): streamed, one file entry at a time."""
+
+from __future__ import annotations
+
+import json
+
+from scope_check.output.base import Formatter, Summary
+
+VERSION = 1
+
+
+class JsonFormatter(Formatter):
+    def start(self) -> None:
+        self.stream.write('{"version": %d, "rules": %s, "files": [' % (VERSION, json.dumps(self.rules)))
+        self._first = True
+
+    def handle(self, report) -> None:
+        self.stream.write("\n  " if self._first else ",\n  ")
+        self._first = False
+        self.stream.write(json.dumps(report.to_json(), ensure_ascii=False))
+
+    def finish(self, summary: Summary) -> None:
+        self.stream.write('\n], "summary": %s}\n' % json.dumps(summary.to_json()))

@@ -1,0 +1,3 @@
+"""Guards against hostile input, below every other layer: resource limits and input errors
+(`limits`), atomic writes (`atomic`), archive reading without extraction (`archive`), YAML and regular
+expressions that cannot blow up (`safe_yaml`, `safe_patterns`). Imports nothing of the package."""

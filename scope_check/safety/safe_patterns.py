@@ -1,0 +1,161 @@
+"""Regular expressions from a rules file are untrusted: a pattern such as `(a+)+$` takes
+exponential time on a string of a few dozen letters. A user pattern is accepted only when its
+parse tree (Python's own parser, `re._parser`) shows none of the constructs that backtrack
+catastrophically, decided in time bounded by the pattern's length:
+
+- a repeat (`*`, `+`, `{m,n}` with n > 1) inside another repeat: `(a+)+`, `(a*b?)*`, `(\\w+\\s?)*`;
+- a repeat over an alternation whose branches can start alike: `(a|ab)*`, `(\\w|\\d)+`;
+- back-references (`\\1`, `(?P=name)`): matching them is NP-hard in general;
+- more than MAX_UNBOUNDED unbounded repeats (`.*a.*b.*c.*d` is polynomial of high degree);
+- counted repeats above MAX_REPEAT and patterns longer than MAX_PATTERN_CHARS.
+
+The bundled rules pass (a test checks it); the package's own patterns are not parsed here but
+bounded by construction (bounded quantifiers, bounded input: scope_check.safety.limits), and a test runs
+each on adversarial strings within a time bound.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+try:  # Python 3.11+
+    import re._parser as _sre_parse  # type: ignore[import-not-found]
+    import re._constants as _sre_constants  # type: ignore[import-not-found]
+except ImportError:  # Python 3.10
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+MAX_PATTERN_CHARS = 500
+MAX_REPEAT = 1000
+MAX_UNBOUNDED = 3
+
+_REPEATS = {_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT}
+_POSSESSIVE = getattr(_sre_constants, "POSSESSIVE_REPEAT", None)
+_MAXREPEAT = _sre_constants.MAXREPEAT
+
+
+class UnsafePattern(ValueError):
+    """A pattern refused: the message says why."""
+
+
+def check(pattern: str) -> None:
+    """Raise UnsafePattern (or re.error for a pattern that does not compile) unless `pattern` is safe."""
+    import re
+
+    if not isinstance(pattern, str):
+        raise UnsafePattern("a pattern is a string")
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise UnsafePattern(f"longer than {MAX_PATTERN_CHARS} characters")
+    re.compile(pattern)  # a syntax error is re.error, with its own message
+    tree = _sre_parse.parse(pattern)
+    unbounded = [0]
+    _walk(tree, 0, unbounded)
+    if unbounded[0] > MAX_UNBOUNDED:
+        raise UnsafePattern(f"more than {MAX_UNBOUNDED} unbounded repeats (*, +, {{n,}})")
+
+
+def problem(pattern: str) -> Optional[str]:
+    """Why `pattern` is refused, or None when it is safe."""
+    import re
+
+    try:
+        check(pattern)
+    except UnsafePattern as exc:
+        return f"unsafe regular expression (matching it could take exponential time): {exc}"
+    except re.error as exc:
+        return f"invalid regular expression: {exc}"
+    except RecursionError:
+        return "unsafe regular expression: nested too deeply"
+    return None
+
+
+def _walk(items, depth: int, unbounded) -> None:
+    for op, av in items:
+        if op in _REPEATS or (_POSSESSIVE is not None and op == _POSSESSIVE):
+            low, high, body = av
+            if high != _MAXREPEAT and high > MAX_REPEAT or low > MAX_REPEAT:
+                raise UnsafePattern(f"a counted repeat above {MAX_REPEAT}")
+            if high == _MAXREPEAT:
+                unbounded[0] += 1
+            if high > 1:
+                if depth:
+                    raise UnsafePattern("a repeat inside a repeat, such as (a+)+")
+                if _has_repeat(body):
+                    raise UnsafePattern("a repeat inside a repeat, such as (a+)+")
+                _check_alternation(body)
+                _walk(body, depth + 1, unbounded)
+            else:
+                _walk(body, depth, unbounded)
+        elif op == _sre_constants.SUBPATTERN:
+            _walk(av[-1], depth, unbounded)
+        elif op == _sre_constants.BRANCH:
+            for branch in av[1]:
+                _walk(branch, depth, unbounded)
+        elif op in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT):
+            _walk(av[1], depth, unbounded)
+        elif op in (_sre_constants.GROUPREF, getattr(_sre_constants, "GROUPREF_EXISTS", None)):
+            raise UnsafePattern("a back-reference")
+        elif getattr(_sre_constants, "ATOMIC_GROUP", None) is not None and op == _sre_constants.ATOMIC_GROUP:
+            _walk(av, depth, unbounded)
+
+
+def _has_repeat(items) -> bool:
+    for op, av in items:
+        if op in _REPEATS or (_POSSESSIVE is not None and op == _POSSESSIVE):
+            if av[1] > 1:
+                return True
+            if _has_repeat(av[2]):
+                return True
+        elif op == _sre_constants.SUBPATTERN and _has_repeat(av[-1]):
+            return True
+        elif op == _sre_constants.BRANCH and any(_has_repeat(b) for b in av[1]):
+            return True
+    return False
+
+
+def _check_alternation(body) -> None:
+    """Under a repeat, alternatives must not be able to start with the same character."""
+    for op, av in body:
+        if op == _sre_constants.SUBPATTERN:
+            _check_alternation(av[-1])
+        elif op == _sre_constants.BRANCH:
+            firsts = [_first(b) for b in av[1]]
+            if any(f is None for f in firsts):
+                raise UnsafePattern("a repeat over alternatives that may start alike, such as (a|ab)*")
+            seen: set = set()
+            for f in firsts:
+                if f & seen:
+                    raise UnsafePattern("a repeat over alternatives that may start alike, such as (a|ab)*")
+                seen |= f
+        elif op == _sre_constants.IN:
+            continue
+        break  # only the alternation the repeat starts with matters here
+
+
+def _first(items) -> Optional[set]:
+    """The literal characters a branch can start with, or None when it is not a plain literal."""
+    for op, av in items:
+        if op == _sre_constants.LITERAL:
+            return {av}
+        if op == _sre_constants.SUBPATTERN:
+            return _first(av[-1])
+        return None
+    return None
+
+
+def format_checker():
+    """A jsonschema FormatChecker whose `regex` format also refuses unsafe patterns."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker()
+
+    @checker.checks("regex", raises=(UnsafePattern, ValueError))
+    def _regex(instance) -> bool:
+        if not isinstance(instance, str):
+            return True
+        reason = problem(instance)
+        if reason:
+            raise UnsafePattern(reason)
+        return True
+
+    return checker
