@@ -16,7 +16,7 @@ that need a password or have no page are skipped) and every PDF in the corpus fo
          the least any checker reading every glyph's box has to pay
   check  `scope_check.engine.runner.check_file(path, rules)`, the rule set loaded once beforehand:
          one parse into the document model and every check
-  parse  `scope_check.model.document.load(path)` alone: the parse the checks start from (each set's
+  parse  `scope_check.model.loader.load(path)` alone: the parse the checks start from (each set's
          line tells the check's ratio apart: the parse's share, and the measurements' and checks')
 
 and prints per file the pages, the milliseconds per page of each and their ratio; per set the
@@ -132,12 +132,14 @@ class without_family:
         self.saved = None
 
     def __enter__(self):
+        from scope_check.model import loader
+        from scope_check.model import ink
         from scope_check.model import document
         from scope_check.model import visibility
 
         if self.family == "TEXT":
             self.saved = (visibility.text_ink_device, visibility.facts)
-            visibility.text_ink_device = lambda: document._ink_device_class()()
+            visibility.text_ink_device = lambda: ink.ink_device_class()()
             visibility.facts = lambda *args: ((), (), ())
         return self
 
@@ -150,7 +152,7 @@ class without_family:
 
 
 def measure(pymupdf, path: Path, rules, runs: int, label: str, overhead: str = "") -> dict:
-    from scope_check.model.document import load
+    from scope_check.model.loader import load
     from scope_check.engine.runner import Selection, check_file
 
     pages = raw_pass(pymupdf, path)  # also warms the file cache

@@ -141,7 +141,7 @@ def _patterns():
                 anonymity._CAPTION_CLAIM, anonymity._XMP_SUBJECT, anonymity._BY_NAME)
     yield from (supp._COPYRIGHT, supp._YEARS, supp._ROLE, supp._BIB_AUTHOR, supp._SETUP_PY, supp._SETUP_CFG,
                 supp._TOML_ARRAY, supp._TOML_SINGLE, supp._TOML_FIELD, supp._TOML_STRING, supp._ALL_RIGHTS,
-                supp._CLONE, supp._META_URL, supp._BRACKETED)
+                supp.CLONE, supp._META_URL, supp._BRACKETED)
     yield from (vcs._REFLOG, vcs._COMMIT_PERSON, vcs._LOOSE, vcs._PACK, vcs._INI_SECTION, vcs._INI_VALUE)
 
 

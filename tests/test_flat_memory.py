@@ -17,6 +17,8 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 
+from scope_check.model import loader
+
 from scope_check.model import document
 from scope_check.safety import limits
 from scope_check.model import packed_pages
@@ -30,10 +32,10 @@ from scope_check.engine.runner import check_file
 #: References (the structure), two columns, text beyond the page
 PAPERS = [
     "example/draft_with_problems.pdf",
-    "integrity/white_prompt.pdf",
-    "integrity/discusses_injection.pdf",
-    "integrity/outside_crop_prompt.pdf",
-    "integrity/under_box_prompt.pdf",
+    "text/white_prompt.pdf",
+    "text/discusses_injection.pdf",
+    "text/outside_crop_prompt.pdf",
+    "text/under_box_prompt.pdf",
     "anonymity/ack_paragraph.pdf",
     "anonymity/selfcite_numeric.pdf",
     "anonymity/selfcite_authoryear.pdf",
@@ -85,16 +87,16 @@ def test_a_packed_load_gives_the_report_of_a_plain_load(relative, monkeypatch):
 
 def test_the_fixtures_cross_window_edges(packed_everywhere):
     """The small windows of these tests do cut the papers' running text into many windows."""
-    doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
+    doc = loader.load(str(FIXTURES / "example/draft_with_problems.pdf"))
     lines = [(page.number, list(page.lines)) for page in doc.pages]
     assert len(list(addresses.windows(lines, addresses.FLOW_WINDOW_CHARS))) >= 5
 
 
 def test_a_packed_page_reads_as_the_plain_page(monkeypatch):
     path = str(FIXTURES / "example/draft_with_problems.pdf")
-    plain = document.load(path)
+    plain = loader.load(path)
     _pack_every_page(monkeypatch)
-    packed = document.load(path)
+    packed = loader.load(path)
     assert len(packed.pages) == len(plain.pages)
     for a, b in zip(packed.pages, plain.pages):
         assert isinstance(a, packed_pages.PackedPage) or not (b.lines or b.rotated_lines or b.seen or b.offpage)
@@ -107,12 +109,12 @@ def test_a_packed_page_reads_as_the_plain_page(monkeypatch):
 def test_a_long_document_of_little_text_stays_plain_and_one_past_the_span_limit_is_packed_from_page_one(
         monkeypatch):
     path = str(FIXTURES / "bad/many_pages.pdf")  # 2,000 pages of three lines: 6,000 spans
-    plain = document.load(path)
+    plain = loader.load(path)
     assert len(plain.pages) > limits.PACK_PAGES_OVER
     assert sum(map(packed_pages.spans, plain.pages)) <= limits.PACK_SPANS_OVER
     assert not packed_pages.is_packed(plain)  # packing would save it nothing
     monkeypatch.setattr(limits, "PACK_SPANS_OVER", 3000)  # passed on page 1,001
-    packed = document.load(path)
+    packed = loader.load(path)
     assert all(isinstance(p, packed_pages.PackedPage) for p in packed.pages)  # the pages before it too
     assert [packed_pages.unpacked(p) for p in packed.pages] == list(plain.pages)
 
@@ -120,7 +122,7 @@ def test_a_long_document_of_little_text_stays_plain_and_one_past_the_span_limit_
 def test_a_held_line_keeps_its_page_decoded_and_is_read_again_as_itself(monkeypatch):
     _pack_every_page(monkeypatch)
     monkeypatch.setattr(limits, "PACKED_PAGES_DECODED", 2)
-    doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
+    doc = loader.load(str(FIXTURES / "example/draft_with_problems.pdf"))
     assert len(doc.pages) > 4
     cache = doc.pages[0]._decoded
     held = doc.pages[0].lines[0]
@@ -141,7 +143,7 @@ def test_a_held_line_keeps_its_page_decoded_and_is_read_again_as_itself(monkeypa
 
 def test_a_page_never_read_twice_within_the_cache_is_decoded_again(monkeypatch):
     _pack_every_page(monkeypatch)
-    doc = document.load(str(FIXTURES / "example/draft_with_problems.pdf"))
+    doc = loader.load(str(FIXTURES / "example/draft_with_problems.pdf"))
     cache = doc.pages[0]._decoded
     for _ in range(5):
         for page in doc.pages[:3]:

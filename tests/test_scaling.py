@@ -12,6 +12,8 @@ import pytest
 
 from conftest import FIXTURES
 
+from scope_check.model import loader
+
 from scope_check.model import document
 from scope_check.analysis import structure
 from scope_check.checks import text as integrity
@@ -24,7 +26,7 @@ def _doc(relative):
     path = FIXTURES / relative
     if not path.exists():
         pytest.skip(f"{relative} is not among the fixtures")
-    return document.load(str(path))
+    return loader.load(str(path))
 
 
 def _toc_by_definition(ln, lines):

@@ -49,7 +49,7 @@ def rule_patterns():
     rules = load_rules("scope2025-main")
     anon3 = rules.options("ANON003")
     yield "bare_url_pattern", identity.bare_url_pattern(list(anon3["owner_hosts"]) + list(anon3["personal_hosts"]))
-    yield "affiliation words", author_block._word_pattern(tuple(rules.options("ANON001")["affiliation_words"]))
+    yield "affiliation words", author_block.word_pattern(tuple(rules.options("ANON001")["affiliation_words"]))
     for kind, patterns in rules.template["header"].items():
         for p in patterns:
             yield f"header {kind} {p}", re.compile(p)

@@ -12,6 +12,8 @@ import pymupdf
 import pytest
 
 from conftest import FIXTURES, ROOT
+from scope_check.model import loader
+from scope_check.model import ink
 from scope_check.model import document
 from scope_check.checks import margins
 from scope_check.checks.margins import _Object, _Occupied
@@ -91,7 +93,7 @@ def test_the_bit_set_finds_the_nearest_taken_positions(n):
 
 
 def test_the_rectangle_reader_gives_the_binding_s_own_values():
-    fast = document.rect_reader()
+    fast = ink.rect_reader()
     low = pymupdf.mupdf._mupdf
     rng = random.Random(3)
     for _ in range(200):
@@ -132,7 +134,7 @@ def test_the_link_walk_reads_the_links_get_links_reads(tmp_path):
     path = tmp_path / "links.pdf"
     doc.save(path)
     pdf = pymupdf.open(path)
-    walked = list(document._links(pdf, pdf[0], 1, []))
+    walked = list(loader._links(pdf, pdf[0], 1, []))
     assert walked == _reference_links(pdf[0])
     assert [(ln.kind, ln.uri) for ln in walked] == [
         ("uri", "https://github.com/someone/project"), ("uri", "mailto:jane@example.org"),
@@ -144,7 +146,7 @@ def test_the_link_walk_reads_the_links_get_links_reads(tmp_path):
 def test_the_link_walk_matches_get_links_on_real_papers(name):
     pdf = pymupdf.open(FIXTURES / name)
     for page in pdf:
-        assert list(document._links(pdf, page, page.number + 1, [])) == _reference_links(page)
+        assert list(loader._links(pdf, page, page.number + 1, [])) == _reference_links(page)
 
 
 def _dots():
@@ -158,7 +160,7 @@ def test_a_page_past_the_operation_cap_is_not_analysed(tmp_path):
     from scope_check.safety import limits
 
     path = _dots()(tmp_path / "over.pdf", limits.MAX_OPERATIONS_PER_PAGE + 1)
-    doc = document.load(str(path))
+    doc = loader.load(str(path))
     (problem,) = doc.problems
     assert (problem.page, problem.severity, problem.kind) == (1, "error", "limit")
     assert f"more than {limits.MAX_OPERATIONS_PER_PAGE:,} drawing" in problem.what
@@ -167,7 +169,7 @@ def test_a_page_past_the_operation_cap_is_not_analysed(tmp_path):
 
 def test_a_page_of_100000_margin_dots_is_analysed(tmp_path):
     path = _dots()(tmp_path / "dots.pdf")
-    doc = document.load(str(path))
+    doc = loader.load(str(path))
     assert not doc.problems  # under the page's cap: nothing left unanalysed
     (page,) = doc.pages
     assert len(page.ink) == 100_000

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from scope_check.model.document import Line, Link, Span
 from scope_check.model.findings import BBox
+from scope_check.model.packed_pages import is_packed
 
 # --- e-mail addresses -----------------------------------------------------------------------
 
@@ -114,8 +115,8 @@ def _join_wrapped(url: str, line: Line, index: int, lines: Sequence[Line], depth
 def _continues(url: str, line: Line, token: str, following: Line) -> bool:
     if re.match(r"(?:https?://|www\.)", token, re.I):
         return False  # a second URL
-    mono_end = _is_mono(_last_span(line))
-    mono_start = _is_mono(following.spans[0]) if following.spans else False
+    mono_end = is_mono(_last_span(line))
+    mono_start = is_mono(following.spans[0]) if following.spans else False
     if mono_end and mono_start:
         return True  # \url typesets in typewriter: the piece on the next line is the rest of it
     if mono_end != mono_start:
@@ -132,7 +133,7 @@ def _last_span(line: Line) -> Optional[Span]:
     return None
 
 
-def _is_mono(span: Optional[Span]) -> bool:
+def is_mono(span: Optional[Span]) -> bool:
     return span is not None and (bool(span.flags & 8) or bool(_MONO.search(span.font)))
 
 
@@ -434,7 +435,6 @@ FLOW_CONTEXT_CHARS = 20_000
 def flow_window(doc) -> Optional[int]:
     """The window a document's running text is read in (`windows`): the whole text at once,
     unless its pages are packed (scope_check/packed_pages.py)."""
-    from scope_check.model.packed_pages import is_packed
 
     return FLOW_WINDOW_CHARS if is_packed(doc) else None
 

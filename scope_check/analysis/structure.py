@@ -21,6 +21,7 @@ from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 from scope_check.model.document import Document, Line, Page
 from scope_check.model.findings import BBox
 from scope_check.config.rules import RuleSet
+from scope_check.model.packed_pages import is_packed
 
 # Roles of page furniture: ink the template itself puts outside the text block.
 HEADER = "header"
@@ -87,7 +88,6 @@ def analyse(doc: Document, rules: RuleSet) -> Structure:
 
 
 def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
-    from scope_check.model.packed_pages import is_packed
 
     packed = is_packed(doc)  # a long document: keep where the lines are, not the lines (flat memory)
     furniture: List = []

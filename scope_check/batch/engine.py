@@ -4,7 +4,6 @@ isolated worker pool, store each result in its own transaction, then write the r
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -17,7 +16,15 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from scope_check import __version__
 from scope_check.safety import archive
 from scope_check.batch import inputs as inp
-from scope_check.batch.store import Store, open_store
+from scope_check.batch.store import open_store
+from scope_check import checks as registry
+from scope_check.engine.isolation import CLOSE_IN_WORKER
+from scope_check.model.document import file_sha256
+from scope_check.engine.isolation import Pool, prepare
+from scope_check.engine import runner
+from scope_check.supplement import check_supplement
+from scope_check.engine.isolation import memory_failure
+from scope_check.batch.dedup import signature
 
 #: how large an archive member may be written to the work folder
 MEMBER_LIMIT = archive.Limits().max_member_bytes
@@ -47,15 +54,9 @@ def rules_hash(rules) -> str:
 
 
 def supplement_checker() -> Optional[Callable]:
-    """`scope_check.supplement.check_supplement(path, rules, selection) -> Report` (or a list of
-    findings), when that module exists; the worker passes the paper's rule set and the batch's
-    selection."""
-    try:
-        module = importlib.import_module("scope_check.supplement")
-    except ImportError:
-        return None
-    fn = getattr(module, "check_supplement", None)
-    return fn if callable(fn) else None
+    """`scope_check.supplement.check_supplement(path, rules, selection) -> Report`: the worker passes
+    the paper's rule set and the batch's selection (a function, so that a test can stand in for it)."""
+    return check_supplement
 
 
 def _jsonable_findings(value) -> Any:
@@ -101,8 +102,6 @@ class BatchWorker:
         self.supplement = supplement
 
     def __call__(self, task):
-        from scope_check.engine import runner
-        from scope_check.engine.isolation import memory_failure
 
         path, rhash, supp_path = task
         docs = []
@@ -116,7 +115,6 @@ class BatchWorker:
         signed = time.perf_counter()
         if docs and report.verdict != "error":
             try:
-                from scope_check.batch.dedup import signature
 
                 sig = signature(docs[0], report.measurements.get("body_pages"))
             except MemoryError:
@@ -148,7 +146,6 @@ class BatchWorker:
 
 def odd_report(path: str, code: str, message: str, size: Optional[int] = None) -> dict:
     """The JSON file entry of an input that was never checked (the contract's shape)."""
-    from scope_check import checks as registry
 
     check = registry.checks()[code]
     return {"path": path, "sha256": None, "verdict": "error",
@@ -177,14 +174,12 @@ def _lock(folder: str):
         fh.close()
         raise ValueError(f"another scope-check batch is writing to {folder}: wait for it, or stop it first") from None
     _LOCKS.append(fh)
-    from scope_check.engine.isolation import CLOSE_IN_WORKER
 
     CLOSE_IN_WORKER.append(fh.fileno())
     return fh
 
 
 def _unlock(fh) -> None:
-    from scope_check.engine.isolation import CLOSE_IN_WORKER
 
     if fh in _LOCKS:
         _LOCKS.remove(fh)
@@ -202,7 +197,6 @@ def _utf8(path: Optional[str]) -> bool:
 
 
 def _sha(path: str) -> str:
-    from scope_check.model.document import file_sha256
 
     return file_sha256(path)
 
@@ -281,7 +275,6 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
         stdin=None, stream=None) -> RunResult:
     """Check everything missing from the database in `settings.out`. `rulesets`: content hash -> RuleSet;
     `resolve_track(track value)` -> (track label, content hash)."""
-    from scope_check.engine.isolation import Pool, prepare
 
     started = time.monotonic()
     result = RunResult()
@@ -344,7 +337,6 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
         return limits is None or limits == limits_now  # a limit hit under other limits is tried again
 
     waiting: Dict[Tuple[str, str, str], List[Tuple[dict, Optional[str]]]] = {}
-    keep_files: List[str] = []
 
     def prepared() -> Iterator[Tuple[str, str, Optional[str]]]:
         """Tasks for the pool, lazily: archive members are extracted one at a time, just before their check."""

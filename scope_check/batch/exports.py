@@ -11,16 +11,18 @@ import time
 from collections import Counter
 from typing import Dict, List, Optional, Sequence
 
-from scope_check import __version__
 from scope_check.batch import dedup
 from scope_check.batch.store import Store
+from scope_check.safety.atomic import write_bytes
+from scope_check import checks as registry
+from scope_check.batch.firstpages import start_first_pages
+from scope_check.batch.html import render
 
 EXPORTS = ("results.csv", "desk_reject.csv", "results.jsonl", "report.html", "first_pages.pdf")
 
 
 def atomic_write(path: str, data: bytes) -> None:
     """Write `data` to `path` atomically, with the user's umask (scope_check/atomic.py)."""
-    from scope_check.safety.atomic import write_bytes
 
     write_bytes(path, data)
 
@@ -79,7 +81,6 @@ def _dup_text(row: dict) -> str:
 
 
 def all_codes() -> List[str]:
-    from scope_check import checks as registry
 
     return sorted(registry.checks())
 
@@ -188,7 +189,6 @@ def write_all(store: Store, out: str, settings: dict, near_threshold: float = de
     rows = load_rows(store, near_threshold, duplicates=False)
     pages = None
     if first_pages:  # copied by its own worker while the other lists are made (it needs no duplicates)
-        from scope_check.batch.firstpages import start_first_pages
 
         pages = start_first_pages(rows, os.path.join(out, "first_pages.pdf"))
     try:
@@ -196,7 +196,6 @@ def write_all(store: Store, out: str, settings: dict, near_threshold: float = de
         atomic_write(os.path.join(out, "results.csv"), results_csv(rows))
         atomic_write(os.path.join(out, "desk_reject.csv"), desk_reject_csv(rows))
         atomic_write(os.path.join(out, "results.jsonl"), results_jsonl(rows))
-        from scope_check.batch.html import render
 
         atomic_write(os.path.join(out, "report.html"), render(rows, settings, summary(rows), all_codes()).encode("utf-8"))
     finally:

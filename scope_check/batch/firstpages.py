@@ -12,12 +12,14 @@ import os
 import shutil
 import tempfile
 from typing import List, Optional, Sequence
+from scope_check.safety.atomic import publish
+from scope_check.safety import archive
+from scope_check.engine.isolation import Pool
 
 
 
 def _publish(tmp: str, path: str) -> None:
     """The worker's finished file: fsynced, given the user's umask, renamed over `path`."""
-    from scope_check.safety.atomic import publish
 
     publish(tmp, path)
 
@@ -232,7 +234,6 @@ class _Writer:
 def _build(task) -> str:
     import pymupdf
 
-    from scope_check.safety import archive
 
     items, out_path = task
     pymupdf.TOOLS.mupdf_display_errors(False)
@@ -309,7 +310,6 @@ class _Pending:
 def start_first_pages(rows: Sequence[dict], path: str, time_limit: Optional[float] = None) -> _Pending:
     """Start writing first_pages.pdf: its worker is forked and given the pages at once, and works
     while the caller goes on (the other lists); `.result()` waits for it."""
-    from scope_check.engine.isolation import Pool
 
     items = _items(rows)
     pool = Pool(_build, jobs=1, time_limit=time_limit or (60.0 + 2.0 * len(items)), memory_limit_mb=4096)

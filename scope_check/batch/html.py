@@ -11,6 +11,7 @@ from html import escape
 from typing import List, Sequence
 
 from scope_check import __version__
+from scope_check import checks as registry
 
 CSS = """
 body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5em;color:#222}
@@ -69,7 +70,6 @@ def _opt(values: Sequence[str], label: str) -> str:
 
 
 def render(rows: Sequence[dict], settings: dict, summary: dict, codes: List[str]) -> str:
-    from scope_check import checks as registry
 
     catalogue = registry.checks()
     present = sorted(summary["codes"])

@@ -24,8 +24,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from scope_check.safety import archive
 
@@ -329,7 +328,7 @@ class TracksError(Exception):
     pass
 
 
-def _norm(column: str) -> str:
+def norm_text(column: str) -> str:
     name = re.sub(r"[\s_.\-]+", " ", column.strip().lower()).strip()
     return name[len("content "):] if name.startswith("content ") else name
 
@@ -377,7 +376,7 @@ def read_tracks(path: str) -> Tracks:
         raise TracksError(f"{path}: cannot read the tracks file: {exc}") from None
     if not rows:
         raise TracksError(f"{path}: the tracks file is empty")
-    header = [_norm(c) for c in rows[0]]
+    header = [norm_text(c) for c in rows[0]]
 
     def pick(names) -> List[int]:
         return [header.index(n) for n in names if n in header]

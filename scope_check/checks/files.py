@@ -10,17 +10,62 @@ comes from the other checks.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Dict, Iterator, List, Sequence, Tuple
 
-from scope_check.model.document import Document
+from scope_check.model import damage
+from scope_check.model.damage import Problem
+from scope_check.model.document import Document, UnreadablePdf
+from scope_check.safety.limits import MAX_READ_BYTES
 from scope_check.model.findings import Finding
 from scope_check.config.spec import Check, Param, Params
 
 
-def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
-    from scope_check.model import damage
+DAMAGE_HINT = ("Recompile or re-export the PDF and upload that file; a tool that edited the PDF in place, a transfer "
+        "in text mode or a broken upload damages it (`qpdf --check paper.pdf` shows what is wrong).")
 
-    yield from damage.findings(doc.problems)  # damaged pages, invalid boxes, limits (scope_check/damage.py)
+
+def damage_findings(problems: Sequence[Problem]) -> Iterator[Finding]:
+    """One FILE002 finding per severity and kind of problem, naming every page it concerns."""
+    groups: Dict[Tuple[str, str], List[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.severity, p.kind), []).append(p)
+    for (severity, kind), items in sorted(groups.items(), key=lambda kv: (kv[0][0] != "error", kv[0][1])):
+        pages = sorted({p.page for p in items if p.page is not None})
+        details = list(dict.fromkeys(_where(p) + p.what for p in items))
+        shown = "; ".join(details[:5]) + (f"; and {len(details) - 5} more" if len(details) > 5 else "")
+        lead = {
+            "damaged": "the PDF is damaged: part of it could not be read, so the checks saw less than a reader may",
+            "limit": "the PDF was not analysed whole: it exceeds what scope-check reads of one file",
+            "invalid-box": "the PDF has invalid page boxes, replaced by defaults",
+            "repaired": "the PDF is damaged: MuPDF repaired it while reading",
+        }.get(kind, "the PDF is damaged")
+        yield Finding(
+            "FILE002",
+            f"{lead}: {shown}",
+            page=pages[0] if pages else None,
+            severity=severity,
+            hint=DAMAGE_HINT if kind != "limit" else "A paper never needs this much: recompile it, rasterise figures with "
+            "millions of objects at 300 dpi, and upload the result.",
+            data={"kind": kind, "pages": pages, "problems": details[:50]},
+        )
+
+
+def _where(p: Problem) -> str:
+    return f"page {p.page}: " if p.page is not None else ""
+
+
+
+#: the model's reasons a file cannot be read at all, and the code each is reported with
+UNREADABLE_CODES = {"not-a-pdf": "FILE001", "damaged": "FILE002", "encrypted": "FILE003"}
+
+
+def unreadable(exc: UnreadablePdf) -> Finding:
+    """The finding for a file the model could not load (`model.document.UnreadablePdf`)."""
+    return Finding(UNREADABLE_CODES[exc.kind], exc.message)
+
+
+def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
+    yield from damage_findings(doc.problems)  # damaged pages, invalid boxes, limits (model/damage.py)
     if doc.repaired:
         yield Finding(
             "FILE002",
@@ -49,8 +94,6 @@ def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
 def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
     minimum = params.options["min_chars_per_page"]
     counts = [p.char_count for p in doc.pages]
-    from scope_check.model import damage
-
     if damage.has_lost_pages(doc.problems):
         return  # blank because damaged or not analysed: FILE002 says so, it is no scan
     if max(counts) < minimum:
@@ -77,8 +120,6 @@ def out_of_memory(what: str, exc: BaseException) -> Finding:
 
 def not_read(size: int) -> Finding:
     """A file larger than scope-check ever reads, where no size limit of the rules reports it."""
-    from scope_check.safety.limits import MAX_READ_BYTES
-
     return Finding("FILE002", f"the file is {size:,} bytes, larger than the {MAX_READ_BYTES:,} bytes "
                    "scope-check reads: not checked", data={"bytes": size, "read": False})
 

@@ -3,6 +3,7 @@ paper-size names, TeX point sizes, the union of boxes and clipped text. Pure fun
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Mapping, Optional, Sequence
 
 from scope_check.model.findings import BBox
@@ -80,3 +81,21 @@ def union(boxes: Iterable[BBox]) -> Optional[BBox]:
 def clipped(text: str, n: int) -> str:
     """The text, cut to n characters with '...' when longer."""
     return text if len(text) <= n else text[: n - 3] + "..."
+
+
+#: mis-mapped symbol glyphs: one or two CJK ideographs glued to a Latin word (no space between),
+#: as symbol fonts' daggers and marks come out of some PDFs; real CJK text stands on its own
+CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+LATIN_RANGES = "A-Za-z\u00c0-\u024f"
+_GLUED = re.compile(
+    rf"(?<=[{LATIN_RANGES}])[{CJK_RANGES}]{{1,2}}(?![{CJK_RANGES}])|(?<![{CJK_RANGES}])[{CJK_RANGES}]{{1,2}}(?=[{LATIN_RANGES}])"
+)
+#: characters that never belong in a quote: the replacement character and the private use area
+_JUNK = re.compile("[\ufffd\ue000-\uf8ff]")
+
+
+def clean_glyphs(text: str) -> str:
+    """`text` without mis-mapped symbol glyphs ("Pranav A徒" -> "Pranav A")."""
+    if not text:
+        return text
+    return _JUNK.sub("", _GLUED.sub("", text))

@@ -16,9 +16,8 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from scope_check.model.document import Document, Line, Page
 from scope_check.model.findings import BBox, Finding, rounded_bbox
-from scope_check.checks.helpers import clipped, inches, template_name, the_template, union
+from scope_check.checks.helpers import clean_glyphs, clipped, inches, template_name, the_template, union
 from scope_check.analysis.layout import enlargement, pieces, topskip
-from scope_check.engine.fitting import clean_glyphs
 from scope_check.analysis.layout import reference_block, template_paper
 from scope_check.config.rules import RuleSet
 from scope_check.config.spec import Check, Param, Params

@@ -14,10 +14,12 @@ import json
 import posixpath
 import re
 from functools import lru_cache
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from scope_check.analysis import addresses as identity
 from scope_check.checks.anonymity import links as _anon_links
+from scope_check.checks.anonymity.common import claim_phrase
+from scope_check.checks.anonymity.elsewhere import metadata_people
 from scope_check.checks.anonymity import metadata as _anon_metadata
 from scope_check.checks.anonymity.author_block import GENERIC_EMAIL_LOCALS, GENERIC_USERS, PLACEHOLDER_EMAIL_DOMAINS
 from scope_check.model.findings import Finding
@@ -87,7 +89,7 @@ def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, max(0, offset)) + 1
 
 
-def _some(items: Sequence[str]) -> str:
+def some(items: Sequence[str]) -> str:
     shown = ", ".join(f'"{v}"' for v in items[:SHOWN])
     return shown + (f", ... ({len(items)} in all)" if len(items) > SHOWN else "")
 
@@ -120,7 +122,7 @@ def vcs_finding(root: str, kind: str, people: Sequence, remotes: Sequence[Tuple[
     first = next((p for p in people if p.line), None)
     where = f"{first.where}:{first.line}" if first else root + "/"
     if shown:
-        what = f"; commit authors {_some(shown)}"
+        what = f"; commit authors {some(shown)}"
     else:
         what = " (no commit author could be read from it)"
     return Finding(
@@ -293,7 +295,7 @@ def author_in_file(name: str, kind: str, text: str, options: Mapping) -> Optiona
             "citation": "CITATION.cff", "package.json": "package.json"}.get(kind, "the package metadata")
     return Finding(
         "SUPP002",
-        f"{name}:{first}: {what} names people: {_some(values)}",
+        f"{name}:{first}: {what} names people: {some(values)}",
         hint=HINT_FILES,
         data={"member": name, "line": first, "lines": sorted({n for n, _ in named})[:50], "values": values[:50]},
     )
@@ -320,7 +322,7 @@ def user_path(name: str, text: str, options: Mapping) -> Optional[Finding]:
     where = " in a notebook (code or outputs)" if name.lower().endswith(".ipynb") else ""
     return Finding(
         "SUPP003",
-        f"{name}:{first}: an absolute path names the user {_some(users)}{where}: {paths[0]}{more}",
+        f"{name}:{first}: an absolute path names the user {some(users)}{where}: {paths[0]}{more}",
         hint=HINT_PATH,
         data={"member": name, "line": first, "lines": lines[:50], "users": users[:20], "paths": paths[:20]},
     )
@@ -393,8 +395,6 @@ def pdf_values(data: bytes, anonymous_values: Iterable[str]) -> List[Tuple[str, 
     opened from memory for its metadata only (no page is parsed)."""
     import pymupdf
 
-    from scope_check.checks.anonymity.elsewhere import metadata_people
-
     pymupdf.TOOLS.mupdf_display_errors(False)
     pymupdf.TOOLS.mupdf_display_warnings(False)
     try:
@@ -431,22 +431,20 @@ def document_metadata(name: str, values: Sequence[Tuple[Optional[int], str, str]
 
 # --- SUPP005 identifying-link ---------------------------------------------------------------
 
-_CLONE = re.compile(r"\bgit\s+(?:clone|remote\s+add|submodule\s+add)\b|\bgit\+https?://|\bpip\s+install\s+git\+", re.I)
+CLONE = re.compile(r"\bgit\s+(?:clone|remote\s+add|submodule\s+add)\b|\bgit\+https?://|\bpip\s+install\s+git\+", re.I)
 _META_URL = re.compile(
     r"^\s*[\"']?(?:url|homepage|home-page|repository|repository-code|repository-artifact|source|"
     r"documentation|changelog|bug[\s_-]?tracker|issues|bugs|download[\s_-]?url|project[\s_-]?urls?)[\"']?\s*[:=]",
     re.I,
 )
 _SETUP_URL = re.compile(r"\b(?:url|download_url|project_urls)\s{0,10}=")
-_METADATA_KINDS = ("pyproject", "setup.py", "setup.cfg", "package.json", "citation")
+METADATA_KINDS = ("pyproject", "setup.py", "setup.cfg", "package.json", "citation")
 
 
 def link_claim(kind: str, line: str, offset: int) -> Optional[str]:
     """Why a link in a file reads as the authors' own, or None (cited third-party work, or a
     `git clone` that the runner judges once it knows the project's names)."""
-    from scope_check.checks.anonymity import claim_phrase
-
-    if kind in _METADATA_KINDS:
+    if kind in METADATA_KINDS:
         if _META_URL.match(line) or (kind == "setup.py" and _SETUP_URL.search(line[:offset])):
             return "the package metadata gives it as the project's home"
         return None  # a dependency's URL is someone else's
@@ -454,7 +452,7 @@ def link_claim(kind: str, line: str, offset: int) -> Optional[str]:
     return f'"{found}"' if found else None
 
 
-def _norm(name: str) -> str:
+def norm_text(name: str) -> str:
     name = name.lower()
     if name.endswith(".git"):
         name = name[:-4]

@@ -26,7 +26,7 @@ from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from scope_check.model.document import Document, Span
 from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
-from scope_check.model.visibility import CANDIDATE_CONTRAST
+from scope_check.model.packed_pages import is_packed
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 #: a finding quotes at most this many characters of the hidden text
@@ -378,7 +378,6 @@ def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
     patterns = compile_patterns(params.options["patterns"])
     if not patterns:
         return
-    from scope_check.model.packed_pages import is_packed
 
     hidden = {id(s): how for _, s, how, _ in hidden_spans(doc, params.template)}
     try:  # one pass over the text for every pattern

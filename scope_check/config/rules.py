@@ -21,7 +21,6 @@ is generated from the same declarations (`python -m scope_check.output.reference
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path

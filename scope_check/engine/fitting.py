@@ -20,7 +20,8 @@ import re
 from dataclasses import replace
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
-from scope_check.checks.helpers import template_name
+from scope_check.checks.helpers import clean_glyphs, template_name
+from scope_check.checks.template import other_template
 from scope_check.model.document import Document
 from scope_check.model.findings import Finding
 from scope_check.config.rules import RuleSet
@@ -96,20 +97,9 @@ NOT_TEMPLATE_HINTS = {
 
 #: LaTeX in a hint: a control sequence (`\\foo`)
 _LATEX = re.compile(r"\\[A-Za-z@]+")
-#: mis-mapped symbol glyphs: one or two CJK ideographs glued to a Latin word (no space between),
-#: as symbol fonts' daggers and marks come out of some PDFs; real CJK text stands on its own
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_LATIN = "A-Za-z\u00c0-\u024f"
-_GLUED = re.compile(
-    rf"(?<=[{_LATIN}])[{_CJK}]{{1,2}}(?![{_CJK}])|(?<![{_CJK}])[{_CJK}]{{1,2}}(?=[{_LATIN}])"
-)
-#: characters that never belong in a quote: the replacement character and the private use area
-_JUNK = re.compile("[\ufffd\ue000-\uf8ff]")
-
 
 def fit(findings: Sequence[Finding], doc: Document, rules: RuleSet) -> List[Finding]:
     producer = producer_of(doc.metadata)
-    from scope_check.checks.template import other_template
 
     not_template = other_template(doc, rules)
     template = template_name(rules.template)
@@ -145,13 +135,6 @@ def producer_of(metadata: Mapping[str, str]) -> Optional[str]:
         if re.search(pattern, text):
             return name
     return None
-
-
-def clean_glyphs(text: str) -> str:
-    """`text` without mis-mapped symbol glyphs ("Pranav A徒" -> "Pranav A")."""
-    if not text:
-        return text
-    return _JUNK.sub("", _GLUED.sub("", text))
 
 
 def _clean_data(data: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -33,6 +33,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
+from scope_check import checks as registry
+from scope_check.engine import runner
+from scope_check.engine.runner import Report
+from scope_check.model.findings import Finding
+
 #: defaults of `check --time-limit` / `--memory-limit` and of `batch`
 DEFAULT_TIME_LIMIT = 60.0
 DEFAULT_MEMORY_LIMIT_MB = 2048
@@ -289,8 +294,6 @@ def prepare() -> None:
     import pymupdf  # noqa: F401
 
     import gc
-
-    from scope_check import checks as registry
 
     registry.checks()
     gc.freeze()  # what the workers inherit stays out of their garbage collections (no copy-on-write)
@@ -590,10 +593,6 @@ def portable_report(report):
 
 def limit_report(path: str, rules, code: str, message: str, elapsed: float = 0.0):
     """The Report of a file stopped by a limit: one FILE006/FILE007 finding, verdict error."""
-    from scope_check import checks as registry
-    from scope_check.model.findings import Finding
-    from scope_check.engine.runner import Report
-
     check = registry.checks().get(code)
     name = check.name if check else code.lower()
     hint = check.fix if check else ""
@@ -621,8 +620,6 @@ class CheckWorker:
         self.selection = selection
 
     def __call__(self, path):
-        from scope_check.engine import runner
-
         report = runner.check_file(path, self.rules, self.selection)
         if memory_failure(report):
             raise MemoryError
@@ -651,9 +648,6 @@ class SingleChecker:
         if outcome.ok:
             return outcome.value
         if outcome.code == "SCOPE001":
-            from scope_check.engine.runner import Report
-            from scope_check.model.findings import Finding
-
             f = Finding("SCOPE001", outcome.message, name="internal-error", severity="error",
                         hint="A bug in scope-check, not in the paper: please report it with `scope-check --version`.")
             return Report(path=path, rules=self.rules.name, sha256=None, verdict="error", findings=(f,),

@@ -13,9 +13,17 @@ from dataclasses import replace, dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from scope_check import checks as registry
-from scope_check.model.findings import Finding
+from scope_check.analysis.measurements import measure
+from scope_check.checks import files
 from scope_check.config.rules import RuleSet
 from scope_check.config.spec import Params
+from scope_check.engine.fitting import first_codes, fit
+from scope_check.engine.grouping import group
+from scope_check.model.document import ResourceLimit, TooLarge, UnreadablePdf, file_sha256
+from scope_check.model.findings import Finding
+from scope_check.model.loader import load
+from scope_check.safety.archive import is_archive
+from scope_check.safety.limits import InputError, clean_text, display_path
 
 #: codes meaning "this file could not be checked": the verdict is `error` (the annotator shares it)
 UNCHECKABLE = registry.codes_with("uncheckable")
@@ -71,9 +79,7 @@ class Report:
     skipped: Tuple[str, ...] = ()  # codes not run: --select/--ignore, or off in the rules
 
     def with_skipped(self, codes: Sequence[str]) -> "Report":
-        from dataclasses import replace
-
-        return replace(self, skipped=tuple(codes))
+            return replace(self, skipped=tuple(codes))
 
     @property
     def errors(self) -> int:
@@ -90,8 +96,6 @@ class Report:
     @property
     def display_path(self) -> str:
         """The path as the report prints it: valid UTF-8, bytes that are not shown as `\\xHH`."""
-        from scope_check.safety.limits import display_path
-
         return display_path(self.path)
 
     def to_json(self) -> dict:
@@ -105,9 +109,6 @@ class Report:
 def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on_document=None) -> Report:
     """Check one PDF. `on_document(doc)`, when given, also receives the parsed document model (batch
     mode reads its text for duplicate detection instead of parsing the file again)."""
-    from scope_check.checks import files
-    from scope_check.model.document import ResourceLimit, TooLarge, UnreadablePdf, file_sha256, load
-    from scope_check.analysis.measurements import measure
 
     start = time.perf_counter()
     catalogue = registry.checks()
@@ -132,20 +133,21 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
         unopened = _Unopened(path, exc.size)
         found = [replace(f, data={**f.data, "read": False}) for check in file_level
                  for f in _run(check, unopened, rules)] or [files.not_read(exc.size)]
-        return _report(path, rules, None, found, {"file_size_bytes": exc.size}, start).with_skipped(skipped_codes)
+        return build_report(path, rules, None, found, {"file_size_bytes": exc.size}, start).with_skipped(skipped_codes)
     except (ResourceLimit, MemoryError) as exc:
         found.append(files.out_of_memory("reading the PDF", exc))
-        return _report(path, rules, None, found, {"file_size_bytes": _size(path)}, start).with_skipped(skipped_codes)
+        return build_report(path, rules, None, found, {"file_size_bytes": _size(path)}, start).with_skipped(skipped_codes)
     except UnreadablePdf as exc:
-        found.append(Finding(exc.code, exc.message, hint=_unreadable_hint(path, catalogue[exc.code])))
+        finding = files.unreadable(exc)
+        found.append(replace(finding, hint=_unreadable_hint(path, catalogue[finding.code])))
         size = _size(path)
         measurements["file_size_bytes"] = size
-        if not catalogue[exc.code].final:
+        if not catalogue[finding.code].final:
             sha = _try(file_sha256, path)
             unopened = _Unopened(path, size)
             for check in file_level:
                 found.extend(_run(check, unopened, rules))
-        return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+        return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
     sha = doc.sha256
     if on_document is not None:
         on_document(doc)
@@ -159,7 +161,7 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
             measurements.update(measure(doc, rules))
         except MemoryError as exc:
             found.append(files.out_of_memory("the structure analysis", exc))
-            return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+            return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
         except Exception as exc:  # the structure is shared; a bug there is reported like a check's
             found.append(_internal("structure analysis", exc))
         for check in others:
@@ -167,7 +169,7 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
             if any(_stops(f) for f in found):
                 break  # memory ran out: the other checks would only run out again
         found = _fitted(found, doc, rules)
-    return _report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+    return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
 
 
 def _stops(f: Finding) -> bool:
@@ -179,8 +181,6 @@ def _stops(f: Finding) -> bool:
 def _unreadable_hint(path: str, check) -> str:
     """An archive given as a paper (no PDF at all: the `final` code): point at the command that
     checks supplementary material."""
-    from scope_check.safety.archive import is_archive
-
     if check.final and is_archive(path):
         return (f"{check.fix} If this is the supplementary material (code, data), check it with "
                 f"`scope-check supplement {os.path.basename(path)}`.")
@@ -192,8 +192,7 @@ def _run(check, doc, rules: RuleSet) -> Iterable[Finding]:
     try:
         return list(check.run(doc, params))
     except MemoryError as exc:
-        from scope_check.checks import files
-
+    
         return [files.out_of_memory(f"check {check.code} ({check.name})", exc)]
     except Exception as exc:
         return [_internal(f"check {check.code} ({check.name})", exc)]
@@ -210,7 +209,9 @@ def _internal(what: str, exc: Exception) -> Finding:
     )
 
 
-def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, start) -> Report:
+def build_report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, start) -> Report:
+    """The Report of `found` on one file: each finding named and given the rule file's severity (a
+    check may only lower it), repeated findings grouped, and the verdict decided."""
     catalogue = registry.checks()
     resolved = []
     for f in found:
@@ -242,8 +243,6 @@ def _report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, s
 
 def _fitted(found: List[Finding], doc, rules: RuleSet) -> List[Finding]:
     """Messages and hints fitted to the paper (its producer, its template): scope_check/fitting.py."""
-    from scope_check.engine.fitting import fit
-
     try:
         return fit(found, doc, rules)
     except Exception as exc:  # fitting only rewords: on a bug keep the findings as the checks made them
@@ -253,9 +252,6 @@ def _fitted(found: List[Finding], doc, rules: RuleSet) -> List[Finding]:
 def _grouped(resolved: List[Finding]) -> List[Finding]:
     """Repeated findings of one cause merged (scope_check/grouping.py), in page order; a finding
     saying the paper is not the venue's template comes first, as it explains the others."""
-    from scope_check.engine.fitting import first_codes
-    from scope_check.engine.grouping import group
-
     out = group(resolved)
     out.sort(key=lambda f: (f.code not in first_codes(), f.sort_key()))
     return out
@@ -264,10 +260,6 @@ def _grouped(resolved: List[Finding]) -> List[Finding]:
 def _encodable(f: Finding) -> Finding:
     """The last guard of the output contract: a finding's text encodes as UTF-8 whatever string
     of the PDF it quotes (a byte that is not UTF-8 is shown as `\\xHH`, limits.clean_text)."""
-    from dataclasses import replace
-
-    from scope_check.safety.limits import clean_text
-
     def fine(text) -> bool:
         try:
             text.encode("utf-8")
@@ -297,8 +289,6 @@ def _size(path: str) -> Optional[int]:
 
 
 def _try(fn, *args):
-    from scope_check.safety.limits import InputError
-
     try:
         return fn(*args)
     except (OSError, InputError):

@@ -5,7 +5,7 @@ MuPDF reads what it can of a damaged PDF and says what it could not in warnings 
 part of its text, or blank. The loader collects those warnings page by page
 (`pymupdf.TOOLS.mupdf_warnings`, reset before each file and each page) together with what it found
 itself (an invalid MediaBox, a page that raised, a cap of scope_check.safety.limits that was hit), as
-`Problem`s on the document; `findings` turns them into FILE002 findings:
+`Problem`s on the document; the FILE checks (`checks.files`) report them as FILE002:
 
 - severity error when a page could not be read whole (a content stream that failed to decode, a
   missing object, a page that raised, a page or part of one left unanalysed by a cap): the other
@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional
 
 from scope_check.safety import limits
-from scope_check.model.findings import Finding
 
 #: MuPDF warnings that mean part of a page was lost (matched case-insensitively)
 _LOST = re.compile(
@@ -34,8 +33,6 @@ _LOST = re.compile(
 #: warnings MuPDF prints for harmless oddities of real papers (checked on the corpus and the fixtures)
 _HARMLESS = re.compile(r"bogus font .*ascent/descent|circular dependencies! consider page cleaning", re.I)
 
-HINT = ("Recompile or re-export the PDF and upload that file; a tool that edited the PDF in place, a transfer "
-        "in text mode or a broken upload damages it (`qpdf --check paper.pdf` shows what is wrong).")
 
 
 @dataclass(frozen=True)
@@ -69,36 +66,6 @@ def take_warnings(pymupdf) -> str:
         return pymupdf.TOOLS.mupdf_warnings(reset=True) or ""
     except Exception:  # never let the collection itself lose a file
         return ""
-
-
-def findings(problems: Sequence[Problem]) -> Iterator[Finding]:
-    """One FILE002 finding per severity and kind of problem, naming every page it concerns."""
-    groups: Dict[Tuple[str, str], List[Problem]] = {}
-    for p in problems:
-        groups.setdefault((p.severity, p.kind), []).append(p)
-    for (severity, kind), items in sorted(groups.items(), key=lambda kv: (kv[0][0] != "error", kv[0][1])):
-        pages = sorted({p.page for p in items if p.page is not None})
-        details = list(dict.fromkeys(_where(p) + p.what for p in items))
-        shown = "; ".join(details[:5]) + (f"; and {len(details) - 5} more" if len(details) > 5 else "")
-        lead = {
-            "damaged": "the PDF is damaged: part of it could not be read, so the checks saw less than a reader may",
-            "limit": "the PDF was not analysed whole: it exceeds what scope-check reads of one file",
-            "invalid-box": "the PDF has invalid page boxes, replaced by defaults",
-            "repaired": "the PDF is damaged: MuPDF repaired it while reading",
-        }.get(kind, "the PDF is damaged")
-        yield Finding(
-            "FILE002",
-            f"{lead}: {shown}",
-            page=pages[0] if pages else None,
-            severity=severity,
-            hint=HINT if kind != "limit" else "A paper never needs this much: recompile it, rasterise figures with "
-            "millions of objects at 300 dpi, and upload the result.",
-            data={"kind": kind, "pages": pages, "problems": details[:50]},
-        )
-
-
-def _where(p: Problem) -> str:
-    return f"page {p.page}: " if p.page is not None else ""
 
 
 def has_lost_pages(problems: Iterable[Problem]) -> bool:

@@ -29,7 +29,8 @@ from sys import getrefcount
 from typing import Any, Dict, List, Tuple
 
 from scope_check.safety import limits
-from scope_check.model.document import Page
+from scope_check.model.document import Line, Page, Span, new_line, new_span
+from scope_check.model.visibility import Visibility
 
 #: zlib level: 6 packs a page of a paper's text to a quarter of its pickle (13 kB to 3.3 kB; level 1:
 #: 3.7 kB at half the time, 0.15 against 0.33 ms a page, paid once; decoding costs the same)
@@ -179,7 +180,7 @@ def pack(page: Page, decoded: Decoded) -> Page:
 
 def _dumps(parts: Tuple) -> bytes:
     """The pickle of a page's parts, each Span and Line rebuilt by the loader's own constructors
-    (`_new_span`, `_new_line`: three times faster to load than a frozen dataclass's state)."""
+    (`new_span`, `new_line`: three times faster to load than a frozen dataclass's state)."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _reducers()
@@ -192,11 +193,8 @@ _REDUCERS: Dict = {}
 
 def _reducers() -> Dict:
     if not _REDUCERS:
-        from scope_check.model.document import Line, Span, _new_line, _new_span
-        from scope_check.model.visibility import Visibility
-
-        _REDUCERS[Span] = lambda s: (_new_span, (s.text, s.bbox, s.font, s.size, s.color, s.flags, s.alpha, s.render))
-        _REDUCERS[Line] = lambda ln: (_new_line, (ln.text, ln.bbox, ln.baseline, ln.spans, ln.horizontal, ln.size,
+        _REDUCERS[Span] = lambda s: (new_span, (s.text, s.bbox, s.font, s.size, s.color, s.flags, s.alpha, s.render))
+        _REDUCERS[Line] = lambda ln: (new_line, (ln.text, ln.bbox, ln.baseline, ln.spans, ln.horizontal, ln.size,
                                                   ln.max_size))
         _REDUCERS[Visibility] = lambda v: (Visibility, (v.span, v.contrast, v.backdrop, v.source, v.covered_by))
     return _REDUCERS

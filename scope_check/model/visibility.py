@@ -22,7 +22,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
+from scope_check.model import ink
+from scope_check.model.document import Span, strip_subset
 from scope_check.model.findings import BBox
+from scope_check.safety import limits
 
 #: a span whose glyphs contrast less than this with what lies beneath them is measured and kept
 #: as a `Visibility` fact; the rule file's `min_contrast` (TEXT001) can only be below it
@@ -130,17 +133,14 @@ def text_ink_device():
 
 
 def _device_class():
-    from scope_check.model import document
-
-    mupdf = document._mupdf()
-    base = document._ink_device_class()
+    mupdf = ink.mupdf_module()
+    base = ink.ink_device_class()
     rgb_space = mupdf.FzColorspace(mupdf.FzColorspace.Fixed_RGB)
     params = mupdf.FzColorParams()
 
     get = mupdf.floats_getitem
     bound_path, bound_text = mupdf._mupdf.ll_fz_bound_path, mupdf._mupdf.ll_fz_bound_text
-    coords = document.rect_reader()
-    from scope_check.safety import limits
+    coords = ink.rect_reader()
 
     limit = limits.MAX_OPERATIONS_PER_PAGE
     n_of = mupdf.ll_fz_colorspace_n
@@ -416,8 +416,6 @@ def _offpage(pymupdf, page, width: float, height: float):
     the page clip (only pages where a text object reaches beyond the page; the clip paths still
     apply) and keep the spans whose centre lies outside; a span straddling the edge is cut to its
     characters outside."""
-    from scope_check.model.document import Span, strip_subset
-
     flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_CLIP) & ~(pymupdf.TEXT_MEDIABOX_CLIP
                                                             | pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES)
     try:

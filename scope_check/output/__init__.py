@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 from typing import TYPE_CHECKING, Dict, Mapping, Optional, Type
+from scope_check.output import base
 
 if TYPE_CHECKING:
     from scope_check.output.base import Formatter, Summary
@@ -32,7 +33,6 @@ def __getattr__(name: str):
     """`Formatter` and `Summary` are imported when first asked for: the command line reads the
     format names at start-up without loading any formatter."""
     if name in ("Formatter", "Summary"):
-        from scope_check.output import base
 
         return getattr(base, name)
     raise AttributeError(name)

@@ -23,6 +23,12 @@ import os
 import re
 import textwrap
 from typing import Dict, List, Optional, Sequence, Tuple
+from scope_check.safety import limits
+from scope_check import checks as registry
+from scope_check.engine.runner import UNOPENABLE
+from scope_check.output.base import occurrences
+from scope_check.output.base import where
+from scope_check.safety.atomic import discard, publish, temporary
 
 COLOURS = {"error": (0.80, 0.05, 0.05), "warning": (0.85, 0.45, 0.0), "info": (0.1, 0.4, 0.85)}
 BLOCK_COLOUR = (0.15, 0.35, 0.85)
@@ -43,9 +49,6 @@ def annotate(report, out_path: str, text_block: Optional[Sequence[float]] = None
     `text_block` is the template's block to outline (default: the measured one)."""
     import pymupdf
 
-    from scope_check.safety import limits
-    from scope_check import checks as registry
-    from scope_check.engine.runner import UNOPENABLE  # the file could not be opened: nothing to annotate
 
     if report.verdict == "error" and any(f.code in UNOPENABLE for f in report.findings):
         return None
@@ -91,7 +94,6 @@ def places(pdf, finding, only=None) -> List[Tuple[Optional[int], Optional[Sequen
     """(page, box, message) of every occurrence of `finding` in the open PDF: a grouped finding's
     occurrences, the pages a font finding lists (its box: the text set in that font there).
     `only`: a set of page numbers to look at (the others are left out)."""
-    from scope_check.output.base import occurrences
 
     found = occurrences(finding)
     data = finding.data or {}
@@ -242,7 +244,6 @@ def _summary_pages(pdf, report, unplaced) -> None:
                 lines.append(("fix", f"Fix: {f.hint}"))
         lines.append(("plain", ""))
     lines.append(("head", "Every finding"))
-    from scope_check.output.base import where
 
     for f in report.findings:
         at = f" [{f.source.get('file')}:{f.source.get('line')}]" if f.source else ""
@@ -267,7 +268,6 @@ def _summary_pages(pdf, report, unplaced) -> None:
 
 
 def _save_atomically(pdf, out_path: str) -> None:
-    from scope_check.safety.atomic import discard, publish, temporary
 
     folder = os.path.dirname(os.path.abspath(out_path))
     if not os.path.isdir(folder):

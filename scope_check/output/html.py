@@ -14,6 +14,10 @@ import html
 from typing import Dict, List
 
 from scope_check.output.base import Formatter, Summary, rule_url, where
+from scope_check.output.base import finding_pages, occurrences
+from scope_check.output.annotate import places
+from scope_check.engine.runner import UNOPENABLE
+from scope_check.safety import limits
 
 #: thumbnail resolution (dots per inch): a US Letter page is 612 x 792 pixels
 THUMB_DPI = 72
@@ -36,7 +40,6 @@ th{background:#f4f4f4}td.code{font-family:ui-monospace,monospace;white-space:now
 
 def _pages_of(finding):
     """Every page a finding is on, font findings' listed pages and grouped occurrences included."""
-    from scope_check.output.base import finding_pages, occurrences
 
     pages = set(finding_pages(finding)) | {p for p, _, _ in occurrences(finding) if p}
     listed = (finding.data or {}).get("pages") if finding.code == "FONT003" else None
@@ -90,14 +93,11 @@ class HtmlFormatter(Formatter):
         w("</section>\n")
 
     def _thumbnails(self, report) -> str:
-        from scope_check.output.annotate import places
-        from scope_check.engine.runner import UNOPENABLE
 
         if not any(f.page for f in report.findings) or any(f.code in UNOPENABLE for f in report.findings):
             return ""
         import pymupdf
 
-        from scope_check.safety import limits
 
         try:
             with limits.opened(report.path) as fh:  # any file name, valid UTF-8 or not

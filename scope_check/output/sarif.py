@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from scope_check import __version__
 from scope_check.output.base import RULES_URL, Formatter, Summary, finding_pages, rule_url, where
+from scope_check import checks as registry
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -57,7 +58,6 @@ class SarifFormatter(Formatter):
 
 
 def build(reports) -> dict:
-    from scope_check import checks as registry
 
     catalogue = registry.checks()
     used = sorted({f.code for r in reports for f in r.findings})

@@ -66,12 +66,12 @@ def is_archive(path) -> bool:
 def members(path, limits: Limits = Limits()) -> Iterator[Member]:
     """Every entry of the archive in stored order, each with its `problem` (None when safe)."""
     raw = list(_zip_members(path) if _is_zip(path) else _tar_members(path))
-    judge = _Judge(limits)
+    judge = Judge(limits)
     for i, m in enumerate(raw):
         yield judge(i, m)
 
 
-class _Judge:
+class Judge:
     """The limits applied member by member, in stored order (what came before decides)."""
 
     def __init__(self, limits: Limits):
@@ -120,7 +120,7 @@ def scan(path, read_limit: Union[int, Callable[[Member], int]], limits: Limits =
     read strictly forward, keeping no index of its members, so memory stays bounded by `read_limit`
     whatever the archive's size or member count.
     Raises ArchiveError when the archive itself cannot be read (possibly after some pieces)."""
-    judge = _Judge(limits)
+    judge = Judge(limits)
     budget = read_limit if callable(read_limit) else (lambda m: read_limit)
     if _is_zip(path):
         yield from _scan_zip(path, budget, judge)
@@ -128,7 +128,7 @@ def scan(path, read_limit: Union[int, Callable[[Member], int]], limits: Limits =
         yield from _scan_tar(path, budget, judge)
 
 
-def _head(fh, read_limit: int) -> Tuple[bytes, bool]:
+def read_head(fh, read_limit: int) -> Tuple[bytes, bool]:
     chunks: List[bytes] = []
     got = 0
     while got <= read_limit:
@@ -141,7 +141,7 @@ def _head(fh, read_limit: int) -> Tuple[bytes, bool]:
     return data[:read_limit], len(data) > read_limit
 
 
-def _scan_zip(path, budget: Callable[[Member], int], judge: _Judge) -> Iterator[Piece]:
+def _scan_zip(path, budget: Callable[[Member], int], judge: Judge) -> Iterator[Piece]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -156,7 +156,7 @@ def _scan_zip(path, budget: Callable[[Member], int], judge: _Judge) -> Iterator[
                 continue
             try:
                 with zf.open(info) as fh:
-                    data, truncated = _head(fh, read_limit)
+                    data, truncated = read_head(fh, read_limit)
             except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
                     RuntimeError, zlib.error) as exc:
                 yield Piece(m, error=f"cannot decompress: {exc}")
@@ -164,7 +164,7 @@ def _scan_zip(path, budget: Callable[[Member], int], judge: _Judge) -> Iterator[
             yield Piece(m, data, truncated)
 
 
-def _scan_tar(path, budget: Callable[[Member], int], judge: _Judge) -> Iterator[Piece]:
+def _scan_tar(path, budget: Callable[[Member], int], judge: Judge) -> Iterator[Piece]:
     try:
         # random-access mode read strictly forward (tarfile's "r|" stream mode is ten times slower)
         tf = tarfile.open(path, mode="r:*", encoding="utf-8", errors="surrogateescape")
@@ -191,7 +191,7 @@ def _scan_tar(path, budget: Callable[[Member], int], judge: _Judge) -> Iterator[
                 if fh is None:
                     yield Piece(m, error="not a regular file")
                     continue
-                data, truncated = _head(fh, read_limit)
+                data, truncated = read_head(fh, read_limit)
             except (tarfile.TarError, EOFError, OSError, ValueError, zlib.error) as exc:
                 raise ArchiveError(f"the tar archive is damaged: {exc}") from None
             yield Piece(m, data, truncated)

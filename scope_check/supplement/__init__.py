@@ -8,12 +8,12 @@ Kept import-free so that the command line starts fast; batch mode calls
 """
 
 from __future__ import annotations
+from scope_check.safety.archive import Limits
+from scope_check.engine.runner import Selection
+from scope_check.supplement.runner import check_supplement as run
 
 
 def check_supplement(path, rules, selection=None, limits=None):
     """Check one supplementary archive or folder against `rules`; see `runner.check_supplement`."""
-    from scope_check.safety.archive import Limits
-    from scope_check.engine.runner import Selection
-    from scope_check.supplement.runner import check_supplement as run
 
     return run(path, rules, selection or Selection(), limits or Limits())

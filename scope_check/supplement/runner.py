@@ -28,6 +28,8 @@ from scope_check.config.rules import RuleSet
 from scope_check.engine.runner import Report, Selection
 from scope_check.checks import supplement as supp
 from scope_check.supplement import vcs
+from scope_check.engine.runner import build_report
+from scope_check.model.document import file_sha256
 
 #: bytes read at most from one text file (code, configs, notebooks): identity sits at the top of
 #: files and in short lines; a larger file is checked on its first TEXT_BYTES
@@ -53,7 +55,6 @@ def check_supplement(path: str, rules: RuleSet, selection: Selection = Selection
     """Check one supplementary archive or folder; the Report's path is `path`, each finding's
     `data.member` the member it is about. Never raises for bad input: an unreadable archive is
     SUPP006 with verdict `error`."""
-    from scope_check.engine.runner import _report
 
     start = time.perf_counter()
     state = _State(rules, path)
@@ -62,7 +63,6 @@ def check_supplement(path: str, rules: RuleSet, selection: Selection = Selection
         if os.path.isdir(path):
             pieces: Iterator[Piece] = folder_pieces(path, _budget, limits)
         else:
-            from scope_check.model.document import file_sha256
 
             sha = file_sha256(path)
             pieces = _single_pdf(path) if _is_pdf(path) else archive.scan(path, _budget, limits)
@@ -73,7 +73,7 @@ def check_supplement(path: str, rules: RuleSet, selection: Selection = Selection
     except OSError as exc:
         state.found.append(supp.unreadable(path, exc.strerror or str(exc)))
     found = [f for f in state.finish() if selection.wants(f.code)]
-    report = _report(path, rules, sha, found, state.measurements(), start)
+    report = build_report(path, rules, sha, found, state.measurements(), start)
     if any(f.code == "SUPP006" for f in report.findings):
         report = dataclasses.replace(report, verdict="error")
     return report
@@ -88,7 +88,7 @@ def _single_pdf(path: str) -> Iterator[Piece]:
     """A supplementary PDF (an appendix uploaded on its own): one member, its metadata checked."""
     size = os.path.getsize(path)
     with open(path, "rb") as fh:
-        data, truncated = archive._head(fh, PDF_BYTES)
+        data, truncated = archive.read_head(fh, PDF_BYTES)
     yield Piece(Member(os.path.basename(path), "file", size, None, None, 0), data, truncated)
 
 
@@ -111,7 +111,7 @@ def _budget(m: Member) -> int:
 def folder_pieces(folder: str, budget, limits: Limits = Limits()) -> Iterator[Piece]:
     """A folder read like an archive: every entry once (sorted, so the order is reproducible),
     symbolic links and special files listed with their problem and never followed or opened."""
-    judge = archive._Judge(limits)
+    judge = archive.Judge(limits)
     base = Path(folder)
     i = 0
     for here, dirs, files in os.walk(folder, followlinks=False):
@@ -139,7 +139,7 @@ def folder_pieces(folder: str, budget, limits: Limits = Limits()) -> Iterator[Pi
                 continue
             try:
                 with open(full, "rb") as fh:
-                    data, truncated = archive._head(fh, limit)
+                    data, truncated = archive.read_head(fh, limit)
             except OSError as exc:
                 yield Piece(m, error=exc.strerror or str(exc))
                 continue
@@ -222,7 +222,7 @@ class _State:
             return
         if kind == "notebook":
             self._add(supp.document_metadata(m.name, supp.notebook_values(text), self.anonymous_values, "notebook"))
-        if kind in supp._METADATA_KINDS:
+        if kind in supp.METADATA_KINDS:
             self._project_name(kind, text)
         third_party = supp.vendored(m.name, self.o2["vendored_folders"])
         if kind not in ("text", "notebook") and not third_party:
@@ -268,7 +268,7 @@ class _State:
             line_text = text[start: start + supp.MAX_LINE].split("\n", 1)[0]
             column = offset - start
             claim = supp.link_claim(kind, line_text, column)
-            if claim is None and supp._CLONE.search(line_text[:column]):
+            if claim is None and supp.CLONE.search(line_text[:column]):
                 self.pending_links.append((name, url, number, kind, line_text, target))
                 seen.add(target.owner)
                 continue
@@ -288,7 +288,7 @@ class _State:
                     out.append(supp.link_finding(member, line, url, target, "the git remote of the archived repository"))
         for name, url, number, kind, line_text, target in self.pending_links:
             repo = supp.repository_name(url)
-            if supp._norm(repo) in {supp._norm(n) for n in self.project_names if n}:
+            if supp.norm_text(repo) in {supp.norm_text(n) for n in self.project_names if n}:
                 out.append(supp.link_finding(name, number, url, target, "the instructions clone it as this project"))
             elif self.links["report_unclaimed"] and target.kind in ("owner", "personal"):
                 out.append(supp.link_finding(name, number, url, target, None))

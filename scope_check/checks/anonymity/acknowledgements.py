@@ -10,6 +10,7 @@ from scope_check.model.document import Document, Line
 from scope_check.model.findings import BBox, Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import analyse, is_bold, space_above
+from scope_check.checks.anonymity.elsewhere import unheaded_acknowledgements
 
 
 def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
@@ -46,8 +47,6 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
             "included) from the submission; add it back in the camera-ready version.",
             data={"heading": title},
         )
-    from scope_check.checks.anonymity.elsewhere import unheaded_acknowledgements
-
     yield from unheaded_acknowledgements(doc, s, hits)
 
 

@@ -5,10 +5,11 @@ abstract."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from scope_check.analysis import addresses
+from scope_check.checks.anonymity.common import ABSTRACT, SECTION, clean_name, person_names, plain, some, word_pattern
+from scope_check.checks.anonymity.elsewhere import identity_elsewhere
 from scope_check.checks.helpers import union
 from scope_check.model.document import Document, Line
 from scope_check.model.findings import BBox, Finding, rounded_bbox
@@ -16,15 +17,7 @@ from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import HEADER, Structure, analyse, first_header, normalise
 
 AUTHOR_BLOCK_MAX_HEIGHT = 250.0
-SHOWN = 4
 
-_ABSTRACT = re.compile(r"^abstract\b", re.I)
-_SECTION = re.compile(r"^(?:\d+|[IVX]+)\.?\s+\S")
-_MARKS = re.compile(r"[*\u2217\u2020\u2021\u00a7\u00b6#\u2016\u2032\u22c6\u2605]+")
-_NAME_SEPARATORS = re.compile(r"\s{0,8}(?:[,;&|\u00b7\u2022]|\band\b)\s{0,8}")  # bounded: linear on any text
-_NAME_PARTICLES = frozenset(
-    "de del della der den di da das do dos du la le van von ten ter bin binti al el y zu".split()
-)
 #: e-mail addresses and home paths that name nobody (ANON001's defaults; the supplementary-material
 #: checks SUPP002/SUPP003 declare the same defaults as their own parameters)
 GENERIC_EMAIL_LOCALS = [
@@ -41,7 +34,6 @@ GENERIC_USERS = [
     "default", "public", "shared", "all users", "xxx", "xxxx", "foo", "bar", "anon", "anonymous", "anonymized",
     "anonymised", "author", "authors", "home", "login", "colab", "kaggle", "travis", "circleci", "gitlab-runner",
     "jenkins", "build", "buildbot", "test"]
-_NAME_TOKEN = re.compile(r"^(?:[^\W\d_][.]|[^\W\d_][^\W\d_'\u2019.\-]*(?:[-'\u2019][^\W\d_]+)*\.?)$")
 
 
 def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
@@ -54,8 +46,6 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     placeholders = {plain(p) for p in options["anonymous_placeholders"]}
     placeholder = any(plain(ln.text) in placeholders for ln in block)
     found = identity_in_block(block, placeholder, tuple(options["affiliation_words"]))
-    from scope_check.checks.anonymity.elsewhere import identity_elsewhere  # it imports this module
-
     yield from identity_elsewhere(doc, s, options, block, tuple(header["review"]) + tuple(header["camera_ready"]))
     final_copy = params.template["latex_final_copy"]
 
@@ -76,11 +66,11 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
         )
     listed = []
     if found["emails"]:
-        listed.append(_some("e-mail address", found["emails"]))
+        listed.append(some("e-mail address", found["emails"]))
     if found["names"]:
-        listed.append(_some("name", found["names"]))
+        listed.append(some("name", found["names"]))
     if found["affiliations"]:
-        listed.append(_some("affiliation", found["affiliations"]))
+        listed.append(some("affiliation", found["affiliations"]))
     if listed:
         where = "between the title and the abstract" if end is not None else "below the title"
         reasons.append(f"the author block on page 1 ({where}) shows " + "; ".join(listed))
@@ -140,9 +130,9 @@ def author_block(doc: Document, s: Structure, title_ratio: float) -> Tuple[List[
     for ln in lines[i + 1:]:
         if ln.bbox[1] < title_bottom - 1.0:
             continue
-        if _ABSTRACT.match(ln.text) or (
+        if ABSTRACT.match(ln.text) or (
             (round(ln.bbox[0], 1), round(ln.bbox[1], 1)) in headings
-            and (normalise(ln.text) == "introduction" or (_SECTION.match(ln.text) and ln.max_size > 1.1 * size))
+            and (normalise(ln.text) == "introduction" or (SECTION.match(ln.text) and ln.max_size > 1.1 * size))
         ):
             end = ln
             break
@@ -158,7 +148,7 @@ def identity_in_block(block: Sequence[Line], placeholder: bool, affiliation_word
     """E-mail addresses, affiliations and names among the author-block lines. With the template's
     "Anonymous authors" placeholder present, only e-mail addresses count: in review mode the style
     prints nothing else there, so other text in that place is not an author block."""
-    affiliation = _word_pattern(affiliation_words)
+    affiliation = word_pattern(affiliation_words)
     out = {"emails": [], "names": [], "affiliations": [], "lines": []}
     for ln in block:
         text = ln.text
@@ -170,10 +160,10 @@ def identity_in_block(block: Sequence[Line], placeholder: bool, affiliation_word
         if not placeholder:
             for segment in re.split(r"\s*[;]\s*|,\s+(?=\d*[A-Z])", rest) if affiliation else ():
                 if affiliation.search(segment):
-                    out["affiliations"].append(_clean(segment))
+                    out["affiliations"].append(clean_name(segment))
                     hit = True
             if not (affiliation and affiliation.search(rest)):
-                names = _names(rest)
+                names = person_names(rest)
                 if names:
                     out["names"].extend(names)
                     hit = True
@@ -184,56 +174,14 @@ def identity_in_block(block: Sequence[Line], placeholder: bool, affiliation_word
     return out
 
 
-def _names(text: str) -> List[str]:
-    """Person names in an author line: 2 to 6 capitalised words per segment, footnote marks and
-    superscript digits removed ("Jane Doe1*, John Q. Smith2 and Ann Lee")."""
-    text = _MARKS.sub(" , ", text)
-    text = re.sub(r"(?<=[^\W\d_])\d+", " ", text)  # superscript affiliation numbers glued to a name
-    text = re.sub(r"(?<!\S)\d+(?!\S)", " , ", text)
-    text = re.sub(r"\([^()]*\)", " , ", text)  # "(Invited Paper)", "(equal contribution)"
-    text = " ".join(text.split())
-    names = []
-    for segment in _NAME_SEPARATORS.split(text):
-        tokens = segment.split()
-        if not 2 <= len(tokens) <= 6:
-            continue
-        capitalised = 0
-        ok = True
-        for t in tokens:
-            if t.lower() in _NAME_PARTICLES:
-                continue
-            if not _NAME_TOKEN.match(t) or not t[0].isupper() or (len(t) > 2 and t.isupper()):
-                ok = False
-                break
-            capitalised += 1
-        if ok and capitalised >= 2:
-            names.append(" ".join(tokens))
-    return names
 
 
-@lru_cache(maxsize=16)
-def _word_pattern(words: Tuple[str, ...]):
-    if not words:
-        return None
-    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    # whole words among Latin letters (a CJK affiliation mark may touch the word)
-    return re.compile(r"(?<![A-Za-z\u00c0-\u024f])(?:" + alternation + r")(?![A-Za-z\u00c0-\u024f])", re.I)
 
 
-def plain(text: str) -> str:
-    """Case and punctuation ignored: how placeholders and anonymous values are matched."""
-    return " ".join(re.sub(r"[^\w\s()]", " ", text).split()).casefold()
 
 
-def _clean(text: str) -> str:
-    text = re.sub(r"^\s*\d+(?=[^\W\d_])", "", _MARKS.sub(" ", text))  # a leading affiliation number
-    return " ".join(text.split()).strip(" ,;")
 
 
-def _some(noun: str, items: Sequence[str]) -> str:
-    shown = ", ".join(f'"{v}"' for v in items[:SHOWN]) + (f", ... ({len(items)} in all)" if len(items) > SHOWN else "")
-    plural = noun + ("es" if noun.endswith("s") else "s")
-    return f"{plural if len(items) > 1 else noun} {shown}"
 
 
 CHECKS = (

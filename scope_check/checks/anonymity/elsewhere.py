@@ -12,11 +12,11 @@ import re
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from scope_check.analysis import addresses as identity
-from scope_check.checks.anonymity.author_block import _clean, _names, _some, _word_pattern
-from scope_check.checks.anonymity.author_block import plain as _plain
-from scope_check.checks.anonymity.links import _NOUN, FOOTNOTE_SIZE_RATIO, _leading_marker, claim_phrase
-from scope_check.checks.anonymity.metadata import _TAGS, _author_values
-from scope_check.checks.anonymity.self_citation import _in_range, _references_range
+from scope_check.checks.anonymity.common import (
+    FOOTNOTE_SIZE_RATIO, NOUN, TAGS, claim_phrase, clean_name, in_range, leading_marker, metadata_author_values,
+    person_names, references_range, some, word_pattern,
+)
+from scope_check.checks.anonymity.common import plain as _plain
 from scope_check.checks.helpers import clipped as _clip
 from scope_check.checks.helpers import union as _union
 from scope_check.model.document import Document, Line
@@ -36,7 +36,7 @@ def metadata_people(metadata: dict, xmp: str, anonymous_values) -> List[Tuple[st
 
     accepted = {_plain(v) for v in anonymous_values}
     doc = SimpleNamespace(metadata=metadata, xmp=xmp, figure_metadata=())
-    values = _author_values(doc)  # type: ignore[arg-type]
+    values = metadata_author_values(doc)  # type: ignore[arg-type]
     named = [(where, value) for where, value in values if _plain(value) and _plain(value) not in accepted]
     return named + metadata_beyond_author(doc, accepted)  # type: ignore[arg-type]
 
@@ -70,14 +70,14 @@ def identity_elsewhere(doc: Document, s: Structure, options, block: Sequence[Lin
 def _page_text_lines(doc: Document, s: Structure) -> Iterator[Tuple[int, str, Line]]:
     """(page, place, line) for every horizontal line outside the reference list: body lines
     (text, footnotes, figures) and the running header."""
-    references = _references_range(s)
+    references = references_range(s)
     size = s.body_font_size or 10.0
     for page in doc.pages:
         for role, ln in s.furniture[page.number - 1]:
             if role == HEADER:
                 yield page.number, "header", ln
         for ln in s.body_lines[page.number - 1]:
-            if _in_range(references, page.number, ln):
+            if in_range(references, page.number, ln):
                 continue
             place = "footnote" if ln.size <= FOOTNOTE_SIZE_RATIO * size and ln.bbox[1] > 0.6 * page.height else "text"
             yield page.number, place, ln
@@ -96,7 +96,7 @@ def _emails_elsewhere(doc: Document, s: Structure, options, skip: set) -> Iterat
                 continue
             seen.add(key)
             yield _email_finding(address, page, place, ln.bbox)
-    references = _references_range(s)
+    references = references_range(s)
     for page in doc.pages:
         for link in page.links:
             target = link.uri.strip()
@@ -171,7 +171,7 @@ def _names_in_header(s: Structure, patterns) -> Iterator[Finding]:
             seen.add(tuple(names))
             yield Finding(
                 "ANON001",
-                f'the running header on page {page} names the authors: {_some("name", names)}',
+                f'the running header on page {page} names the authors: {some("name", names)}',
                 page=page,
                 bbox=rounded_bbox(ln.bbox),
                 hint="Remove the names from the running header (`\\rhead{}`, `\\markboth`, `\\fancyhead`): in review "
@@ -185,7 +185,7 @@ def _header_people(text: str) -> List[str]:
         return []
     found = [m.group() + "." for m in _ET_AL.finditer(text)]
     found += [m.group() for m in _INITIAL_NAME.finditer(text)]
-    names = _names(text)
+    names = person_names(text)
     if len(names) >= 2:
         found += names
     return list(dict.fromkeys(found))
@@ -198,25 +198,25 @@ def _thanks_footnote(s: Structure, options) -> Iterator[Finding]:
         return
     lines = s.body_lines[0]
     size = s.body_font_size or 10.0
-    affiliation = _word_pattern(tuple(options["affiliation_words"]))
+    affiliation = word_pattern(tuple(options["affiliation_words"]))
     for i, ln in enumerate(lines):
-        marker = _leading_marker(ln) if ln.size <= FOOTNOTE_SIZE_RATIO * size else None
+        marker = leading_marker(ln) if ln.size <= FOOTNOTE_SIZE_RATIO * size else None
         if marker is None or marker.isdigit():
             continue
         group = [ln]
         for nxt in lines[i + 1: i + 6]:
-            if nxt.size > FOOTNOTE_SIZE_RATIO * size or _leading_marker(nxt):
+            if nxt.size > FOOTNOTE_SIZE_RATIO * size or leading_marker(nxt):
                 break
             group.append(nxt)
         text = " ".join(g.text for g in group)[1:].strip()
         plain = identity.EMAIL.sub(" ", text)
         reasons = []
         if affiliation is not None:
-            reasons += [_clean(m.group()) for m in affiliation.finditer(plain)]
+            reasons += [clean_name(m.group()) for m in affiliation.finditer(plain)]
         cue = _THANKS_CUES.search(plain)
         if cue:
             reasons.append(cue.group())
-        names = [n for n in _names(plain) if not (affiliation and affiliation.search(n))]
+        names = [n for n in person_names(plain) if not (affiliation and affiliation.search(n))]
         if len(names) < 2:
             names = []  # one capitalised pair ("Project Leader") is not evidence of a name
         if not reasons and not names:
@@ -253,16 +253,16 @@ _THANKS = re.compile(
 def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tuple[int, BBox, str]]) -> Iterator[Finding]:
     """ANON002 for thanks and funding sentences outside any Acknowledgements section: in the body, a
     footnote, after the conclusion (the reference list excluded)."""
-    references = _references_range(s)
+    references = references_range(s)
     sections = _ack_sections(s, headed)
 
     def running_text():
         for page, body in enumerate(s.body_lines, start=1):
             here = []
             for ln in identity.reading_order(body, doc.pages[page - 1].width):
-                if _in_range(references, page, ln) or any(_in_range(r, page, ln) for r in sections):
+                if in_range(references, page, ln) or any(in_range(r, page, ln) for r in sections):
                     continue
-                if all(identity._is_mono(sp) for sp in ln.spans if sp.text.strip()):
+                if all(identity.is_mono(sp) for sp in ln.spans if sp.text.strip()):
                     continue  # a code listing shows text, it thanks nobody
                 here.append(ln)
             yield page, here
@@ -313,7 +313,7 @@ def _ack_sections(s: Structure, headed: Sequence[Tuple[int, BBox, str]]):
 # ANON003: a URL set inside a figure, claimed by the caption
 
 _CAPTION = re.compile(r"^(?:Figure|Fig\.)\s*\d{1,3}[:.]")
-_CAPTION_CLAIM = re.compile(r"\b(?:our|my)\s+(?:[\w-]+\s+){0,2}?" + _NOUN + r"\b", re.I)
+_CAPTION_CLAIM = re.compile(r"\b(?:our|my)\s+(?:[\w-]+\s+){0,2}?" + NOUN + r"\b", re.I)
 #: a caption stands at most this far below the figure text it describes
 CAPTION_REACH = 300.0
 
@@ -358,7 +358,7 @@ def metadata_beyond_author(doc: Document, accepted) -> List[Tuple[str, str]]:
     for m in _XMP_SUBJECT.finditer(xmp):
         end = xmp.find("</" + m.group(1), m.end(), m.end() + 4000)
         if end > 0:
-            value = html.unescape(_TAGS.sub(" ", xmp[m.end():end]))
+            value = html.unescape(TAGS.sub(" ", xmp[m.end():end]))
             candidates.append((f"XMP {m.group(1)}", " ".join(value.split())))
     for where, value in candidates:
         value = value.strip()

@@ -3,58 +3,21 @@ owner (an account, a personal or institutional site); anonymised services pass."
 
 from __future__ import annotations
 
-import re
 from typing import Iterator, Optional, Sequence, Tuple
 
 from scope_check.analysis import addresses
-from scope_check.checks.anonymity.author_block import _ABSTRACT, _SECTION, author_block
+from scope_check.checks.anonymity.author_block import author_block
+from scope_check.checks.anonymity.common import ABSTRACT, FOOTNOTE_SIZE_RATIO, SECTION, claim_phrase, leading_marker
+from scope_check.checks.anonymity.elsewhere import caption_claim
 from scope_check.checks.helpers import clipped
 from scope_check.model.document import Document, Line
 from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import Structure, analyse
 
-FOOTNOTE_SIZE_RATIO = 0.95
-CLAIM_NEAR = 80
 CLAIM_NEAR_MARK = 120
 
 
-_NOUN = (
-    r"(?:source[\s-]+code|code(?:[\s-]?base)?|implementations?|repositor(?:y|ies)|repos?|project[\s-]+(?:page|website|site)|"
-    r"web[\s-]?(?:site|page)|home[\s-]?page|demos?|checkpoints?|weights|models?|data[\s-]?sets?|data|benchmarks?|"
-    r"librar(?:y|ies)|toolkits?|packages?|software|scripts?|artifacts?|artefacts?|materials?|tools?)"
-)
-_AVAILABLE = (
-    r"(?:is|are|will\s+be|can\s+be|could\s+be|may\s+be|has\s+been|have\s+been|becomes?|was|were)\s+"
-    r"(?:\w+\s+){0,2}?(?:available|found|accessed|downloaded|released|hosted|obtained|accessible|published|"
-    r"open[\s-]?sourced|provided|shared|viewed|seen)"
-)
-#: what may stand between "we" and the verb: auxiliaries and adverbs ("we will also release"), not
-#: another verb ("we use the code released by")
-_AUX = (
-    r"(?:(?:will|would|shall|can|also|have|has|hereby|further|additionally|publicly|fully|now|then|thus|therefore|"
-    r"plan\s+to|intend\s+to|are\s+happy\s+to|are\s+glad\s+to|do|did)\s+){0,3}"
-)
-#: the sentence before the URL claims it as the paper's own material
-_CLAIMS = tuple(
-    re.compile(p, re.I)
-    for p in (
-        # "our code is available at", "our full implementation can be found at", "my project page:"
-        r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + _NOUN + r"\b(?:\s+[\w-]+){0,8}?\s+" + _AVAILABLE,
-        # "our code: URL", "our code at URL", "our models (URL)", "our repository URL"
-        r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + _NOUN + r"\s*(?:[:(\-\u2013\u2014]|\bat\b|\bon\b|\bin\b|\bhere\b|\bvia\b)?[\s.,;:)]*$",
-        # "we release", "we will open-source", "we make the code publicly available", "we provide our code"
-        r"\bwe\s+" + _AUX + r"(?:release[sd]?|releasing|open[\s-]?sourc(?:e|ed|ing))\b",
-        r"\bwe\s+" + _AUX + r"(?:make|made|provide[sd]?|share[sd]?|publish(?:ed)?|host(?:ed)?|upload(?:ed)?|put)\s+"
-        r"(?:[\w-]+\s+){0,4}?(?:" + _NOUN + r"|(?:publicly\s+)?available|public)\b",
-        # sentence start: "Code is available at", "The code and data are available at", "Code: URL", "Project page:"
-        r"^\W*(?:the\s+|all\s+)?" + _NOUN + r"\b(?:(?!\s+(?:of|from|by|their|its)\b)\s+[\w-]+){0,10}?\s+" + _AVAILABLE,
-        r"^\W*" + _NOUN + r"(?:\s*(?:,|and|&)\s*" + _NOUN + r")*\s*(?::|\bat\b|\bavailable\b|\bhere\b)",
-        # "code for this paper / for reproducing our results"
-        r"\b" + _NOUN + r"\s+(?:for|of|accompanying|behind|to\s+reproduce)\s+(?:\w+\s+){0,3}?(?:this|our|the\s+present)\s+"
-        r"(?:paper|work|submission|study|experiments|results|method|approach|project)\b",
-    )
-)
 
 
 def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
@@ -131,28 +94,16 @@ def _claim(u: addresses.Url, lines: Sequence[Line], text: addresses.Flow, size: 
                 return f'a footnote to "{found}"'
     if front is not None and front[0] <= line.bbox[1] < front[1] and line.size > 0.9 * size:
         return "it stands in the abstract"
-    from scope_check.checks.anonymity.elsewhere import caption_claim
-
     return caption_claim(lines, u.line, size)  # a URL set inside a figure: its caption claims it
 
 
-def claim_phrase(text: str, near: Optional[int] = None) -> Optional[str]:
-    """The phrase by which `text` (a sentence up to a URL, or up to a footnote mark) presents the
-    link as the paper's own material, or None. The phrase must end within `near` characters of
-    the end of `text`: a claim about something else earlier in a long sentence does not count."""
-    limit = CLAIM_NEAR if near is None else near
-    for pattern in _CLAIMS:
-        for m in pattern.finditer(text):
-            if len(text) - m.end() <= limit:
-                return " ".join(m.group().split())[:80]
-    return None
 
 
 def _footnote_start(lines: Sequence[Line], index: int, size: float) -> Optional[int]:
     """Index of the first line of the footnote holding line `index` (the one with the mark)."""
     i = index
     while i >= 0:
-        if _leading_marker(lines[i]):
+        if leading_marker(lines[i]):
             return i
         if i == 0 or lines[i - 1].size > FOOTNOTE_SIZE_RATIO * size:
             return None
@@ -163,7 +114,7 @@ def _footnote_start(lines: Sequence[Line], index: int, size: float) -> Optional[
 def _footnote_marker(lines: Sequence[Line], note: int, text: addresses.Flow) -> Optional[int]:
     """Offset (in the page's running text) just past the body mark of the footnote starting at
     line `note`."""
-    marker = _leading_marker(lines[note])
+    marker = leading_marker(lines[note])
     for j in range(note - 1, -1, -1):
         ln = lines[j]
         column = 0
@@ -174,24 +125,16 @@ def _footnote_marker(lines: Sequence[Line], note: int, text: addresses.Flow) -> 
     return None
 
 
-def _leading_marker(ln: Line) -> Optional[str]:
-    first = next((sp for sp in ln.spans if sp.text.strip()), None)
-    if first is None:
-        return None
-    token = first.text.strip()
-    if (first.flags & 1 or first.size < 0.8 * ln.size) and re.fullmatch(r"\d{1,2}|[*\u2217\u2020\u2021\u00a7\u00b6]", token):
-        return token
-    return None
 
 
 def _front_matter(doc: Document, s: Structure, title_ratio: float) -> Optional[Tuple[float, float]]:
     """The vertical band of page 1 holding the author block and the abstract."""
     block, end = author_block(doc, s, title_ratio)
-    if end is None or not _ABSTRACT.match(end.text):
+    if end is None or not ABSTRACT.match(end.text):
         return None
     top = end.bbox[1]
     bottom = next(
-        (h.bbox[1] for h in s.headings if h.page == 1 and h.bbox[1] > top + 1 and _SECTION.match(h.text)),
+        (h.bbox[1] for h in s.headings if h.page == 1 and h.bbox[1] > top + 1 and SECTION.match(h.text)),
         None,
     )
     if bottom is None:

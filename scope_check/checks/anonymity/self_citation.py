@@ -6,11 +6,12 @@ import re
 from typing import Iterator, List, Optional, Tuple
 
 from scope_check.analysis import addresses
+from scope_check.checks.anonymity.common import in_range, references_range
 from scope_check.checks.helpers import clipped
-from scope_check.model.document import Document, Line
+from scope_check.model.document import Document
 from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.config.spec import Check, Params
-from scope_check.analysis.structure import Structure, analyse
+from scope_check.analysis.structure import analyse
 
 
 _NAME = r"[A-Z][\w'\u2019\-]{1,40}"  # bounded: linear on a token of any length
@@ -66,12 +67,12 @@ def self_citations(text: str, scanner: Optional[addresses.Scanner] = None,
 
 def self_citation(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
-    references = _references_range(s)
+    references = references_range(s)
 
     def running_text():
         for page, body in enumerate(s.body_lines, start=1):
             yield page, [ln for ln in addresses.reading_order(body, doc.pages[page - 1].width)
-                         if not _in_range(references, page, ln)]
+                         if not in_range(references, page, ln)]
 
     seen = set()
     scanner = addresses.Scanner()
@@ -96,23 +97,8 @@ def _finding(phrase: str, page: int, bbox) -> Finding:
     )
 
 
-def _references_range(s: Structure) -> Optional[Tuple[Tuple[int, float], Optional[Tuple[int, float]]]]:
-    """(start, stop) positions (page, y) of the reference list: from the References heading to the
-    next heading (an appendix), or to the end (stop None)."""
-    refs = s.references
-    if refs is None:
-        return None
-    start = (refs.page, refs.bbox[1])
-    after = [(h.page, h.bbox[1]) for h in s.headings if (h.page, h.bbox[1]) > (refs.page, refs.bbox[1] + 1)]
-    return start, min(after, default=None)
 
 
-def _in_range(span, page: int, ln: Line) -> bool:
-    if span is None:
-        return False
-    here = (page, ln.bbox[1])
-    start, stop = span
-    return here >= start and (stop is None or here < stop)
 
 
 CHECKS = (

@@ -1,0 +1,239 @@
+"""What the ANON checks (and the SUPP checks, which apply ANON's rules to the supplementary
+material) share: how a person's name is told from other words, where a section starts, what a
+claim of one's own code sounds like, which metadata fields name someone, and where the References
+run. Public names only: each check module imports from here, never from a sibling."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import List, Optional, Sequence, Tuple
+
+from scope_check.analysis.structure import Structure
+from scope_check.model.document import Document, Line
+
+
+# --- from author_block ---
+SHOWN = 4
+
+
+ABSTRACT = re.compile(r"^abstract\b", re.I)
+
+
+SECTION = re.compile(r"^(?:\d+|[IVX]+)\.?\s+\S")
+
+
+MARKS = re.compile(r"[*\u2217\u2020\u2021\u00a7\u00b6#\u2016\u2032\u22c6\u2605]+")
+
+
+NAME_SEPARATORS = re.compile(r"\s{0,8}(?:[,;&|\u00b7\u2022]|\band\b)\s{0,8}")  # bounded: linear on any text
+
+
+NAME_PARTICLES = frozenset(
+    "de del della der den di da das do dos du la le van von ten ter bin binti al el y zu".split()
+)
+
+
+NAME_TOKEN = re.compile(r"^(?:[^\W\d_][.]|[^\W\d_][^\W\d_'\u2019.\-]*(?:[-'\u2019][^\W\d_]+)*\.?)$")
+
+
+def person_names(text: str) -> List[str]:
+    """Person names in an author line: 2 to 6 capitalised words per segment, footnote marks and
+    superscript digits removed ("Jane Doe1*, John Q. Smith2 and Ann Lee")."""
+    text = MARKS.sub(" , ", text)
+    text = re.sub(r"(?<=[^\W\d_])\d+", " ", text)  # superscript affiliation numbers glued to a name
+    text = re.sub(r"(?<!\S)\d+(?!\S)", " , ", text)
+    text = re.sub(r"\([^()]*\)", " , ", text)  # "(Invited Paper)", "(equal contribution)"
+    text = " ".join(text.split())
+    names = []
+    for segment in NAME_SEPARATORS.split(text):
+        tokens = segment.split()
+        if not 2 <= len(tokens) <= 6:
+            continue
+        capitalised = 0
+        ok = True
+        for t in tokens:
+            if t.lower() in NAME_PARTICLES:
+                continue
+            if not NAME_TOKEN.match(t) or not t[0].isupper() or (len(t) > 2 and t.isupper()):
+                ok = False
+                break
+            capitalised += 1
+        if ok and capitalised >= 2:
+            names.append(" ".join(tokens))
+    return names
+
+
+@lru_cache(maxsize=16)
+def word_pattern(words: Tuple[str, ...]):
+    if not words:
+        return None
+    alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # whole words among Latin letters (a CJK affiliation mark may touch the word)
+    return re.compile(r"(?<![A-Za-z\u00c0-\u024f])(?:" + alternation + r")(?![A-Za-z\u00c0-\u024f])", re.I)
+
+
+def plain(text: str) -> str:
+    """Case and punctuation ignored: how placeholders and anonymous values are matched."""
+    return " ".join(re.sub(r"[^\w\s()]", " ", text).split()).casefold()
+
+
+def clean_name(text: str) -> str:
+    text = re.sub(r"^\s*\d+(?=[^\W\d_])", "", MARKS.sub(" ", text))  # a leading affiliation number
+    return " ".join(text.split()).strip(" ,;")
+
+
+def some(noun: str, items: Sequence[str]) -> str:
+    shown = ", ".join(f'"{v}"' for v in items[:SHOWN]) + (f", ... ({len(items)} in all)" if len(items) > SHOWN else "")
+    plural = noun + ("es" if noun.endswith("s") else "s")
+    return f"{plural if len(items) > 1 else noun} {shown}"
+
+
+# --- from links ---
+FOOTNOTE_SIZE_RATIO = 0.95
+
+
+CLAIM_NEAR = 80
+
+
+NOUN = (
+    r"(?:source[\s-]+code|code(?:[\s-]?base)?|implementations?|repositor(?:y|ies)|repos?|project[\s-]+(?:page|website|site)|"
+    r"web[\s-]?(?:site|page)|home[\s-]?page|demos?|checkpoints?|weights|models?|data[\s-]?sets?|data|benchmarks?|"
+    r"librar(?:y|ies)|toolkits?|packages?|software|scripts?|artifacts?|artefacts?|materials?|tools?)"
+)
+
+
+AVAILABLE = (
+    r"(?:is|are|will\s+be|can\s+be|could\s+be|may\s+be|has\s+been|have\s+been|becomes?|was|were)\s+"
+    r"(?:\w+\s+){0,2}?(?:available|found|accessed|downloaded|released|hosted|obtained|accessible|published|"
+    r"open[\s-]?sourced|provided|shared|viewed|seen)"
+)
+
+
+#: what may stand between "we" and the verb: auxiliaries and adverbs ("we will also release"), not
+#: another verb ("we use the code released by")
+AUX = (
+    r"(?:(?:will|would|shall|can|also|have|has|hereby|further|additionally|publicly|fully|now|then|thus|therefore|"
+    r"plan\s+to|intend\s+to|are\s+happy\s+to|are\s+glad\s+to|do|did)\s+){0,3}"
+)
+
+
+#: the sentence before the URL claims it as the paper's own material
+CLAIMS = tuple(
+    re.compile(p, re.I)
+    for p in (
+        # "our code is available at", "our full implementation can be found at", "my project page:"
+        r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + NOUN + r"\b(?:\s+[\w-]+){0,8}?\s+" + AVAILABLE,
+        # "our code: URL", "our code at URL", "our models (URL)", "our repository URL"
+        r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + NOUN + r"\s*(?:[:(\-\u2013\u2014]|\bat\b|\bon\b|\bin\b|\bhere\b|\bvia\b)?[\s.,;:)]*$",
+        # "we release", "we will open-source", "we make the code publicly available", "we provide our code"
+        r"\bwe\s+" + AUX + r"(?:release[sd]?|releasing|open[\s-]?sourc(?:e|ed|ing))\b",
+        r"\bwe\s+" + AUX + r"(?:make|made|provide[sd]?|share[sd]?|publish(?:ed)?|host(?:ed)?|upload(?:ed)?|put)\s+"
+        r"(?:[\w-]+\s+){0,4}?(?:" + NOUN + r"|(?:publicly\s+)?available|public)\b",
+        # sentence start: "Code is available at", "The code and data are available at", "Code: URL", "Project page:"
+        r"^\W*(?:the\s+|all\s+)?" + NOUN + r"\b(?:(?!\s+(?:of|from|by|their|its)\b)\s+[\w-]+){0,10}?\s+" + AVAILABLE,
+        r"^\W*" + NOUN + r"(?:\s*(?:,|and|&)\s*" + NOUN + r")*\s*(?::|\bat\b|\bavailable\b|\bhere\b)",
+        # "code for this paper / for reproducing our results"
+        r"\b" + NOUN + r"\s+(?:for|of|accompanying|behind|to\s+reproduce)\s+(?:\w+\s+){0,3}?(?:this|our|the\s+present)\s+"
+        r"(?:paper|work|submission|study|experiments|results|method|approach|project)\b",
+    )
+)
+
+
+def claim_phrase(text: str, near: Optional[int] = None) -> Optional[str]:
+    """The phrase by which `text` (a sentence up to a URL, or up to a footnote mark) presents the
+    link as the paper's own material, or None. The phrase must end within `near` characters of
+    the end of `text`: a claim about something else earlier in a long sentence does not count."""
+    limit = CLAIM_NEAR if near is None else near
+    for pattern in CLAIMS:
+        for m in pattern.finditer(text):
+            if len(text) - m.end() <= limit:
+                return " ".join(m.group().split())[:80]
+    return None
+
+
+def leading_marker(ln: Line) -> Optional[str]:
+    first = next((sp for sp in ln.spans if sp.text.strip()), None)
+    if first is None:
+        return None
+    token = first.text.strip()
+    if (first.flags & 1 or first.size < 0.8 * ln.size) and re.fullmatch(r"\d{1,2}|[*\u2217\u2020\u2021\u00a7\u00b6]", token):
+        return token
+    return None
+
+
+# --- from metadata ---
+# elements found by xmp_elements (one linear pass, even over a packet that never closes them)
+XMP_CREATOR = (re.compile(r"<dc:creator\b[^>]{0,200}>", re.I), re.compile(r"</dc:creator>", re.I))
+
+
+XMP_LI = (re.compile(r"<rdf:li\b[^>]{0,200}>", re.I), re.compile(r"</rdf:li>", re.I))
+
+
+XMP_PDF_AUTHOR = (re.compile(r"<pdf:Author\b[^>]{0,200}>", re.I), re.compile(r"</pdf:Author>", re.I))
+
+
+XMP_AUTHOR = re.compile(r"\bpdf:Author\s{0,8}=\s{0,8}[\"']([^\"']{0,2000})[\"']", re.I)
+
+
+def xmp_elements(text: str, tags) -> List[str]:
+    """The contents of each element opened by tags[0] and closed by tags[1], like the lazy
+    `<x>(.*?)</x>` but linear: once no closing tag follows, none can follow a later opening."""
+    opening, closing = tags
+    out = []
+    pos = 0
+    while True:
+        m = opening.search(text, pos)
+        if m is None:
+            break
+        c = closing.search(text, m.end())
+        if c is None:
+            break
+        out.append(text[m.end():c.start()])
+        pos = c.end()
+    return out
+
+
+TAGS = re.compile(r"<[^>]+>")
+
+
+def metadata_author_values(doc: Document) -> List[Tuple[str, str]]:
+    out = []
+    author = (doc.metadata.get("author") or "").strip()
+    if author:
+        out.append(("/Author", author))
+    if doc.xmp:
+        for block in xmp_elements(doc.xmp, XMP_CREATOR):
+            items = xmp_elements(block, XMP_LI) or [block]
+            for item in items:
+                value = html.unescape(TAGS.sub("", item)).strip()
+                if value and value != author:
+                    out.append(("XMP dc:creator", value))
+        for value in xmp_elements(doc.xmp, XMP_PDF_AUTHOR) + XMP_AUTHOR.findall(doc.xmp):
+            value = html.unescape(TAGS.sub("", value)).strip()
+            if value and value != author:
+                out.append(("XMP pdf:Author", value))
+    return list(dict.fromkeys(out))
+
+
+# --- from self_citation ---
+def references_range(s: Structure) -> Optional[Tuple[Tuple[int, float], Optional[Tuple[int, float]]]]:
+    """(start, stop) positions (page, y) of the reference list: from the References heading to the
+    next heading (an appendix), or to the end (stop None)."""
+    refs = s.references
+    if refs is None:
+        return None
+    start = (refs.page, refs.bbox[1])
+    after = [(h.page, h.bbox[1]) for h in s.headings if (h.page, h.bbox[1]) > (refs.page, refs.bbox[1] + 1)]
+    return start, min(after, default=None)
+
+
+def in_range(span, page: int, ln: Line) -> bool:
+    if span is None:
+        return False
+    here = (page, ln.bbox[1])
+    start, stop = span
+    return here >= start and (stop is None or here < stop)
+
+

@@ -1,0 +1,291 @@
+"""The ink pass: MuPDF's drawing of a page's contents through a device that records each
+non-text marking operation (fills, strokes, images, shadings) with its *visible* box, cut to the
+clip in force, and stops at the page's operation cap. The text visibility device
+(`model.visibility`) extends this device."""
+
+from __future__ import annotations
+
+
+from scope_check.model.document import Ink
+from scope_check.safety import limits
+
+
+def mupdf_module():
+    import pymupdf
+
+    return pymupdf.mupdf
+
+
+_INK_DEVICE = None
+_INFINITE = float("inf")
+
+
+def rect_reader():
+    """A function returning (x0, y0, x1, y1) of a MuPDF `fz_rect` from the low-level binding.
+
+    The binding reads each coordinate through its own accessor (about 0.8 us each, more than
+    MuPDF takes to bound a path); an `fz_rect` is four C floats, so the four are read in one go
+    from the structure's memory. The layout is checked once against the accessors: where it
+    differs, the accessors are used."""
+    import ctypes
+    import struct
+
+    mupdf = mupdf_module()
+    low = mupdf._mupdf
+    at, unpack = ctypes.string_at, struct.Struct("=4f").unpack
+
+    def fast(r):
+        return unpack(at(int(r.this), 16))
+
+    def slow(r):
+        return r.x0, r.y0, r.x1, r.y1
+
+    try:
+        probe = low.ll_fz_transform_rect(mupdf.fz_unit_rect, mupdf.fz_matrix())
+        probe.x0, probe.y0, probe.x1, probe.y1 = 1.5, -2.25, 3e3, 0.1
+        if fast(probe) == slow(probe) and ctypes.sizeof(ctypes.c_float) == 4:
+            return fast
+    except Exception:
+        pass
+    return slow
+NO_CLIP = (-_INFINITE, -_INFINITE, _INFINITE, _INFINITE)
+
+
+def ink_device_class():
+    """A MuPDF device recording the box of every fill, stroke, shading and image, intersected with
+    the clip stack (clip paths, clip text, image masks, soft masks); the contents of soft-mask
+    definitions and pattern tiles are not ink of their own (a pattern counts as the clip it fills).
+
+    MuPDF calls it once per operation (a paper's plot page: 20,000 strokes), so each callback does
+    the least it can in Python: the box comes from MuPDF (`fz_bound_path` and friends, called on
+    the compiled binding directly), is cut to the clip in force with four comparisons and kept as
+    one tuple; counting and the cap are one addition and one comparison."""
+    global _INK_DEVICE
+    if _INK_DEVICE is not None:
+        return _INK_DEVICE
+    mupdf = mupdf_module()
+    low = mupdf._mupdf  # the compiled functions the `mupdf` module wraps in Python functions
+    unit = mupdf.fz_unit_rect
+    bound_path, bound_shade, bound_text = low.ll_fz_bound_path, low.ll_fz_bound_shade, low.ll_fz_bound_text
+    transform_rect = low.ll_fz_transform_rect
+    coords = rect_reader()
+    _MAX_OPERATIONS = limits.MAX_OPERATIONS_PER_PAGE
+
+    class InkDevice(mupdf.FzDevice2):
+        """Every callback swallows its own errors: an exception raised here would abort MuPDF's
+        run of the page and make a readable PDF look damaged. Signatures take `*rest` where the
+        arguments differ between MuPDF versions or are not needed.
+
+        `out` holds (kind, (x0, y0, x1, y1)) per visible operation, in drawing order; `clips` the
+        visible area under each open clip; `hidden` counts the open soft-mask definitions and
+        pattern tiles; `operations` the fills, strokes, shadings and images run (text too, unless
+        a subclass records text itself)."""
+
+        _CALLBACKS = ("fill_path", "stroke_path", "fill_shade", "fill_image", "fill_image_mask",
+                      "clip_path", "clip_stroke_path", "clip_text", "clip_stroke_text",
+                      "clip_image_mask", "pop_clip", "begin_mask", "end_mask", "begin_tile", "end_tile",
+                      "fill_text", "stroke_text", "ignore_text")
+
+        def __init__(self):
+            super().__init__()
+            self.cookie = mupdf.FzCookie()
+            self.operations = 0  # fills, strokes, images, text runs: bounded by limits
+            self.aborted = ""
+            self.out = []
+            self.clips = []  # the visible area under each open clip
+            self.hidden = 0  # inside a soft mask's definition or a pattern tile
+            for name in self._CALLBACKS:
+                getattr(self, "use_virtual_" + name)()
+
+        def _over(self) -> bool:
+            """Past the page's cap: stop MuPDF's run and every further call of this device."""
+            if not self.aborted:
+                self.aborted = (f"more than {limits.MAX_OPERATIONS_PER_PAGE:,} drawing and text operations on the "
+                                "page (a page of a paper has a few thousand)")
+                self.cookie.set_abort()  # MuPDF stops interpreting the page ...
+                for name in self._CALLBACKS:  # ... and calls this device no more, even inside nested forms
+                    try:
+                        setattr(self.m_internal, name, None)
+                    except Exception:
+                        pass
+            return True
+
+        def fill_text(self, ctx, *rest):  # text is read by get_text; only counted here
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS:
+                self._over()
+
+        stroke_text = ignore_text = fill_text
+
+        def _keep(self, kind, r):
+            """Keep MuPDF rect `r` as ink of `kind`, cut to the clip in force."""
+            x0, y0, x1, y1 = coords(r)
+            clips = self.clips
+            if clips:
+                c = clips[-1]
+                if x0 < c[0]:
+                    x0 = c[0]
+                if y0 < c[1]:
+                    y0 = c[1]
+                if x1 > c[2]:
+                    x1 = c[2]
+                if y1 > c[3]:
+                    y1 = c[3]
+            if x1 >= x0 and y1 >= y0:
+                self.out.append((kind, (x0, y0, x1, y1)))
+
+        def fill_path(self, ctx, path, even_odd, ctm, *rest):
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                self._keep("fill-path", bound_path(path, None, ctm))
+            except Exception:
+                pass
+
+        def stroke_path(self, ctx, path, stroke, ctm, *rest):  # the commonest: `_keep` written out
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                x0, y0, x1, y1 = coords(bound_path(path, stroke, ctm))
+            except Exception:
+                return
+            clips = self.clips
+            if clips:
+                c = clips[-1]
+                if x0 < c[0]:
+                    x0 = c[0]
+                if y0 < c[1]:
+                    y0 = c[1]
+                if x1 > c[2]:
+                    x1 = c[2]
+                if y1 > c[3]:
+                    y1 = c[3]
+            if x1 >= x0 and y1 >= y0:
+                self.out.append(("stroke-path", (x0, y0, x1, y1)))
+
+        def fill_shade(self, ctx, shade, ctm, *rest):
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                self._keep("fill-shade", bound_shade(shade, ctm))
+            except Exception:
+                pass
+
+        def fill_image(self, ctx, image, ctm, *rest):
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                self._keep("fill-image", transform_rect(unit, ctm))
+            except Exception:
+                pass
+
+        def fill_image_mask(self, ctx, image, ctm, *rest):
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                self._keep("fill-imgmask", transform_rect(unit, ctm))
+            except Exception:
+                pass
+
+        def _push(self, r):
+            """Open a clip of MuPDF rect `r` (None: unknown, the whole plane) inside the clip in force."""
+            try:
+                box = coords(r) if r is not None else NO_CLIP
+            except Exception:
+                box = NO_CLIP
+            clips = self.clips
+            if clips:
+                c = clips[-1]
+                box = (max(box[0], c[0]), max(box[1], c[1]), min(box[2], c[2]), min(box[3], c[3]))
+            clips.append(box)
+
+        def clip_path(self, ctx, path, even_odd, ctm, *rest):
+            try:
+                r = bound_path(path, None, ctm)
+            except Exception:
+                r = None
+            self._push(r)
+
+        def clip_stroke_path(self, ctx, path, stroke, ctm, *rest):
+            try:
+                r = bound_path(path, stroke, ctm)
+            except Exception:
+                r = None
+            self._push(r)
+
+        def clip_text(self, ctx, text, ctm, *rest):
+            try:
+                r = bound_text(text, None, ctm)
+            except Exception:
+                r = None
+            self._push(r)
+
+        def clip_stroke_text(self, ctx, text, stroke, ctm, *rest):
+            try:
+                r = bound_text(text, stroke, ctm)
+            except Exception:
+                r = None
+            self._push(r)
+
+        def clip_image_mask(self, ctx, image, ctm, *rest):
+            try:
+                r = transform_rect(unit, ctm)
+            except Exception:
+                r = None
+            self._push(r)
+
+        def pop_clip(self, ctx, *rest):
+            if self.clips:
+                self.clips.pop()
+
+        def begin_mask(self, ctx, area, *rest):
+            self._push(area)  # popped by pop_clip once the mask is applied
+            self.hidden += 1
+
+        def end_mask(self, ctx, *rest):
+            self.hidden = max(0, self.hidden - 1)
+
+        def begin_tile(self, ctx, *rest):
+            if self.clips and not self.hidden:  # a pattern paints the clip it is filled through
+                self.out.append(("fill-path", self.clips[-1]))
+            self.hidden += 1
+            return 0
+
+        def end_tile(self, ctx, *rest):
+            self.hidden = max(0, self.hidden - 1)
+
+    _INK_DEVICE = InkDevice
+    return InkDevice
+
+
+def ink_pass(page, device=None):
+    """The page's non-text marking operations with their *visible* boxes: each box is cut to the
+    clip in force when it is drawn (a figure clipped to the text block, `\\includegraphics[clip]`,
+    a plot line clipped to its axes), and ink drawn entirely outside its clip is dropped.
+    `page.get_bboxlog()` ignores clipping, which reports invisible ink; this device is the same
+    MuPDF pass with clip tracking, at the same cost. Annotations (link borders) are not run.
+    Returns (ink, counts): the run stops (counts["aborted"] says why) once the page has shown more
+    operations than scope_check.safety.limits allows."""
+    rotation = page.rotation
+    if rotation:
+        page.set_rotation(0)  # as get_bboxlog: coordinates of the unrotated page, like the text
+    device = device if device is not None else ink_device_class()()
+    try:
+        mupdf = mupdf_module()
+        try:
+            mupdf.fz_run_page_contents(page.this, device, mupdf.FzMatrix(), device.cookie)
+            mupdf.fz_close_device(device)
+        except Exception:
+            if not device.aborted:
+                raise
+    finally:
+        if rotation:
+            page.set_rotation(rotation)
+    # a box with no extent either way (a point) marks nothing
+    ink = tuple([Ink(kind, b) for kind, b in device.out if b[2] - b[0] > 0 or b[3] - b[1] > 0])
+    return ink, {"aborted": device.aborted}

@@ -1,0 +1,609 @@
+"""Loading a PDF into the document model: one PyMuPDF pass per page (the ink pass of
+`model.ink`, the text with its visibility facts of `model.visibility`), with every cap of
+`safety.limits` applied and the damage MuPDF reports kept (`model.damage`). A long document's pages
+are packed as they are read (`model.packed_pages`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Tuple
+
+from scope_check.model import damage, packed_pages, visibility
+from scope_check.model.document import (
+    BASELINE_TOLERANCE_EM, MAGIC_WINDOW, NUMBER_GAP_EM, PIECE_GAP_EM, PIECE_GAP_MAX, TAIL_WINDOW,
+    Document, FontRef, Line, Link, Page, ResourceLimit, Span, TooLarge, UnreadablePdf,
+    new_span, sniffed, strip_subset, word_gap,
+)
+from scope_check.model.ink import ink_pass
+from scope_check.safety import limits
+
+
+def load(path: str) -> Document:
+    """Parse `path` once. Raises UnreadablePdf for FILE001 to FILE003, TooLarge for a file over
+    limits.MAX_READ_BYTES, ResourceLimit when memory runs out. Damage and caps met on the way are
+    kept as `Document.problems` (reported by FILE002)."""
+    try:
+        size = limits.inspect(path).size
+    except limits.InputError as exc:
+        raise UnreadablePdf(exc.code, exc.message) from None
+    if size > limits.MAX_READ_BYTES:
+        raise TooLarge(size)
+    try:
+        with limits.opened(path) as fh:
+            return _load_open(path, fh)
+    except limits.InputError as exc:
+        raise UnreadablePdf(exc.code, exc.message) from None
+    except MemoryError:
+        raise ResourceLimit("memory ran out while reading the PDF") from None
+
+
+def _load_open(path: str, fh) -> Document:
+    if fh.size > limits.MAX_READ_BYTES:  # grown since `stat`
+        raise TooLarge(fh.size)
+    size = sniffed(fh.size, fh.read_at(0, MAGIC_WINDOW))
+    import pymupdf  # imported here so that the command line starts fast
+
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
+    damage.take_warnings(pymupdf)  # this file's warnings only
+    try:
+        pdf = pymupdf.open(fh.mupdf_path(), filetype="pdf")
+    except Exception as exc:  # MuPDF raises several types for damaged files
+        _memory(exc)
+        raise UnreadablePdf("damaged", f"the PDF cannot be parsed: {_clean(exc)}") from None
+    problems: List[damage.Problem] = []
+    try:
+        try:
+            if pdf.needs_pass:
+                raise UnreadablePdf("encrypted", "the PDF is encrypted and needs a password to open")
+            if pdf.is_repaired and b"%%EOF" not in fh.read_at(max(0, fh.size - TAIL_WINDOW), TAIL_WINDOW):
+                # MuPDF rebuilds what it can find: a cut-off file may still show every page, blank
+                raise UnreadablePdf("damaged", "the PDF is truncated: it stops before its end-of-file marker "
+                                               "(%%EOF) and cross-reference table (an interrupted upload or copy?)")
+            count = pdf.page_count
+            damage.take_warnings(pymupdf)  # opening a repaired file warns; FILE002 says so already
+            if count <= 0:
+                raise UnreadablePdf("damaged", "the PDF has no pages")
+            metadata = {k: limits.clean_text(v or "", limits.MAX_METADATA_CHARS)
+                        for k, v in (pdf.metadata or {}).items() if k != "encryption"}
+            xmp = limits.clean_text(pdf.get_xml_metadata() or "", limits.MAX_XMP_CHARS)
+            made_by = (metadata.get("producer", "") + " " + metadata.get("creator", "")).lower()
+            figures = _figure_metadata(pdf) if "tex" in made_by else ()  # PTEX.InfoDict: pdfTeX and LuaTeX
+            problems.extend(damage.classify(None, damage.take_warnings(pymupdf)))
+        except UnreadablePdf:
+            raise
+        except Exception as exc:
+            _memory(exc)
+            raise UnreadablePdf("damaged", f"the PDF is damaged: {_clean(exc)}") from None
+        pages = _pages(pymupdf, pdf, count, problems)
+        repaired = bool(pdf.is_repaired)
+    finally:
+        pdf.close()
+    return Document(
+        path=path,
+        file_size=size,
+        sha256=fh.sha256(),
+        pages=pages,
+        metadata=metadata,
+        xmp=xmp,
+        repaired=repaired,
+        problems=tuple(problems),
+        figure_metadata=figures,
+    )
+
+
+def _memory(exc: Exception) -> None:
+    """MuPDF's own allocation failures surface as RuntimeError("... malloc ... failed")."""
+    text = str(exc).lower()
+    if isinstance(exc, MemoryError) or "out of memory" in text or ("malloc" in text and "fail" in text):
+        raise ResourceLimit(f"memory ran out while reading the PDF: {_clean(exc)}") from None
+
+
+def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
+    """Every page (up to limits.MAX_PAGES), each read on its own: a page that raises or breaks a
+    cap is kept empty and recorded, and the others are read as usual."""
+    analysed = min(count, limits.MAX_PAGES)
+    if count > analysed:
+        problems.append(damage.Problem(None, "warning", "limit", f"{count:,} pages: only the first "
+                                       f"{analysed:,} are analysed (page counts use all {count:,})"))
+    budget = [limits.MAX_OBJECTS_PER_FILE]
+    _FONT_REFS.clear()
+    out: List[Page] = []
+
+    decoded = packed_pages.new_cache() if packed_pages.packs(analysed) else None
+    unpacked_spans = 0  # spans held by the plain pages so far (packing starts when they pass the limit)
+    size = (612.0, 792.0)
+    for i in range(analysed):
+        number = i + 1
+        if budget[0] <= 0:
+            problems.append(damage.Problem(number, "error", "limit", f"not analysed: the file holds more than "
+                                           f"{limits.MAX_OBJECTS_PER_FILE:,} objects"))
+            out.append(_empty(number, size))
+            continue
+        try:
+            page = pdf[i]
+            page_problems: List[damage.Problem] = []
+            item = _page(pymupdf, pdf, page, number, page_problems, budget)
+            size = (item.width, item.height)
+        except MemoryError:
+            raise
+        except Exception as exc:
+            _memory(exc)
+            page_problems = [damage.Problem(number, "error", "damaged", f"could not be read: {_clean(exc)}")]
+            item = _empty(number, size)
+        page_problems.extend(damage.classify(number, damage.take_warnings(pymupdf)))
+        problems.extend(page_problems)
+        if decoded is not None and unpacked_spans <= limits.PACK_SPANS_OVER:
+            unpacked_spans += packed_pages.spans(item)
+            if unpacked_spans > limits.PACK_SPANS_OVER:  # from now on packed, and the pages before
+                out = [packed_pages.pack(p, decoded) for p in out]
+        out.append(item if decoded is None or unpacked_spans <= limits.PACK_SPANS_OVER
+                   else packed_pages.pack(item, decoded))
+    for number in range(analysed + 1, count + 1):  # counted, not analysed
+        out.append(_empty(number, size))
+    _FONT_REFS.clear()
+    return tuple(out)
+
+
+def _empty(number: int, size) -> Page:
+    return Page(number=number, width=size[0], height=size[1], lines=(), rotated_lines=(), ink=(), links=(), fonts=())
+
+
+#: included figures whose Info dictionaries are read at most (per document)
+MAX_FIGURE_INFOS = 500
+
+
+def _figure_metadata(pdf) -> Tuple[Tuple[int, str, str], ...]:
+    """The /Author of each included PDF figure, from the /PTEX.InfoDict pdfTeX writes beside it.
+    Reads a few dictionary keys per image XObject; never decodes a stream."""
+    out = []
+    seen = set()
+    for number in range(min(pdf.page_count, limits.MAX_PAGES)):
+        if len(seen) >= MAX_FIGURE_INFOS:
+            break
+        try:
+            xobjects = pdf.get_page_xobjects(number)
+        except Exception:
+            continue
+        for entry in xobjects:
+            xref = entry[0]
+            if xref in seen or len(seen) >= MAX_FIGURE_INFOS:
+                continue
+            seen.add(xref)
+            try:
+                kind, value = pdf.xref_get_key(xref, "PTEX.InfoDict")
+                if kind != "xref":
+                    continue  # none, or an inline dictionary (rare, not read)
+                akind, author = pdf.xref_get_key(int(value.split()[0]), "Author")
+            except Exception:  # a damaged figure: its metadata is simply not read
+                continue
+            if akind == "string" and author.strip():
+                out.append((number + 1, "/Author", limits.clean_text(author.strip(), limits.MAX_METADATA_CHARS)))
+    return tuple(out)
+
+
+def _clean(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
+
+
+def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) -> Page:
+    too_much = _precheck(pdf, page, number)
+    if too_much:
+        problems.append(damage.Problem(number, "error", "limit", f"not analysed: {too_much}"))
+        return _empty(number, _size(page))
+    _check_boxes(pdf, page, number, problems)
+
+    device = visibility.text_ink_device()
+    flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_MEDIABOX_CLIP) & ~(
+        pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES
+    )
+    ink, counts, raw = _read_page(page, device, flags)
+    if counts["aborted"]:
+        problems.append(damage.Problem(number, "error", "limit", f"not analysed: {counts['aborted']}"))
+        return _empty(number, _size(page))
+    pieces = []
+    rotated = []
+    every_span = []  # for the integrity facts
+    coords: Dict[float, float] = {}
+    for block in raw["blocks"]:
+        for line in block.get("lines", ()):
+            spans = [_span(s, coords) for s in line["spans"] if s["text"]]
+            every_span.extend(spans)
+            if not spans or not any(s.text.strip() for s in spans):
+                continue
+            dx, dy = line["dir"]
+            if abs(dy) > 1e-3 or dx <= 0:
+                rotated.append(_rotated_line(spans, line["bbox"]))
+                continue
+            baseline = line["spans"][0]["origin"][1]
+            size = max(s.size for s in spans)
+            pieces.append((baseline, spans[0].bbox[0], max(s.bbox[2] for s in spans), size, spans))
+    del raw
+    links = tuple(_links(pdf, page, number, problems))
+    fonts = tuple(_fonts(pdf, page, number, problems))
+    lines = _visual_lines(pieces)
+    if len(lines) + len(rotated) > limits.MAX_LINES_PER_PAGE:
+        problems.append(damage.Problem(number, "error", "limit", f"only the first {limits.MAX_LINES_PER_PAGE:,} "
+                                       f"of its {len(lines) + len(rotated):,} lines are analysed"))
+        lines = lines[: limits.MAX_LINES_PER_PAGE]
+        rotated = rotated[: max(0, limits.MAX_LINES_PER_PAGE - len(lines))]
+    budget[0] -= sum(len(ln.spans) for ln in lines) + len(rotated) + len(ink) + len(links)
+    if _CUT[0]:
+        problems.append(damage.Problem(number, "warning", "limit", f"{_CUT[0]} lines or tokens longer than "
+                                       f"{limits.MAX_TOKEN_CHARS:,} characters were shortened"))
+        _CUT[0] = 0
+    rect = page.rect
+    # --- integrity (TEXT001): text objects in drawing order, from the ink pass above ----------
+    seen, offpage, painted = visibility.facts(pymupdf, page, every_span, device, rect.width, rect.height)
+    # --- end integrity ------------------------------------------------------------------------
+    return Page(
+        number=number,
+        width=round(rect.width, 2),
+        height=round(rect.height, 2),
+        lines=tuple(lines),
+        rotated_lines=tuple(rotated),
+        ink=ink,
+        links=links,
+        fonts=fonts,
+        seen=seen,
+        offpage=offpage,
+        painted_clips=painted,
+    )
+
+
+#: lines shortened by limits.bound_tokens on the page being read
+_CUT = [0]
+
+
+def _size(page) -> Tuple[float, float]:
+    try:
+        return round(page.rect.width, 2), round(page.rect.height, 2)
+    except Exception:
+        return 612.0, 792.0
+
+
+_FONT_ENTRY = re.compile(rb"/[^\s/<>\[\]()]+\s*(?:\d+\s+\d+\s+R|<<)")
+_INLINE_IMAGE = re.compile(rb"\bBI\b([^I]{0,600}?)\bID\b")
+_DICT_NUMBER = re.compile(rb"/(W|Width|H|Height|BPC|BitsPerComponent)\s+(\d{1,12})")
+
+
+def _precheck(pdf, page, number: int) -> str:
+    """What makes the page too costly to read at all, from its dictionaries and its content
+    streams inflated at most MAX_CONTENT_BYTES (no MuPDF run yet): "" when nothing does."""
+    try:
+        kind, fonts = pdf.xref_get_key(page.xref, "Resources/Font")
+        if kind == "xref":
+            fonts = pdf.xref_object(int(fonts.split()[0]), compressed=True)
+        if kind in ("dict", "xref"):
+            n = len(_FONT_ENTRY.findall(fonts.encode("latin-1", "replace")))
+            if n > limits.MAX_FONTS_PER_PAGE:
+                return f"{n:,} fonts on the page, more than the {limits.MAX_FONTS_PER_PAGE:,} read per page"
+    except Exception:
+        pass
+    try:
+        return _precheck_contents(pdf, page)
+    except Exception:
+        return ""  # unreadable contents: MuPDF's run reports them
+
+
+def _precheck_contents(pdf, page) -> str:
+    total = 0
+    text_ops = 0
+    for xref in page.get_contents():
+        kind, filt = pdf.xref_get_key(xref, "Filter")
+        if kind == "null":
+            data = pdf.xref_stream_raw(xref) or b""
+        elif filt in ("/FlateDecode", "[/FlateDecode]"):
+            data = _inflate(pdf.xref_stream_raw(xref) or b"", limits.MAX_CONTENT_BYTES - total + 1)
+        else:
+            continue  # other filters: MuPDF's run (and its caps) decide
+        total += len(data)
+        text_ops += data.count(b"Tj") + data.count(b"TJ") + data.count(b"'") + data.count(b'"')
+        if text_ops > limits.MAX_TEXT_OPERATORS_PER_PAGE:
+            return (f"more than {limits.MAX_TEXT_OPERATORS_PER_PAGE:,} text operators on the page "
+                    "(a page of a paper has a few hundred)")
+        if total > limits.MAX_CONTENT_BYTES:
+            return (f"its content streams inflate to more than {limits.MAX_CONTENT_BYTES // 2**20} MB "
+                    "(a page of a paper needs a few hundred kB)")
+        if b"BI" in data:
+            for m in _INLINE_IMAGE.finditer(data):
+                values = {k: int(v) for k, v in _DICT_NUMBER.findall(m.group(1))}
+                w = values.get(b"W", values.get(b"Width", 0))
+                h = values.get(b"H", values.get(b"Height", 0))
+                bpc = values.get(b"BPC", values.get(b"BitsPerComponent", 8))
+                if w * h * max(bpc, 1) * 4 // 8 > limits.MAX_INLINE_IMAGE_BYTES:
+                    return (f"an inline image of {w:,} x {h:,} pixels, more than the "
+                            f"{limits.MAX_INLINE_IMAGE_BYTES // 2**20} MB decoded per image")
+    return ""
+
+
+def _inflate(raw: bytes, at_most: int) -> bytes:
+    import zlib
+
+    d = zlib.decompressobj()
+    out = []
+    n = 0
+    try:
+        for i in range(0, len(raw), 1 << 16):
+            piece = d.decompress(raw[i:i + (1 << 16)], max(1, at_most - n))
+            out.append(piece)
+            n += len(piece)
+            while d.unconsumed_tail and n < at_most:
+                piece = d.decompress(d.unconsumed_tail, max(1, at_most - n))
+                out.append(piece)
+                n += len(piece)
+            if n >= at_most:
+                break
+    except zlib.error:
+        pass  # MuPDF reads what it can and warns; the warning is the report
+    return b"".join(out)
+
+
+def _check_boxes(pdf, page, number: int, problems: List) -> None:
+    """A MediaBox or CropBox that is not four numbers enclosing an area (MuPDF replaces it)."""
+    for key in ("MediaBox", "CropBox"):
+        try:
+            kind, value = pdf.xref_get_key(page.xref, key)
+        except Exception:
+            continue
+        if kind == "null":
+            continue
+        if kind == "xref":  # an indirect box: `155 0 R`
+            try:
+                value = pdf.xref_object(int(value.split()[0]), compressed=True)
+                kind = "array" if value.strip().startswith("[") else kind
+            except Exception:
+                pass
+        try:
+            nums = [float(x) for x in value.strip().strip("[]").split()] if kind == "array" else []
+        except ValueError:
+            nums = []
+        if len(nums) != 4 or abs(nums[2] - nums[0]) < 1 or abs(nums[3] - nums[1]) < 1:
+            problems.append(damage.Problem(number, "warning", "invalid-box",
+                                           f"its /{key} {limits.clean_text(value, 60)} is not a valid box; read as "
+                                           f"{page.rect.width:g} x {page.rect.height:g} pt"))
+
+
+#: opacity of each of MuPDF's 256 alpha values (shared float objects: one per value, not per span)
+_ALPHA = tuple(a / 255.0 for a in range(256))
+#: distinct sizes and render modes kept shared per process, up to this many
+_CACHE_MAX = 4096
+
+
+def _span(s, coords: Optional[Dict[float, float]] = None, _fonts: Dict[str, str] = {},  # noqa: B006 - caches
+          _sizes: Dict[float, float] = {}, _renders: Dict[Tuple[int, float], str] = {}) -> Span:  # noqa: B006
+    """The model's span for one of MuPDF's; `coords` (one per page) shares equal coordinates between
+    the spans of the page (the left edge of every line, the top and bottom of the spans of a line)."""
+    font = s["font"]
+    name = _fonts.get(font)
+    if name is None:
+        name = strip_subset(font)
+        if len(_fonts) < _CACHE_MAX:
+            _fonts[font] = name
+    raw_size = s["size"]
+    size = _sizes.get(raw_size)
+    if size is None:
+        size = round(raw_size, 2)
+        if size <= 0 < raw_size:
+            size = 0.01  # a 0.001 pt span is tiny, not of size zero (sizes are divided by)
+        if len(_sizes) < _CACHE_MAX:
+            _sizes[raw_size] = size
+    text = s["text"]
+    if len(text) > limits.MAX_LINE_CHARS or "\x00" in text or (not text.isascii() and _HAS_SURROGATE(text)):
+        text = limits.clean_text(text, limits.MAX_LINE_CHARS)
+    a = s.get("alpha", 255)
+    alpha = _ALPHA[a] if a.__class__ is int and 0 <= a <= 255 else a / 255.0
+    char_flags = s.get("char_flags", 16)
+    key = (char_flags, alpha)
+    render = _renders.get(key)
+    if render is None:
+        render = _render_mode(char_flags, alpha)
+        if len(_renders) < _CACHE_MAX:
+            _renders[key] = render
+    b = s["bbox"]
+    if coords is not None and len(b) == 4:
+        g = coords.setdefault  # zeros are kept as they are (0.0 and -0.0 are equal keys)
+        bbox = (g(b[0], b[0]) if b[0] else b[0], g(b[1], b[1]) if b[1] else b[1],
+                g(b[2], b[2]) if b[2] else b[2], g(b[3], b[3]) if b[3] else b[3])
+    else:
+        bbox = tuple(b)
+    return new_span(text, bbox, name, size, s["color"], s["flags"], alpha, render)
+
+
+def _HAS_SURROGATE(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+#: MuPDF's character flags (`char_flags` of a span)
+_FILLED, _STROKED, _CLIPPED = 16, 32, 64
+
+
+def _render_mode(char_flags: int, alpha: float) -> str:
+    if char_flags & _CLIPPED and alpha == 0:
+        return "clip"  # render mode 7; modes 4 to 6 also paint
+    if not char_flags & (_FILLED | _STROKED | _CLIPPED):
+        return "invisible"  # render mode 3
+    return "fill"
+
+
+def _visual_lines(pieces):
+    """Merge MuPDF lines that share a baseline and are not a column gap apart."""
+    pieces.sort(key=lambda p: p[0])
+    clusters = []
+    for p in pieces:
+        if clusters:
+            anchor = clusters[-1][0]
+            if abs(p[0] - anchor[0]) <= BASELINE_TOLERANCE_EM * max(p[3], anchor[3]):
+                clusters[-1].append(p)
+                continue
+        clusters.append([p])
+    lines = []
+    for cluster in clusters:
+        cluster.sort(key=lambda p: p[1])
+        group = [cluster[0]]
+        right = cluster[0][2]
+        for p in cluster[1:]:
+            gap = p[1] - right
+            if gap > min(PIECE_GAP_EM * max(p[3], group[-1][3]), PIECE_GAP_MAX) or _apart(group[-1], p, gap):
+                lines.append(_make_line(group))
+                group = [p]
+            else:
+                group.append(p)
+            right = max(right, p[2])
+        lines.append(_make_line(group))
+    lines.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    return lines
+
+
+def _apart(a, b, gap: float) -> bool:
+    """A line number (a short number in another colour and size, such as the review ruler's grey
+    "004") beside text is not part of that text's line, even when the text strays next to it. A
+    footnote mark touches its word, so it stays; a number unlike its neighbour in colour or size
+    only stands apart beyond half an em."""
+    for num, other in ((a, b), (b, a)):
+        text = "".join(s.text for s in num[4]).strip()
+        if text.isdigit() and len(text) <= 4:
+            n, o = num[4][0], other[4][0]
+            colour, size = n.color != o.color, abs(n.size - o.size) > 0.1 * o.size
+            if (colour and size and gap > NUMBER_GAP_EM * o.size) or ((colour or size) and gap > 0.5 * o.size):
+                return True
+    return False
+
+
+def _make_line(group) -> Line:
+    if len(group) == 1:  # most lines: one MuPDF line, spans already in order
+        main = group[0]
+        spans = main[4]
+    else:
+        # the baseline of the piece with the most characters (not a superscript)
+        main = max(group, key=lambda p: sum(len(s.text) for s in p[4]))
+        spans = sorted((s for p in group for s in p[4]), key=lambda s: s.bbox[0])
+    parts = [spans[0].text]
+    for a, b in zip(spans, spans[1:]):
+        if word_gap(a, b):
+            parts.append(" ")
+        parts.append(b.text)
+    if len(spans) == 1:
+        box = spans[0].bbox  # the line's box is its span's: one tuple for both
+    else:
+        boxes = [s.bbox for s in spans]
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    joined = "".join(parts)
+    text = " ".join(joined.split())
+    if text == joined:
+        text = joined  # one string for the line and its span when they read the same
+    if len(text) > limits.MAX_TOKEN_CHARS:
+        text, cut = limits.bound_tokens(text)
+        _CUT[0] += cut
+    return Line.build(text, box, main[0], spans if spans.__class__ is tuple else tuple(spans))
+
+
+def _rotated_line(spans, bbox) -> Line:
+    text = " ".join("".join(s.text for s in spans).split())
+    if len(text) > limits.MAX_TOKEN_CHARS:
+        text, cut = limits.bound_tokens(text)
+        _CUT[0] += cut
+    return Line.build(text=text, bbox=tuple(bbox), baseline=bbox[3], spans=tuple(spans), horizontal=False)
+
+
+def _read_page(page, device, flags: int):
+    """The ink pass (`ink_pass`, with `device`) and the text of the page (`page.get_text("dict",
+    flags=flags)`). Returns (ink, counts, raw dict); raw is None when the ink pass stopped at the
+    page's cap (the text is not read then).
+
+    The page is interpreted twice (once per pass). Recording it once as a MuPDF display list and
+    replaying that for both was measured and not kept: a display list drops text objects with an
+    empty box (the separate blank text objects some producers write between words), so the text
+    extracted from it differs from `get_text`'s (missing blanks, synthetic spaces), and an
+    unbounded recording would precede the operation cap on hostile pages."""
+    ink, counts = ink_pass(page, device)
+    if counts["aborted"]:
+        return ink, counts, None
+    return ink, counts, page.get_text("dict", flags=flags)
+
+
+def _links(pdf, page, number: int, problems: List):
+    """The page's links to outside the document (web addresses, files), as `Link`s: the link chain
+    MuPDF builds is walked and only each link's target string and box are read. Internal
+    cross-references carry no identity and are skipped unread (PyMuPDF's `get_links()` would resolve
+    each one's target page and position, the most costly part of reading a reference list)."""
+    n = _annot_count(pdf, page)
+    if n > limits.MAX_ANNOTS_PER_PAGE:
+        problems.append(damage.Problem(number, "error", "limit", f"its {n:,} annotations were not read "
+                                       f"(more than {limits.MAX_ANNOTS_PER_PAGE:,} per page)"))
+        return
+    import pymupdf
+
+    mupdf, extra = pymupdf.mupdf, pymupdf.extra
+    link = mupdf.fz_load_links(page.this)
+    while link.m_internal:
+        if extra.Link_is_external(link):  # a scheme ("https:", "file:", "mailto:", ...); the rest is internal
+            kind, target = _external_target(extra.link_uri(link))
+            if target:
+                r = link.rect()
+                yield Link(bbox=(r.x0, r.y0, r.x1, r.y1), uri=limits.clean_text(target, limits.MAX_TOKEN_CHARS),
+                           kind=kind)
+        link = link.next()
+
+
+def _external_target(uri: str) -> Tuple[str, str]:
+    """(kind, target) of an external link's URI, as PyMuPDF's link dictionaries give them: a
+    "file:" URI is a launch of that file, or a remote go-to when it names a page ("file:x.pdf#page=3");
+    any other is a "uri" (the target as written)."""
+    if not uri.startswith("file:"):
+        return "uri", uri
+    spec = uri[5:]
+    if spec.startswith("//"):
+        spec = spec[2:]
+    parts = spec.split("#")
+    if len(parts) == 2 and parts[1].startswith("page="):
+        int(parts[1].split("&")[0][5:])  # as PyMuPDF: a page that is not a number fails the page's links
+        return "remote", parts[0].replace("\\", "/")
+    return "launch", spec.replace("\\", "/")
+
+
+def _annot_count(pdf, page) -> int:
+    """How many entries the page's /Annots array holds, without loading them."""
+    try:
+        kind, value = pdf.xref_get_key(page.xref, "Annots")
+        if kind == "xref":
+            value = pdf.xref_object(int(value.split()[0]), compressed=True)
+        elif kind != "array":
+            return 0
+        return value.count(" R") + value.count("<<")
+    except Exception:
+        return 0
+
+
+def _fonts(pdf, page, number: int, problems: List):
+    seen = set()
+    for entry in page.get_fonts(full=True):
+        xref, ext, ftype, basefont = entry[0], entry[1], entry[2], entry[3]
+        referencer = entry[6] if len(entry) > 6 else 0
+        key = (xref, bool(referencer))
+        if key in seen:
+            continue
+        seen.add(key)
+        if len(seen) > limits.MAX_FONTS_PER_PAGE:
+            problems.append(damage.Problem(number, "warning", "limit", f"only the first {limits.MAX_FONTS_PER_PAGE:,} "
+                                           "fonts of the page were read"))
+            return
+        basefont = limits.clean_text(basefont, 200)
+        ftype, ext = limits.clean_text(ftype, 40), limits.clean_text(ext, 40)
+        ref = FontRef(
+            name=strip_subset(basefont),
+            basefont=basefont,
+            type=ftype,
+            embedded=ext not in ("n/a", ""),
+            in_figure=bool(referencer),
+        )
+        yield _FONT_REFS.setdefault(ref, ref)  # one object per distinct font of the file, not per page
+
+
+#: the FontRef objects of the file being read (equal ones shared between its pages)
+_FONT_REFS: Dict[FontRef, FontRef] = {}
