@@ -107,7 +107,7 @@ def db_figures(out: Path) -> dict:
     with sqlite3.connect(out / "results.sqlite") as con:
         rows = con.execute("SELECT report, elapsed_s, peak_rss_mb, signature IS NOT NULL, timings FROM results").fetchall()
     check = signature = 0.0
-    for report, elapsed, _, _, timings in rows:
+    for report, _elapsed, _, _, timings in rows:
         t = json.loads(timings) if timings else {}
         check += t.get("check_s", json.loads(report).get("elapsed_s", 0.0))
         signature += t.get("signature_s", 0.0)

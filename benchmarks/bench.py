@@ -132,9 +132,7 @@ class without_family:
         self.saved = None
 
     def __enter__(self):
-        from scope_check.model import loader
         from scope_check.model import ink
-        from scope_check.model import document
         from scope_check.model import visibility
 
         if self.family == "TEXT":

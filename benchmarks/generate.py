@@ -96,7 +96,7 @@ def paper_page(rng: _Lcg, number: int, pages: int, lines: int = 45) -> bytes:
     if number == pages:
         y -= 12
         ops.append(b"BT /F2 12 Tf 108 %.2f Td (References) Tj ET" % y)
-        for k in range(3):
+        for _k in range(3):
             y -= 14
             ops.append(b"BT /F1 9 Tf 108 %.2f Td (A. Author and B. Author. %s. 2020.) Tj ET" % (y, _esc(_line(rng, 50))))
     ops.append(b"BT /F1 10 Tf 303 60 Td (%d) Tj ET" % number)

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -40,7 +39,7 @@ def members(files: int, total_mb: int, seed: int = 7):
         else:
             line = b"def f%d(x):\n    return x * %d  # %s\n" % (i, i, rng.randbytes(30).hex().encode())
             yield f"src/pkg{i // 1000:02d}/m{i:05d}.py", (line * (small_bytes // len(line) + 1))[:small_bytes]
-    for name, kind in big:
+    for name, _kind in big:
         yield name, rng.randbytes(big_each)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import random
 import subprocess
 import sys
@@ -37,7 +36,7 @@ SMALL = 15_000
 
 def seeds(tmp: Path):
     sys.path.insert(0, str(ROOT / "fixtures" / "hostile"))
-    import generate  # noqa: E402
+    import generate
 
     out = []
     for name in ("good_paper", "count_negative", "count_huge", "author_lone_surrogate", "author_bom_invalid",

@@ -13,7 +13,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import FIXTURES, ROOT
+from conftest import ROOT
 
 SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 

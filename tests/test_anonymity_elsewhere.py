@@ -4,7 +4,6 @@ someone else's funding, topic keywords. Fixtures in fixtures/anonymity/ (manifes
 
 from __future__ import annotations
 
-import re
 import time
 from types import SimpleNamespace
 

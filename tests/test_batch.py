@@ -184,7 +184,7 @@ def test_every_odd_entry_gets_a_row_and_nothing_escapes(tmp_path, hostile_checks
 
     expected_rows = len(BAD) + 2 + 1 + 2 + 1 + 1 + 3 + 3 + 9  # bad, good, non-UTF-8, fifo+socket, dir+inside, 3 links, 3 hooks, zip
     assert len(rows) == expected_rows, sorted(got)
-    for i, rel in enumerate(BAD, start=1):
+    for i in range(1, len(BAD) + 1):
         assert row(f"bad{100 + i}.pdf")["verdict"] in ("error", "fail", "pass")
     assert row("bad101.pdf")["error_codes"] == "FILE001"  # the manifest's empty file
     assert row("bad106.pdf")["error_codes"] == "FILE003"  # encrypted
@@ -683,7 +683,7 @@ def test_pool_gives_a_worker_its_next_task_before_handing_back_the_last_outcome(
 
     pool = Pool(lambda x: x, jobs=1, time_limit=10, memory_limit_mb=0)
     seen = []
-    for task, outcome in pool.run(iter([1, 2, 3])):
+    for task, _outcome in pool.run(iter([1, 2, 3])):
         worker = pool._workers[0]
         seen.append((task, worker.task))  # the task the worker holds while `task` is handed back
     assert seen == [(1, 2), (2, 3), (3, None)]

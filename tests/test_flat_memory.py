@@ -129,14 +129,14 @@ def test_a_held_line_keeps_its_page_decoded_and_is_read_again_as_itself(monkeypa
     spans = doc.pages[1].lines[0].spans
     for _ in range(2):
         for page in doc.pages:
-            page.lines
+            assert page.lines is not None  # reading the lines decodes a packed page
     assert doc.pages[0].lines[0] is held  # the same object, not an equal copy
     assert doc.pages[1].lines[0].spans is spans
     before = cache.decodes
     del held, spans
     for _ in range(3):
         for page in doc.pages:
-            page.lines
+            assert page.lines is not None  # reading the lines decodes a packed page
     assert not cache.pinned  # nothing holds them: they are dropped
     assert cache.decodes > before  # and decoded again when read
 

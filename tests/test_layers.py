@@ -288,3 +288,18 @@ def test_the_checker_finds_an_upward_arrow(tmp_path):
     copy = _copy(tmp_path)
     _append(copy / "model" / "damage.py", "from scope_check.checks import files\n")
     assert any("model.damage" in p and "scope_check.checks.files" in p for p in problems(copy)["upward"])
+
+
+def test_every_noqa_names_its_code_and_gives_a_reason():
+    """Each noqa comment names its codes and says why on the same line (after a dash, a parenthesis
+    or words)."""
+    import re
+
+    bare = []
+    for folder in ("scope_check", "tests", "benchmarks", "fuzz", "fixtures"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                match = re.search(r"#\s*noqa\b(.*)$", line)
+                if match and not re.match(r":\s*[A-Z]+\d+(?!\d)(?:\s*,\s*[A-Z]+\d+(?!\d))*\s*[-(]?\s*\S", match.group(1)):
+                    bare.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert bare == []

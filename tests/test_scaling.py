@@ -96,7 +96,7 @@ def test_merging_links_with_text_urls_answers_as_the_walk_over_every_link():
              "www.example.org/a", "example.org/ab", "example.org/a"]
     for trial in range(40):
         annotated, text = [], []
-        for i in range(rng.randint(0, 12)):
+        for _ in range(rng.randint(0, 12)):
             url = "https://" + rng.choice(hosts) + rng.choice(["", "/", "/x"])
             annotated.append(addresses.Url(url, rng.randint(1, 2), (rng.uniform(0, 500), rng.uniform(0, 700), 0, 0),
                                            -1, 0, 0, True, False))

@@ -19,6 +19,7 @@ paper's row instead of becoming a row of its own.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import os
 import re
@@ -362,6 +363,10 @@ def _id_key(value: str) -> str:
     return m.group(1) if m else value
 
 
+def _cell(row, i: int) -> str:
+    return row[i].strip() if i < len(row) else ""
+
+
 def read_tracks(path: str) -> Tracks:
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
@@ -393,7 +398,7 @@ def read_tracks(path: str) -> Tracks:
     for row in rows[1:]:
         if not any(c.strip() for c in row):
             continue
-        cell = lambda i: row[i].strip() if i < len(row) else ""  # noqa: E731
+        cell = functools.partial(_cell, row)
         track = next((cell(i) for i in tracks if cell(i)), "")
         if not track:
             continue

@@ -288,10 +288,10 @@ def _vm_size_mb() -> float:
 def prepare() -> None:
     """Import what every check needs before forking, so workers inherit it instead of importing it."""
     import faulthandler  # noqa: F401  (the worker's, and the messages' on both sides of the pipes)
-    import pickle  # noqa: F401
-    import resource  # noqa: F401
+    import pickle  # noqa: F401 - the pipes' messages, inherited by the workers
+    import resource  # noqa: F401 - the worker's memory ceiling, inherited
 
-    import pymupdf  # noqa: F401
+    import pymupdf  # noqa: F401 - the PDF library, imported once before the fork
 
     import gc
 

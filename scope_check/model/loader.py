@@ -372,7 +372,7 @@ _CACHE_MAX = 4096
 
 
 def _span(s, coords: Optional[Dict[float, float]] = None, _fonts: Dict[str, str] = {},  # noqa: B006 - caches
-          _sizes: Dict[float, float] = {}, _renders: Dict[Tuple[int, float], str] = {}) -> Span:  # noqa: B006
+          _sizes: Dict[float, float] = {}, _renders: Dict[Tuple[int, float], str] = {}) -> Span:  # noqa: B006 - caches
     """The model's span for one of MuPDF's; `coords` (one per page) shares equal coordinates between
     the spans of the page (the left edge of every line, the top and bottom of the spans of a line)."""
     font = s["font"]

@@ -59,7 +59,7 @@ def _load(text: str, loader) -> Any:
             aliases += 1
             if aliases > MAX_ALIASES:
                 raise UnsafeYaml(f"more than {MAX_ALIASES} aliases (*name): not a rules file")
-    data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader (SafeLoader or CSafeLoader)
+    data = yaml.load(text, Loader=loader)
     _count(data)
     return data
 

@@ -286,7 +286,7 @@ class _State:
                 target = identity.classify(url, self.links)
                 if target.kind in ("owner", "personal", "institution"):
                     out.append(supp.link_finding(member, line, url, target, "the git remote of the archived repository"))
-        for name, url, number, kind, line_text, target in self.pending_links:
+        for name, url, number, _kind, _line_text, target in self.pending_links:
             repo = supp.repository_name(url)
             if supp.norm_text(repo) in {supp.norm_text(n) for n in self.project_names if n}:
                 out.append(supp.link_finding(name, number, url, target, "the instructions clone it as this project"))
