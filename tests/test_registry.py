@@ -99,10 +99,31 @@ def test_get_suggests_the_nearest_codes_on_a_typo():
 
 
 def test_the_committed_rule_reference_is_generated_from_the_registry():
-    """docs/RULES.md is regenerated with `python -m scope_check.output.reference > docs/RULES.md`."""
+    """docs/RULES.md is regenerated with `python -m scope_check.output.reference > docs/RULES.md`:
+    the specs, and per code its module, tests, triggering and near-miss fixtures (the manifests)."""
+    from scope_check.output.reference import markdown, repository_index
+
+    assert (ROOT / "docs" / "RULES.md").read_text() == markdown(checks(), repository_index(ROOT, checks()))
+
+
+def test_the_rule_reference_names_files_that_exist():
+    from scope_check.output.reference import home, repository_index
+
+    for code, facts in repository_index(ROOT, checks()).items():
+        assert (ROOT / home(get(code))).is_file(), code
+        assert facts["tests"], f"{code}: no test file names it"
+        for path in facts["tests"]:
+            assert (ROOT / path).is_file(), path
+        for shown in facts["triggers"] + facts["near_misses"]:
+            assert (ROOT / shown.split("`")[1]).is_file(), shown
+
+
+def test_the_rule_reference_without_the_index_reads_no_file():
+    """The installed package has no fixtures/ or tests/: `markdown(checks())` reads no file."""
     from scope_check.output.reference import markdown
 
-    assert (ROOT / "docs" / "RULES.md").read_text() == markdown(checks())
+    text = markdown(checks())
+    assert "**Triggered by.**" not in text and "## PAGE001 page-limit" in text
 
 
 def test_the_shipped_schema_is_generated_from_the_declarations():

@@ -1,4 +1,4 @@
-"""TEXT001 hidden-text and TEXT002 prompt-injection on the integrity fixtures (fixtures/integrity/)."""
+"""TEXT001 hidden-text and TEXT002 prompt-injection on the TEXT fixtures (fixtures/text/)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, check
 from scope_check.checks.text import compile_patterns
-from scope_check.model.document import load
+from scope_check.model.loader import load
 from scope_check.checks import load_rules
 from scope_check.model.visibility import contrast
 
@@ -14,7 +14,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def findings(name, code):
-    return [f for f in check(f"integrity/{name}.pdf", "scope2025-main").findings if f.code == code]
+    return [f for f in check(f"text/{name}.pdf", "scope2025-main").findings if f.code == code]
 
 
 @pytest.mark.parametrize("name, how", [
@@ -39,13 +39,13 @@ def test_near_white_text_is_confirmed_by_rendering_and_the_threshold_sits_betwee
 
 
 def test_covered_text_is_judged_by_rendering_its_area():
-    doc = load(str(FIXTURES / "integrity" / "under_box_note.pdf"))
+    doc = load(str(FIXTURES / "text" / "under_box_note.pdf"))
     seen = [v for v in doc.pages[0].seen if "ablation" in v.span.text]
     assert seen and all(v.source == "rendered" and v.covered_by == "fill-path" and v.contrast < 1.05 for v in seen)
 
 
 def test_white_labels_on_a_dark_fill_are_compared_with_the_fill_not_the_page():
-    doc = load(str(FIXTURES / "integrity" / "dark_tikz_labels.pdf"))
+    doc = load(str(FIXTURES / "text" / "dark_tikz_labels.pdf"))
     labels = [s for ln in doc.pages[0].lines for s in ln.spans if "Encoder" in s.text]
     assert labels and labels[0].color == 0xFFFFFF
     assert not any("Encoder" in v.span.text for v in doc.pages[0].seen)  # backdrop known: contrast high
@@ -60,15 +60,15 @@ def test_black_on_a_black_box_is_judged_against_the_box():
 
 
 def test_render_modes_and_text_outside_the_page_reach_the_model():
-    doc = load(str(FIXTURES / "integrity" / "invisible_note.pdf"))
+    doc = load(str(FIXTURES / "text" / "invisible_note.pdf"))
     assert any(s.render == "invisible" for ln in doc.pages[0].lines for s in ln.spans)
-    doc = load(str(FIXTURES / "integrity" / "outside_crop_prompt.pdf"))
+    doc = load(str(FIXTURES / "text" / "outside_crop_prompt.pdf"))
     assert doc.pages[0].width == 612 and "".join(s.text for s in doc.pages[0].offpage).startswith("IGNORE")
 
 
 @pytest.mark.parametrize("name", ["dark_tikz_labels", "light_grey_axis", "small_scripts", "white_spacer"])
 def test_near_misses_have_no_text_finding(name):
-    assert [f for f in check(f"integrity/{name}.pdf", "scope2025-main").findings if f.code.startswith("TEXT")] == []
+    assert [f for f in check(f"text/{name}.pdf", "scope2025-main").findings if f.code.startswith("TEXT")] == []
 
 
 def test_hidden_prompt_is_an_error_visible_unquoted_prompt_too():
@@ -79,7 +79,7 @@ def test_hidden_prompt_is_an_error_visible_unquoted_prompt_too():
 
 
 def test_a_paper_discussing_prompt_injection_gets_a_warning():
-    report = check("integrity/discusses_injection.pdf", "scope2025-main")
+    report = check("text/discusses_injection.pdf", "scope2025-main")
     (f,) = [f for f in report.findings if f.code == "TEXT002"]
     assert f.severity == "warning" and f.data["quoted"] and f.data["cited"] and not f.data["hidden"]
     assert report.verdict == "pass"
@@ -88,7 +88,7 @@ def test_a_paper_discussing_prompt_injection_gets_a_warning():
 def test_a_phrase_spelt_by_letters_across_word_edges_of_visible_prose_is_not_reported():
     """"such as all models" runs together to "asallm" (the pattern "as an? llm"): visible text
     is reported only when a match begins and ends on word edges."""
-    report = check("integrity/phrases_across_words.pdf", "scope2025-main")
+    report = check("text/phrases_across_words.pdf", "scope2025-main")
     assert [f for f in report.findings if f.code == "TEXT002"] == [] and report.verdict == "pass"
     from scope_check.checks.text import compile_patterns
 
@@ -99,7 +99,10 @@ def test_a_phrase_spelt_by_letters_across_word_edges_of_visible_prose_is_not_rep
 def test_patterns_tolerate_letter_spacing_hyphenation_and_case():
     ((_, _, rx),) = compile_patterns({"en": ["ignore (all )?previous instructions"]})
     import re
-    norm = lambda t: re.sub(r"[\W_]+", "", t).casefold()
+
+    def norm(t):
+        return re.sub(r"[\W_]+", "", t).casefold()
+
     assert rx.search(norm("I G N O R E  all previ-\nous INSTRUCTIONS"))
     assert not rx.search(norm("we ignore previous work on instruction tuning"))
 
@@ -121,7 +124,7 @@ def test_no_text_finding_on_the_real_papers():
 
 
 def test_the_review_ruler_grey_is_measured_and_passes():
-    doc = load(str(FIXTURES / "integrity" / "small_scripts.pdf"))
+    doc = load(str(FIXTURES / "text" / "small_scripts.pdf"))
     ruler = [v for v in doc.pages[0].seen if v.span.text.strip().isdigit() and v.span.bbox[0] < 100]
     assert len(ruler) > 40  # one record per line number, on the white page: no rendering
     assert all(v.source == "page" and 2.0 < v.contrast < 2.2 for v in ruler)
