@@ -23,8 +23,8 @@ from scope_check.model.document import file_sha256
 from scope_check.engine.isolation import Pool, prepare
 from scope_check.engine import runner
 from scope_check.supplement import check_supplement
-from scope_check.engine.isolation import memory_failure
-from scope_check.batch.dedup import signature
+from scope_check.engine.isolation import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, memory_failure
+from scope_check.batch.dedup import DEFAULT_THRESHOLD, signature
 
 #: how large an archive member may be written to the work folder
 MEMBER_LIMIT = archive.Limits().max_member_bytes
@@ -75,12 +75,12 @@ class Settings:
     tracks_file: Optional[str] = None
     track_map: Dict[str, str] = field(default_factory=dict)
     jobs: int = 0
-    time_limit: float = 60.0
-    memory_limit_mb: float = 2048
+    time_limit: float = DEFAULT_TIME_LIMIT
+    memory_limit_mb: float = DEFAULT_MEMORY_LIMIT_MB
     shard: Optional[Tuple[int, int]] = None  # (index 1-based, count)
     select: Tuple[str, ...] = ()
     ignore: Tuple[str, ...] = ()
-    near_threshold: float = 0.8
+    near_threshold: float = DEFAULT_THRESHOLD
     first_pages: bool = True
 
     def to_json(self) -> dict:

@@ -1,3 +1,4 @@
-"""The command line: one click group (`main`), the options every subcommand shares declared once
-(`options`), and the subcommands `check` and `rules` (`main`), `batch`, `report`, `merge` (`batch`),
-`supplement` (`supplement`), and the GitHub Action's entry (`action`)."""
+"""The command line, one toolkit: the click group and its lazy table of subcommands (`main`), the
+options every subcommand shares and their parameter types, declared once (`options`), how the
+process ends (`process`), the subcommands `check`, `rules`, `batch`/`report`/`merge` (`batch`) and
+`supplement`, and the GitHub Action's entry (`action`)."""

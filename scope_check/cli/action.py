@@ -4,7 +4,8 @@ Its inputs arrive as environment variables (action.yml maps them with `env:`, ne
 substituting `${{ }}` into the script):
 
     SCOPE_CHECK_INPUT_PDF         paths or glob patterns, one a line (`**` allowed)
-    SCOPE_CHECK_INPUT_RULES       a bundled rule set or a rules file (default scope2025-main)
+    SCOPE_CHECK_INPUT_RULES       a bundled rule set or a rules file (default: scope_check.DEFAULT_RULES,
+                                  as `--rules`)
     SCOPE_CHECK_INPUT_FAIL_ON     error (default) | warning | never
     SCOPE_CHECK_INPUT_SARIF_FILE  write SARIF 2.1.0 here (optional)
     SCOPE_CHECK_INPUT_ANNOTATE    write annotated copies into this folder (optional)
@@ -19,10 +20,19 @@ tool could not do its job (no PDF matched, invalid rules, a file that could not 
 from __future__ import annotations
 
 import glob
+import json
 import os
 import sys
-import tempfile
 from typing import Dict, List, Optional, Sequence
+
+from scope_check import DEFAULT_RULES
+from scope_check.cli.options import ToolError, open_output, rule_set
+from scope_check.engine.runner import check_file, exit_code
+from scope_check.output.annotate import AnnotateError, annotate, output_paths
+from scope_check.output.base import Summary
+from scope_check.output.github import GithubFormatter, command
+from scope_check.output.sarif import build as build_sarif
+from scope_check.output.synctex import attach_sources
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -49,8 +59,6 @@ def overall(reports) -> str:
 
 
 def decide(reports, fail_on: str) -> int:
-    from scope_check.engine.runner import exit_code
-
     code = exit_code(reports)
     if code == 2:
         return 2
@@ -70,40 +78,19 @@ def write_outputs(path: Optional[str], values: Dict[str, object]) -> None:
 
 
 def _fail(message: str) -> int:
-    from scope_check.output.github import command
-
     print(command("error", message, title="scope-check"))
     write_outputs(os.environ.get("GITHUB_OUTPUT"), {"verdict": "error"})
     return 2
 
 
 def _write_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".scope-check-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """`path` appears whole or not at all (its folder made first), as `--output` is written."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open_output(path) as fh:
+        fh.write(text)
 
 
 def main(environ: Optional[Dict[str, str]] = None, argv: Sequence[str] = ()) -> int:
-    import json
-
-    from scope_check.output.annotate import AnnotateError, annotate, output_paths
-    from scope_check.output.base import Summary
-    from scope_check.output.github import GithubFormatter
-    from scope_check.output.sarif import build as build_sarif
-    from scope_check.config.rules import RulesError
-    from scope_check.checks import load_rules
-    from scope_check.engine.runner import check_file
-    from scope_check.output.synctex import attach_sources
-
     env = os.environ if environ is None else environ
     fail_on = (env.get("SCOPE_CHECK_INPUT_FAIL_ON") or "error").strip().lower()
     if fail_on not in FAIL_ON:
@@ -112,9 +99,9 @@ def main(environ: Optional[Dict[str, str]] = None, argv: Sequence[str] = ()) -> 
     if not pdfs:
         return _fail(f"no PDF matched {env.get('SCOPE_CHECK_INPUT_PDF')!r} (the pdf input)")
     try:
-        rules = load_rules((env.get("SCOPE_CHECK_INPUT_RULES") or "scope2025-main").strip())
-    except RulesError as exc:
-        return _fail(f"invalid rules: {exc}")
+        rules = rule_set((env.get("SCOPE_CHECK_INPUT_RULES") or DEFAULT_RULES).strip())
+    except ToolError as exc:
+        return _fail(exc.message)
     base = env.get("GITHUB_WORKSPACE") or os.getcwd()
     sarif_file = (env.get("SCOPE_CHECK_INPUT_SARIF_FILE") or "").strip()
     folder = (env.get("SCOPE_CHECK_INPUT_ANNOTATE") or "").strip()
@@ -137,8 +124,6 @@ def main(environ: Optional[Dict[str, str]] = None, argv: Sequence[str] = ()) -> 
                 if marks is not None:
                     print(f"annotated copy of {path}: {copies[index]} ({marks} marks)")
             except (AnnotateError, OSError, ValueError) as exc:
-                from scope_check.output.github import command
-
                 print(command("error", f"{path}: the annotated copy could not be written: {exc}", title="scope-check"))
                 failed_copies += 1
     formatter.finish(summary)

@@ -1,4 +1,7 @@
-"""`scope-check batch`, `scope-check report` and `scope-check merge`."""
+"""`scope-check batch`, `scope-check report` and `scope-check merge`: a whole venue in one resumable
+run, its reports regenerated, shards joined. The options they share with `check` come from
+`cli.options`; the two only the three of them take (--near-duplicate, --no-first-pages) are
+declared here, their defaults read from `scope_check.batch`."""
 
 from __future__ import annotations
 
@@ -6,41 +9,45 @@ import os
 import re
 import signal
 import sys
-from typing import Dict, Optional, Tuple
+import time
+from collections import Counter
+from typing import Callable, Dict, Optional, Tuple
 
 import click
 
-from scope_check import DEFAULT_RULES
-from scope_check import RULES_ENV
-from scope_check.engine.isolation import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT
+from scope_check.batch import engine, exports
+from scope_check.batch.dedup import DEFAULT_THRESHOLD
+from scope_check.batch.inputs import TracksError, read_tracks
+from scope_check.batch.store import DB_NAME, Store, open_store
+from scope_check.cli.options import (ToolError, exit_zero_option, limit_options, rule_set, rules_option, selection,
+                                     selection_options)
+from scope_check.engine.isolation import usable_cores
 
 
-
-class ToolError(click.ClickException):
-    exit_code = 2
-
-
-def _codes(values) -> Tuple[str, ...]:
-    out = []
-    for v in values:
-        out.extend(x.strip().upper() for x in v.split(",") if x.strip())
-    return tuple(out)
+def report_writing_options(f: Callable) -> Callable:
+    """--near-duplicate and --no-first-pages: how `batch`, `report` and `merge` write the reports."""
+    f = click.option("--no-first-pages", "no_first_pages", is_flag=True, help="Do not write first_pages.pdf.")(f)
+    return click.option("--near-duplicate", "near_duplicate", type=click.FloatRange(min=0, max=1),
+                        default=DEFAULT_THRESHOLD, show_default=True, metavar="SIMILARITY",
+                        help="Body-text similarity that flags two submissions as near-identical; 0 turns it off.")(f)
 
 
-def _shard(value: Optional[str]) -> Optional[Tuple[int, int]]:
+def _shard(ctx, param, value: Optional[str]) -> Optional[Tuple[int, int]]:
+    """--shard I/N: (I, N) with 1 <= I <= N."""
     if not value:
         return None
     m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value)
     if not m or not (1 <= int(m.group(1)) <= int(m.group(2))):
-        raise click.BadParameter("expected I/N with 1 <= I <= N (for example 3/8)", param_hint="--shard")
+        raise click.BadParameter("expected I/N with 1 <= I <= N (for example 3/8)", ctx, param)
     return int(m.group(1)), int(m.group(2))
 
 
-def _track_map(values) -> Dict[str, str]:
+def _track_map(ctx, param, values) -> Dict[str, str]:
+    """--track VALUE=RULES, repeated: track value (lower case) -> rule set."""
     out = {}
     for v in values:
         if "=" not in v:
-            raise click.BadParameter(f"{v!r}: expected TRACK=RULES (\"Tiny Papers=scope2025-tiny\")", param_hint="--track")
+            raise click.BadParameter(f"{v!r}: expected TRACK=RULES (\"Tiny Papers=scope2025-tiny\")", ctx, param)
         k, _, r = v.rpartition("=")
         out[k.strip().lower()] = r.strip()
     return out
@@ -51,11 +58,7 @@ def _sigterm(signum, frame):
 
 
 def _print_summary(rows, result, out: str, elapsed: float, extra: str = "") -> None:
-    from collections import Counter
-
-    from scope_check.batch.exports import with_supplement
-
-    reports = [with_supplement(r) for r in rows]  # a leaking supplement fails its paper's row
+    reports = [exports.with_supplement(r) for r in rows]  # a leaking supplement fails its paper's row
     verdicts = Counter(rep["verdict"] for rep in reports)
     codes: Counter = Counter()
     for rep in reports:
@@ -77,11 +80,9 @@ def _print_summary(rows, result, out: str, elapsed: float, extra: str = "") -> N
 
 
 def _exit(rows, exit_zero: bool) -> int:
-    from scope_check.batch.exports import with_supplement
-
     if any(f.get("code") == "SCOPE001" for r in rows for f in r["file"].get("findings", [])):
         return 2
-    if not exit_zero and any(with_supplement(r)["verdict"] != "pass" for r in rows):
+    if not exit_zero and any(exports.with_supplement(r)["verdict"] != "pass" for r in rows):
         return 1
     return 0
 
@@ -89,54 +90,36 @@ def _exit(rows, exit_zero: bool) -> int:
 @click.command("batch")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the database and the reports.")
-@click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
-              help="The rule set of papers the tracks file does not map.")
+@rules_option(help="The rule set of papers the tracks file does not map.")
 @click.option("--tracks", "tracks_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="CSV mapping a submission id or file name to its track (columns: number/id/paper id, or file; "
                    "track/venue/rules; optional supplementary material).")
-@click.option("--track", "track_pairs", multiple=True, metavar="VALUE=RULES",
+@click.option("--track", "mapping", multiple=True, metavar="VALUE=RULES", callback=_track_map,
               help="Which rule set a track value of the tracks file means (repeatable).")
-@click.option("--jobs", "-j", type=int, default=0, help="Worker processes (default: the usable cores).")
-@click.option("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, show_default=True, metavar="SECONDS",
-              help="Per-file time limit (FILE006); 0: none.")
-@click.option("--memory-limit", type=float, default=DEFAULT_MEMORY_LIMIT_MB, show_default=True, metavar="MB",
-              help="Per-worker address-space ceiling (FILE007); 0: none.")
-@click.option("--shard", default=None, metavar="I/N", help="Check only share I of N (stable across machines); merge later.")
-@click.option("--select", multiple=True, metavar="CODES")
-@click.option("--ignore", multiple=True, metavar="CODES")
-@click.option("--near-duplicate", type=float, default=0.8, show_default=True,
-              help="Body-text similarity that flags two submissions as near-identical; 0 turns it off.")
-@click.option("--no-first-pages", is_flag=True, help="Do not write first_pages.pdf.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, help="Worker processes (default 0: the usable cores).")
+@limit_options
+@click.option("--shard", "shard", default=None, metavar="I/N", callback=_shard, help="Check only share I of N (stable across machines); merge later.")
+@selection_options()
+@report_writing_options
 @click.option("--progress", type=click.Choice(["auto", "bar", "plain", "none"]), default="auto", show_default=True,
               help="auto: a bar on a terminal, a plain line every --progress-every seconds otherwise.")
-@click.option("--progress-every", type=float, default=30.0, show_default=True, metavar="SECONDS")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when papers fail.")
-def batch_command(inputs, out, rules_spec, tracks_file, track_pairs, jobs, time_limit, memory_limit, shard, select,
+@click.option("--progress-every", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              metavar="SECONDS")
+@exit_zero_option(help="Exit 0 even when papers fail; internal errors still exit 2.")
+@click.pass_context
+def batch_command(ctx, inputs, out, rules_spec, tracks_file, mapping, jobs, time_limit, memory_limit, shard, select,
                   ignore, near_duplicate, no_first_pages, progress, progress_every, exit_zero) -> None:
     """Check every submission of a venue: INPUT is a folder (recursive), a .zip or .tar(.gz) of PDFs, a
     file listing paths, or - (paths on standard input). Results go to a database in --out; a rerun
     checks only what is missing. Writes results.csv, desk_reject.csv, results.jsonl, report.html and
     first_pages.pdf into --out."""
-    import time
-
-    from scope_check.batch import engine, exports
-    from scope_check.batch.inputs import TracksError, read_tracks
-    from scope_check.config.rules import RulesError
-    from scope_check.checks import load_rules
-    from scope_check.engine.runner import Selection
-
     started = time.monotonic()
-    shard_v = _shard(shard)
-    mapping = _track_map(track_pairs)
     cache: Dict[str, object] = {}
     rulesets: Dict[str, object] = {}
 
     def load(spec: str):
         if spec not in cache:
-            try:
-                cache[spec] = load_rules(spec)
-            except RulesError as exc:
-                raise ToolError(f"invalid rules {spec!r}: {exc}") from None
+            cache[spec] = rule_set(spec, ctx)
             rulesets[engine.rules_hash(cache[spec])] = cache[spec]
         return cache[spec]
 
@@ -164,25 +147,18 @@ def batch_command(inputs, out, rules_spec, tracks_file, track_pairs, jobs, time_
         rules = load(mapping.get(value.lower(), value))
         return value, engine.rules_hash(rules)
 
-    from scope_check.engine.isolation import usable_cores
-
-    if jobs < 0:
-        raise click.BadParameter("must be 0 (the usable cores) or more", param_hint="--jobs")
     settings = engine.Settings(inputs=list(inputs), out=out, default_rules=rules_spec, tracks_file=tracks_file,
                                track_map=mapping, jobs=jobs or usable_cores(), time_limit=time_limit, memory_limit_mb=memory_limit,
-                               shard=shard_v, select=_codes(select), ignore=_codes(ignore),
+                               shard=shard, select=select, ignore=ignore,
                                near_threshold=near_duplicate, first_pages=not no_first_pages)
-    selection = Selection(select=_codes(select), ignore=_codes(ignore))
     previous = signal.signal(signal.SIGTERM, _sigterm)
     try:
-        result = engine.run(settings, rulesets, resolve, tracks, selection, progress_mode=progress,
+        result = engine.run(settings, rulesets, resolve, tracks, selection(select, ignore), progress_mode=progress,
                             progress_every=progress_every, stdin=sys.stdin.buffer if "-" in inputs else None)
     except ValueError as exc:
         raise ToolError(str(exc)) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
-    from scope_check.batch.store import open_store
-
     store = open_store(out)
     try:
         written = exports.write_all(store, out, settings.to_json(), near_duplicate, not no_first_pages)
@@ -204,16 +180,10 @@ def batch_command(inputs, out, rules_spec, tracks_file, track_pairs, jobs, time_
 @click.command("report")
 @click.argument("db", type=click.Path(exists=True, dir_okay=True))
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None, help="Where to write (default: the database's folder).")
-@click.option("--near-duplicate", type=float, default=0.8, show_default=True)
-@click.option("--no-first-pages", is_flag=True)
-@click.option("--exit-zero", is_flag=True)
+@report_writing_options
+@exit_zero_option(help="Exit 0 even when papers fail; internal errors still exit 2.")
 def report_command(db, out, near_duplicate, no_first_pages, exit_zero) -> None:
     """Regenerate every report of a batch from its database (a folder or its results.sqlite)."""
-    import time
-
-    from scope_check.batch import exports
-    from scope_check.batch.store import DB_NAME, Store
-
     started = time.monotonic()
     path = os.path.join(db, DB_NAME) if os.path.isdir(db) else db
     if not os.path.isfile(path):
@@ -232,17 +202,11 @@ def report_command(db, out, near_duplicate, no_first_pages, exit_zero) -> None:
 
 @click.command("merge")
 @click.argument("dbs", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False))
-@click.option("--near-duplicate", type=float, default=0.8, show_default=True)
-@click.option("--no-first-pages", is_flag=True)
-@click.option("--exit-zero", is_flag=True)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the joined database and the reports.")
+@report_writing_options
+@exit_zero_option(help="Exit 0 even when papers fail; internal errors still exit 2.")
 def merge_command(dbs, out, near_duplicate, no_first_pages, exit_zero) -> None:
     """Join the databases of several shards (`batch --shard I/N`) into --out and write the reports."""
-    import time
-
-    from scope_check.batch import exports
-    from scope_check.batch.store import DB_NAME, open_store
-
     started = time.monotonic()
     store = open_store(out)
     target = os.path.realpath(store.path)

@@ -1,0 +1,224 @@
+"""The command line's toolkit: every option more than one subcommand takes, its parameter type and
+its default, declared once here, and the helpers the subcommands share.
+
+    @rules_option()              --rules NAME|FILE (default scope_check.DEFAULT_RULES, env RULES_ENV)
+    @selection_options()         --select/--ignore CODES: comma lists, each word a code or prefix
+                                 the registry knows, else a usage error (exit 2) with did-you-mean
+    @limit_options               --time-limit/--memory-limit (defaults: engine.isolation's)
+    @exit_zero_option()          --exit-zero
+    @report_options()            -o/--output, --color, -q/--quiet, -v/--verbose
+
+`ToolError` is the one "the tool could not do its job" (exit 2); `rule_set` loads --rules the one
+way (exit 2 naming what was wrong, and the environment variable if it came from there);
+`open_output`, `use_color`, `safe_stdout` write a report; `lazy_module` is the group's lazy table
+for what a command needs only when asked. The batch commands' own shared options
+(--near-duplicate, --no-first-pages) are declared in `cli.batch`: their defaults belong to
+`scope_check.batch`, which a plain `check` never imports.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable, Optional, Sequence, Tuple
+
+import click
+from click.core import ParameterSource
+
+from scope_check import DEFAULT_RULES
+from scope_check import RULES_ENV
+from scope_check import checks as registry
+from scope_check.checks import load_rules
+from scope_check.config.rules import RuleSet, RulesError
+from scope_check.engine.isolation import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT
+from scope_check.engine.runner import Selection
+from scope_check.safety.atomic import discard, publish, temporary
+
+Decorator = Callable[[Callable], Callable]
+
+
+class ToolError(click.ClickException):
+    """The tool could not do its job: exit 2."""
+
+    exit_code = 2
+
+
+# --- check codes: --select, --ignore, `rules CODES` ---------------------------------------------
+
+class CodeList(click.ParamType):
+    """A comma-separated list of check codes or prefixes (`PAGE,ANON001`), upper-cased. A word that
+    names no check (neither a code nor the prefix of one) is a usage error (exit 2) naming the
+    nearest codes or the families: a typo must not silently select nothing."""
+
+    name = "codes"
+
+    def convert(self, value, param, ctx) -> Tuple[str, ...]:
+        if isinstance(value, tuple):  # already converted (a default, a second pass)
+            return value
+        words = tuple(w.strip().upper() for w in str(value).split(",") if w.strip())
+        for word in words:
+            if not registry.matching(word):
+                self.fail(registry.unknown_code_message(word), param, ctx)
+        return words
+
+
+CODES = CodeList()
+
+
+def _joined(ctx: click.Context, param: click.Parameter, value) -> Tuple[str, ...]:
+    """A repeated option's lists, one tuple (`--select PAGE --select FONT001,ANON`)."""
+    if not value:
+        return ()
+    if param.multiple or param.nargs == -1:
+        return tuple(code for words in value for code in words)
+    return tuple(value)
+
+
+def codes_argument(name: str, required: bool = True) -> Decorator:
+    """CODES as an argument (`scope-check rules PAGE,FONT003`), validated as --select is."""
+    return click.argument(name, required=required, type=CODES, callback=_joined,
+                          metavar="CODES" if required else "[CODES]")
+
+
+def selection_options(select_help: str = "Only these codes or prefixes (PAGE,ANON001).",
+                      ignore_help: str = "Skip these codes or prefixes (FONT003).") -> Decorator:
+    """--select and --ignore: repeatable, comma lists, every word checked against the registry."""
+
+    def decorate(f: Callable) -> Callable:
+        f = click.option("--ignore", "ignore", multiple=True, type=CODES, callback=_joined, metavar="CODES",
+                         help=ignore_help)(f)
+        return click.option("--select", "select", multiple=True, type=CODES, callback=_joined, metavar="CODES",
+                            help=select_help)(f)
+
+    return decorate
+
+
+def selection(select: Sequence[str], ignore: Sequence[str]) -> Selection:
+    """What --select and --ignore (already validated) leave to run."""
+    return Selection(select=tuple(select), ignore=tuple(ignore))
+
+
+# --- the rule set: --rules ----------------------------------------------------------------------
+
+RULES_HELP = ("A bundled rule set (scope2025-tiny, scope2025-main, wsl2025-extended, wsl2025-full) or a path to a "
+              f"YAML rules file (also read from the environment variable {RULES_ENV}).")
+
+
+def rules_option(help: str = RULES_HELP) -> Decorator:
+    """--rules NAME|FILE: its default and its environment variable are scope_check's."""
+    return click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
+                        metavar="NAME|FILE", help=help)
+
+
+def from_environment(ctx: Optional[click.Context], name: str = "rules_spec") -> bool:
+    """Whether the parameter `name` took its value from its environment variable."""
+    return ctx is not None and ctx.get_parameter_source(name) == ParameterSource.ENVIRONMENT
+
+
+def rule_set(spec: str, ctx: Optional[click.Context] = None, name: str = "rules_spec") -> RuleSet:
+    """The rule set `spec` names, or ToolError (exit 2) saying what was wrong; when `spec` is the
+    value of the option `name` and came from the environment, the message names the variable."""
+    try:
+        return load_rules(spec)
+    except RulesError as exc:
+        from_env = from_environment(ctx, name) and ctx.params.get(name) == spec
+        where = f" (from the environment variable {RULES_ENV}={spec})" if from_env else ""
+        raise ToolError(f"invalid rules{where}: {exc}") from None
+
+
+# --- resource limits: --time-limit, --memory-limit ------------------------------------------------
+
+def limit_options(f: Callable) -> Callable:
+    """--time-limit SECONDS and --memory-limit MB per file, defaults from engine.isolation; 0: none."""
+    f = click.option("--memory-limit", "memory_limit", type=click.FloatRange(min=0), default=DEFAULT_MEMORY_LIMIT_MB,
+                     show_default=True, metavar="MB",
+                     help="Address-space ceiling of the process checking a file (FILE007); 0: no limit.")(f)
+    return click.option("--time-limit", "time_limit", type=click.FloatRange(min=0), default=DEFAULT_TIME_LIMIT,
+                        show_default=True, metavar="SECONDS",
+                        help="Stop a file's check after this long (FILE006); 0: no limit.")(f)
+
+
+# --- what a command imports only when asked -------------------------------------------------------
+
+def lazy_module(name: str):
+    """The module the group's lazy table (`cli.main.LAZY_MODULES`) names `name`, imported now: what a
+    command needs only when an option or an input asks for it (`check --annotate`, a SyncTeX file)."""
+    return click.get_current_context().find_root().command.lazy_module(name)
+
+
+# --- the report: exit status, output file, colour, detail ----------------------------------------
+
+def exit_zero_option(help: str = "Exit 0 even when files fail (for screening); internal errors still exit 2.") -> Decorator:
+    return click.option("--exit-zero", "exit_zero", is_flag=True, help=help)
+
+
+def format_option(choices: Sequence[str], help: str) -> Decorator:
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default="text", show_default=True,
+                        help=help)
+
+
+def report_options(items: str = "files", verbose_help: str = "Also print the measurements and timing.") -> Decorator:
+    """-o/--output FILE, --color auto|always|never, -q/--quiet, -v/--verbose."""
+
+    def decorate(f: Callable) -> Callable:
+        f = click.option("-v", "--verbose", "verbose", count=True, help=verbose_help)(f)
+        f = click.option("-q", "--quiet", "quiet", is_flag=True, help=f"Only {items} that do not pass, and no hints.")(f)
+        f = click.option("-o", "--output", "output", type=click.Path(dir_okay=False, writable=True), default=None,
+                         help="Write the report to this file (atomically) instead of standard output.")(f)
+        return click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                            show_default=True,
+                            help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")(f)
+
+    return decorate
+
+
+def use_color(mode: str, stream) -> bool:
+    """--color: always, never, or (auto) on a terminal unless NO_COLOR is set."""
+    if mode == "always":
+        return True
+    if mode == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def safe_stdout() -> None:
+    """Whatever a report holds, standard output stays valid UTF-8 (text the model could not clean is
+    written as backslash escapes, never as invalid bytes or a UnicodeEncodeError)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+class open_output:
+    """`with open_output(path) as stream`: standard output (path None), or a file that appears whole
+    under `path` once the block ends without an exception (safety.atomic: a temporary file beside
+    it, the user's umask, fsync, rename); on an exception the temporary file is removed."""
+
+    def __init__(self, path: Optional[str]):
+        self.path = path
+
+    def __enter__(self):
+        if self.path is None:
+            return sys.stdout
+        fd, self.tmp = temporary(self.path)
+        self.fh = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
+        return self.fh
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.path is None:
+            return False
+        self.fh.close()
+        if exc_type is None:
+            publish(self.tmp, self.path)
+        else:
+            discard(self.tmp)
+        return False
+
+
+__all__ = [
+    "CODES", "CodeList", "RULES_HELP", "ToolError", "codes_argument", "exit_zero_option", "format_option",
+    "from_environment", "lazy_module", "limit_options", "open_output", "report_options", "rule_set", "rules_option",
+    "safe_stdout", "selection", "selection_options", "use_color",
+]
