@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Accuracy, per code, over every fixture of the manifest and every paper of ../shared/corpus.
 
-    .venv/bin/python benchmarks/accuracy.py            # a Markdown table (the README shows it)
+    .venv/bin/python benchmarks/accuracy.py            # a Markdown table (docs/hostile-input.md shows it)
     .venv/bin/python benchmarks/accuracy.py --json     # the same counts as JSON
 
 A fixture says exactly which codes it must yield (fixtures/manifest.yaml): each expected code found
@@ -109,15 +109,15 @@ def table(counts, pages, files) -> str:
 
 
 def update_readme(text: str) -> int:
-    """The README's accuracy block (the first fenced block after the 'Accuracy (' paragraph)."""
+    """The accuracy block of docs/hostile-input.md (the first fenced block after the 'Accuracy (' paragraph)."""
     import re
 
-    readme = ROOT / "README.md"
+    readme = ROOT / "docs" / "hostile-input.md"
     old = readme.read_text(encoding="utf-8")
-    new, n = re.subn(r"(Accuracy \(`[^\n]*\n(?:[^\n]+\n)*\n```\n)(.*?)(\n```)",
+    new, n = re.subn(r"(Accuracy \(`[^\n]*\n(?:[^\n]+\n)*\n```[a-z]*\n)(.*?)(\n```)",
                      lambda m: m.group(1) + text + m.group(3), old, count=1, flags=re.S)
     if n != 1:
-        print("README.md has no accuracy block", file=sys.stderr)
+        print("docs/hostile-input.md has no accuracy block", file=sys.stderr)
         return 1
     readme.write_text(new, encoding="utf-8")
     return 0
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--update-readme", action="store_true",
-                    help="replace the table in README.md (the block after 'Accuracy (') with this run's")
+                    help="replace the table in docs/hostile-input.md (the block after 'Accuracy (') with this run's")
     args = ap.parse_args(argv)
     counts, pages, files = measure()
     if args.update_readme:

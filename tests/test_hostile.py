@@ -386,14 +386,14 @@ def test_memory_running_out_in_a_check_is_file007_and_the_run_goes_on(monkeypatc
 
 
 def test_memory_running_out_while_parsing_is_file007(monkeypatch):
-    from scope_check.model import document
     from scope_check.checks import load_rules
     from scope_check.engine.runner import check_file
+    from scope_check.model import loader
 
     def hungry(*args, **kwargs):
         raise MemoryError()
 
-    monkeypatch.setattr(document, "_pages", hungry)
+    monkeypatch.setattr(loader, "_pages", hungry)
     rep = check_file(str(GOOD), load_rules("scope2025-main"))
     assert rep.verdict == "error" and [f.code for f in rep.findings] == ["FILE007"]
 
@@ -408,13 +408,13 @@ def test_fuzzer_regression_bytes_that_are_not_utf8_in_text_output(hostile, name,
     assert code in text and "\\x" in text
 
 
-def test_the_readme_accuracy_table_is_what_the_script_prints():
+def test_the_documented_accuracy_table_is_what_the_script_prints():
     corpus = ROOT.parent / "shared" / "corpus"
     if not (corpus / "EXPECTED.tsv").is_file():
         pytest.skip("the corpus is not beside this checkout")
     p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "accuracy.py")], capture_output=True, text=True,
                        timeout=600, cwd=ROOT, check=True)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "hostile-input.md").read_text(encoding="utf-8")
     # the first line names the versions the table was made with (the lower-bounds job runs others)
     header, _, table = p.stdout.rstrip("\n").partition("\n")
     assert header.startswith("scope-check ") and "\n" + table + "\n```" in readme

@@ -36,10 +36,9 @@ def parsed_once(monkeypatch):
     """Each PDF is parsed once for the whole test (the analyses are memoised on the model, as in
     one run); what differs between the runs is only the selection."""
     from scope_check.model import loader
-    from scope_check.model import document
 
     cached = lru_cache(maxsize=None)(loader.load)
-    monkeypatch.setattr(document, "load", cached)
+    monkeypatch.setattr(loader, "load", cached)
     yield
     cached.cache_clear()
 

@@ -169,12 +169,12 @@ def _modules_after(code: str) -> set:
 
 
 def test_loading_a_bundled_rule_set_imports_neither_jsonschema_nor_yaml_and_a_users_file_does(tmp_path):
-    bundled = _modules_after("from scope_check.config.rules import load_rules; load_rules('scope2025-main')")
+    bundled = _modules_after("from scope_check.checks import load_rules; load_rules('scope2025-main')")
     assert "scope_check.config.rules" in bundled
     assert "jsonschema" not in bundled and "yaml" not in bundled  # nor PyYAML: read from the cache
     own = tmp_path / "mine.yaml"
     own.write_text("name: mine\nextends: scope2025-main\n")
-    users = _modules_after(f"from scope_check.config.rules import load_rules; load_rules({str(own)!r})")
+    users = _modules_after(f"from scope_check.checks import load_rules; load_rules({str(own)!r})")
     assert "jsonschema" in users and "yaml" in users
 
 

@@ -32,7 +32,7 @@ def test_the_wheel_contains_the_rules_and_the_schema(installed):
     for member in ("scope_check/rules/iclr2025.yaml", "scope_check/rules/scope2025/tiny.yaml",
                    "scope_check/rules/scope2025/main.yaml", "scope_check/rules/wsl2025/extended.yaml",
                    "scope_check/rules/wsl2025/full.yaml", "scope_check/rules/bundled.cache.json",
-                   "scope_check/rules.schema.json"):
+                   "scope_check/config/rules.schema.json"):
         assert member in names
 
 
@@ -55,7 +55,7 @@ def test_the_installed_command_checks_a_pdf_with_bundled_rules(installed, tmp_pa
 def test_the_installed_package_reads_its_bundled_rules_from_the_cache(installed, tmp_path):
     _, site = installed
     env = dict(os.environ, PYTHONPATH=str(site))
-    code = ("import sys\nimport scope_check.config.rules as r\nrules = r.load_rules('scope2025-tiny')\n"
+    code = ("import sys\nimport scope_check.checks as r\nrules = r.load_rules('scope2025-tiny')\n"
             "print(rules.options('PAGE001')['max_pages'], 'yaml' in sys.modules, 'jsonschema' in sys.modules)")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert p.stdout.split() == ["2", "False", "False"], p.stderr

@@ -56,7 +56,7 @@ def _where(p: Problem) -> str:
 
 
 #: the model's reasons a file cannot be read at all, and the code each is reported with
-UNREADABLE_CODES = {"not-a-pdf": "FILE001", "damaged": "FILE002", "encrypted": "FILE003"}
+UNREADABLE_CODES = {"not-a-pdf": "FILE001", "unreadable": "FILE002", "encrypted": "FILE003"}
 
 
 def unreadable(exc: UnreadablePdf) -> Finding:

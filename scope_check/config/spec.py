@@ -26,7 +26,7 @@ A new check, in its family's module (listed in `registry.MODULES`):
     )
 
 then regenerate `python -m scope_check.output.reference > docs/RULES.md` and
-`python -m scope_check.output.reference --schema > scope_check/rules.schema.json`. A venue's value goes in
+`python -m scope_check.output.reference --schema > scope_check/config/rules.schema.json`. A venue's value goes in
 its rule file only where it differs from the default.
 """
 

@@ -21,9 +21,8 @@ from scope_check.engine.fitting import first_codes, fit
 from scope_check.engine.grouping import group
 from scope_check.model.document import ResourceLimit, TooLarge, UnreadablePdf, file_sha256
 from scope_check.model.findings import Finding
-from scope_check.model.loader import load
-from scope_check.safety.archive import is_archive
-from scope_check.safety.limits import InputError, clean_text, display_path
+from scope_check.model import loader
+from scope_check.safety.limits import InputError, clean_text, display_path, is_archive
 
 #: codes meaning "this file could not be checked": the verdict is `error` (the annotator shares it)
 UNCHECKABLE = registry.codes_with("uncheckable")
@@ -128,7 +127,7 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
     measurements: Dict[str, Any] = {}
     sha = None
     try:
-        doc = load(path)
+        doc = loader.load(path)
     except TooLarge as exc:  # decided from stat: the file is not read, not hashed (sha256 null)
         unopened = _Unopened(path, exc.size)
         found = [replace(f, data={**f.data, "read": False}) for check in file_level

@@ -36,10 +36,10 @@ NUMBER_GAP_EM = 0.1
 
 class UnreadablePdf(Exception):
     """The file cannot be checked at all. `kind` says why: `not-a-pdf` (empty, or another kind of
-    file), `damaged` (cannot be parsed, truncated, no pages) or `encrypted` (needs a password); the
+    file), `unreadable` (missing, no permission, cannot be parsed, truncated, no pages) or `encrypted` (needs a password); the
     engine reports each with its FILE code (`checks.files.unreadable`)."""
 
-    KINDS = ("not-a-pdf", "damaged", "encrypted")
+    KINDS = ("not-a-pdf", "unreadable", "encrypted")
 
     def __init__(self, kind: str, message: str):
         if kind not in self.KINDS:

@@ -19,20 +19,20 @@ from scope_check.safety import limits
 
 
 def load(path: str) -> Document:
-    """Parse `path` once. Raises UnreadablePdf for FILE001 to FILE003, TooLarge for a file over
+    """Parse `path` once. Raises UnreadablePdf (the engine reports it as FILE001 to FILE003), TooLarge for a file over
     limits.MAX_READ_BYTES, ResourceLimit when memory runs out. Damage and caps met on the way are
     kept as `Document.problems` (reported by FILE002)."""
     try:
         size = limits.inspect(path).size
     except limits.InputError as exc:
-        raise UnreadablePdf(exc.code, exc.message) from None
+        raise UnreadablePdf(exc.kind, exc.message) from None
     if size > limits.MAX_READ_BYTES:
         raise TooLarge(size)
     try:
         with limits.opened(path) as fh:
             return _load_open(path, fh)
     except limits.InputError as exc:
-        raise UnreadablePdf(exc.code, exc.message) from None
+        raise UnreadablePdf(exc.kind, exc.message) from None
     except MemoryError:
         raise ResourceLimit("memory ran out while reading the PDF") from None
 
@@ -50,7 +50,7 @@ def _load_open(path: str, fh) -> Document:
         pdf = pymupdf.open(fh.mupdf_path(), filetype="pdf")
     except Exception as exc:  # MuPDF raises several types for damaged files
         _memory(exc)
-        raise UnreadablePdf("damaged", f"the PDF cannot be parsed: {_clean(exc)}") from None
+        raise UnreadablePdf("unreadable", f"the PDF cannot be parsed: {_clean(exc)}") from None
     problems: List[damage.Problem] = []
     try:
         try:
@@ -58,12 +58,12 @@ def _load_open(path: str, fh) -> Document:
                 raise UnreadablePdf("encrypted", "the PDF is encrypted and needs a password to open")
             if pdf.is_repaired and b"%%EOF" not in fh.read_at(max(0, fh.size - TAIL_WINDOW), TAIL_WINDOW):
                 # MuPDF rebuilds what it can find: a cut-off file may still show every page, blank
-                raise UnreadablePdf("damaged", "the PDF is truncated: it stops before its end-of-file marker "
+                raise UnreadablePdf("unreadable", "the PDF is truncated: it stops before its end-of-file marker "
                                                "(%%EOF) and cross-reference table (an interrupted upload or copy?)")
             count = pdf.page_count
             damage.take_warnings(pymupdf)  # opening a repaired file warns; FILE002 says so already
             if count <= 0:
-                raise UnreadablePdf("damaged", "the PDF has no pages")
+                raise UnreadablePdf("unreadable", "the PDF has no pages")
             metadata = {k: limits.clean_text(v or "", limits.MAX_METADATA_CHARS)
                         for k, v in (pdf.metadata or {}).items() if k != "encryption"}
             xmp = limits.clean_text(pdf.get_xml_metadata() or "", limits.MAX_XMP_CHARS)
@@ -74,7 +74,7 @@ def _load_open(path: str, fh) -> Document:
             raise
         except Exception as exc:
             _memory(exc)
-            raise UnreadablePdf("damaged", f"the PDF is damaged: {_clean(exc)}") from None
+            raise UnreadablePdf("unreadable", f"the PDF is damaged: {_clean(exc)}") from None
         pages = _pages(pymupdf, pdf, count, problems)
         repaired = bool(pdf.is_repaired)
     finally:

@@ -1,6 +1,6 @@
 """The rule reference, generated from the check specs and the parameter declarations:
 `scope-check rules [CODE]`, docs/RULES.md (`python -m scope_check.output.reference > docs/RULES.md`) and
-the rules schema (`python -m scope_check.output.reference --schema > scope_check/rules.schema.json`) and
+the rules schema (`python -m scope_check.output.reference --schema > scope_check/config/rules.schema.json`) and
 the bundled rule files' cache (`python -m scope_check.output.reference --bundled-cache` writes
 rules/bundled.cache.json)."""
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import textwrap
 from typing import Any, Iterable, Mapping, Optional, Sequence
+from scope_check.config.rules import STRUCTURE, TEMPLATE
+from scope_check.checks import generated_schema
 
 _WRAP = 92
 
@@ -71,7 +73,6 @@ def markdown(checks: Mapping, where: Optional[Mapping[str, Mapping[str, Sequence
     `repository_index` reads from a source checkout), each code also says where it lives: its module,
     its tests, the fixtures that trigger it and those that are near misses for it. Pure: the caller
     passes what it read; the installed package never needs fixtures/ or tests/."""
-    from scope_check.config.rules import STRUCTURE, TEMPLATE
 
     out = ["# Rule reference", "", "Generated from the check specs by `python -m scope_check.output.reference`; "
            "`scope-check rules CODE` prints the same text with a rule set's values. Every parameter is "
@@ -204,7 +205,6 @@ def repository_index(root, checks: Mapping) -> dict:
 
 
 def schema_text(schema: Optional[dict] = None) -> str:
-    from scope_check.checks import generated_schema
 
     return json.dumps(schema or generated_schema(), indent=2, ensure_ascii=False) + "\n"
 

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional, Tuple, Union
 
-#: suffixes read as archives, longest first
-ARCHIVE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".txz", ".tar", ".zip")
+from scope_check.safety.limits import ARCHIVE_SUFFIXES, is_archive  # noqa: F401 - re-exported: an archive's names
+
 CHUNK = 1 << 20
 
 
@@ -56,11 +56,6 @@ class Member:
     compressed: Optional[int] = None  # zip only
     problem: Optional[str] = None  # why it must not be read; None: safe to read
     index: int = 0  # position in the archive, for read/extract
-
-
-def is_archive(path) -> bool:
-    name = str(path).lower()
-    return name.endswith(ARCHIVE_SUFFIXES)
 
 
 def members(path, limits: Limits = Limits()) -> Iterator[Member]:

@@ -65,12 +65,22 @@ MAX_METADATA_CHARS = 10_000
 MAX_XMP_CHARS = 256 * 1024
 
 
-class InputError(Exception):
-    """The path cannot be checked as a PDF: `code` FILE001 or FILE002, `message` says why."""
+#: suffixes read as archives, longest first (told from the name alone, so a plain check of a PDF
+#: never imports the archive reader)
+ARCHIVE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".txz", ".tar", ".zip")
 
-    def __init__(self, code: str, message: str):
+
+def is_archive(path) -> bool:
+    return str(path).lower().endswith(ARCHIVE_SUFFIXES)
+
+
+class InputError(Exception):
+    """The path cannot be checked as a PDF: `kind` is `not-a-pdf` (a directory, a device, a FIFO) or
+    `unreadable` (missing, no permission), `message` says why."""
+
+    def __init__(self, kind: str, message: str):
         super().__init__(message)
-        self.code = code
+        self.kind = kind
         self.message = message
 
 
@@ -86,18 +96,18 @@ def inspect(path: str) -> Input:
         st = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
-            raise InputError("FILE002", "cannot read the file: a symbolic link to a file that does not exist") from None
-        raise InputError("FILE002", "cannot read the file: no such file") from None
+            raise InputError("unreadable", "cannot read the file: a symbolic link to a file that does not exist") from None
+        raise InputError("unreadable", "cannot read the file: no such file") from None
     except OSError as exc:
-        raise InputError("FILE002", f"cannot read the file: {exc.strerror or exc}") from None
+        raise InputError("unreadable", f"cannot read the file: {exc.strerror or exc}") from None
     mode = st.st_mode
     if stat.S_ISDIR(mode):
-        raise InputError("FILE001", "not a PDF: a directory")
+        raise InputError("not-a-pdf", "not a PDF: a directory")
     if not stat.S_ISREG(mode):
         what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
                 else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
                 else "not a regular file")
-        raise InputError("FILE001", f"not a PDF: {what}, not opened")
+        raise InputError("not-a-pdf", f"not a PDF: {what}, not opened")
     return Input(size=st.st_size, kind="file")
 
 
@@ -114,11 +124,11 @@ class opened:
         try:
             self.fd = os.open(os.fsencode(self.path), flags)
         except OSError as exc:
-            raise InputError("FILE002", f"cannot read the file: {exc.strerror or exc}") from None
+            raise InputError("unreadable", f"cannot read the file: {exc.strerror or exc}") from None
         st = os.fstat(self.fd)
         if not stat.S_ISREG(st.st_mode):
             self.close()
-            raise InputError("FILE001", "not a PDF: not a regular file, not read")
+            raise InputError("not-a-pdf", "not a PDF: not a regular file, not read")
         self.size = st.st_size
         return self
 
