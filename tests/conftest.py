@@ -41,6 +41,32 @@ def severities(report, code: str) -> set:
     return {f.severity for f in report.findings if f.code == code}
 
 
+#: the layout and typography codes (tests/test_margins.py, test_fonts.py, test_template.py, test_pages.py)
+LAYOUT = {"MARG001", "MARG002", "FONT001", "FONT002", "FONT003", "PAGE002", "TMPL001"}
+
+
+def layout_codes(report) -> set:
+    return codes(report) & LAYOUT
+
+
+def errors(report) -> set:
+    return {f.code for f in report.findings if f.severity == "error"}
+
+
+def findings(report, code):
+    return [f for f in report.findings if f.code == code]
+
+
+needs_corpus = pytest.mark.skipif(not (CORPUS / "EXPECTED.tsv").is_file(), reason="../shared/corpus is not beside the project")
+
+
+def corpus_check(name):
+    from scope_check.checks import load_rules
+    from scope_check.engine.runner import check_file
+
+    return check_file(str(CORPUS / name), load_rules("scope2025-main"))
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Submissions are confidential and the checker runs offline: any socket connection during a

@@ -64,9 +64,9 @@ def test_a_compliant_fixture_passes(tmp_path):
 def test_fail_on_never_and_warning(tmp_path):
     proc, _, outputs = run_action(tmp_path, "fixtures/synctex/violations.pdf", fail_on="never")
     assert proc.returncode == 0 and outputs["verdict"] == "fail"
-    proc, _, _ = run_action(tmp_path, "fixtures/layout/times_not_embedded.pdf", fail_on="error")
+    proc, _, _ = run_action(tmp_path, "fixtures/fonts/times_not_embedded.pdf", fail_on="error")
     assert proc.returncode == 0  # FONT003 is a warning
-    proc, _, _ = run_action(tmp_path, "fixtures/layout/times_not_embedded.pdf", fail_on="warning")
+    proc, _, _ = run_action(tmp_path, "fixtures/fonts/times_not_embedded.pdf", fail_on="warning")
     assert proc.returncode == 1
 
 

@@ -22,7 +22,7 @@ EXAMPLE = "example/draft_with_problems.pdf"
 MANIFEST = yaml.safe_load((FIXTURES / "manifest.yaml").read_text(encoding="utf-8")) or []
 #: every fixture that fails and can be opened (the bad inputs have nothing to annotate)
 VIOLATING = [c for c in MANIFEST if c.get("verdict", "fail" if c["codes"] else "pass") != "pass"
-             and not c["pdf"].startswith("bad/")]
+             and not c["pdf"].startswith("files/")]
 
 
 def annots(path, kind=None):
@@ -122,7 +122,7 @@ def test_whole_file_findings_are_on_a_summary_page_at_the_end(tmp_path):
 
 
 def test_a_font_finding_is_marked_on_the_text_set_in_that_font_on_every_page(tmp_path):
-    report = check("layout/times_not_embedded.pdf")
+    report = check("fonts/times_not_embedded.pdf")
     font = next(f for f in report.findings if f.code == "FONT003")
     assert font.bbox is None and font.data["pages"] == [1, 2, 3]
     out = tmp_path / "a.pdf"
@@ -233,7 +233,7 @@ def test_json_on_stdout_stays_json_with_annotate(tmp_path):
 
 def test_a_file_that_cannot_be_opened_gets_no_copy_and_a_message(tmp_path):
     out = tmp_path / "a.pdf"
-    result = CliRunner().invoke(cli, [fixture_path("bad/empty.pdf"), "--annotate", str(out)])
+    result = CliRunner().invoke(cli, [fixture_path("files/empty.pdf"), "--annotate", str(out)])
     assert result.exit_code == 1
     assert not out.exists()
     assert "no annotated copy" in result.output

@@ -26,11 +26,11 @@ from scope_check.cli.main import cli
 from conftest import CORPUS, FIXTURES
 
 SCOPE_CHECK = str(Path(sys.executable).with_name("scope-check"))
-GOOD = ["pages/main_refs_mid_p5.pdf", "layout/letter_paper.pdf", "layout/a4_paper.pdf", "anonymity/acknowledgements.pdf",
-        "anonymity/link_anonymous.pdf", "layout/body_9pt.pdf", "example/draft_with_problems.pdf",
-        "pages/appendix_before_refs.pdf", "anonymity/metadata_pdfauthor.pdf", "layout/figure_too_wide.pdf"]
-BAD = ["bad/empty.pdf", "bad/zip_renamed.pdf", "bad/latex_source.pdf", "bad/truncated.pdf", "bad/corrupt_xref.pdf",
-       "bad/encrypted.pdf", "bad/image_only.pdf", "bad/zero_pages.pdf", "bad/many_pages.pdf"]
+GOOD = ["pages/main_refs_mid_p5.pdf", "pages/letter_paper.pdf", "pages/a4_paper.pdf", "anonymity/acknowledgements.pdf",
+        "anonymity/link_anonymous.pdf", "fonts/body_9pt.pdf", "example/draft_with_problems.pdf",
+        "pages/appendix_before_refs.pdf", "anonymity/metadata_pdfauthor.pdf", "margins/figure_too_wide.pdf"]
+BAD = ["files/empty.pdf", "files/zip_renamed.pdf", "files/latex_source.pdf", "files/truncated.pdf", "files/corrupt_xref.pdf",
+       "files/encrypted.pdf", "files/image_only.pdf", "files/zero_pages.pdf", "files/many_pages.pdf"]
 
 
 def _copy_set(folder: Path, names, prefix: str = "") -> list:
@@ -417,15 +417,15 @@ def test_first_pages_keep_the_page_and_stamp_its_visible_top_when_turned_or_crop
 
     src = tmp_path / "in"
     src.mkdir()
-    shutil.copyfile(FIXTURES / "layout/letter_paper.pdf", src / "1.pdf")
-    with pymupdf.open(FIXTURES / "layout/letter_paper.pdf") as doc:
+    shutil.copyfile(FIXTURES / "pages/letter_paper.pdf", src / "1.pdf")
+    with pymupdf.open(FIXTURES / "pages/letter_paper.pdf") as doc:
         doc[0].set_rotation(90)
         doc.save(src / "2.pdf")
-    with pymupdf.open(FIXTURES / "layout/letter_paper.pdf") as doc:
+    with pymupdf.open(FIXTURES / "pages/letter_paper.pdf") as doc:
         doc[0].set_mediabox(pymupdf.Rect(0, 0, 700, 900))
         doc[0].set_cropbox(pymupdf.Rect(40, 60, 652, 852))  # top-left origin: 60 pt lower, 40 pt in
         doc.save(src / "3.pdf")
-    with pymupdf.open(FIXTURES / "layout/letter_paper.pdf") as doc:
+    with pymupdf.open(FIXTURES / "pages/letter_paper.pdf") as doc:
         title = "Under review as a conference paper at ICLR 2025"
         assert title in doc[0].get_text("text")
     out = tmp_path / "out"
@@ -790,7 +790,7 @@ def test_first_pages_written_in_parts_keep_every_page_in_order(tmp_path, monkeyp
     src = tmp_path / "in"
     src.mkdir()
     for sid in range(1, 9):
-        name = "bad/truncated.pdf" if sid == 5 else "layout/letter_paper.pdf"
+        name = "files/truncated.pdf" if sid == 5 else "pages/letter_paper.pdf"
         shutil.copyfile(FIXTURES / name, src / f"{sid}.pdf")
     out = tmp_path / "out"
     batch(src, "--out", out, "--progress", "none", "--exit-zero", expect=0)

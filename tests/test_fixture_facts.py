@@ -24,20 +24,20 @@ def test_the_compliant_fixture_has_no_author_in_its_metadata():
 
 
 def test_the_a4_fixture_is_a4_and_the_letter_one_letter():
-    a4 = reader("layout/a4_paper.pdf").pages[0].mediabox
-    letter = reader("layout/letter_paper.pdf").pages[0].mediabox
+    a4 = reader("pages/a4_paper.pdf").pages[0].mediabox
+    letter = reader("pages/letter_paper.pdf").pages[0].mediabox
     assert (round(float(a4.width)), round(float(a4.height))) == (595, 842)
     assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
 
 
 def test_the_encrypted_fixture_needs_a_password():
-    assert reader("bad/encrypted.pdf").is_encrypted
+    assert reader("files/encrypted.pdf").is_encrypted
 
 
 def test_the_page_fixtures_have_the_page_counts_the_manifest_implies():
     assert len(reader("pages/main_spill_p6.pdf").pages) == 6
-    assert len(reader("bad/many_pages.pdf").pages) == 2000
+    assert len(reader("files/many_pages.pdf").pages) == 2000
 
 
 def test_the_image_only_fixture_has_no_text_for_another_reader_either():
-    assert all(not (page.extract_text() or "").strip() for page in reader("bad/image_only.pdf").pages)
+    assert all(not (page.extract_text() or "").strip() for page in reader("files/image_only.pdf").pages)

@@ -43,7 +43,7 @@ NOT_FROM_A_PDF_FIXTURE = tuple(code for code, c in checks().items() if c.interna
 #: the test passes and this tuple must lose the code). Each needs a new PDF, not a new claim:
 #:   FILE001  a real PDF whose %PDF- header sits after a few bytes of junk (still within the first 1 KB)
 #:   FILE002  a PDF with incremental updates or an unusual but valid cross-reference layout
-#:   FILE003  a PDF with an owner password only (tests/test_bad_input.py makes one on the fly)
+#:   FILE003  a PDF with an owner password only (tests/test_files.py makes one on the fly)
 NEAR_MISS_MISSING = ("FILE001", "FILE002", "FILE003")
 
 

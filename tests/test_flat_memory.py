@@ -40,8 +40,8 @@ PAPERS = [
     "anonymity/selfcite_numeric.pdf",
     "anonymity/selfcite_authoryear.pdf",
     "pages/main_refs_top_p6.pdf",
-    "layout/twocolumn_neurips_like.pdf",
-    "layout/vspace_headings.pdf",
+    "template/twocolumn_neurips_like.pdf",
+    "fonts/vspace_headings.pdf",
 ]
 
 
@@ -108,7 +108,7 @@ def test_a_packed_page_reads_as_the_plain_page(monkeypatch):
 
 def test_a_long_document_of_little_text_stays_plain_and_one_past_the_span_limit_is_packed_from_page_one(
         monkeypatch):
-    path = str(FIXTURES / "bad/many_pages.pdf")  # 2,000 pages of three lines: 6,000 spans
+    path = str(FIXTURES / "files/many_pages.pdf")  # 2,000 pages of three lines: 6,000 spans
     plain = loader.load(path)
     assert len(plain.pages) > limits.PACK_PAGES_OVER
     assert sum(map(packed_pages.spans, plain.pages)) <= limits.PACK_SPANS_OVER

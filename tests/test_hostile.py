@@ -175,7 +175,7 @@ def test_damage_names_what_and_where(hostile):
 
 
 def test_a_real_scan_is_still_file005():
-    _, (entry,), _ = report(FIXTURES / "bad" / "image_only.pdf")
+    _, (entry,), _ = report(FIXTURES / "files" / "image_only.pdf")
     assert [f["code"] for f in entry["findings"]] == ["FILE005"]
 
 

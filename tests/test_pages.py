@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from conftest import CORPUS, check, codes
+from conftest import CORPUS, check, codes, layout_codes, pages
 
 
 def finding(report, code):
@@ -72,6 +72,13 @@ def test_a_renamed_bibliography_is_the_references_heading():
 
 def test_references_in_running_text_and_the_contents_are_not_the_heading():
     assert check("pages/references_in_text.pdf").measurements["references_page"] == 5
+
+
+def test_a4_paper_with_the_template_block_is_only_a_page_size_finding():
+    report = check("pages/a4_paper.pdf")
+    assert layout_codes(report) == {"PAGE002"}
+    assert pages(report, "PAGE002") == {1, 2, 3}  # one finding naming every page
+    assert codes(check("pages/letter_paper.pdf")) == set()
 
 
 def test_select_and_ignore_by_prefix():

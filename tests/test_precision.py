@@ -27,7 +27,7 @@ def _marg001(report):
 
 
 def test_a_margin_note_on_many_pages_is_one_finding_with_its_pages():
-    report = check("layout/margin_notes.pdf")
+    report = check("margins/margin_notes.pdf")
     notes, other = sorted(_marg001(report), key=lambda f: -len(f.all_pages))
     assert notes.all_pages == [1, 2, 3, 4, 5, 6, 7, 8, 9, 11]
     assert notes.page == 1
@@ -43,12 +43,12 @@ def test_text_report_prints_the_pages_once_and_json_lists_them():
     from scope_check.cli.main import cli as main
 
     runner = CliRunner()
-    text = runner.invoke(main, [fixture_path("layout/margin_notes.pdf"), "--exit-zero", "--color", "never"]).output
+    text = runner.invoke(main, [fixture_path("margins/margin_notes.pdf"), "--exit-zero", "--color", "never"]).output
     assert "pages 1-9, 11 MARG001 error" in text
     assert text.count("ZhL - W3") == 1 and "times)" not in text  # once a page: no count
-    frames = runner.invoke(main, [fixture_path("layout/frame_boxes.pdf"), "--exit-zero", "--color", "never"]).output
+    frames = runner.invoke(main, [fixture_path("margins/frame_boxes.pdf"), "--exit-zero", "--color", "never"]).output
     assert "(2 times)" in frames  # two 3.6 pt frames at the right edge of page 1
-    out = runner.invoke(main, [fixture_path("layout/margin_notes.pdf"), "--exit-zero", "--format", "json"]).output
+    out = runner.invoke(main, [fixture_path("margins/margin_notes.pdf"), "--exit-zero", "--format", "json"]).output
     findings = json.loads(out)["files"][0]["findings"]
     note = next(f for f in findings if f["code"] == "MARG001" and len(f["pages"]) > 1)
     assert note["pages"] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 11] and note["page"] == 1
@@ -61,7 +61,7 @@ def test_the_annotated_copy_marks_every_occurrence(tmp_path):
 
     from scope_check.output.annotate import annotate
 
-    report = check("layout/margin_notes.pdf")
+    report = check("margins/margin_notes.pdf")
     out = tmp_path / "marked.pdf"
     annotate(report, str(out))
     marked = pymupdf.open(str(out))
@@ -81,7 +81,7 @@ def test_different_extents_are_not_grouped():
     """The frames of frame_boxes.pdf: on page 1 a centred \\fbox (both sides) and a listing's left
     and right rules, all 3.6 pt; on page 2 a 7.0 pt \\fbox and a 9.0 pt shaded box. Different
     extents stay different findings; equal ones on one side are one finding with each occurrence."""
-    found = sorted(_marg001(check("layout/frame_boxes.pdf")), key=lambda f: f.data["overflow_pt"])
+    found = sorted(_marg001(check("margins/frame_boxes.pdf")), key=lambda f: f.data["overflow_pt"])
     small = [f for f in found if f.data["overflow_pt"] < 4]
     assert sum(f.data.get("count", 1) for f in small) == 3 and len(small) == 2
     assert [round(f.data["overflow_pt"]) for f in found[len(small):]] == [7, 9]
@@ -92,28 +92,28 @@ def test_different_extents_are_not_grouped():
 
 
 def test_frames_are_warnings_a_10pt_figure_an_error():
-    frames = _marg001(check("layout/frame_boxes.pdf"))
+    frames = _marg001(check("margins/frame_boxes.pdf"))
     assert frames and {f.severity for f in frames} == {"warning"}
     assert max(f.data["overflow_pt"] for f in frames) < 9.5
-    figure = _marg001(check("layout/figure_overhang_10pt.pdf"))
+    figure = _marg001(check("margins/figure_overhang_10pt.pdf"))
     assert [f.severity for f in figure] == ["error"] and figure[0].data["overflow_pt"] >= 9.5
 
 
 def test_the_threshold_is_a_rule_file_parameter(tmp_path):
     strict = _rules_file(tmp_path, "checks:\n  MARG001: {error_beyond: 3.0}\n  MARG002: {error_beyond: 2.0}\n"
                                    "  FONT002: {error_beyond: 0.25}\n")
-    assert {f.severity for f in _marg001(check("layout/frame_boxes.pdf", strict))} == {"error"}
-    assert check("layout/textwidth_plus_5pt.pdf", strict).verdict == "fail"
-    assert check("layout/linespread_0_97.pdf", strict).verdict == "fail"
+    assert {f.severity for f in _marg001(check("margins/frame_boxes.pdf", strict))} == {"error"}
+    assert check("margins/textwidth_plus_5pt.pdf", strict).verdict == "fail"
+    assert check("fonts/linespread_0_97.pdf", strict).verdict == "fail"
     lenient = tmp_path / "lenient.yaml"
     lenient.write_text("name: lenient\nextends: scope2025-main\nchecks:\n  MARG001: {error_beyond: 12}\n", encoding="utf-8")
-    assert {f.severity for f in _marg001(check("layout/figure_overhang_10pt.pdf", str(lenient)))} == {"warning"}
+    assert {f.severity for f in _marg001(check("margins/figure_overhang_10pt.pdf", str(lenient)))} == {"warning"}
 
 
 def test_a_rule_file_severity_still_wins(tmp_path):
     """error_beyond only ever lowers a finding: a venue that makes MARG001 a warning keeps it one."""
     mild = _rules_file(tmp_path, "checks:\n  MARG001: {severity: warning}\n")
-    assert {f.severity for f in _marg001(check("layout/figure_overhang_10pt.pdf", mild))} == {"warning"}
+    assert {f.severity for f in _marg001(check("margins/figure_overhang_10pt.pdf", mild))} == {"warning"}
 
 
 def test_the_schema_refuses_a_negative_threshold(tmp_path):
@@ -144,11 +144,11 @@ def test_without_references_the_body_ends_at_the_appendix(tmp_path):
 
 
 def test_a4_with_the_template_block_is_page002_alone():
-    report = check("layout/a4_geometry_block.pdf")
+    report = check("margins/a4_geometry_block.pdf")
     assert codes(report) == {"PAGE002"}
     x0, y0, x1, y1 = report.measurements["text_block"]
     assert x0 < 104 and abs((x1 - x0) - 396) < 2  # not where the template puts it, but its width
-    enlarged = check("layout/a4_geometry_margins.pdf")
+    enlarged = check("margins/a4_geometry_margins.pdf")
     marg002 = next(f for f in enlarged.findings if f.code == "MARG002")
     assert "36.0 pt more than the template's 5.5 in width" in marg002.message
     assert marg002.data["template_paper"] is False
@@ -158,7 +158,7 @@ def test_a4_with_the_template_block_is_page002_alone():
 
 
 def test_margin_messages_say_how_far_into_which_margin_and_keep_coordinates_in_data():
-    (f,) = _marg001(check("layout/figure_too_wide.pdf"))
+    (f,) = _marg001(check("margins/figure_too_wide.pdf"))
     assert "reaches 79.2 pt into the right margin" in f.message
     assert "the block is" not in f.message and "x 108.0" not in f.message
     assert f.data["text_block"] == [108.0, 81.87, 504.0, 729.87]
@@ -185,7 +185,7 @@ def test_producer_detection():
 
 
 def test_not_the_template_comes_first_without_iclrfinalcopy_advice():
-    report = check("layout/twocolumn_named_authors.pdf")
+    report = check("template/twocolumn_named_authors.pdf")
     assert report.findings[0].code == "TMPL001"
     anon = next(f for f in report.findings if f.code == "ANON001")
     assert "iclrfinalcopy" not in anon.hint and "ICLR 2025 template in its review mode" in anon.hint

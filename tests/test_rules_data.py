@@ -67,7 +67,7 @@ def test_ignoring_marg002_leaves_marg001_as_the_blocks_own_edges_give_it(tmp_pat
     template parameters), never against MARG002's settings: ignored, off, or selected alone."""
     off = tmp_path / "off.yaml"
     off.write_text("name: quiet\nextends: scope2025-main\nchecks:\n  MARG002: {severity: off}\n")
-    for pdf in ("layout/geometry_margins_wide_figure.pdf", "layout/geometry_margins.pdf"):
+    for pdf in ("margins/geometry_margins_wide_figure.pdf", "margins/geometry_margins.pdf"):
         full = check(pdf)
         marg001 = sorted(_key(f) for f in full.findings if f.code == "MARG001")
         assert "MARG002" in codes(full)
@@ -75,7 +75,7 @@ def test_ignoring_marg002_leaves_marg001_as_the_blocks_own_edges_give_it(tmp_pat
             assert "MARG002" not in codes(report)
             assert sorted(_key(f) for f in report.findings if f.code == "MARG001") == marg001
             assert "MARG002" in report.skipped
-    wide = [f for f in check("layout/geometry_margins_wide_figure.pdf", ignore=("MARG002",)).findings
+    wide = [f for f in check("margins/geometry_margins_wide_figure.pdf", ignore=("MARG002",)).findings
             if f.code == "MARG001"]
     assert len(wide) == 1 and wide[0].page == 2 and wide[0].data["side"] == "right"
     assert wide[0].data["text_block"][2] == 540.0  # the block's own right edge, not the template's 504
@@ -86,7 +86,7 @@ def test_the_enlarged_block_measurement_has_its_own_template_parameters(tmp_path
     lenient = tmp_path / "lenient.yaml"
     lenient.write_text("name: lenient\nextends: scope2025-main\ntemplate:\n  block_tolerance_across: 40\n"
                        "  block_tolerance_down: 15\n")
-    report = check("layout/geometry_margins.pdf", str(lenient))
+    report = check("margins/geometry_margins.pdf", str(lenient))
     # no longer enlarged: nothing grows the block, so the lines beyond the template's edges are MARG001's
     assert "MARG002" not in codes(report)
     assert "MARG001" in codes(report)
@@ -159,7 +159,7 @@ def _finding(report, code):
 
 
 def test_a_neurips_like_rules_file_gets_messages_and_hints_in_its_own_terms(neurips_like):
-    report = check("layout/geometry_margins.pdf", neurips_like)
+    report = check("margins/geometry_margins.pdf", neurips_like)
     size = _finding(report, "PAGE002")
     assert "requires 595.28 x 841.89 pt (A4)" in size.message
     assert "Use A4" in size.hint and "`letterpaper`" in size.hint and "8.27in" in size.hint and "11.69in" in size.hint
@@ -172,7 +172,7 @@ def test_a_neurips_like_rules_file_gets_messages_and_hints_in_its_own_terms(neur
     # the paper is Letter, not the rule set's A4: the block is judged by its size (issue 12)
     assert "template's 5.77 in width" in block.message and "NeurIPS-like 2025 is 5.77 x 9.58 in" in block.message
     assert "NeurIPS-like 2025 template sets the page" in block.hint
-    template = _finding(check("layout/letter_paper.pdf", neurips_like), "TMPL001")
+    template = _finding(check("pages/letter_paper.pdf", neurips_like), "TMPL001")
     assert template.message.startswith("not the NeurIPS-like 2025 template: US Letter paper")
     assert "A4 paper" in template.message and "`\\usepackage{neurips_2025}`" in template.hint
     camera = _finding(check("anonymity/camera_ready.pdf", neurips_like), "ANON001")
@@ -244,7 +244,7 @@ def test_did_you_mean_names_the_nearest_codes():
 
 
 def test_a_filtered_report_says_which_checks_were_skipped():
-    pdf = str(FIXTURES / "layout/geometry_margins.pdf")
+    pdf = str(FIXTURES / "margins/geometry_margins.pdf")
     text = CliRunner().invoke(cli, [pdf, "--ignore", "MARG002"])
     assert text.exit_code == 0
     assert "PASS (1 check skipped: MARG002)" in text.output
@@ -276,7 +276,7 @@ def test_file004_is_one_implementation_for_readable_and_unreadable_files(tmp_pat
     small = tmp_path / "small.yaml"
     small.write_text("name: small\nextends: scope2025-main\nchecks:\n  FILE004: {max_bytes: 1000}\n")
     readable = _finding(check("pages/main_spill_p6.pdf", str(small)), "FILE004")
-    truncated = _finding(check("bad/truncated.pdf", str(small)), "FILE004")
+    truncated = _finding(check("files/truncated.pdf", str(small)), "FILE004")
     for f in (readable, truncated):
         assert f.message.startswith("the file is ") and "small allows 0.0 MB (1,000 bytes)" in f.message
         assert f.data["limit"] == 1000

@@ -142,7 +142,7 @@ def test_the_link_walk_reads_the_links_get_links_reads(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["anonymity/link_anonymous.pdf", "anonymity/link_cited_library.pdf",
-                                  "ci/many_links.pdf", "layout/template_review.pdf", "anonymity/email_mailto.pdf"])
+                                  "ci/many_links.pdf", "template/template_review.pdf", "anonymity/email_mailto.pdf"])
 def test_the_link_walk_matches_get_links_on_real_papers(name):
     pdf = pymupdf.open(FIXTURES / name)
     for page in pdf:

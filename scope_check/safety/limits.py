@@ -34,7 +34,7 @@ MAX_PAGES = 10_000
 PACK_PAGES_OVER = 100
 #: ... once its pages so far hold more text spans than this (about 300 bytes each as objects: 3 MB);
 #: the pages read before are packed then. A long document of little text (2,000 pages of a line
-#: each, the fixture bad/many_pages.pdf: 6,000 spans, 1.4 MB in all) is not packed: packing would
+#: each, the fixture files/many_pages.pdf: 6,000 spans, 1.4 MB in all) is not packed: packing would
 #: save it nothing and cost every check's pass a decoding of each page
 PACK_SPANS_OVER = 10_000
 #: decoded pages of a packed document kept at once (the most recently read)

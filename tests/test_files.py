@@ -2,7 +2,7 @@
 a traceback; memory stays bounded on a file over the size limit; a check that raises becomes
 SCOPE001 and the other checks still report; a broken rules file exits 2.
 
-The inputs come from fixtures/bad/generate.py (committed) or are made here in tmp_path from the
+The inputs come from fixtures/files/generate.py (committed) or are made here in tmp_path from the
 same functions (the over-50 MB file is never committed)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES, ROOT, check, codes
 
-BAD = FIXTURES / "bad"
+BAD = FIXTURES / "files"
 COMPLIANT = FIXTURES / "pages" / "main_refs_top_p6.pdf"
 
 #: every committed bad input: (file, the code that must be reported, verdict)
@@ -147,12 +147,12 @@ def test_a_file_cut_just_before_its_trailer_is_truncated_even_though_every_page_
 
 
 def test_a_rebuilt_cross_reference_table_is_a_warning_and_the_other_checks_still_run():
-    report = check("bad/corrupt_xref.pdf")
+    report = check("files/corrupt_xref.pdf")
     assert codes(report) == {"FILE002"}
     assert [f.severity for f in report.findings] == ["warning"]
     assert report.verdict == "pass"  # read whole and checked; the verdict comes from the other checks
     assert report.measurements["body_pages"] == 5  # the rebuilt file was read whole
-    spilled = check("bad/corrupt_xref.pdf", "scope2025-tiny")
+    spilled = check("files/corrupt_xref.pdf", "scope2025-tiny")
     assert codes(spilled) == {"FILE002", "PAGE001"}
 
 
