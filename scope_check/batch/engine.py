@@ -151,7 +151,7 @@ def odd_report(path: str, code: str, message: str, size: Optional[int] = None) -
     return {"path": path, "sha256": None, "verdict": "error",
             "measurements": {"file_size_bytes": size} if size is not None else {},
             "findings": [{"code": code, "name": check.name, "severity": "error", "page": None, "bbox": None,
-                          "message": message, "hint": check.fix, "data": {}}],
+                          "message": message, "hint": check.fix_text(), "data": {}}],
             "elapsed_s": 0.0}
 
 

@@ -1,5 +1,7 @@
 """The explicit registry of checks: every code, its name, default severity, documentation and
-parameters, gathered from the check modules (each declares a `CHECKS` tuple of `spec.Check`).
+parameters, gathered from the check modules (each declares a `CHECKS` tuple of `spec.Check`, first
+thing after its imports). A spec's `run="name"` names a function of the module declaring it: the
+registry resolves it there, so every spec it hands out has a callable `run`.
 
 A check is `run(doc, params) -> Iterable[Finding]`: it reads the document model and its complete
 parameter set and returns findings; it prints nothing, writes nothing and keeps no state.
@@ -10,15 +12,20 @@ The spec types live in `scope_check.config.spec`; they are also importable from 
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
+from types import ModuleType
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from scope_check.config import rules as rule_files
 from scope_check.config.spec import Check
 
-from scope_check.checks import anonymity, files, fonts, margins, pages, supplement, template, text
+from scope_check.checks import files, fonts, margins, pages, supplement, template, text
+from scope_check.checks.anonymity import acknowledgements, author_block, links, metadata, self_citation
 
-#: the modules whose CHECKS make up the registry (a new family adds its module here)
-MODULES = (files, pages, margins, fonts, template, anonymity, text, supplement)
+#: every module that declares checks (its CHECKS make up the registry, and a spec's `run` names a
+#: function of it): a new check module is added here
+MODULES = (files, pages, margins, fonts, template, author_block, acknowledgements, links, self_citation, metadata,
+           text, supplement)
 
 INTERNAL = Check(
     code="SCOPE001",
@@ -26,24 +33,43 @@ INTERNAL = Check(
     severity="error",
     summary="A check raised an exception: the finding names the check; every other check still ran.",
     why="A checker that stops at its own bug hides every other violation; this one reports it and goes on.",
-    fix="Not the paper's fault: report it with the PDF if you can share it (`scope-check --version`).",
+    fix="A bug in scope-check, not in the paper: please report it with `scope-check --version`.",
     example="check MARG001 failed: ZeroDivisionError: float division by zero",
     internal=True,
 )
 
 _CHECKS: Optional[Dict[str, Check]] = None
+#: code -> the name of the module declaring it
+_HOMES: Dict[str, str] = {}
 
 
 def checks() -> Dict[str, Check]:
-    """Every check by code, in code order."""
+    """Every check by code, in code order, each `run` a function."""
     global _CHECKS
     if _CHECKS is None:
-        found = [c for m in MODULES for c in m.CHECKS] + [INTERNAL]
-        codes = [c.code for c in found]
+        found = [(m.__name__, resolved(c, m)) for m in MODULES for c in m.CHECKS] + [(__name__, INTERNAL)]
+        codes = [c.code for _, c in found]
         if len(set(codes)) != len(codes):
             raise RuntimeError(f"a check code is declared twice: {sorted(c for c in codes if codes.count(c) > 1)}")
-        _CHECKS = {c.code: c for c in sorted(found, key=lambda c: c.code)}
+        _HOMES.update((c.code, name) for name, c in found)
+        _CHECKS = {c.code: c for _, c in sorted(found, key=lambda item: item[1].code)}
     return _CHECKS
+
+
+def resolved(check: Check, module: ModuleType) -> Check:
+    """The spec with its `run` a function: a name is looked up in the module declaring the spec."""
+    if not isinstance(check.run, str):
+        return check
+    run = getattr(module, check.run, None)
+    if not callable(run):
+        raise RuntimeError(f"{check.code}: run={check.run!r} names no function of {module.__name__}")
+    return replace(check, run=run)
+
+
+def module_of(code: str) -> str:
+    """The name of the module declaring a check (`scope_check.checks.pages`)."""
+    checks()
+    return _HOMES[get(code).code]
 
 
 def get(code: str) -> Check:

@@ -19,115 +19,6 @@ from scope_check.safety.limits import MAX_READ_BYTES
 from scope_check.model.findings import Finding
 from scope_check.config.spec import Check, Param, Params
 
-
-DAMAGE_HINT = ("Recompile or re-export the PDF and upload that file; a tool that edited the PDF in place, a transfer "
-        "in text mode or a broken upload damages it (`qpdf --check paper.pdf` shows what is wrong).")
-
-
-def damage_findings(problems: Sequence[Problem]) -> Iterator[Finding]:
-    """One FILE002 finding per severity and kind of problem, naming every page it concerns."""
-    groups: Dict[Tuple[str, str], List[Problem]] = {}
-    for p in problems:
-        groups.setdefault((p.severity, p.kind), []).append(p)
-    for (severity, kind), items in sorted(groups.items(), key=lambda kv: (kv[0][0] != "error", kv[0][1])):
-        pages = sorted({p.page for p in items if p.page is not None})
-        details = list(dict.fromkeys(_where(p) + p.what for p in items))
-        shown = "; ".join(details[:5]) + (f"; and {len(details) - 5} more" if len(details) > 5 else "")
-        lead = {
-            "damaged": "the PDF is damaged: part of it could not be read, so the checks saw less than a reader may",
-            "limit": "the PDF was not analysed whole: it exceeds what scope-check reads of one file",
-            "invalid-box": "the PDF has invalid page boxes, replaced by defaults",
-            "repaired": "the PDF is damaged: MuPDF repaired it while reading",
-        }.get(kind, "the PDF is damaged")
-        yield Finding(
-            "FILE002",
-            f"{lead}: {shown}",
-            page=pages[0] if pages else None,
-            severity=severity,
-            hint=DAMAGE_HINT if kind != "limit" else "A paper never needs this much: recompile it, rasterise figures with "
-            "millions of objects at 300 dpi, and upload the result.",
-            data={"kind": kind, "pages": pages, "problems": details[:50]},
-        )
-
-
-def _where(p: Problem) -> str:
-    return f"page {p.page}: " if p.page is not None else ""
-
-
-
-#: the model's reasons a file cannot be read at all, and the code each is reported with
-UNREADABLE_CODES = {"not-a-pdf": "FILE001", "unreadable": "FILE002", "encrypted": "FILE003"}
-
-
-def unreadable(exc: UnreadablePdf) -> Finding:
-    """The finding for a file the model could not load (`model.document.UnreadablePdf`)."""
-    return Finding(UNREADABLE_CODES[exc.kind], exc.message)
-
-
-def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
-    yield from damage_findings(doc.problems)  # damaged pages, invalid boxes, limits (model/damage.py)
-    if doc.repaired:
-        yield Finding(
-            "FILE002",
-            "the PDF is damaged: its cross-reference table is corrupt and had to be rebuilt; the other "
-            "checks ran on the rebuilt file, but another reader may rebuild it differently or refuse it",
-            severity="warning",
-            hint="Recompile or re-export the PDF and upload that file; a tool that edited the PDF in place, "
-            "or a transfer in text mode, breaks the table (`qpdf --check paper.pdf` shows the damage).",
-            data={"repaired": True},
-        )
-
-
-def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
-    """Reads only `doc.file_size`: the runner also gives it a file that could not be opened."""
-    limit = params.options["max_bytes"]
-    if limit is not None and doc.file_size is not None and doc.file_size > limit:
-        yield Finding(
-            "FILE004",
-            f"the file is {_mb(doc.file_size)}; {params.rules.name} allows {_mb(limit)}",
-            hint="Compress large figures (raster images at 300 dpi, vector plots with few points), "
-            "or move supplementary material out of the PDF.",
-            data={"bytes": doc.file_size, "limit": limit},
-        )
-
-
-def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
-    minimum = params.options["min_chars_per_page"]
-    counts = [p.char_count for p in doc.pages]
-    if damage.has_lost_pages(doc.problems):
-        return  # blank because damaged or not analysed: FILE002 says so, it is no scan
-    if max(counts) < minimum:
-        yield Finding(
-            "FILE005",
-            f"no extractable text: the most text on any page is {max(counts)} characters "
-            f"(a page of a paper has thousands): a scanned or image-only PDF",
-            page=None,
-            hint="Submit the PDF compiled by LaTeX, not a scan, a print-to-image or a flattened export.",
-            data={"max_chars_per_page": max(counts), "minimum": minimum},
-        )
-
-
-def out_of_memory(what: str, exc: BaseException) -> Finding:
-    """Memory ran out inside this process: the file's FILE007 (the runner reports it; the run goes on)."""
-    detail = str(exc) if what == "reading the PDF" and str(exc) else f"memory ran out in {what}"
-    return Finding(
-        "FILE007",
-        f"{detail}; the file could not be checked",
-        hint="Recompile the PDF; simplify figures with millions of vector objects or huge images.",
-        data={"where": what},
-    )
-
-
-def not_read(size: int) -> Finding:
-    """A file larger than scope-check ever reads, where no size limit of the rules reports it."""
-    return Finding("FILE002", f"the file is {size:,} bytes, larger than the {MAX_READ_BYTES:,} bytes "
-                   "scope-check reads: not checked", data={"bytes": size, "read": False})
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB ({n:,} bytes)"
-
-
 CHECKS = (
     Check(
         code="FILE001",
@@ -154,8 +45,16 @@ CHECKS = (
         "shortened text is a warning.",
         why="Submissions must be PDF; a file reviewers cannot open cannot be reviewed.",
         fix="Recompile and upload again; check the upload finished (a truncated file lacks its %%EOF trailer).",
+        fixes={
+            "damaged": "Recompile or re-export the PDF and upload that file; a tool that edited the PDF in place, a "
+            "transfer in text mode or a broken upload damages it (`qpdf --check paper.pdf` shows what is wrong).",
+            "limit": "A paper never needs this much: recompile it, rasterise figures with millions of objects at "
+            "300 dpi, and upload the result.",
+            "rebuilt": "Recompile or re-export the PDF and upload that file; a tool that edited the PDF in place, or a "
+            "transfer in text mode, breaks the table (`qpdf --check paper.pdf` shows the damage).",
+        },
         example="the PDF is truncated: it stops before its end-of-file marker (%%EOF) and cross-reference table",
-        run=rebuilt_xref,
+        run="rebuilt_xref",
         gate=True,
         uncheckable=True,
         cannot_be_ignored=True,
@@ -178,11 +77,12 @@ CHECKS = (
         severity="error",
         summary="The file is larger than the track's limit.",
         why="The venue limits the size of a submission's file.",
-        fix="Compress large figures (raster at 300 dpi, vector plots with fewer points); move supplementary material out.",
+        fix="Compress large figures (raster images at 300 dpi, vector plots with few points), or move supplementary "
+        "material out of the PDF.",
         params=(Param("max_bytes", "integer", None, "largest accepted file size (null: no limit)", unit="bytes",
                       minimum=1, nullable=True),),
         example="the file is 51.2 MB (51,200,000 bytes); scope2025-main allows 50.0 MB (50,000,000 bytes)",
-        run=file_too_large,
+        run="file_too_large",
         file_level=True,
     ),
     Check(
@@ -191,11 +91,11 @@ CHECKS = (
         severity="error",
         summary="No page has extractable text: a scanned or image-only PDF. Nothing else can be checked.",
         why="Format checks read the text layer; reviewers and OpenReview search it too.",
-        fix="Submit the PDF compiled by LaTeX, not a scan or an image export.",
+        fix="Submit the PDF compiled by LaTeX, not a scan, a print-to-image or a flattened export.",
         params=(Param("min_chars_per_page", "integer", 100, "a PDF whose every page has fewer extractable characters "
                       "counts as image-only", unit="characters", minimum=0),),
         example="no extractable text: the most text on any page is 0 characters",
-        run=no_text_layer,
+        run="no_text_layer",
         gate=True,
         uncheckable=True,
     ),
@@ -222,3 +122,100 @@ CHECKS = (
         runner_reported=True,
     ),
 )
+
+
+def damage_findings(problems: Sequence[Problem]) -> Iterator[Finding]:
+    """One FILE002 finding per severity and kind of problem, naming every page it concerns."""
+    groups: Dict[Tuple[str, str], List[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.severity, p.kind), []).append(p)
+    for (severity, kind), items in sorted(groups.items(), key=lambda kv: (kv[0][0] != "error", kv[0][1])):
+        pages = sorted({p.page for p in items if p.page is not None})
+        details = list(dict.fromkeys(_where(p) + p.what for p in items))
+        shown = "; ".join(details[:5]) + (f"; and {len(details) - 5} more" if len(details) > 5 else "")
+        lead = {
+            "damaged": "the PDF is damaged: part of it could not be read, so the checks saw less than a reader may",
+            "limit": "the PDF was not analysed whole: it exceeds what scope-check reads of one file",
+            "invalid-box": "the PDF has invalid page boxes, replaced by defaults",
+            "repaired": "the PDF is damaged: MuPDF repaired it while reading",
+        }.get(kind, "the PDF is damaged")
+        yield Finding(
+            "FILE002",
+            f"{lead}: {shown}",
+            page=pages[0] if pages else None,
+            severity=severity,
+            fix="limit" if kind == "limit" else "damaged",
+            data={"kind": kind, "pages": pages, "problems": details[:50]},
+        )
+
+
+def _where(p: Problem) -> str:
+    return f"page {p.page}: " if p.page is not None else ""
+
+
+#: the model's reasons a file cannot be read at all, and the code each is reported with
+UNREADABLE_CODES = {"not-a-pdf": "FILE001", "unreadable": "FILE002", "encrypted": "FILE003"}
+
+
+def unreadable(exc: UnreadablePdf) -> Finding:
+    """The finding for a file the model could not load (`model.document.UnreadablePdf`)."""
+    return Finding(UNREADABLE_CODES[exc.kind], exc.message)
+
+
+def rebuilt_xref(doc: Document, params: Params) -> Iterator[Finding]:
+    yield from damage_findings(doc.problems)  # damaged pages, invalid boxes, limits (model/damage.py)
+    if doc.repaired:
+        yield Finding(
+            "FILE002",
+            "the PDF is damaged: its cross-reference table is corrupt and had to be rebuilt; the other "
+            "checks ran on the rebuilt file, but another reader may rebuild it differently or refuse it",
+            severity="warning",
+            fix="rebuilt",
+            data={"repaired": True},
+        )
+
+
+def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
+    """Reads only `doc.file_size`: the runner also gives it a file that could not be opened."""
+    limit = params.options["max_bytes"]
+    if limit is not None and doc.file_size is not None and doc.file_size > limit:
+        yield Finding(
+            "FILE004",
+            f"the file is {_mb(doc.file_size)}; {params.rules.name} allows {_mb(limit)}",
+            data={"bytes": doc.file_size, "limit": limit},
+        )
+
+
+def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
+    minimum = params.options["min_chars_per_page"]
+    counts = [p.char_count for p in doc.pages]
+    if damage.has_lost_pages(doc.problems):
+        return  # blank because damaged or not analysed: FILE002 says so, it is no scan
+    if max(counts) < minimum:
+        yield Finding(
+            "FILE005",
+            f"no extractable text: the most text on any page is {max(counts)} characters "
+            f"(a page of a paper has thousands): a scanned or image-only PDF",
+            page=None,
+            data={"max_chars_per_page": max(counts), "minimum": minimum},
+        )
+
+
+def out_of_memory(what: str, exc: BaseException) -> Finding:
+    """Memory ran out inside this process: the file's FILE007 (the runner reports it; the run goes on)."""
+    detail = str(exc) if what == "reading the PDF" and str(exc) else f"memory ran out in {what}"
+    return Finding(
+        "FILE007",
+        f"{detail}; the file could not be checked",
+        data={"where": what},
+    )
+
+
+def not_read(size: int) -> Finding:
+    """A file larger than scope-check ever reads, where no size limit of the rules reports it."""
+    return Finding("FILE002", f"the file is {size:,} bytes, larger than the {MAX_READ_BYTES:,} bytes "
+                   "scope-check reads: not checked", data={"bytes": size, "read": False}, fix=None)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB ({n:,} bytes)"

@@ -19,6 +19,74 @@ from scope_check.checks.helpers import clipped, page_list, template_name, tex_po
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import analyse
 
+CHECKS = (
+    Check(
+        code="FONT001",
+        name="body-font-too-small",
+        severity="error",
+        summary="The body text size (the size of most characters of the pages before the References, "
+        "expansion variants grouped) is below the template's. Captions, footnotes, tables, math and the "
+        "References may be smaller: they are not the body.",
+        why="The venue's style fixes the body text size; a smaller size breaks the style.",
+        fix="Remove `\\small`, `\\footnotesize` or `\\fontsize{{..}}{{..}}\\selectfont` around the body, and any "
+        "redefinition of `\\normalsize`; keep the template's {body_size} and shorten the text instead.",
+        params=(Param("tolerance", "number", 0.25, "allowed shortfall of the body size (microtype's font expansion "
+                      "scales glyphs by up to 2 %; `\\small` is 1 pt short)", unit="points", minimum=0),),
+        example="the body text is set in 8.97 pt (the size of most body characters, NimbusRomNo9L); ICLR 2025 "
+        "requires 9.96 pt (10 TeX pt), allowed 0.25 pt less",
+        run="body_font_too_small",
+    ),
+    Check(
+        code="FONT002",
+        name="line-spacing-reduced",
+        severity="error",
+        summary="The body's baseline pitch (the most common distance between consecutive body lines of a "
+        "paragraph) is below the template's: an error beyond `error_beyond` points short, a warning up to it. When the body's leading is intact but numbered or "
+        "small-caps section headings sit closer to the text than the template ever sets them (`\\vspace` "
+        "squeezing), one warning lists them.",
+        why="The venue's style fixes the baseline skip; tighter lines break the style.",
+        fix="Remove `\\linespread`, `\\renewcommand{{\\baselinestretch}}{{..}}`, `setspace` commands and "
+        "`\\fontsize{{..}}{{..}}` with a smaller second argument; shorten the text instead.",
+        fixes={"headings": "Remove negative `\\vspace` before and after `\\section`/`\\subsection` and redefinitions "
+               "of the sectioning skips (`titlesec` `\\titlespacing`); the body's own leading is intact."},
+        params=(
+            Param("tolerance", "number", 0.25, "allowed shortfall of the in-paragraph baseline pitch (MuPDF's "
+                  "baselines are exact to 0.01 pt; `\\linespread{0.95}` takes 0.55 pt away)", unit="points", minimum=0),
+            Param("error_beyond", "number", 0.5, "a shortfall of the pitch up to this is a warning, beyond it an "
+                  "error (`\\linespread{0.97}` is 0.31 pt short, `\\linespread{0.95}` 0.56 pt, `\\linespread{0.9}` 1.1 pt)",
+                  unit="points", minimum=0),
+            Param("heading_below_min", "number", 1.5, "a sectioning heading closer than this to the body line below "
+                  "it is squeezed (ICLR leaves 19.2 pt, 18.3 pt fully shrunk: 1.5 leadings is 16.4 pt)",
+                  unit="template leadings", minimum=0),
+            Param("heading_above_min", "number", 1.9, "a sectioning heading closer than this to the body line above "
+                  "it is squeezed (ICLR leaves 23.6 pt, 22.7 pt fully shrunk: 1.9 leadings is 20.8 pt)",
+                  unit="template leadings", minimum=0),
+            Param("title_size_ratio", "number", 1.5, "a heading on page 1 at least this many body sizes tall is "
+                  "the title, not a section", unit="body sizes", minimum=1),
+        ),
+        example="body lines are 9.90 pt apart (the typical baseline pitch inside paragraphs, 186 measured); "
+        "ICLR 2025 sets 10.96 pt (11 TeX pt), allowed 0.25 pt less",
+        run="line_spacing_reduced",
+    ),
+    Check(
+        code="FONT003",
+        name="font-not-embedded",
+        severity="warning",
+        summary="A font a page uses is not embedded (the base-14 fonts included), with its pages; the message "
+        "says whether it is the body font, a font of the page's text or one inside an embedded figure. Type 3 "
+        "fonts are drawn by the PDF itself and always count as embedded.",
+        why="A font that is not embedded is replaced on the reader's machine: reviewers may see other glyphs "
+        "and other line breaks than the authors (IEEE-style venues make this an error).",
+        fix="Embed every font: with pdfLaTeX run `updmap -sys --setoption pdftexDownloadBase14 true` (or remove a "
+        "`\\pdfmapline` that unembeds it); for a figure, export it with fonts embedded (matplotlib "
+        "`pdf.fonttype: 42`) or run the PDF through `ps2pdf -dEmbedAllFonts=true`.",
+        example="font TimesNewRomanPS-BoldMT (TrueType), used inside an embedded figure, is not embedded, on "
+        "page 8: readers without it see a substitute",
+        run="font_not_embedded",
+    ),
+)
+
+
 _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)\.?\s+\S")
 
 
@@ -30,15 +98,13 @@ def body_font_too_small(doc: Document, params: Params) -> Iterator[Finding]:
     yield from _below_template(
         doc, params, "FONT001", t.size, "body_font_size", "requires",
         f"the body text is set in {t.size or 0:.2f} pt (the size of most body characters, {plain_name(t.font or '?')})",
-        hint="Remove `\\small`, `\\footnotesize` or `\\fontsize{..}{..}\\selectfont` around the body, and any "
-        f"redefinition of `\\normalsize`; keep the template's {tex_size(params.template['body_font_size'])} and "
-        "shorten the text instead.",
         data={"size_pt": t.size, "font": t.font},
+        fix_values={"body_size": tex_size(params.template["body_font_size"])},
     )
 
 
 def _below_template(doc: Document, params: Params, code: str, measured: Optional[float], key: str, verb: str,
-                    what: str, hint: str, data: Dict) -> Iterator[Finding]:
+                    what: str, data: Dict, fix_values: Optional[Dict] = None) -> Iterator[Finding]:
     """One finding when a body measurement is below the template's `key` by more than the check's
     tolerance, placed on the first body line of the body size."""
     want = params.template[key]
@@ -51,8 +117,8 @@ def _below_template(doc: Document, params: Params, code: str, measured: Optional
         f"{what}; {_name(params)} {verb} {want:g} pt{tex_points(want)}, allowed {tol:g} pt less",
         page=page,
         bbox=box,
-        hint=hint,
         data={**data, "required_pt": want, "tolerance_pt": tol},
+        fix_values=fix_values or {},
     )
 
 
@@ -78,8 +144,6 @@ def line_spacing_reduced(doc: Document, params: Params) -> Iterator[Finding]:
         doc, params, "FONT002", t.leading, "body_leading", "sets",
         f"body lines are {t.leading or 0:.2f} pt apart (the typical baseline pitch inside paragraphs, "
         f"{t.pitches} measured)",
-        hint="Remove `\\linespread`, `\\renewcommand{\\baselinestretch}{..}`, `setspace` commands and "
-        "`\\fontsize{..}{..}` with a smaller second argument; shorten the text instead.",
         data={"leading_pt": t.leading, "pitches": t.pitches},
     ))
     if reduced:
@@ -109,8 +173,7 @@ def line_spacing_reduced(doc: Document, params: Params) -> Iterator[Finding]:
             f"{_name(params)}'s: {listed}{more}",
             page=first["page"],
             bbox=first["bbox"],
-            hint="Remove negative `\\vspace` before and after `\\section`/`\\subsection` and redefinitions of "
-            "the sectioning skips (`titlesec` `\\titlespacing`); the body's own leading is intact.",
+            fix="headings",
             data={"headings": [{k: v for k, v in q.items() if k != "bbox"} for q in squeezed], "leading_pt": t.leading},
             severity="warning",
         )
@@ -198,71 +261,6 @@ def font_not_embedded(doc: Document, params: Params) -> Iterator[Finding]:
             "FONT003",
             f"{what} is not embedded, on {where}: readers without it see a substitute",
             page=pages[0],
-            hint=("Embed every font: with pdfLaTeX run `updmap -sys --setoption pdftexDownloadBase14 true` (or "
-                  "remove a `\\pdfmapline` that unembeds it); for a figure, export it with fonts embedded "
-                  "(matplotlib `pdf.fonttype: 42`) or run the PDF through `ps2pdf -dEmbedAllFonts=true`."),
             data={"font": name, "type": e["type"], "pages": pages, "role": role},
             pages=tuple(pages),
         )
-
-
-CHECKS = (
-    Check(
-        code="FONT001",
-        name="body-font-too-small",
-        severity="error",
-        summary="The body text size (the size of most characters of the pages before the References, "
-        "expansion variants grouped) is below the template's. Captions, footnotes, tables, math and the "
-        "References may be smaller: they are not the body.",
-        why="The venue's style fixes the body text size; a smaller size breaks the style.",
-        fix="Remove `\\small`, `\\fontsize{9}{..}\\selectfont` or a redefined `\\normalsize` around the body.",
-        params=(Param("tolerance", "number", 0.25, "allowed shortfall of the body size (microtype's font expansion "
-                      "scales glyphs by up to 2 %; `\\small` is 1 pt short)", unit="points", minimum=0),),
-        example="the body text is set in 8.97 pt (the size of most body characters, NimbusRomNo9L); ICLR 2025 "
-        "requires 9.96 pt (10 TeX pt), allowed 0.25 pt less",
-        run=body_font_too_small,
-    ),
-    Check(
-        code="FONT002",
-        name="line-spacing-reduced",
-        severity="error",
-        summary="The body's baseline pitch (the most common distance between consecutive body lines of a "
-        "paragraph) is below the template's: an error beyond `error_beyond` points short, a warning up to it. When the body's leading is intact but numbered or "
-        "small-caps section headings sit closer to the text than the template ever sets them (`\\vspace` "
-        "squeezing), one warning lists them.",
-        why="The venue's style fixes the baseline skip; tighter lines break the style.",
-        fix="Remove `\\linespread`, `\\baselinestretch`, `setspace` and negative `\\vspace` around headings.",
-        params=(
-            Param("tolerance", "number", 0.25, "allowed shortfall of the in-paragraph baseline pitch (MuPDF's "
-                  "baselines are exact to 0.01 pt; `\\linespread{0.95}` takes 0.55 pt away)", unit="points", minimum=0),
-            Param("error_beyond", "number", 0.5, "a shortfall of the pitch up to this is a warning, beyond it an "
-                  "error (`\\linespread{0.97}` is 0.31 pt short, `\\linespread{0.95}` 0.56 pt, `\\linespread{0.9}` 1.1 pt)",
-                  unit="points", minimum=0),
-            Param("heading_below_min", "number", 1.5, "a sectioning heading closer than this to the body line below "
-                  "it is squeezed (ICLR leaves 19.2 pt, 18.3 pt fully shrunk: 1.5 leadings is 16.4 pt)",
-                  unit="template leadings", minimum=0),
-            Param("heading_above_min", "number", 1.9, "a sectioning heading closer than this to the body line above "
-                  "it is squeezed (ICLR leaves 23.6 pt, 22.7 pt fully shrunk: 1.9 leadings is 20.8 pt)",
-                  unit="template leadings", minimum=0),
-            Param("title_size_ratio", "number", 1.5, "a heading on page 1 at least this many body sizes tall is "
-                  "the title, not a section", unit="body sizes", minimum=1),
-        ),
-        example="body lines are 9.90 pt apart (the typical baseline pitch inside paragraphs, 186 measured); "
-        "ICLR 2025 sets 10.96 pt (11 TeX pt), allowed 0.25 pt less",
-        run=line_spacing_reduced,
-    ),
-    Check(
-        code="FONT003",
-        name="font-not-embedded",
-        severity="warning",
-        summary="A font a page uses is not embedded (the base-14 fonts included), with its pages; the message "
-        "says whether it is the body font, a font of the page's text or one inside an embedded figure. Type 3 "
-        "fonts are drawn by the PDF itself and always count as embedded.",
-        why="A font that is not embedded is replaced on the reader's machine: reviewers may see other glyphs "
-        "and other line breaks than the authors (IEEE-style venues make this an error).",
-        fix="Embed all fonts (pdfTeX: `pdftexDownloadBase14 true`); export figures with embedded fonts.",
-        example="font TimesNewRomanPS-BoldMT (TrueType), used inside an embedded figure, is not embedded, on "
-        "page 8: readers without it see a substitute",
-        run=font_not_embedded,
-    ),
-)

@@ -29,6 +29,73 @@ from scope_check.analysis.structure import HEADER, PAGE_NUMBER, RULER, analyse
 #: line of math may be read on a subscript's baseline, which TeX lowers by up to 2.47 pt (cmsy10's
 #: sub2 at 10 pt)
 BASELINE_TOLERANCE = 2.5
+
+CHECKS = (
+    Check(
+        code="MARG001",
+        name="content-in-margin",
+        severity="error",
+        summary="Text, an image or a drawing reaches beyond the text block by more than the tolerance. The block "
+        "is the one the paper uses: the template's, grown on the sides where the body block measures enlarged "
+        "(that enlargement is reported once, as MARG002, whether or not MARG002 runs). The "
+        "template's own ink outside the block is recognised and passes: the running header over the text "
+        "block and its rule, the centred page number, the grey review line-number ruler; link borders are "
+        "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
+        "one finding (a figure with its labels, a line of text, a margin note). The severity follows the size: "
+        "an overhang up to `error_beyond` (a frame's padding) is a warning, a larger one an error. On paper of "
+        "another size than the template's the block is taken where the body sits (PAGE002 reports the paper).",
+        why="The venue's style confines the text to the template's text block; material in the margins "
+        "breaks the style.",
+        fix="Scale the figure or table to the text block: `\\includegraphics[width=\\linewidth]{{...}}`, "
+        "`\\resizebox{{\\linewidth}}{{!}}{{...}}` for a wide table; keep annotations inside the block.",
+        fixes={
+            "margin-note": "Remove the margin note (`\\marginpar`, `\\todo`, a review comment) from the submission; "
+            "with todonotes, `\\usepackage[disable]{{todonotes}}` hides every note.",
+            "text": "Let the line break: load `xurl` (or `\\usepackage[hyphens]{{url}}`) for long URLs, rephrase or "
+            "`\\allowbreak` long words, wrap wide math with `\\begin{{multline}}`; never move text out with "
+            "negative `\\hspace`/`\\vspace` or `\\enlargethispage`.",
+        },
+        params=(
+            Param("tolerance", "number", 3.0, "how far text and ink may reach beyond a side or the top of the text "
+                  "block the paper uses (microtype protrusion, font ascenders, stroke widths); a text line's "
+                  f"baseline may sit {BASELINE_TOLERANCE:g} pt below the bottom (descenders hang below it by design)",
+                  unit="points", minimum=0),
+            Param("error_beyond", "number", 9.5, "an overhang up to this is a warning, beyond it an error: the "
+                  "frames packages draw around prompts and listings overhang by their padding (3.6 to 9 pt: "
+                  "fixtures/layout/frame_boxes); a figure or table 10 pt into the margin is an error "
+                  "(fixtures/layout/figure_overhang_10pt)", unit="points", minimum=0),
+        ),
+        example='an image reaches 39.6 pt into the right margin; allowed 3 pt',
+        run="content_in_margin",
+    ),
+    Check(
+        code="MARG002",
+        name="text-block-enlarged",
+        severity="error",
+        summary="The body text block, measured from the body lines (the columns' justified edges, and the "
+        "pages' first and last baselines taken robustly so one squeezed page or a float at the top does "
+        "not count), reaches beyond the template's by more than the template section's "
+        "`block_tolerance_across` (the sides) or `block_tolerance_down` (the first and last baselines): "
+        "margins shrunk with `geometry` or by changing \\textwidth, \\textheight or \\topmargin. Up to "
+        "`error_beyond` points a warning, beyond it an error. On paper of another size than the template's the "
+        "block is judged by its size (where it sits), so an A4 paper with the template's block is PAGE002's "
+        "finding alone.",
+        why="The venue's style fixes the text block; shrinking the margins breaks the style.",
+        fix="Remove `geometry` (and any change to \\textwidth, \\textheight, \\oddsidemargin, \\topmargin, "
+        "\\voffset or \\hoffset): {the_template} sets the page; shorten the paper instead.",
+        params=(
+            Param("error_beyond", "number", 6.0, "a block enlarged by up to this on its worst side is a warning, "
+                  "beyond it an error: the smallest `geometry` change, 0.1 in, is 7.2 pt "
+                  "(fixtures/layout/textwidth_plus_5pt, textwidth_plus_0_1in)", unit="points", minimum=0),
+        ),
+        example="the body text block measures 6.50 x 9.00 in: left edge at 72.0 pt (36.0 pt beyond the template's "
+        "108); right edge at 540.0 pt (36.0 pt beyond the template's 504); ICLR 2025 is 5.5 x 9 in "
+        "(allowed 2 pt across, 5 pt down)",
+        run="text_block_enlarged",
+    ),
+)
+
+
 #: offending objects this close (points) side by side, or this close one above the other, are one
 #: cluster: a figure and its labels, the rules and rows of a too-wide table, a margin note's lines
 #: (two body lines apart at most)
@@ -533,22 +600,12 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float, error_
     if amount <= error_beyond:
         message += f" (a warning up to {error_beyond:g} pt)"
     kinds = {m.what for m in members}
-    if kind == "margin note":
-        hint = ("Remove the margin note (`\\marginpar`, `\\todo`, a review comment) from the submission; "
-                "with todonotes, `\\usepackage[disable]{todonotes}` hides every note.")
-    elif kinds == {"text"}:
-        hint = ("Let the line break: load `xurl` (or `\\usepackage[hyphens]{url}`) for long URLs, rephrase or "
-                "`\\allowbreak` long words, wrap wide math with `\\begin{multline}`; never move text out with "
-                "negative `\\hspace`/`\\vspace` or `\\enlargethispage`.")
-    else:
-        hint = ("Scale the figure or table to the text block: `\\includegraphics[width=\\linewidth]{...}`, "
-                "`\\resizebox{\\linewidth}{!}{...}` for a wide table; keep annotations inside the block.")
     return Finding(
         "MARG001",
         message,
         page=page.number,
         bbox=rounded_bbox(box),
-        hint=hint,
+        fix="margin-note" if kind == "margin note" else "text" if kinds == {"text"} else "",
         data={
             "overflow_pt": round(amount, 2),
             "side": side,
@@ -611,8 +668,7 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
         message,
         page=_first_page_beyond(doc, rules, excess),
         bbox=rounded_bbox((mx0, my0, mx1, my1)),
-        hint="Remove `geometry` (and any change to \\textwidth, \\textheight, \\oddsidemargin, \\topmargin, "
-        f"\\voffset or \\hoffset): {the_template(rules.template)} sets the page; shorten the paper instead.",
+        fix_values={"the_template": the_template(rules.template)},
         data={
             "measured_block": list(rounded_bbox((mx0, my0, mx1, my1))),
             "template_block": [x0, y0, x1, y1],
@@ -638,61 +694,3 @@ def _first_page_beyond(doc: Document, rules: RuleSet, excess: Dict[str, float]) 
                     or ("top" in excess and ln.baseline < y0 + skip - 1) or ("bottom" in excess and ln.baseline > y1 + 1)):
                 return number
     return None
-
-
-CHECKS = (
-    Check(
-        code="MARG001",
-        name="content-in-margin",
-        severity="error",
-        summary="Text, an image or a drawing reaches beyond the text block by more than the tolerance. The block "
-        "is the one the paper uses: the template's, grown on the sides where the body block measures enlarged "
-        "(that enlargement is reported once, as MARG002, whether or not MARG002 runs). The "
-        "template's own ink outside the block is recognised and passes: the running header over the text "
-        "block and its rule, the centred page number, the grey review line-number ruler; link borders are "
-        "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
-        "one finding (a figure with its labels, a line of text, a margin note). The severity follows the size: "
-        "an overhang up to `error_beyond` (a frame's padding) is a warning, a larger one an error. On paper of "
-        "another size than the template's the block is taken where the body sits (PAGE002 reports the paper).",
-        why="The venue's style confines the text to the template's text block; material in the margins "
-        "breaks the style.",
-        fix="Scale figures and tables to `\\linewidth`; let long URLs break (`xurl`); never push material out "
-        "with negative `\\hspace`/`\\vspace` or `\\enlargethispage`.",
-        params=(
-            Param("tolerance", "number", 3.0, "how far text and ink may reach beyond a side or the top of the text "
-                  "block the paper uses (microtype protrusion, font ascenders, stroke widths); a text line's "
-                  f"baseline may sit {BASELINE_TOLERANCE:g} pt below the bottom (descenders hang below it by design)",
-                  unit="points", minimum=0),
-            Param("error_beyond", "number", 9.5, "an overhang up to this is a warning, beyond it an error: the "
-                  "frames packages draw around prompts and listings overhang by their padding (3.6 to 9 pt: "
-                  "fixtures/layout/frame_boxes); a figure or table 10 pt into the margin is an error "
-                  "(fixtures/layout/figure_overhang_10pt)", unit="points", minimum=0),
-        ),
-        example='an image reaches 39.6 pt into the right margin; allowed 3 pt',
-        run=content_in_margin,
-    ),
-    Check(
-        code="MARG002",
-        name="text-block-enlarged",
-        severity="error",
-        summary="The body text block, measured from the body lines (the columns' justified edges, and the "
-        "pages' first and last baselines taken robustly so one squeezed page or a float at the top does "
-        "not count), reaches beyond the template's by more than the template section's "
-        "`block_tolerance_across` (the sides) or `block_tolerance_down` (the first and last baselines): "
-        "margins shrunk with `geometry` or by changing \\textwidth, \\textheight or \\topmargin. Up to "
-        "`error_beyond` points a warning, beyond it an error. On paper of another size than the template's the "
-        "block is judged by its size (where it sits), so an A4 paper with the template's block is PAGE002's "
-        "finding alone.",
-        why="The venue's style fixes the text block; shrinking the margins breaks the style.",
-        fix="Remove `\\usepackage{geometry}` and every change to the page dimensions; shorten the text instead.",
-        params=(
-            Param("error_beyond", "number", 6.0, "a block enlarged by up to this on its worst side is a warning, "
-                  "beyond it an error: the smallest `geometry` change, 0.1 in, is 7.2 pt "
-                  "(fixtures/layout/textwidth_plus_5pt, textwidth_plus_0_1in)", unit="points", minimum=0),
-        ),
-        example="the body text block measures 6.50 x 9.00 in: left edge at 72.0 pt (36.0 pt beyond the template's "
-        "108); right edge at 540.0 pt (36.0 pt beyond the template's 504); ICLR 2025 is 5.5 x 9 in "
-        "(allowed 2 pt across, 5 pt down)",
-        run=text_block_enlarged,
-    ),
-)

@@ -10,6 +10,55 @@ from scope_check.checks.helpers import PAPER_OPTIONS, inches, page_list, paper_n
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import analyse
 
+CHECKS = (
+    Check(
+        code="PAGE001",
+        name="page-limit",
+        severity="error",
+        summary="Pages before the References heading exceed the track's limit. The page holding the heading "
+        "counts unless the heading is its first body element. An appendix placed before the References counts. "
+        "Sections the venue exempts (ICLR: reproducibility and ethics statements) standing right before the "
+        "References are not counted.",
+        why="The venue limits the pages before the References; references and appendix do not count.",
+        fix="Cut the body to {limit} pages. References and appendix may follow on any number of pages: put "
+        "`\\appendix` and its sections after `\\bibliography{{...}}`.",
+        fixes={"appendix": "Move the appendix after the References: place `\\appendix` and the appendix sections "
+               "after `\\bibliography{{...}}`; only pages before the References count."},
+        params=(Param("max_pages", "integer", None, "pages allowed before the References (null: no limit)",
+                      unit="pages", minimum=1, nullable=True),),
+        example="6 pages before REFERENCES; scope2025-main allows 5",
+        run="page_limit",
+    ),
+    Check(
+        code="PAGE002",
+        name="page-size",
+        severity="error",
+        summary="A page is not the template's paper size (the rule set's `template.page_size`; a landscape page of "
+        "that size passes).",
+        why="The template fixes the paper size; another size moves every margin.",
+        fix="Use {paper}{paper_option}: do not pass `{other_option}` to \\documentclass or geometry; with pdfLaTeX "
+        "set `\\pdfpagewidth={width_in}in \\pdfpageheight={height_in}in`; check included PDF pages are {short_paper} "
+        "too.",
+        params=(Param("tolerance", "number", 1.0, "allowed difference from the template page size", unit="points",
+                      minimum=0),),
+        example="every page is 595 x 842 pt (A4); scope2025-main requires 612 x 792 pt (US Letter)",
+        run="page_size",
+    ),
+    Check(
+        code="PAGE003",
+        name="no-references-heading",
+        severity="warning",
+        summary="No References/Bibliography heading was found, so every page was counted toward the limit, or, "
+        "when an appendix is found (an Appendix heading, or lettered sections after numbered ones), the pages "
+        "before it.",
+        why="The page limit excludes references; without the heading the checker cannot tell where they start.",
+        fix="Start the bibliography with a References heading (`\\bibliography{{...}}` does this); a custom title "
+        "must be listed in the rule file's structure.references_headings.",
+        example="no References heading found (References, Bibliography, Literature, ...): all 7 pages were counted as body",
+        run="no_references_heading",
+    ),
+)
+
 
 def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
     limit: Optional[int] = params.options["max_pages"]
@@ -29,17 +78,9 @@ def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
     notes: List[str] = []
     if s.excluded:
         notes.append("not counting " + ", ".join(f"{h.title} (page {h.page})" for h in s.excluded))
-    hint = (
-        f"Cut the body to {limit} pages. References and appendix may follow on any number of pages: "
-        "put `\\appendix` and its sections after `\\bibliography{...}`."
-    )
     if s.appendix_before_references:
         a = s.appendix_before_references
         notes.append(f'the appendix "{a.title}" starts on page {a.page}, before the References, so it counts')
-        hint = (
-            "Move the appendix after the References: place `\\appendix` and the appendix sections after "
-            "`\\bibliography{...}`; only pages before the References count."
-        )
     note = f" ({'; '.join(notes)})" if notes else ""
     first_over = limit + 1
     yield Finding(
@@ -47,7 +88,7 @@ def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
         f"{counted}; {params.rules.name} allows {limit}{note}",
         page=first_over,
         bbox=_overflow_box(s.body_lines[first_over - 1], end if end and end.page == first_over else None),
-        hint=hint,
+        fix="appendix" if s.appendix_before_references else "",
         data={
             "pages": s.body_pages,
             "limit": limit,
@@ -79,7 +120,7 @@ def page_size(doc: Document, params: Params) -> Iterator[Finding]:
             f"{which} {w} x {h} pt{_named(w, h)}; {params.rules.name} requires "
             f"{want_w:g} x {want_h:g} pt{_named(want_w, want_h)}",
             page=pages[0],
-            hint=_size_hint(want_w, want_h),
+            fix_values=_paper_wording(want_w, want_h),
             data={"pages": pages, "width": w, "height": h, "expected": [want_w, want_h]},
             pages=tuple(pages),
         )
@@ -90,16 +131,17 @@ def _named(w: float, h: float) -> str:
     return f" ({name})" if name else ""
 
 
-def _size_hint(w: float, h: float) -> str:
-    """How to get the template's paper size, in its own terms (US Letter, A4, ...)."""
+def _paper_wording(w: float, h: float) -> dict:
+    """The template's paper size in its own terms (US Letter, A4, ...), for PAGE002's fix text."""
     name = paper_name(w, h)
-    other = "a4paper" if name != "A4" else "letterpaper"
-    size = f"`\\pdfpagewidth={inches(w)}in \\pdfpageheight={inches(h)}in`"
-    short = (name or f"{w:g} x {h:g} pt").replace("US ", "")
-    use = f"Use {name}" if name else f"Use {w:g} x {h:g} pt pages"
-    option = f" (`{PAPER_OPTIONS[name]}`)" if name and name != "US Letter" else ""
-    return (f"{use}{option}: do not pass `{other}` to \\documentclass or geometry; with pdfLaTeX set {size}; "
-            f"check included PDF pages are {short} too.")
+    return {
+        "paper": name or f"{w:g} x {h:g} pt pages",
+        "paper_option": f" (`{PAPER_OPTIONS[name]}`)" if name and name != "US Letter" else "",
+        "other_option": "a4paper" if name != "A4" else "letterpaper",
+        "width_in": inches(w),
+        "height_in": inches(h),
+        "short_paper": (name or f"{w:g} x {h:g} pt").replace("US ", ""),
+    }
 
 
 def no_references_heading(doc: Document, params: Params) -> Iterator[Finding]:
@@ -115,53 +157,6 @@ def no_references_heading(doc: Document, params: Params) -> Iterator[Finding]:
         yield Finding(
             "PAGE003",
             f"no References heading found ({names}, ...): {counted}",
-            hint="Start the bibliography with a References heading (`\\bibliography{...}` does this); "
-            "a custom title must be listed in the rule file's structure.references_headings.",
             data={"pages": doc.page_count, "body_pages": s.body_pages,
                   "appendix_page": end.page if end is not None else None},
         )
-
-
-CHECKS = (
-    Check(
-        code="PAGE001",
-        name="page-limit",
-        severity="error",
-        summary="Pages before the References heading exceed the track's limit. The page holding the heading "
-        "counts unless the heading is its first body element. An appendix placed before the References counts. "
-        "Sections the venue exempts (ICLR: reproducibility and ethics statements) standing right before the "
-        "References are not counted.",
-        why="The venue limits the pages before the References; references and appendix do not count.",
-        fix="Shorten the body; move proofs and extra results to an appendix after `\\bibliography{...}`.",
-        params=(Param("max_pages", "integer", None, "pages allowed before the References (null: no limit)",
-                      unit="pages", minimum=1, nullable=True),),
-        example="6 pages before REFERENCES; scope2025-main allows 5",
-        run=page_limit,
-    ),
-    Check(
-        code="PAGE002",
-        name="page-size",
-        severity="error",
-        summary="A page is not the template's paper size (the rule set's `template.page_size`; a landscape page of "
-        "that size passes).",
-        why="The template fixes the paper size; another size moves every margin.",
-        fix="Remove any other paper-size option (`a4paper`, `letterpaper`); let the template's style set the page; "
-        "make included PDF pages the same size.",
-        params=(Param("tolerance", "number", 1.0, "allowed difference from the template page size", unit="points",
-                      minimum=0),),
-        example="every page is 595 x 842 pt (A4); scope2025-main requires 612 x 792 pt (US Letter)",
-        run=page_size,
-    ),
-    Check(
-        code="PAGE003",
-        name="no-references-heading",
-        severity="warning",
-        summary="No References/Bibliography heading was found, so every page was counted toward the limit, or, "
-        "when an appendix is found (an Appendix heading, or lettered sections after numbered ones), the pages "
-        "before it.",
-        why="The page limit excludes references; without the heading the checker cannot tell where they start.",
-        fix="Use `\\bibliography{...}` (its heading is REFERENCES) or add the custom heading to the rule file.",
-        example="no References heading found (References, Bibliography, Literature, ...): all 7 pages were counted as body",
-        run=no_references_heading,
-    ),
-)

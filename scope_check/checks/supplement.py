@@ -21,27 +21,157 @@ from scope_check.checks.anonymity import links as _anon_links
 from scope_check.checks.anonymity.common import claim_phrase
 from scope_check.checks.anonymity.elsewhere import metadata_people
 from scope_check.checks.anonymity import metadata as _anon_metadata
-from scope_check.checks.anonymity.author_block import GENERIC_EMAIL_LOCALS, GENERIC_USERS, PLACEHOLDER_EMAIL_DOMAINS
+from scope_check.checks.anonymity.common import GENERIC_EMAIL_LOCALS, GENERIC_USERS, PLACEHOLDER_EMAIL_DOMAINS
 from scope_check.model.findings import Finding
 from scope_check.config.spec import Check, Param
+
+#: the paper's link and metadata policy declared again for the archive (SUPP004, SUPP005 own their
+#: parameters: the same defaults as ANON005's and ANON003's, set apart in a rule file)
+_ANON_PARAMS = {c.code: c.params for c in _anon_links.CHECKS + _anon_metadata.CHECKS}
+
+_WHY = ("SCOPE CFP: \"avoid providing any other identifying information (even in the supplementary material or "
+        "in the shared Github code link)\".")
+
+CHECKS = (
+    Check(
+        code="SUPP001",
+        supplement=True,
+        name="vcs-metadata",
+        severity="error",
+        summary="The supplementary archive holds version-control data: a `.git/` folder (or a `.git` file), "
+        "`.hg/`, `.svn/`, `.bzr/`. The commit authors are read in place from the reflog (`logs/HEAD`), loose "
+        "objects, packfiles and `config` (no git command runs on the archive) and named in the message.",
+        why=_WHY + " Every commit carries its author's name and e-mail.",
+        fix="Build the archive from a clean export without the history: `git archive --format=zip HEAD -o "
+        "supplement.zip` (it leaves .git out), or delete the .git folder from the copy you zip.",
+        example=".git/: the archive holds git version-control data; commit authors \"Jane Doe <jdoe@uni.edu>\"",
+    ),
+    Check(
+        code="SUPP002",
+        supplement=True,
+        name="author-in-files",
+        severity="error",
+        summary="Names or e-mail addresses of people in LICENSE/COPYING (the copyright holder), AUTHORS/"
+        "CONTRIBUTORS, README (\"Author:\", \"Contact:\", BibTeX `author =`, copyright lines, any personal "
+        "e-mail), `pyproject.toml`/`setup.py`/`setup.cfg`/`package.json` author and maintainer fields, and "
+        "`CITATION.cff` authors. Placeholders pass (\"Anonymous\", \"Anonymous Authors\", `[fullname]`, "
+        "`<name of author>`), as do role and example addresses (contact@, anonymous@, example.com) and the "
+        "license texts' own holders (the Free Software Foundation). Third-party code shipped along "
+        "(`vendored_folders`) is not read for this check.",
+        why=_WHY,
+        fix="Replace names and e-mails with \"Anonymous\" (LICENSE: `Copyright (c) 2025 Anonymous Authors`; "
+        "pyproject/setup.py/package.json: drop the author fields or set them to Anonymous; CITATION.cff: "
+        "remove it from the submission copy); put them back for the camera-ready release.",
+        params=(
+            Param("placeholders", "strings",
+                  ["Anonymous", "Anonymous Authors", "Anonymous Author", "Anonymous Author(s)", "Anon", "Authors",
+                   "Author", "The Authors", "The Author", "Your Name", "Name", "Author Name", "First Last", "TBD",
+                   "Redacted", "XXX", "fullname", "name of copyright owner", "name of author", "yyyy", "year",
+                   "Contributors"],
+                  "author values that name nobody (case and punctuation ignored; anything containing \"anonym\" "
+                  "passes too)"),
+            Param("generic_email_locals", "strings", GENERIC_EMAIL_LOCALS,
+                  "mailbox names of roles, not people (contact, info, support): such addresses pass"),
+            Param("placeholder_email_domains", "strings", PLACEHOLDER_EMAIL_DOMAINS,
+                  "domains of example addresses (example.com and subdomains, the .example and .invalid TLDs): such "
+                  "addresses pass"),
+            Param("ignored_holders", "strings",
+                  ["Free Software Foundation", "Open Source Initiative", "Python Software Foundation"],
+                  "copyright holders that the standard license texts name themselves"),
+            Param("vendored_folders", "strings",
+                  ["node_modules", "site-packages", "dist-packages", "third_party", "third-party", "thirdparty",
+                   "vendor", "vendored", "external", ".venv", "venv", "__pypackages__", "bower_components"],
+                  "folder names of third-party code shipped along, whose licenses name their own authors "
+                  "(node_modules, site-packages, third_party)"),
+        ),
+        example='LICENSE:3: the license names people: "Jane Doe"',
+    ),
+    Check(
+        code="SUPP003",
+        supplement=True,
+        name="user-path",
+        severity="error",
+        summary="An absolute home-folder path naming a user (`/home/jdoe/`, `/Users/jdoe/`, `C:\\Users\\jdoe\\`, "
+        "also with doubled backslashes as JSON writes them) in any text file of the archive: code, configs, logs "
+        "and notebook sources and outputs. One finding per file, with its first line. Generic names pass "
+        "(`/home/user/`, `ubuntu`, `jovyan`, `runner`, `$USER`), as do `~/` and `$HOME`.",
+        why=_WHY + " A user name is often the author's own name or login.",
+        fix="Use relative paths or `~`, `$HOME`, `os.path.expanduser` and a configurable data folder; clear "
+        "notebook outputs (`jupyter nbconvert --clear-output --inplace *.ipynb`) before archiving.",
+        params=(Param("generic_users", "strings", GENERIC_USERS,
+                      "user names that name nobody (user, ubuntu, jovyan, runner, ...; case ignored)"),),
+        example="notebooks/train.ipynb:41: an absolute path names the user \"jdoe\" in a notebook (code or outputs): "
+        "/home/jdoe",
+    ),
+    Check(
+        code="SUPP004",
+        supplement=True,
+        name="document-metadata",
+        severity="error",
+        summary="Document properties naming a person: a notebook's `metadata.authors`, an Office file's "
+        "`docProps/core.xml` creator and last-modified-by (and `app.xml` Manager/Company; OpenDocument "
+        "`meta.xml`), a PDF's `/Author` and XMP creator by the paper's ANON005 rules (opened from memory, "
+        "metadata only). Values in `anonymous_values` (the same default as ANON005's), empty ones and anything "
+        "\"anonym...\" pass.",
+        why=_WHY + " Office and PDF tools write the account's name into every file they save.",
+        fix="Clear the author fields: Office File > Info > Inspect Document (remove personal information); "
+        "notebooks: delete `authors` from the metadata; PDFs: `\\hypersetup{{pdfauthor={{}}}}` or "
+        "`exiftool -all= file.pdf`.",
+        params=(_ANON_PARAMS["ANON005"]["anonymous_values"],),
+        example='docs/results.docx: the Office metadata names a person: docProps/core.xml dc:creator "Jane Doe"',
+    ),
+    Check(
+        code="SUPP005",
+        supplement=True,
+        name="identifying-link",
+        severity="error",
+        summary="A link in a text file of the archive to an identifiable account or page (github.com/USER, "
+        "USER.github.io, ...: ANON003's classification, with the same defaults declared here) that the archive "
+        "presents as its own: a package metadata URL (homepage, repository), a git remote, a README claim (\"our code\"), or a "
+        "`git clone` of a repository named like the project. Third-party links (a library the README installs) "
+        "are not reported, unless `report_unclaimed` is set (then as warnings).",
+        why=_WHY,
+        fix="Point to an anonymised mirror (https://anonymous.4open.science) instead of your own account, and "
+        "remove the git remote; restore the real links in the camera-ready release.",
+        params=tuple(v for k, v in _ANON_PARAMS["ANON003"].items() if k != "report_unclaimed") + (dataclasses.replace(
+            _ANON_PARAMS["ANON003"]["report_unclaimed"],
+            description="also report, as warnings, account and personal-site links that nothing in the archive "
+            "claims as the project's own (false: such links are taken as third-party work)"),),
+        example='pyproject.toml:12: https://github.com/jdoe/fastopt points at the account \'jdoe\' on github.com, '
+        "presented as the project's own (the package metadata gives it as the project's home)",
+    ),
+    Check(
+        code="SUPP006",
+        supplement=True,
+        name="unreadable-archive",
+        severity="error",
+        summary="The supplementary material is not a readable archive or folder (not a zip or tar, a corrupt or "
+        "truncated archive): nothing in it could be checked (verdict `error`).",
+        why="A file that cannot be opened cannot be shown anonymous.",
+        fix="Upload a .zip, .tar.gz (.tgz, .tar.bz2, .tar.xz) or .tar archive, or check the folder it came from.",
+        example="the supplementary material cannot be read: not a readable tar archive: file could not be opened "
+        "successfully",
+    ),
+    Check(
+        code="SUPP007",
+        supplement=True,
+        name="unsafe-member",
+        severity="warning",
+        summary="Members that are never read: symbolic and hard links, devices, absolute or `..` paths, duplicate "
+        "names, encrypted members, members past the size, ratio, total or count limits (a zip bomb). They are "
+        "listed; their content is not checked.",
+        why="The archive is untrusted: reading it must not write, follow or expand anything beyond its bounds.",
+        fix="Rebuild the archive from plain files: no symbolic or hard links, no absolute or `..` paths, no "
+        "devices; nothing that expands past the limits.",
+        example="data/link: not read: symbolic link member: never followed",
+    ),
+)
+
 
 #: how many values a message lists
 SHOWN = 4
 #: text lines longer than this are cut before matching (minified code, base64 notebook outputs)
 MAX_LINE = 4096
-
-HINT_VCS = ("Build the archive from a clean export without the history: `git archive --format=zip HEAD -o "
-            "supplement.zip` (it leaves .git out), or delete the .git folder from the copy you zip.")
-HINT_FILES = ("Replace names and e-mails with \"Anonymous\" (LICENSE: `Copyright (c) 2025 Anonymous Authors`; "
-              "pyproject/setup.py/package.json: drop the author fields or set them to Anonymous; CITATION.cff: "
-              "remove it from the submission copy); put them back for the camera-ready release.")
-HINT_PATH = ("Use relative paths or `~`, `$HOME`, `os.path.expanduser` and a configurable data folder; clear "
-             "notebook outputs (`jupyter nbconvert --clear-output --inplace *.ipynb`) before archiving.")
-HINT_META = ("Clear the author fields: Office File > Info > Inspect Document (remove personal information); "
-             "notebooks: delete `authors` from the metadata; PDFs: `\\hypersetup{pdfauthor={}}` or "
-             "`exiftool -all= file.pdf`.")
-HINT_LINK = ("Point to an anonymised mirror (https://anonymous.4open.science) instead of your own account, and "
-             "remove the git remote; restore the real links in the camera-ready release.")
 
 _BASENAME_KIND = (
     (re.compile(r"^(?:licen[cs]e|copying|copyright|notice)(?:[._-].{0,40})?$", re.I), "license"),
@@ -128,7 +258,6 @@ def vcs_finding(root: str, kind: str, people: Sequence, remotes: Sequence[Tuple[
     return Finding(
         "SUPP001",
         f"{root}/: the archive holds {kind} version-control data{what}",
-        hint=HINT_VCS,
         data={"member": root, "line": first.line if first else None, "kind": kind, "authors": shown,
               "first": where, "remotes": [u for _, _, u in remotes]},
     )
@@ -296,7 +425,6 @@ def author_in_file(name: str, kind: str, text: str, options: Mapping) -> Optiona
     return Finding(
         "SUPP002",
         f"{name}:{first}: {what} names people: {some(values)}",
-        hint=HINT_FILES,
         data={"member": name, "line": first, "lines": sorted({n for n, _ in named})[:50], "values": values[:50]},
     )
 
@@ -323,7 +451,6 @@ def user_path(name: str, text: str, options: Mapping) -> Optional[Finding]:
     return Finding(
         "SUPP003",
         f"{name}:{first}: an absolute path names the user {some(users)}{where}: {paths[0]}{more}",
-        hint=HINT_PATH,
         data={"member": name, "line": first, "lines": lines[:50], "users": users[:20], "paths": paths[:20]},
     )
 
@@ -424,7 +551,6 @@ def document_metadata(name: str, values: Sequence[Tuple[Optional[int], str, str]
     return Finding(
         "SUPP004",
         f"{where}: the {what} metadata names a person: {shown}",
-        hint=HINT_META,
         data={"member": name, "line": line, "values": {field: value for _, field, value in named}},
     )
 
@@ -472,7 +598,6 @@ def link_finding(name: str, line: int, url: str, target, claim: Optional[str]) -
     return Finding(
         "SUPP005",
         f"{name}:{line}: {url[:90]} points at {target.reason}, {how}",
-        hint=HINT_LINK,
         data={"member": name, "line": line, "url": url, "owner": target.owner, "kind": target.kind, "claim": claim},
         severity="" if claim is not None else "warning",
     )
@@ -481,9 +606,7 @@ def link_finding(name: str, line: int, url: str, target, claim: Optional[str]) -
 # --- not in the contract's table: proposed beside it -----------------------------------------
 
 def unreadable(path: str, why: str) -> Finding:
-    return Finding("SUPP006", f"the supplementary material cannot be read: {why}",
-                   hint="Upload a .zip, .tar.gz (.tgz, .tar.bz2, .tar.xz) or .tar archive, or check the folder it "
-                   "came from.", data={"member": None, "line": None})
+    return Finding("SUPP006", f"the supplementary material cannot be read: {why}", data={"member": None, "line": None})
 
 
 def unsafe_members(problems: Sequence[Tuple[str, str]]) -> Finding:
@@ -492,143 +615,5 @@ def unsafe_members(problems: Sequence[Tuple[str, str]]) -> Finding:
     return Finding(
         "SUPP007",
         f"{name}: not read: {why}{more}",
-        hint="Rebuild the archive from plain files: no symbolic or hard links, no absolute or `..` paths, no "
-        "devices; nothing that expands past the limits.",
         data={"member": name, "line": None, "members": [{"member": n, "problem": p} for n, p in problems[:50]]},
     )
-
-
-#: the paper's link and metadata policy declared again for the archive (SUPP004, SUPP005 own their
-#: parameters: the same defaults as ANON005's and ANON003's, set apart in a rule file)
-_ANON_PARAMS = {c.code: c.params for c in _anon_links.CHECKS + _anon_metadata.CHECKS}
-
-_WHY = ("SCOPE CFP: \"avoid providing any other identifying information (even in the supplementary material or "
-        "in the shared Github code link)\".")
-
-CHECKS = (
-    Check(
-        code="SUPP001",
-        supplement=True,
-        name="vcs-metadata",
-        severity="error",
-        summary="The supplementary archive holds version-control data: a `.git/` folder (or a `.git` file), "
-        "`.hg/`, `.svn/`, `.bzr/`. The commit authors are read in place from the reflog (`logs/HEAD`), loose "
-        "objects, packfiles and `config` (no git command runs on the archive) and named in the message.",
-        why=_WHY + " Every commit carries its author's name and e-mail.",
-        fix="Archive a clean export: `git archive --format=zip HEAD -o supplement.zip`.",
-        example=".git/: the archive holds git version-control data; commit authors \"Jane Doe <jdoe@uni.edu>\"",
-    ),
-    Check(
-        code="SUPP002",
-        supplement=True,
-        name="author-in-files",
-        severity="error",
-        summary="Names or e-mail addresses of people in LICENSE/COPYING (the copyright holder), AUTHORS/"
-        "CONTRIBUTORS, README (\"Author:\", \"Contact:\", BibTeX `author =`, copyright lines, any personal "
-        "e-mail), `pyproject.toml`/`setup.py`/`setup.cfg`/`package.json` author and maintainer fields, and "
-        "`CITATION.cff` authors. Placeholders pass (\"Anonymous\", \"Anonymous Authors\", `[fullname]`, "
-        "`<name of author>`), as do role and example addresses (contact@, anonymous@, example.com) and the "
-        "license texts' own holders (the Free Software Foundation). Third-party code shipped along "
-        "(`vendored_folders`) is not read for this check.",
-        why=_WHY,
-        fix="Write \"Anonymous Authors\" in LICENSE and the package metadata; drop CITATION.cff from the "
-        "submission copy.",
-        params=(
-            Param("placeholders", "strings",
-                  ["Anonymous", "Anonymous Authors", "Anonymous Author", "Anonymous Author(s)", "Anon", "Authors",
-                   "Author", "The Authors", "The Author", "Your Name", "Name", "Author Name", "First Last", "TBD",
-                   "Redacted", "XXX", "fullname", "name of copyright owner", "name of author", "yyyy", "year",
-                   "Contributors"],
-                  "author values that name nobody (case and punctuation ignored; anything containing \"anonym\" "
-                  "passes too)"),
-            Param("generic_email_locals", "strings", GENERIC_EMAIL_LOCALS,
-                  "mailbox names of roles, not people (contact, info, support): such addresses pass"),
-            Param("placeholder_email_domains", "strings", PLACEHOLDER_EMAIL_DOMAINS,
-                  "domains of example addresses (example.com and subdomains, the .example and .invalid TLDs): such "
-                  "addresses pass"),
-            Param("ignored_holders", "strings",
-                  ["Free Software Foundation", "Open Source Initiative", "Python Software Foundation"],
-                  "copyright holders that the standard license texts name themselves"),
-            Param("vendored_folders", "strings",
-                  ["node_modules", "site-packages", "dist-packages", "third_party", "third-party", "thirdparty",
-                   "vendor", "vendored", "external", ".venv", "venv", "__pypackages__", "bower_components"],
-                  "folder names of third-party code shipped along, whose licenses name their own authors "
-                  "(node_modules, site-packages, third_party)"),
-        ),
-        example='LICENSE:3: the license names people: "Jane Doe"',
-    ),
-    Check(
-        code="SUPP003",
-        supplement=True,
-        name="user-path",
-        severity="error",
-        summary="An absolute home-folder path naming a user (`/home/jdoe/`, `/Users/jdoe/`, `C:\\Users\\jdoe\\`, "
-        "also with doubled backslashes as JSON writes them) in any text file of the archive: code, configs, logs "
-        "and notebook sources and outputs. One finding per file, with its first line. Generic names pass "
-        "(`/home/user/`, `ubuntu`, `jovyan`, `runner`, `$USER`), as do `~/` and `$HOME`.",
-        why=_WHY + " A user name is often the author's own name or login.",
-        fix="Use relative or `~`-based paths and clear notebook outputs before archiving.",
-        params=(Param("generic_users", "strings", GENERIC_USERS,
-                      "user names that name nobody (user, ubuntu, jovyan, runner, ...; case ignored)"),),
-        example="notebooks/train.ipynb:41: an absolute path names the user \"jdoe\" in a notebook (code or outputs): "
-        "/home/jdoe",
-    ),
-    Check(
-        code="SUPP004",
-        supplement=True,
-        name="document-metadata",
-        severity="error",
-        summary="Document properties naming a person: a notebook's `metadata.authors`, an Office file's "
-        "`docProps/core.xml` creator and last-modified-by (and `app.xml` Manager/Company; OpenDocument "
-        "`meta.xml`), a PDF's `/Author` and XMP creator by the paper's ANON005 rules (opened from memory, "
-        "metadata only). Values in `anonymous_values` (the same default as ANON005's), empty ones and anything "
-        "\"anonym...\" pass.",
-        why=_WHY + " Office and PDF tools write the account's name into every file they save.",
-        fix="Remove personal information from the documents' properties before archiving.",
-        params=(_ANON_PARAMS["ANON005"]["anonymous_values"],),
-        example='docs/results.docx: the Office metadata names a person: docProps/core.xml dc:creator "Jane Doe"',
-    ),
-    Check(
-        code="SUPP005",
-        supplement=True,
-        name="identifying-link",
-        severity="error",
-        summary="A link in a text file of the archive to an identifiable account or page (github.com/USER, "
-        "USER.github.io, ...: ANON003's classification, with the same defaults declared here) that the archive "
-        "presents as its own: a package metadata URL (homepage, repository), a git remote, a README claim (\"our code\"), or a "
-        "`git clone` of a repository named like the project. Third-party links (a library the README installs) "
-        "are not reported, unless `report_unclaimed` is set (then as warnings).",
-        why=_WHY,
-        fix="Link an anonymised mirror (https://anonymous.4open.science) and remove git remotes.",
-        params=tuple(v for k, v in _ANON_PARAMS["ANON003"].items() if k != "report_unclaimed") + (dataclasses.replace(
-            _ANON_PARAMS["ANON003"]["report_unclaimed"],
-            description="also report, as warnings, account and personal-site links that nothing in the archive "
-            "claims as the project's own (false: such links are taken as third-party work)"),),
-        example='pyproject.toml:12: https://github.com/jdoe/fastopt points at the account \'jdoe\' on github.com, '
-        "presented as the project's own (the package metadata gives it as the project's home)",
-    ),
-    Check(
-        code="SUPP006",
-        supplement=True,
-        name="unreadable-archive",
-        severity="error",
-        summary="The supplementary material is not a readable archive or folder (not a zip or tar, a corrupt or "
-        "truncated archive): nothing in it could be checked (verdict `error`).",
-        why="A file that cannot be opened cannot be shown anonymous.",
-        fix="Upload a .zip or .tar.gz archive made by a standard tool.",
-        example="the supplementary material cannot be read: not a readable tar archive: file could not be opened "
-        "successfully",
-    ),
-    Check(
-        code="SUPP007",
-        supplement=True,
-        name="unsafe-member",
-        severity="warning",
-        summary="Members that are never read: symbolic and hard links, devices, absolute or `..` paths, duplicate "
-        "names, encrypted members, members past the size, ratio, total or count limits (a zip bomb). They are "
-        "listed; their content is not checked.",
-        why="The archive is untrusted: reading it must not write, follow or expand anything beyond its bounds.",
-        fix="Rebuild the archive from plain files.",
-        example="data/link: not read: symbolic link member: never followed",
-    ),
-)

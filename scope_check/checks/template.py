@@ -19,6 +19,30 @@ from scope_check.checks.helpers import clipped, inches, paper_name, the_template
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import analyse, first_header
 
+CHECKS = (
+    Check(
+        code="TMPL001",
+        name="wrong-template",
+        severity="error",
+        summary="The PDF is set in another template. Evidence: the paper size, the measured text block and "
+        "its number of columns, the body font's family (Times under any of its names), the running header "
+        "(the rule file's patterns: a workshop's own header passes) and the review line-number ruler. It "
+        "fires on another body font family, another column count, neither header nor ruler, or another "
+        "paper size together with another text block; the message lists every difference found.",
+        why="The venue requires its LaTeX template.",
+        fix="Start from the official {template}{style} in an `article` document, without `geometry`, `twocolumn` or "
+        "another venue's class; keep its header and line numbers (review mode).",
+        params=(Param("block_tolerance", "number", 18.0, "a text block differing from the template's by more than "
+                      "this (width or height) counts as evidence of another template (18 = 0.25 in; smaller "
+                      "changes are MARG002's)", unit="points", minimum=0),),
+        example="not the ICLR 2025 template: A4 paper, text block 6.3 x 9.6 in in two columns, no ICLR 2025 "
+        "running header, no review line-number ruler; ICLR 2025 is 5.5 x 9 in, one column, US Letter paper, "
+        "Times, its running header, line numbers in review mode",
+        run="wrong_template",
+    ),
+)
+
+
 #: a page this close (points) to the template's size, either way round, is the template's size
 PAGE_TOLERANCE = 1.0
 
@@ -97,8 +121,7 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
         f"not {the_template(tpl)}: {', '.join(evidence)}; {_name(params)} is {expected}",
         page=1,
         bbox=rounded_bbox(block.bbox(skip)) if block.bbox(skip) else None,
-        hint=f"Start from the official {the_template(tpl)[4:]}{_style(tpl)} in an `article` document, without "
-        "`geometry`, `twocolumn` or another venue's class; keep its header and line numbers (review mode).",
+        fix_values={"template": the_template(tpl)[4:], "style": _style(tpl)},
         data={
             "reasons": identity,
             "evidence": evidence,
@@ -152,26 +175,3 @@ def _expected(params: Params) -> str:
     if tpl["ruler"]:
         parts.append("line numbers in review mode")
     return ", ".join(parts)
-
-
-CHECKS = (
-    Check(
-        code="TMPL001",
-        name="wrong-template",
-        severity="error",
-        summary="The PDF is set in another template. Evidence: the paper size, the measured text block and "
-        "its number of columns, the body font's family (Times under any of its names), the running header "
-        "(the rule file's patterns: a workshop's own header passes) and the review line-number ruler. It "
-        "fires on another body font family, another column count, neither header nor ruler, or another "
-        "paper size together with another text block; the message lists every difference found.",
-        why="The venue requires its LaTeX template.",
-        fix="Move the text into the venue's official template (its style file, its document class).",
-        params=(Param("block_tolerance", "number", 18.0, "a text block differing from the template's by more than "
-                      "this (width or height) counts as evidence of another template (18 = 0.25 in; smaller "
-                      "changes are MARG002's)", unit="points", minimum=0),),
-        example="not the ICLR 2025 template: A4 paper, text block 6.3 x 9.6 in in two columns, no ICLR 2025 "
-        "running header, no review line-number ruler; ICLR 2025 is 5.5 x 9 in, one column, US Letter paper, "
-        "Times, its running header, line numbers in review mode",
-        run=wrong_template,
-    ),
-)

@@ -1,29 +1,34 @@
 """The types a check declares itself with: `Check` (code, name, default severity, documentation,
-the function that runs it, and what the runner must know about it) and `Param` (one parameter:
-name, type, default, unit, one-line description).
+its fix texts, the function that runs it, and what the runner must know about it) and `Param` (one
+parameter: name, type, default, unit, one-line description).
 
-Every parameter is declared once, here on its check's spec: the rules loader merges the defaults
-before any check runs, the rules schema's `checks` section and docs/RULES.md are generated from
-these declarations, and a check reads a complete, read-only parameter set (`params.options[name]`)
-without a fallback of its own. This module imports nothing of the checks: the registry imports the
-check modules, the check modules import this.
+A check's home holds all of it: its module opens with its spec (the `CHECKS` tuple, right after the
+docstring and the imports), then the functions that run it. Every parameter is declared once, here
+on its check's spec: the rules loader merges the defaults before any check runs, the rules schema's
+`checks` section and docs/RULES.md are generated from these declarations, and a check reads a
+complete, read-only parameter set (`params.options[name]`) without a fallback of its own. Its fix
+text is declared once too, on the spec: the hint of each of its findings is that text formatted
+from the finding's data. This module imports nothing of the checks: the registry imports the check
+modules, the check modules import this.
 
-A new check, in its family's module (listed in `registry.MODULES`):
+A new check, in its family's module (listed in `scope_check.checks.MODULES`):
 
     from scope_check.config.spec import Check, Param, Params
-
-    def too_many_footnotes(doc, params: Params):
-        limit = params.options["max_footnotes"]      # complete: the rule file's value or the default
-        ...
-        yield Finding("TEXT009", f"... {limit} ...", page=..., hint=...)
 
     CHECKS = (
         Check(code="TEXT009", name="too-many-footnotes", severity="warning",
               summary="...", why="generic wording (a rule file quotes its call: checks.TEXT009.why)",
-              fix="...", example="...", run=too_many_footnotes,
+              fix="Keep at most {limit} footnotes on a page: move notes into the text "
+                  "(`\\footnote{{...}}`: literal braces doubled).",
+              example="...", run="too_many_footnotes",
               params=(Param("max_footnotes", "integer", 20, "footnotes allowed per page", unit="footnotes",
                             minimum=0),)),
     )
+
+    def too_many_footnotes(doc, params: Params):
+        limit = params.options["max_footnotes"]      # complete: the rule file's value or the default
+        ...
+        yield Finding("TEXT009", f"... {limit} ...", page=..., data={"limit": limit, ...})
 
 then regenerate `python -m scope_check.output.reference > docs/RULES.md` and
 `python -m scope_check.output.reference --schema > scope_check/config/rules.schema.json`. A venue's value goes in
@@ -32,6 +37,7 @@ its rule file only where it differs from the default.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
 
@@ -120,17 +126,36 @@ class Params:
 @dataclass(frozen=True)
 class Check:
     """One check. `why` and `fix` here are the generic wording; a rule file may quote its own
-    call for papers as a check's `why` (`checks: {PAGE001: {why: ...}}`)."""
+    call for papers as a check's `why` (`checks: {PAGE001: {why: ...}}`).
+
+    The function that runs it: `run="page_limit"` names a function of the module that declares the
+    spec, so the spec can open its module, above the functions. The registry
+    (`scope_check.checks.MODULES` lists every module that declares a `CHECKS` tuple) resolves the
+    name in that module when it collects the specs: every `Check` it hands out has a callable `run`.
+    A function may also be given directly (`run=page_limit`), e.g. by a test.
+
+    Its fix, declared once: `fix` is the hint of its findings, a `str.format` template filled with
+    the finding's values (`{limit}`; literal braces doubled, `\\bibliography{{...}}`). A check with
+    several fixes names the others in `fixes` ({variant name: template}); a finding picks one with
+    `Finding.fix` ("" is `fix`). The values are the scalars of the finding's `data` (strings and
+    numbers) and its `fix_values` (wording computed from the rule set that is not output data, such
+    as the template's name). The runner writes the hint when the check left `hint` empty:
+    `hint(finding)`. `scope-check rules CODE` and docs/RULES.md show every fix text with its
+    placeholders as `<limit>` (`fix_texts()`)."""
 
     code: str
     name: str
     severity: str  # the default; a rule file may change it
     summary: str  # what it checks
     why: str  # the rule it enforces (generic; a rule file quotes its venue's clause)
-    fix: str  # how to fix it in LaTeX
+    fix: str  # how to fix it: the template of its findings' hint (see the class docstring)
     params: Mapping[str, Param] = field(default_factory=dict)  # name -> Param (given as a tuple of Param)
     example: str = ""  # a message it prints
-    run: Optional[Callable[..., Iterable[Any]]] = None  # None: reported by the loader or the runner
+    #: the function, or the name of a function of the declaring module; None: reported by the
+    #: loader or the runner
+    run: Union[str, Callable[..., Iterable[Any]], None] = None
+    #: the other fix templates, by the variant name a finding gives in `Finding.fix`
+    fixes: Mapping[str, str] = field(default_factory=dict)
     #: runs before the other content checks; when it reports a finding (that the check did not itself
     #: lower to a warning) the other content checks do not run
     gate: bool = False
@@ -153,6 +178,33 @@ class Check:
 
     def __post_init__(self):
         object.__setattr__(self, "params", _param_table(self.params))
+        object.__setattr__(self, "fixes", dict(self.fixes))
+        if "" in self.fixes:
+            raise ValueError(f"{self.code}: the default fix is `fix`, not fixes['']")
+        for variant, text in {"": self.fix, **self.fixes}.items():
+            placeholders(text, f"{self.code} fix {variant!r}" if variant else f"{self.code} fix")
+
+    def fix_text(self, variant: Optional[str] = "", values: Optional[Mapping[str, Any]] = None) -> str:
+        """The fix text `variant` ("" the default) formatted with `values`: a value missing (or not a
+        string or a number) shows as its placeholder, `<limit>`; without values, the text as the
+        reference shows it. `variant` None: no fix text at all (""). An unknown variant is a
+        KeyError."""
+        if variant is None:
+            return ""
+        if variant and variant not in self.fixes:
+            raise KeyError(f"{self.code} has no fix {variant!r}; its fixes: {', '.join(self.fixes) or 'only the default'}")
+        return format_fix(self.fixes[variant] if variant else self.fix, values or {})
+
+    def fix_texts(self) -> Dict[str, str]:
+        """{variant: text as the reference shows it}, the default ("") first."""
+        return {variant: self.fix_text(variant) for variant in ("", *self.fixes)}
+
+    def hint(self, finding: Any) -> str:
+        """A finding's hint: its own when the check wrote one, else the fix text it names
+        (`finding.fix`) formatted with its data and its `fix_values`."""
+        if finding.hint:
+            return finding.hint
+        return self.fix_text(finding.fix, {**dict(finding.data or {}), **dict(finding.fix_values or {})})
 
     @property
     def family(self) -> str:
@@ -178,3 +230,39 @@ class Check:
 def declared(params: Iterable[Param]) -> Tuple[Param, ...]:
     """A tuple of parameters (for module-level declarations such as the template section's)."""
     return tuple(_param_table(tuple(params)).values())
+
+
+class _Placeholder:
+    """A value the fix text's values lack: shown as `<name>` whatever its format spec."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __format__(self, spec: str) -> str:
+        return f"<{self.name}>"
+
+
+class _Values(dict):
+    def __missing__(self, key: str) -> _Placeholder:
+        return _Placeholder(key)
+
+
+def placeholders(template: str, what: str = "a fix text") -> Tuple[str, ...]:
+    """The names a fix template fills (`{limit}`, `{limit:g}`), in order; a ValueError for a text
+    that is no such template: a brace that is not doubled (`\\bibliography{...}`), a positional or
+    dotted field (`{}`, `{0}`, `{a.b}`)."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc} (write a literal brace doubled: {{{{ }}}})") from None
+    for name in fields:
+        if not name.isidentifier():
+            raise ValueError(f"{what}: {{{name}}} is no placeholder: a placeholder is a name (`{{limit}}`), "
+                             "and a literal brace is doubled ({{ }})")
+    return tuple(dict.fromkeys(fields))
+
+
+def format_fix(template: str, values: Mapping[str, Any]) -> str:
+    """`template` filled with the scalar `values` (strings and numbers); a value missing shows as `<name>`."""
+    scalars = _Values({k: v for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)})
+    return template.format_map(scalars)

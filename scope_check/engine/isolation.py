@@ -595,7 +595,7 @@ def limit_report(path: str, rules, code: str, message: str, elapsed: float = 0.0
     """The Report of a file stopped by a limit: one FILE006/FILE007 finding, verdict error."""
     check = registry.checks().get(code)
     name = check.name if check else code.lower()
-    hint = check.fix if check else ""
+    hint = check.fix_text() if check else ""
     size = None
     try:
         size = os.path.getsize(path)
@@ -648,8 +648,8 @@ class SingleChecker:
         if outcome.ok:
             return outcome.value
         if outcome.code == "SCOPE001":
-            f = Finding("SCOPE001", outcome.message, name="internal-error", severity="error",
-                        hint="A bug in scope-check, not in the paper: please report it with `scope-check --version`.")
+            internal = registry.get(outcome.code)
+            f = Finding(outcome.code, outcome.message, name=internal.name, severity="error", hint=internal.fix_text())
             return Report(path=path, rules=self.rules.name, sha256=None, verdict="error", findings=(f,),
                           elapsed_s=outcome.elapsed_s)
         return limit_report(path, self.rules, outcome.code, outcome.message, outcome.elapsed_s)

@@ -181,20 +181,21 @@ def _unreadable_hint(path: str, check) -> str:
     """An archive given as a paper (no PDF at all: the `final` code): point at the command that
     checks supplementary material."""
     if check.final and is_archive(path):
-        return (f"{check.fix} If this is the supplementary material (code, data), check it with "
+        return (f"{check.fix_text()} If this is the supplementary material (code, data), check it with "
                 f"`scope-check supplement {os.path.basename(path)}`.")
-    return check.fix
+    return check.fix_text()
 
 
 def _run(check, doc, rules: RuleSet) -> Iterable[Finding]:
+    """The check's findings, each with its hint written from the spec (before the hints are fitted
+    to the paper, which reads them)."""
     params = Params(rules=rules, options=rules.options(check.code))
     try:
-        return list(check.run(doc, params))
+        return [_hinted(f) for f in check.run(doc, params)]
     except MemoryError as exc:
-    
-        return [files.out_of_memory(f"check {check.code} ({check.name})", exc)]
+        return [_hinted(files.out_of_memory(f"check {check.code} ({check.name})", exc))]
     except Exception as exc:
-        return [_internal(f"check {check.code} ({check.name})", exc)]
+        return [_hinted(_internal(f"check {check.code} ({check.name})", exc))]
 
 
 def _internal(what: str, exc: Exception) -> Finding:
@@ -203,14 +204,22 @@ def _internal(what: str, exc: Exception) -> Finding:
     return Finding(
         registry.internal_code(),
         f"{what} failed: {type(exc).__name__}: {exc}{where}; the other checks still ran",
-        hint="A bug in scope-check, not in the paper: please report it with `scope-check --version`.",
         data={"exception": type(exc).__name__},
     )
 
 
+def _hinted(f: Finding) -> Finding:
+    """The finding with its hint: its own, or the fix text of its check's spec that it names."""
+    if f.hint:
+        return f
+    hint = registry.checks()[f.code].hint(f)
+    return replace(f, hint=hint) if hint else f
+
+
 def build_report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, start) -> Report:
-    """The Report of `found` on one file: each finding named and given the rule file's severity (a
-    check may only lower it), repeated findings grouped, and the verdict decided."""
+    """The Report of `found` on one file: each finding named, given the rule file's severity (a
+    check may only lower it) and its hint (the fix text of its spec, when it has none), repeated
+    findings grouped, and the verdict decided."""
     catalogue = registry.checks()
     resolved = []
     for f in found:
@@ -221,7 +230,7 @@ def build_report(path, rules: RuleSet, sha, found: Sequence[Finding], measuremen
         severity = "error" if severity == "off" else severity
         if _RANK.get(f.severity, 0) > _RANK[severity]:
             severity = f.severity  # a check may downgrade one finding (a squeeze is only a warning)
-        resolved.append(_encodable(f.resolved(check.name, severity)))
+        resolved.append(_encodable(_hinted(f).resolved(check.name, severity)))
     resolved = _grouped(resolved)
     if any(f.code in UNCHECKABLE and f.severity == "error" for f in resolved):
         verdict = "error"  # could not be checked (a rebuilt but readable file is only warned about)

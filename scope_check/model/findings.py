@@ -13,7 +13,9 @@ BBox = Tuple[float, float, float, float]
 @dataclass(frozen=True)
 class Finding:
     """One violation. Checks leave `name` and `severity` empty; the runner fills them from the
-    registry and the rule file (the severity is the rule file's choice, not the check's)."""
+    registry and the rule file (the severity is the rule file's choice, not the check's). A check
+    leaves `hint` empty too: the runner writes it from the check's spec, the fix text `fix` names
+    formatted with `data` and `fix_values` (`scope_check.config.spec.Check`)."""
 
     code: str
     message: str
@@ -30,6 +32,12 @@ class Finding:
     cause: Optional[Tuple[Any, ...]] = field(default=None, compare=False)
     # {"file": "main.tex", "line": 120}: where SyncTeX maps the finding (scope_check.output.synctex)
     source: Optional[Mapping[str, Any]] = None
+    #: which of its check's fix texts is the hint: "" the spec's `fix`, else a name in its `fixes`;
+    #: None: no hint at all. Not output (the hint is)
+    fix: Optional[str] = ""
+    #: values the fix text is formatted with besides `data`'s: wording computed from the rule set
+    #: (the template's name, its paper size in inches) that is not data. Not output
+    fix_values: Mapping[str, Any] = field(default_factory=dict)
 
     def sort_key(self) -> tuple:
         return (self.page or 0, self.code, self.bbox[1] if self.bbox else 0.0, self.message)

@@ -10,7 +10,7 @@ import json
 import textwrap
 from typing import Any, Iterable, Mapping, Optional, Sequence
 from scope_check.config.rules import STRUCTURE, TEMPLATE
-from scope_check.checks import generated_schema
+from scope_check.checks import generated_schema, module_of
 
 _WRAP = 92
 
@@ -52,7 +52,8 @@ def check_reference(check, rules) -> str:
     its parameters as YAML values with their defaults."""
     out = [f"{check.code} {check.name} (default severity: {check.severity})", ""]
     why = rules.why(check.code, check.why)
-    for title, body in (("What it checks", check.summary), ("Why", why), ("How to fix", check.fix)):
+    fixes = [(f"How to fix ({variant})" if variant else "How to fix", text) for variant, text in check.fix_texts().items()]
+    for title, body in (("What it checks", check.summary), ("Why", why), *fixes):
         out.append(title)
         out.extend(textwrap.wrap(body, _WRAP, initial_indent="  ", subsequent_indent="  "))
         out.append("")
@@ -87,7 +88,7 @@ def markdown(checks: Mapping, where: Optional[Mapping[str, Mapping[str, Sequence
         out += [f"## {c.code} {c.name}", "", f"Default severity: **{c.severity}**.", "",
                 f"**What it checks.** {c.summary}", "",
                 f"**Why.** {c.why} (A rule set quotes its own call for papers: `why:` in its entry.)", "",
-                f"**How to fix.** {c.fix}", ""]
+                *_markdown_fixes(c)]
         if c.example:
             out += [f"**Example.** `{c.example}`", ""]
         if where is not None:
@@ -104,6 +105,18 @@ def markdown(checks: Mapping, where: Optional[Mapping[str, Mapping[str, Sequence
     return "\n".join(out).rstrip() + "\n"
 
 
+def _markdown_fixes(c) -> list:
+    """The fix texts, the hints of its findings with their placeholders as `<name>`: the default,
+    then each variant by name."""
+    texts = c.fix_texts()
+    out = [f"**How to fix.** {texts.pop('')}", ""]
+    if texts:
+        out += ["**How to fix, in particular cases** (a finding names its case):", ""]
+        out += [f"- `{variant}`: {text}" for variant, text in texts.items()]
+        out.append("")
+    return out
+
+
 def _markdown_param(p) -> str:
     default = "required" if p.required else f"default `{yaml_value(p.default)}`"
     unit = f", {p.unit}" if p.unit else ""
@@ -115,19 +128,11 @@ _MANIFEST_RULES = "scope2025-main"
 
 
 def home(check) -> str:
-    """The file a check lives in, as a path below the repository: the module of its `run` function,
-    or (a code the loader or the runner reports, no `run`) the most specific module declaring it."""
+    """The file a check lives in, as a path below the repository: the module declaring its spec
+    (the registry's `MODULES`), where its `run` function is too."""
     import sys
 
-    name = getattr(check.run, "__module__", None)
-    if name is None:
-        def declares(module) -> bool:
-            return any(v is check or (isinstance(v, tuple) and any(x is check for x in v))
-                       for v in vars(module).values())
-
-        owners = [n for n, m in list(sys.modules.items())
-                  if m is not None and n.split(".")[:2] == ["scope_check", "checks"] and declares(m)]
-        name = max(owners, key=len) if owners else "scope_check.checks"
+    name = module_of(check.code)
     package = getattr(sys.modules.get(name), "__path__", None) is not None
     return name.replace(".", "/") + ("/__init__.py" if package else ".py")
 

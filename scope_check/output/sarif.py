@@ -70,7 +70,7 @@ def build(reports) -> dict:
             "name": check.name if check else code,
             "shortDescription": {"text": (check.summary if check else code)},
             "fullDescription": {"text": (check.why if check else code)},
-            "help": {"text": (check.fix if check else ""), "markdown": (check.fix if check else "")},
+            "help": {"text": (check.fix_text() if check else ""), "markdown": (check.fix_text() if check else "")},
             "helpUri": rule_url(code, check.name if check else ""),
             "defaultConfiguration": {"level": _LEVEL.get(check.severity if check else "error", "error")},
             "properties": {"tags": ["submission-format", code.rstrip("0123456789").lower()]},

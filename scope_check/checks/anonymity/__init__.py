@@ -7,19 +7,16 @@ Authors leak through channels they cannot see on the page: hyperref writes `pdfa
 GitHub link, the template's own Acknowledgments placeholder is left in. Every check reads the
 document model only; no URL is ever opened. One module per check: author_block (ANON001),
 acknowledgements (ANON002), links (ANON003), self_citation (ANON004), metadata (ANON005); the
-URL and e-mail helpers they share are in addresses.
+URL and e-mail helpers they share are in addresses. Each module declares its own `CHECKS`; the
+registry lists each of them (`scope_check.checks.MODULES`).
 """
 
 from __future__ import annotations
 
-from scope_check.checks.anonymity import acknowledgements, author_block, links, metadata, self_citation
 from scope_check.checks.anonymity.author_block import author_identity, identity_in_block
 from scope_check.checks.anonymity.links import claim_phrase, identifying_link
 from scope_check.checks.anonymity.metadata import metadata_author
 from scope_check.checks.anonymity.self_citation import self_citations
 
-#: the family's checks, in code order (each module declares its own)
-CHECKS = author_block.CHECKS + acknowledgements.CHECKS + links.CHECKS + self_citation.CHECKS + metadata.CHECKS
-
-__all__ = ["CHECKS", "author_identity", "claim_phrase", "identifying_link", "identity_in_block", "metadata_author",
+__all__ = ["author_identity", "claim_phrase", "identifying_link", "identity_in_block", "metadata_author",
            "self_citations"]

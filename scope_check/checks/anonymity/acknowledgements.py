@@ -12,6 +12,35 @@ from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import analyse, is_bold, space_above
 from scope_check.checks.anonymity.elsewhere import unheaded_acknowledgements
 
+CHECKS = (
+    Check(
+        code="ANON002",
+        name="acknowledgements",
+        severity="error",
+        summary="An Acknowledgements / Acknowledgments heading anywhere in the paper (any case, small caps, "
+        "numbered or not, before or after the References, or a bold run-in paragraph heading). The template's own "
+        "placeholder section counts. Without a heading: a thanks or funding sentence in the body, a footnote or "
+        "after the conclusion (\"We thank\", \"We would like to thank\", \"The authors are grateful\", \"We "
+        "acknowledge the support\", \"This work was supported/funded by\", \"This project has received "
+        "funding\"), the placeholder \"We thank the reviewers\" included. Sentences about someone else's funding "
+        "(\"Their project was supported by\", \"its authors thank\"), \"we acknowledge that\" (a limitation), code "
+        "listings and the reference list pass.",
+        why="Review is double-blind: thanks name advisors, colleagues and grants, which identify the authors.",
+        fix="Delete the `\\subsubsection*{{Acknowledgments}}` section and its text (the template's placeholder "
+        "included) from the submission; add it back in the camera-ready version.",
+        fixes={"unheaded": "Delete the thanks and funding sentences (the body, footnotes, after the conclusion) from "
+               "the submission; add them back in the camera-ready version."},
+        params=(
+            Param("headings", "strings", ["Acknowledgements", "Acknowledgments", "Acknowledgement", "Acknowledgment"],
+                  "heading words that open an acknowledgements section; a heading (or a bold run-in paragraph "
+                  "heading) starting with one counts, ignoring case and numbering"),
+        ),
+        example='an acknowledgements section "ACKNOWLEDGMENTS" on page 6 (before the REFERENCES): a double-blind '
+        "submission thanks nobody",
+        run="acknowledgements",
+    ),
+)
+
 
 def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
@@ -43,8 +72,6 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
             f'an acknowledgements section "{title}" on page {page}{where}: a double-blind submission thanks nobody',
             page=page,
             bbox=rounded_bbox(box),
-            hint="Delete the `\\subsubsection*{Acknowledgments}` section and its text (the template's placeholder "
-            "included) from the submission; add it back in the camera-ready version.",
             data={"heading": title},
         )
     yield from unheaded_acknowledgements(doc, s, hits)
@@ -69,30 +96,3 @@ def _run_in_heading(ln: Line, words: Tuple[str, ...]) -> Optional[str]:
     if word and word.startswith(words):
         return first.text.strip().rstrip(".:")
     return None
-
-
-CHECKS = (
-    Check(
-        code="ANON002",
-        name="acknowledgements",
-        severity="error",
-        summary="An Acknowledgements / Acknowledgments heading anywhere in the paper (any case, small caps, "
-        "numbered or not, before or after the References, or a bold run-in paragraph heading). The template's own "
-        "placeholder section counts. Without a heading: a thanks or funding sentence in the body, a footnote or "
-        "after the conclusion (\"We thank\", \"We would like to thank\", \"The authors are grateful\", \"We "
-        "acknowledge the support\", \"This work was supported/funded by\", \"This project has received "
-        "funding\"), the placeholder \"We thank the reviewers\" included. Sentences about someone else's funding "
-        "(\"Their project was supported by\", \"its authors thank\"), \"we acknowledge that\" (a limitation), code "
-        "listings and the reference list pass.",
-        why="Review is double-blind: thanks name advisors, colleagues and grants, which identify the authors.",
-        fix="Delete `\\subsubsection*{Acknowledgments}` and its paragraph from the submission.",
-        params=(
-            Param("headings", "strings", ["Acknowledgements", "Acknowledgments", "Acknowledgement", "Acknowledgment"],
-                  "heading words that open an acknowledgements section; a heading (or a bold run-in paragraph "
-                  "heading) starting with one counts, ignoring case and numbering"),
-        ),
-        example='an acknowledgements section "ACKNOWLEDGMENTS" on page 6 (before the REFERENCES): a double-blind '
-        "submission thanks nobody",
-        run=acknowledgements,
-    ),
-)

@@ -8,7 +8,10 @@ import re
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from scope_check.analysis import addresses
-from scope_check.checks.anonymity.common import ABSTRACT, SECTION, clean_name, person_names, plain, some, word_pattern
+from scope_check.checks.anonymity.common import (
+    ABSTRACT, GENERIC_EMAIL_LOCALS, GENERIC_USERS, PLACEHOLDER_EMAIL_DOMAINS, SECTION, clean_name, person_names, plain,
+    some, word_pattern,
+)
 from scope_check.checks.anonymity.elsewhere import identity_elsewhere
 from scope_check.checks.helpers import union
 from scope_check.model.document import Document, Line
@@ -16,24 +19,69 @@ from scope_check.model.findings import BBox, Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import HEADER, Structure, analyse, first_header, normalise
 
-AUTHOR_BLOCK_MAX_HEIGHT = 250.0
+CHECKS = (
+    Check(
+        code="ANON001",
+        name="author-identity",
+        severity="error",
+        summary="The paper is not anonymous: the running header is the camera-ready one (\"Published as ...\"), "
+        "or nothing marks review mode (no review header, no line-number ruler, no \"Anonymous authors\"), or the "
+        "author block between the title and the abstract shows e-mail addresses (including `{jane,john}@uni.edu` "
+        "and `jane [at] uni.edu` forms), affiliations or names. The template's \"Anonymous authors / Paper under "
+        "double-blind review\" block passes. Outside the author block: an e-mail address anywhere in the text "
+        "(footnotes, figures, the running header) or in a `mailto:` link, each with its page; a home-folder path "
+        "naming a user (`/home/jdoe/`, `C:\\Users\\jdoe\\`, as in a terminal shown in a figure); names in the "
+        "running header (\"Doe et al.\", \"J. Doe\", two or more names); a page-1 `\\thanks` footnote naming an "
+        "affiliation, two or more people, or where the work was done. Policy: role mailboxes (contact@, info@), "
+        "example addresses (example.com, .example, .invalid) and addresses inside the reference list (a cited "
+        "entry's contact) pass; generic user names (user, ubuntu, jovyan) pass.",
+        why="Review is double-blind: the submission must not name its authors.",
+        fix="Compile with the venue's style in review mode: remove {switch} (the template then prints \"Anonymous "
+        "authors\", the review header and the line numbers); put real names, affiliations and e-mails back only in "
+        "the camera-ready version.",
+        fixes={
+            "email": "Remove the address (\"Correspondence to ...\" footnotes, `\\href{{mailto:...}}` links) from the "
+            "submission; put it back in the camera-ready version.",
+            "user-path": "Redraw the figure or listing with a neutral path (`~/`, `/home/user/`) or crop the path out.",
+            "header-names": "Remove the names from the running header (`\\rhead{{}}`, `\\markboth`, `\\fancyhead`): in "
+            "review mode the template's header is the only one.",
+            "thanks": "Remove the \\thanks{{...}} (affiliations, \"work done at\", names) from the title and author "
+            "block; put it back in the camera-ready version.",
+        },
+        params=(
+            Param("anonymous_placeholders", "strings",
+                  ["Anonymous authors", "Anonymous author", "Anonymous author(s)", "Anonymous",
+                   "Paper under double-blind review", "Anonymous institution", "Anonymous affiliation",
+                   "Affiliation", "Address", "Email"],
+                  "author-block lines that are the anonymous placeholder (matched ignoring case and punctuation); "
+                  "with one present, only e-mail addresses in the block count as identity"),
+            Param("affiliation_words", "strings",
+                  ["University", "Universität", "Université", "Universidad", "Università", "Universiteit",
+                   "Institute", "Institut", "Instituto", "College", "School", "Department", "Dept.", "Faculty",
+                   "Laboratory", "Laboratories", "Lab", "Labs", "Center", "Centre", "Academy", "Hospital", "Inc.",
+                   "Ltd.", "GmbH", "Corporation", "Foundation", "Independent Researcher", "Google", "DeepMind",
+                   "Microsoft", "OpenAI", "NVIDIA", "Meta AI", "IBM Research"],
+                  "words that mark an affiliation in the author block (matched as whole words, ignoring case)"),
+            Param("generic_email_locals", "strings", GENERIC_EMAIL_LOCALS,
+                  "mailbox names of roles, not people (contact, info, support): an address outside the author block "
+                  "with one of them passes"),
+            Param("placeholder_email_domains", "strings", PLACEHOLDER_EMAIL_DOMAINS,
+                  "domains of example addresses (example.com and subdomains; a bare name is a TLD: example, "
+                  "invalid): such addresses pass"),
+            Param("generic_users", "strings", GENERIC_USERS,
+                  "user names in home-folder paths (/home/NAME/) that name nobody (user, ubuntu, jovyan; case ignored)"),
+        ),
+        example='the paper is not anonymous: the running header on page 1 reads "Published as a conference paper at '
+        'ICLR 2025" (camera-ready mode: \\iclrfinalcopy); the author block on page 1 (between the title and the '
+        'abstract) shows e-mail address "{hippo,brain,jen}@cs.cranberry-lemon.edu"; names "Antiquus S. Hippocampus", '
+        '"Natalia Cerebro", "Amelie P. Amygdale"; affiliations "Department of Computer Science", '
+        '"Cranberry-Lemon University"',
+        run="author_identity",
+    ),
+)
 
-#: e-mail addresses and home paths that name nobody (ANON001's defaults; the supplementary-material
-#: checks SUPP002/SUPP003 declare the same defaults as their own parameters)
-GENERIC_EMAIL_LOCALS = [
-    "contact", "info", "support", "help", "admin", "team", "hello", "office", "data", "dataset", "datasets", "mail",
-    "noreply", "no-reply", "webmaster", "postmaster", "abuse", "security", "privacy", "press", "feedback",
-    "questions", "licensing", "maintainers"]
-PLACEHOLDER_EMAIL_DOMAINS = [
-    "example.com", "example.org", "example.net", "example", "invalid", "test", "localhost", "anonymous.com",
-    "anonymous.org", "anon.com", "email.com", "domain.com"]
-GENERIC_USERS = [
-    "user", "username", "user_name", "usr", "your_user", "yourname", "your_name", "yourusername", "you", "me", "name",
-    "myname", "ubuntu", "debian", "centos", "ec2-user", "admin", "administrator", "root", "guest", "nobody", "runner",
-    "runneradmin", "jovyan", "vscode", "codespace", "gitpod", "docker", "app", "work", "workspace", "dev", "developer",
-    "default", "public", "shared", "all users", "xxx", "xxxx", "foo", "bar", "anon", "anonymous", "anonymized",
-    "anonymised", "author", "authors", "home", "login", "colab", "kaggle", "travis", "circleci", "gitlab-runner",
-    "jenkins", "build", "buildbot", "test"]
+
+AUTHOR_BLOCK_MAX_HEIGHT = 250.0
 
 
 def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
@@ -85,10 +133,7 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
         "the paper is not anonymous: " + "; ".join(reasons),
         page=page,
         bbox=rounded_bbox(box) if box else None,
-        hint="Compile with the venue's style in review mode: "
-        + (f"remove `{final_copy}`" if final_copy else "remove the camera-ready switch")
-        + " (the template then prints \"Anonymous authors\", the review header and the line numbers); put real names, "
-        "affiliations and e-mails back only in the camera-ready version.",
+        fix_values={"switch": f"`{final_copy}`" if final_copy else "the camera-ready switch"},
         data={
             "mode": mode,
             "header": camera[1] if camera else None,
@@ -172,65 +217,3 @@ def identity_in_block(block: Sequence[Line], placeholder: bool, affiliation_word
     for key in ("emails", "names", "affiliations"):
         out[key] = list(dict.fromkeys(v for v in out[key] if v))
     return out
-
-
-
-
-
-
-
-
-
-
-
-
-CHECKS = (
-    Check(
-        code="ANON001",
-        name="author-identity",
-        severity="error",
-        summary="The paper is not anonymous: the running header is the camera-ready one (\"Published as ...\"), "
-        "or nothing marks review mode (no review header, no line-number ruler, no \"Anonymous authors\"), or the "
-        "author block between the title and the abstract shows e-mail addresses (including `{jane,john}@uni.edu` "
-        "and `jane [at] uni.edu` forms), affiliations or names. The template's \"Anonymous authors / Paper under "
-        "double-blind review\" block passes. Outside the author block: an e-mail address anywhere in the text "
-        "(footnotes, figures, the running header) or in a `mailto:` link, each with its page; a home-folder path "
-        "naming a user (`/home/jdoe/`, `C:\\Users\\jdoe\\`, as in a terminal shown in a figure); names in the "
-        "running header (\"Doe et al.\", \"J. Doe\", two or more names); a page-1 `\\thanks` footnote naming an "
-        "affiliation, two or more people, or where the work was done. Policy: role mailboxes (contact@, info@), "
-        "example addresses (example.com, .example, .invalid) and addresses inside the reference list (a cited "
-        "entry's contact) pass; generic user names (user, ubuntu, jovyan) pass.",
-        why="Review is double-blind: the submission must not name its authors.",
-        fix="Compile in review mode (remove the template's camera-ready switch): it hides the \\author{} block "
-        "and prints the line numbers.",
-        params=(
-            Param("anonymous_placeholders", "strings",
-                  ["Anonymous authors", "Anonymous author", "Anonymous author(s)", "Anonymous",
-                   "Paper under double-blind review", "Anonymous institution", "Anonymous affiliation",
-                   "Affiliation", "Address", "Email"],
-                  "author-block lines that are the anonymous placeholder (matched ignoring case and punctuation); "
-                  "with one present, only e-mail addresses in the block count as identity"),
-            Param("affiliation_words", "strings",
-                  ["University", "Universität", "Université", "Universidad", "Università", "Universiteit",
-                   "Institute", "Institut", "Instituto", "College", "School", "Department", "Dept.", "Faculty",
-                   "Laboratory", "Laboratories", "Lab", "Labs", "Center", "Centre", "Academy", "Hospital", "Inc.",
-                   "Ltd.", "GmbH", "Corporation", "Foundation", "Independent Researcher", "Google", "DeepMind",
-                   "Microsoft", "OpenAI", "NVIDIA", "Meta AI", "IBM Research"],
-                  "words that mark an affiliation in the author block (matched as whole words, ignoring case)"),
-            Param("generic_email_locals", "strings", GENERIC_EMAIL_LOCALS,
-                  "mailbox names of roles, not people (contact, info, support): an address outside the author block "
-                  "with one of them passes"),
-            Param("placeholder_email_domains", "strings", PLACEHOLDER_EMAIL_DOMAINS,
-                  "domains of example addresses (example.com and subdomains; a bare name is a TLD: example, "
-                  "invalid): such addresses pass"),
-            Param("generic_users", "strings", GENERIC_USERS,
-                  "user names in home-folder paths (/home/NAME/) that name nobody (user, ubuntu, jovyan; case ignored)"),
-        ),
-        example='the paper is not anonymous: the running header on page 1 reads "Published as a conference paper at '
-        'ICLR 2025" (camera-ready mode: \\iclrfinalcopy); the author block on page 1 (between the title and the '
-        'abstract) shows e-mail address "{hippo,brain,jen}@cs.cranberry-lemon.edu"; names "Antiquus S. Hippocampus", '
-        '"Natalia Cerebro", "Amelie P. Amygdale"; affiliations "Department of Computer Science", '
-        '"Cranberry-Lemon University"',
-        run=author_identity,
-    ),
-)

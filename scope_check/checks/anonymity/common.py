@@ -13,6 +13,23 @@ from typing import List, Optional, Sequence, Tuple
 from scope_check.analysis.structure import Structure
 from scope_check.model.document import Document, Line
 
+#: e-mail addresses and home paths that name nobody (ANON001's defaults; the supplementary-material
+#: checks SUPP002/SUPP003 declare the same defaults as their own parameters)
+GENERIC_EMAIL_LOCALS = [
+    "contact", "info", "support", "help", "admin", "team", "hello", "office", "data", "dataset", "datasets", "mail",
+    "noreply", "no-reply", "webmaster", "postmaster", "abuse", "security", "privacy", "press", "feedback",
+    "questions", "licensing", "maintainers"]
+PLACEHOLDER_EMAIL_DOMAINS = [
+    "example.com", "example.org", "example.net", "example", "invalid", "test", "localhost", "anonymous.com",
+    "anonymous.org", "anon.com", "email.com", "domain.com"]
+GENERIC_USERS = [
+    "user", "username", "user_name", "usr", "your_user", "yourname", "your_name", "yourusername", "you", "me", "name",
+    "myname", "ubuntu", "debian", "centos", "ec2-user", "admin", "administrator", "root", "guest", "nobody", "runner",
+    "runneradmin", "jovyan", "vscode", "codespace", "gitpod", "docker", "app", "work", "workspace", "dev", "developer",
+    "default", "public", "shared", "all users", "xxx", "xxxx", "foo", "bar", "anon", "anonymous", "anonymized",
+    "anonymised", "author", "authors", "home", "login", "colab", "kaggle", "travis", "circleci", "gitlab-runner",
+    "jenkins", "build", "buildbot", "test"]
+
 
 # --- from author_block ---
 SHOWN = 4

@@ -125,8 +125,7 @@ def _email_finding(address: str, page: int, place: str, box) -> Finding:
         f'the e-mail address "{address}" {_PLACES[place]} on page {page} identifies an author',
         page=page,
         bbox=rounded_bbox(box),
-        hint="Remove the address (\"Correspondence to ...\" footnotes, `\\href{mailto:...}` links) from the "
-        "submission; put it back in the camera-ready version.",
+        fix="email",
         data={"mode": None, "emails": [address], "place": place},
     )
 
@@ -147,7 +146,7 @@ def _user_paths_in_text(doc: Document, s: Structure, options) -> Iterator[Findin
                 "in the paper)",
                 page=page,
                 bbox=rounded_bbox(ln.bbox),
-                hint="Redraw the figure or listing with a neutral path (`~/`, `/home/user/`) or crop the path out.",
+                fix="user-path",
                 data={"mode": None, "user": user, "path": path, "place": place},
             )
 
@@ -174,8 +173,7 @@ def _names_in_header(s: Structure, patterns) -> Iterator[Finding]:
                 f'the running header on page {page} names the authors: {some("name", names)}',
                 page=page,
                 bbox=rounded_bbox(ln.bbox),
-                hint="Remove the names from the running header (`\\rhead{}`, `\\markboth`, `\\fancyhead`): in review "
-                "mode the template's header is the only one.",
+                fix="header-names",
                 data={"mode": None, "header": ln.text, "names": names},
             )
 
@@ -226,8 +224,7 @@ def _thanks_footnote(s: Structure, options) -> Iterator[Finding]:
             f'a \\thanks footnote on page 1 identifies the authors: "{_clip(text, 120)}"',
             page=1,
             bbox=rounded_bbox(_union(g.bbox for g in group)),
-            hint="Remove the \\thanks{...} (affiliations, \"work done at\", names) from the title and author block; "
-            "put it back in the camera-ready version.",
+            fix="thanks",
             data={"mode": None, "text": text, "names": names, "affiliations": reasons},
         )
 
@@ -289,8 +286,7 @@ def _thanks_in(w, scanner, seen: set) -> Iterator[Finding]:
             "double-blind submission thanks nobody",
             page=pages[i],
             bbox=rounded_bbox(lines[i].bbox),
-            hint="Delete the thanks and funding sentences (the body, footnotes, after the conclusion) from the "
-            "submission; add them back in the camera-ready version.",
+            fix="unheaded",
             data={"heading": None, "text": sentence.strip()},
         )
 

@@ -15,9 +15,64 @@ from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import Structure, analyse
 
+CHECKS = (
+    Check(
+        code="ANON003",
+        name="identifying-link",
+        severity="error",
+        summary="A URL, from the text layer (joined where `\\url` wrapped it across lines) or from a link "
+        "annotation, that the paper presents as its own (\"our code is available at\", \"we release\", \"Code:\", "
+        "a footnote on such a sentence, a link in the abstract) and that points at an identifiable owner: an "
+        "account on github.com, gitlab.com, huggingface.co and the like, a personal site (*.github.io, "
+        "sites.google.com, ~user pages), an institution's site, or any other non-anonymised host. Anonymised "
+        "services (anonymous.4open.science, OSF view-only links) pass. A URL set as text inside a figure (TikZ, "
+        "matplotlib PDF) is read like running text, with the figure's caption as the claim (\"our released "
+        "toolkit\"). Policy: a link the text merely cites (a "
+        "library, a dataset, a notation guide) is not reported, because the checker cannot tell a third party's "
+        "account from the authors' own; set `report_unclaimed: true` to list every unclaimed account or personal-site "
+        "link too, as a warning.",
+        why="Review is double-blind: a link to the authors' own account or site names them.",
+        fix="Replace the link with an anonymised copy (https://anonymous.4open.science mirrors a GitHub repository "
+        "without its owner) or ship the code as supplementary material; restore the real link in the camera-ready "
+        "version.",
+        params=(
+            Param("anonymous_links", "regexes",
+                  ["^anonymous\\.4open\\.science(/|$)",
+                   "^osf\\.io/.*[?&]view_only=",  # OSF anonymised view-only link
+                   "^figshare\\.com/s/"],  # figshare private link
+                  "regular expressions searched in host/path?query (no scheme, no www.) of links that are "
+                  "anonymised: they pass"),
+            Param("anonymous_owner", "regex", "^anon(ymous|ymised|ymized)?([-_.]|$)|anonymous",
+                  "regular expression: an account or personal-site name matching it is anonymous "
+                  "(github.com/anonymous-xyz passes)"),
+            Param("neutral_hosts", "strings", ["openreview.net"],
+                  "hosts (and their subdomains) that identify nobody even when the paper claims the link"),
+            Param("owner_hosts", "string lists",
+                  {"github.com": [], "gist.github.com": [], "raw.githubusercontent.com": [], "gitlab.com": [],
+                   "bitbucket.org": [], "codeberg.org": [], "sourceforge.net": ["projects", "p", "u"],
+                   "huggingface.co": ["datasets", "spaces", "models"], "hf.co": ["datasets", "spaces", "models"],
+                   "kaggle.com": ["code", "datasets", "models"], "wandb.ai": []},
+                  "hosts whose path names an account: host -> the path segments to skip before the account name "
+                  "(huggingface.co: [datasets, spaces, models])"),
+            Param("personal_hosts", "strings",
+                  ["github.io", "gitlab.io", "sites.google.com", "netlify.app", "vercel.app", "pages.dev",
+                   "notion.site", "wixsite.com", "wordpress.com", "medium.com", "substack.com"],
+                  "host suffixes of personal sites (USER.github.io); a host equal to one names the site in its path "
+                  "(sites.google.com/view/NAME)"),
+            Param("institution_hosts", "regexes", ["\\.edu$", "\\.edu\\.[a-z]{2}$", "\\.ac\\.[a-z]{2}$"],
+                  "regular expressions on the host of an institution's site (\\.edu$, \\.ac\\.[a-z]{2}$)"),
+            Param("report_unclaimed", "boolean", False,
+                  "also report, as warnings, account and personal-site links that nothing in the text claims as "
+                  "the paper's own (false: such links are taken as cited work)"),
+        ),
+        example="https://github.com/jdoe/scalable-optimizers-for-efficient-adaptation points at the account "
+        "'jdoe' on github.com, presented as the paper's own (\"Our code is available\")",
+        run="identifying_link",
+    ),
+)
+
+
 CLAIM_NEAR_MARK = 120
-
-
 
 
 def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
@@ -53,9 +108,6 @@ def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
                 f"{clipped(u.url, 90)} points at {target.reason}, {how}",
                 page=u.page,
                 bbox=rounded_bbox(u.bbox),
-                hint="Replace the link with an anonymised copy (https://anonymous.4open.science mirrors a GitHub "
-                "repository without its owner) or ship the code as supplementary material; restore the real "
-                "link in the camera-ready version.",
                 data={
                     "url": u.url,
                     "owner": target.owner,
@@ -97,8 +149,6 @@ def _claim(u: addresses.Url, lines: Sequence[Line], text: addresses.Flow, size: 
     return caption_claim(lines, u.line, size)  # a URL set inside a figure: its caption claims it
 
 
-
-
 def _footnote_start(lines: Sequence[Line], index: int, size: float) -> Optional[int]:
     """Index of the first line of the footnote holding line `index` (the one with the mark)."""
     i = index
@@ -125,8 +175,6 @@ def _footnote_marker(lines: Sequence[Line], note: int, text: addresses.Flow) -> 
     return None
 
 
-
-
 def _front_matter(doc: Document, s: Structure, title_ratio: float) -> Optional[Tuple[float, float]]:
     """The vertical band of page 1 holding the author block and the abstract."""
     block, end = author_block(doc, s, title_ratio)
@@ -140,59 +188,3 @@ def _front_matter(doc: Document, s: Structure, title_ratio: float) -> Optional[T
     if bottom is None:
         return None
     return (top, bottom)
-
-
-CHECKS = (
-    Check(
-        code="ANON003",
-        name="identifying-link",
-        severity="error",
-        summary="A URL, from the text layer (joined where `\\url` wrapped it across lines) or from a link "
-        "annotation, that the paper presents as its own (\"our code is available at\", \"we release\", \"Code:\", "
-        "a footnote on such a sentence, a link in the abstract) and that points at an identifiable owner: an "
-        "account on github.com, gitlab.com, huggingface.co and the like, a personal site (*.github.io, "
-        "sites.google.com, ~user pages), an institution's site, or any other non-anonymised host. Anonymised "
-        "services (anonymous.4open.science, OSF view-only links) pass. A URL set as text inside a figure (TikZ, "
-        "matplotlib PDF) is read like running text, with the figure's caption as the claim (\"our released "
-        "toolkit\"). Policy: a link the text merely cites (a "
-        "library, a dataset, a notation guide) is not reported, because the checker cannot tell a third party's "
-        "account from the authors' own; set `report_unclaimed: true` to list every unclaimed account or personal-site "
-        "link too, as a warning.",
-        why="Review is double-blind: a link to the authors' own account or site names them.",
-        fix="Use an anonymised mirror (https://anonymous.4open.science) or supplementary material for the code; "
-        "put the real link back in the camera-ready version.",
-        params=(
-            Param("anonymous_links", "regexes",
-                  ["^anonymous\\.4open\\.science(/|$)",
-                   "^osf\\.io/.*[?&]view_only=",  # OSF anonymised view-only link
-                   "^figshare\\.com/s/"],  # figshare private link
-                  "regular expressions searched in host/path?query (no scheme, no www.) of links that are "
-                  "anonymised: they pass"),
-            Param("anonymous_owner", "regex", "^anon(ymous|ymised|ymized)?([-_.]|$)|anonymous",
-                  "regular expression: an account or personal-site name matching it is anonymous "
-                  "(github.com/anonymous-xyz passes)"),
-            Param("neutral_hosts", "strings", ["openreview.net"],
-                  "hosts (and their subdomains) that identify nobody even when the paper claims the link"),
-            Param("owner_hosts", "string lists",
-                  {"github.com": [], "gist.github.com": [], "raw.githubusercontent.com": [], "gitlab.com": [],
-                   "bitbucket.org": [], "codeberg.org": [], "sourceforge.net": ["projects", "p", "u"],
-                   "huggingface.co": ["datasets", "spaces", "models"], "hf.co": ["datasets", "spaces", "models"],
-                   "kaggle.com": ["code", "datasets", "models"], "wandb.ai": []},
-                  "hosts whose path names an account: host -> the path segments to skip before the account name "
-                  "(huggingface.co: [datasets, spaces, models])"),
-            Param("personal_hosts", "strings",
-                  ["github.io", "gitlab.io", "sites.google.com", "netlify.app", "vercel.app", "pages.dev",
-                   "notion.site", "wixsite.com", "wordpress.com", "medium.com", "substack.com"],
-                  "host suffixes of personal sites (USER.github.io); a host equal to one names the site in its path "
-                  "(sites.google.com/view/NAME)"),
-            Param("institution_hosts", "regexes", ["\\.edu$", "\\.edu\\.[a-z]{2}$", "\\.ac\\.[a-z]{2}$"],
-                  "regular expressions on the host of an institution's site (\\.edu$, \\.ac\\.[a-z]{2}$)"),
-            Param("report_unclaimed", "boolean", False,
-                  "also report, as warnings, account and personal-site links that nothing in the text claims as "
-                  "the paper's own (false: such links are taken as cited work)"),
-        ),
-        example="https://github.com/jdoe/scalable-optimizers-for-efficient-adaptation points at the account "
-        "'jdoe' on github.com, presented as the paper's own (\"Our code is available\")",
-        run=identifying_link,
-    ),
-)

@@ -13,6 +13,24 @@ from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.config.spec import Check, Params
 from scope_check.analysis.structure import analyse
 
+CHECKS = (
+    Check(
+        code="ANON004",
+        name="self-citation",
+        severity="warning",
+        summary="First-person self-citation in the text (the References excluded), in author-year or numeric "
+        "style: \"in our previous work (Doe et al., 2023)\", \"we extend our earlier system [6]\", \"as we showed "
+        "in [6]\", \"[6] is our prior work\". Sentences where \"we\" cite others (\"we follow Doe et al. (2023)\") "
+        "pass.",
+        why="Review is double-blind: citing one's own work in the first person tells reviewers who wrote the paper.",
+        fix="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", not "
+        "\"in our previous work (Doe et al., 2023)\".",
+        example='first-person self-citation "our previous work (Doe et al., 2023)" tells reviewers who the '
+        "authors are",
+        run="self_citation",
+    ),
+)
+
 
 _NAME = r"[A-Z][\w'\u2019\-]{1,40}"  # bounded: linear on a token of any length
 _YEAR = r"(?:19|20)\d\d[a-z]?"
@@ -91,29 +109,5 @@ def _finding(phrase: str, page: int, bbox) -> Finding:
         f'first-person self-citation "{clipped(phrase, 100)}" tells reviewers who the authors are',
         page=page,
         bbox=rounded_bbox(bbox),
-        hint="Cite your own earlier work in the third person, as anyone else's: \"Doe et al. (2023) showed\", "
-        "not \"in our previous work (Doe et al., 2023)\".",
         data={"text": phrase},
     )
-
-
-
-
-
-
-CHECKS = (
-    Check(
-        code="ANON004",
-        name="self-citation",
-        severity="warning",
-        summary="First-person self-citation in the text (the References excluded), in author-year or numeric "
-        "style: \"in our previous work (Doe et al., 2023)\", \"we extend our earlier system [6]\", \"as we showed "
-        "in [6]\", \"[6] is our prior work\". Sentences where \"we\" cite others (\"we follow Doe et al. (2023)\") "
-        "pass.",
-        why="Review is double-blind: citing one's own work in the first person tells reviewers who wrote the paper.",
-        fix="Cite your earlier work in the third person: \"Doe et al. (2023) showed\".",
-        example='first-person self-citation "our previous work (Doe et al., 2023)" tells reviewers who the '
-        "authors are",
-        run=self_citation,
-    ),
-)
