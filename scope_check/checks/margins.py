@@ -62,8 +62,8 @@ CHECKS = (
                   unit="points", minimum=0),
             Param("error_beyond", "number", 9.5, "an overhang up to this is a warning, beyond it an error: the "
                   "frames packages draw around prompts and listings overhang by their padding (3.6 to 9 pt: "
-                  "fixtures/layout/frame_boxes); a figure or table 10 pt into the margin is an error "
-                  "(fixtures/layout/figure_overhang_10pt)", unit="points", minimum=0),
+                  "fixtures/margins/frame_boxes); a figure or table 10 pt into the margin is an error "
+                  "(fixtures/margins/figure_overhang_10pt)", unit="points", minimum=0),
         ),
         example='an image reaches 39.6 pt into the right margin; allowed 3 pt',
         run="content_in_margin",
@@ -86,7 +86,7 @@ CHECKS = (
         params=(
             Param("error_beyond", "number", 6.0, "a block enlarged by up to this on its worst side is a warning, "
                   "beyond it an error: the smallest `geometry` change, 0.1 in, is 7.2 pt "
-                  "(fixtures/layout/textwidth_plus_5pt, textwidth_plus_0_1in)", unit="points", minimum=0),
+                  "(fixtures/margins/textwidth_plus_5pt, textwidth_plus_0_1in)", unit="points", minimum=0),
         ),
         example="the body text block measures 6.50 x 9.00 in: left edge at 72.0 pt (36.0 pt beyond the template's "
         "108); right edge at 540.0 pt (36.0 pt beyond the template's 504); ICLR 2025 is 5.5 x 9 in "

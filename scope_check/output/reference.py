@@ -169,7 +169,7 @@ def repository_index(root, checks: Mapping) -> dict:
     """{code: {"tests": [...], "triggers": [...], "near_misses": [...]}} read from a source checkout:
     fixtures/manifest.yaml (fixture PDFs), fixtures/supplement/manifest.yaml (archives) and tests/.
     A code's tests are the test files that name it and are named after its module, its family or
-    the folder of one of its fixtures (tests/test_layout.py for fixtures/layout/), else every test
+    the folder of one of its fixtures (tests/test_margins.py for fixtures/margins/), else every test
     file that names it; tests/test_fixtures.py walks the manifest. Called by
     `python -m scope_check.output.reference` and the test that keeps docs/RULES.md in step."""
     import re
