@@ -12,13 +12,12 @@ import sys
 import click
 
 from scope_check.cli.options import (ToolError, exit_zero_option, format_option, lazy_module, limit_options,
-                                     open_output, report_options, rule_set, rules_option, safe_stdout, selection,
-                                     selection_options, use_color)
+                                     report_options, rule_set, rules_option, selection,
+                                     selection_options, write_reports)
 from scope_check.cli.process import allow_quick_exit
 from scope_check.engine.isolation import SingleChecker, imports_without_gc
 from scope_check.engine.runner import exit_code
 from scope_check.output import CHOICES as FORMAT_CHOICES
-from scope_check.output import Summary
 from scope_check.output import get as get_formatter
 from scope_check.output import resolve
 from scope_check.safety.limits import display_path
@@ -51,25 +50,16 @@ def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, 
         raise ToolError(checker.problem())
     # --- annotated copies: one path per input, never shared (scope_check/output/annotate.py) ---
     copies = _annotation_targets(pdfs, annotate_to) if annotate_to else {}
-    failed_copies = 0
+    failed_copies = []
     # the report owns standard output in a machine format: the copies' places go to stderr then
     copies_to_stderr = output is None and fmt in ("json", "sarif", "html")
-    # --- end annotated copies ---
-    reports = []
-    safe_stdout()
-    with open_output(output) as stream:
-        formatter = get_formatter(fmt)(stream, rules=rules.name, color=output is None and use_color(color, stream),
-                                       verbose=verbose, quiet=quiet)
-        summary = Summary()
-        formatter.start()
-        for index, report in enumerate(checker.check_all(pdfs)):
-            report = _with_sources(report)
-            reports.append(report)
-            summary.add(report.verdict)
-            formatter.handle(report)
-            if annotate_to:
-                failed_copies += not _annotate(report, copies[index], rules, copies_to_stderr)
-        formatter.finish(summary)
+
+    def annotate_copy(index, report):
+        if annotate_to and not _annotate(report, copies[index], rules, copies_to_stderr):
+            failed_copies.append(index)
+
+    reports = write_reports((_with_sources(r) for r in checker.check_all(pdfs)), fmt, output, rules.name, color,
+                            verbose, quiet, after=annotate_copy)
     allow_quick_exit()  # the report is written and the worker gone: console_main may end the process at once
     if failed_copies:
         sys.exit(2)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 import click
 from click.core import ParameterSource
@@ -32,6 +32,8 @@ from scope_check.checks import load_rules
 from scope_check.config.rules import RuleSet, RulesError
 from scope_check.engine.isolation import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT
 from scope_check.engine.runner import Selection
+from scope_check.output import Summary
+from scope_check.output import get as get_formatter
 from scope_check.safety.atomic import discard, publish, temporary
 
 Decorator = Callable[[Callable], Callable]
@@ -217,8 +219,29 @@ class open_output:
         return False
 
 
+def write_reports(reports: Iterable, fmt: str, output: Optional[str], rules_name: str, color: str, verbose: bool,
+                  quiet: bool, after: Optional[Callable[[int, object], None]] = None) -> List:
+    """Write `reports` as they come, in format `fmt`, to `output` (atomically) or standard output, with
+    the summary at the end; `after(index, report)` runs once each report is written. Returns the reports."""
+    done: List = []
+    safe_stdout()
+    with open_output(output) as stream:
+        formatter = get_formatter(fmt)(stream, rules=rules_name, color=output is None and use_color(color, stream),
+                                       verbose=verbose, quiet=quiet)
+        summary = Summary()
+        formatter.start()
+        for index, report in enumerate(reports):
+            done.append(report)
+            summary.add(report.verdict)
+            formatter.handle(report)
+            if after is not None:
+                after(index, report)
+        formatter.finish(summary)
+    return done
+
+
 __all__ = [
     "CODES", "CodeList", "RULES_HELP", "ToolError", "codes_argument", "exit_zero_option", "format_option",
     "from_environment", "lazy_module", "limit_options", "open_output", "report_options", "rule_set", "rules_option",
-    "safe_stdout", "selection", "selection_options", "use_color",
+    "safe_stdout", "selection", "selection_options", "use_color", "write_reports",
 ]

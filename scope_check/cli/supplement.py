@@ -6,11 +6,9 @@ import sys
 
 import click
 
-from scope_check.cli.options import (exit_zero_option, format_option, open_output, report_options, rule_set,
-                                     rules_option, safe_stdout, selection, selection_options, use_color)
+from scope_check.cli.options import (exit_zero_option, format_option, report_options, rule_set,
+                                     rules_option, selection, selection_options, write_reports)
 from scope_check.engine.runner import exit_code
-from scope_check.output import Summary
-from scope_check.output import get as get_formatter
 from scope_check.supplement import check_supplement
 
 
@@ -29,17 +27,6 @@ def supplement_command(ctx, paths, rules_spec, fmt, select, ignore, exit_zero, c
     the authors' own accounts. Read in place: nothing is extracted, run or fetched."""
     rules = rule_set(rules_spec, ctx)
     wanted = selection(select, ignore)
-    reports = []
-    safe_stdout()
-    with open_output(output) as stream:
-        formatter = get_formatter(fmt)(stream, rules=rules.name, color=output is None and use_color(color, stream),
-                                       verbose=verbose, quiet=quiet)
-        summary = Summary()
-        formatter.start()
-        for path in paths:
-            report = check_supplement(path, rules, wanted)
-            reports.append(report)
-            summary.add(report.verdict)
-            formatter.handle(report)
-        formatter.finish(summary)
+    reports = write_reports((check_supplement(path, rules, wanted) for path in paths), fmt, output, rules.name, color,
+                            verbose, quiet)
     sys.exit(exit_code(reports, exit_zero=exit_zero))

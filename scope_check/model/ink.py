@@ -117,8 +117,8 @@ def ink_device_class():
 
         stroke_text = ignore_text = fill_text
 
-        def _keep(self, kind, r):
-            """Keep MuPDF rect `r` as ink of `kind`, cut to the clip in force."""
+        def _cut(self, r):
+            """MuPDF rect `r` cut to the clip in force, as a tuple; None when nothing of it is left."""
             x0, y0, x1, y1 = coords(r)
             clips = self.clips
             if clips:
@@ -131,66 +131,35 @@ def ink_device_class():
                     x1 = c[2]
                 if y1 > c[3]:
                     y1 = c[3]
-            if x1 >= x0 and y1 >= y0:
-                self.out.append((kind, (x0, y0, x1, y1)))
+            return (x0, y0, x1, y1) if x1 >= x0 and y1 >= y0 else None
+
+        def _keep(self, kind, bound, *args):
+            """Count one marking operation; keep the box `bound(*args)` gives as ink of `kind`, cut to
+            the clip in force (nothing once the page's cap is passed, or inside a mask or a tile)."""
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                box = self._cut(bound(*args))
+            except Exception:
+                return
+            if box is not None:
+                self.out.append((kind, box))
 
         def fill_path(self, ctx, path, even_odd, ctm, *rest):
-            self.operations += 1
-            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
-                return
-            try:
-                self._keep("fill-path", bound_path(path, None, ctm))
-            except Exception:
-                pass
+            self._keep("fill-path", bound_path, path, None, ctm)
 
-        def stroke_path(self, ctx, path, stroke, ctm, *rest):  # the commonest: `_keep` written out
-            self.operations += 1
-            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
-                return
-            try:
-                x0, y0, x1, y1 = coords(bound_path(path, stroke, ctm))
-            except Exception:
-                return
-            clips = self.clips
-            if clips:
-                c = clips[-1]
-                if x0 < c[0]:
-                    x0 = c[0]
-                if y0 < c[1]:
-                    y0 = c[1]
-                if x1 > c[2]:
-                    x1 = c[2]
-                if y1 > c[3]:
-                    y1 = c[3]
-            if x1 >= x0 and y1 >= y0:
-                self.out.append(("stroke-path", (x0, y0, x1, y1)))
+        def stroke_path(self, ctx, path, stroke, ctm, *rest):
+            self._keep("stroke-path", bound_path, path, stroke, ctm)
 
         def fill_shade(self, ctx, shade, ctm, *rest):
-            self.operations += 1
-            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
-                return
-            try:
-                self._keep("fill-shade", bound_shade(shade, ctm))
-            except Exception:
-                pass
+            self._keep("fill-shade", bound_shade, shade, ctm)
 
         def fill_image(self, ctx, image, ctm, *rest):
-            self.operations += 1
-            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
-                return
-            try:
-                self._keep("fill-image", transform_rect(unit, ctm))
-            except Exception:
-                pass
+            self._keep("fill-image", transform_rect, unit, ctm)
 
         def fill_image_mask(self, ctx, image, ctm, *rest):
-            self.operations += 1
-            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
-                return
-            try:
-                self._keep("fill-imgmask", transform_rect(unit, ctm))
-            except Exception:
-                pass
+            self._keep("fill-imgmask", transform_rect, unit, ctm)
 
         def _push(self, r):
             """Open a clip of MuPDF rect `r` (None: unknown, the whole plane) inside the clip in force."""
@@ -204,40 +173,28 @@ def ink_device_class():
                 box = (max(box[0], c[0]), max(box[1], c[1]), min(box[2], c[2]), min(box[3], c[3]))
             clips.append(box)
 
-        def clip_path(self, ctx, path, even_odd, ctm, *rest):
+        def _push_bound(self, bound, *args):
+            """Open a clip of the box `bound(*args)` gives (the whole plane when it cannot be bounded)."""
             try:
-                r = bound_path(path, None, ctm)
+                r = bound(*args)
             except Exception:
                 r = None
             self._push(r)
+
+        def clip_path(self, ctx, path, even_odd, ctm, *rest):
+            self._push_bound(bound_path, path, None, ctm)
 
         def clip_stroke_path(self, ctx, path, stroke, ctm, *rest):
-            try:
-                r = bound_path(path, stroke, ctm)
-            except Exception:
-                r = None
-            self._push(r)
+            self._push_bound(bound_path, path, stroke, ctm)
 
         def clip_text(self, ctx, text, ctm, *rest):
-            try:
-                r = bound_text(text, None, ctm)
-            except Exception:
-                r = None
-            self._push(r)
+            self._push_bound(bound_text, text, None, ctm)
 
         def clip_stroke_text(self, ctx, text, stroke, ctm, *rest):
-            try:
-                r = bound_text(text, stroke, ctm)
-            except Exception:
-                r = None
-            self._push(r)
+            self._push_bound(bound_text, text, stroke, ctm)
 
         def clip_image_mask(self, ctx, image, ctm, *rest):
-            try:
-                r = transform_rect(unit, ctm)
-            except Exception:
-                r = None
-            self._push(r)
+            self._push_bound(transform_rect, unit, ctm)
 
         def pop_clip(self, ctx, *rest):
             if self.clips:

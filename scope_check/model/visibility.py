@@ -210,28 +210,17 @@ def _device_class():
             if self.operations > limit and self._over() or self.hidden:
                 return
             try:
-                x0, y0, x1, y1 = coords(bound_path(path, None, ctm))
+                box = self._cut(bound_path(path, None, ctm))
             except Exception:
                 return
-            clips = self.clips
-            if clips:
-                c = clips[-1]
-                if x0 < c[0]:
-                    x0 = c[0]
-                if y0 < c[1]:
-                    y0 = c[1]
-                if x1 > c[2]:
-                    x1 = c[2]
-                if y1 > c[3]:
-                    y1 = c[3]
-            if x1 >= x0 and y1 >= y0:
+            if box is not None:
                 out = self.out
-                if x1 - x0 >= BIG_FILL and y1 - y0 >= BIG_FILL:
+                if box[2] - box[0] >= BIG_FILL and box[3] - box[1] >= BIG_FILL:
                     try:
                         self.colours[len(out)] = (to_rgb(colorspace, color), alpha)
                     except Exception:
                         pass
-                out.append(("fill-path", (x0, y0, x1, y1)))
+                out.append(("fill-path", box))
 
     return TextInkDevice
 
