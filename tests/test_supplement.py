@@ -59,6 +59,7 @@ def test_supplement_fixture_yields_exactly_its_codes(case):
     assert report.verdict == case["verdict"]
     for code, member in (case.get("members") or {}).items():
         assert member in {f.data["member"] for f in by_code(report, code)}
+    assert not codes(report) & set(case.get("near_miss_for") or ())
 
 
 def test_every_finding_names_its_member_and_line_in_data_and_message():
@@ -260,6 +261,138 @@ def test_near_miss_third_party_and_anonymised_links_pass(tmp_path):
     path = make_zip(tmp_path / "s.zip", {"README.md": "git clone https://github.com/facebookresearch/detectron2\n"
                                                       "Code: https://anonymous.4open.science/r/x-1234\n"
                                                       "pip install git+https://github.com/huggingface/transformers\n"})
+    assert "SUPP005" not in codes(supplement(path))
+
+
+def test_a_repository_named_like_the_top_folder_is_the_projects_own():
+    """Issue 22 (8): "See https://github.com/USER/projectname for updates" has no claim phrase; the
+    repository's name is the archive's top folder."""
+    (finding,) = by_code(supplement(FIXTURES / "supplement/own_repo_link.zip"), "SUPP005")
+    assert finding.severity == "error" and finding.data["owner"] == "github.com/lakeside-ml"
+    assert finding.data["line"] == 10 and finding.data["claim"] == \
+        'the repository is named like the project: the top folder "fastopt/"'
+
+
+@pytest.mark.parametrize("files, source", [
+    ({"pyproject.toml": '[project]\nname = "projectname"\nauthors = [{ name = "Anonymous" }]\n'},
+     'the name "projectname" in pyproject.toml'),
+    ({"pyproject.toml": '[[project.authors]]\nname = "Anonymous"\n\n[tool.poetry]\nname = "ProjectName"\n'},
+     'the name "ProjectName" in pyproject.toml'),
+    ({"setup.cfg": "[options]\nname = other\n[metadata]\nname = project-name\n"}, 'the name "project-name" in setup.cfg'),
+    ({"setup.py": "setup(name='project_name', author='Anonymous')\n"}, 'the name "project_name" in setup.py'),
+    ({"package.json": '{"author": {"name": "Anonymous"}, "name": "@lab/projectname"}'},
+     'the name "projectname" in package.json'),
+    ({"CITATION.cff": "cff-version: 1.2.0\ntitle: Projectname\n"}, 'the name "Projectname" in CITATION.cff'),
+    ({}, 'the title "Projectname" of README.md'),
+])
+def test_a_repository_named_like_the_project_in_metadata_or_the_readme_title(tmp_path, files, source):
+    """Files at the root (no top folder); the project's name comes from its metadata or README title."""
+    readme = "# Projectname: scalable optimizers\n\nSee https://github.com/lakeside-ml/projectname for updates.\n"
+    if files:
+        readme = "Training code.\n\nSee https://github.com/lakeside-ml/projectname for updates.\n"
+    path = make_zip(tmp_path / "s.zip", {"README.md": readme, "train.py": "x = 1\n", **files})
+    (finding,) = by_code(supplement(path), "SUPP005")
+    assert finding.data["claim"] == f"the repository is named like the project: {source}"
+    assert finding.data["member"] == "README.md" and finding.data["line"] == 3
+
+
+def test_an_archive_or_folder_named_like_the_repository(tmp_path):
+    files = {"README.md": "See https://lakeside-ml.github.io/projectname for the demo.\n", "a.py": "x = 1\n"}
+    (finding,) = by_code(supplement(make_zip(tmp_path / "projectname_supplementary.zip", files)), "SUPP005")
+    assert finding.data["claim"] == 'the repository is named like the project: the archive ' \
+        '"projectname_supplementary.zip"'
+    (tmp_path / "projectname").mkdir()
+    (tmp_path / "projectname" / "README.md").write_text(files["README.md"])
+    (finding,) = by_code(supplement(tmp_path / "projectname"), "SUPP005")
+    assert finding.data["claim"].endswith('the folder "projectname"')
+
+
+def test_an_account_named_like_a_home_folder_user_is_the_authors():
+    report = supplement(FIXTURES / "supplement/user_account_link.zip")
+    (finding,) = by_code(report, "SUPP005")
+    assert finding.data["owner"] == "github.com/jdoe" and finding.severity == "error"
+    assert finding.data["claim"] == "the account is named like the user of the path /home/jdoe in " \
+        "fastopt/configs/base.yaml"
+
+
+@pytest.mark.parametrize("person, account", [
+    ("Jane Doe <jane.doe@cs.lakeside-university.edu>", "janedoe"),  # the author's name
+    ("J. Doe <jdoe@cs.lakeside-university.edu>", "jdoe"),  # the e-mail's mailbox name
+    ("Jane <41234+jd-lab@users.noreply.github.com>", "jd-lab"),  # a GitHub noreply address: the login
+])
+def test_an_account_named_like_a_git_author_is_the_authors(tmp_path, person, account):
+    reflog = f"{'0' * 40} {'1' * 40} {person} 1735689600 +0000\tcommit (initial): start\n"
+    path = make_zip(tmp_path / "s.zip", {"proj/.git/logs/HEAD": reflog, "proj/.git/HEAD": "ref: refs/heads/main\n",
+                                         "proj/README.md": f"Loaders from https://github.com/{account}/loaders.\n"})
+    report = supplement(path)
+    (finding,) = by_code(report, "SUPP005")
+    assert finding.data["member"] == "proj/README.md" and "SUPP001" in codes(report)
+    assert finding.data["claim"] == f'the account is named like the git committer "{person}" in proj/.git/logs/HEAD:1'
+
+
+def test_an_account_named_like_the_git_remotes_owner(tmp_path):
+    config = '[remote "origin"]\n\turl = https://github.com/jdoe/fastopt.git\n'
+    path = make_zip(tmp_path / "s.zip", {"proj/.git/config": config,
+                                         "proj/README.md": "Loaders from https://github.com/jdoe/loaders.\n"})
+    found = {f.data["member"]: f.data["claim"] for f in by_code(supplement(path), "SUPP005")}
+    assert found["proj/README.md"] == "the account is named like the owner of the git remote in proj/.git/config:2"
+
+
+def test_near_miss_links_that_nothing_in_the_archive_ties_to_it():
+    """The third-party fixture: pytorch/pytorch "for updates", an account no path or author names, a
+    repository whose name only starts like the project's (fastopt, from fastopt-main/ and pyproject.toml)."""
+    report = supplement(FIXTURES / "supplement/third_party_link.zip")
+    assert report.findings == () and report.verdict == "pass"
+
+
+def test_near_miss_report_unclaimed_lists_each_untied_account_once_as_a_warning(tmp_path):
+    rules_file = tmp_path / "r.yaml"
+    rules_file.write_text("name: t\nextends: scope2025-main\nchecks:\n  SUPP005: {report_unclaimed: true}\n")
+    report = supplement(FIXTURES / "supplement/third_party_link.zip", load_rules(str(rules_file)))
+    found = by_code(report, "SUPP005")
+    assert {f.severity for f in found} == {"warning"}
+    assert sorted(f.data["owner"] for f in found) == [
+        "github.com/huggingface", "github.com/jdoe", "github.com/lakeside-ml", "github.com/pytorch"]  # (a dependency)
+
+
+def test_near_miss_anonymised_links_and_anonymous_accounts_named_like_the_project():
+    assert supplement(FIXTURES / "supplement/anonymised_link.zip").findings == ()
+
+
+@pytest.mark.parametrize("files", [
+    # several top folders: none of them names the project (a vendored copy of detectron2 beside the code)
+    {"detectron2/setup.py": "x = 1\n", "tools/train.py": "x = 1\n",
+     "README.md": "See https://github.com/facebookresearch/detectron2 for updates.\n"},
+    # a generic top folder, and a vendored package's name
+    {"code/README.md": "See https://github.com/lakeside-ml/code and https://github.com/facebook/react for updates.\n",
+     "code/node_modules/react/package.json": '{"name": "react"}'},
+    # a bot committer and a role address name nobody
+    {"p/.git/logs/HEAD": f"{'0' * 40} {'1' * 40} GitHub <noreply@github.com> 1735689600 +0000\tmerge\n",
+     "p/README.md": "See https://github.com/github/gitignore for templates.\n"},
+    # a README title below the top folder's own README is some part's, not the project's
+    {"p/README.md": "# Tools\n", "p/data/README.md": "# wikitext\n",
+     "p/run.sh": "# data from https://github.com/salesforce/wikitext\n"},
+])
+def test_near_miss_weak_evidence_ties_nothing(tmp_path, files):
+    assert "SUPP005" not in codes(supplement(make_zip(tmp_path / "s.zip", files)))
+
+
+def test_one_finding_per_member_and_account(tmp_path):
+    path = make_zip(tmp_path / "projectname.zip", {
+        "README.md": "Our code is available at https://github.com/jdoe/projectname-core.\n"
+                     "See https://github.com/jdoe/projectname for updates.\n"
+                     "See https://github.com/lakeside-ml/pytorch-tools and https://github.com/lakeside-ml/projectname.\n"})
+    found = sorted((f.data["owner"], f.data["line"], f.data["claim"]) for f in by_code(supplement(path), "SUPP005"))
+    assert found == [("github.com/jdoe", 1, '"Our code is available"'),
+                     ("github.com/lakeside-ml", 3, 'the repository is named like the project: the archive "projectname.zip"')]
+
+
+def test_unclaimed_links_kept_for_the_end_are_bounded(tmp_path, monkeypatch):
+    from scope_check.supplement import runner
+
+    monkeypatch.setattr(runner, "MAX_DEFERRED_LINKS", 2)
+    path = make_zip(tmp_path / "projectname.zip", {
+        "README.md": "https://github.com/a/x https://github.com/b/y https://github.com/c/projectname\n"})
     assert "SUPP005" not in codes(supplement(path))
 
 

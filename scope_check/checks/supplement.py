@@ -127,9 +127,15 @@ CHECKS = (
         severity="error",
         summary="A link in a text file of the archive to an identifiable account or page (github.com/USER, "
         "USER.github.io, ...: ANON003's classification, with the same defaults declared here) that the archive "
-        "presents as its own: a package metadata URL (homepage, repository), a git remote, a README claim (\"our code\"), or a "
-        "`git clone` of a repository named like the project. Third-party links (a library the README installs) "
-        "are not reported, unless `report_unclaimed` is set (then as warnings).",
+        "presents as its own: a package metadata URL (homepage, repository), a git remote, a README claim (\"our "
+        "code\"), or, judged once the whole archive is read, a link to a repository named like the project (its "
+        "single top folder, less a download's `-main`/`-master`; the name in pyproject.toml, setup.cfg, setup.py, "
+        "package.json or CITATION.cff; the title of the top README; the archive's own name) or to an account named "
+        "like a user the archive shows elsewhere (a `/home/USER/` path, a git author or committer, a git remote's "
+        "owner). Names are compared without case, `-`, `_`, `.` or spaces; generic ones (`code/`, `src/`, `user`, "
+        "a bot's noreply address) tie nothing, nor do project names read in third-party code (SUPP002's "
+        "`vendored_folders`). Other links (a library the README installs, \"see github.com/pytorch/pytorch\") are "
+        "not reported, unless `report_unclaimed` is set (then as warnings).",
         why=_WHY,
         fix="Point to an anonymised mirror (https://anonymous.4open.science) instead of your own account, and "
         "remove the git remote; restore the real links in the camera-ready release.",
@@ -585,9 +591,170 @@ def norm_text(name: str) -> str:
     return re.sub(r"[-_. ]+", "", name)
 
 
-def repository_name(url: str) -> str:
-    path = identity.canonical(url).split("?", 1)[0].split("/")
-    return path[2] if len(path) > 2 else ""
+def account_and_repository(url: str, options: Mapping) -> Tuple[str, str]:
+    """(account, repository) a link names, as written ("" where it names none), by ANON003's
+    classification: github.com/USER/REPO (after the host's skipped segments: huggingface.co/datasets/
+    USER/REPO), USER.github.io/REPO, sites.google.com/view/USER, a ~USER page."""
+    host, _, rest = identity.canonical(url).partition("/")
+    segments = [s for s in rest.split("?", 1)[0].split("/") if s]
+    for owner_host, skip in options["owner_hosts"].items():
+        if host == owner_host.lower() or host.endswith("." + owner_host.lower()):
+            skipped = {s.lower() for s in skip}
+            while segments and segments[0].lower() in skipped:
+                segments.pop(0)
+            return (segments[0] if segments else "", segments[1] if len(segments) > 1 else "")
+    for suffix in options["personal_hosts"]:
+        suffix = suffix.lower()
+        if host == suffix and segments:
+            view = segments[0] in ("view", "site") and len(segments) > 1
+            return (segments[1] if view else segments[0]), ""
+        if host.endswith("." + suffix):
+            return host[: -len(suffix) - 1], (segments[0] if segments else "")
+    tilde = next((s for s in segments if s.startswith("~") and len(s) > 1), None)
+    return (tilde[1:], "") if tilde else ("", "")
+
+
+#: project names that say nothing about which project an archive holds (a top folder `code/`)
+GENERIC_PROJECT_NAMES = frozenset({
+    "code", "src", "source", "sources", "supp", "supplement", "supplementary", "supplementarymaterial",
+    "supplementarymaterials", "material", "materials", "main", "master", "project", "repo", "repository", "readme",
+    "data", "docs", "overview", "introduction", "installation", "usage", "artifact", "artefact", "submission",
+    "paper", "appendix", "files", "archive", "github", "gitlab"})
+#: a GitHub or GitLab download's top folder: REPO-main/, REPO-master/
+_DOWNLOAD_SUFFIX = re.compile(r"[-_](?:main|master|develop|dev)$", re.I)
+#: how many names each of Evidence's tables keeps: memory stays bounded whatever the archive holds
+MAX_EVIDENCE = 1000
+
+
+@dataclasses.dataclass
+class Evidence:
+    """What the whole archive says about whose project it is, for SUPP005: the project's names (its
+    single top folder, its own file name, package metadata, the top README's title) and the user
+    names found in it (home-folder paths, git authors and committers, git remotes' owners). Each
+    is kept normalised (`norm_text`) with where it was read, for the message."""
+
+    projects: dict = dataclasses.field(default_factory=dict)  # norm -> where
+    users: dict = dataclasses.field(default_factory=dict)  # norm -> where
+
+    def project(self, name: str, where: str) -> None:
+        for value in (name, _DOWNLOAD_SUFFIX.sub("", name)):
+            key = norm_text(value.strip())
+            if _names_something(key) and key not in GENERIC_PROJECT_NAMES and len(self.projects) < MAX_EVIDENCE:
+                self.projects.setdefault(key, where)
+
+    def user(self, name: str, where: str) -> None:
+        key = norm_text(name.strip())
+        if _names_something(key) and key not in _GENERIC_PEOPLE and len(self.users) < MAX_EVIDENCE:
+            self.users.setdefault(key, where)
+
+    def person(self, name: str, email: str, where: str) -> None:
+        """A git author, committer or config user: their name and their e-mail's mailbox name
+        (the login in a GitHub noreply address); a bot or role address (noreply@github.com) names
+        nobody."""
+        if email:
+            local, domain = identity.email_parts(email)
+            if domain == "users.noreply.github.com":
+                local = local.split("+", 1)[-1]
+            elif identity.email_names_nobody(email, GENERIC_EMAIL_LOCALS, PLACEHOLDER_EMAIL_DOMAINS):
+                return
+            self.user(local, where)
+        if name and "[bot]" not in name and not names_nobody(name, ()):
+            self.user(name, where)
+
+
+_GENERIC_PEOPLE = frozenset(norm_text(v) for v in GENERIC_USERS + GENERIC_EMAIL_LOCALS + ["github", "gitlab"])
+
+
+def _names_something(key: str) -> bool:
+    return len(key) >= 2 and any(c.isalpha() for c in key) and "anonym" not in key
+
+
+_TOML_SECTION = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\"-]{1,80})\s*\]")
+_TOML_NAME = re.compile(r"^\s*name\s*=\s*[\"']([^\"'\n]{1,100})[\"']")
+_CFG_NAME = re.compile(r"^\s*name\s*[=:]\s*([^\s#;][^\n#;]{0,99})")
+_SETUP_NAME = re.compile(r"\bname\s{0,10}=\s{0,10}[\"']([^\"'\n]{1,100})[\"']")
+_CFF_TITLE = re.compile(r"^title\s*:\s*[\"']?([^\"'\n]{1,100})", re.M)
+
+
+def project_name(kind: str, text: str) -> Optional[str]:
+    """The project's name in package metadata: pyproject.toml `[project]` (or `[tool.poetry]`)
+    name, setup.cfg `[metadata]` name, setup.py `name=`, package.json's top-level name (without
+    its @scope/), CITATION.cff's title."""
+    head = text[:200_000]
+    name = None
+    if kind in ("pyproject", "setup.cfg"):
+        wanted = ("project", "tool.poetry", "tool.flit.metadata") if kind == "pyproject" else ("metadata",)
+        section = ""
+        for line in head.splitlines():
+            m = _TOML_SECTION.match(line)
+            if m:
+                section = m.group(1).strip('"')
+                continue
+            m = (_TOML_NAME if kind == "pyproject" else _CFG_NAME).match(line)
+            if m and section in wanted:
+                name = m.group(1)
+                break
+    elif kind == "setup.py":
+        m = _SETUP_NAME.search(head)
+        name = m.group(1) if m else None
+    elif kind == "package.json":
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            data = None
+        value = data.get("name") if isinstance(data, dict) else None
+        name = value if isinstance(value, str) else None
+    elif kind == "citation":
+        m = _CFF_TITLE.search(head)
+        name = m.group(1) if m else None
+    return name.strip().split("/")[-1] if name and name.strip() else None
+
+
+_MD_TITLE = re.compile(r"^\s{0,3}#\s{1,10}(\S[^\n]{0,300}?)[\s#]*$")
+_HTML_TITLE = re.compile(r"<h1\b[^>\n]{0,300}>([^<\n]{1,300})</h1>", re.I)
+_UNDERLINE = re.compile(r"^\s{0,3}(?:={3,}|-{3,}|\*{3,}|#{3,})\s*$")
+_MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,300}\]\([^()\n]{0,500}\)")
+_MD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\([^()\n]{0,500}\)")
+_TITLE_HEAD = re.compile(r"\s{0,5}(?::|\s[-\u2013\u2014|]\s|\()")
+
+
+def readme_titles(text: str) -> List[str]:
+    """The title of a README (its first `# heading`, `<h1>`, or underlined line in its first 60
+    lines), and its head before a colon, dash or parenthesis ("FastOpt: Scalable optimizers" gives
+    "FastOpt"); [] when it has none."""
+    lines = text[:20_000].splitlines()[:60]
+    title = None
+    for i, line in enumerate(lines):
+        m = _MD_TITLE.match(line) or _HTML_TITLE.search(line)
+        if m:
+            title = m.group(1)
+            break
+        if i and _UNDERLINE.match(line) and lines[i - 1].strip() and not _UNDERLINE.match(lines[i - 1]):
+            title = lines[i - 1]
+            break
+    if title is None:
+        return []
+    title = _MD_LINK.sub(r"\1", _MD_IMAGE.sub(" ", title))
+    title = re.sub(r":[a-z0-9_+-]{1,30}:", " ", title)  # emoji shortcodes
+    title = " ".join(title.replace("*", " ").replace("`", " ").split())
+    head = _TITLE_HEAD.split(title, 1)[0].strip()
+    return [t for t in dict.fromkeys((title, head)) if t and len(t) <= 100]
+
+
+def own_link_claim(url: str, options: Mapping, evidence: Evidence, clone: bool) -> Optional[str]:
+    """Why a link that no phrase claims is the project's own, judged on what the whole archive
+    says: its repository is named like the project, or its account like a user of the archive
+    (a home-folder path, a git author). None: nothing ties it to the archive (cited work)."""
+    account, repository = account_and_repository(url, options)
+    where = evidence.projects.get(norm_text(repository)) if repository else None
+    if where is not None:
+        if clone:
+            return "the instructions clone it as this project"
+        return f"the repository is named like the project: {where}"
+    where = evidence.users.get(norm_text(account)) if account else None
+    if where is not None:
+        return f"the account is named like {where}"
+    return None
 
 
 def link_finding(name: str, line: int, url: str, target, claim: Optional[str]) -> Finding:

@@ -36,6 +36,12 @@ from scope_check.model.document import file_sha256
 TEXT_BYTES = 4 * 1000 * 1000
 #: bytes read at most from one PDF, Office document or git packfile (their metadata)
 PDF_BYTES = 32 * 1000 * 1000
+#: links that no phrase claims, kept until the whole archive has been read (SUPP005 judges them on
+#: its project and user names); past this many the rest are not judged (memory stays bounded)
+MAX_DEFERRED_LINKS = 20_000
+#: how the SUPP005 message names a git person's role
+_GIT_ROLE = {"author": "git commit author", "committer": "git committer", "tagger": "git tagger",
+             "reflog": "git committer", "config": "git config user"}
 #: bytes sniffed for a NUL to tell a binary file from text
 SNIFF_BYTES = 8192
 #: suffixes never read as text (data, weights, media, archives): skipped without reading
@@ -46,7 +52,8 @@ BINARY_SUFFIXES = (
     ".tgz", ".bz2", ".xz", ".7z", ".rar", ".tar", ".whl", ".so", ".dll", ".dylib", ".exe", ".o", ".a", ".pyc",
     ".class", ".jar", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".db", ".sqlite",
 )
-#: the archive's own name without these endings names the project (a `git clone` of it is a claim)
+#: the archive's own name (and its single top folder) without these endings names the project (a
+#: link to a repository of that name is the project's own)
 _SUPPLEMENT_SUFFIX = re.compile(r"[-_. ]?(?:supp(?:lementary|lement)?(?:[-_. ]?material)?|code|src)$", re.I)
 
 
@@ -171,25 +178,28 @@ class _State:
         self.found: List[Finding] = []
         self.roots: Dict[str, Dict] = {}
         self.unsafe: List[Tuple[str, str]] = []
-        self.pending_links: List[Tuple[str, str, int, str, str, object]] = []  # clone lines resolved at the end
-        stem = Path(path.rstrip("/\\")).name
+        # unclaimed account links, judged at the end: (member, line, url, target, a `git clone` line)
+        self.pending_links: List[Tuple[str, int, str, object, bool]] = []
+        self.evidence = supp.Evidence()
+        stem = base = Path(path.rstrip("/\\")).name
         for suffix in archive.ARCHIVE_SUFFIXES:
             if stem.lower().endswith(suffix):
                 stem = stem[: -len(suffix)]
                 break
-        self.project_names: Set[str] = {stem, _SUPPLEMENT_SUFFIX.sub("", stem)}
+        for name in (stem, _SUPPLEMENT_SUFFIX.sub("", stem)):
+            self.evidence.project(name, f'the {"folder" if os.path.isdir(path) else "archive"} "{base}"')
+        # the single folder every member lies in (None: none seen yet; "": members at the root or in several)
+        self.top: Optional[str] = None
         self.count = self.read = self.bytes_read = self.skipped = 0
 
     # -- one member --
     def take(self, piece: Piece) -> None:
         m = piece.member
         self.count += 1
+        self._top_folder(m.name)
         if m.problem:
             self.unsafe.append((m.name, m.problem))
             return
-        top = m.name.replace("\\", "/").split("/", 1)
-        if len(top) > 1 and top[0]:
-            self.project_names.add(top[0])
         root = vcs.vcs_root(m.name)
         if root is not None:
             entry = self.roots.setdefault(root[0], {"kind": root[1], "people": [], "remotes": []})
@@ -222,12 +232,17 @@ class _State:
             return
         if kind == "notebook":
             self._add(supp.document_metadata(m.name, supp.notebook_values(text), self.anonymous_values, "notebook"))
-        if kind in supp.METADATA_KINDS:
-            self._project_name(kind, text)
         third_party = supp.vendored(m.name, self.o2["vendored_folders"])
+        if not third_party:
+            self._project_names(m.name, kind, text)
         if kind not in ("text", "notebook") and not third_party:
             self._add(supp.author_in_file(m.name, kind, text, self.o2))
-        self._add(self._user_path(m.name, text))
+        home = self._user_path(m.name, text)
+        if home is not None:
+            self._add(home)
+            for user in home.data["users"]:
+                path = next((p for p in home.data["paths"] if user in p), home.data["paths"][0])
+                self.evidence.user(user, f"the user of the path {path} in {m.name}")
         if not third_party:
             self._links(m.name, kind, text)
 
@@ -244,13 +259,34 @@ class _State:
             return None  # the common case, without building a line index
         return supp.user_path(name, text, self.o3)
 
-    def _project_name(self, kind: str, text: str) -> None:
-        for pattern in (r"^\s*name\s*=\s*[\"']([^\"'\n]{1,100})[\"']", r"\bname\s*=\s*[\"']([^\"'\n]{1,100})[\"']",
-                        r"\"name\"\s*:\s*\"([^\"\n]{1,100})\"", r"^title\s*:\s*[\"']?([^\"'\n]{1,100})"):
-            m = re.search(pattern, text[:200_000], re.M)
-            if m:
-                self.project_names.add(m.group(1).strip().split("/")[-1])
-                return
+    def _top_folder(self, name: str) -> None:
+        """Follow whether every member lies in one top folder (`__MACOSX/` aside): its name is the
+        project's."""
+        name = name.replace("\\", "/")
+        while name.startswith("./"):
+            name = name[2:]
+        if name in ("", ".") or self.top == "":
+            return
+        top, slash, _ = name.partition("/")
+        if top == "__MACOSX":
+            return
+        if not slash:
+            self.top = ""  # a file at the root: no top folder names the project
+        elif self.top is None:
+            self.top = top
+        elif top != self.top:
+            self.top = ""
+
+    def _project_names(self, name: str, kind: str, text: str) -> None:
+        """The project's name from package metadata, and from the title of a README at the root or
+        one folder down."""
+        if kind in supp.METADATA_KINDS:
+            found = supp.project_name(kind, text)
+            if found:
+                self.evidence.project(found, f'the name "{found}" in {name}')
+        elif kind == "readme" and name.replace("\\", "/").count("/") <= 1:
+            for title in supp.readme_titles(text):
+                self.evidence.project(title, f'the title "{title}" of {name}')
 
     def _links(self, name: str, kind: str, text: str) -> None:
         if "://" not in text and "www." not in text:
@@ -258,7 +294,8 @@ class _State:
             if not any(h in lower for h in self.hosts):
                 return
         lines = _Lines(text)
-        seen: Set[str] = set()
+        seen: Set[str] = set()  # owners this file is reported for
+        waiting: Set[Tuple[str, str]] = set()  # (owner, repository) of this file's unclaimed links
         for offset, url in identity.plain_urls(text, self.hosts):
             target = identity.classify(url, self.links)
             if target.kind not in ("owner", "personal", "institution") or target.owner in seen:
@@ -268,32 +305,61 @@ class _State:
             line_text = text[start: start + supp.MAX_LINE].split("\n", 1)[0]
             column = offset - start
             claim = supp.link_claim(kind, line_text, column)
-            if claim is None and supp.CLONE.search(line_text[:column]):
-                self.pending_links.append((name, url, number, kind, line_text, target))
+            if claim is not None:
                 seen.add(target.owner)
+                self.found.append(supp.link_finding(name, number, url, target, claim))
                 continue
-            if claim is None and not (self.links["report_unclaimed"] and target.kind in ("owner", "personal")):
-                continue
-            seen.add(target.owner)
-            self.found.append(supp.link_finding(name, number, url, target, claim))
+            if target.kind not in ("owner", "personal"):
+                continue  # an institution's site names no account: only a claim makes it the authors'
+            key = (target.owner, supp.norm_text(supp.account_and_repository(url, self.links)[1]))
+            if key not in waiting and len(self.pending_links) < MAX_DEFERRED_LINKS:
+                waiting.add(key)
+                clone = bool(supp.CLONE.search(line_text[:column]))
+                self.pending_links.append((name, number, url, target, clone))
 
     # -- after the last member --
     def finish(self) -> List[Finding]:
         out = list(self.found)
+        if self.top:
+            for name in (self.top, _SUPPLEMENT_SUFFIX.sub("", self.top)):
+                self.evidence.project(name, f'the top folder "{self.top}/"')
         for root, entry in sorted(self.roots.items()):
             out.append(supp.vcs_finding(root, entry["kind"], entry["people"], entry["remotes"]))
+            for p in entry["people"]:
+                where = f"{p.where}:{p.line}" if p.line else p.where
+                self.evidence.person(p.name, p.email, f'the {_GIT_ROLE.get(p.role, "git user")} "{p.show()}" in {where}')
             for member, line, url in entry["remotes"]:
                 target = identity.classify(url, self.links)
                 if target.kind in ("owner", "personal", "institution"):
                     out.append(supp.link_finding(member, line, url, target, "the git remote of the archived repository"))
-        for name, url, number, _kind, _line_text, target in self.pending_links:
-            repo = supp.repository_name(url)
-            if supp.norm_text(repo) in {supp.norm_text(n) for n in self.project_names if n}:
-                out.append(supp.link_finding(name, number, url, target, "the instructions clone it as this project"))
-            elif self.links["report_unclaimed"] and target.kind in ("owner", "personal"):
-                out.append(supp.link_finding(name, number, url, target, None))
+                account = supp.account_and_repository(url, self.links)[0] if target.kind != "institution" else ""
+                if account:
+                    self.evidence.user(account, f"the owner of the git remote in {member}:{line}")
+        out.extend(self._judged_links(out))
         if self.unsafe:
             out.append(supp.unsafe_members(self.unsafe))
+        return out
+
+    def _judged_links(self, found: List[Finding]) -> List[Finding]:
+        """The unclaimed links that the whole archive ties to itself (SUPP005 errors), then, with
+        `report_unclaimed`, the rest (warnings): at most one finding per member and owner."""
+        reported = {(f.data["member"], f.data["owner"]) for f in found if f.code == "SUPP005"}
+        out: List[Finding] = []
+        rest = []
+        for name, number, url, target, clone in self.pending_links:
+            if (name, target.owner) in reported:
+                continue
+            claim = supp.own_link_claim(url, self.links, self.evidence, clone)
+            if claim is None:
+                rest.append((name, number, url, target))
+                continue
+            reported.add((name, target.owner))
+            out.append(supp.link_finding(name, number, url, target, claim))
+        if self.links["report_unclaimed"]:
+            for name, number, url, target in rest:
+                if (name, target.owner) not in reported:
+                    reported.add((name, target.owner))
+                    out.append(supp.link_finding(name, number, url, target, None))
         return out
 
     def measurements(self) -> Dict[str, int]:
