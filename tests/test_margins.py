@@ -4,6 +4,10 @@ against the official template and on the real papers of ../shared/corpus."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from conftest import check, codes, corpus_check, findings, layout_codes, needs_corpus, pages
 
 # --- MARG001 content in the margin --------------------------------------------------------------
@@ -43,6 +47,98 @@ def test_text_pushed_next_to_the_ruler_is_reported_without_the_ruler_number():
     assert 17 < findings[0].data["overflow_pt"] < 22
 
 
+# --- MARG001 by region: the body, and after the References --------------------------------------
+
+
+def _rules(tmp_path, marg001: str) -> str:
+    path = tmp_path / "venue.yaml"
+    path.write_text(f"name: venue\nextends: scope2025-main\nchecks:\n  MARG001: {marg001}\n", encoding="utf-8")
+    return str(path)
+
+
+def test_a_wide_table_after_the_references_is_a_warning_in_the_body_an_error():
+    """The same 40 pt overhang: in the appendix a warning under SCOPE (the paper passes), in the body
+    an error; only the region differs, and each finding says which it is."""
+    appendix = check("margins/appendix_wide_table.pdf")
+    body = check("margins/body_wide_table.pdf")
+    (late,), (early,) = findings(appendix, "MARG001"), findings(body, "MARG001")
+    assert late.data["overflow_pt"] == early.data["overflow_pt"] and 35 < late.data["overflow_pt"] < 45
+    assert late.page > appendix.measurements["references_page"] and early.page < body.measurements["references_page"]
+    assert (late.data["region"], late.severity, appendix.verdict) == ("after_references", "warning", "pass")
+    assert (early.data["region"], early.severity, body.verdict) == ("body", "error", "fail")
+    assert "after the References" in late.message and "after the References" not in early.message
+
+
+def test_the_references_page_is_parted_by_its_heading():
+    """Two equal tables on the References page: above the heading (body) an error, below it a
+    warning; one finding each, though they reach to the same edge."""
+    report = check("margins/references_page_tables.pdf")
+    heading = report.measurements["references_page"]
+    found = sorted(findings(report, "MARG001"), key=lambda f: f.bbox[1])
+    assert [(f.page, f.data["region"], f.severity) for f in found] == [
+        (heading, "body", "error"), (heading, "after_references", "warning")]
+
+
+def test_the_region_severity_is_the_rule_files_choice(tmp_path):
+    """The ICLR base keeps one severity for every page; a rule file sets a region, both, or one
+    for all (the plain form); off in one region drops only that region's findings."""
+    assert {f.severity for f in findings(check("margins/appendix_wide_table.pdf", "iclr2025"), "MARG001")} == {"error"}
+    strict = _rules(tmp_path, "{severity: error}")  # plain: every region, over scope2025-main's per-region
+    assert check("margins/appendix_wide_table.pdf", strict).verdict == "fail"
+    lenient = _rules(tmp_path, "{severity: {body: warning}}")  # after_references keeps scope2025-main's
+    assert check("margins/body_wide_table.pdf", lenient).verdict == "pass"
+    dropped = _rules(tmp_path, "{severity: {after_references: off}}")
+    assert "MARG001" not in codes(check("margins/appendix_wide_table.pdf", dropped))
+    assert codes(check("margins/body_wide_table.pdf", dropped)) == {"MARG001"}
+
+
+def test_a_severity_per_region_is_validated(tmp_path):
+    from scope_check.checks import load_rules
+    from scope_check.config.rules import RulesError
+
+    for entry, complaint in (("{severity: {appendix: warning}}", "'appendix' was unexpected"),
+                             ("{severity: {body: fatal}}", "severity.body: 'fatal' is not one of"),
+                             ("{severity: {}}", "MARG001.severity")):
+        with pytest.raises(RulesError, match=re.escape(complaint)):
+            load_rules(_rules(tmp_path, entry))
+    page = tmp_path / "page.yaml"  # a check whose findings say no region has one severity
+    page.write_text("name: page\nextends: scope2025-main\nchecks:\n  PAGE001: {severity: {body: warning}}\n")
+    with pytest.raises(RulesError, match=re.escape("PAGE001.severity")):
+        load_rules(str(page))
+    bare = load_rules(_rules(tmp_path, "\n    severity:\n      body: off"))  # YAML 1.1 reads a bare off as false
+    assert bare.severity("MARG001", None, "body") == "off" and bare.severity("MARG001") == "warning"
+
+
+def test_the_reference_prints_the_rule_sets_severity_per_region():
+    from scope_check.checks import get, load_rules
+    from scope_check.output.reference import check_reference
+
+    text = check_reference(get("MARG001"), load_rules("scope2025-main"))
+    assert "  severity: {body: error, after_references: warning}" in text.splitlines()
+    assert "  severity: error" in check_reference(get("MARG001"), load_rules("iclr2025")).splitlines()
+
+
+# --- MARG001 grouping: one note, one finding -------------------------------------------------------
+
+
+def test_one_margin_note_with_other_numbers_and_places_is_one_finding():
+    """R2.1 ... R2.18 beside a different line on each page: one or two digits wide, so extents
+    differ by a digit; one finding listing the 18 pages, each occurrence kept."""
+    (note,) = findings(check("margins/margin_note_numbered.pdf"), "MARG001")
+    assert note.all_pages == list(range(1, 19)) and note.data["count"] == 18
+    occurrences = note.data["occurrences"]
+    assert len({o["data"]["overflow_pt"] for o in occurrences}) > 1  # the extents differ ...
+    assert len({o["bbox"][1] for o in occurrences}) > 1  # ... and the places
+    assert {o["data"]["text"] for o in occurrences} == {f"R2.{n}" for n in range(1, 19)}
+
+
+def test_two_different_notes_are_two_findings():
+    """ "ZhL - W3" and "Add CI" reach equally far into the margin: what they say parts them."""
+    notes = sorted(findings(check("margins/margin_notes_two.pdf"), "MARG001"), key=lambda f: f.page)
+    assert [(f.data["text"], f.all_pages) for f in notes] == [("ZhL - W3", [1, 3, 5, 7, 9]), ("Add CI", [2, 4, 6, 8, 10])]
+    assert notes[0].data["overflow_pt"] == notes[1].data["overflow_pt"]
+
+
 # --- MARG002 text block enlarged ----------------------------------------------------------------
 
 
@@ -51,6 +147,15 @@ def test_geometry_margins_are_one_enlarged_block_not_a_margin_finding_per_line()
     assert layout_codes(report) == {"MARG002"}
     (finding,) = findings(report, "MARG002")
     assert set(finding.data["excess_pt"]) == {"right", "top", "bottom"}
+
+
+def test_a_block_enlarged_only_after_the_references_is_a_warning_under_scope():
+    (late,) = findings(check("margins/appendix_geometry.pdf"), "MARG002")
+    assert late.page > 4 and late.data["region"] == "after_references" and late.severity == "warning"
+    assert "only after the References" in late.message
+    (body,) = findings(check("margins/geometry_margins.pdf"), "MARG002")
+    assert body.data["region"] == "body" and body.severity == "error"
+    assert [f.severity for f in findings(check("margins/appendix_geometry.pdf", "iclr2025"), "MARG002")] == ["error"]
 
 
 def test_geometry_with_the_template_values_passes():

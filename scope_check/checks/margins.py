@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
-from typing import Dict, Iterator, List, Optional, Tuple
+import re
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from scope_check.model.document import Document, Line, Page
 from scope_check.model.findings import BBox, Finding, rounded_bbox
@@ -20,8 +22,8 @@ from scope_check.checks.helpers import clean_glyphs, clipped, inches, template_n
 from scope_check.analysis.layout import enlargement, pieces, topskip
 from scope_check.analysis.layout import reference_block, template_paper
 from scope_check.config.rules import RuleSet
-from scope_check.config.spec import Check, Param, Params
-from scope_check.analysis.structure import HEADER, PAGE_NUMBER, RULER, analyse
+from scope_check.config.spec import REGION_AFTER_REFERENCES, REGION_BODY, Check, Param, Params
+from scope_check.analysis.structure import HEADER, PAGE_NUMBER, RULER, Structure, analyse
 
 #: MARG001: a text line's *baseline* may sit this far below the block's bottom. TeX never sets a
 #: baseline lower (\flushbottom puts the last one on the bottom edge); descenders hang about 2.1 to
@@ -43,7 +45,11 @@ CHECKS = (
         "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
         "one finding (a figure with its labels, a line of text, a margin note). The severity follows the size: "
         "an overhang up to `error_beyond` (a frame's padding) is a warning, a larger one an error. On paper of "
-        "another size than the template's the block is taken where the body sits (PAGE002 reports the paper).",
+        "another size than the template's the block is taken where the body sits (PAGE002 reports the paper). "
+        "Each finding says whether it lies in the body or after the References (`data.region`), and a rule "
+        "file may give each region its own severity (SCOPE: after the References a warning). One margin note "
+        "repeated on many pages is one finding: a note is told by what it says, its numbers aside (a "
+        "reviewer's point or a line number), not by its extent.",
         why="The venue's style confines the text to the template's text block; material in the margins "
         "breaks the style.",
         fix="Scale the figure or table to the text block: `\\includegraphics[width=\\linewidth]{{...}}`, "
@@ -67,6 +73,7 @@ CHECKS = (
         ),
         example='an image reaches 39.6 pt into the right margin; allowed 3 pt',
         run="content_in_margin",
+        regions=True,
     ),
     Check(
         code="MARG002",
@@ -79,7 +86,8 @@ CHECKS = (
         "margins shrunk with `geometry` or by changing \\textwidth, \\textheight or \\topmargin. Up to "
         "`error_beyond` points a warning, beyond it an error. On paper of another size than the template's the "
         "block is judged by its size (where it sits), so an A4 paper with the template's block is PAGE002's "
-        "finding alone.",
+        "finding alone. Its region (`data.region`) is after the References when every body line beyond the "
+        "template's block lies there (an appendix on a larger block), else the body.",
         why="The venue's style fixes the text block; shrinking the margins breaks the style.",
         fix="Remove `geometry` (and any change to \\textwidth, \\textheight, \\oddsidemargin, \\topmargin, "
         "\\voffset or \\hoffset): {the_template} sets the page; shorten the paper instead.",
@@ -92,6 +100,7 @@ CHECKS = (
         "108); right edge at 540.0 pt (36.0 pt beyond the template's 504); ICLR 2025 is 5.5 x 9 in "
         "(allowed 2 pt across, 5 pt down)",
         run="text_block_enlarged",
+        regions=True,
     ),
 )
 
@@ -117,6 +126,11 @@ INK_KINDS = frozenset({"fill-path", "stroke-path", "fill-image", "fill-imgmask",
 NOTE_INSIDE = 1.0
 #: how much of an object's text a message quotes
 QUOTE_CHARS = 40
+#: an object on the References page whose top is at most this far above the heading's top is at
+#: or after the heading (a margin note set beside the heading's line, in smaller type)
+HEADING_SLACK = 1.0
+#: a column starts this far at most right of an object's left edge for the object to be in it
+COLUMN_SLACK = 3.0
 
 _SIDES = ("left", "right", "top", "bottom")
 
@@ -559,12 +573,46 @@ def _describe(members: List[_Object], block: BBox) -> Tuple[str, str]:
     return f"a drawing with text{quoted}", "drawing with text"
 
 
+class _Regions:
+    """Which region (spec.REGIONS) an object lies in: after the References when its page comes after
+    the page of the References heading, or on that page when it is in the heading's column below
+    the heading's top, or in a column right of the heading's (two columns are read left, then
+    right); everything else is the body, the whole paper when it has no References heading."""
+
+    def __init__(self, s: Structure, columns: Sequence[Tuple[float, float]]):
+        self.heading = s.references
+        self.starts = sorted(c[0] for c in columns)  # left edges of the measured body columns
+
+    def _column(self, box: BBox) -> int:
+        """The last column starting at or left of the box (a margin note beside a column is in it)."""
+        return max(0, bisect.bisect_right(self.starts, box[0] + COLUMN_SLACK) - 1)
+
+    def of_page(self, page: int) -> Optional[str]:
+        """The region of everything on `page`; None on the heading's page, where it depends on the place."""
+        h = self.heading
+        if h is None or page < h.page:
+            return REGION_BODY
+        return REGION_AFTER_REFERENCES if page > h.page else None
+
+    def __call__(self, page: int, box: BBox) -> str:
+        whole = self.of_page(page)
+        if whole is not None or self.heading is None:
+            return whole or REGION_BODY
+        h = self.heading
+        column, heading_column = self._column(box), self._column(h.bbox)
+        if column > heading_column or (column == heading_column and box[1] >= h.bbox[1] - HEADING_SLACK):
+            return REGION_AFTER_REFERENCES
+        return REGION_BODY
+
+
 def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
     rules = params.rules
     tol = params.options["tolerance"]
     error_beyond = params.options["error_beyond"]
     s = analyse(doc, rules)
-    block = enlargement(doc, rules).effective
+    enlarged = enlargement(doc, rules)
+    block = enlarged.effective
+    region = _Regions(s, enlarged.block.columns)
     body_size = float(params.template["body_font_size"])
     header_distance = params.template["header_min_distance"]
     for page, body, furniture in zip(doc.pages, s.body_lines, s.furniture):
@@ -580,11 +628,36 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
         for ln in page.rotated_lines:
             objects.extend(_line_objects(ln, block, tol))
         objects.extend(_ink_objects(page, block, tol, header_distance))
-        for members in _clusters(objects):
-            yield _finding(page, members, block, tol, error_beyond)
+        whole = region.of_page(page.number)
+        parts: Dict[str, List[_Object]] = {whole: objects} if whole else {}
+        if not whole:
+            # the References heading parts its page: what stands above it and below it are never
+            # one object (two equal tables, one closing the body and one in the appendix)
+            for obj in objects:
+                parts.setdefault(region(page.number, obj.bbox), []).append(obj)
+        for where, part in parts.items():
+            for members in _clusters(part):
+                yield _finding(page, members, block, tol, error_beyond, where)
 
 
-def _finding(page: Page, members: List[_Object], block: BBox, tol: float, error_beyond: float) -> Finding:
+def _note_words(members: List[_Object]) -> str:
+    """What a margin note says, as its grouping knows it: its words in reading order, lower case,
+    punctuation aside, every number written 0 and numbers in a row once. A note repeated with
+    another number (a reviewer's point R2.1 ... R2.18, a page or line number, a line-number
+    ruler's 001 002 003) says the same; notes with other words are other notes."""
+    texts = sorted((m for m in members if m.what == "text"), key=lambda m: (m.bbox[1], m.bbox[0]))
+    words: List[str] = []
+    for word in re.findall(r"[^\W\d_]+|\d+", clean_glyphs(" ".join(m.text for m in texts)).lower()):
+        if word.isdigit():
+            if words and words[-1] == "0":
+                continue
+            word = "0"
+        words.append(word)
+    return " ".join(words)
+
+
+def _finding(page: Page, members: List[_Object], block: BBox, tol: float, error_beyond: float,
+             where: str) -> Finding:
     over: Dict[str, float] = {}
     for m in members:
         for side, amount in m.over.items():
@@ -596,7 +669,8 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float, error_
     by_baseline = side == "bottom" and all(m.what == "text" for m in members)
     allowed = BASELINE_TOLERANCE if by_baseline else tol
     message = (f"{what} reaches {amount:.1f} pt into the {side} margin"
-               f"{' (its baseline)' if by_baseline else ''}; allowed {allowed:g} pt")
+               f"{' (its baseline)' if by_baseline else ''}"
+               f"{', after the References' if where == REGION_AFTER_REFERENCES else ''}; allowed {allowed:g} pt")
     if amount <= error_beyond:
         message += f" (a warning up to {error_beyond:g} pt)"
     kinds = {m.what for m in members}
@@ -616,9 +690,13 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float, error_
             "tolerance_pt": allowed,
             "error_beyond_pt": error_beyond,
             "text_block": list(rounded_bbox(block)),
+            "region": where,
         },
         severity="warning" if amount <= error_beyond else "",
-        cause=(kind, side, float(round(amount, 1))),
+        # a margin note is the same note wherever it stands along the block and however wide its
+        # number makes it: grouped by the margin it reaches into and what it says; anything else by
+        # its extent (a figure, a frame, a line of text)
+        cause=(kind, side, _note_words(members)) if kind == "margin note" else (kind, side, float(round(amount, 1))),
     )
 
 
@@ -658,15 +736,18 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
     worst = max(excess.values())
     paper = "" if on_template_paper else (
         "; on paper of another size the block is judged by its size, where it sits")
+    first_page, where = _where_beyond(doc, rules, excess, found.block.columns)
     message = (f"the body text block measures {width:.2f} x {height:.2f} in: {'; '.join(parts)}; "
                f"{template_name(rules.template)} is {inches(x1 - x0)} x {inches(y1 - y0)} in "
                f"(allowed {tol:g} pt across, {vtol:g} pt down{paper})")
+    if where == REGION_AFTER_REFERENCES:
+        message += "; only after the References"
     if worst <= error_beyond:
         message += f"; a warning up to {error_beyond:g} pt"
     yield Finding(
         "MARG002",
         message,
-        page=_first_page_beyond(doc, rules, excess),
+        page=first_page,
         bbox=rounded_bbox((mx0, my0, mx1, my1)),
         fix_values={"the_template": the_template(rules.template)},
         data={
@@ -678,19 +759,29 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
             "vertical_tolerance_pt": vtol,
             "error_beyond_pt": error_beyond,
             "template_paper": on_template_paper,
+            "region": where,
         },
         severity="warning" if worst <= error_beyond else "",
     )
 
 
-def _first_page_beyond(doc: Document, rules: RuleSet, excess: Dict[str, float]) -> Optional[int]:
-    """The first page with a body line where the block is enlarged."""
+def _where_beyond(doc: Document, rules: RuleSet, excess: Dict[str, float],
+                  columns: Sequence[Tuple[float, float]]) -> Tuple[Optional[int], str]:
+    """The first page with a body line where the block is enlarged, and the region of the
+    enlargement: after the References when every such line lies there (an appendix set on a larger
+    block), else the body."""
     s = analyse(doc, rules)
+    region = _Regions(s, columns)
     x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
-    for number, lines in enumerate(s.body_lines, start=1):
-        for ln in lines:
-            if (("left" in excess and ln.bbox[0] < x0 - 1) or ("right" in excess and ln.bbox[2] > x1 + 1)
-                    or ("top" in excess and ln.baseline < y0 + skip - 1) or ("bottom" in excess and ln.baseline > y1 + 1)):
-                return number
-    return None
+    beyond = (
+        (number, ln) for number, lines in enumerate(s.body_lines, start=1) for ln in lines
+        if (("left" in excess and ln.bbox[0] < x0 - 1) or ("right" in excess and ln.bbox[2] > x1 + 1)
+            or ("top" in excess and ln.baseline < y0 + skip - 1) or ("bottom" in excess and ln.baseline > y1 + 1))
+    )
+    first = next(beyond, None)
+    if first is None:
+        return None, REGION_BODY
+    if all(region(number, ln.bbox) == REGION_AFTER_REFERENCES for number, ln in itertools.chain((first,), beyond)):
+        return first[0], REGION_AFTER_REFERENCES
+    return first[0], REGION_BODY

@@ -9,7 +9,10 @@ kept, validated, as JSON beside them (`rules/bundled.cache.json`, written by
 current): a bundled file whose text is the one cached is read from there, without PyYAML or
 jsonschema, as long as the schema is the one the cache was validated against (its CRC-32). Any
 other text (a user's file, a bundled file edited since) is read from its YAML and validated. `extends:` names a bundled rule set or a
-path relative to the file; mappings merge key by key, lists and scalars are replaced.
+path relative to the file; mappings merge key by key, lists and scalars are replaced. A check whose
+findings say where they lie (`Check.regions`) may have a severity per region
+(`severity: {body: error, after_references: warning}`); a plain `severity: error` means every
+region, and files merge region by region (`_by_region`).
 
 Every parameter is declared once with its default: the template and structure sections' below
 (`TEMPLATE`, `STRUCTURE`), each check's on its spec. The loader merges those defaults under the
@@ -26,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from scope_check.config.spec import Check, Param, declared
+from scope_check.config.spec import REGIONS, RULE_SEVERITIES, Check, Param, declared
 from scope_check.safety.safe_patterns import format_checker, problem
 from scope_check.safety.safe_yaml import UnsafeYaml, load
 
@@ -133,7 +136,20 @@ class RuleSet:
         """The complete, read-only parameters of one check (every declared one; severity and why removed)."""
         return _FrozenDict({k: v for k, v in self.checks.get(code, {}).items() if k not in _NOT_OPTIONS})
 
-    def severity(self, code: str, default: Optional[str] = None) -> str:
+    def severity(self, code: str, default: Optional[str] = None, region: Optional[str] = None) -> str:
+        """The severity of `code`'s findings in `region` (a key of spec.REGIONS). Without a region, of
+        the check as a whole: where the rule set gives one per region, the most severe of them
+        (`off` only when it is off in every region), so the check runs when any region wants it."""
+        value = self.severity_setting(code, default)
+        if not isinstance(value, Mapping):
+            return value  # type: ignore[return-value]
+        if region in value:
+            return value[region]
+        return min(value.values(), key=RULE_SEVERITIES.index)
+
+    def severity_setting(self, code: str, default: Optional[str] = None) -> Any:
+        """The severity as the rule set gives it: one (`error`), or {region: severity} for a check
+        with `regions` whose regions differ (every region named)."""
         return self.checks.get(code, {}).get("severity", default)
 
     def why(self, code: str, default: str) -> str:
@@ -262,10 +278,10 @@ def load_rules(spec: str, catalogue: Mapping[str, Check]) -> RuleSet:
         path = _locate(parent, base=path.parent)
     merged: Dict[str, Any] = {}
     for _, data in reversed(chain):
-        merged = _merge(merged, {k: v for k, v in data.items() if k != "extends"})
+        merged = _merge(merged, _by_region({k: v for k, v in data.items() if k != "extends"}, catalogue))
     top = chain[0][0]
     _require_complete(top, merged)
-    merged = _merge(defaults(catalogue), merged)
+    merged = _one_severity(_merge(_by_region(defaults(catalogue), catalogue), merged), catalogue)
     _compile_patterns(top, merged)
     return RuleSet(
         name=merged["name"],
@@ -286,6 +302,33 @@ def defaults(catalogue: Mapping[str, Check]) -> Dict[str, Any]:
         "structure": {p.name: p.default for p in STRUCTURE},
         "checks": {code: {"severity": c.severity, **c.defaults()} for code, c in catalogue.items()},
     }
+
+
+def _by_region(data: dict, catalogue: Mapping[str, Check]) -> dict:
+    """`data` (one rule file's, or the defaults) with the plain severity of every check that has
+    `regions` written out per region ({body: s, after_references: s}), so that files merge region
+    by region: a file's plain `severity: error` sets every region, its {after_references: warning}
+    only that one, the others keep what the file it extends gives them."""
+    checks = data.get("checks")
+    if not isinstance(checks, dict):
+        return data
+    out = dict(checks)
+    for code, entry in checks.items():
+        check = catalogue.get(code)
+        if check is not None and check.regions and isinstance(entry, dict) and isinstance(entry.get("severity"), str):
+            out[code] = {**entry, "severity": {region: entry["severity"] for region in REGIONS}}
+    return {**data, "checks": out}
+
+
+def _one_severity(merged: dict, catalogue: Mapping[str, Check]) -> dict:
+    """The merged rule set with a per-region severity written as one where every region has the
+    same (what a rule set that sets no region holds: the same data as before regions existed)."""
+    checks = dict(merged.get("checks", {}))
+    for code, entry in checks.items():
+        value = entry.get("severity") if isinstance(entry, dict) else None
+        if isinstance(value, dict) and set(value) == set(REGIONS) and len(set(value.values())) == 1:
+            checks[code] = {**entry, "severity": next(iter(value.values()))}
+    return {**merged, "checks": checks}
 
 
 def _locate(spec: str, base: Optional[Path]) -> Path:
@@ -370,12 +413,14 @@ def generated_schema(catalogue: Mapping[str, Check]) -> dict:
 
 
 def _unyaml_off(data: dict) -> dict:
-    """YAML 1.1 reads a bare `severity: off` as false; it means "off"."""
+    """YAML 1.1 reads a bare `severity: off` as false; it means "off" (also a region's, `{body: off}`)."""
     checks = data.get("checks")
     if isinstance(checks, dict):
         for options in checks.values():
             if isinstance(options, dict) and options.get("severity") is False:
                 options["severity"] = "off"
+            elif isinstance(options, dict) and isinstance(options.get("severity"), dict):
+                options["severity"] = {k: "off" if v is False else v for k, v in options["severity"].items()}
     return data
 
 
@@ -391,10 +436,24 @@ def _validate(path: Path, data: dict) -> None:
     validator = jsonschema.Draft202012Validator(schema(), format_checker=format_checker())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        err = errors[0]
+        err = _explained(errors[0])
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         why = f": {err.cause}" if err.cause is not None and err.validator == "format" else ""
         raise RulesError(f"{path}: {err.json_path}: {err.message}{why}{more}")
+
+
+def _explained(err):
+    """A value that fits none of a `oneOf`'s forms (a severity: one, or {region: severity}) is
+    explained by the form of its own kind: a mapping by the per-region form's complaint (an unknown
+    region, a bad level), anything else by the plain form's."""
+    if err.validator != "oneOf" or not err.context:
+        return err
+    kind = "object" if isinstance(err.instance, dict) else None
+    for sub in err.context:
+        branch = err.validator_value[sub.schema_path[0]]
+        if isinstance(branch, dict) and branch.get("type") == kind:
+            return sub
+    return err
 
 
 #: what a rule set must define once its `extends` chain is merged

@@ -44,6 +44,20 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, T
 #: what a rule file may set a finding's severity to
 RULE_SEVERITIES = ("error", "warning", "info", "off")
 
+#: where on the paper a finding lies, for a check whose severity a rule file may set per region
+#: (`Check.regions`): region -> what it covers. A check of `regions=True` says the region of each
+#: finding in `data["region"]`; the rule file writes `severity: error` (every region) or
+#: `severity: {body: error, after_references: warning}`, and a region it leaves out keeps the
+#: severity the rule set it extends gives it (or the check's default).
+REGION_BODY = "body"
+REGION_AFTER_REFERENCES = "after_references"
+REGIONS: Dict[str, str] = {
+    REGION_BODY: "before the References heading (on its page: above it, or in a column left of it): the "
+                 "pages the limit counts and an appendix placed before the References; the whole paper "
+                 "when it has no References heading",
+    REGION_AFTER_REFERENCES: "from the References heading on: the reference list and an appendix after it",
+}
+
 #: parameter types -> the JSON Schema of a value of that type
 _TYPES: Dict[str, dict] = {
     "number": {"type": "number"},
@@ -175,6 +189,9 @@ class Check:
     #: checked by `scope-check supplement` on supplementary material (archives, folders), never on a
     #: PDF (no `run`; its fixtures are archives: fixtures/supplement/manifest.yaml)
     supplement: bool = False
+    #: each of its findings says where it lies (`data["region"]`, a key of REGIONS), so a rule file
+    #: may give it a severity per region (`severity: {body: error, after_references: warning}`)
+    regions: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "params", _param_table(self.params))
@@ -217,7 +234,7 @@ class Check:
     def json_schema(self) -> dict:
         """The schema of this check's entry in a rule file's `checks:` section."""
         properties: Dict[str, Any] = {
-            "severity": {"enum": list(RULE_SEVERITIES), "description": "severity of the finding; off disables the check"},
+            "severity": severity_schema(self.regions),
             "why": {"type": "string", "minLength": 1,
                     "description": "the rule this check enforces, as the venue's call for papers states it "
                                    "(printed by `scope-check rules CODE`)"},
@@ -225,6 +242,24 @@ class Check:
         for name, p in self.params.items():
             properties[name] = p.json_schema()
         return {"type": "object", "description": self.name, "additionalProperties": False, "properties": properties}
+
+
+def severity_schema(regions: bool = False) -> dict:
+    """The schema of a check's `severity` in a rule file: one of RULE_SEVERITIES, or for a check
+    with `regions` also a mapping {region: severity} of at least one of REGIONS."""
+    plain = {"enum": list(RULE_SEVERITIES), "description": "severity of the finding; off disables the check"}
+    if not regions:
+        return plain
+    per_region = {
+        "type": "object", "additionalProperties": False, "minProperties": 1,
+        "description": "a severity per region; a region left out keeps the severity the rule set it extends "
+                       "gives it (off in every region disables the check)",
+        "properties": {name: {"enum": list(RULE_SEVERITIES), "description": f"findings {what}"}
+                       for name, what in REGIONS.items()},
+    }
+    return {"oneOf": [plain, per_region],
+            "description": "severity of the finding (off disables the check), or one per region: "
+                           + "; ".join(f"`{name}`, {what}" for name, what in REGIONS.items())}
 
 
 def declared(params: Iterable[Param]) -> Tuple[Param, ...]:

@@ -2,10 +2,18 @@
 finding that lists its pages.
 
 A margin note left on twenty pages is one problem with one fix, not twenty. Each check declares
-what its finding's cause is (`Finding.cause`: a tuple such as ("a margin note", "right", 67.7));
-findings whose causes match are grouped, whatever check produced them. Strings and other values
-must be equal; floats are extents and match when close (EXTENT_ABS points or EXTENT_REL of the
-larger). A finding without a cause, or without a page, is never grouped.
+what its finding's cause is (`Finding.cause`: a tuple of what identifies the problem); findings
+whose causes match are grouped, whatever check produced them. Strings and other values must be
+equal; floats are extents and match when close (EXTENT_ABS points or EXTENT_REL of the larger). A
+finding without a cause, or without a page, is never grouped.
+
+The cause names what stays the same from one occurrence to the next, not what happens to differ:
+a figure or a frame sticking out is known by its extent (("drawing", "right", 6.9)), but a margin
+note by the margin it reaches into and what it says (("margin note", "right", "r 0")): the same note
+beside another line, or with another number in it (R2.1 ... R2.18, a line-number ruler), reaches
+a little further or less far, and grouping it by extent split one note into several findings.
+Findings of one cause with different severities stay apart (a rule file may give the body and
+what follows the References different ones).
 
 The grouped finding is the first occurrence (page order) with:
   - `pages`: every page it occurs on, in order (`page` stays the first);

@@ -219,12 +219,20 @@ def _hinted(f: Finding) -> Finding:
 def build_report(path, rules: RuleSet, sha, found: Sequence[Finding], measurements, start) -> Report:
     """The Report of `found` on one file: each finding named, given the rule file's severity (a
     check may only lower it) and its hint (the fix text of its spec, when it has none), repeated
-    findings grouped, and the verdict decided."""
+    findings grouped, and the verdict decided.
+
+    The severity of a check with `regions` is the rule file's for the region the finding says it
+    lies in (`data["region"]`: the body, or after the References). The check says it, not this
+    runner: only the check knows where its finding lies on the References page (above or below
+    the heading, in which column) and, for a finding about the whole paper such as an enlarged
+    text block, whether everything it found lies after the References; the JSON shows it too. A
+    finding that says no region gets the check's most severe."""
     catalogue = registry.checks()
     resolved = []
     for f in found:
         check = catalogue[f.code]
-        severity = rules.severity(f.code, check.severity)
+        region = (f.data or {}).get("region") if check.regions else None
+        severity = rules.severity(f.code, check.severity, region)
         if severity == "off" and f.code not in UNCHECKABLE:
             continue
         severity = "error" if severity == "off" else severity

@@ -60,7 +60,10 @@ def check_reference(check, rules) -> str:
     if check.example:
         out += ["Example", f"  {check.example}", ""]
     out.append(f"Parameters in {rules.name} (`checks: {{{check.code}: {{...}}}}` in a rule file)")
-    out.append(f"  severity: {rules.severity(check.code, check.severity)}")
+    severity = rules.severity_setting(check.code, check.severity)  # one, or {region: severity}
+    if isinstance(severity, Mapping):
+        severity = "{" + ", ".join(f"{region}: {level}" for region, level in severity.items()) + "}"
+    out.append(f"  severity: {severity}")
     options = rules.options(check.code)
     for name, p in check.params.items():
         out.append(f"  {name}: {yaml_value(options[name])}")
