@@ -235,7 +235,10 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) ->
         _CUT[0] = 0
     rect = page.rect
     # --- integrity (TEXT001): text objects in drawing order, from the ink pass above ----------
-    seen, offpage, painted = visibility.facts(pymupdf, page, every_span, device, rect.width, rect.height)
+    # the text and the ink are in the unrotated page's coordinates (`rect` is the rotated page's):
+    # the facts' position tests use its size (a landscape page's /Rotate 90 swaps them)
+    across, down = (rect.height, rect.width) if page.rotation % 180 else (rect.width, rect.height)
+    seen, offpage, painted = visibility.facts(pymupdf, page, every_span, device, across, down)
     # --- end integrity ------------------------------------------------------------------------
     return Page(
         number=number,

@@ -9,10 +9,13 @@ The loader (`document.load`) calls this module once per page, with the page stil
   white page, the colour of the filled shape drawn just before them), the partly transparent ones,
   and the spans drawn over an image or a shading (their backdrop is unknown without looking).
   Only those spans' areas are rendered (one clip of the page, greyscale); everything else costs a
-  few comparisons. It also extracts the text MuPDF's normal pass drops because it lies outside the
-  visible page (the CropBox), when a text object reaches beyond it.
+  few comparisons. Spans faint in grey are looked at in colour (an orange label on a green map is
+  visible); an invisible text layer over a scanned page's image (OCR) is measured against what the
+  image shows beneath it. It also extracts the text MuPDF's normal pass drops because it lies outside the
+  visible page (the CropBox), when a text object reaches beyond it and its clips (a figure's own
+  /BBox) do not cut it away. Positions are those of the unrotated page (the text's coordinates).
 
-Nothing here judges: the check (`checks/integrity.py`) compares these facts with the rule file.
+Nothing here judges: the check (`checks/text.py`) compares these facts with the rule file.
 """
 
 from __future__ import annotations
@@ -53,6 +56,14 @@ CELL = 64.0
 OUTSIDE_SLACK = 1.0
 #: the share of a span's rendered pixels taken as its glyphs (the extreme of the grey levels)
 GLYPH_QUANTILE = 0.02
+#: glyphs whose colour lies this far (CIE76 colour difference) from what lies beneath them stand out
+#: by their colour whatever their contrast in grey (an orange label on a green map; #EBEBEB on white,
+#: hidden, lies 7 from white); a rendered pixel within GLYPH_MATCH of a span's colour is its glyph
+VISIBLE_COLOUR_DIFFERENCE = 40.0
+GLYPH_MATCH = 12.0
+#: an image covering at least this share of the page is a scanned page's picture: an invisible text
+#: layer over it (OCR) is measured against what the image shows beneath it
+SCAN_FRACTION = 0.5
 
 _OPAQUE = ("fill-path", "fill-image", "fill-shade")
 #: what may lie beneath light text (a thick stroke can be the dark area white labels sit on)
@@ -68,7 +79,10 @@ class Visibility:
     span: object  # document.Span
     contrast: float  # contrast ratio of its glyphs against what lies beneath (1.0: indistinguishable)
     backdrop: int  # 0xRRGGBB beneath it (a rendered grey level when `source` is "rendered")
-    source: str  # "page" (nothing drawn beneath), "fill" (a filled shape's colour), "rendered"
+    # "page" (nothing drawn beneath), "fill" (a filled shape's colour), "rendered"; "image": an invisible
+    # span (render mode 3) over a scanned page's image, `contrast` that of what the image shows beneath it
+    # (an OCR text layer over the picture of its words shows marks there)
+    source: str
     covered_by: str = ""  # the kind of opaque object painted over it after it ("fill-path", ...), "" if none
 
 
@@ -113,6 +127,40 @@ def grey(v: int) -> int:
     return (v << 16) | (v << 8) | v
 
 
+_LAB: dict = {}
+
+
+def lab(rgb: int) -> Tuple[float, float, float]:
+    """CIE L*a*b* (D65) of an sRGB colour 0xRRGGBB."""
+    known = _LAB.get(rgb)
+    if known is not None:
+        return known
+
+    def channel(v: int) -> float:
+        c = v / 255.0
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = channel((rgb >> 16) & 255), channel((rgb >> 8) & 255), channel(rgb & 255)
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    fx, fy, fz = f(x), f(y), f(z)
+    value = (116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz))
+    if len(_LAB) < 65536:
+        _LAB[rgb] = value
+    return value
+
+
+def colour_difference(a: int, b: int) -> float:
+    """CIE76 colour difference of two sRGB colours: 0 (the same) to about 260; 2.3 is just noticeable."""
+    la, lb = lab(a), lab(b)
+    return ((la[0] - lb[0]) ** 2 + (la[1] - lb[1]) ** 2 + (la[2] - lb[2]) ** 2) ** 0.5
+
+
 # --- the device ------------------------------------------------------------------------------
 
 
@@ -122,8 +170,8 @@ _DEVICE = None
 def text_ink_device():
     """A new device: `document`'s ink device that also records text objects and large fills' colours.
 
-    `text` holds (kind, order, x0, y0, x1, y1) per text object, `order` being the number of ink
-    operations drawn before it; `colours` maps the index of a large fill in `out` to (0xRRGGBB,
+    `text` holds (kind, order, x0, y0, x1, y1, clip) per text object, `order` being the number of
+    ink operations drawn before it and `clip` the box of the clip in force (None: none); `colours` maps the index of a large fill in `out` to (0xRRGGBB,
     alpha); `painted_clips` holds the boxes of clip-only text (render mode 7) that something was
     painted through (the text then shows as that fill)."""
     global _DEVICE
@@ -175,7 +223,7 @@ def _device_class():
                 box = coords(bound_text(text, stroke, ctm))
             except Exception:
                 return None
-            self.text.append((kind, len(self.out)) + box)
+            self.text.append((kind, len(self.out)) + box + (self.clips[-1] if self.clips else None,))
             return box
 
         def fill_text(self, ctx, text, ctm, *rest):
@@ -249,36 +297,83 @@ def _order(span_box, text_events) -> int:
 
 
 def facts(pymupdf, page, spans: Sequence, device, width: float, height: float):
-    """(visibility facts, spans outside the visible page, boxes of painted clip text) for one page."""
+    """(visibility facts, spans outside the visible page, boxes of painted clip text) for one page.
+
+    `width` and `height` are the unrotated page's: the text and the ink are read in the coordinates
+    of the unrotated page (a landscape page of `pdflscape` keeps its portrait MediaBox and a /Rotate),
+    so every position test here is made in them, and the page is rendered unrotated."""
     offpage = ()
-    beyond = [ev for ev in device.text if ev[0] != "clip-text" and (
-        ev[2] < -OUTSIDE_SLACK or ev[3] < -OUTSIDE_SLACK or ev[4] > width + OUTSIDE_SLACK or ev[5] > height + OUTSIDE_SLACK)]
+    # a text object is beyond the page when what its clips leave of it reaches beyond: text a figure's
+    # own clip cuts away (an included PDF's content beyond its crop box, drawn inside the figure's
+    # /BBox on the page) is no more outside the page than any other clipped-away text
+    beyond = []
+    for ev in device.text:
+        if ev[0] == "clip-text":
+            continue
+        shown = _shown(ev, width, height)
+        if shown is not None and (shown[0] < -OUTSIDE_SLACK or shown[1] < -OUTSIDE_SLACK
+                                  or shown[2] > width + OUTSIDE_SLACK or shown[3] > height + OUTSIDE_SLACK):
+            beyond.append(shown)
     if beyond:
         # a figure running off the page takes its labels with it (content in the margin, MARG001, and
         # no TEXT001 finding): when every text object beyond the page lies on a drawing that also
         # reaches beyond it, there is nothing else to extract
         off_ink = [b for _, b in device.out if b[0] < 0 or b[1] < 0 or b[2] > width or b[3] > height]
-        if not all(any(b[0] <= ev[4] and ev[2] <= b[2] and b[1] <= ev[5] and ev[3] <= b[3] for b in off_ink)
+        if not all(any(b[0] <= ev[2] and ev[0] <= b[2] and b[1] <= ev[3] and ev[1] <= b[3] for b in off_ink)
                    for ev in beyond):
-            offpage = tuple(_offpage(pymupdf, page, width, height))
-    seen = _seen(pymupdf, page, spans, device)
+            offpage = tuple(s for s in _offpage(pymupdf, page, width, height) if _inside_any(s.bbox, beyond))
+    rotation = page.rotation
+    if rotation:
+        page.set_rotation(0)  # rendered as the text is read: unrotated
+    try:
+        seen = _seen(pymupdf, page, spans, device, width * height)
+    finally:
+        if rotation:
+            page.set_rotation(rotation)
     return seen, offpage, tuple(device.painted_clips)
 
 
-def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
+def _shown(ev, width: float, height: float):
+    """The box of a text object cut to the clip in force, None when the clip leaves nothing of it.
+    A clip holding the whole page (MuPDF clips a page whose CropBox is smaller than its MediaBox to
+    the CropBox) is no figure's clip: text beyond the page under it is text outside the page."""
+    box, clip = ev[2:6], ev[6]
+    if clip is None or (clip[0] <= OUTSIDE_SLACK and clip[1] <= OUTSIDE_SLACK
+                        and clip[2] >= width - OUTSIDE_SLACK and clip[3] >= height - OUTSIDE_SLACK):
+        return box
+    shown = (max(box[0], clip[0]), max(box[1], clip[1]), min(box[2], clip[2]), min(box[3], clip[3]))
+    return shown if shown[2] >= shown[0] and shown[3] >= shown[1] else None
+
+
+def _inside_any(box, boxes) -> bool:
+    """Does the centre of `box` lie in one of `boxes` (within OUTSIDE_SLACK)?"""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return any(b[0] - OUTSIDE_SLACK <= cx <= b[2] + OUTSIDE_SLACK and b[1] - OUTSIDE_SLACK <= cy <= b[3] + OUTSIDE_SLACK
+               for b in boxes)
+
+
+def _seen(pymupdf, page, spans, device, page_area: float) -> Tuple[Visibility, ...]:
     out = device.out
     grid: dict = {}
+    scans = []  # images covering a large part of the page: a scanned page's picture of its text
     for i, (k, b) in enumerate(out):
         if k in _BENEATH_LIGHT and b[2] - b[0] >= BIG_FILL and b[3] - b[1] >= BIG_FILL:
             entry = (i, k, b)
             for gx in range(int(b[0] // CELL), int(b[2] // CELL) + 1):
                 for gy in range(int(b[1] // CELL), int(b[3] // CELL) + 1):
                     grid.setdefault((gx, gy), []).append(entry)
+            if k == "fill-image" and (b[2] - b[0]) * (b[3] - b[1]) >= SCAN_FRACTION * page_area:
+                scans.append(b)
     light_of: dict = {}
     plans = []  # (span, backdrop, source, covered_by, needs render, nominal contrast)
     for s in spans:
         if s.render != "fill":
-            continue  # invisible and clip-only text are decided by the render mode alone
+            # invisible and clip-only text are decided by the render mode alone, except an invisible
+            # text layer over a scanned page's image (OCR): what the image shows beneath it is measured
+            if s.render == "invisible" and scans and s.text.strip() and any(
+                    _cover(b, s.bbox) >= UNDER_FRACTION for b in scans):
+                plans.append((s, None, "image", "", True, 1.0))
+            continue
         key = s.color if s.alpha == 1.0 else (s.color, s.alpha)
         light = light_of.get(key)
         if light is None:
@@ -335,38 +430,70 @@ def _seen(pymupdf, page, spans, device) -> Tuple[Visibility, ...]:
         else:
             plans.append((s, None, source, over, True, 1.0))
     # a span without a letter (a line number, a tick label, a white spacer) says nothing even when
-    # hidden (TEXT001 reports runs with a word): it is not worth a rendering
-    plans = [p for p in plans if not p[4] or _LETTER.search(p[0].text)]
+    # hidden (TEXT001 reports runs with a word): it is not worth a rendering, except in an OCR layer
+    # (whose numbers are as much the scan's as its words)
+    plans = [p for p in plans if not p[4] or p[2] == "image" or _LETTER.search(p[0].text)]
     if not plans:
         return ()
     rendered = _render(pymupdf, page, [p[0] for p in plans if p[4]])
+    # glyphs of low contrast in grey may still stand out by their colour (an orange label on a green
+    # map): look at those in colour
+    faint = [p[0] for p in plans if p[4] and p[2] != "image" and id(p[0]) in rendered
+             and rendered[id(p[0])][0] < CANDIDATE_CONTRAST]
+    coloured = _coloured(pymupdf, page, faint) if faint else set()
     result = []
     for s, backdrop, source, over, render, c in plans:
         if render and id(s) in rendered:
+            if id(s) in coloured:
+                continue  # its own colour shows on the rendering, unlike what lies beneath it: visible
             c, level = rendered[id(s)]
-            backdrop, source = grey(level), "rendered"
+            backdrop, source = grey(level), source if source == "image" else "rendered"
         elif backdrop is None:
             continue  # the rendering failed: what lies beneath is unknown, claim nothing
         result.append(Visibility(span=s, contrast=round(c, 3), backdrop=backdrop, source=source, covered_by=over))
     return tuple(result)
 
 
-def _render(pymupdf, page, spans) -> dict:
-    """Render the area of `spans` once (greyscale) and measure each: id(span) -> (contrast, backdrop level)."""
-    if not spans:
-        return {}
+def _clip(pymupdf, spans):
+    """The area of `spans` to render and its zoom, or None."""
     x0 = min(s.bbox[0] for s in spans)
     y0 = min(s.bbox[1] for s in spans)
     x1 = max(s.bbox[2] for s in spans)
     y1 = max(s.bbox[3] for s in spans)
     if x1 <= x0 or y1 <= y0:
-        return {}
+        return None
     smallest = max(min(s.size for s in spans), 0.1)
     zoom = min(max(PX_PER_EM / smallest, ZOOM_RANGE[0]), ZOOM_RANGE[1])
     area = (x1 - x0) * (y1 - y0)
     if area * zoom * zoom > MAX_PIXELS:
         zoom = max((MAX_PIXELS / area) ** 0.5, 0.25)
-    clip = pymupdf.Rect(x0, y0, x1, y1)
+    return pymupdf.Rect(x0, y0, x1, y1), zoom
+
+
+def _band(s, zoom: float, ox: int, oy: int, w: int, h: int):
+    """The pixel rows and columns (px0, px1, py0, py1) of a span's glyph body: between the x-height
+    line and the baseline, full width (the whole box when that is empty); None outside the pixmap."""
+    b = s.bbox
+    bh = b[3] - b[1]
+    px0 = max(int(b[0] * zoom) - ox, 0)
+    px1 = min(int(b[2] * zoom + 0.999) - ox, w)
+    py0 = max(int((b[1] + 0.4 * bh) * zoom) - oy, 0)
+    py1 = min(int((b[1] + 0.8 * bh) * zoom + 0.999) - oy, h)
+    if px1 <= px0 or py1 <= py0:
+        py0, py1 = max(int(b[1] * zoom) - oy, 0), min(int(b[3] * zoom + 0.999) - oy, h)
+        if px1 <= px0 or py1 <= py0:
+            return None
+    return px0, px1, py0, py1
+
+
+def _render(pymupdf, page, spans) -> dict:
+    """Render the area of `spans` once (greyscale) and measure each: id(span) -> (contrast, backdrop level)."""
+    if not spans:
+        return {}
+    area = _clip(pymupdf, spans)
+    if area is None:
+        return {}
+    clip, zoom = area
     try:
         pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csGRAY,
                               alpha=False, annots=False)
@@ -376,17 +503,10 @@ def _render(pymupdf, page, spans) -> dict:
     ox, oy = pix.x, pix.y  # the pixmap's origin in device pixels
     out = {}
     for s in spans:
-        b = s.bbox
-        bh = b[3] - b[1]
-        # the glyphs' body: between the x-height line and the baseline, full width
-        px0 = max(int(b[0] * zoom) - ox, 0)
-        px1 = min(int(b[2] * zoom + 0.999) - ox, w)
-        py0 = max(int((b[1] + 0.4 * bh) * zoom) - oy, 0)
-        py1 = min(int((b[1] + 0.8 * bh) * zoom + 0.999) - oy, h)
-        if px1 <= px0 or py1 <= py0:
-            py0, py1 = max(int(b[1] * zoom) - oy, 0), min(int(b[3] * zoom + 0.999) - oy, h)
-            if px1 <= px0 or py1 <= py0:
-                continue
+        band = _band(s, zoom, ox, oy, w, h)
+        if band is None:
+            continue
+        px0, px1, py0, py1 = band
         band = b"".join(samples[r * stride + px0:r * stride + px1] for r in range(py0, py1))
         values = sorted(band)
         n = len(values)
@@ -397,6 +517,45 @@ def _render(pymupdf, page, spans) -> dict:
         # what is painted (a Type 3 glyph sets its own colour), so a line crossing the span counts too
         glyph = lo if abs(lo - back) >= abs(hi - back) else hi
         out[id(s)] = (contrast(grey(glyph), grey(back)), back)
+    return out
+
+
+def _coloured(pymupdf, page, spans) -> set:
+    """The ids of `spans` whose glyphs show in their own colour on a rendering (RGB) of their area,
+    against a backdrop of a clearly different colour: at least GLYPH_QUANTILE of the glyph body's
+    pixels lie within GLYPH_MATCH of the span's colour, and that colour lies at least
+    VISIBLE_COLOUR_DIFFERENCE from the commonest colour there (CIE76 distances). A span covered by
+    what was painted after it, or painted in its backdrop's colour, shows no pixel of its colour."""
+    area = _clip(pymupdf, spans)
+    if area is None:
+        return set()
+    clip, zoom = area
+    try:
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csRGB,
+                              alpha=False, annots=False)
+    except Exception:
+        return set()
+    samples, stride, w, h = pix.samples, pix.stride, pix.width, pix.height
+    ox, oy = pix.x, pix.y
+    out = set()
+    for s in spans:
+        band = _band(s, zoom, ox, oy, w, h)
+        if band is None:
+            continue
+        px0, px1, py0, py1 = band
+        counts: Counter = Counter()
+        for r in range(py0, py1):
+            row = samples[r * stride + 3 * px0:r * stride + 3 * px1]
+            counts.update(row[i:i + 3] for i in range(0, len(row), 3))
+        n = sum(counts.values())
+        (back_px, _), = counts.most_common(1)
+        back = int.from_bytes(back_px, "big")
+        ink = blend(s.color, back, s.alpha)
+        if colour_difference(ink, back) < VISIBLE_COLOUR_DIFFERENCE:
+            continue
+        matching = sum(c for px, c in counts.items() if colour_difference(int.from_bytes(px, "big"), ink) <= GLYPH_MATCH)
+        if matching >= max(n * GLYPH_QUANTILE, 1):
+            out.add(id(s))
     return out
 
 
