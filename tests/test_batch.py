@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from scope_check.cli.main import cli
 
 from conftest import CORPUS, FIXTURES
+from unprivileged import unprivileged_user
 
 SCOPE_CHECK = str(Path(sys.executable).with_name("scope-check"))
 GOOD = ["pages/main_refs_mid_p5.pdf", "pages/letter_paper.pdf", "pages/a4_paper.pdf", "anonymity/acknowledgements.pdf",
@@ -476,6 +477,156 @@ def test_changed_rules_recheck_and_unchanged_rerun_reuses(tmp_path):
     assert all(r["PAGE001"] == "error" and r["rules"] == "my-venue" for r in read_csv(out / "results.csv"))
 
 
+# --- what a stored result serves: its key is the file, the rules, the version and every option that
+# changes its findings (issue 22 class 11) ----------------------------------------------------------
+
+def _rerun(src, out, *args):
+    return batch(src, "--out", out, "--progress", "none", "--no-first-pages", "--exit-zero", *args, expect=0)
+
+
+def test_a_run_with_another_selection_checks_again_and_each_selection_keeps_its_results(tmp_path):
+    src = tmp_path / "in"
+    _copy_set(src, ["pages/main_refs_mid_p5.pdf", "fonts/body_9pt.pdf", "pages/main_spill_p6.pdf"])
+    out = tmp_path / "out"
+    pages_only = _rerun(src, out, "--select", "PAGE")
+    assert "checked 3, reused 0" in pages_only.output
+    selected = by_sid(read_csv(out / "results.csv"))
+    assert selected["102"]["error_codes"] == "" and selected["103"]["error_codes"] == "PAGE001"
+    everything = _rerun(src, out)  # the selection corrected: not the results of --select PAGE
+    assert "checked 3, reused 0" in everything.output, everything.output
+    full = by_sid(read_csv(out / "results.csv"))
+    assert "FONT001" in full["102"]["error_codes"].split()  # a 9 pt body
+    # the same selection spelled otherwise (a code beside its family, lower case, two options): reused
+    again = _rerun(src, out, "--select", "PAGE001,PAGE", "--select", "page002")
+    assert "checked 0, reused 3" in again.output, again.output
+    assert by_sid(read_csv(out / "results.csv")) == selected
+    assert "checked 0, reused 3" in _rerun(src, out).output
+    assert by_sid(read_csv(out / "results.csv")) == full
+    assert "checked 3, reused 0" in _rerun(src, out, "--ignore", "FONT").output
+
+
+def test_a_supplement_added_or_changed_after_a_run_is_checked(tmp_path):
+    src = tmp_path / "in"
+    _copy_set(src, GOOD[:2])
+    out = tmp_path / "out"
+    _rerun(src, out)
+    supplement = src / "101_supplementary.zip"
+    with zipfile.ZipFile(supplement, "w") as zf:
+        zf.writestr("code/LICENSE", "MIT License\n\nCopyright (c) 2024 Jane Doe\n")
+    added = _rerun(src, out)
+    assert "checked 1, reused 1" in added.output, added.output
+    rows = by_sid(read_csv(out / "results.csv"))
+    assert rows["101"]["error_codes"] == "SUPP002" and rows["102"]["error_codes"] == ""
+    assert "checked 0, reused 2" in _rerun(src, out).output
+    with zipfile.ZipFile(supplement, "w") as zf:
+        zf.writestr("code/LICENSE", "MIT License\n\nCopyright (c) 2024 Anonymous Authors\n")
+    changed = _rerun(src, out)
+    assert "checked 1, reused 1" in changed.output, changed.output
+    assert by_sid(read_csv(out / "results.csv"))["101"]["verdict"] == "pass"
+
+
+def test_results_made_without_the_duplicate_signature_do_not_serve_a_run_that_compares(tmp_path):
+    src = tmp_path / "in"
+    _copy_set(src, GOOD[:2])
+    out = tmp_path / "out"
+
+    def signatures():
+        with closing(sqlite3.connect(out / "results.sqlite")) as con:
+            return [r[0] for r in con.execute("SELECT signature FROM results ORDER BY checked_at")]
+
+    assert "checked 2, reused 0" in _rerun(src, out, "--near-duplicate", "0").output
+    assert signatures() == [None, None]
+    compared = _rerun(src, out)
+    assert "checked 2, reused 0" in compared.output, compared.output
+    assert all(signatures()[2:])
+    assert "checked 0, reused 2" in _rerun(src, out, "--near-duplicate", "0").output  # signed results serve it
+
+
+def test_memory_that_ran_out_inside_a_check_is_tried_again_under_another_ceiling(tmp_path, monkeypatch):
+    """FILE007 from inside a finished check (the parse ran out of memory) depends on --memory-limit:
+    the same limits reuse it, others check it again; the other result serves any limits."""
+    from scope_check.model import loader
+
+    original = loader.load
+
+    def short_of_memory(path):  # inherited by the forked worker
+        if os.path.basename(path).startswith("lowmem"):
+            raise loader.ResourceLimit("memory ran out while reading the PDF")
+        return original(path)
+
+    monkeypatch.setattr(loader, "load", short_of_memory)
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copyfile(FIXTURES / GOOD[0], src / "lowmem.pdf")
+    shutil.copyfile(FIXTURES / GOOD[1], src / "plain.pdf")
+    out = tmp_path / "out"
+    assert "checked 2, reused 0" in _rerun(src, out, "--memory-limit", "1500").output
+    rows = {r["path"].rsplit("/", 1)[-1]: r for r in read_csv(out / "results.csv")}
+    assert rows["lowmem.pdf"]["error_codes"] == "FILE007" and rows["plain.pdf"]["error_codes"] == ""
+    assert "checked 0, reused 2" in _rerun(src, out, "--memory-limit", "1500").output
+    assert "checked 1, reused 1" in _rerun(src, out, "--memory-limit", "3000").output
+
+
+#: the results and entries tables as the builds before the selection was keyed wrote them (schema 1)
+SCHEMA_1 = """
+CREATE TABLE results_1 (
+    sha256 TEXT NOT NULL, rules_hash TEXT NOT NULL, version TEXT NOT NULL,
+    rules_name TEXT NOT NULL, verdict TEXT NOT NULL, report TEXT NOT NULL,
+    signature BLOB, supplement TEXT, limits TEXT, elapsed_s REAL, peak_rss_mb REAL, checked_at REAL,
+    timings TEXT,
+    PRIMARY KEY (sha256, rules_hash, version));
+INSERT OR REPLACE INTO results_1 SELECT sha256, rules_hash, version, rules_name, verdict, report, signature,
+    supplement, limits, elapsed_s, peak_rss_mb, checked_at, timings FROM results ORDER BY checked_at;
+DROP TABLE results;
+ALTER TABLE results_1 RENAME TO results;
+ALTER TABLE entries DROP COLUMN options;
+DELETE FROM meta WHERE key = 'schema';
+"""
+
+
+def _as_schema_1(db: Path, runs_recorded=()) -> None:
+    """Turn a database into one of schema 1; `runs_recorded`: the settings of further runs it lists."""
+    with closing(sqlite3.connect(db)) as con:
+        con.executescript(SCHEMA_1)
+        for settings in runs_recorded:
+            con.execute("INSERT INTO runs(started, finished, settings) VALUES (0, 0, ?)", (json.dumps(settings),))
+        con.commit()
+        assert "options" not in {r[1] for r in con.execute("PRAGMA table_info(results)")}
+
+
+def test_a_database_of_schema_1_is_migrated_with_the_selection_its_runs_recorded(tmp_path):
+    src = tmp_path / "in"
+    _copy_set(src, ["pages/main_refs_mid_p5.pdf", "fonts/body_9pt.pdf"])
+    out = tmp_path / "out"
+    _rerun(src, out, "--select", "PAGE")
+    before = read_csv(out / "results.csv")
+    _as_schema_1(out / "results.sqlite")
+    report = CliRunner().invoke(cli, ["report", str(out), "--out", str(tmp_path / "regenerated"), "--exit-zero"])
+    assert report.exit_code == 0, report.output
+    assert read_csv(tmp_path / "regenerated" / "results.csv") == before
+    merged = CliRunner().invoke(cli, ["merge", str(out), "--out", str(tmp_path / "merged"), "--exit-zero"])
+    assert merged.exit_code == 0, merged.output
+    assert read_csv(tmp_path / "merged" / "results.csv") == before
+    same = _rerun(src, out, "--select", "PAGE")  # every run recorded --select PAGE: its results serve it
+    assert "checked 0, reused 2" in same.output and "earlier build" not in same.output, same.output
+    assert "checked 2, reused 0" in _rerun(src, out).output
+
+
+def test_results_of_schema_1_whose_selection_is_not_known_are_checked_again_and_said_so(tmp_path):
+    src = tmp_path / "in"
+    _copy_set(src, ["pages/main_refs_mid_p5.pdf", "fonts/body_9pt.pdf"])
+    out = tmp_path / "out"
+    _rerun(src, out, "--select", "PAGE")
+    # an earlier build's second run, with no selection, reused those results: which one made them is lost
+    _as_schema_1(out / "results.sqlite", runs_recorded=[{"select": [], "ignore": [], "near_duplicate": 0.8}])
+    report = CliRunner().invoke(cli, ["report", str(out), "--out", str(tmp_path / "regenerated"), "--exit-zero"])
+    assert report.exit_code == 0 and len(read_csv(tmp_path / "regenerated" / "results.csv")) == 2
+    rerun = _rerun(src, out, "--select", "PAGE")
+    assert "checked 2, reused 0" in rerun.output, rerun.output
+    assert "2 files checked again: their stored results come from an earlier build" in rerun.output
+    assert "checked 0, reused 2" in _rerun(src, out, "--select", "PAGE").output
+
+
 def test_lists_archives_and_stdin(tmp_path):
     import tarfile
 
@@ -529,13 +680,18 @@ def test_unreadable_file_is_a_row(tmp_path, monkeypatch):
     assert rows["102"]["verdict"] == "pass"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file without read permission")
-def test_file_without_read_permission(tmp_path):
-    src = tmp_path / "in"
-    files = _copy_set(src, GOOD[:1])
-    files[0].chmod(0)
-    batch(src, "--out", tmp_path / "out", "--progress", "none", "--no-first-pages", expect=1)
-    assert read_csv(tmp_path / "out" / "results.csv")[0]["error_codes"] == "FILE002"
+def test_file_without_read_permission():
+    """For real: the batch run by a user who cannot read the file (nobody when the tests run as root)."""
+    with unprivileged_user() as user:
+        src = user.folder / "in"
+        files = _copy_set(src, [GOOD[0], GOOD[1], GOOD[0]])
+        user.deny(files[1])
+        done = user.run("batch", src, "--out", user.folder / "out", "--progress", "none", "--no-first-pages")
+        assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+        rows = by_sid(read_csv(user.folder / "out" / "results.csv"))
+    assert rows["102"]["verdict"] == "error" and rows["102"]["error_codes"] == "FILE002"
+    assert rows["102"]["first_error"].endswith("cannot read the file: Permission denied")
+    assert rows["101"]["verdict"] == rows["103"]["verdict"] == "pass"
 
 
 def test_plain_progress_lines_when_not_a_terminal(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, fixture_path
+from unprivileged import unprivileged_user
 from scope_check import __version__
 from scope_check.cli.main import cli
 
@@ -81,6 +83,31 @@ def test_a_missing_file_is_that_files_file002_row_not_a_usage_error():
     files = json.loads(result.output)["files"]
     assert [f["verdict"] for f in files] == ["error", "pass"]
     assert [x["code"] for x in files[0]["findings"]] == ["FILE002"]
+
+
+def test_a_file_without_read_permission_among_several_is_that_files_row_not_a_usage_error():
+    """`scope-check a.pdf b.pdf c.pdf` with b.pdf unreadable, run by a user who cannot read it (nobody
+    when the tests run as root): the other files keep their verdicts, b.pdf is FILE002, exit 1."""
+    with unprivileged_user() as user:
+        paths = [user.folder / name for name in ("first.pdf", "unreadable.pdf", "last.pdf")]
+        for path in paths:
+            shutil.copyfile(PASSING, path)
+        user.deny(paths[1])
+        done = user.run(*paths, "--format", "json")  # no subcommand: `check` is the default
+        assert done.returncode == 1, done.stderr
+        assert b"Invalid value" not in done.stderr and b"Traceback" not in done.stderr
+        files = json.loads(done.stdout)["files"]
+        assert [f["path"] for f in files] == [str(p) for p in paths]
+        assert [f["verdict"] for f in files] == ["pass", "error", "pass"]
+        assert [x["code"] for x in files[1]["findings"]] == ["FILE002"]
+        assert "cannot read the file: Permission denied" in files[1]["findings"][0]["message"]
+        text = user.run("check", *paths, "--color", "never")
+        assert text.returncode == 1 and text.stdout.decode().endswith("3 files: 2 pass, 0 fail, 1 error\n")
+        # annotated copies of the files that could be read; the unreadable one is said, not a failure
+        marked = user.run(*paths, "--annotate", user.folder / "marked", "--exit-zero")
+        assert marked.returncode == 0, marked.stderr
+        assert sorted(p.name for p in (user.folder / "marked").iterdir()) == ["first.annotated.pdf", "last.annotated.pdf"]
+        assert b"unreadable.pdf: no annotated copy" in marked.stderr
 
 
 def test_colour_always_never_and_no_color():

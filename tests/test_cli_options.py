@@ -146,6 +146,17 @@ def test_every_selection_option_is_the_one_declaration():
             assert param.type is options.CODES and param.multiple, (command, name)
 
 
+def test_the_pdf_argument_takes_any_path():
+    """No existence, kind or permission check while the arguments are parsed: every path gets its
+    own row from the runner (tests/test_cli.py runs an unreadable file among others as a user who
+    cannot read it)."""
+    param = _param("check", "pdfs")
+    assert param.type is options.ANY_PATH and param.nargs == -1 and param.required
+    path = options.ANY_PATH
+    assert not (path.exists or path.readable or path.writable or path.executable)
+    assert path.file_okay and path.dir_okay
+
+
 def test_the_rules_option_has_one_default_and_one_environment_variable():
     commands = _commands_with("rules_spec")
     assert set(commands) >= {"check", "rules", "batch", "supplement"}

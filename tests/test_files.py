@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, ROOT, check, codes
+from unprivileged import unprivileged_user
 
 BAD = FIXTURES / "files"
 COMPLIANT = FIXTURES / "pages" / "main_refs_top_p6.pdf"
@@ -115,6 +117,24 @@ def test_one_broken_file_does_not_stop_the_others():
     report = json.loads(out)
     assert [f["verdict"] for f in report["files"]] == [v for _, _, v in CASES] + ["pass"]
     assert report["summary"] == {"files": 10, "pass": 2, "fail": 1, "error": 7}
+
+
+def test_a_file_without_read_permission_is_file002_with_its_size_and_no_hash():
+    """Run by a user who cannot read it (nobody when the tests run as root): the entry says why and
+    keeps the size `stat` gives (no hash: the bytes were never read); the other file is checked."""
+    with unprivileged_user() as user:
+        secret = user.folder / "secret.pdf"
+        shutil.copyfile(COMPLIANT, secret)
+        user.deny(secret)
+        done = user.run(secret, COMPLIANT, "--format", "json")
+        assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+        entry, other = json.loads(done.stdout)["files"]
+    assert (entry["verdict"], entry["sha256"]) == ("error", None)
+    assert entry["measurements"] == {"file_size_bytes": COMPLIANT.stat().st_size}
+    (finding,) = entry["findings"]
+    assert (finding["code"], finding["severity"], finding["page"]) == ("FILE002", "error", None)
+    assert finding["message"] == "cannot read the file: Permission denied"
+    assert other["verdict"] == "pass" and other["sha256"]
 
 
 def test_text_output_of_broken_pdfs_is_a_readable_line_each():

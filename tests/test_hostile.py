@@ -18,6 +18,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from scope_check.safety import limits
+from unprivileged import unprivileged_user
 
 GOOD = FIXTURES / "pages" / "main_refs_top_p6.pdf"  # a compliant paper: pass
 HOSTILE = FIXTURES / "hostile"
@@ -214,24 +215,15 @@ def test_any_path_gets_its_row(tmp_path):
     assert "FIFO" in files[4]["findings"][0]["message"]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
-def test_an_unreadable_file_is_file002(tmp_path):
-    secret = tmp_path / "secret.pdf"
-    secret.write_bytes(GOOD.read_bytes())
-    secret.chmod(0)
-    os.chmod(tmp_path, 0o755)
-
-    def as_nobody():
-        os.setgid(65534)
-        os.setuid(65534)
-
-    try:
-        code, out, err = scope_check(secret, GOOD, "--format", "json", preexec_fn=as_nobody, cwd="/")
-    except PermissionError:
-        pytest.skip("the test environment is not usable by an unprivileged user")
-    if b"Permission denied" in err and not out:  # the interpreter itself is not readable by nobody
-        pytest.skip("the test environment is not readable by an unprivileged user")
-    files = json.loads(out)["files"]
+def test_an_unreadable_file_is_file002():
+    """Run by a user who cannot read it (tests/unprivileged.py: nobody when the tests run as root)."""
+    with unprivileged_user() as user:
+        secret = user.folder / "secret.pdf"
+        secret.write_bytes(GOOD.read_bytes())
+        user.deny(secret)
+        done = user.run(secret, GOOD, "--format", "json")
+    assert b"Traceback" not in done.stderr, done.stderr
+    files = json.loads(done.stdout)["files"]
     assert [f["verdict"] for f in files] == ["error", "pass"]
     assert [x["code"] for x in files[0]["findings"]] == ["FILE002"]
     assert "ermission" in files[0]["findings"][0]["message"]

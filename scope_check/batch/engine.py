@@ -1,5 +1,11 @@
 """Run a batch: enumerate the inputs, skip what the database already holds, check the rest in the
-isolated worker pool, store each result in its own transaction, then write the reports."""
+isolated worker pool, store each result in its own transaction, then write the reports.
+
+A stored result serves a file when its whole key matches (batch.store): the file's bytes, the rule
+set's resolved data (`rules_hash`), the version, and `options`: the --select/--ignore selection and
+the supplement checked with the paper. A result that hit --time-limit or --memory-limit (FILE006,
+FILE007) serves only under the same limits; one made with --near-duplicate 0 (no signature) does
+not serve a run that looks for near-duplicates. Anything else is checked again."""
 
 from __future__ import annotations
 
@@ -15,8 +21,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from scope_check import __version__
 from scope_check.safety import archive
+from scope_check.safety.limits import InputError
 from scope_check.batch import inputs as inp
-from scope_check.batch.store import open_store
+from scope_check.batch.store import open_store, result_options
 from scope_check import checks as registry
 from scope_check.engine.isolation import CLOSE_IN_WORKER
 from scope_check.model.document import file_sha256
@@ -28,6 +35,8 @@ from scope_check.batch.dedup import DEFAULT_THRESHOLD, signature
 
 #: how large an archive member may be written to the work folder
 MEMBER_LIMIT = archive.Limits().max_member_bytes
+#: the codes of a check stopped by a resource limit: such a result depends on the limits it ran under
+LIMIT_CODES = ("FILE006", "FILE007")
 
 
 def rules_hash(rules) -> str:
@@ -201,6 +210,18 @@ def _sha(path: str) -> str:
     return file_sha256(path)
 
 
+def _supplement_identity(path: Optional[str]) -> Optional[list]:
+    """What a result's key holds of the supplement checked with its paper: its path as the row shows
+    it, its size and its modification time (a new or changed supplement is checked again)."""
+    if not path:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return [inp.escaped(path), None, None]
+    return [inp.escaped(path), st.st_size, st.st_mtime_ns]
+
+
 class Progress:
     """A tqdm bar on a terminal; otherwise a plain line every `every` seconds (cluster logs)."""
 
@@ -268,6 +289,9 @@ class RunResult:
     elapsed_s: float = 0.0
     interrupted: bool = False
     workers_replaced: int = 0
+    #: files checked again although a result of an earlier build was stored for them: its selection
+    #: (or supplement) was not recorded, so it could not be told to match this run's
+    unknown_options: int = 0
 
 
 def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[str], Tuple[str, str]],
@@ -301,7 +325,9 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
     result.entries = len(entries)
 
     known = store.known()
+    unknown = store.unknown_options()
     existing = store.entries()
+    plain_options = result_options(settings.select, settings.ignore)  # a file without a supplement
     limits_now = json.dumps([settings.time_limit, settings.memory_limit_mb])
     want_sig = settings.near_threshold > 0
     supp_fn = supplement_checker()
@@ -309,19 +335,21 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
 
     rows_seen: List[str] = []
 
-    def entry_row(e: inp.Entry, track: str, rhash: str, sha: Optional[str], odd: Optional[dict]) -> dict:
+    def entry_row(e: inp.Entry, track: str, rhash: str, sha: Optional[str], odd: Optional[dict],
+                  options: str = plain_options) -> dict:
         return {"path": e.path, "raw": e.raw, "rel": inp.escaped(e.rel), "source": json.dumps(e.source()),
                 "sid": e.sid, "track": track, "rules_name": rulesets[rhash].name, "rules_hash": rhash,
                 "version": __version__, "sha256": sha, "stat": json.dumps(e.stat) if e.stat else None,
                 "odd": json.dumps(odd) if odd else None,
-                "supplement_path": inp.escaped(_supp_path(e) or "") or None, "run": run_id, "updated": time.time()}
+                "supplement_path": inp.escaped(_supp_path(e) or "") or None, "run": run_id, "updated": time.time(),
+                "options": options}
 
     def unchanged(row: dict) -> bool:
         old = existing.get(row["path"])
         if old is None:
             return False
         return all(old.get(k) == row.get(k) for k in ("sid", "track", "rules_hash", "version", "sha256", "odd", "stat",
-                                                      "supplement_path"))
+                                                      "supplement_path", "options"))
 
     def _supp_path(e: inp.Entry) -> Optional[str]:
         if e.supplement is not None:
@@ -333,10 +361,12 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
     def reusable(key) -> bool:
         if key not in known:
             return False
-        limits = known[key]
-        return limits is None or limits == limits_now  # a limit hit under other limits is tried again
+        limits, signed = known[key]
+        if limits is not None and limits != limits_now:
+            return False  # a limit hit under other limits is tried again
+        return signed or not want_sig  # made without the signature: no use to a run comparing them
 
-    waiting: Dict[Tuple[str, str, str], List[Tuple[dict, Optional[str]]]] = {}
+    waiting: Dict[Tuple[str, str, str, str], List[Tuple[dict, Optional[str]]]] = {}
 
     def prepared() -> Iterator[Tuple[str, str, Optional[str]]]:
         """Tasks for the pool, lazily: archive members are extracted one at a time, just before their check."""
@@ -390,18 +420,27 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
         if sha is None:
             try:
                 sha = _sha(hash_path or fs_path)
-            except OSError as exc:
-                row = entry_row(e, track, rhash, None, odd_report(e.path, "FILE002",
-                                                                  f"cannot read the file: {exc.strerror or exc}"))
+            except (OSError, InputError) as exc:  # no read permission: InputError from safety.limits.opened
+                if isinstance(exc, InputError):
+                    code, message = ("FILE001" if exc.kind == "not-a-pdf" else "FILE002"), exc.message
+                else:
+                    code, message = "FILE002", f"cannot read the file: {exc.strerror or exc}"
+                row = entry_row(e, track, rhash, None, odd_report(e.path, code, message))
                 store.save(None, [row])
                 rows_seen.append(e.path)
                 _count("error")
                 if temp:
                     os.unlink(temp)
                 return
-        key = (sha, rhash, __version__)
-        row = entry_row(e, track, rhash, sha, None)
+        supp = _supp_path(e)
+        if e.supplement is not None and e.supplement.archive is not None:
+            supp = None  # a supplement inside an archive is listed in the row, not extracted
+        options = result_options(settings.select, settings.ignore, _supplement_identity(supp)) if supp else plain_options
+        key = (sha, rhash, __version__, options)
+        row = entry_row(e, track, rhash, sha, None, options)
         rows_seen.append(e.path)
+        if not reusable(key) and key[:3] in unknown:
+            result.unknown_options += 1
         if reusable(key):
             if not unchanged(row):
                 store.save(None, [row])
@@ -414,16 +453,14 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
             waiting[key].append((row, temp))
             return
         waiting[key] = [(row, temp)]
-        supp = _supp_path(e)
-        if e.supplement is not None and e.supplement.archive is not None:
-            supp = None  # a supplement inside an archive is listed in the row, not extracted
         yield (fs_path, rhash, supp), key
 
-    verdict_cache: Dict[Tuple[str, str, str], str] = {}
+    verdict_cache: Dict[Tuple[str, str, str, str], str] = {}
 
     def _verdict_of(key) -> str:
         if key not in verdict_cache:
-            r = store.db.execute("SELECT verdict FROM results WHERE sha256=? AND rules_hash=? AND version=?", key).fetchone()
+            r = store.db.execute("SELECT verdict FROM results WHERE sha256=? AND rules_hash=? AND version=? AND options=?",
+                                 key).fetchone()
             verdict_cache[key] = r[0] if r else "error"
         return verdict_cache[key]
 
@@ -466,6 +503,8 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
                 signature = value.get("signature")
                 supplement = value.get("supplement")
                 timings = value.get("timings")
+                if any(f.get("code") in LIMIT_CODES for f in report.get("findings", [])):
+                    limits = limits_now  # memory ran out inside the check: another ceiling may let it finish
             elif outcome.code == "SCOPE001":
                 report = odd_report(first_path, "SCOPE001", outcome.message)
                 signature = supplement = timings = None
@@ -476,14 +515,14 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
                 limits = limits_now
             report.pop("path", None)
             verdict = report["verdict"]
-            record = {"sha256": key[0], "rules_hash": rhash, "version": __version__,
-                      "rules_name": rulesets[rhash].name, "verdict": verdict,
+            record = {"sha256": key[0], "rules_hash": rhash, "version": __version__, "options": key[3],
+                      "signed": int(want_sig), "rules_name": rulesets[rhash].name, "verdict": verdict,
                       "report": json.dumps(report, ensure_ascii=False, sort_keys=True), "signature": signature,
                       "supplement": json.dumps(supplement) if supplement else None, "limits": limits,
                       "elapsed_s": outcome.elapsed_s, "peak_rss_mb": outcome.peak_rss_mb,
                       "timings": json.dumps(timings) if timings else None}
             store.save(record, [row for row, _ in group])
-            known[key] = limits
+            known[key] = (limits, want_sig)
             verdict_cache[key] = verdict
             result.checked += 1
             if any(f.get("code") == "SCOPE001" for f in report.get("findings", [])):
@@ -501,6 +540,10 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
         result.workers_replaced = pool.replaced
         progress.close()
         shutil.rmtree(workdir, ignore_errors=True)
+    if result.unknown_options:
+        progress.stream.write(f"scope-check batch: {result.unknown_options} files checked again: their stored results "
+                              "come from an earlier build whose database did not record the selection (or the "
+                              "supplement) they were made under\n")
     if not result.interrupted:
         store.touch(rows_seen, run_id)
         store.forget_unseen(run_id)  # files no longer in the inputs leave the reports

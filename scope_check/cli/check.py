@@ -12,7 +12,7 @@ import sys
 import click
 
 from scope_check.cli.options import (ToolError, exit_zero_option, format_option, lazy_module, limit_options,
-                                     report_options, rule_set, rules_option, selection,
+                                     pdfs_argument, report_options, rule_set, rules_option, selection,
                                      selection_options, write_reports)
 from scope_check.cli.process import allow_quick_exit
 from scope_check.engine.isolation import SingleChecker, imports_without_gc
@@ -24,7 +24,7 @@ from scope_check.safety.limits import display_path
 
 
 @click.command("check")
-@click.argument("pdfs", nargs=-1, required=True, type=click.Path())  # any path: the runner gives each its verdict
+@pdfs_argument()  # any path, an unreadable one too: the runner gives each its own verdict
 @rules_option()
 @format_option(FORMAT_CHOICES,
                help="Output format: json is the documented version-1 contract; github writes workflow "

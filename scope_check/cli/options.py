@@ -1,6 +1,7 @@
 """The command line's toolkit: every option more than one subcommand takes, its parameter type and
 its default, declared once here, and the helpers the subcommands share.
 
+    @pdfs_argument()             PDFS...: any paths, taken as given (each gets its own verdict)
     @rules_option()              --rules NAME|FILE (default scope_check.DEFAULT_RULES, env RULES_ENV)
     @selection_options()         --select/--ignore CODES: comma lists, each word a code or prefix
                                  the registry knows, else a usage error (exit 2) with did-you-mean
@@ -98,6 +99,20 @@ def selection_options(select_help: str = "Only these codes or prefixes (PAGE,ANO
 def selection(select: Sequence[str], ignore: Sequence[str]) -> Selection:
     """What --select and --ignore (already validated) leave to run."""
     return Selection(select=tuple(select), ignore=tuple(ignore))
+
+
+# --- the papers: PDFS... -------------------------------------------------------------------------
+
+#: a path taken as given: click.Path's default would refuse an existing file it cannot read (a usage
+#: error, exit 2, and no verdict for the other files of the run); no existence, kind or permission
+#: check is made here, the runner gives each path its own row (a missing or unreadable file FILE002,
+#: a folder or a device FILE001)
+ANY_PATH = click.Path(readable=False)
+
+
+def pdfs_argument(name: str = "pdfs") -> Decorator:
+    """PDFS...: one or more paths, any of them (ANY_PATH)."""
+    return click.argument(name, nargs=-1, required=True, type=ANY_PATH)
 
 
 # --- the rule set: --rules ----------------------------------------------------------------------
@@ -241,7 +256,7 @@ def write_reports(reports: Iterable, fmt: str, output: Optional[str], rules_name
 
 
 __all__ = [
-    "CODES", "CodeList", "RULES_HELP", "ToolError", "codes_argument", "exit_zero_option", "format_option",
-    "from_environment", "lazy_module", "limit_options", "open_output", "report_options", "rule_set", "rules_option",
-    "safe_stdout", "selection", "selection_options", "use_color", "write_reports",
+    "ANY_PATH", "CODES", "CodeList", "RULES_HELP", "ToolError", "codes_argument", "exit_zero_option", "format_option",
+    "from_environment", "lazy_module", "limit_options", "open_output", "pdfs_argument", "report_options", "rule_set",
+    "rules_option", "safe_stdout", "selection", "selection_options", "use_color", "write_reports",
 ]
