@@ -533,6 +533,16 @@ def test_command_exit_codes_and_json(tmp_path):
     assert _cli("supplement", leaky, "--rules", str(tmp_path / "missing.yaml")).exit_code == 2
 
 
+def test_a_missing_archive_among_several_is_its_own_row(tmp_path):
+    """Like `check`, `supplement` gives every path its row: a path that is not there is SUPP006, the
+    others are still checked (click used to refuse the whole run with a usage error)."""
+    good = str(FIXTURES / "supplement/anonymised.zip")
+    result = _cli("supplement", good, str(tmp_path / "missing.zip"), good, "--format", "json")
+    assert result.exit_code == 1
+    rows = [(f["verdict"], [x["code"] for x in f["findings"]]) for f in json.loads(result.output)["files"]]
+    assert rows == [("pass", []), ("error", ["SUPP006"]), ("pass", [])]
+
+
 def test_installed_command_runs_as_a_module():
     result = subprocess.run([sys.executable, "-m", "scope_check", "supplement", "--help"], capture_output=True,
                             text=True, cwd=ROOT)

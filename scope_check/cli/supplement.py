@@ -6,14 +6,14 @@ import sys
 
 import click
 
-from scope_check.cli.options import (exit_zero_option, format_option, report_options, rule_set,
+from scope_check.cli.options import (ANY_PATH, exit_zero_option, format_option, report_options, rule_set,
                                      rules_option, selection, selection_options, write_reports)
 from scope_check.engine.runner import exit_code
 from scope_check.supplement import check_supplement
 
 
 @click.command("supplement")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="ARCHIVE|FOLDER...")
+@click.argument("paths", nargs=-1, required=True, type=ANY_PATH, metavar="ARCHIVE|FOLDER...")
 @rules_option(help="The rule set whose SUPP severities and parameters apply.")
 @format_option(["text", "json"], help="Output format; json is the version-1 contract (a file entry per archive).")
 @selection_options(select_help="Only these codes or prefixes (SUPP001,SUPP003).",

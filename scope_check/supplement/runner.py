@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from scope_check.safety import archive
+from scope_check.safety.limits import InputError
 from scope_check.analysis import addresses as identity
 from scope_check.safety.archive import ArchiveError, Limits, Member, Piece
 from scope_check.model.findings import Finding
@@ -70,12 +71,11 @@ def check_supplement(path: str, rules: RuleSet, selection: Selection = Selection
         if os.path.isdir(path):
             pieces: Iterator[Piece] = folder_pieces(path, _budget, limits)
         else:
-
             sha = file_sha256(path)
             pieces = _single_pdf(path) if _is_pdf(path) else archive.scan(path, _budget, limits)
         for piece in pieces:
             state.take(piece)
-    except ArchiveError as exc:
+    except (ArchiveError, InputError) as exc:
         state.found.append(supp.unreadable(path, str(exc)))
     except OSError as exc:
         state.found.append(supp.unreadable(path, exc.strerror or str(exc)))
