@@ -24,7 +24,7 @@ from unprivileged import unprivileged_user
 BAD = FIXTURES / "files"
 COMPLIANT = FIXTURES / "pages" / "main_refs_top_p6.pdf"
 
-#: every committed bad input: (file, the code that must be reported, verdict)
+#: every committed bad input: (file, the code that must be reported or None for none at all, verdict)
 CASES = [
     ("empty.pdf", "FILE001", "error"),
     ("zip_renamed.pdf", "FILE001", "error"),
@@ -32,6 +32,10 @@ CASES = [
     ("truncated.pdf", "FILE002", "error"),
     ("corrupt_xref.pdf", "FILE002", "pass"),
     ("zero_pages.pdf", "FILE002", "error"),
+    ("page_tree_broken.pdf", "FILE002", "error"),
+    ("page_tree_nested.pdf", None, "pass"),
+    ("content_cut.pdf", "FILE002", "error"),
+    ("scan_broken_colour_space.pdf", "FILE002", "pass"),
     ("encrypted.pdf", "FILE003", "error"),
     ("image_only.pdf", "FILE005", "error"),
     ("many_pages.pdf", "PAGE001", "fail"),
@@ -91,6 +95,9 @@ def test_a_bad_input_gets_its_verdict_and_code_never_a_traceback(checked, name, 
     exit_code, entry, _ = checked(name)
     assert exit_code == (0 if verdict == "pass" else 1)
     assert entry["verdict"] == verdict
+    if code is None:
+        assert entry["findings"] == []
+        return
     found = {f["code"]: f for f in entry["findings"]}
     assert code in found, entry["findings"]
     message = found[code]["message"]
@@ -116,7 +123,7 @@ def test_one_broken_file_does_not_stop_the_others():
     assert exit_code == 1 and "Traceback" not in err
     report = json.loads(out)
     assert [f["verdict"] for f in report["files"]] == [v for _, _, v in CASES] + ["pass"]
-    assert report["summary"] == {"files": 10, "pass": 2, "fail": 1, "error": 7}
+    assert report["summary"] == {"files": 14, "pass": 4, "fail": 1, "error": 9}
 
 
 def test_a_file_without_read_permission_is_file002_with_its_size_and_no_hash():
@@ -151,7 +158,7 @@ def test_text_output_of_broken_pdfs_is_a_readable_line_each():
     for path, code in broken:
         heading, finding = blocks[str(path)][:2]
         assert "ERROR" in heading
-        assert finding.split()[:3] == ["file", code, "error"], finding
+        assert finding.split()[1:3] == [code, "error"], finding  # "file" or the page ("p.2")
 
 
 # --- what MuPDF repairs, and what we still refuse -------------------------------------------------
@@ -174,6 +181,112 @@ def test_a_rebuilt_cross_reference_table_is_a_warning_and_the_other_checks_still
     assert report.measurements["body_pages"] == 5  # the rebuilt file was read whole
     spilled = check("files/corrupt_xref.pdf", "scope2025-tiny")
     assert codes(spilled) == {"FILE002", "PAGE001"}
+
+
+# --- damage graded by what a reader sees -------------------------------------------------------
+
+def _page_tree_kids(pdf):
+    import pymupdf
+
+    doc = pymupdf.open(pdf)
+    root = int(doc.xref_get_key(doc.pdf_catalog(), "Pages")[1].split()[0])
+    kids = [int(k) for k in doc.xref_get_key(root, "Kids")[1].replace("[", " ").replace("]", " ").split()[::3]]
+    return doc, kids
+
+
+def test_a_page_tree_entry_that_is_not_a_page_is_an_error_naming_the_pages():
+    from scope_check.model import loader
+
+    pdf = BAD / "page_tree_broken.pdf"
+    doc, kids = _page_tree_kids(pdf)
+    missing = [k for k in kids if doc.xref_object(k).strip() == "null"]
+    assert len(kids) == 6 and kids.index(missing[0]) == 1 and len(missing) == 3  # the file's own damage
+    report = check("files/page_tree_broken.pdf")
+    (f,) = report.findings
+    assert (f.code, f.severity, f.page, report.verdict) == ("FILE002", "error", 2, "error")
+    assert f.data["kind"] == "page-tree" and f.data["pages"] == [2, 3, 4]
+    assert all(f"{k} 0 R" in f.message for k in missing) and "pages 2, 3 and 4 are not pages" in f.message
+    assert report.measurements["pages"] == 6  # every entry counts: a reviewer pages through six
+    model = loader.load(str(pdf))
+    assert [p.char_count > 0 for p in model.pages] == [True, False, False, False, True, True]
+
+
+def test_the_same_pages_under_a_nested_page_tree_are_read_whole():
+    nested = check("files/page_tree_nested.pdf")
+    compliant = check("pages/main_refs_top_p6.pdf")
+    doc, kids = _page_tree_kids(BAD / "page_tree_nested.pdf")
+    assert len(kids) == 4 and doc.xref_get_key(kids[1], "Type") == ("name", "/Pages")  # two levels deep
+    assert nested.findings == () and nested.verdict == "pass"
+    ignore = {"file_size_bytes"}
+    assert {k: v for k, v in nested.measurements.items() if k not in ignore} == \
+        {k: v for k, v in compliant.measurements.items() if k not in ignore}
+
+
+def test_a_broken_colour_space_on_a_scan_that_still_draws_is_a_warning_naming_it():
+    import pymupdf
+
+    from scope_check.model import loader
+
+    pdf = BAD / "scan_broken_colour_space.pdf"
+    doc = pymupdf.open(pdf)
+    space = int(doc.xref_get_key(doc[0].xref, "Group/CS")[1].split()[0])
+    assert {doc.xref_get_key(p.xref, "Group/CS")[1] for p in doc} == {f"{space} 0 R"}  # one shared object
+    report = check("files/scan_broken_colour_space.pdf")
+    damage = [f for f in report.findings if f.code == "FILE002"]
+    assert damage and all(f.severity == "warning" and f.data["kind"] == "colour" for f in damage)
+    assert f"colour space {space} 0 R (the page's transparency group)" in damage[0].message
+    assert "not a stream" in damage[0].message and "could not parse color space" in damage[0].message
+    assert "FILE005" not in codes(report)  # the OCR layer is a text layer
+    assert report.verdict == "pass"  # checked whole: the verdict is the other checks' (none here)
+    assert report.measurements["body_pages"] == 5 and report.measurements["references_page"] == 6
+    model = loader.load(str(pdf))
+    for page in model.pages:  # every page still draws its image, and its words extract
+        assert any(ink.kind == "fill-image" for ink in page.ink) and page.char_count > 500
+
+
+def test_an_image_whose_colour_space_cannot_be_read_is_not_drawn_and_that_is_an_error(tmp_path, generate):
+    pdf = generate.scan_image_colour_space_unreadable(tmp_path / "scan.pdf")
+    exit_code, entry = json_entry(pdf)
+    assert (exit_code, entry["verdict"], [f["code"] for f in entry["findings"]]) == (1, "error", ["FILE002"])
+    (f,) = entry["findings"]
+    assert f["severity"] == "error" and f["data"]["kind"] == "damaged" and f["data"]["pages"] == [1, 2, 3, 4, 5, 6]
+    assert "is not drawn: its colour space" in f["message"]
+
+
+def test_a_content_stream_cut_short_is_an_error_on_its_page():
+    from scope_check.model import loader
+
+    report = check("files/content_cut.pdf")
+    (f,) = report.findings
+    assert (f.code, f.severity, f.page, f.data["kind"], f.data["pages"]) == ("FILE002", "error", 3, "damaged", [3])
+    assert "zlib error" in f.message and report.verdict == "error"
+    cut, whole = loader.load(str(BAD / "content_cut.pdf")), loader.load(str(COMPLIANT))
+    assert 0 < cut.pages[2].char_count < whole.pages[2].char_count / 2  # the top of the page drew
+    assert [p.char_count for i, p in enumerate(cut.pages) if i != 2] == \
+        [p.char_count for i, p in enumerate(whole.pages) if i != 2]
+
+
+#: MuPDF's warnings on the first page of scan_broken_colour_space.pdf, as it prints them
+COLOUR_WARNINGS = ("syntax error: could not parse color space (34 0 R)\nignoring broken ICC Alternate colorspace\n"
+                   "format error: object is not a stream\nignoring broken ICC profile")
+
+
+def test_colour_space_warnings_are_graded_by_what_the_page_shows():
+    from scope_check.model import damage
+
+    (found,) = damage.classify(1, COLOUR_WARNINGS)
+    assert (found.severity, found.kind) == ("warning", "colour")
+    space = ("the page's transparency group", "colour space 36 0 R", "DeviceRGB", "object is not a stream")
+    (drawn,) = damage.colour_problems(1, [found], True, [space])
+    assert drawn.severity == "warning" and "colour space 36 0 R" in drawn.what and "DeviceRGB" in drawn.what
+    (blank,) = damage.colour_problems(1, [found], False, [space])  # a page that shows nothing is no pass
+    assert (blank.severity, blank.kind) == ("error", "damaged")
+    image = ("image 5 0 R", "colour space 7 0 R", None, "could not parse color space (7 0 R)")
+    (lost,) = damage.colour_problems(1, [found], True, [image])
+    assert lost.severity == "error" and "image 5 0 R is not drawn" in lost.what
+    # MuPDF stopped reading the page: the colour spaces were not all that went wrong
+    stopped = damage.classify(1, COLOUR_WARNINGS + "\ntoo many syntax errors; ignoring rest of page")
+    assert [p.severity for p in damage.folded(stopped)] == ["error", "error"]
 
 
 def test_an_aes_256_password_is_encrypted_too(tmp_path):

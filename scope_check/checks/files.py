@@ -38,11 +38,14 @@ CHECKS = (
         name="unreadable-pdf",
         severity="error",
         summary="A PDF that cannot be parsed: truncated, no pages, damaged beyond repair (verdict error, nothing "
-        "else checked). A file whose cross-reference table had to be rebuilt but reads whole gets a FILE002 "
-        "warning and is checked normally. A page that could not be read whole (a content stream that fails to "
-        "decode, a missing object, a page over one of the per-page caps of scope_check/limits.py) is a FILE002 "
-        "error naming the pages (the other checks still run, the verdict is error); an invalid page box or "
-        "shortened text is a warning.",
+        "else checked). Damage is graded by what a reader sees. A page that is lost in whole or in part is a "
+        "FILE002 error naming the pages (verdict error): a page tree entry that is not a page (blank in every "
+        "viewer), a content stream that fails to decode or that MuPDF stops reading, a missing object, an image "
+        "whose colour space cannot be read (not drawn), a page that shows nothing after its damage, a page over "
+        "one of the per-page caps of scope_check/limits.py. Damage in an object a page is drawn without is a "
+        "warning naming the object, and the file is checked normally: a rebuilt cross-reference table, a "
+        "colour space MuPDF replaces by a device one (a scan whose every page still draws and extracts), an "
+        "invalid page box, shortened text.",
         why="Submissions must be PDF; a file reviewers cannot open cannot be reviewed.",
         fix="Recompile and upload again; check the upload finished (a truncated file lacks its %%EOF trailer).",
         fixes={
@@ -50,6 +53,9 @@ CHECKS = (
             "transfer in text mode or a broken upload damages it (`qpdf --check paper.pdf` shows what is wrong).",
             "limit": "A paper never needs this much: recompile it, rasterise figures with millions of objects at "
             "300 dpi, and upload the result.",
+            "page-tree": "Recompile or re-export the PDF and upload that file; a tool that removed, merged or "
+            "reordered pages left the page tree pointing at objects that are not pages (`qpdf --check paper.pdf` "
+            "names them), and reviewers see those pages blank.",
             "rebuilt": "Recompile or re-export the PDF and upload that file; a tool that edited the PDF in place, or a "
             "transfer in text mode, breaks the table (`qpdf --check paper.pdf` shows the damage).",
         },
@@ -133,20 +139,35 @@ def damage_findings(problems: Sequence[Problem]) -> Iterator[Finding]:
         pages = sorted({p.page for p in items if p.page is not None})
         details = list(dict.fromkeys(_where(p) + p.what for p in items))
         shown = "; ".join(details[:5]) + (f"; and {len(details) - 5} more" if len(details) > 5 else "")
-        lead = {
-            "damaged": "the PDF is damaged: part of it could not be read, so the checks saw less than a reader may",
-            "limit": "the PDF was not analysed whole: it exceeds what scope-check reads of one file",
-            "invalid-box": "the PDF has invalid page boxes, replaced by defaults",
-            "repaired": "the PDF is damaged: MuPDF repaired it while reading",
-        }.get(kind, "the PDF is damaged")
+        lead = _LEADS.get(kind, "the PDF is damaged")
+        if kind == "page-tree" and pages:
+            lead = (f"{lead}: {_pages(pages)} {'is not a page' if len(pages) == 1 else 'are not pages'}, "
+                    "which readers show blank or leave out")
         yield Finding(
             "FILE002",
             f"{lead}: {shown}",
             page=pages[0] if pages else None,
             severity=severity,
-            fix="limit" if kind == "limit" else "damaged",
+            fix=kind if kind in ("limit", "page-tree") else "damaged",
             data={"kind": kind, "pages": pages, "problems": details[:50]},
         )
+
+
+#: the opening of a FILE002 finding, by the kind of its problems (model/damage.py)
+_LEADS = {
+    "damaged": "the PDF is damaged: part of it could not be read, so the checks saw less than a reader may",
+    "page-tree": "the PDF's page tree is broken",
+    "limit": "the PDF was not analysed whole: it exceeds what scope-check reads of one file",
+    "invalid-box": "the PDF has invalid page boxes, replaced by defaults",
+    "repaired": "the PDF is damaged: MuPDF repaired it while reading",
+    "colour": "the PDF is damaged, but every page still draws: MuPDF replaced colour spaces it could not read",
+}
+
+
+def _pages(pages: Sequence[int]) -> str:
+    if len(pages) == 1:
+        return f"page {pages[0]}"
+    return "pages " + ", ".join(map(str, pages[:-1])) + f" and {pages[-1]}"
 
 
 def _where(p: Problem) -> str:

@@ -120,19 +120,31 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
                                            f"{limits.MAX_OBJECTS_PER_FILE:,} objects"))
             out.append(_empty(number, size))
             continue
+        page = None
         try:
             page = pdf[i]
             page_problems: List[damage.Problem] = []
-            item = _page(pymupdf, pdf, page, number, page_problems, budget)
-            size = (item.width, item.height)
+            not_a_page = _not_a_page(pdf, page)
+            if not_a_page:  # a page tree entry that is not a page: nothing to read
+                page_problems.append(damage.Problem(number, "error", "page-tree", not_a_page))
+                item = _empty(number, size)
+            else:
+                item = _page(pymupdf, pdf, page, number, page_problems, budget)
+                size = (item.width, item.height)
         except MemoryError:
             raise
         except Exception as exc:
             _memory(exc)
-            page_problems = [damage.Problem(number, "error", "damaged", f"could not be read: {_clean(exc)}")]
+            text = _clean(exc)
+            kind = "page-tree" if "page tree" in text else "damaged"
+            page_problems = [damage.Problem(number, "error", kind, f"could not be read: {text}")]
             item = _empty(number, size)
-        page_problems.extend(damage.classify(number, damage.take_warnings(pymupdf)))
-        problems.extend(page_problems)
+        found = damage.classify(number, damage.take_warnings(pymupdf))
+        if any(p.kind == "colour" for p in found):  # graded by what the page still shows
+            spaces = _colour_spaces(pymupdf, pdf, page) if page is not None else ()
+            found = damage.colour_problems(number, found, _shows_something(item), spaces)
+        page_problems.extend(found)
+        problems.extend(damage.folded(page_problems))
         if decoded is not None and unpacked_spans <= limits.PACK_SPANS_OVER:
             unpacked_spans += packed_pages.spans(item)
             if unpacked_spans > limits.PACK_SPANS_OVER:  # from now on packed, and the pages before
@@ -143,6 +155,81 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
         out.append(_empty(number, size))
     _FONT_REFS.clear()
     return tuple(out)
+
+
+def _not_a_page(pdf, page) -> str:
+    """Why the object the page tree gives for `page` is not a page ("" when it is one)."""
+    xref = page.xref
+    if xref <= 0:
+        return ""
+    try:
+        body = pdf.xref_object(xref, compressed=True)
+        kind, value = pdf.xref_get_key(xref, "Type")
+    except Exception:
+        return ""  # unreadable: MuPDF's reading of the page says what is wrong
+    return damage.not_a_page(xref, body, value if kind == "name" else None)
+
+
+def _shows_something(page: Page) -> bool:
+    """Does a reader see anything on the page: a mark other than a clip, or text that is drawn?"""
+    return any(not ink.kind.startswith("clip") for ink in page.ink) or any(
+        s.render == "fill" and s.alpha > 0 for ln in page.lines + page.rotated_lines for s in ln.spans)
+
+
+#: colour spaces of one page tried by `_colour_spaces`, at most
+MAX_COLOUR_SPACES = 32
+
+
+def _colour_spaces(pymupdf, pdf, page) -> List[damage.ColourSpace]:
+    """The page's damaged colour spaces, found by loading each again with MuPDF (after emptying its
+    store, which would answer from its cache without a warning): the page's transparency group
+    (/Group /CS), the /ColorSpace entries of its resources and the colour space of each of its
+    images. Each as (what uses it, the object, the device colour space MuPDF drew instead or None
+    when it could not load it at all, MuPDF's words). Run only on a page that had colour-space
+    warnings; never decodes an image."""
+    mupdf = pymupdf.mupdf
+    out: List[damage.ColourSpace] = []
+    try:
+        doc = mupdf.pdf_document_from_fz_document(pdf.this)
+        obj = mupdf.pdf_new_indirect(doc, page.xref, 0)
+        candidates = []
+        group = mupdf.pdf_dict_gets(mupdf.pdf_dict_gets(obj, "Group"), "CS")
+        if not mupdf.pdf_is_null(group):
+            candidates.append(("the page's transparency group", group))
+        resources = mupdf.pdf_dict_get_inheritable(obj, mupdf.pdf_new_name("Resources"))
+        named = mupdf.pdf_dict_gets(resources, "ColorSpace")
+        for i in range(min(mupdf.pdf_dict_len(named), MAX_COLOUR_SPACES)):
+            name = limits.clean_text(mupdf.pdf_to_name(mupdf.pdf_dict_get_key(named, i)), 40)
+            candidates.append((f"/{name} of the page's resources", mupdf.pdf_dict_get_val(named, i)))
+        for entry in page.get_images(full=True)[:MAX_COLOUR_SPACES]:
+            space = mupdf.pdf_dict_gets(mupdf.pdf_new_indirect(doc, entry[0], 0), "ColorSpace")
+            if not mupdf.pdf_is_null(space):
+                candidates.append((f"image {entry[0]} 0 R", space))
+    except Exception:
+        return out  # the page's objects cannot be walked: the warnings are reported as they are
+    damage.take_warnings(pymupdf)
+    pymupdf.TOOLS.store_shrink(100)
+    tried = set()
+    for user, space in candidates[:MAX_COLOUR_SPACES]:
+        number = mupdf.pdf_to_num(space) if mupdf.pdf_is_indirect(space) else 0
+        key = (number, user) if not number else (number, user.startswith("image "))
+        if key in tried:
+            continue
+        tried.add(key)
+        try:
+            instead: Optional[str] = limits.clean_text(mupdf.fz_colorspace_name(mupdf.pdf_load_colorspace(space)), 40)
+            error = ""
+        except MemoryError:
+            raise
+        except Exception as exc:
+            instead, error = None, _clean(exc)
+        said = [" ".join(w.split()) for w in damage.take_warnings(pymupdf).splitlines() if w.strip()]
+        if error:
+            said.append(re.sub(r"^code=\d+: ", "", error))
+        if said:
+            what = f"colour space {number} 0 R" if number else "colour space"
+            out.append((user, what, instead, limits.clean_text("; ".join(dict.fromkeys(said)), 300)))
+    return out
 
 
 def _empty(number: int, size) -> Page:
