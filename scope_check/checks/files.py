@@ -41,7 +41,7 @@ CHECKS = (
         "else checked). Damage is graded by what a reader sees. A page that is lost in whole or in part is a "
         "FILE002 error naming the pages (verdict error): a page tree entry that is not a page (blank in every "
         "viewer), a content stream that fails to decode or that MuPDF stops reading, a missing object, an image "
-        "whose colour space cannot be read (not drawn), a page that shows nothing after its damage, a page over "
+        "whose colour space cannot be read (not drawn), a page a broken colour space leaves showing nothing, a page over "
         "one of the per-page caps of scope_check/limits.py. Damage in an object a page is drawn without is a "
         "warning naming the object, and the file is checked normally: a rebuilt cross-reference table, a "
         "colour space MuPDF replaces by a device one (a scan whose every page still draws and extracts), an "

@@ -12,8 +12,8 @@ wording of the warning alone:
 - severity error when part of a page is lost, to the checks or to every reader: a content stream
   that failed to decode or that MuPDF stopped reading, a missing object, a page that raised, a page
   tree entry that is not a page (blank in every viewer), an image whose colour space cannot be read
-  (not drawn), a page that shows nothing after its damage, a page or part of one left unanalysed
-  by a cap. The other checks would run on what could be read; the verdict is `error`, never `pass`;
+  (not drawn), a page a broken colour space leaves showing nothing, a page or part of one left
+  unanalysed by a cap. The other checks would run on what could be read; the verdict is `error`, never `pass`;
 - severity warning when the page still draws whole without the damaged object: MuPDF repaired
   something or put a substitute in its place (a rebuilt cross-reference table, an invalid box
   replaced by the default, a colour space replaced by a device one, text or metadata shortened).
@@ -122,10 +122,9 @@ def colour_problems(page: int, problems: Sequence[Problem], shows_something: boo
     if not shows_something:
         out.append(Problem(page, "error", "damaged", f"nothing on the page is drawn ({colour[0].what})"))
         return out
-    named = [s for s in spaces if s not in lost]
-    if not named:
-        return out + colour
-    for user, space, instead, said in named:
+    if not spaces:
+        return out + colour  # the broken colour space is not one the probe reaches: MuPDF's words
+    for user, space, instead, said in spaces:
         done = f"drawn as {instead}" if instead else "the colours set in it are skipped"
         out.append(Problem(page, "warning", "colour", f"{space} ({user}) is damaged, {done} "
                            f"(MuPDF: {said[:200]})"))
