@@ -150,6 +150,7 @@ def damage_findings(problems: Sequence[Problem]) -> Iterator[Finding]:
             severity=severity,
             fix=kind if kind in ("limit", "page-tree") else "damaged",
             data={"kind": kind, "pages": pages, "problems": details[:50]},
+            partial=True,  # the file was read: its other pages are checked, the verdict is `fail`
         )
 
 

@@ -27,6 +27,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from scope_check.model.damage import lost_pages
 from scope_check.model.document import Document, Span
 from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
@@ -170,7 +171,10 @@ def hidden_spans(doc: Document, template: Mapping) -> List[Tuple[int, Span, str,
 
 def _hidden(doc: Document, min_contrast: float, min_opacity: float, min_size: float, min_fig: float,
             reach: float) -> Iterator[Tuple[int, Span, str, Dict]]:
+    lost = lost_pages(doc.problems)  # FILE002's error names them: what shows there is damage, not hiding
     for page in doc.pages:
+        if page.number in lost:
+            continue
         # span id -> (its position among the page's spans, span, how, data): reported in that order
         found: Dict[int, Tuple[int, Span, str, Dict]] = {}
         small = []

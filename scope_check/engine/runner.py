@@ -154,7 +154,8 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
     for check in file_level:
         found.extend(_run(check, doc, rules))
     for check in gates:
-        found.extend(f for f in _run(check, doc, rules) if selection.wants(f.code) or _stops(f))
+        found.extend(f for f in _run(check, doc, rules)
+                     if selection.wants(f.code) or _stops(f) or f.partial and f.severity == "error")
     if not any(_stops(f) for f in found):
         try:
             measurements.update(measure(doc, rules))
@@ -173,8 +174,9 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
 
 def _stops(f: Finding) -> bool:
     """A gate's finding stops the content checks, unless the gate itself lowered it to a warning
-    (a rebuilt cross-reference table: the file was read and is checked)."""
-    return f.code in UNCHECKABLE and f.severity not in ("warning", "info")
+    (a rebuilt cross-reference table: the file was read and is checked) or it concerns part of a file
+    that was read (`partial`: a damaged page is reported, the rest is checked)."""
+    return f.code in UNCHECKABLE and f.severity not in ("warning", "info") and not f.partial
 
 
 def _unreadable_hint(path: str, check) -> str:
@@ -240,7 +242,7 @@ def build_report(path, rules: RuleSet, sha, found: Sequence[Finding], measuremen
             severity = f.severity  # a check may downgrade one finding (a squeeze is only a warning)
         resolved.append(_encodable(_hinted(f).resolved(check.name, severity)))
     resolved = _grouped(resolved)
-    if any(f.code in UNCHECKABLE and f.severity == "error" for f in resolved):
+    if any(_stops(f) for f in resolved):
         verdict = "error"  # could not be checked (a rebuilt but readable file is only warned about)
     elif any(f.severity == "error" for f in resolved):
         verdict = "fail"

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Set, Sequence, Tuple
 
 from scope_check.safety import limits
 
@@ -164,6 +164,16 @@ def take_warnings(pymupdf) -> str:
         return ""
 
 
+#: the kinds of problem that leave a page not read whole
+LOST = ("damaged", "page-tree", "limit")
+
+
 def has_lost_pages(problems: Iterable[Problem]) -> bool:
     """Could some page not be read whole (so a blank page may be damage, not a scan)?"""
-    return any(p.severity == "error" and p.kind in ("damaged", "page-tree", "limit") for p in problems)
+    return any(p.severity == "error" and p.kind in LOST for p in problems)
+
+
+def lost_pages(problems: Iterable[Problem]) -> Set[int]:
+    """The pages not read whole: what a reader sees there is not what the author made (an image not
+    drawn leaves its OCR layer bare), so the visibility of their text is not judged."""
+    return {p.page for p in problems if p.severity == "error" and p.kind in LOST and p.page is not None}

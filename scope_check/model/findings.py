@@ -38,6 +38,10 @@ class Finding:
     #: values the fix text is formatted with besides `data`'s: wording computed from the rule set
     #: (the template's name, its paper size in inches) that is not data. Not output
     fix_values: Mapping[str, Any] = field(default_factory=dict)
+    #: the file was read and is checked; this finding is about part of it (a page damaged or left
+    #: unanalysed), so even as an error of an "uncheckable" code it neither stops the other checks
+    #: nor makes the verdict `error` (the verdict is `fail`). Not output
+    partial: bool = False
 
     def sort_key(self) -> tuple:
         return (self.page or 0, self.code, self.bbox[1] if self.bbox else 0.0, self.message)
