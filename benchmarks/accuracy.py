@@ -8,7 +8,11 @@ A fixture says exactly which codes it must yield (fixtures/manifest.yaml): each 
 is a true positive (TP), each expected code missing a false negative (FN), each other code found a
 false positive (FP). A corpus paper says which codes it must yield (`must_flag`: TP when found at
 any severity, else FN) and which code families must not be errors (`must_not_flag`: an
-error-level finding of such a code is an FP); codes it says nothing about are not counted. Page
+error-level finding of such a code is an FP); codes it says nothing about are not counted. The
+"false errors" column counts what a chair would wrongly desk-reject: a fixture's error-level finding
+its manifest does not expect as an error, a corpus paper's error its `must_not_flag` forbids. The
+papers of ../shared/corpus-venues are checked under their own rule sets (skipped while a rule set is
+not bundled). Page
 counts: the measured `body_pages` (pages before the References) against the manifest's and
 EXPECTED.tsv's. Deterministic: the output depends only on the code, the rules and the PDFs.
 """
@@ -27,15 +31,17 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS_VENUES = ROOT.parent / "shared" / "corpus-venues"
 
 
 def measure():
     from scope_check.checks import load_rules
+    from scope_check.config.rules import RulesError
     from scope_check.engine.runner import check_file
 
-    counts = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0})
-    pages = {"fixtures": [0, 0], "corpus": [0, 0]}  # [exact, judged]
-    files = {"fixtures": 0, "corpus": 0}
+    counts = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0, "false_errors": 0})
+    pages = {"fixtures": [0, 0], "corpus": [0, 0], "corpus-venues": [0, 0]}  # [exact, judged]
+    files = {"fixtures": 0, "corpus": 0, "corpus-venues": 0}
     loaded = {}
 
     def rules(name):
@@ -55,30 +61,43 @@ def measure():
             counts[code]["fn"] += 1
         for code in found - expected:
             counts[code]["fp"] += 1
+        severities = case.get("severities") or {}
+        for code in {f.code for f in report.findings if f.severity == "error"}:
+            if code not in expected or severities.get(code, "error") != "error":
+                counts[code]["false_errors"] += 1  # an error the fixture's expectations do not allow
         if "body_pages" in case:
             pages["fixtures"][1] += 1
             pages["fixtures"][0] += report.measurements.get("body_pages") == case["body_pages"]
-    expected_tsv = CORPUS / "EXPECTED.tsv"
-    if expected_tsv.is_file():
+    for where, folder in (("corpus", CORPUS), ("corpus-venues", CORPUS_VENUES)):
+        expected_tsv = folder / "EXPECTED.tsv"
+        if not expected_tsv.is_file():
+            continue
         with open(expected_tsv, encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh, delimiter="\t"))
         for row in rows:
-            pdf = CORPUS / row["file"]
+            pdf = folder / row["file"]
+            name = row.get("rules") or "scope2025-main"
             if not pdf.is_file():
                 continue
-            report = check_file(str(pdf), rules("scope2025-main"))
-            files["corpus"] += 1
+            try:
+                rule_set = rules(name)
+            except RulesError:
+                continue  # a venue whose rule set this build does not bundle
+            report = check_file(str(pdf), rule_set)
+            files[where] += 1
             anysev = {f.code for f in report.findings}
             errors = {f.code for f in report.findings if f.severity == "error"}
-            for code in row["must_flag"].split():
+            for code in row.get("must_flag", "").split():
                 counts[code]["tp" if code in anysev else "fn"] += 1
             forbidden = row["must_not_flag"].split()
             for code in errors:
                 if any(code.startswith(prefix) for prefix in forbidden):
                     counts[code]["fp"] += 1
-            if row["body_pages"].isdigit():
-                pages["corpus"][1] += 1
-                pages["corpus"][0] += report.measurements.get("body_pages") == int(row["body_pages"])
+                    counts[code]["false_errors"] += 1
+            want = row.get("body_pages_venue") or row["body_pages"]
+            if want.isdigit():
+                pages[where][1] += 1
+                pages[where][0] += report.measurements.get("body_pages") == int(want)
     return dict(counts), pages, files
 
 
@@ -91,18 +110,20 @@ def table(counts, pages, files) -> str:
     order = list(registry.checks())
     lines = [
         f"scope-check {__version__}, PyMuPDF {pymupdf.__version__}: {files['fixtures']} manifest fixtures, "
-        f"{files['corpus']} corpus papers",
+        f"{files['corpus']} corpus papers, {files['corpus-venues']} venue-corpus papers (under their own rule sets)",
         "",
-        "| code | TP | FP | FN | precision | recall |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| code | TP | FP | FN | precision | recall | false errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for code in sorted(counts, key=lambda c: order.index(c) if c in order else len(order)):
         c = counts[code]
         precision = f"{c['tp'] / (c['tp'] + c['fp']):.2f}" if c["tp"] + c["fp"] else "-"
         recall = f"{c['tp'] / (c['tp'] + c['fn']):.2f}" if c["tp"] + c["fn"] else "-"
-        lines.append(f"| {code} | {c['tp']} | {c['fp']} | {c['fn']} | {precision} | {recall} |")
+        lines.append(f"| {code} | {c['tp']} | {c['fp']} | {c['fn']} | {precision} | {recall} | {c['false_errors']} |")
     lines.append("")
-    for where in ("fixtures", "corpus"):
+    lines.append(f"false errors (errors the expectations forbid: a false desk reject): "
+                 f"{sum(c['false_errors'] for c in counts.values())}")
+    for where in ("fixtures", "corpus", "corpus-venues"):
         exact, judged = pages[where]
         lines.append(f"body pages exact ({where}): {exact}/{judged}" + (f" ({exact / judged:.0%})" if judged else ""))
     return "\n".join(lines)
