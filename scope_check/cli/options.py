@@ -2,7 +2,8 @@
 its default, declared once here, and the helpers the subcommands share.
 
     @pdfs_argument()             PDFS...: any paths, taken as given (each gets its own verdict)
-    @rules_option()              --rules NAME|FILE (default scope_check.DEFAULT_RULES, env RULES_ENV)
+    @rules_option()              --rules NAME|FILE (default scope_check.DEFAULT_RULES, env RULES_ENV) and
+                                 --set KEY=VALUE (repeatable), applied on top by `rule_set`
     @selection_options()         --select/--ignore CODES: comma lists, each word a code or prefix
                                  the registry knows, else a usage error (exit 2) with did-you-mean
     @limit_options               --time-limit/--memory-limit (defaults: engine.isolation's)
@@ -20,6 +21,7 @@ for what a command needs only when asked. The batch commands' own shared options
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
@@ -29,12 +31,12 @@ from click.core import ParameterSource
 from scope_check import DEFAULT_RULES
 from scope_check import RULES_ENV
 from scope_check import checks as registry
-from scope_check.checks import load_rules
-from scope_check.config.rules import RuleSet, RulesError
+from scope_check.config.rules import OVERRIDABLE, Override, RuleSet, RulesError, load_rules
 from scope_check.engine.isolation import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT
 from scope_check.engine.runner import Selection
 from scope_check.output import Summary
 from scope_check.output import get as get_formatter
+from scope_check.safety import safe_yaml
 from scope_check.safety.atomic import discard, publish, temporary
 
 Decorator = Callable[[Callable], Callable]
@@ -121,10 +123,68 @@ RULES_HELP = ("A bundled rule set (scope2025-tiny, scope2025-main, wsl2025-exten
               f"YAML rules file (also read from the environment variable {RULES_ENV}).")
 
 
+SET_HELP = ("Change one value of the rule set, as a rules file extending it would (repeatable): "
+            "CODE.PARAM=VALUE (PAGE001.max_pages=4), CODE.severity=warning, template.NAME=VALUE, "
+            "structure.NAME=VALUE; VALUE is YAML (4, 9.96, off, null, [a, b]). The report names the set NAME+set.")
+#: where the --set callback leaves the parsed settings for `rule_set` (ctx.meta)
+OVERRIDES_KEY = "scope_check.overrides"
+_KEY = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+_CODE = re.compile(r"[A-Za-z]+[0-9]+")
+
+
 def rules_option(help: str = RULES_HELP) -> Decorator:
-    """--rules NAME|FILE: its default and its environment variable are scope_check's."""
-    return click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
-                        metavar="NAME|FILE", help=help)
+    """--rules NAME|FILE: its default and its environment variable are scope_check's; and --set
+    KEY=VALUE (repeatable), which `rule_set` applies on top of the set: a command taking --rules
+    takes --set without a parameter of its own (the settings wait in ctx.meta)."""
+
+    def decorate(f: Callable) -> Callable:
+        f = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", expose_value=False,
+                         callback=_keep_overrides, help=SET_HELP)(f)
+        return click.option("--rules", "rules_spec", default=DEFAULT_RULES, show_default=True, envvar=RULES_ENV,
+                            metavar="NAME|FILE", help=help)(f)
+
+    return decorate
+
+
+def parse_setting(text: str) -> Override:
+    """One --set KEY=VALUE: (its text, the keys of its place in a rules file, its value read as
+    YAML), or ValueError saying what is wrong. The first key is `template`, `structure`, `checks`
+    or a check's code (upper-cased: `page001.max_pages` is PAGE001's; the schema says which exist)."""
+    key, equals, value = text.partition("=")
+    key = key.strip()
+    if not equals or not key:
+        raise ValueError(f"{text!r} is not KEY=VALUE (PAGE001.max_pages=4, template.body_font_size=9.96)")
+    if not _KEY.fullmatch(key):
+        raise ValueError(f"{key!r} is not a key: dot-separated names (PAGE001.max_pages, template.header.review)")
+    keys = tuple(key.split("."))
+    if _CODE.fullmatch(keys[0]):
+        keys = ("checks", keys[0].upper()) + keys[1:]
+    elif keys[0] not in OVERRIDABLE:
+        raise ValueError(f"{key!r}: a key starts with a check's code (PAGE001.max_pages), template. or structure.")
+    if not value.strip():
+        raise ValueError(f"{text!r} has no value (write null for none)")
+    import yaml  # only when --set is given: a plain check reads no YAML
+
+    try:
+        data = safe_yaml.load(value)
+    except (ValueError, RecursionError, yaml.YAMLError) as exc:
+        raise ValueError(f"{text!r}: its value is not YAML: {getattr(exc, 'problem', None) or exc}") from None
+    return text, keys, data
+
+
+def _keep_overrides(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> Tuple[Override, ...]:
+    try:
+        settings = tuple(parse_setting(text) for text in value or ())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    ctx.meta[OVERRIDES_KEY] = settings
+    return settings
+
+
+def overrides(ctx: Optional[click.Context] = None) -> Tuple[Override, ...]:
+    """The --set settings of this command (of `ctx`, else the current context); () without any."""
+    ctx = ctx if ctx is not None else click.get_current_context(silent=True)
+    return tuple(ctx.meta.get(OVERRIDES_KEY, ())) if ctx is not None else ()
 
 
 def from_environment(ctx: Optional[click.Context], name: str = "rules_spec") -> bool:
@@ -133,10 +193,11 @@ def from_environment(ctx: Optional[click.Context], name: str = "rules_spec") -> 
 
 
 def rule_set(spec: str, ctx: Optional[click.Context] = None, name: str = "rules_spec") -> RuleSet:
-    """The rule set `spec` names, or ToolError (exit 2) saying what was wrong; when `spec` is the
-    value of the option `name` and came from the environment, the message names the variable."""
+    """The rule set `spec` names with the command's --set settings on top (named `NAME+set`), or
+    ToolError (exit 2) saying what was wrong; when `spec` is the value of the option `name` and
+    came from the environment, the message names the variable."""
     try:
-        return load_rules(spec)
+        return load_rules(spec, registry.checks(), overrides(ctx))
     except RulesError as exc:
         from_env = from_environment(ctx, name) and ctx.params.get(name) == spec
         where = f" (from the environment variable {RULES_ENV}={spec})" if from_env else ""
@@ -257,6 +318,7 @@ def write_reports(reports: Iterable, fmt: str, output: Optional[str], rules_name
 
 __all__ = [
     "ANY_PATH", "CODES", "CodeList", "RULES_HELP", "ToolError", "codes_argument", "exit_zero_option", "format_option",
-    "from_environment", "lazy_module", "limit_options", "open_output", "pdfs_argument", "report_options", "rule_set",
+    "from_environment", "lazy_module", "limit_options", "open_output", "overrides", "parse_setting", "pdfs_argument",
+    "report_options", "rule_set",
     "rules_option", "safe_stdout", "selection", "selection_options", "use_color", "write_reports",
 ]

@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from scope_check.config.spec import REGIONS, RULE_SEVERITIES, Check, Param, declared
 from scope_check.safety.safe_patterns import format_checker, problem
@@ -254,10 +254,10 @@ def bundled_problems(folder: Optional[Path] = None) -> List[str]:
     return problems
 
 
-def load_rules(spec: str, catalogue: Mapping[str, Check]) -> RuleSet:
+def load_rules(spec: str, catalogue: Mapping[str, Check], overrides: Sequence[Override] = ()) -> RuleSet:
     """Load a bundled rule set by name (`scope2025-main`) or a user's YAML file by path, with the
     defaults of every check in `catalogue` (code -> spec; `scope_check.checks.load_rules` passes the
-    registry's) merged under it."""
+    registry's) merged under it and `overrides` (the command line's `--set`) on top of it."""
     path = _locate(spec, base=None)
     chain: List[Tuple[Path, dict]] = []
     seen = set()
@@ -279,6 +279,7 @@ def load_rules(spec: str, catalogue: Mapping[str, Check]) -> RuleSet:
     merged: Dict[str, Any] = {}
     for _, data in reversed(chain):
         merged = _merge(merged, _by_region({k: v for k, v in data.items() if k != "extends"}, catalogue))
+    merged = overridden(merged, overrides, catalogue)
     top = chain[0][0]
     _require_complete(top, merged)
     merged = _one_severity(_merge(_by_region(defaults(catalogue), catalogue), merged), catalogue)
@@ -292,6 +293,34 @@ def load_rules(spec: str, catalogue: Mapping[str, Check]) -> RuleSet:
         checks=_freeze(merged.get("checks", {})),
         sources=tuple(str(p) for p, _ in reversed(chain)),
     )
+
+
+#: one setting of the command line (`--set PAGE001.max_pages=4`): its text as given (messages name
+#: it), the keys of its place in a rules file (("checks", "PAGE001", "max_pages")) and its value
+Override = Tuple[str, Tuple[str, ...], Any]
+#: the sections of a rules file a setting may change (name, title, cfp and extends are the file's)
+OVERRIDABLE = ("template", "structure", "checks")
+#: what an overridden rule set's name ends with, so that its results are never taken for the plain set's
+OVERRIDDEN_SUFFIX = "+set"
+
+
+def overridden(merged: dict, overrides: Sequence[Override], catalogue: Mapping[str, Check]) -> dict:
+    """A rule set's data (its files merged) with each setting of `overrides` on top, in order:
+    each validated exactly as a rules file holding only it would be (the schema, its regex check:
+    RulesError naming `--set TEXT` and the JSON path), then merged as a file extending the set is
+    (mappings key by key, lists and scalars replaced). The name becomes `NAME+set`."""
+    if not overrides:
+        return merged
+    for text, keys, value in overrides:
+        if not keys or keys[0] not in OVERRIDABLE:
+            raise RulesError(f"--set {text}: $: only {', '.join(OVERRIDABLE)} (or a check's code) can be set")
+        layer: Any = value
+        for key in reversed(keys):
+            layer = {key: layer}
+        layer = _unyaml_off(layer)
+        _validate(f"--set {text}", {"name": "set", **layer})  # type: ignore[arg-type]
+        merged = _merge(merged, _by_region(layer, catalogue))
+    return {**merged, "name": f"{merged['name']}{OVERRIDDEN_SUFFIX}"}
 
 
 def defaults(catalogue: Mapping[str, Check]) -> Dict[str, Any]:
