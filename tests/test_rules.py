@@ -7,6 +7,7 @@ import json
 import jsonschema
 import pytest
 
+from conftest import FIXTURES
 from scope_check.config.rules import RulesError, bundled_dir, bundled_names, schema
 from scope_check.checks import load_rules
 
@@ -102,3 +103,71 @@ def test_rules_are_read_only():
 def test_the_bundled_folder_is_the_top_level_rules_folder_in_a_checkout():
     assert (bundled_dir() / "scope2025" / "main.yaml").is_file()
     json.dumps(schema())
+
+
+# --- a workshop in three lines; `rules --list` ---------------------------------------------------
+
+WORKSHOP = FIXTURES / "rules" / "workshop_4pages.yaml"
+
+
+def test_a_workshop_is_three_lines_and_changes_only_its_page_limit():
+    """docs/rule-files.md: `extends:`, `name:`, `checks: {PAGE001: {max_pages: 4}}`; everything else is
+    the conference's set."""
+    import yaml
+
+    text = WORKSHOP.read_text(encoding="utf-8")
+    assert len([line for line in text.splitlines() if line.strip() and not line.startswith("#")]) == 3
+    base_name = yaml.safe_load(text)["extends"]
+    assert base_name in bundled_names()
+    workshop, base = load_rules(str(WORKSHOP)), load_rules(base_name)
+    assert workshop.name == "my-workshop" and workshop.options("PAGE001")["max_pages"] == 4
+    assert workshop.template == base.template and workshop.structure == base.structure
+    assert {k: v for k, v in workshop.checks.items() if k != "PAGE001"} == \
+           {k: v for k, v in base.checks.items() if k != "PAGE001"}
+    assert workshop.sources[-1] == str(WORKSHOP.resolve()) and workshop.sources[0] == base.sources[0]
+
+
+def test_the_three_line_workshop_on_the_command_line():
+    """Five pages before the References fail the workshop's four and pass the conference set."""
+    from click.testing import CliRunner
+
+    from scope_check.cli.main import cli
+
+    five = FIXTURES / "pages" / "main_refs_top_p6.pdf"
+    result = CliRunner().invoke(cli, [str(five), "--rules", str(WORKSHOP), "--format", "json"])
+    doc = json.loads(result.output)
+    assert result.exit_code == 1 and doc["rules"] == "my-workshop"
+    assert [(f["code"], f["data"]["limit"]) for f in doc["files"][0]["findings"]] == [("PAGE001", 4)]
+    assert doc["files"][0]["measurements"]["body_pages"] == 5
+
+
+def test_rules_list_prints_every_bundled_set_with_its_limit_what_it_extends_and_its_title():
+    import yaml
+    from click.testing import CliRunner
+
+    from scope_check import DEFAULT_RULES
+    from scope_check.cli.main import cli
+    from scope_check.config.rules import bundled_index
+
+    result = CliRunner().invoke(cli, ["rules", "--list"])
+    assert result.exit_code == 0
+    header, *lines = result.output.splitlines()
+    assert header.split() == ["name", "pages", "extends", "title"]
+    assert [line.split()[0] for line in lines] == bundled_names()  # one line each, by name
+    for line in lines:
+        name, pages, parent, title = line.split(None, 3)
+        rules = load_rules(name)
+        limit = rules.options("PAGE001")["max_pages"]
+        assert pages == ("-" if limit is None else str(limit))
+        extends = yaml.safe_load(bundled_index()[name].read_text(encoding="utf-8")).get("extends")
+        assert parent == (extends if extends in bundled_names() else "-")  # a base by path is no set of its own
+        assert title == rules.title + (" (the default)" if name == DEFAULT_RULES else "")
+
+
+def test_rules_list_takes_no_codes():
+    from click.testing import CliRunner
+
+    from scope_check.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["rules", "--list", "PAGE001"])
+    assert result.exit_code == 2 and "--list" in result.output
