@@ -4,6 +4,7 @@ chairs act on, duplicates, hostile archives and odd entries, the HTML report in 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
@@ -353,9 +355,10 @@ def test_a_database_of_an_earlier_build_is_reported_merged_and_resumed(tmp_path)
     batch(src, "--out", old, "--progress", "none", "--exit-zero", "--no-first-pages", expect=0)
     db = old / "results.sqlite"
 
-    def sha1_signature(sid: str) -> bytes:  # what an earlier build stored: untagged, datasketch's SHA-1
-        from datasketch.hashfunc import sha1_hash32
+    def sha1_hash32(data: bytes) -> int:  # datasketch's default hash, which the earliest builds used
+        return struct.unpack("<I", hashlib.sha1(data).digest()[:4])[0]
 
+    def sha1_signature(sid: str) -> bytes:  # what an earlier build stored: untagged, datasketch's SHA-1
         from scope_check.engine import runner
         from scope_check.checks import load_rules
 

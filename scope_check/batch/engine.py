@@ -481,10 +481,6 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
         ready = False
         for task, key in prepared():
             if not ready:  # the first file to check: import what the workers will inherit
-                if want_sig:
-                    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-                    os.environ.setdefault("OMP_NUM_THREADS", "1")
-                    import datasketch  # noqa: F401 - fails here, once, when the library is missing
                 prepare()
                 ready = True
             keyed[id(task)] = key
