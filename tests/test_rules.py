@@ -12,6 +12,7 @@ from scope_check.config.rules import RulesError, bundled_dir, bundled_names, sch
 from scope_check.checks import load_rules
 
 BUNDLED = ["iclr2025", "scope2025-tiny", "scope2025-main", "wsl2025-extended", "wsl2025-full"]
+BUNDLED += ["neurips2025", "neurips2026"]  # the NeurIPS venues (their base, rules/_neurips.yaml, is no set of its own)
 
 
 def test_the_bundled_names_are_the_documented_ones():

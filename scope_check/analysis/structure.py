@@ -1,6 +1,6 @@
 """What the document model means, read once per (document, rule set) and shared by every check:
-which lines are page furniture (running header, page number, review line-number ruler) and which
-are body; the body's font size and baseline pitch; the headings; where the References start; how
+which lines are page furniture (running header, page number, review line-number ruler, the
+template's notice below the text block) and which are body; the body's font size and baseline pitch; the headings; where the References start; how
 many pages come before them.
 
 Everything here is a pure function of the document and the rule set's `template` and `structure`
@@ -27,6 +27,7 @@ from scope_check.model.packed_pages import is_packed
 HEADER = "header"
 RULER = "ruler"
 PAGE_NUMBER = "page-number"
+FOOTER = "footer"  # the template's notice below the block (NeurIPS page 1: "Submitted to ...")
 BODY = "body"
 
 # How far above the text block a running header sits at least (ICLR: 44 pt), how far below it a
@@ -79,6 +80,7 @@ class Structure:
     appendix_before_references: Optional[Heading]
     review_ruler_pages: Tuple[int, ...]
     header_texts: Tuple[Tuple[int, str], ...]  # (page, running-header text)
+    footer_texts: Tuple[Tuple[int, str], ...] = ()  # (page, text of the template's notice below the block)
 
 
 def analyse(doc: Document, rules: RuleSet) -> Structure:
@@ -94,9 +96,11 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
     body: List = []
     ruler_pages: List[int] = []
     headers: List[Tuple[int, str]] = []
+    footers: List[Tuple[int, str]] = []
+    last_number: Optional[int] = None  # the ruler's last line number so far (a cumulative ruler goes on)
     weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
     for page in doc.pages:
-        roles = classify(page, template)
+        roles = classify(page, template, last_number)
         _weigh(weight, (ln for r, ln in roles if r == BODY))
         if packed:
             furniture.append(tuple((r, i) for i, (r, _) in enumerate(roles) if r != BODY))
@@ -104,9 +108,12 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         else:
             furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
             body.append(tuple(ln for r, ln in roles if r == BODY))
-        if any(r == RULER for r, _ in roles):
+        numbers = [n for r, ln in roles if r == RULER for n in _numbers(ln)]
+        if numbers:
             ruler_pages.append(page.number)
+            last_number = max(numbers)
         headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
+        footers.extend((page.number, ln.text) for r, ln in roles if r == FOOTER)
     if packed:
         body, furniture = _BodyLines(doc.pages, body), _Furniture(doc.pages, furniture)
     size = weight.most_common(1)[0][0] if weight else None  # the size most body characters are set in
@@ -134,6 +141,7 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         appendix_before_references=appendix,
         review_ruler_pages=tuple(ruler_pages),
         header_texts=tuple(headers),
+        footer_texts=tuple(footers),
     )
 
 
@@ -168,12 +176,16 @@ class _Furniture(_BodyLines):
 # --- page furniture -------------------------------------------------------------------------
 
 
-def classify(page: Page, template: Mapping) -> List[Tuple[str, Line]]:
-    """(role, line) for each horizontal line of the page."""
+def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) -> List[Tuple[str, Line]]:
+    """(role, line) for each horizontal line of the page; `ruler_before` is the last line number
+    of the ruler on the pages before (None: none yet)."""
     x0, top, x1, bottom = template["text_block"]
     centre = (x0 + x1) / 2
     ruler_like = [ln for ln in page.lines if _is_ruler_number(ln, template)]
-    ruler = set(map(id, ruler_like)) if len(ruler_like) >= RULER_MIN_LINES else set()
+    ruler = set(map(id, ruler_like)) if _is_ruler(ruler_like, template["ruler"], ruler_before) else set()
+    notice = template["footer"]  # its place, when the rule set gives one, and on the pages it names
+    if not notice or "baseline" not in notice or page.number not in notice["pages"]:
+        notice = None
     roles = []
     for ln in page.lines:
         if id(ln) in ruler:
@@ -186,15 +198,57 @@ def classify(page: Page, template: Mapping) -> List[Tuple[str, Line]]:
             and abs((ln.bbox[0] + ln.bbox[2]) / 2 - centre) <= template["footer_centre_tolerance"]
         ):
             roles.append((PAGE_NUMBER, ln))
+        elif notice and _is_notice(ln, notice, x0, x1, bottom):
+            roles.append((FOOTER, ln))
         else:
             roles.append((BODY, ln))
     return roles
 
 
+def _is_notice(line: Line, notice: Mapping, x0: float, x1: float, bottom: float) -> bool:
+    """A line of the template's notice (the template section's `footer`): below the text block
+    with its baseline in the notice's band, within the block's width, every glyph in the notice's
+    size range. Its place and type make it the notice, whatever it says (a workshop's own line in
+    that place is the notice too); its words tell the mode (`footer.review`, `footer.camera_ready`)."""
+    lo, hi = notice["baseline"]
+    smin, smax = notice["font_size"]
+    if not (lo <= line.baseline <= hi) or line.bbox[1] < bottom:
+        return False
+    if line.bbox[0] < x0 - EDGE_TOLERANCE or line.bbox[2] > x1 + EDGE_TOLERANCE:
+        return False
+    sized = [s for s in line.spans if s.text.strip()]
+    return bool(sized) and all(smin <= s.size <= smax for s in sized)
+
+
+def _is_ruler(numbers: Sequence[Line], ruler: Mapping, before: Optional[int] = None) -> bool:
+    """Are these ruler-like numbers of one page the template's ruler? At least RULER_MIN_LINES
+    of them. Under a declared `numbering` (padded: 001 002 ...; plain: 1 2 ... 28, no leading
+    zero) they are written that way and no number stands twice (not in order: `lineno` numbers a
+    float's caption where the float was read), and fewer of them (a page of a few text lines
+    beside a figure) are the ruler when pages before showed it (`before`: its last number so far)
+    and none of them repeats one of those. `any` (the default) asks only for the count."""
+    if not numbers:
+        return False
+    numbering = ruler.get("numbering", "any")
+    if numbering == "any":
+        return len(numbers) >= RULER_MIN_LINES
+    texts = [s.text.strip() for ln in numbers for s in ln.spans if s.text.strip()]
+    if numbering == "plain" and any(len(t) > 1 and t[0] == "0" for t in texts):
+        return False
+    if numbering == "padded" and len({len(t) for t in texts}) != 1:
+        return False
+    values = [n for ln in numbers for n in _numbers(ln)]
+    if len(set(values)) != len(values):
+        return False
+    return len(numbers) >= RULER_MIN_LINES or before is not None
+
+
 def _is_ruler_number(line: Line, template: Mapping) -> bool:
     ruler = template["ruler"]
-    if not ruler or not line.text.isdigit() or len(line.text) > 4:
+    if not ruler or not line.text.isdigit():
         return False
+    if len(line.text) > 4 and (ruler.get("numbering", "any") == "any" or not _numbers(line)):
+        return False  # a declared numbering also takes numbers printed over each other (`lineno`: 112 on 113)
     lo, hi = ruler["x_range"]
     if not (lo <= line.bbox[0] and line.bbox[2] <= hi):
         return False
@@ -206,6 +260,15 @@ def _is_ruler_number(line: Line, template: Mapping) -> bool:
         if not (gmin <= grey_level(span.color) <= gmax):
             return False
     return True
+
+
+def _numbers(line: Line) -> List[int]:
+    """The numbers of a ruler line: one per span of digits (two when numbers are printed over each
+    other), [] when a span holds anything else or more than 4 digits."""
+    texts = [s.text.strip() for s in line.spans if s.text.strip()]
+    if not texts or not all(t.isdigit() and len(t) <= 4 for t in texts):
+        return []
+    return [int(t) for t in texts]
 
 
 def grey_level(color: int) -> float:
@@ -328,8 +391,18 @@ def is_bold(span) -> bool:
 
 def first_header(s: Structure, patterns: Sequence[str]) -> Optional[Tuple[int, str]]:
     """The first running header (page, text) matching one of the rule file's header patterns."""
+    return _first_match(s.header_texts, patterns)
+
+
+def first_footer(s: Structure, patterns: Sequence[str]) -> Optional[Tuple[int, str]]:
+    """The first line of the template's notice below the block (page, text) matching one of the
+    rule file's `footer` patterns (`review` or `camera_ready`)."""
+    return _first_match(s.footer_texts, patterns)
+
+
+def _first_match(texts: Iterable[Tuple[int, str]], patterns: Sequence[str]) -> Optional[Tuple[int, str]]:
     compiled = _compiled(tuple(patterns))
-    for page, text in s.header_texts:
+    for page, text in texts:
         if any(p.search(text) for p in compiled):
             return page, text
     return None

@@ -1,8 +1,8 @@
 """MARG: content in the margins, and a text block enlarged beyond the template's.
 
 The template's own ink outside the text block is recognised positively from the structure's
-furniture (running header over the text block, centred page number, the grey review line-number
-ruler) and, for drawings, by position and shape (the thin header rule); link borders are
+furniture (running header over the text block, centred page number, the review line numbers, the
+template's notice below the block) and, for drawings, by position and shape (the thin header rule); link borders are
 annotations and never reach the model's ink. Everything else that reaches further than a
 documented tolerance is reported, one finding per cluster of touching objects.
 """
@@ -23,7 +23,7 @@ from scope_check.analysis.layout import enlargement, pieces, topskip
 from scope_check.analysis.layout import reference_block, template_paper
 from scope_check.config.rules import RuleSet
 from scope_check.config.spec import REGION_AFTER_REFERENCES, REGION_BODY, Check, Param, Params
-from scope_check.analysis.structure import HEADER, PAGE_NUMBER, RULER, Structure, analyse
+from scope_check.analysis.structure import FOOTER, HEADER, PAGE_NUMBER, RULER, Structure, analyse
 
 #: MARG001: a text line's *baseline* may sit this far below the block's bottom. TeX never sets a
 #: baseline lower (\flushbottom puts the last one on the bottom edge); descenders hang about 2.1 to
@@ -41,7 +41,8 @@ CHECKS = (
         "is the one the paper uses: the template's, grown on the sides where the body block measures enlarged "
         "(that enlargement is reported once, as MARG002, whether or not MARG002 runs). The "
         "template's own ink outside the block is recognised and passes: the running header over the text "
-        "block and its rule, the centred page number, the grey review line-number ruler; link borders are "
+        "block and its rule, the centred page number, the review line numbers (ICLR's grey ruler, NeurIPS' "
+        "`lineno`), the template's notice below the block (NeurIPS, page 1); link borders are "
         "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
         "one finding (a figure with its labels, a line of text, a margin note). The severity follows the size: "
         "an overhang up to `error_beyond` (a frame's padding) is a warning, a larger one an error. On paper of "
@@ -620,7 +621,7 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
         for ln in body:
             objects.extend(_line_objects(ln, block, tol))
         for role, ln in furniture:
-            if role in (RULER, PAGE_NUMBER):
+            if role in (RULER, PAGE_NUMBER, FOOTER):
                 continue  # recognised by position, size and colour in the structure analysis
             if role == HEADER and _is_header(ln, block, tol, body_size):
                 continue

@@ -71,15 +71,35 @@ TEMPLATE: Tuple[Param, ...] = declared((
               "review": {**_REGEXES, "description": "running-header texts of a submission"},
               "camera_ready": {**_REGEXES, "description": "running-header texts of a camera-ready (named) version"},
           }}),
-    Param("ruler", "{x_range, font_size, grey}", {}, "the review-mode line-number ruler (empty: the template has none)",
+    Param("ruler", "{x_range, font_size, grey, numbering}", {}, "the review-mode line numbers (empty: the template has "
+          "none): ICLR's grey ruler at a fixed pitch, or NeurIPS' black `lineno` number per text line; a page shows "
+          "them when at least 5 numbers stand in the band in that size and grey",
           schema={"type": "object", "additionalProperties": False, "properties": {
               "x_range": {**_NUMBERS, "minItems": 2, "maxItems": 2,
                           "description": "horizontal band of the line-number ruler, in points"},
               "font_size": {**_NUMBERS, "minItems": 2, "maxItems": 2, "description": "size range of the ruler digits"},
               "grey": {**_NUMBERS, "minItems": 2, "maxItems": 2,
                        "description": "grey-level range of the ruler digits (0 black, 1 white)"},
+              "numbering": {"enum": ["any", "padded", "plain"],
+                            "description": "how the numbers are written: padded (000 001 ...: every number as wide), "
+                            "plain (1 2 ... 28: no leading zero), each increasing down the page; any (the default): "
+                            "not looked at"},
           }, "dependentRequired": {"x_range": ["font_size", "grey"], "font_size": ["x_range", "grey"],
                                    "grey": ["x_range", "font_size"]}}),
+    Param("footer", "{review, camera_ready, pages, baseline, font_size}", {}, "the template's notice below the text "
+          "block (NeurIPS, page 1: \"Submitted to 39th Conference ...\"; empty: the template has none): where it "
+          "stands, which is page furniture whatever it says, and its texts in each mode",
+          schema={"type": "object", "additionalProperties": False, "properties": {
+              "review": {**_REGEXES, "description": "notice texts of a submission"},
+              "camera_ready": {**_REGEXES, "description": "notice texts of a named version (camera-ready, track, "
+                               "preprint)"},
+              "pages": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1,
+                        "description": "the pages it stands on"},
+              "baseline": {**_NUMBERS, "minItems": 2, "maxItems": 2,
+                           "description": "range of its baselines, in points from the top (below the text block)"},
+              "font_size": {**_NUMBERS, "minItems": 2, "maxItems": 2, "description": "size range of its glyphs"},
+          }, "dependentRequired": {"pages": ["baseline", "font_size"], "baseline": ["pages", "font_size"],
+                                   "font_size": ["pages", "baseline"]}}),
     Param("header_min_distance", "number", 20.0, "a line whose bottom is at least this far above the text block "
           "is page furniture (the running header), not body", unit="points", minimum=0),
     Param("footer_min_distance", "number", 10.0, "a page number starts at least this far below the text block",
@@ -172,9 +192,12 @@ def bundled_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def bundled_index() -> Dict[str, Path]:
-    """Bundled rule-set name -> file, read from each file's `name:`."""
+    """Bundled rule-set name -> file, read from each file's `name:`. A file whose name starts with
+    `_` (`_neurips.yaml`) is a base the venue files extend by path, not a rule set of its own."""
     index: Dict[str, Path] = {}
     for path in sorted(bundled_dir().rglob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
         data = _read(path)
         index[str(data.get("name") or path.stem)] = path
     return index
@@ -497,11 +520,15 @@ def _require_complete(path: Path, merged: dict) -> None:
 
 
 def _compile_patterns(path: Path, merged: dict) -> None:
-    for kind, patterns in merged.get("template", {}).get("header", {}).items():
-        for i, pattern in enumerate(patterns):
-            reason = problem(pattern)
-            if reason:
-                raise RulesError(f"{path}: $.template.header.{kind}[{i}]: {reason}") from None
+    template = merged.get("template", {})
+    for section in ("header", "footer"):
+        for kind, patterns in template.get(section, {}).items():
+            if kind not in ("review", "camera_ready"):
+                continue  # the footer's place
+            for i, pattern in enumerate(patterns):
+                reason = problem(pattern)
+                if reason:
+                    raise RulesError(f"{path}: $.template.{section}.{kind}[{i}]: {reason}") from None
 
 
 def _merge(base: Any, over: Any) -> Any:

@@ -1,6 +1,6 @@
-"""ANON001 author-identity: the running header in camera-ready mode, no mark of review mode at
-all, or names, affiliations and e-mail addresses in the author block between the title and the
-abstract."""
+"""ANON001 author-identity: the running header (or the template's notice below the text block,
+NeurIPS) in camera-ready mode, no mark of review mode at all, or names, affiliations and e-mail
+addresses in the author block between the title and the abstract."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from scope_check.checks.helpers import union
 from scope_check.model.document import Document, Line
 from scope_check.model.findings import BBox, Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
-from scope_check.analysis.structure import HEADER, Structure, analyse, first_header, normalise
+from scope_check.analysis.structure import FOOTER, HEADER, Structure, analyse, first_footer, first_header, normalise
 
 CHECKS = (
     Check(
@@ -90,6 +90,11 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     header = params.template["header"]
     camera = first_header(s, tuple(header["camera_ready"]))
     review = first_header(s, tuple(header["review"]))
+    # the template's notice below the block says the mode too (NeurIPS: "Submitted to ..." or the
+    # camera-ready "39th Conference ..."); a template without one has no `footer`
+    footer = params.template["footer"]
+    camera_notice = first_footer(s, tuple(footer.get("camera_ready", ())))
+    review_notice = first_footer(s, tuple(footer.get("review", ())))
     block, end = author_block(doc, s, params.template["title_size_ratio"])
     placeholders = {plain(p) for p in options["anonymous_placeholders"]}
     placeholder = any(plain(ln.text) in placeholders for ln in block)
@@ -106,10 +111,16 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
         page = camera[0]
         switch = f": {final_copy}" if final_copy else ""
         reasons.append(f'the running header on page {camera[0]} reads "{camera[1]}" (camera-ready mode{switch})')
-    elif review is None and not s.review_ruler_pages and not placeholder:
+    elif camera_notice is not None:
+        mode = "camera-ready notice"
+        page = camera_notice[0]
+        reasons.append(f'the notice on page {camera_notice[0]} reads "{camera_notice[1]}" (a named version: '
+                       f'camera-ready or preprint)')
+    elif review is None and review_notice is None and not s.review_ruler_pages and not placeholder:
         mode = "no review marks"
+        marks = "no review running header" if not footer.get("review") else "no review notice below the text"
         reasons.append(
-            "nothing marks review mode: no review running header, no line-number ruler and no "
+            f"nothing marks review mode: {marks}, no line-number ruler and no "
             '"Anonymous authors" block (compiled in camera-ready mode or with another template)'
         )
     listed = []
@@ -128,6 +139,8 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
         return
     if box is None and camera is not None:
         box = _header_box(s, camera[0])
+    elif box is None and camera_notice is not None:
+        box = _header_box(s, camera_notice[0], FOOTER)
     yield Finding(
         "ANON001",
         "the paper is not anonymous: " + "; ".join(reasons),
@@ -137,6 +150,7 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
         data={
             "mode": mode,
             "header": camera[1] if camera else None,
+            **({"notice": camera_notice[1] if camera_notice else None} if footer else {}),
             "review_ruler": bool(s.review_ruler_pages),
             "emails": found["emails"],
             "names": found["names"],
@@ -145,9 +159,10 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     )
 
 
-def _header_box(s: Structure, page: int) -> Optional[BBox]:
-    for role, ln in s.furniture[page - 1]:
-        if role == HEADER:
+def _header_box(s: Structure, page: int, role: str = HEADER) -> Optional[BBox]:
+    """The box of the first furniture line of `role` (the running header) on `page`."""
+    for kind, ln in s.furniture[page - 1]:
+        if kind == role:
             return ln.bbox
     return None
 
