@@ -1,0 +1,147 @@
+"""The venue rule sets of issue 23 on real PDFs: the fixtures compiled against each official kit
+(fixtures/venues/), the kits' own sample PDFs (../shared/template/) and the real papers of
+../shared/corpus-venues (EXPECTED.tsv: each paper's rule set, its body pages under that set, the code
+families that must not be errors, its notes)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, check, codes, errors, findings
+from scope_check.analysis.structure import FOOTER, RULER, analyse
+from scope_check.checks import load_rules
+from scope_check.config.rules import bundled_index, bundled_names
+from scope_check.engine.runner import check_file
+from scope_check.model.loader import load
+
+SHARED = ROOT.parent / "shared"
+VENUES = SHARED / "corpus-venues"
+TEMPLATES = SHARED / "template"
+needs_venues = pytest.mark.skipif(not (VENUES / "EXPECTED.tsv").is_file(),
+                                  reason="../shared/corpus-venues is not beside the project")
+needs_templates = pytest.mark.skipif(not TEMPLATES.is_dir(), reason="../shared/template is not beside the project")
+
+
+def _expected(prefix: str):
+    if not (VENUES / "EXPECTED.tsv").is_file():
+        return []
+    with (VENUES / "EXPECTED.tsv").open(encoding="utf-8", newline="") as fh:
+        return [row for row in csv.DictReader(fh, delimiter="\t") if row["rules"].startswith(prefix)]
+
+
+# --- NeurIPS 2025/2026 ----------------------------------------------------------------------
+
+NEURIPS = ("neurips2025", "neurips2026")
+
+
+def test_the_neurips_sets_are_bundled_and_their_base_is_not_a_set():
+    assert set(NEURIPS) <= set(bundled_names())
+    assert "neurips-base" not in bundled_names()
+    assert all(not path.name.startswith("_") for path in bundled_index().values())
+
+
+@pytest.mark.parametrize("name", NEURIPS)
+def test_a_neurips_set_holds_its_template_and_nothing_of_iclrs(name):
+    rules = load_rules(name)
+    year = name[-4:]
+    tpl = rules.template
+    assert rules.options("PAGE001")["max_pages"] == 9
+    assert tuple(tpl["page_size"]) == (612, 792) and tuple(tpl["text_block"]) == (108.0, 72.0, 504.0, 720.0)
+    assert (tpl["body_font_size"], tpl["body_leading"]) == (9.96, 10.91)
+    assert tpl["name"] == f"NeurIPS {year}" and f"neurips_{year}" in tpl["latex_style"]
+    assert not tpl["header"]["review"] and not tpl["header"]["camera_ready"]  # NeurIPS prints no running header
+    assert "iclr" not in str(tpl["latex_final_copy"]).lower()
+    assert tpl["ruler"]["numbering"] == "plain" and tuple(tpl["ruler"]["grey"])[1] < 0.5  # black lineno, not a grey ruler
+    assert any(f"NeurIPS {year}" in p for p in tpl["footer"]["review"])
+    quoted = " ".join([rules.title, rules.cfp] + [rules.why(code, "") for code in rules.checks])
+    assert "ICLR" not in quoted and f"NeurIPS {year}" in quoted
+    assert f"NeurIPS {year}" in rules.why("PAGE001", "") and "nine pages" in rules.why("PAGE001", "")
+
+
+@pytest.mark.parametrize("name", NEURIPS)
+def test_the_compliant_neurips_fixture_passes_with_its_furniture_recognised(name):
+    pdf = f"venues/{name}/compliant.pdf"
+    report = check(pdf, name)
+    assert codes(report) == set(), [(f.code, f.message) for f in report.findings]
+    doc = load(str(ROOT / "fixtures" / pdf))
+    s = analyse(doc, load_rules(name))
+    ordinal = {"neurips2025": "39th", "neurips2026": "40th"}[name]
+    assert s.footer_texts == ((1, f"Submitted to {ordinal} Conference on Neural Information Processing Systems "
+                               f"(NeurIPS {name[-4:]}). Do not distribute."),)
+    # lineno numbers every text line: every page shows them (pages of a few lines included)
+    assert s.review_ruler_pages == tuple(range(1, doc.page_count + 1))
+    numbers = sorted(int(ln.text) for page in s.furniture for role, ln in page if role == RULER)
+    assert numbers[0] == 1 and len(numbers) == len(set(numbers))
+
+
+def test_a_workshops_own_notice_in_the_notices_place_is_furniture():
+    report = check("venues/neurips2026/workshop_notice.pdf", "neurips2026")
+    assert "MARG001" not in codes(report)
+    s = analyse(load(str(ROOT / "fixtures" / "venues/neurips2026/workshop_notice.pdf")), load_rules("neurips2026"))
+    assert s.footer_texts == ((1, "Workshop on Efficient Adaptation at NeurIPS 2026. Do not distribute."),)
+    assert all(role != FOOTER for page in s.furniture[1:] for role, _ in page)  # page 1 only
+
+
+def test_body_text_below_the_block_is_content_not_the_notice():
+    (finding,) = findings(check("venues/neurips2026/bottom_margin.pdf", "neurips2026"), "MARG001")
+    assert finding.page == 2 and finding.severity == "error"
+    assert finding.data["side"] == "bottom" and finding.data["region"] == "body"
+    assert "Paragraph" in finding.data["text"]
+
+
+def test_a_camera_ready_notice_is_not_review_mode():
+    (finding,) = findings(check("venues/neurips2025/final_anonymous.pdf", "neurips2025"), "ANON001")
+    assert finding.data["mode"] == "camera-ready notice"
+    assert finding.data["notice"] == "39th Conference on Neural Information Processing Systems (NeurIPS 2025)."
+    assert not finding.data["names"] and not finding.data["emails"]  # the block is the anonymous placeholder
+    assert finding.bbox is not None and finding.bbox[1] > 720  # it points at the notice
+
+
+@needs_templates
+@pytest.mark.parametrize("pdf,name,mode", [
+    ("neurips2025/compiled/neurips_2025-main-final.pdf", "neurips2025", "camera-ready notice"),
+    ("neurips2025/compiled/neurips_2025-preprint.pdf", "neurips2025", "camera-ready notice"),
+    ("neurips2026/compiled/neurips_2026-main-final.pdf", "neurips2026", "camera-ready notice"),
+    ("neurips2026/compiled/neurips_2026-preprint.pdf", "neurips2026", "camera-ready notice"),
+    # the 2025 Datasets and Benchmarks track is single-blind: names beside the line numbers and the
+    # "Submitted to" notice; under the main track's set the names are the finding, not the mode
+    ("neurips2025/compiled/neurips_2025-dandb-submission.pdf", "neurips2025", None),
+])
+def test_anon001_reads_the_mode_from_the_neurips_notice(pdf, name, mode):
+    report = check_file(str(TEMPLATES / pdf), load_rules(name))
+    (finding,) = [f for f in findings(report, "ANON001") if f.data.get("mode") or f.data.get("names")][:1]
+    assert finding.data["mode"] == mode
+    assert "MARG001" not in codes(report)  # the notice, whatever its mode, is furniture
+
+
+@needs_templates
+@pytest.mark.parametrize("pdf,name", [("neurips2025/neurips_2025.pdf", "neurips2025"),
+                                      ("neurips2025/compiled/neurips_2025-submission.pdf", "neurips2025"),
+                                      ("neurips2026/neurips_2026.pdf", "neurips2026")])
+def test_the_official_neurips_samples_pass_their_own_rule_set(pdf, name):
+    report = check_file(str(TEMPLATES / pdf), load_rules(name))
+    # the sample's text says "our previous work [4]" (ANON004, a warning); its checklist is the
+    # unfilled template's, which only the statements checks may judge
+    assert not errors(report) - {"STMT001", "STMT003"}, [(f.code, f.message) for f in report.findings]
+    assert report.measurements["body_pages"] == 5
+    assert not {"MARG001", "TMPL001", "ANON001", "FONT001", "FONT002"} & codes(report)
+
+
+@needs_venues
+@pytest.mark.parametrize("row", _expected("neurips"), ids=lambda r: r["file"])
+def test_every_neurips_corpus_paper_counts_as_its_venue_does(row):
+    report = check_file(str(VENUES / row["file"]), load_rules(row["rules"]))
+    assert report.measurements["body_pages"] == int(row["body_pages_venue"])
+    forbidden = row["must_not_flag"].split()
+    assert not [c for c in errors(report) if any(c.startswith(x) for x in forbidden)]
+    # the line numbers and the page-1 notice are never content in the margins
+    for f in findings(report, "MARG001"):
+        assert not (f.data.get("kind") == "margin note" and f.data["side"] == "left"), f.message
+        assert not (f.page == 1 and f.data["side"] == "bottom" and "Conference on Neural" in (f.data["text"] or ""))
+    if row["mode"] == "review":
+        s = analyse(load(str(VENUES / row["file"])), load_rules(row["rules"]))
+        assert s.review_ruler_pages and s.footer_texts[0][1].startswith("Submitted to")
+        assert "ANON001" not in codes(report)
