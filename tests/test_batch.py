@@ -961,3 +961,43 @@ def test_first_pages_written_in_parts_keep_every_page_in_order(tmp_path, monkeyp
             assert ("No first page" in text) == (i == 4), i
             assert (i == 4) or "Under review as a conference paper at ICLR 2025" in text, i
     assert not [p.name for p in out.iterdir() if p.name.startswith(".scope-check-")]
+
+
+# --- the venue's canaries (issue 25) --------------------------------------------------------------
+
+def test_a_venue_canary_across_papers_is_one_notice_and_an_authors_own_prompt_keeps_its_error(tmp_path):
+    """Six reviewer copies carrying the venue's canary (each its own pair of phrases, under the ICML
+    2026 watermark), a seventh that also hides the authors' own prompt, and three papers with the
+    2025 prompt copied into each (no watermark): the canary is one notice and leaves the six clean;
+    the seventh's own prompt is not the venue's and is an error again; the copied prompt is three
+    authors' errors, not a canary."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for n in range(1, 7):
+        shutil.copyfile(FIXTURES / f"text/canary/reviewer_copy_{n}.pdf", src / f"{n}.pdf")
+    shutil.copyfile(FIXTURES / "text/canary/reviewer_copy_own_prompt.pdf", src / "7.pdf")
+    for n in (8, 9, 10):  # the same prompt in three different files
+        (src / f"{n}.pdf").write_bytes((FIXTURES / "text/white_prompt.pdf").read_bytes() + b"\n%% copy %d\n" % n)
+    out = tmp_path / "out"
+    batch(src, "--out", out, "--progress", "none", "--no-first-pages", expect=1)
+    rows = by_sid(read_csv(out / "results.csv"))
+    for sid in map(str, range(1, 7)):
+        assert rows[sid]["verdict"] == "pass", rows[sid]
+        assert "TEXT" not in rows[sid]["error_codes"] + rows[sid]["warning_codes"] and rows[sid]["TEXT001"] == ""
+    assert rows["7"]["verdict"] == "fail" and rows["7"]["error_codes"] == "TEXT001 TEXT002"
+    for sid in ("8", "9", "10"):
+        assert rows[sid]["verdict"] == "fail" and rows[sid]["error_codes"] == "TEXT001 TEXT002", rows[sid]
+    assert set(by_sid(read_csv(out / "desk_reject.csv"))) == {"7", "8", "9", "10"}
+    entries = {x["submission_id"]: x for x in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    for sid in map(str, range(1, 8)):
+        (taken,) = entries[sid]["venue_canary"]
+        assert taken["key"] == "form:icml2026" and [f["code"] for f in taken["findings"]] == ["TEXT001"], sid
+    own = [f for f in entries["7"]["findings"] if f["code"].startswith("TEXT")]
+    assert {(f["code"], f["severity"], f["page"]) for f in own} == {("TEXT001", "error", 2), ("TEXT002", "error", 2)}
+    assert all("the venue's canary is another text" in f["message"] for f in own)
+    assert "venue_canary" not in entries["8"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    notice = html[html.index("<h2>Venue canaries</h2>"):]
+    notice = notice[:notice.index("</table>")]
+    assert "1 hidden text recurs across papers" in notice and notice.count("<tr>") == 2  # a header and one notice
+    assert "<td>icml2026</td>" in notice and "<td>7</td>" in notice and "Confidential reviewer copy." in notice

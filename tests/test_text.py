@@ -242,3 +242,86 @@ def test_the_review_ruler_grey_is_measured_and_passes():
     assert all(v.source == "page" and 2.0 < v.contrast < 2.2 for v in ruler)
     scripts = [s for ln in doc.pages[0].lines for s in ln.spans if 4.5 < s.size < 5.5]
     assert scripts  # the 5 pt second-order scripts are there, and pass
+
+
+# --- issue 25: layers, extraction mismatches, active content, the venue's canaries -------------
+
+
+def test_a_layer_hidden_by_default_is_hidden_text_and_one_shown_by_default_is_not():
+    (f,) = findings("ocg_hidden_layer", "TEXT001")
+    assert f.severity == "error" and f.data["how"] == "layer" and f.data["layer"] == "Reviewer notes"
+    assert "in a hidden layer 'Reviewer notes'" in f.message and f.data["text"].startswith("IGNORE ALL PREVIOUS")
+    (p,) = findings("ocg_hidden_layer", "TEXT002")
+    assert p.severity == "error" and p.data["hidden_how"] == ["layer"]
+    doc = load(str(FIXTURES / "text" / "ocg_visible_layer.pdf"))
+    assert doc.layered == () and any("annotations of the first figure" in ln.text for ln in doc.pages[0].lines)
+    assert [f for f in check("text/ocg_visible_layer.pdf").findings if f.code.startswith("TEXT")] == []
+
+
+def test_hidden_layer_text_is_read_only_from_the_layer_the_viewer_hides():
+    """MuPDF's pass skips a hidden layer altogether; the loader traces the page with every layer on
+    and keeps what only that trace holds, line by line, named by its layer."""
+    doc = load(str(FIXTURES / "text" / "ocg_hidden_layer.pdf"))
+    assert not any("IGNORE" in ln.text for ln in doc.pages[0].lines)
+    assert [item.layer for item in doc.layered] == ["Reviewer notes"] * len(doc.layered) and len(doc.layered) == 2
+    assert doc.layered[0].span.bbox[3] <= doc.layered[1].span.bbox[1] + 0.5  # one span per line
+
+
+def test_a_font_whose_glyph_names_contradict_its_tounicode_map_is_remapped():
+    (f,) = findings("remapped_font", "TEXT003")
+    assert f.severity == "warning" and f.page == 1 and f.data["evidence"] == "glyph-names"
+    assert ["a", "a", "d"] in f.data["remapped"] and f.data["font"] == "LMRoman10-Regular"
+    assert len(f.data["remapped"]) >= 20 and f.data["garbage"] == 0
+    (g,) = findings("private_use_font", "TEXT003")
+    assert g.data["evidence"] == "glyph-names+code-points" and g.data["garbage"] >= 100
+    assert g.data["garbage"] >= 0.5 * g.data["glyphs"] and "U+E065" in g.data["code_points"]
+
+
+def test_a_matplotlib_type3_figure_extracts_by_its_glyph_names():
+    doc = load(str(FIXTURES / "text" / "type3_figure.pdf"))
+    assert any(f.type == "Type3" for page in doc.pages for f in page.fonts)
+    assert any("validation loss" in ln.text for page in doc.pages for ln in page.lines + page.rotated_lines)
+    assert doc.font_remaps == () and findings("type3_figure", "TEXT003") == []
+
+
+def test_active_content_is_listed_with_where_it_is_and_graded():
+    (js,) = findings("javascript_action", "TEXT004")
+    assert js.severity == "error" and js.data["kind"] == "javascript" and js.data["count"] == 2
+    assert [p["where"] for p in js.data["places"]] == ["the document's open action", "a Link annotation"]
+    assert js.page == 1 and js.bbox and "app.alert" in js.data["places"][0]["detail"]
+    kinds = {f.data["kind"]: f for f in findings("launch_and_remote", "TEXT004")}
+    assert set(kinds) == {"launch", "remote-goto", "submit-form", "import-data", "uri-on-open"}
+    assert all(f.severity == "error" for f in kinds.values())
+    assert kinds["launch"].data["places"][0]["detail"] == "./reproduce.sh"
+    assert kinds["uri-on-open"].data["places"][0]["where"] == "page 1 (when the page opens)"
+    (att,) = findings("attached_file", "TEXT004")
+    assert att.severity == "warning" and att.data["kind"] == "embedded-file"
+    assert att.data["places"][0]["detail"] == "attached_results.csv" and "--remove-attachment" in att.hint
+    assert findings("plain_links", "TEXT004") == []
+    assert load(str(FIXTURES / "text" / "plain_links.pdf")).pages[0].links  # the links are there, and pass
+
+
+def test_a_reviewer_copy_canary_is_a_warning_that_says_so():
+    for n in range(1, 7):
+        (f,) = findings(f"canary/reviewer_copy_{n}", "TEXT001")
+        assert f.severity == "warning" and f.data["substance"], n
+        assert f.data["canary"] == {"watermark": "Confidential reviewer copy.", "shape": "icml2026"}, n
+        assert "looks like a venue canary" in f.message
+    report = check("text/canary/reviewer_copy_own_prompt.pdf")
+    assert report.verdict == "pass" and {f.severity for f in report.findings} == {"warning"}
+
+
+def test_a_quoted_watermark_is_no_stamp():
+    """The watermark quoted in one paragraph of a two-page paper stands on one page: the hidden note
+    stays the authors' error."""
+    (f,) = findings("quotes_canary", "TEXT001")
+    assert f.severity == "error" and "canary" not in f.data
+
+
+@pytest.mark.skipif(not VENUES.is_dir(), reason="the venue corpus is not beside the project")
+def test_no_active_content_layer_or_mismatch_on_the_venue_corpus():
+    for pdf in sorted(VENUES.glob("*.pdf")):
+        report = check(str(pdf), "scope2025-main", select=("TEXT003", "TEXT004"))
+        assert [f.message for f in report.findings if f.code in ("TEXT003", "TEXT004")] == [], pdf.name
+        doc = load(str(pdf))
+        assert doc.layered == () and doc.active == () and doc.font_remaps == (), pdf.name

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from typing import Dict, List, Optional, Sequence
 
-from scope_check.batch import dedup
+from scope_check.batch import canary, dedup
 from scope_check.batch.store import Store
 from scope_check.safety.atomic import write_bytes
 from scope_check import checks as registry
@@ -50,6 +50,7 @@ def load_rows(store: Store, near_threshold: float = dedup.DEFAULT_THRESHOLD, dup
         r["supplement"] = json.loads(r["supplement"]) if r["supplement"] else None
         rows.append(r)
     rows.sort(key=_sort_key)
+    canary.apply(rows)  # the venue's canaries: one notice for the batch, out of the papers' reports
     attach_duplicates(rows, near_threshold if duplicates else None)
     return rows
 
@@ -164,6 +165,8 @@ def results_jsonl(rows: Sequence[dict]) -> bytes:
                                        for sid, p, kind, sim in r["duplicates"]]})
         if r.get("supplement"):
             entry["supplement"] = r["supplement"]
+        if r.get("canary"):  # what the batch took out of the report as the venue's canary
+            entry["venue_canary"] = r["canary"]
         lines.append(json.dumps(entry, ensure_ascii=False, sort_keys=False))
     return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
 
@@ -174,7 +177,7 @@ def summary(rows: Sequence[dict]) -> dict:
     for r in rows:
         for c in set(f["code"] for f in r["file"].get("findings", [])):
             codes[c] += 1
-    return {"files": len(rows), "verdicts": dict(verdicts), "codes": dict(codes)}
+    return {"files": len(rows), "verdicts": dict(verdicts), "codes": dict(codes), "canaries": canary.notices(rows)}
 
 
 def write_all(store: Store, out: str, settings: dict, near_threshold: float = dedup.DEFAULT_THRESHOLD,

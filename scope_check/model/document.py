@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from scope_check.safety import limits
 from scope_check.model.findings import BBox
@@ -188,6 +188,44 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class ActiveContent:
+    """Something in the PDF that acts when a reader opens or uses it (TEXT004), read from its
+    dictionaries and never run, opened or resolved: `kind` is one of "javascript", "launch",
+    "remote-goto", "submit-form", "import-data", "uri-on-open" (a web address fetched without a
+    click), "richmedia", "media", "xfa-form" or "embedded-file"; `where` says where it is
+    ("the document's open action", "a Link annotation", "bookmark 'Intro'", ...), `page` its page
+    (None: the document's), `bbox` its annotation's box, `detail` what it names (a file, an address,
+    the first characters of a script)."""
+
+    kind: str
+    where: str
+    page: Optional[int] = None
+    bbox: Optional[BBox] = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LayeredSpan:
+    """A span in an optional-content group (a layer) that the default configuration hides: MuPDF's
+    normal pass leaves it out, a text extractor that ignores layers reads it (TEXT001)."""
+
+    page: int
+    span: Span
+    layer: str  # the layer's /Name ("" when the content names a membership dictionary without one)
+
+
+@dataclass(frozen=True, slots=True)
+class FontRemap:
+    """A simple font whose glyph names (its /Encoding /Differences) say one letter and whose
+    /ToUnicode map extracts another (TEXT003): each pair (glyph name, the letter it shows, what it
+    extracts as), `compared` the letters that could be compared."""
+
+    name: str  # base font name, subset prefix stripped (as the spans name it)
+    pairs: Tuple[Tuple[str, str, str], ...]
+    compared: int
+
+
+@dataclass(frozen=True, slots=True)
 class FontRef:
     name: str  # subset prefix stripped
     basefont: str  # as written in the PDF
@@ -231,6 +269,14 @@ class Document:
     #: (page, field, value) from the Info dictionaries pdfTeX copies out of included PDF figures
     #: (/PTEX.InfoDict of a Form XObject): /Author only
     figure_metadata: Tuple[Tuple[int, str, str], ...] = ()
+    #: what acts when a reviewer opens the PDF (TEXT004): scripts, launch and remote actions,
+    #: attachments, rich media, found in the catalog, the pages, their annotations, the form and the
+    #: bookmarks (`ActiveContent`); never run or opened
+    active: Tuple[ActiveContent, ...] = ()
+    #: text in layers (optional content) the default configuration hides (`LayeredSpan`, TEXT001)
+    layered: Tuple[LayeredSpan, ...] = ()
+    #: simple fonts whose glyph names contradict what their text extracts as (`FontRemap`, TEXT003)
+    font_remaps: Tuple[FontRemap, ...] = ()
     _derived: Dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property

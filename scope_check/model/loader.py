@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Tuple
 
-from scope_check.model import damage, packed_pages, visibility
+from scope_check.model import active, damage, fontmap, packed_pages, visibility
 from scope_check.model.document import (
     BASELINE_TOLERANCE_EM, MAGIC_WINDOW, NUMBER_GAP_EM, PIECE_GAP_EM, PIECE_GAP_MAX, TAIL_WINDOW,
-    Document, FontRef, Line, Link, Page, ResourceLimit, Span, TooLarge, UnreadablePdf,
+    Document, FontRef, FontRemap, LayeredSpan, Line, Link, Page, ResourceLimit, Span, TooLarge, UnreadablePdf,
     new_span, sniffed, strip_subset, word_gap,
 )
 from scope_check.model.ink import ink_pass
@@ -70,12 +70,13 @@ def _load_open(path: str, fh) -> Document:
             made_by = (metadata.get("producer", "") + " " + metadata.get("creator", "")).lower()
             figures = _figure_metadata(pdf) if "tex" in made_by else ()  # PTEX.InfoDict: pdfTeX and LuaTeX
             problems.extend(damage.classify(None, damage.take_warnings(pymupdf)))
+            extras = _Extras(pymupdf, pdf)  # active content, layers, remapped fonts (the integrity facts)
         except UnreadablePdf:
             raise
         except Exception as exc:
             _memory(exc)
             raise UnreadablePdf("unreadable", f"the PDF is damaged: {_clean(exc)}") from None
-        pages = _pages(pymupdf, pdf, count, problems)
+        pages = _pages(pymupdf, pdf, count, problems, extras)
         repaired = bool(pdf.is_repaired)
     finally:
         pdf.close()
@@ -89,7 +90,58 @@ def _load_open(path: str, fh) -> Document:
         repaired=repaired,
         problems=tuple(problems),
         figure_metadata=figures,
+        active=tuple(extras.active.found),
+        layered=tuple(extras.layered),
+        font_remaps=tuple(r for r in extras.remaps.values() if r is not None),
     )
+
+
+class _Extras:
+    """The integrity facts of one document gathered while its pages are read (TEXT001, TEXT003,
+    TEXT004): its active content (`model.active`: the catalog's at once, each page's as it is read),
+    the text of layers hidden by default (`visibility.hidden_layers`, only in a document that has
+    layers) and the simple fonts whose glyph names contradict their /ToUnicode maps
+    (`model.fontmap`, each font once)."""
+
+    def __init__(self, pymupdf, pdf):
+        self.pymupdf = pymupdf
+        self.active = active.Scanner(pymupdf, pdf)
+        self.active.document()
+        self.layered: List[LayeredSpan] = []
+        self.remaps: Dict[int, Optional[FontRemap]] = {}
+        self.fonts: Dict[int, str] = {}  # fonts met on the page being read, not yet looked at
+        try:
+            self.has_layers = bool(pdf.get_ocgs())
+        except Exception:
+            self.has_layers = False
+        damage.take_warnings(pymupdf)  # what MuPDF said while these were read is not the file's damage
+
+    def page(self, pdf, page, number: int) -> None:
+        """The facts of a page that was read (its own warnings already taken: what MuPDF says
+        while these are read is not the page's damage, and is dropped)."""
+        pymupdf = self.pymupdf
+        self.active.page(page, number, limits.MAX_ANNOTS_PER_PAGE)
+        for xref, basefont in self.fonts.items():
+            try:
+                self.remaps[xref] = fontmap.remap(pymupdf, pdf, xref, basefont)
+            except MemoryError:
+                raise
+            except Exception:
+                self.remaps[xref] = None
+        self.fonts.clear()
+        if self.has_layers:
+            try:
+                self.layered.extend(visibility.hidden_layers(pymupdf, page, number))
+            except MemoryError:
+                raise
+            except Exception:
+                pass  # the page's layers cannot be traced: its text is judged as MuPDF shows it
+        damage.take_warnings(pymupdf)
+
+    def font(self, xref: int, basefont: str) -> None:
+        if xref > 0 and xref not in self.remaps:
+            self.remaps[xref] = None
+            self.fonts[xref] = basefont
 
 
 def _memory(exc: Exception) -> None:
@@ -99,7 +151,7 @@ def _memory(exc: Exception) -> None:
         raise ResourceLimit(f"memory ran out while reading the PDF: {_clean(exc)}") from None
 
 
-def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
+def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple[Page, ...]:
     """Every page (up to limits.MAX_PAGES), each read on its own: a page that raises or breaks a
     cap is kept empty and recorded, and the others are read as usual."""
     analysed = min(count, limits.MAX_PAGES)
@@ -129,7 +181,7 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
                 page_problems.append(damage.Problem(number, "error", "page-tree", not_a_page))
                 item = _empty(number, size)
             else:
-                item = _page(pymupdf, pdf, page, number, page_problems, budget)
+                item = _page(pymupdf, pdf, page, number, page_problems, budget, extras)
                 size = (item.width, item.height)
         except MemoryError:
             raise
@@ -140,6 +192,8 @@ def _pages(pymupdf, pdf, count: int, problems: List) -> Tuple[Page, ...]:
             page_problems = [damage.Problem(number, "error", kind, f"could not be read: {text}")]
             item = _empty(number, size)
         found = damage.classify(number, damage.take_warnings(pymupdf))
+        if page is not None and not any(p.kind in damage.LOST for p in page_problems):
+            extras.page(pdf, page, number)  # after the page's own warnings are taken
         if any(p.kind == "colour" for p in found):  # graded by what the page still shows
             spaces = _colour_spaces(pymupdf, pdf, page) if page is not None else ()
             found = damage.colour_problems(number, found, _shows_something(item), spaces)
@@ -274,7 +328,7 @@ def _clean(exc: Exception) -> str:
     return text.splitlines()[0][:200]
 
 
-def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) -> Page:
+def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], extras: "_Extras") -> Page:
     too_much = _precheck(pdf, page, number)
     if too_much:
         problems.append(damage.Problem(number, "error", "limit", f"not analysed: {too_much}"))
@@ -308,7 +362,7 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int]) ->
             pieces.append((baseline, spans[0].bbox[0], max(s.bbox[2] for s in spans), size, spans))
     del raw
     links = tuple(_links(pdf, page, number, problems))
-    fonts = tuple(_fonts(pdf, page, number, problems))
+    fonts = tuple(_fonts(pdf, page, number, problems, extras))
     lines = _visual_lines(pieces)
     if len(lines) + len(rotated) > limits.MAX_LINES_PER_PAGE:
         problems.append(damage.Problem(number, "error", "limit", f"only the first {limits.MAX_LINES_PER_PAGE:,} "
@@ -670,7 +724,7 @@ def _annot_count(pdf, page) -> int:
         return 0
 
 
-def _fonts(pdf, page, number: int, problems: List):
+def _fonts(pdf, page, number: int, problems: List, extras: "_Extras"):
     seen = set()
     for entry in page.get_fonts(full=True):
         xref, ext, ftype, basefont = entry[0], entry[1], entry[2], entry[3]
@@ -683,6 +737,7 @@ def _fonts(pdf, page, number: int, problems: List):
             problems.append(damage.Problem(number, "warning", "limit", f"only the first {limits.MAX_FONTS_PER_PAGE:,} "
                                            "fonts of the page were read"))
             return
+        extras.font(xref, basefont)
         basefont = limits.clean_text(basefont, 200)
         ftype, ext = limits.clean_text(ftype, 40), limits.clean_text(ext, 40)
         ref = FontRef(

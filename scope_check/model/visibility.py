@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
 from scope_check.model import ink
-from scope_check.model.document import Span, strip_subset
+from scope_check.model.document import LayeredSpan, Span, strip_subset
 from scope_check.model.findings import BBox
 from scope_check.safety import limits
 
@@ -612,3 +612,105 @@ def _offpage(pymupdf, page, width: float, height: float):
                         yield Span("".join(c["c"] for c in run), box, strip_subset(s["font"]),
                                    round(s["size"], 2), s["color"], s["flags"], alpha=s.get("alpha", 255) / 255.0)
                     run = []
+
+
+# --- optional content (layers) ---------------------------------------------------------------
+
+
+#: a layered span's glyphs further apart than this fraction of its size start a new word
+LAYER_WORD_GAP_EM = 0.15
+
+
+def hidden_layers(pymupdf, page, number: int) -> Tuple[LayeredSpan, ...]:
+    """The text of `page` that optional content hides in the default configuration: a layer off by
+    default, or shown only by a usage or a visibility expression that leaves it off. MuPDF's normal
+    pass (the text above, the ink, the rendering) skips such content altogether, while a text
+    extractor that ignores layers (pdftotext, most LLM pipelines) reads it. The page's text is
+    traced twice, as a viewer shows it ("View") and with every layer shown (no usage: MuPDF then
+    hides nothing), and each text run only the second trace holds is hidden, named by the innermost
+    layer it lies in. Run only for documents that have layers; coordinates are the unrotated page's."""
+    rotation = page.rotation
+    if rotation:
+        page.set_rotation(0)
+    try:
+        shown = _trace(pymupdf, page, "View")
+        every = _trace(pymupdf, page, None)
+    finally:
+        if rotation:
+            page.set_rotation(rotation)
+    if len(every) <= len(shown):
+        return ()
+    left = Counter(_trace_key(t) for t in shown)
+    out = []
+    for t in every:
+        key = _trace_key(t)
+        if left[key] > 0:
+            left[key] -= 1
+            continue
+        layer = limits.clean_text(t.get("layer") or "", 120)
+        out.extend(LayeredSpan(page=number, span=span, layer=layer) for span in _trace_spans(t))
+    return tuple(out)
+
+
+def _trace(pymupdf, page, usage):
+    mupdf, extra = pymupdf.mupdf, pymupdf.extra
+    out: list = []
+    device = extra.JM_new_texttrace_device(out)
+    bounds = mupdf.fz_bound_page(page.this)
+    device.ptm = mupdf.FzMatrix(1, 0, 0, -1, 0, bounds.y1)
+    mupdf.pdf_run_page_with_usage(mupdf.pdf_page_from_fz_page(page.this), device, mupdf.FzMatrix(), usage,
+                                  mupdf.FzCookie())
+    mupdf.fz_close_device(device)
+    return out
+
+
+def _trace_key(t) -> tuple:
+    return (tuple(c[0] for c in t.get("chars", ())), tuple(round(v, 1) for v in t.get("bbox", ())))
+
+
+def _trace_spans(t) -> List[Span]:
+    """The model's spans for a text run of a trace: one per line it covers (a run is a text object,
+    which may hold several lines), with spaces where its glyphs stand apart."""
+    chars = t.get("chars") or ()
+    size = float(t.get("size") or 0.0)
+    lines: List[List] = []
+    last = None
+    for c in chars:
+        origin = c[2]
+        if last is None or abs(origin[1] - last[1]) > 0.5 * max(size, 0.1) or origin[0] < last[0] - 2 * max(size, 0.1):
+            lines.append([])
+        lines[-1].append(c)
+        last = origin
+    colour = t.get("color") or (0.0,)
+    if len(colour) == 3:
+        r, g, b = colour
+    elif len(colour) == 4:  # CMYK, naively
+        c_, m_, y_, k_ = colour
+        r, g, b = (1 - min(1.0, c_ + k_)), (1 - min(1.0, m_ + k_)), (1 - min(1.0, y_ + k_))
+    else:
+        r = g = b = colour[0]
+    rgb = (int(round(max(0.0, min(1.0, r)) * 255)) << 16) | (int(round(max(0.0, min(1.0, g)) * 255)) << 8) \
+        | int(round(max(0.0, min(1.0, b)) * 255))
+    mode = t.get("type", 0)
+    render = "invisible" if mode == 3 else "clip" if mode == 7 else "fill"
+    font, flags, alpha = strip_subset(t.get("font") or ""), int(t.get("flags") or 0), float(t.get("opacity", 1.0))
+    out = []
+    for line in lines:
+        parts = []
+        prev = None
+        for c in line:
+            ucs, box = c[0], c[3]
+            if prev is not None and box[0] - prev[2] > LAYER_WORD_GAP_EM * max(size, 0.1):
+                parts.append(" ")
+            try:
+                parts.append(chr(ucs))
+            except (ValueError, OverflowError):
+                parts.append("\ufffd")
+            prev = box
+        text = limits.clean_text("".join(parts), limits.MAX_LINE_CHARS)
+        if not text.strip():
+            continue
+        boxes = [c[3] for c in line]
+        bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        out.append(Span(text, bbox, font, round(size, 2) or 0.01, rgb, flags, alpha=alpha, render=render))
+    return out

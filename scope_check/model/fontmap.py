@@ -1,0 +1,138 @@
+"""Fonts whose text extracts as other letters than their glyphs show (TEXT003), read in the
+loader's pass from each simple font's own dictionaries.
+
+A simple font (Type 1, TrueType, Type 3) that re-encodes its glyphs names each code's glyph in its
+/Encoding /Differences ("/a", "/B", "/uni00E9"), and its /ToUnicode map says what each code
+extracts as. A producer writes the second from the first (pdfTeX's `\\pdfgentounicode`), so they
+agree; a font whose glyph named "a" extracts as "x" was remapped on purpose: the published
+obfuscation attack on LLM pipelines (`\\pdfglyphtounicode{a}{0078}`), which shows one text and
+hands programs another. Only letters and digits are compared (a glyph name's Unicode value by the
+Adobe Glyph List, MuPDF's table), each folded to its base letter and case (small capitals, old-style
+figures, italic mathematical letters extract as their letters); a ligature or a name the list does
+not know is not compared. On the corpora's 189 such fonts (9,835 letters) none disagrees.
+
+Each font is read once per document: two dictionary lookups, and for a font with both entries its
+/ToUnicode stream (a few kB).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Dict, List, Optional, Tuple
+
+from scope_check.model.document import FontRemap, strip_subset
+from scope_check.safety import limits
+
+#: at most this many bytes of a /ToUnicode stream are read (a simple font's is a few kB)
+MAX_CMAP_BYTES = 256 * 1024
+#: at most this many pairs are kept per font (the finding quotes a few)
+MAX_PAIRS = 64
+
+_TOKEN = re.compile(r"(\d+)|/([^\s/\[\]()<>{}%]*)")
+_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
+_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
+_RANGE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f\s]*>|\[[^\]]*\])")
+_ESCAPE = re.compile(r"#([0-9A-Fa-f]{2})")
+
+
+def remap(pymupdf, pdf, xref: int, basefont: str) -> Optional[FontRemap]:
+    """The font's letters whose glyph names contradict its /ToUnicode map, or None (no such
+    letter, or the font has not both entries)."""
+    kind, encoding = pdf.xref_get_key(xref, "Encoding")
+    if kind == "xref":
+        kind, differences = pdf.xref_get_key(int(encoding.split()[0]), "Differences")
+    elif kind == "dict":
+        kind, differences = pdf.xref_get_key(xref, "Encoding/Differences")
+    else:
+        return None
+    if kind != "array":
+        return None
+    kind, tounicode = pdf.xref_get_key(xref, "ToUnicode")
+    if kind != "xref":
+        return None
+    names = _differences(differences)
+    if not names:
+        return None
+    stream = pdf.xref_stream(int(tounicode.split()[0])) or b""
+    cmap = _cmap(stream[:MAX_CMAP_BYTES])
+    glyph_unicode = pymupdf.mupdf.fz_unicode_from_glyph_name
+    compared = 0
+    pairs: List[Tuple[str, str, str]] = []
+    for code, name in names.items():
+        got = cmap.get(code)
+        if got is None:
+            continue
+        value = glyph_unicode(name)
+        if value <= 0 or value == 0xFFFD or 0xE000 <= value <= 0xF8FF:
+            continue  # a name the glyph list does not know, or one it maps to private use
+        shows = chr(value)
+        if not shows.isalnum():
+            continue
+        compared += 1
+        if _fold(got[:1]) == _fold(shows):
+            continue  # the same letter (a ligature or a decomposition extracts as more)
+        if len(pairs) < MAX_PAIRS:
+            pairs.append((limits.clean_text(name, 40), shows, limits.clean_text(got, 8) or repr(got)))
+    if not pairs:
+        return None
+    return FontRemap(name=strip_subset(basefont), pairs=tuple(pairs), compared=compared)
+
+
+def _fold(ch: str) -> str:
+    return unicodedata.normalize("NFKD", ch)[:1].casefold() if ch else ""
+
+
+def _differences(text: str) -> Dict[int, str]:
+    """code -> glyph name of a /Differences array (`[32/space/exclam 97/a/b]`)."""
+    out: Dict[int, str] = {}
+    code = None
+    for number, name in _TOKEN.findall(text):
+        if number:
+            code = int(number)
+        elif code is not None and 0 <= code < 256:
+            out[code] = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), name)
+            code += 1
+    return out
+
+
+def _utf16(hexdigits: bytes) -> str:
+    try:
+        return bytes.fromhex(hexdigits.decode("ascii").replace(" ", "").replace("\n", "")).decode("utf-16-be", "replace")
+    except ValueError:
+        return ""
+
+
+def _cmap(data: bytes) -> Dict[int, str]:
+    """code -> extracted text of a /ToUnicode CMap's bfchar and bfrange entries (one-byte codes)."""
+    out: Dict[int, str] = {}
+    for section in _BFCHAR.finditer(data):
+        found = _HEX.findall(section.group(1))
+        for src, dst in zip(found[0::2], found[1::2]):
+            try:
+                code = int(src, 16)
+            except ValueError:
+                continue
+            if code < 256:
+                out[code] = _utf16(dst)
+    for section in _BFRANGE.finditer(data):
+        for m in _RANGE.finditer(section.group(1)):
+            lo, hi = int(m.group(1), 16), int(m.group(2), 16)
+            if hi < lo or lo > 255:
+                continue
+            hi = min(hi, 255)
+            dst = m.group(3)
+            if dst.startswith(b"["):
+                for i, item in enumerate(_HEX.findall(dst)[: hi - lo + 1]):
+                    out[lo + i] = _utf16(item)
+                continue
+            base = bytearray(bytes.fromhex(dst[1:-1].decode("ascii").replace(" ", "").replace("\n", ""))
+                             if len(dst) > 2 else b"")
+            if len(base) < 2:
+                continue
+            last = int.from_bytes(base[-2:], "big")
+            for i in range(hi - lo + 1):
+                base[-2:] = ((last + i) & 0xFFFF).to_bytes(2, "big")
+                out[lo + i] = bytes(base).decode("utf-16-be", "replace")
+    return out
