@@ -11,7 +11,8 @@ from conftest import FIXTURES
 from scope_check.config.rules import RulesError, bundled_dir, bundled_names, schema
 from scope_check.checks import load_rules
 
-BUNDLED = ["iclr2025", "scope2025-tiny", "scope2025-main", "wsl2025-extended", "wsl2025-full"]
+BUNDLED = ["iclr2025", "scope2025-tiny", "scope2025-main", "wsl2025-extended", "wsl2025-full",
+           "iclr2026", "iclr2027", "iclr2027-camera"]
 BUNDLED += ["neurips2025", "neurips2026"]  # the NeurIPS venues (their base, rules/_neurips.yaml, is no set of its own)
 
 

@@ -6,7 +6,7 @@ families that must not be errors, its notes)."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
+import re
 
 import pytest
 
@@ -145,3 +145,124 @@ def test_every_neurips_corpus_paper_counts_as_its_venue_does(row):
         s = analyse(load(str(VENUES / row["file"])), load_rules(row["rules"]))
         assert s.review_ruler_pages and s.footer_texts[0][1].startswith("Submitted to")
         assert "ANON001" not in codes(report)
+
+
+# --- ICLR 2026/2027 and the statements ------------------------------------------------------
+
+ICLR = ("iclr2026", "iclr2027")
+#: EXPECTED.tsv's statement labels -> the kinds of structure.statements
+LABELS = {"ethics": "ethics", "reproducibility": "reproducibility", "ai-use/llm usage": "ai_use",
+          "limitations": "limitations", "acknowledgements": "acknowledgements", "broader impact": "impact",
+          "impact statement": "impact", "neurips checklist": "checklist"}
+
+
+def _rows():
+    return [r for r in _expected("iclr") if r["rules"] in ICLR]
+
+
+def expected_statements(text: str) -> dict:
+    """{kind: [pages]} from EXPECTED.tsv's `statements` ("Ethics:p10; Limitations:p7 (run-in paragraph
+    in sec 6) and p22-23 (Appendix K)"): the pages where a heading opens it (a run-in paragraph has none)."""
+    out: dict = {}
+    for part in text.strip('"').split(";"):
+        label, _, rest = part.strip().partition(":")
+        for combined in label.split("+"):
+            kind = LABELS.get(combined.strip().casefold())
+            if kind is None or not rest:
+                continue
+            for m in re.finditer(r"p(\d+)(?:-\d+)?(\s*\(run-in)?", rest):
+                if not m.group(2):
+                    out.setdefault(kind, []).append(int(m.group(1)))
+    return out
+
+
+@needs_venues
+@pytest.mark.parametrize("row", _rows(), ids=lambda r: r["file"])
+def test_a_corpus_paper_under_its_venue(row):
+    report = check_file(str(VENUES / row["file"]), load_rules(row["rules"]))
+    assert report.measurements["body_pages"] == int(row["body_pages_venue"])
+    found = {}
+    for st in report.measurements["statements"]:
+        found.setdefault(st["kind"], []).append(st["page"])
+    for kind, pages in expected_statements(row["statements"]).items():
+        if kind == "acknowledgements" or kind in found:  # acknowledgements also stand under their own heading
+            assert set(pages) & set(found.get(kind, pages)), (kind, pages, found)
+    forbidden = row["must_not_flag"].split()
+    errors = {f.code for f in report.findings if f.severity == "error"}
+    assert not {c for c in errors if any(c.startswith(x) for x in forbidden)}
+
+
+@needs_venues
+def test_every_statement_heading_of_the_corpus_is_found():
+    """Each statement the expectations place under a heading of its own is listed, on its page."""
+    missing = []
+    for row in _rows():
+        report = check_file(str(VENUES / row["file"]), load_rules(row["rules"]))
+        found = {(st["kind"], st["page"]) for st in report.measurements["statements"]}
+        for kind, pages in expected_statements(row["statements"]).items():
+            if not any((kind, p) in found for p in pages):
+                missing.append((row["file"], kind, pages))
+    assert not missing
+
+
+@needs_venues
+def test_the_iclr2026_statements_and_the_appendix_before_the_references_are_not_counted():
+    rows = {r["file"]: r for r in _rows()}
+    thinking = check_file(str(VENUES / "iclr2026_anon_thinking_in_thinking.pdf"), load_rules("iclr2026"))
+    assert [st["kind"] for st in thinking.measurements["statements"] if not st["counted"]] == [
+        "ethics", "reproducibility", "ai_use"]
+    assert thinking.measurements["body_pages"] == int(rows["iclr2026_anon_thinking_in_thinking.pdf"]["body_pages_venue"])
+    spectrum = check_file(str(VENUES / "iclr2026_anon_visible_spectrum.pdf"), load_rules("iclr2026"))
+    assert spectrum.measurements["body_pages"] == 7 and spectrum.measurements["references_page"] == 8
+    assert spectrum.measurements["body_excluded"] == ["ADDITIONAL PROOFS (page 7)"]
+
+
+@needs_venues
+def test_an_iclr2027_paper_without_its_ai_use_statement():
+    report = check_file(str(VENUES / "iclr2027_anon_agent_memory_gains.pdf"), load_rules("iclr2027"))
+    assert {"PAGE001", "STMT001"} <= codes(report)
+    page_limit = next(f for f in report.findings if f.code == "PAGE001")
+    assert (page_limit.data["pages"], page_limit.data["limit"]) == (13, 9)
+
+
+@needs_templates
+@pytest.mark.parametrize("rules, pdf", [
+    ("iclr2026", "iclr2026/iclr2026_conference.pdf"),
+    ("iclr2027", "iclr2027/iclr2027_conference.pdf"),
+    ("iclr2027-camera", "iclr2027/compiled/iclr2027_conference-final.pdf"),
+])
+def test_the_official_samples_pass_their_own_rule_set(rules, pdf):
+    report = check_file(str(TEMPLATES / pdf), load_rules(rules))
+    errors = {f.code for f in report.findings if f.severity == "error"}
+    assert errors <= {"ANON002"}, [(f.code, f.message) for f in report.findings]  # the kit's placeholder thanks
+    assert not {c for c in codes(report) if c.startswith("STMT")}
+
+
+@needs_templates
+def test_the_2027_sample_counts_its_main_text_only():
+    report = check_file(str(TEMPLATES / "iclr2027/iclr2027_conference.pdf"), load_rules("iclr2027"))
+    assert report.measurements["body_pages"] == 6  # the five statements before the References do not count
+    assert [st["kind"] for st in report.measurements["statements"]] == [
+        "ai_use", "ethics", "reproducibility", "author_contributions", "acknowledgements"]
+
+
+def test_the_camera_ready_set_allows_ten_pages_and_names():
+    camera, review = load_rules("iclr2027-camera"), load_rules("iclr2027")
+    assert camera.options("PAGE001")["max_pages"] == 10 and review.options("PAGE001")["max_pages"] == 9
+    assert all(camera.severity(f"ANON00{i}") == "off" for i in range(1, 6))
+    assert camera.structure["statements"]["ai_use"]["required"]
+
+
+def test_the_2026_set_is_the_2025_template_with_the_2026_header_and_nine_pages():
+    r25, r26 = load_rules("iclr2025"), load_rules("iclr2026")
+    for key in ("page_size", "text_block", "body_font_size", "body_leading", "ruler"):
+        assert r26.template[key] == r25.template[key]
+    assert all("2026" in p for p in r26.template["header"]["review"] + r26.template["header"]["camera_ready"])
+    assert r26.options("PAGE001")["max_pages"] == 9
+
+
+def test_iclr2027_fixture_under_each_set():
+    """One paper, three rule sets: the ICLR 2027 statements are exempt under iclr2027; iclr2026
+    exempts ethics, reproducibility and LLM use too; the 2025 set counts the AI use statement."""
+    pdf = "venues/iclr2027/compliant.pdf"
+    assert [check(pdf, r).measurements["body_pages"] for r in ("iclr2027", "iclr2026", "iclr2025")] == [9, 9, 10]

@@ -67,6 +67,21 @@ class Heading:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """A statement the rule set lists a kind of (structure.statements): ethics, reproducibility, AI
+    use, a checklist, ... It runs from its heading to the next heading at least as large (or the
+    References, or the appendix)."""
+
+    kind: str  # a key of structure.statements / statement_headings: "ai_use"
+    heading: Heading
+    end: Optional[Heading]  # the heading that ends it; None: it runs to the end of the document
+    last_page: int
+    length: float  # the height its lines cover, in text-block heights (per column): 1.0 is a full page
+    place: str  # before_references | after_references (a paper without References: before_references)
+    counted: bool  # it stands before the end of the counted body
+
+
+@dataclass(frozen=True)
 class Structure:
     body_lines: Tuple[Tuple[Line, ...], ...]  # per page, in reading order (top to bottom)
     furniture: Tuple[Tuple[Tuple[str, Line], ...], ...]  # per page: (role, line)
@@ -78,6 +93,8 @@ class Structure:
     excluded: Tuple[Heading, ...]  # exempt sections just before the References
     body_pages: int
     appendix_before_references: Optional[Heading]
+    appendix_counted: bool  # the appendix before the References counts (structure.appendix_counts)
+    statements: Tuple["Statement", ...]  # the statements found, when the rule set lists any (structure.statements)
     review_ruler_pages: Tuple[int, ...]
     header_texts: Tuple[Tuple[int, str], ...]  # (page, running-header text)
     footer_texts: Tuple[Tuple[int, str], ...] = ()  # (page, text of the template's notice below the block)
@@ -118,17 +135,25 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         body, furniture = _BodyLines(doc.pages, body), _Furniture(doc.pages, furniture)
     size = weight.most_common(1)[0][0] if weight else None  # the size most body characters are set in
     headings = tuple(find_headings(doc.pages, body, size))
+    if vocabulary["statements"]:
+        headings = _with_statement_headings(headings, doc.pages, body, size, template, vocabulary)
     references = _first(headings, vocabulary["references_headings"])
-    excluded = _exempt_run(headings, references, vocabulary["exempt_sections"])
+    kinds = statement_kinds(headings, vocabulary)
+    excluded = _exempt_run(headings, references, vocabulary["exempt_sections"], kinds, vocabulary["statements"])
     body_end = excluded[0] if excluded else references
     if body_end is None:
-        body_end = _first_appendix(headings, vocabulary["appendix_headings"])
+        body_end = _first_of(_first_appendix(headings, vocabulary["appendix_headings"]),
+                             _first_statement_after(headings, kinds, vocabulary["statements"]))
+    appendix = _appendix_before(headings, body_end, vocabulary["appendix_headings"])
+    appendix_counted = True
+    if appendix is not None and not vocabulary["appendix_counts"] and _section_level(appendix, headings):
+        body_end, appendix_counted = appendix, False  # the venue counts main text only
     if body_end is None:
         body_pages = doc.page_count
     else:
         first_on_page = is_first_on_page(body_end, body[body_end.page - 1], doc.pages[body_end.page - 1], template)
         body_pages = body_end.page - 1 if first_on_page else body_end.page
-    appendix = _appendix_before(headings, body_end, vocabulary["appendix_headings"])
+    statements = _statements(headings, kinds, references, body_end, body, template, vocabulary)
     return Structure(
         body_lines=body if packed else tuple(body),
         furniture=furniture if packed else tuple(furniture),
@@ -139,6 +164,8 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         excluded=excluded,
         body_pages=body_pages,
         appendix_before_references=appendix,
+        appendix_counted=appendix_counted,
+        statements=statements,
         review_ruler_pages=tuple(ruler_pages),
         header_texts=tuple(headers),
         footer_texts=tuple(footers),
@@ -432,18 +459,160 @@ def _first(headings: Sequence[Heading], names: Iterable[str]) -> Optional[Headin
     return next((h for h in headings if h.key in wanted), None)
 
 
-def _exempt_run(headings: Sequence[Heading], references: Optional[Heading], names: Iterable[str]) -> Tuple[Heading, ...]:
-    """The exempt sections (reproducibility, ethics) standing right before the References."""
+def _exempt_run(headings: Sequence[Heading], references: Optional[Heading], names: Iterable[str],
+                kinds: Sequence[Optional[str]] = (), statements: Mapping = {}) -> Tuple[Heading, ...]:
+    """The exempt sections standing right before the References: those named in exempt_sections
+    (reproducibility, ethics) and the statements the rule set makes `exempt` where they may stand
+    before the References (`where`: before_references or anywhere)."""
     if references is None:
         return ()
     wanted = {n.casefold() for n in names}
-    before = headings[: headings.index(references)]
+    end = headings.index(references)
     run: List[Heading] = []
-    for h in reversed(before):
-        if h.key not in wanted:
+    for i in range(end - 1, -1, -1):
+        h = headings[i]
+        kind = kinds[i] if kinds else None
+        policy = statements.get(kind) if kind else None
+        exempt = bool(policy and policy["exempt"] and policy["where"] != "after_references")
+        if h.key not in wanted and not exempt:
             break
         run.append(h)
     return tuple(reversed(run))
+
+
+def statement_kinds(headings: Sequence[Heading], vocabulary: Mapping) -> Tuple[Optional[str], ...]:
+    """For each heading, the kind of statement it opens (a key of structure.statements, or of
+    statement_headings for a kind the rule set does not list), or None; all None when the rule set
+    lists no statements. A heading that matches several kinds is the first of them in name order."""
+    listed = vocabulary["statements"]
+    if not listed:
+        return (None,) * len(headings)
+    patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in listed.items()}}
+    compiled = [(kind, _compiled_ci(tuple(patterns[kind]))) for kind in sorted(patterns)]
+    return tuple(next((kind for kind, regexes in compiled if any(r.search(h.key) for r in regexes)), None)
+                 for h in headings)
+
+
+def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page], body: Sequence[Sequence[Line]],
+                             size: Optional[float], template: Mapping, vocabulary: Mapping) -> Tuple[Heading, ...]:
+    """`headings` and the statement headings they miss: a line that names a statement (its kind's
+    patterns), styled as a heading and standing at the text block's left edge with space above it,
+    though no other line of its page starts there (a checklist's heading over indented items)."""
+    if not size:
+        return headings
+    patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
+    regexes = [r for kind in sorted(patterns) for r in _compiled_ci(tuple(patterns[kind]))]
+    edge = [float(template["text_block"][0])]
+    known = {(h.page, h.bbox) for h in headings}
+    added = []
+    for page, lines in zip(pages, body):
+        for i, ln in enumerate(lines):
+            if (page.number, ln.bbox) in known or len(ln.text) > 90:
+                continue
+            key = normalise(ln.text)
+            if any(r.search(key) for r in regexes) and _is_heading(ln, size, edge) and space_above(ln, lines, size, i):
+                added.append(Heading(page=page.number, bbox=ln.bbox, text=ln.text, key=key, size=ln.max_size))
+    if not added:
+        return headings
+    order = {}
+    for h in (*headings, *added):
+        order[id(h)] = (h.page, _index_of(h, body[h.page - 1]))
+    return tuple(sorted((*headings, *added), key=lambda h: order[id(h)]))
+
+
+@lru_cache(maxsize=64)
+def _compiled_ci(patterns: Tuple[str, ...]):
+    return tuple(re.compile(p, re.I) for p in patterns)
+
+
+def _first_of(*headings: Optional[Heading]) -> Optional[Heading]:
+    """The first, in reading order, of the headings given (None where there is none)."""
+    found = [h for h in headings if h is not None]
+    return min(found, key=lambda h: (h.page, h.bbox[1]), default=None)
+
+
+def _first_statement_after(headings: Sequence[Heading], kinds: Sequence[Optional[str]],
+                           statements: Mapping) -> Optional[Heading]:
+    """Without a References heading: the first exempt statement whose place is after the References
+    (the NeurIPS checklist): the counted body ends there at the latest."""
+    for h, kind in zip(headings, kinds):
+        policy = statements.get(kind) if kind else None
+        if policy and policy["exempt"] and policy["where"] == "after_references":
+            return h
+    return None
+
+
+def _section_level(heading: Heading, headings: Sequence[Heading]) -> bool:
+    """Is `heading` as large as the digit-numbered sections before it (a real `\\appendix` section,
+    not a bold line that happens to start with "A ")? An "Appendix" heading always is."""
+    sections = [h.size for h in headings[: headings.index(heading)] if _DIGIT_SECTION.match(h.text)]
+    return not _LETTER_SECTION.match(heading.text) or heading.size >= max(sections, default=0.0) - 0.25
+
+
+def _statements(headings: Sequence[Heading], kinds: Sequence[Optional[str]], references: Optional[Heading],
+                body_end: Optional[Heading], body: Sequence[Sequence[Line]], template: Mapping,
+                vocabulary: Mapping) -> Tuple[Statement, ...]:
+    """Every statement found, when the rule set lists any: its kind, extent, length and place. A
+    statement heading inside another statement (a checklist's "2. Limitations" item) is part of it."""
+    if not vocabulary["statements"]:
+        return ()
+    appendix = _first_appendix(headings, vocabulary["appendix_headings"])
+    stops = {id(h) for h in (references, appendix) if h is not None}
+    end_index = headings.index(body_end) if body_end is not None else len(headings)
+    ref_index = headings.index(references) if references is not None else len(headings)
+    found: List[Statement] = []
+    inside_until = -1  # the index of the heading that ends the statement being read
+    for i, (h, kind) in enumerate(zip(headings, kinds)):
+        if kind is None or i < inside_until:
+            continue
+        j = next((j for j in range(i + 1, len(headings))
+                  if id(headings[j]) in stops or headings[j].size >= h.size - 0.25), len(headings))
+        inside_until = j
+        stop = headings[j] if j < len(headings) else None
+        last_page, length = _extent(h, stop, body, template)
+        found.append(Statement(kind=kind, heading=h, end=stop, last_page=last_page, length=length,
+                               place="before_references" if i < ref_index else "after_references",
+                               counted=i < end_index))
+    return tuple(found)
+
+
+def _extent(start: Heading, stop: Optional[Heading], body: Sequence[Sequence[Line]], template: Mapping) -> Tuple[int, float]:
+    """(last page, length in text-block heights) of the body from `start` (a heading) to `stop` (the
+    next heading that ends it; None: the end of the document): on each page, from the top of its
+    first line to the bottom of its last."""
+    x0, top, x1, bottom = template["text_block"]
+    height = (bottom - top) * max(int(template["columns"]), 1)
+    last_page, covered = start.page, 0.0
+    for number, part in _between(start, stop, body):
+        covered += max(ln.bbox[3] for ln in part) - min(ln.bbox[1] for ln in part)
+        last_page = number
+    return last_page, covered / height
+
+
+def statement_lines(s: Structure, statement: Statement) -> Iterable[Tuple[int, Line]]:
+    """(page, line) of every body line of a statement, its heading first, in reading order."""
+    for number, part in _between(statement.heading, statement.end, s.body_lines):
+        for ln in part:
+            yield number, ln
+
+
+def _between(start: Heading, stop: Optional[Heading], body: Sequence[Sequence[Line]]):
+    """(page, its body lines from `start` up to `stop`), for each page that has some."""
+    final = stop.page if stop is not None else len(body)
+    for number in range(start.page, final + 1):
+        lines = list(body[number - 1])
+        first = _index_of(start, lines) if number == start.page else 0
+        end = _index_of(stop, lines) if stop is not None and number == stop.page else len(lines)
+        if lines[first:end]:
+            yield number, lines[first:end]
+
+
+def _index_of(heading: Heading, lines: Sequence[Line]) -> int:
+    """The position of the heading's line among its page's body lines (reading order)."""
+    for i, ln in enumerate(lines):
+        if ln.bbox == heading.bbox:
+            return i
+    return next((i for i, ln in enumerate(lines) if ln.bbox[1] >= heading.bbox[1] - 0.5), len(lines))
 
 
 def _appendix_before(headings: Sequence[Heading], end: Optional[Heading], names: Iterable[str]) -> Optional[Heading]:

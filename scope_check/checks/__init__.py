@@ -19,13 +19,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from scope_check.config import rules as rule_files
 from scope_check.config.spec import Check
 
-from scope_check.checks import files, fonts, margins, pages, supplement, template, text
+from scope_check.checks import files, fonts, margins, pages, statements, supplement, template, text
 from scope_check.checks.anonymity import acknowledgements, author_block, links, metadata, self_citation
 
 #: every module that declares checks (its CHECKS make up the registry, and a spec's `run` names a
 #: function of it): a new check module is added here
 MODULES = (files, pages, margins, fonts, template, author_block, acknowledgements, links, self_citation, metadata,
-           text, supplement)
+           text, supplement, statements)
 
 INTERNAL = Check(
     code="SCOPE001",

@@ -71,16 +71,19 @@ def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
     if end is None:
         counted = f"no References heading was found, so all {s.body_pages} pages count"
     elif s.references is None:
-        counted = (f"no References heading was found; the {s.body_pages} pages before the appendix "
+        counted = (f"no References heading was found; the {s.body_pages} pages before {_what(s, end)} "
                    f"\"{end.title}\" (page {end.page}) count")
     else:
         counted = f"{s.body_pages} pages before {end.title}"
     notes: List[str] = []
     if s.excluded:
         notes.append("not counting " + ", ".join(f"{h.title} (page {h.page})" for h in s.excluded))
-    if s.appendix_before_references:
+    if s.appendix_before_references and s.appendix_counted:
         a = s.appendix_before_references
         notes.append(f'the appendix "{a.title}" starts on page {a.page}, before the References, so it counts')
+    elif s.appendix_before_references:
+        a = s.appendix_before_references
+        notes.append(f'the appendix "{a.title}" from page {a.page} on, before the References, is not counted')
     note = f" ({'; '.join(notes)})" if notes else ""
     first_over = limit + 1
     yield Finding(
@@ -88,7 +91,7 @@ def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
         f"{counted}; {params.rules.name} allows {limit}{note}",
         page=first_over,
         bbox=_overflow_box(s.body_lines[first_over - 1], end if end and end.page == first_over else None),
-        fix="appendix" if s.appendix_before_references else "",
+        fix="appendix" if s.appendix_before_references and s.appendix_counted else "",
         data={
             "pages": s.body_pages,
             "limit": limit,
@@ -96,6 +99,12 @@ def page_limit(doc: Document, params: Params) -> Iterator[Finding]:
             "appendix_before_references": s.appendix_before_references.page if s.appendix_before_references else None,
         },
     )
+
+
+def _what(s, end) -> str:
+    """What the counted body ends at when no References heading was found: the appendix, or a
+    statement standing after the References (the NeurIPS checklist)."""
+    return "the statement" if any(st.heading == end for st in s.statements) else "the appendix"
 
 
 def _overflow_box(lines, end) -> Optional[BBox]:
@@ -150,7 +159,7 @@ def no_references_heading(doc: Document, params: Params) -> Iterator[Finding]:
         names = ", ".join(params.rules.structure["references_headings"][:3])
         end = s.body_end
         if end is not None:
-            counted = (f"the {s.body_pages} pages before the appendix \"{end.title}\" (page {end.page}) were "
+            counted = (f"the {s.body_pages} pages before {_what(s, end)} \"{end.title}\" (page {end.page}) were "
                        f"counted as body")
         else:
             counted = f"all {doc.page_count} pages were counted as body"

@@ -130,6 +130,36 @@ TEMPLATE: Tuple[Param, ...] = declared((
           "(`\\iclrfinalcopy`)", nullable=True),
 ))
 
+#: a statement kind's name in `statements` and `statement_headings`
+_KIND = "^[a-z][a-z0-9_]*$"
+#: where a statement may stand: `before_references` (ICLR 2027's statements, "at the end of the main
+#: text before references"), `after_references` (the NeurIPS checklist "should follow the references"),
+#: `anywhere`
+STATEMENT_PLACES = ("before_references", "after_references", "anywhere")
+#: the headings each kind of statement goes by in the venues' templates and real papers (on the
+#: heading as `structure.normalise` gives it: numbering stripped, lower case)
+STATEMENT_HEADINGS: Dict[str, List[str]] = {
+    "ai_use": [
+        "^(ai|llm|generative ai|genai)[ -](use|usage)( statement| disclosure)?$",  # ICLR 2027: "AI use statement"
+        "^(the )?(use|usage) of (large language models|llms?|generative ai|ai)( tools)?( statement)?$",
+        "^(the )?(use|usage) of ai[- ]assist(ed|ance) tools$",
+        "^(declaration|disclosure|statement) (of|on) (the )?(use of )?(llm|ai|generative ai|large language models?)( usage| use)?$",
+    ],
+    "ethics": [
+        "^ethics( statement| considerations?| declaration)?$",
+        "^ethical (considerations?|statement|concerns)$",
+    ],
+    "reproducibility": ["^reprod[a-z]*ility( statement)?$"],  # "Reproducibility Statement" (and its misspellings)
+    "checklist": ["^((neurips|icml|acl|responsible nlp|reproducibility) )?(paper )?checklist$"],
+    "impact": [
+        "^(broader|societal|social|potential broader) impacts?( statement)?$",
+        "^impact statements?$",
+    ],
+    "limitations": ["^limitations?( and (future work|broader impacts?|societal impacts?|scope))?$"],
+    "acknowledgements": ["^acknowledge?ments?( and disclosure of funding)?$", "^funding( acknowledge?ments?)?$"],
+    "author_contributions": ["^authors?'? contributions?( statement)?$"],
+}
+
 #: the document-structure vocabulary
 STRUCTURE: Tuple[Param, ...] = declared((
     Param("references_headings", "strings",
@@ -139,6 +169,33 @@ STRUCTURE: Tuple[Param, ...] = declared((
           "toward the page limit"),
     Param("appendix_headings", "strings", ["Appendix", "Appendices", "Supplementary Material", "Supplementary Materials"],
           "headings that open an appendix"),
+    Param("appendix_counts", "boolean", True, "an appendix placed before the References counts toward the page "
+          "limit (false: the counted body ends where the appendix starts, as ICLR 2026 counts \"main text\")"),
+    Param("statement_headings", "kind -> regexes", STATEMENT_HEADINGS, "the headings that name each kind of "
+          "statement (regular expressions, case-insensitive, on the heading without its numbering, lower-cased, "
+          "its trailing colon or period dropped); read when the rule set lists `statements`",
+          schema={"type": "object", "propertyNames": {"pattern": _KIND},
+                  "additionalProperties": {**_REGEXES, "minItems": 1}}),
+    Param("statements", "kind -> {title, exempt, required, max_pages, where, headings}", {}, "the venue's statements "
+          "(ethics, reproducibility, AI use, checklist, ...): whether each is `exempt` from the page limit, "
+          "`required` (STMT001), its allowance `max_pages` (STMT002) and `where` it stands (before_references, "
+          "after_references, anywhere); `headings` replaces statement_headings' patterns for its kind. A rule set "
+          "that lists any reports every statement found (measurements.statements)",
+          schema={"type": "object", "propertyNames": {"pattern": _KIND}, "additionalProperties": {
+              "type": "object", "additionalProperties": False, "properties": {
+                  "title": {"type": "string", "minLength": 1, "description": "its heading in the venue's template, "
+                            "quoted by messages and hints (\"AI use statement\")"},
+                  "headings": {**_REGEXES, "minItems": 1,
+                               "description": "the headings that name it (replaces statement_headings' for its kind)"},
+                  "exempt": {"type": "boolean", "description": "it does not count toward the page limit where it "
+                             "may stand (default false)"},
+                  "required": {"type": "boolean", "description": "a paper without it is reported (STMT001; default "
+                               "false)"},
+                  "max_pages": {"type": ["number", "null"], "exclusiveMinimum": 0,
+                                "description": "its allowance in pages (STMT002; default null: none)"},
+                  "where": {"enum": list(STATEMENT_PLACES), "description": "where it may stand (default anywhere): "
+                            "only there is it exempt, and a required one found elsewhere is misplaced"},
+              }}}),
 ))
 
 
@@ -306,6 +363,7 @@ def load_rules(spec: str, catalogue: Mapping[str, Check], overrides: Sequence[Ov
     top = chain[0][0]
     _require_complete(top, merged)
     merged = _one_severity(_merge(_by_region(defaults(catalogue), catalogue), merged), catalogue)
+    merged = _complete_statements(top, merged)
     _compile_patterns(top, merged)
     return RuleSet(
         name=merged["name"],
@@ -517,6 +575,26 @@ def _require_complete(path: Path, merged: dict) -> None:
     missing = [k for k in _REQUIRED_TEMPLATE if k not in template]
     if missing:
         raise RulesError(f"{path}: $.template: missing {', '.join(missing)} (set them or extend a rule set that does)")
+
+
+#: what a statement of `structure.statements` is when its entry leaves a key out
+STATEMENT_DEFAULTS = {"title": None, "exempt": False, "required": False, "max_pages": None, "where": "anywhere"}
+
+
+def _complete_statements(path: Path, merged: dict) -> dict:
+    """The merged rule set with every statement of `structure.statements` complete: each key of
+    STATEMENT_DEFAULTS, and its `headings` (its own, else statement_headings' for its kind; a kind
+    with neither is refused)."""
+    structure = merged.get("structure", {})
+    vocabulary = structure.get("statement_headings", {})
+    complete = {}
+    for kind, entry in structure.get("statements", {}).items():
+        headings = entry.get("headings") or vocabulary.get(kind)
+        if not headings:
+            raise RulesError(f"{path}: $.structure.statements.{kind}: no headings: give `headings` or use a kind of "
+                             f"statement_headings ({', '.join(sorted(vocabulary))})")
+        complete[kind] = {**STATEMENT_DEFAULTS, **entry, "headings": list(headings)}
+    return {**merged, "structure": {**structure, "statements": complete}}
 
 
 def _compile_patterns(path: Path, merged: dict) -> None:
