@@ -273,3 +273,49 @@ def test_the_label_text_is_on_the_page_once_annotations_are_printed(tmp_path):
             near = pymupdf.Rect(0, frame.y0 - 16, pdf[number].rect.x1, frame.y1 + 16)  # the band around it
             words = " ".join(w[4] for w in pdf[number].get_text("words", clip=near))
             assert f"{f.code} {' '.join(short(f.message).split()[:4])}" in words, (f.code, words)
+
+
+def labels_over_text(report, out):
+    """(page, label, the text lines under it) of every label lying on the paper's own text (more
+    than 1 pt across and down: the line boxes' ascenders may touch)."""
+    found = []
+    with pymupdf.open(report.path) as src, pymupdf.open(out) as pdf:
+        for number in range(src.page_count):
+            lines = [(pymupdf.Rect(line["bbox"]), "".join(s["text"] for s in line["spans"]))
+                     for block in src[number].get_text("dict", flags=0)["blocks"] for line in block.get("lines", ())
+                     if "".join(s["text"] for s in line["spans"]).strip()]
+            for a in pdf[number].annots():
+                if a.info["title"].startswith("scope-check: label"):
+                    under = [text for box, text in lines
+                             if (pymupdf.Rect(a.rect) & box).width > 1 and (pymupdf.Rect(a.rect) & box).height > 1]
+                    if under:
+                        found.append((number + 1, a.info["title"], under))
+    return found
+
+
+@pytest.mark.parametrize("fixture, rules", [(EXAMPLE, "scope2025-main"), ("synctex/violations.pdf", "scope2025-main"),
+                                            ("anonymity/camera_ready.pdf", "scope2025-main"),
+                                            ("template/template_review.pdf", "scope2025-main"),
+                                            ("text/review_sentence_white.pdf", "scope2025-main"),
+                                            ("margins/margin_notes_two.pdf", "scope2025-main")])
+def test_labels_lie_on_none_of_the_papers_text(tmp_path, fixture, rules):
+    """The title on page 1, the body lines around a link, a heading in the body: a label goes where
+    the page shows nothing (above or below its frame, beside it, wrapped into the margin)."""
+    report = check(fixture, rules)
+    out = tmp_path / "a.pdf"
+    assert annotate(report, str(out))
+    assert labels_over_text(report, out) == []
+
+
+def test_labels_lie_on_text_only_on_crowded_pages(tmp_path):
+    """Across every violating fixture a label covers text only where its page holds several marks
+    and no free place was left beside its frame."""
+    total, over = 0, []
+    for case in VIOLATING:
+        report = check(case["pdf"], case["rules"])
+        out = tmp_path / (case["pdf"].replace("/", "_"))
+        annotate(report, str(out))
+        with pymupdf.open(out) as pdf:
+            total += sum(1 for page in pdf for a in page.annots() if a.info["title"].startswith("scope-check: label"))
+        over += [(case["pdf"], *hit) for hit in labels_over_text(report, out)]
+    assert total > 200 and len(over) <= total // 40, over

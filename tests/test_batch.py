@@ -963,6 +963,149 @@ def test_first_pages_written_in_parts_keep_every_page_in_order(tmp_path, monkeyp
     assert not [p.name for p in out.iterdir() if p.name.startswith(".scope-check-")]
 
 
+# --- rough edges a first-time chair meets (issue 27) ----------------------------------------------
+
+def test_a_missing_folder_or_list_is_a_usage_error_a_missing_pdf_a_row(tmp_path):
+    for missing in (tmp_path / "nonexist", f"{tmp_path / 'nonexist'}/", tmp_path / "submissions.zip",
+                    tmp_path / "list.txt"):
+        result = batch(missing, "--out", tmp_path / "o", "--progress", "none")
+        assert result.exit_code == 2, result.output
+        assert f"no such file or folder: {missing}" in result.output
+        assert not (tmp_path / "o" / "results.csv").exists()
+    result = batch(tmp_path / "gone.pdf", "--out", tmp_path / "o", "--progress", "none", "--no-first-pages")
+    assert result.exit_code == 1  # a submission that vanished: its own FILE002 row, as before
+    assert read_csv(tmp_path / "o" / "results.csv")[0]["error_codes"] == "FILE002"
+
+
+def test_merging_some_shards_of_a_sharded_batch_is_refused_unless_partial(tmp_path):
+    src = tmp_path / "in"
+    _copy_set(src, GOOD[:6])
+    for i in (1, 2):
+        batch(src, "--out", tmp_path / f"shard{i}", "--shard", f"{i}/2", "--progress", "none", "--exit-zero",
+              "--no-first-pages", expect=0)
+    one = CliRunner().invoke(cli, ["merge", str(tmp_path / "shard1"), "--out", str(tmp_path / "m1"), "--exit-zero"])
+    assert one.exit_code == 2, one.output
+    assert "shard 2/2 is missing" in one.output and "--partial" in one.output
+    assert not (tmp_path / "m1" / "results.csv").exists()
+    partial = CliRunner().invoke(cli, ["merge", str(tmp_path / "shard1"), "--out", str(tmp_path / "m2"), "--exit-zero",
+                                       "--partial", "--no-first-pages"])
+    assert partial.exit_code == 0, partial.output
+    assert "shard 2/2 is missing" in partial.output  # said, and the reports written
+    assert len(read_csv(tmp_path / "m2" / "results.csv")) == len(read_csv(tmp_path / "shard1" / "results.csv"))
+    both = CliRunner().invoke(cli, ["merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--out",
+                                    str(tmp_path / "m3"), "--exit-zero", "--no-first-pages"])
+    assert both.exit_code == 0 and "missing" not in both.output, both.output
+    assert len(read_csv(tmp_path / "m3" / "results.csv")) == 6
+    # the second shard merged later into the partial merge completes it
+    later = CliRunner().invoke(cli, ["merge", str(tmp_path / "shard2"), "--out", str(tmp_path / "m2"), "--exit-zero",
+                                     "--no-first-pages"])
+    assert later.exit_code == 0, later.output
+    assert len(read_csv(tmp_path / "m2" / "results.csv")) == 6
+
+
+def test_a_shard_whose_share_held_every_entry_misses_nothing(tmp_path):
+    src = tmp_path / "in"
+    _copy_set(src, GOOD[:1])
+    from scope_check.batch.inputs import shard_of
+
+    index = shard_of("101.pdf", 2) + 1  # the one entry's shard: the other shard has nothing to check
+    batch(src, "--out", tmp_path / "s", "--shard", f"{index}/2", "--progress", "none", "--no-first-pages", expect=0)
+    merged = CliRunner().invoke(cli, ["merge", str(tmp_path / "s"), "--out", str(tmp_path / "m"), "--no-first-pages"])
+    assert merged.exit_code == 0 and "missing" not in merged.output, merged.output
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_batch_stopped_by_a_signal_exits_128_plus_its_number_and_resumes(tmp_path, sig, status):
+    src = tmp_path / "in"
+    _copy_set(src, GOOD + GOOD, prefix="s")
+    for i, path in enumerate(sorted(src.iterdir())):  # 20 distinct files: nothing is reused
+        with open(path, "ab") as fh:
+            fh.write(b"\n%% copy %d\n" % i)
+    out = tmp_path / "out"
+    cmd = [SCOPE_CHECK, "batch", str(src), "--out", str(out), "--jobs", "1", "--progress", "none",
+           "--no-first-pages", "--exit-zero"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db = out / "results.sqlite"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with closing(sqlite3.connect(db, timeout=1)) as con:
+                if con.execute("SELECT count(*) FROM results").fetchone()[0] >= 2:
+                    break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.05)
+    assert proc.poll() is None, "the batch finished before the signal"
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == status, stderr
+    assert "interrupted with" in stderr and "rerun the same command to resume" in stderr
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0 and "reused 0" not in rerun.stderr, rerun.stderr
+
+
+def test_the_stamp_covers_nothing_of_the_page_not_its_running_header(tmp_path):
+    """The chair glances at the running header ("Under review as a conference paper at ICLR 2025"):
+    the stamp goes in a strip added above the page's visible top, on a plain, a cropped and a turned
+    page alike, and the whole page is still there below it."""
+    import pymupdf
+
+    header = "Under review as a conference paper at ICLR 2025"
+    src = tmp_path / "in"
+    src.mkdir()
+    original = FIXTURES / "pages/main_refs_mid_p5.pdf"
+    shutil.copyfile(original, src / "1.pdf")
+    with pymupdf.open(original) as doc:
+        doc[0].set_cropbox(pymupdf.Rect(0, 20, 612, 792))  # the header now near the visible top
+        doc.save(src / "2.pdf")
+    with pymupdf.open(original) as doc:
+        doc[0].set_rotation(180)
+        doc.save(src / "3.pdf")
+    batch(src, "--out", tmp_path / "out", "--progress", "none", "--exit-zero", expect=0)
+    with pymupdf.open(tmp_path / "out" / "first_pages.pdf") as doc:
+        assert doc.page_count == 3
+        for i, sid in enumerate(("1", "2", "3")):
+            page = doc[i]
+            (title,) = page.search_for(header)
+            (stamp,) = page.search_for(f"Submission {sid}")
+            bands = [d["rect"] for d in page.get_drawings() if d.get("fill") == (1.0, 1.0, 1.0)]
+            assert bands, sid
+            for band in bands:  # the stamp's white band and frame lie above the header, never over it
+                assert band.y1 <= title.y0 and not band.intersects(title), (sid, band, title)
+            assert stamp.y1 <= title.y0, sid
+            assert header in page.get_text("text")
+        assert doc[0].rect.height > 792 and doc[0].rect.width == 612  # the page whole, and a strip more
+        words = {w[4] for w in doc[0].get_text("words")}
+        assert {"Under", "review", "2025"} <= words
+
+
+def test_tracks_give_titles_and_unmapped_rows_no_track(small_batch):
+    out, _ = small_batch
+    rows = by_sid(read_csv(out / "results.csv"))
+    assert rows["104"]["track"] == "Tiny Papers" and rows["104"]["title"] == "Acks"
+    assert rows["101"]["title"] == "Refs"
+    # a paper the tracks file does not name has no track (its rule set is the --rules default)
+    assert rows["102"]["track"] == "" and rows["102"]["rules"] == "scope2025-main" and rows["102"]["title"] == ""
+    desk = by_sid(read_csv(out / "desk_reject.csv"))
+    assert desk["104"]["title"] == "Acks"
+    jsonl = {x["submission_id"]: x for x in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    assert jsonl["104"]["title"] == "Acks" and "title" not in jsonl["102"] and jsonl["102"]["track"] == ""
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<th>title</th>" in html and "<td>Acks</td>" in html
+    assert '<option value="scope2025-main">' not in html  # the track filter offers tracks, not rule sets
+
+
+def test_counts_of_one_are_singular_in_the_batch_summary_and_report(tmp_path):
+    src = tmp_path / "in"
+    _copy_set(src, GOOD[:1])
+    result = batch(src, "--out", tmp_path / "out", "--progress", "none", "--no-first-pages", expect=0)
+    assert "scope-check batch: 1 file: 1 pass, 0 fail, 0 error" in result.output
+    assert "checked 1, reused 0 from the database, 0 odd entries, 0 hidden entries and 0 files not named .pdf" \
+        in result.output
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "1 file checked against" in html and "1 files" not in html and "0 pairs:" in html
+
+
 # --- the venue's canaries (issue 25) --------------------------------------------------------------
 
 def test_a_venue_canary_across_papers_is_one_notice_and_an_authors_own_prompt_keeps_its_error(tmp_path):

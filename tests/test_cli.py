@@ -164,3 +164,39 @@ def test_a_file_level_finding_is_printed_once_without_a_count():
     result = run(fixture_path("example/draft_with_problems.pdf"), "--exit-zero")
     (line,) = [ln for ln in result.output.splitlines() if "ANON005" in ln]
     assert line.lstrip().startswith("file") and "times)" not in line
+
+
+def test_an_output_file_in_a_missing_folder_is_a_usage_error_not_an_internal_one(tmp_path):
+    target = tmp_path / "missing" / "dir" / "r.json"
+    result = CliRunner().invoke(cli, [PASSING, "--format", "json", "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output and ".scope-check-" not in result.output
+    assert f"cannot write the report {target}: the folder {target.parent} does not exist" in result.output
+    assert not target.parent.exists()
+
+
+def test_a_folder_given_to_check_points_to_batch(tmp_path):
+    (tmp_path / "papers").mkdir()
+    shutil.copyfile(PASSING, tmp_path / "papers" / "a.pdf")
+    result = CliRunner().invoke(cli, [str(tmp_path / "papers"), PASSING])
+    assert result.exit_code == 1  # the folder still gets its row (FILE001), the paper its verdict
+    assert "FILE001" in result.output and "PASS" in result.output
+    assert f"{tmp_path / 'papers'} is a folder: `scope-check batch {tmp_path / 'papers'} --out DIR` checks every PDF in it" \
+        in result.output
+
+
+def test_counts_are_in_the_singular_for_one():
+    result = run(FAILING, "-q", "--color", "never")
+    assert result.output.endswith("1 file: 0 pass, 1 fail, 0 error\n"), result.output
+    assert run(PASSING, FAILING, "-q").output.endswith("2 files: 1 pass, 1 fail, 0 error\n")
+    github = CliRunner().invoke(cli, [FAILING, "--format", "github"], env={"GITHUB_STEP_SUMMARY": ""})
+    assert "(1 error, 0 warnings)" in github.output and "\n1 file: 0 pass, 1 fail, 0 error\n" in github.output
+
+
+def test_every_report_says_the_version():
+    doc = json.loads(run(PASSING, "--format", "json").output)
+    assert doc["tool"] == {"name": "scope-check", "version": __version__}
+    sarif = json.loads(run(PASSING, "--format", "sarif").output)
+    assert sarif["runs"][0]["tool"]["driver"]["version"] == __version__
+    assert f"scope-check {__version__}" in run(PASSING, "--format", "html").output
+    assert run("--version").output == f"scope-check {__version__}\n"

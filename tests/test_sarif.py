@@ -77,3 +77,26 @@ def test_fingerprints_are_stable_and_distinct():
     assert prints == [r["partialFingerprints"] for r in second["runs"][0]["results"]]
     values = [next(iter(p.values())) for p in prints]
     assert len(set(values)) == len(values) == 13
+
+
+def test_a_file_name_that_is_not_utf8_keeps_its_bytes_in_the_uri(tmp_path, monkeypatch):
+    """The URI percent-encodes the name's bytes (caf%E9.pdf), not the escaped text reports show it
+    as (caf%5Cxe9.pdf); the message and the properties show the escaped text."""
+    import os
+    import shutil
+
+    name = os.fsdecode(b"caf\xe9.pdf")
+    shutil.copyfile(EXAMPLE, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    doc = sarif(name)
+    validate(doc)
+    results = doc["runs"][0]["results"]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"caf%E9.pdf"}
+    assert all(r["properties"]["pdf"] == "caf\\xe9.pdf" and r["message"]["text"].startswith("caf\\xe9.pdf ")
+               for r in results)
+    outside = sarif(str(tmp_path / name))  # the same file named by an absolute path: still its bytes
+    uri = outside["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "caf%E9.pdf"
+    monkeypatch.chdir(ROOT)
+    uri = sarif(str(tmp_path / name))["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.startswith("file:///") and uri.endswith("/caf%E9.pdf")

@@ -342,14 +342,14 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
                 "version": __version__, "sha256": sha, "stat": json.dumps(e.stat) if e.stat else None,
                 "odd": json.dumps(odd) if odd else None,
                 "supplement_path": inp.escaped(_supp_path(e) or "") or None, "run": run_id, "updated": time.time(),
-                "options": options}
+                "options": options, "title": (tracks.title_of(e) if tracks else None) or None}
 
     def unchanged(row: dict) -> bool:
         old = existing.get(row["path"])
         if old is None:
             return False
         return all(old.get(k) == row.get(k) for k in ("sid", "track", "rules_hash", "version", "sha256", "odd", "stat",
-                                                      "supplement_path", "options"))
+                                                      "supplement_path", "options", "title"))
 
     def _supp_path(e: inp.Entry) -> Optional[str]:
         if e.supplement is not None:
@@ -543,7 +543,8 @@ def run(settings: Settings, rulesets: Dict[str, Any], resolve_track: Callable[[s
     if not result.interrupted:
         store.touch(rows_seen, run_id)
         store.forget_unseen(run_id)  # files no longer in the inputs leave the reports
-        store.finish_run(run_id)
+        # what a merge checks: a shard that left entries to the others is incomplete without them
+        store.finish_run(run_id, {"in_other_shards": result.skipped_other_shards} if settings.shard else None)
     store.close()
     _unlock(lock)
     result.elapsed_s = time.monotonic() - started

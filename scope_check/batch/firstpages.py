@@ -25,6 +25,9 @@ def _publish(tmp: str, path: str) -> None:
 
 
 _COLOURS = {"pass": (0.1, 0.55, 0.2), "fail": (0.8, 0.1, 0.1), "error": (0.55, 0.1, 0.55)}
+#: the strip added above each page's visible top for the stamp (points): the stamp covers nothing of
+#: the page, not its running header ("Under review as a conference paper at ICLR 2025")
+STRIP = 36
 
 
 def _stamp_text(item: dict) -> str:
@@ -174,26 +177,45 @@ class _Writer:
         self._append(page)
 
     def stamp_last(self, item: dict, lines) -> None:
-        """The stamp (a framed band at the top of the visible page: submission id, verdict, error
-        codes, the path) on the last page; `lines` (x, y from the top, size, colour, text) are extra
-        text for a placeholder page."""
+        """The stamp (a framed band in a strip added above the visible page: submission id, verdict,
+        error codes, the path) on the last page; `lines` (x, y from the top, size, colour, text) are
+        extra text for a placeholder page."""
         colour = _COLOURS.get(item["verdict"], (0, 0, 0))
+        self._add_strip(self.last, STRIP)
         texts = [(14, 22, 12, colour, _stamp_text(item)), (14, 31, 6, (0.3, 0.3, 0.3), item["path"][-150:])] + list(lines)
         self.write_last(texts, colour)
 
-    def write_last(self, texts, band=None) -> None:
-        """Draw `texts` (x, y from the top, size, colour, text) on the last page, over a framed band
-        across its top in colour `band` (None: no band), in the page's visible box."""
+    def _visible(self, page):
+        """The page's visible box (its CropBox within its MediaBox) and its MediaBox."""
         m = self.m
-        page = self.last
         media = m.pdf_to_rect(m.pdf_dict_gets(page, "MediaBox"))
         crop = m.pdf_dict_gets(page, "CropBox")
         box = m.fz_intersect_rect(m.pdf_to_rect(crop), media) if m.pdf_is_array(crop) else media
-        if m.fz_is_empty_rect(box):
-            box = media
+        return (media if m.fz_is_empty_rect(box) else box), media
+
+    def _add_strip(self, page, height: float) -> None:
+        """Make the page `height` taller above its visible top (its boxes raised there), so that what
+        is drawn in the strip covers nothing of the page."""
+        m = self.m
+        box, media = self._visible(page)
+        top = box.y1 + height
+        m.pdf_dict_puts(page, "MediaBox", m.pdf_new_rect(self.pdf, m.FzRect(media.x0, media.y0, media.x1, max(media.y1, top))))
+        crop = m.pdf_dict_gets(page, "CropBox")
+        if m.pdf_is_array(crop):
+            c = m.pdf_to_rect(crop)
+            m.pdf_dict_puts(page, "CropBox", m.pdf_new_rect(self.pdf, m.FzRect(c.x0, box.y0, c.x1, top)))
+
+    def write_last(self, texts, band=None) -> None:
+        """Draw `texts` (x, y from the top, size, colour, text) on the last page, over a framed band
+        across its top in colour `band` (None: no band) on a strip filled white (STRIP: hiding what
+        the page draws outside its own box), in the page's visible box."""
+        m = self.m
+        page = self.last
+        box, _ = self._visible(page)
         left, top, width = box.x0, box.y1, box.x1 - box.x0
         ops = [b"q"]
         if band is not None:
+            ops.append(b"1 1 1 rg %.2f %.2f %.2f %.2f re f" % (left, top - STRIP, width, STRIP))
             ops.append(b"1 1 1 rg %.3f %.3f %.3f RG 1.5 w %.2f %.2f %.2f %.2f re B" % (tuple(band) + (left + 8, top - 34, width - 16, 28)))
         for x, y, size, col, text in texts:
             ops.append(b"BT /SCStamp %g Tf %.3f %.3f %.3f rg %.2f %.2f Td " % ((size,) + tuple(col) + (left + x, top - y))

@@ -12,6 +12,7 @@ from typing import List, Sequence
 
 from scope_check import __version__
 from scope_check import checks as registry
+from scope_check.output.base import plural
 
 CSS = """
 body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5em;color:#222}
@@ -64,6 +65,10 @@ SCRIPT = r"""
 """
 
 
+#: the track filter's value for the papers without a track
+NO_TRACK = "(no track)"
+
+
 def _opt(values: Sequence[str], label: str) -> str:
     return f'<option value="">{escape(label)}</option>' + "".join(
         f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)
@@ -73,15 +78,17 @@ def render(rows: Sequence[dict], settings: dict, summary: dict, codes: List[str]
 
     catalogue = registry.checks()
     present = sorted(summary["codes"])
-    tracks = sorted({r["track"] for r in rows})
+    tracks = sorted({r["track"] for r in rows if r["track"]})
+    if any(not r["track"] for r in rows):  # papers the tracks file does not map (or no tracks file)
+        tracks.append(NO_TRACK)
     out: List[str] = []
     w = out.append
     w("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
     w("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
       "script-src 'unsafe-inline'\">")
     w("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-    w(f"<title>scope-check batch report: {summary['files']} files</title><style>{CSS}</style></head><body>")
-    w(f"<h1>scope-check batch report</h1><p>{summary['files']} files checked against "
+    w(f"<title>scope-check batch report: {plural(summary['files'], 'file')}</title><style>{CSS}</style></head><body>")
+    w(f"<h1>scope-check batch report</h1><p>{plural(summary['files'], 'file')} checked against "
       f"{escape(', '.join(sorted({r['rules_name'] for r in rows})) or settings.get('rules', ''))}; "
       f"scope-check {escape(__version__)}; written {escape(time.strftime('%Y-%m-%d %H:%M:%S %Z'))}.</p>")
     # counts
@@ -100,7 +107,7 @@ def render(rows: Sequence[dict], settings: dict, summary: dict, codes: List[str]
     w(f"<label>verdict <select id=\"verdict-filter\">{_opt(['pass', 'fail', 'error'], 'any verdict')}</select></label>")
     w("<label>text <input id=\"text-filter\" type=\"search\" placeholder=\"id, path, message\"></label>")
     w(f"<span><span id=\"shown\">{len(rows)}</span> of {len(rows)} shown</span></div>")
-    w("<table id=\"papers\"><thead><tr><th>id</th><th>path</th><th>track</th><th>verdict</th><th>pages</th>"
+    w("<table id=\"papers\"><thead><tr><th>id</th><th>title</th><th>path</th><th>track</th><th>verdict</th><th>pages</th>"
       "<th>body pages</th><th>errors</th><th>warnings</th><th>duplicate of</th><th>findings</th></tr></thead><tbody>")
     for r in rows:
         rep = r["file"]
@@ -115,10 +122,12 @@ def render(rows: Sequence[dict], settings: dict, summary: dict, codes: List[str]
             f"<li class=\"sev-{escape(f.get('severity', ''))}\"><code>{escape(f['code'])}</code> "
             f"{escape(f.get('severity', ''))}{' p.' + str(f['page']) if f.get('page') else ''}: {escape(f['message'])}</li>"
             for f in rep.get("findings", []))
-        findings = (f"<details><summary>{len(rep.get('findings', []))} findings</summary><ul class=\"findings\">{items}</ul></details>"
+        findings = (f"<details><summary>{plural(len(rep.get('findings', [])), 'finding')}</summary><ul class=\"findings\">{items}</ul></details>"
                     if items else "")
-        w(f"<tr data-codes=\"{escape(' '.join(fcodes))}\" data-track=\"{escape(r['track'])}\" data-verdict=\"{escape(rep['verdict'])}\">"
-          f"<td data-sort=\"{escape(sort_id)}\">{escape(sid)}</td><td>{escape(r['path'])}</td><td>{escape(r['track'])}</td>"
+        w(f"<tr data-codes=\"{escape(' '.join(fcodes))}\" data-track=\"{escape(r['track'] or NO_TRACK)}\" "
+          f"data-verdict=\"{escape(rep['verdict'])}\">"
+          f"<td data-sort=\"{escape(sort_id)}\">{escape(sid)}</td><td>{escape(r.get('title') or '')}</td>"
+          f"<td>{escape(r['path'])}</td><td>{escape(r['track'])}</td>"
           f"<td class=\"{escape(rep['verdict'])}\">{escape(rep['verdict'])}</td><td>{m.get('pages', '')}</td>"
           f"<td>{'' if m.get('body_pages') is None else m.get('body_pages')}</td><td>{escape(' '.join(errors))}</td>"
           f"<td>{escape(' '.join(warnings))}</td><td>{dups}</td><td>{findings}</td></tr>")
@@ -132,7 +141,7 @@ def render(rows: Sequence[dict], settings: dict, summary: dict, codes: List[str]
             if key not in seen:
                 seen.add(key)
                 pairs.append((r["sid"], r["path"], sid, p, kind, sim))
-    w(f"<h2>Duplicate submissions</h2><p>{len(pairs)} pairs: byte-identical files, or body text with a MinHash "
+    w(f"<h2>Duplicate submissions</h2><p>{plural(len(pairs), 'pair')}: byte-identical files, or body text with a MinHash "
       f"similarity of at least {settings.get('near_duplicate', 0.8)}.</p>")
     if pairs:
         w("<table id=\"duplicates\"><tr><th>id</th><th>path</th><th>id</th><th>path</th><th>kind</th><th>similarity</th></tr>")

@@ -323,6 +323,7 @@ FILE_COLUMNS = ("file", "filename", "file name", "path", "pdf", "pdf file")
 TRACK_COLUMNS = ("track", "submission track", "rules", "rule set", "ruleset", "venue", "venueid", "venue id",
                  "paper type", "type", "category")
 SUPPLEMENT_COLUMNS = ("supplementary material", "supplementary", "supplement", "supplementary file")
+TITLE_COLUMNS = ("title", "paper title", "submission title")
 
 
 class TracksError(Exception):
@@ -342,6 +343,7 @@ class Tracks:
     by_file: Dict[str, str] = field(default_factory=dict)
     supplements: Dict[str, str] = field(default_factory=dict)  # id or file -> path
     id_by_file: Dict[str, str] = field(default_factory=dict)  # file name -> submission id
+    titles: Dict[str, str] = field(default_factory=dict)  # id or file -> the paper's title
     track_column: str = ""
 
     def id_of(self, entry: Entry) -> Optional[str]:
@@ -355,6 +357,9 @@ class Tracks:
 
     def supplement_of(self, entry: Entry) -> Optional[str]:
         return self.supplements.get(entry.name) or self.supplements.get(_id_key(entry.sid))
+
+    def title_of(self, entry: Entry) -> Optional[str]:
+        return self.titles.get(entry.name) or self.titles.get(entry.rel) or self.titles.get(_id_key(entry.sid))
 
 
 def _id_key(value: str) -> str:
@@ -387,6 +392,7 @@ def read_tracks(path: str) -> Tracks:
         return [header.index(n) for n in names if n in header]
 
     ids, files, tracks, supps = pick(ID_COLUMNS), pick(FILE_COLUMNS), pick(TRACK_COLUMNS), pick(SUPPLEMENT_COLUMNS)
+    titles = pick(TITLE_COLUMNS)
     if not tracks:
         raise TracksError(f"{path}: no track column; expected one of: {', '.join(TRACK_COLUMNS)} "
                           f"(found: {', '.join(rows[0])})")
@@ -400,10 +406,14 @@ def read_tracks(path: str) -> Tracks:
             continue
         cell = functools.partial(_cell, row)
         track = next((cell(i) for i in tracks if cell(i)), "")
-        if not track:
-            continue
         keys_id = [_id_key(cell(i)) for i in ids if cell(i)]
         keys_file = [cell(i) for i in files if cell(i)]
+        title = next((cell(i) for i in titles if cell(i)), "")
+        if title:  # a paper's title, whatever its track
+            for k in keys_id + keys_file + [os.path.basename(k) for k in keys_file]:
+                out.titles[k] = title
+        if not track:
+            continue
         for k in keys_id:
             out.by_id[k] = track
         for k in keys_file:

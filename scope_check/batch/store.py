@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS entries (
     path TEXT PRIMARY KEY, raw BLOB NOT NULL, rel TEXT NOT NULL, source TEXT NOT NULL,
     sid TEXT NOT NULL, track TEXT NOT NULL, rules_name TEXT NOT NULL, rules_hash TEXT NOT NULL,
     version TEXT NOT NULL, sha256 TEXT, stat TEXT, odd TEXT, supplement_path TEXT, run INTEGER, updated REAL,
-    options TEXT NOT NULL DEFAULT '');
+    options TEXT NOT NULL DEFAULT '', title TEXT);
 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started REAL, finished REAL, settings TEXT);
 """
 
@@ -67,7 +67,9 @@ UNKNOWN_OPTIONS = ""
 ADDED_RESULT_COLUMNS = {"timings": "TEXT", "signed": "INTEGER"}
 
 ENTRY_COLUMNS = ("path", "raw", "rel", "source", "sid", "track", "rules_name", "rules_hash", "version", "sha256",
-                 "stat", "odd", "supplement_path", "run", "updated", "options")
+                 "stat", "odd", "supplement_path", "run", "updated", "options", "title")
+#: nullable columns added to `entries` since, as ADDED_RESULT_COLUMNS (`title`: the tracks file's)
+ADDED_ENTRY_COLUMNS = {"title": "TEXT"}
 
 
 def _codes(words: Sequence[str]) -> List[str]:
@@ -120,10 +122,11 @@ class Store:
             self.db.execute(statement)
         if "options" not in _columns(self.db, "results"):
             _migrate_schema_1(self.db)
-        have = _columns(self.db, "results")
-        for name, kind in ADDED_RESULT_COLUMNS.items():
-            if name not in have:
-                self.db.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
+        for table, added in (("results", ADDED_RESULT_COLUMNS), ("entries", ADDED_ENTRY_COLUMNS)):
+            have = _columns(self.db, table)
+            for name, kind in added.items():
+                if name not in have:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self.set_meta("schema", SCHEMA_VERSION)
 
     def close(self) -> None:
@@ -141,8 +144,18 @@ class Store:
         cur = self.db.execute("INSERT INTO runs(started, settings) VALUES (?, ?)", (time.time(), json.dumps(settings)))
         return int(cur.lastrowid)
 
-    def finish_run(self, run: int) -> None:
+    def finish_run(self, run: int, recorded: Optional[dict] = None) -> None:
+        """The run is over; `recorded` is added to its settings (what a merge reads of it: how many
+        entries a shard left to the other shards)."""
         self.db.execute("UPDATE runs SET finished=? WHERE id=?", (time.time(), run))
+        if recorded:
+            row = self.db.execute("SELECT settings FROM runs WHERE id=?", (run,)).fetchone()
+            try:
+                settings = json.loads(row[0]) if row and row[0] else {}
+            except ValueError:
+                settings = {}
+            settings.update(recorded)
+            self.db.execute("UPDATE runs SET settings=? WHERE id=?", (json.dumps(settings), run))
 
     def last_settings(self) -> dict:
         row = self.db.execute("SELECT settings FROM runs ORDER BY id DESC LIMIT 1").fetchone()
@@ -200,11 +213,12 @@ class Store:
         """Every entry with its result joined (result None: not checked yet)."""
         cur = self.db.execute(
             "SELECT e.path, e.raw, e.rel, e.source, e.sid, e.track, e.rules_name, e.sha256, e.odd, e.supplement_path, "
-            "r.report, r.verdict, r.signature, r.supplement, r.peak_rss_mb, r.elapsed_s, e.rules_hash, e.version "
-            "FROM entries e LEFT JOIN results r ON r.sha256 = e.sha256 AND r.rules_hash = e.rules_hash "
+            "r.report, r.verdict, r.signature, r.supplement, r.peak_rss_mb, r.elapsed_s, e.rules_hash, e.version, "
+            "e.title FROM entries e LEFT JOIN results r ON r.sha256 = e.sha256 AND r.rules_hash = e.rules_hash "
             "AND r.version = e.version AND r.options = e.options ORDER BY e.path")
         names = ("path", "raw", "rel", "source", "sid", "track", "rules_name", "sha256", "odd", "supplement_path",
-                 "report", "verdict", "signature", "supplement", "peak_rss_mb", "elapsed_s", "rules_hash", "version")
+                 "report", "verdict", "signature", "supplement", "peak_rss_mb", "elapsed_s", "rules_hash", "version",
+                 "title")
         for r in cur:
             yield dict(zip(names, r))
 
@@ -231,7 +245,9 @@ class Store:
             have = _columns(src, "results")
             results = src.execute(
                 f"SELECT {', '.join(c if c in have else 'NULL' for c in RESULT_COLUMNS)} FROM results").fetchall()
-            entries = src.execute(f"SELECT {', '.join(ENTRY_COLUMNS)} FROM entries").fetchall()
+            have = _columns(src, "entries")
+            entries = src.execute(
+                f"SELECT {', '.join(c if c in have else 'NULL' for c in ENTRY_COLUMNS)} FROM entries").fetchall()
             settings = src.execute("SELECT started, finished, settings FROM runs").fetchall()
         except sqlite3.DatabaseError as exc:
             raise ValueError(f"{other_path}: not a scope-check batch database: {exc}") from None
@@ -246,6 +262,33 @@ class Store:
         self.db.executemany("INSERT INTO runs(started, finished, settings) VALUES (?,?,?)", settings)
         self.db.execute("COMMIT")
         return len(results), len(entries)
+
+
+def shards_of(path: str) -> List[Tuple[int, int, Optional[int]]]:
+    """(index, count, entries left to the other shards, or None when the run did not record it) of
+    every run of the database at `path` made with --shard (read only)."""
+    try:
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = src.execute("SELECT settings FROM runs").fetchall()
+        finally:
+            src.close()
+    except sqlite3.DatabaseError as exc:
+        raise ValueError(f"{path}: not a scope-check batch database: {exc}") from None
+    out = []
+    for (text,) in rows:
+        try:
+            settings = json.loads(text or "")
+        except ValueError:
+            continue
+        shard = settings.get("shard") if isinstance(settings, dict) else None
+        if not isinstance(shard, str) or "/" not in shard:
+            continue
+        index, _, count = shard.partition("/")
+        if index.isdigit() and count.isdigit():
+            elsewhere = settings.get("in_other_shards")
+            out.append((int(index), int(count), elsewhere if isinstance(elsewhere, int) else None))
+    return out
 
 
 def _statements(script: str) -> List[str]:

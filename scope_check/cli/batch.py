@@ -18,10 +18,12 @@ import click
 from scope_check.batch import engine, exports
 from scope_check.batch.dedup import DEFAULT_THRESHOLD
 from scope_check.batch.inputs import TracksError, read_tracks
-from scope_check.batch.store import DB_NAME, Store, open_store
+from scope_check.batch.store import DB_NAME, Store, open_store, shards_of
+from scope_check.cli import process
 from scope_check.cli.options import (ToolError, exit_zero_option, limit_options, rule_set, rules_option, selection,
                                      selection_options)
 from scope_check.engine.isolation import usable_cores
+from scope_check.output.base import plural
 
 
 def report_writing_options(f: Callable) -> Callable:
@@ -53,8 +55,16 @@ def _track_map(ctx, param, values) -> Dict[str, str]:
     return out
 
 
-def _sigterm(signum, frame):
-    raise KeyboardInterrupt
+def _missing_inputs(inputs) -> None:
+    """A folder, archive or list of paths that does not exist is a usage error (exit 2): a typo must
+    not be screened as a submission. A missing file named .pdf is that submission's own row (FILE002),
+    as a vanished file in a list of paths is."""
+    for value in inputs:
+        if value == "-" or os.path.lexists(value):
+            continue
+        if not value.lower().endswith(".pdf"):
+            raise ToolError(f"no such file or folder: {value} (INPUT is a folder, a .zip or .tar(.gz) archive, "
+                            "a file listing paths, a PDF, or - for paths on standard input)")
 
 
 def _print_summary(rows, result, out: str, elapsed: float, extra: str = "") -> None:
@@ -66,13 +76,15 @@ def _print_summary(rows, result, out: str, elapsed: float, extra: str = "") -> N
             codes[c] += 1
     # most files first, ties by code: the same line on every run (a set's order changes per process)
     top = ", ".join(f"{c} {n}" for c, n in sorted(codes.items(), key=lambda cn: (-cn[1], cn[0]))[:8]) or "none"
-    lines = [f"scope-check batch: {len(rows)} files: {verdicts.get('pass', 0)} pass, {verdicts.get('fail', 0)} fail, "
-             f"{verdicts.get('error', 0)} error"]
+    lines = [f"scope-check batch: {plural(len(rows), 'file')}: {verdicts.get('pass', 0)} pass, "
+             f"{verdicts.get('fail', 0)} fail, {verdicts.get('error', 0)} error"]
     if result is not None:
-        lines.append(f"  checked {result.checked}, reused {result.reused} from the database, {result.odd} odd entries, "
-                     f"{result.hidden} hidden entries and {result.other} files not named .pdf skipped"
+        lines.append(f"  checked {result.checked}, reused {result.reused} from the database, "
+                     f"{plural(result.odd, 'odd entry', 'odd entries')}, "
+                     f"{plural(result.hidden, 'hidden entry', 'hidden entries')} and "
+                     f"{plural(result.other, 'file')} not named .pdf skipped"
                      + (f", {result.skipped_other_shards} in other shards" if result.skipped_other_shards else "")
-                     + (f", {result.workers_replaced} workers replaced" if result.workers_replaced else ""))
+                     + (f", {plural(result.workers_replaced, 'worker')} replaced" if result.workers_replaced else ""))
     lines.append(f"  top error codes: {top}")
     lines.append(f"  time {elapsed:.1f} s; reports in {out}/ (results.csv, desk_reject.csv, results.jsonl, report.html, "
                  f"first_pages.pdf){extra}")
@@ -114,6 +126,7 @@ def batch_command(ctx, inputs, out, rules_spec, tracks_file, mapping, jobs, time
     checks only what is missing. Writes results.csv, desk_reject.csv, results.jsonl, report.html and
     first_pages.pdf into --out."""
     started = time.monotonic()
+    _missing_inputs(inputs)
     cache: Dict[str, object] = {}
     rulesets: Dict[str, object] = {}
 
@@ -142,8 +155,8 @@ def batch_command(ctx, inputs, out, rules_spec, tracks_file, mapping, jobs, time
                             f"map each with --track 'VALUE=RULES' (bundled rule sets or a rules file)")
 
     def resolve(value: Optional[str]):
-        if not value:
-            return default.name, engine.rules_hash(default)
+        if not value:  # a paper the tracks file does not map: no track, the --rules set
+            return "", engine.rules_hash(default)
         rules = load(mapping.get(value.lower(), value))
         return value, engine.rules_hash(rules)
 
@@ -151,12 +164,16 @@ def batch_command(ctx, inputs, out, rules_spec, tracks_file, mapping, jobs, time
                                track_map=mapping, jobs=jobs or usable_cores(), time_limit=time_limit, memory_limit_mb=memory_limit,
                                shard=shard, select=select, ignore=ignore,
                                near_threshold=near_duplicate, first_pages=not no_first_pages)
-    previous = signal.signal(signal.SIGTERM, _sigterm)
+    # SIGTERM (a scheduler's stop) ends the run as Ctrl-C does: what is finished is kept (exit 143)
+    previous = signal.signal(signal.SIGTERM, process.on_sigterm)
     try:
         result = engine.run(settings, rulesets, resolve, tracks, selection(select, ignore), progress_mode=progress,
                             progress_every=progress_every, stdin=sys.stdin.buffer if "-" in inputs else None)
     except ValueError as exc:
         raise ToolError(str(exc)) from None
+    except KeyboardInterrupt as exc:  # stopped before any file was checked: nothing to report
+        click.echo("scope-check batch: interrupted before any file was checked", err=True)
+        sys.exit(process.interrupted_status(exc))
     finally:
         signal.signal(signal.SIGTERM, previous)
     store = open_store(out)
@@ -173,7 +190,7 @@ def batch_command(ctx, inputs, out, rules_spec, tracks_file, mapping, jobs, time
         extra += f"; interrupted with {left} files not checked: rerun the same command to resume"
     _print_summary(rows, result, out, time.monotonic() - started, extra)
     if result.interrupted:
-        sys.exit(130)
+        sys.exit(process.interrupted_status())
     sys.exit(_exit(rows, exit_zero))
 
 
@@ -200,19 +217,49 @@ def report_command(db, out, near_duplicate, no_first_pages, exit_zero) -> None:
     sys.exit(_exit(written["rows"], exit_zero))
 
 
+def _missing_shards(paths) -> str:
+    """What the databases at `paths` lack of a sharded batch: "shard 2/3 is missing" (the shards
+    whose runs put entries in other shards, and no run of those), or ""."""
+    have: Dict[int, set] = {}
+    wanting = set()
+    for path in paths:
+        if not os.path.isfile(path):
+            continue
+        try:
+            shards = shards_of(path)
+        except ValueError as exc:
+            raise ToolError(str(exc)) from None
+        for index, count, elsewhere in shards:
+            have.setdefault(count, set()).add(index)
+            if elsewhere is None or elsewhere > 0:
+                wanting.add(count)
+    missing = [f"{i}/{n}" for n in sorted(wanting) for i in range(1, n + 1) if i not in have[n]]
+    if not missing:
+        return ""
+    return f"shard{'s' if len(missing) > 1 else ''} {', '.join(missing)} {'are' if len(missing) > 1 else 'is'} missing"
+
+
 @click.command("merge")
 @click.argument("dbs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the joined database and the reports.")
+@click.option("--partial", is_flag=True,
+              help="Write the reports even when a shard of the batch is missing (its papers are not in them).")
 @report_writing_options
 @exit_zero_option(help="Exit 0 even when papers fail; internal errors still exit 2.")
-def merge_command(dbs, out, near_duplicate, no_first_pages, exit_zero) -> None:
-    """Join the databases of several shards (`batch --shard I/N`) into --out and write the reports."""
+def merge_command(dbs, out, partial, near_duplicate, no_first_pages, exit_zero) -> None:
+    """Join the databases of several shards (`batch --shard I/N`) into --out and write the reports.
+    Every shard of the batch must be there (the shards record what they left to the others), unless
+    --partial."""
     started = time.monotonic()
+    paths = [os.path.join(db, DB_NAME) if os.path.isdir(db) else db for db in dbs]
+    missing = _missing_shards([*paths, os.path.join(out, DB_NAME)])
+    if missing and not partial:
+        raise ToolError(f"{missing}: the reports would leave out its papers; merge every shard's database "
+                        "(or add --partial to write the reports of these alone)")
     store = open_store(out)
     target = os.path.realpath(store.path)
     try:
-        for db in dbs:
-            path = os.path.join(db, DB_NAME) if os.path.isdir(db) else db
+        for path in paths:
             if os.path.realpath(path) == target:
                 continue
             try:
@@ -226,5 +273,7 @@ def merge_command(dbs, out, near_duplicate, no_first_pages, exit_zero) -> None:
     finally:
         store.close()
     extra = f"; first_pages.pdf not written: {written['first_pages']}" if written.get("first_pages") else ""
+    if missing:
+        extra += f"; {missing}: its papers are not in the reports (--partial)"
     _print_summary(written["rows"], None, out, time.monotonic() - started, extra)
     sys.exit(_exit(written["rows"], exit_zero))

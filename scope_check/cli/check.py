@@ -20,6 +20,7 @@ from scope_check.engine.runner import exit_code
 from scope_check.output import CHOICES as FORMAT_CHOICES
 from scope_check.output import get as get_formatter
 from scope_check.output import resolve
+from scope_check.output.base import plural
 from scope_check.safety.limits import display_path
 
 
@@ -48,6 +49,10 @@ def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, 
         get_formatter(fmt)
     if checker.problem():
         raise ToolError(checker.problem())
+    for path in pdfs:  # a folder still gets its row (FILE001); where to check a folder is said here
+        if os.path.isdir(path):
+            click.echo(f"scope-check: {display_path(path)} is a folder: `scope-check batch {display_path(path)} --out DIR` "
+                       "checks every PDF in it", err=True)
     # --- annotated copies: one path per input, never shared (scope_check/output/annotate.py) ---
     copies = _annotation_targets(pdfs, annotate_to) if annotate_to else {}
     failed_copies = []
@@ -102,5 +107,5 @@ def _annotate(report, out: str, rules, to_stderr: bool) -> bool:
     if written is None:
         click.echo(f"scope-check: {report.display_path}: no annotated copy: the file could not be opened or read whole", err=True)
     else:
-        click.echo(f"annotated copy of {report.display_path}: {display_path(out)} ({written} marks)", err=to_stderr)
+        click.echo(f"annotated copy of {report.display_path}: {display_path(out)} ({plural(written, 'mark')})", err=to_stderr)
     return True

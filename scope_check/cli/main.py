@@ -122,9 +122,9 @@ def main() -> None:
         cli.main(prog_name="scope-check")
     except SystemExit:
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         click.echo("scope-check: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(process.interrupted_status(exc))
     except Exception as exc:  # never a traceback for the user
         click.echo(f"scope-check: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(2)

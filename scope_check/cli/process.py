@@ -1,5 +1,7 @@
 """How the `scope-check` process ends: as SystemExit does, or, once `check` has written its report
-and its worker is gone, at once (`exit_now`), without the interpreter's teardown.
+and its worker is gone, at once (`exit_now`), without the interpreter's teardown; and with which
+status when a signal stops it: 128 + the signal's number, as a shell reports a process the signal
+killed (130 for Ctrl-C's SIGINT, 143 for SIGTERM, a scheduler's stop), after a batch saved what it had.
 
 Standard library only: `main` imports it before knowing which command runs."""
 
@@ -7,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import sys
 from typing import List
 
@@ -26,6 +29,30 @@ def quick_exit_allowed() -> bool:
 def reset() -> None:
     """A new command line (`main()` called again in the same process, as the tests do)."""
     _QUICK_EXIT.clear()
+    _SIGNALLED.clear()
+
+
+#: the signals that stopped the command (a list: no `global` needed)
+_SIGNALLED: List[int] = []
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that it stops as Ctrl-C does (a batch keeps what it
+    finished and says how to resume); its status is 143, not 130."""
+
+
+def on_sigterm(signum, frame) -> None:
+    """The SIGTERM handler of a command that stops cleanly (`batch`)."""
+    _SIGNALLED.append(signal.SIGTERM)
+    raise Terminated
+
+
+def interrupted_status(exc: BaseException = None) -> int:
+    """The exit status of a command stopped by a signal: 128 + its number (143 for SIGTERM, 130 for
+    SIGINT, Ctrl-C)."""
+    if isinstance(exc, Terminated) or signal.SIGTERM in _SIGNALLED:
+        return 128 + signal.SIGTERM
+    return 128 + signal.SIGINT
 
 
 def exit_now(code) -> None:

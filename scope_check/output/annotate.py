@@ -8,7 +8,10 @@ On every page with findings:
   occurrence (a grouped finding marks every page it lists; a font finding frames the text set in
   that font, on a figure when the font is the figure's);
 - beside each frame a printed label says the code and a short message (a FreeText annotation
-  with the Print flag and its own appearance, so it survives printing and screenshots);
+  with the Print flag and its own appearance, so it survives printing and screenshots), placed
+  where it covers none of the paper's text nor another mark: above or below the frame, else beside
+  it (wrapped into the margin when it must), else, on a page with no free place, where it covers
+  the least text;
 - the frame's pop-up note keeps the full message and the fix.
 
 Findings without a place (metadata, file size) and a list of every finding go on a summary page
@@ -26,7 +29,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from scope_check.safety import limits
 from scope_check import checks as registry
 from scope_check.engine.runner import UNOPENABLE
-from scope_check.output.base import occurrences
+from scope_check.output.base import occurrences, plural
 from scope_check.output.base import where
 from scope_check.safety.atomic import discard, publish, temporary
 
@@ -77,7 +80,9 @@ def annotate(report, out_path: str, text_block: Optional[Sequence[float]] = None
                 unplaced.append(f)
         for number in sorted(by_page):
             page = pdf[number - 1]
-            taken: List = []
+            # what a label must not cover: the page's text, and every frame of the page
+            taken = Obstacles(text_lines(page), [frame_rect(page, bbox) for _, bbox, _ in by_page[number]],
+                              page.rect.get_area())
             if block:
                 _outline_block(page, block, taken)
             for f, bbox, message in by_page[number]:
@@ -144,6 +149,68 @@ def _printable(text: str) -> str:
     return "".join(table.get(c, c if ord(c) < 256 else "?") for c in text)
 
 
+#: a frame larger than this share of the page marks a region (the pages past the limit), not an
+#: object: labels may lie on it
+REGION_SHARE = 0.25
+
+
+class Obstacles:
+    """What a label on a page must not cover: the paper's text lines, the frames of the findings
+    (not a region's), and the labels already placed (`append`)."""
+
+    def __init__(self, text, frames, page_area: float = 0.0):
+        self.text = list(text)
+        self.frames = [f for f in frames if not (page_area and f.get_area() > REGION_SHARE * page_area)]
+        self.labels: List = []
+
+    def append(self, label) -> None:
+        self.labels.append(label)
+
+    def blocked(self, box) -> bool:
+        inner = _shrunk(box)
+        return any(inner.intersects(r) for r in (*self.labels, *self.frames, *self.text))
+
+    def covered_text(self, box) -> float:
+        """The area of text under `box` (infinite where it would cover a label or a frame)."""
+        inner = _shrunk(box)
+        if any(inner.intersects(r) for r in (*self.labels, *self.frames)):
+            return float("inf")
+        return sum((inner & r).get_area() for r in self.text if inner.intersects(r))
+
+
+def _shrunk(box):
+    import pymupdf
+
+    return pymupdf.Rect(box.x0 + 0.5, box.y0 + 0.5, box.x1 - 0.5, box.y1 - 0.5)
+
+
+def text_lines(page) -> List:
+    """The boxes of the page's text lines (every line MuPDF extracts that holds a visible character)."""
+    import pymupdf
+
+    out = []
+    for block in page.get_text("dict", flags=0)["blocks"]:
+        for line in block.get("lines", ()):
+            if any(span.get("text", "").strip() for span in line.get("spans", ())):
+                box = pymupdf.Rect(line["bbox"])
+                if not box.is_empty:
+                    out.append(box)
+    return out
+
+
+def frame_rect(page, bbox):
+    """The frame drawn around a finding's box (2 pt around it, cut to the page), or the small square
+    in the top margin of a finding on the page without a box."""
+    import pymupdf
+
+    if bbox:
+        rect = pymupdf.Rect(bbox).normalize() & page.rect
+        if rect.is_empty:
+            rect = pymupdf.Rect(bbox).normalize()
+        return pymupdf.Rect(rect.x0 - 2, rect.y0 - 2, rect.x1 + 2, rect.y1 + 2)
+    return pymupdf.Rect(page.rect.x0 + 20, page.rect.y0 + 8, page.rect.x0 + 34, page.rect.y0 + 22)
+
+
 def _outline_block(page, block, taken) -> None:
     import pymupdf
 
@@ -155,10 +222,17 @@ def _outline_block(page, block, taken) -> None:
                                                            f"y {rect.y0:.1f}-{rect.y1:.1f} pt", subject="text block")
     annot.set_flags(pymupdf.PDF_ANNOT_IS_PRINT)
     annot.update()
-    label = pymupdf.Rect(rect.x1 - 70, rect.y1 + 1, rect.x1, rect.y1 + 1 + LABEL_SIZE + 3)
-    if label.y1 <= page.rect.y1:
-        _label(page, label, "text block (template)", BLOCK_COLOUR, "text block")
-        taken.append(label)
+    text = "text block (template)"
+    width = _label_width(text)
+    height = LABEL_SIZE + 3
+    # under the block's right end, else its left end, else above it: where no text is (the page
+    # number sits under the block's middle)
+    for x0, y0 in ((rect.x1 - width, rect.y1 + 1), (rect.x0, rect.y1 + 1), (rect.x1 - width, rect.y0 - height - 1)):
+        label = pymupdf.Rect(x0, y0, x0 + width, y0 + height)
+        if page.rect.contains(label) and not taken.blocked(label):
+            _label(page, label, text, BLOCK_COLOUR, "text block")
+            taken.append(label)
+            return
 
 
 def _mark(page, f, bbox, message, taken) -> None:
@@ -168,24 +242,16 @@ def _mark(page, f, bbox, message, taken) -> None:
     full = f"{f.code} {f.name} ({f.severity}): {message}" + (f"\nFix: {f.hint}" if f.hint else "")
     if f.source:
         full += f"\nSource: {f.source.get('file')}:{f.source.get('line')}"
-    if bbox:
-        rect = pymupdf.Rect(bbox).normalize() & page.rect
-        if rect.is_empty:
-            rect = pymupdf.Rect(bbox).normalize()
-        rect = pymupdf.Rect(rect.x0 - 2, rect.y0 - 2, rect.x1 + 2, rect.y1 + 2)
-        annot = page.add_rect_annot(rect)
-        annot.set_border(width=1.5)
-    else:  # a page without a box: the frame is the page's top margin
-        rect = pymupdf.Rect(page.rect.x0 + 20, page.rect.y0 + 8, page.rect.x0 + 34, page.rect.y0 + 22)
-        annot = page.add_rect_annot(rect)
-        annot.set_border(width=1.5)
+    rect = frame_rect(page, bbox)  # a page without a box: the frame is a square in the page's top margin
+    annot = page.add_rect_annot(rect)
+    annot.set_border(width=1.5)
     annot.set_colors(stroke=colour)
     annot.set_info(title=f"{AUTHOR}: {f.code}", content=full, subject=f.name)
     annot.set_flags(pymupdf.PDF_ANNOT_IS_PRINT)
     annot.update()
     text = _printable(f"{f.code} {short(message)}")
-    label = _place_label(page, rect, text, taken)
-    _label(page, label, text, colour, f.code)
+    label, shown = _place_label(page, rect, text, taken)
+    _label(page, label, shown, colour, f.code, content=text)
     taken.append(label)
 
 
@@ -195,34 +261,89 @@ def _label_width(text: str) -> float:
     return pymupdf.get_text_length(text, fontname="helv", fontsize=LABEL_SIZE) + 6
 
 
+#: the height of a label's line, and the narrowest column a label is wrapped into
+LINE_HEIGHT = LABEL_SIZE * 1.25
+MIN_COLUMN = 48.0
+
+
 def _place_label(page, rect, text: str, taken):
-    """A box for the label beside `rect`: above it, else below, else inside its top; shifted off
-    labels already on the page, kept on the page."""
+    """(box, text as shown) of the label of the frame `rect`: the first place on the page that covers
+    no text, frame or label, tried in this order: on one line just above the frame, just below it,
+    right- instead of left-aligned; beside it, on one line or wrapped into the space to its right or
+    left (a margin); then further above and below. Where every place covers something, the one
+    covering the least text."""
     import pymupdf
 
-    width = min(_label_width(text), page.rect.width - 8)
+    page_box = pymupdf.Rect(page.rect.x0 + 2, page.rect.y0 + 1, page.rect.x1 - 2, page.rect.y1 - 1)
+    width = min(_label_width(text), page_box.width - 4)
     height = LABEL_SIZE + 4
-    x0 = max(page.rect.x0 + 4, min(rect.x0, page.rect.x1 - 4 - width))
-    candidates = [rect.y0 - height - 1, rect.y1 + 1, rect.y0 + 1]
-    for y0 in candidates:
-        for shift in range(0, 12):
-            for sign in (1, -1) if shift else (1,):
-                y = y0 + sign * shift * (height + 1)
-                box = pymupdf.Rect(x0, y, x0 + width, y + height)
-                if box.y0 < page.rect.y0 + 1 or box.y1 > page.rect.y1 - 1:
-                    continue
-                if not any(box.intersects(t) for t in taken):
-                    return box
-    y = max(page.rect.y0 + 1, min(rect.y0 - height - 1, page.rect.y1 - height - 1))
-    return pymupdf.Rect(x0, y, x0 + width, y + height)
+    candidates = []  # (box, text)
+
+    def add(x0, y0, w=width, shown=text, h=height):
+        x0 = max(page_box.x0, min(x0, page_box.x1 - w))
+        candidates.append((pymupdf.Rect(x0, y0, x0 + w, y0 + h), shown))
+
+    for y0 in (rect.y0 - height - 1, rect.y1 + 1):
+        add(rect.x0, y0)
+        add(rect.x1 - width, y0)
+    for y0 in (rect.y0, rect.y1 - height):
+        add(rect.x1 + 1, y0)
+        add(rect.x0 - 1 - width, y0)
+    for x0, space in ((rect.x1 + 1, page_box.x1 - rect.x1 - 1), (page_box.x0, rect.x0 - 1 - page_box.x0)):
+        if space >= MIN_COLUMN and space < width:
+            lines = _wrap(text, space - 6)
+            w = min(space, max(_label_width(line) for line in lines))
+            h = len(lines) * LINE_HEIGHT + 4
+            for y0 in (rect.y0, rect.y1 - h, rect.y0 - h - 1, rect.y1 + 1):
+                add(x0 if x0 > rect.x1 else rect.x0 - 1 - w, y0, w, "\n".join(lines), h)
+    for shift in range(1, 12):
+        add(rect.x0, rect.y0 - height - 1 - shift * (height + 1))
+        add(rect.x0, rect.y1 + 1 + shift * (height + 1))
+    inside = [(box, shown) for box, shown in candidates if page_box.contains(box)]
+    for box, shown in inside:
+        if not taken.blocked(box):
+            return box, shown
+    if inside:
+        return min(inside, key=lambda c: taken.covered_text(c[0]))
+    y = max(page_box.y0, min(rect.y0 - height - 1, page_box.y1 - height))
+    x0 = max(page_box.x0, min(rect.x0, page_box.x1 - width))
+    return pymupdf.Rect(x0, y, x0 + width, y + height), text
 
 
-def _label(page, rect, text: str, colour, code: str) -> None:
+def _wrap(text: str, width: float) -> List[str]:
+    """`text` in lines no wider than `width` points in the label's font (a word wider than that is
+    cut where it must be)."""
+    lines: List[str] = []
+    line = ""
+    for word in text.split():
+        while _label_width(word) - 6 > width and len(word) > 1:  # a long word (a URL): cut it
+            cut = len(word) - 1
+            while cut > 1 and _label_width(word[:cut]) - 6 > width:
+                cut -= 1
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = f"{line} {word}" if line else word
+        if line and _label_width(candidate) - 6 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return lines or [text]
+
+
+def _label(page, rect, text: str, colour, code: str, content: Optional[str] = None) -> None:
+    """The printed label: `text` (lines apart with newlines) in `rect`; its note holds `content`
+    (the text on one line)."""
     import pymupdf
 
     kwargs = dict(fontsize=LABEL_SIZE, fontname="helv", text_color=colour, fill_color=(1, 1, 1))
     annot = page.add_freetext_annot(rect, text, **kwargs)
-    annot.set_info(title=f"{AUTHOR}: label {code}", content=text)
+    annot.set_info(title=f"{AUTHOR}: label {code}", content=content or text)
     annot.set_flags(pymupdf.PDF_ANNOT_IS_PRINT)
     annot.update()
 
@@ -232,7 +353,7 @@ def _summary_pages(pdf, report, unplaced) -> None:
     width, height = (pdf[-1].rect.width, pdf[-1].rect.height) if pdf.page_count else (612, 792)
     lines: List[Tuple[str, str]] = [  # (style, text)
         ("title", f"scope-check: {report.verdict.upper()} against {report.rules}"),
-        ("plain", f"{os.path.basename(report.path)}: {report.errors} errors, {report.warnings} warnings; "
+        ("plain", f"{os.path.basename(report.path)}: {plural(report.errors, 'error')}, {plural(report.warnings, 'warning')}; "
                   f"marks on the pages above, their notes hold each message and fix."),
         ("plain", ""),
     ]

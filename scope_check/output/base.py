@@ -4,6 +4,11 @@ from dataclasses import dataclass
 from typing import IO
 
 
+def plural(count: int, noun: str, nouns: str = "") -> str:
+    """`1 file`, `2 files` (`nouns`: the plural when it is not `noun` + s)."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
 @dataclass
 class Summary:
     files: int = 0
@@ -22,6 +27,10 @@ class Summary:
 
     def to_json(self) -> dict:
         return {"files": self.files, "pass": self.passed, "fail": self.failed, "error": self.errored}
+
+    def line(self) -> str:
+        """`3 files: 2 pass, 0 fail, 1 error` (the verdicts' names, counted)."""
+        return f"{plural(self.files, 'file')}: {self.passed} pass, {self.failed} fail, {self.errored} error"
 
 
 class Formatter:

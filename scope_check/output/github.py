@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 from typing import List, Tuple
 
-from scope_check.output.base import Formatter, Summary, relative, where
+from scope_check import __version__
+from scope_check.output.base import Formatter, Summary, plural, relative, where
 
 #: annotations GitHub displays per step and level
 MAX_ANNOTATIONS = 10
@@ -65,7 +66,7 @@ class GithubFormatter(Formatter):
         self.reports.append(report)
         verdict = report.verdict.upper()
         self.stream.write(f"{report.display_path}: {verdict} against {report.rules} "
-                          f"({report.errors} errors, {report.warnings} warnings)\n")
+                          f"({plural(report.errors, 'error')}, {plural(report.warnings, 'warning')})\n")
 
     def finish(self, summary: Summary) -> None:
         shown = {"error": 0, "warning": 0, "notice": 0}
@@ -90,7 +91,7 @@ class GithubFormatter(Formatter):
                 "see the log above and the job summary",
                 title="scope-check: more findings",
             ) + "\n")
-        self.stream.write(f"{summary.files} files: {summary.passed} pass, {summary.failed} fail, {summary.errored} error\n")
+        self.stream.write(summary.line() + "\n")
         path = os.environ.get("GITHUB_STEP_SUMMARY")
         if path:
             write_step_summary(path, self.reports, summary)
@@ -111,9 +112,9 @@ def markdown_summary(reports, summary: Summary, limit: int = SUMMARY_LIMIT) -> s
     """The job summary: one row per file, then one per finding, cut to `limit` bytes."""
     icon = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error"}
     head = [
-        "## scope-check",
+        f"## scope-check {__version__}",
         "",
-        f"{summary.files} files: {summary.passed} pass, {summary.failed} fail, {summary.errored} error",
+        summary.line(),
         "",
         "| file | verdict | rules | errors | warnings |",
         "|---|---|---|---:|---:|",

@@ -13,7 +13,8 @@ import base64
 import html
 from typing import Dict, List
 
-from scope_check.output.base import Formatter, Summary, rule_url, where
+from scope_check import __version__
+from scope_check.output.base import Formatter, Summary, plural, rule_url, where
 from scope_check.output.base import finding_pages, occurrences
 from scope_check.output.annotate import places
 from scope_check.engine.runner import UNOPENABLE
@@ -69,7 +70,7 @@ class HtmlFormatter(Formatter):
         w(f"<section class=\"paper\" data-path=\"{_e(report.display_path)}\" data-verdict=\"{_e(report.verdict)}\">\n")
         w(f"<h2>{_e(report.display_path)} <span class=\"verdict {_e(report.verdict)}\">{_e(report.verdict.upper())}</span></h2>\n")
         m = report.measurements or {}
-        facts = [f"{report.errors} errors", f"{report.warnings} warnings"]
+        facts = [plural(report.errors, "error"), plural(report.warnings, "warning")]
         if m.get("pages") is not None:
             facts.append(f"{m['pages']} pages")
         if m.get("body_pages") is not None:
@@ -149,6 +150,6 @@ class HtmlFormatter(Formatter):
 
     def finish(self, summary: Summary) -> None:
         self.stream.write(
-            f"<footer><p class=\"summary\">{summary.files} files: {summary.passed} pass, {summary.failed} fail, "
-            f"{summary.errored} error</p></footer></body></html>\n"
+            f"<footer><p class=\"summary\">{_e(summary.line())}</p><p class=\"tool\">scope-check {_e(__version__)}</p>"
+            "</footer></body></html>\n"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from scope_check import __version__
 from scope_check.output.base import Formatter, Summary
 
 VERSION = 1
@@ -11,7 +12,8 @@ VERSION = 1
 
 class JsonFormatter(Formatter):
     def start(self) -> None:
-        self.stream.write('{"version": %d, "rules": %s, "files": [' % (VERSION, json.dumps(self.rules)))
+        tool = json.dumps({"name": "scope-check", "version": __version__})
+        self.stream.write('{"version": %d, "tool": %s, "rules": %s, "files": [' % (VERSION, tool, json.dumps(self.rules)))
         self._first = True
 
     def handle(self, report) -> None:

@@ -29,15 +29,18 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 def uri(path: str) -> str:
     """A URI for a file path: relative to the working folder (the repository root in CI, which is
-    what code scanning expects) when the file is inside it, else a file: URI."""
+    what code scanning expects) when the file is inside it, else a file: URI. The name's bytes are
+    percent-encoded (RFC 3986): a name that is not UTF-8 keeps its bytes (`caf%E9.pdf`), never the
+    escaped text reports show it as."""
     full = os.path.abspath(path)
     try:
         rel = os.path.relpath(full, os.getcwd())
     except ValueError:  # another drive
         rel = ".."
     if not rel.startswith(".."):
-        return quote(rel.replace(os.sep, "/"), safe="/")
-    return "file://" + quote(full.replace(os.sep, "/") if full.startswith("/") else "/" + full.replace(os.sep, "/"), safe="/:")
+        return quote(os.fsencode(rel.replace(os.sep, "/")), safe="/")
+    full = full.replace(os.sep, "/")
+    return "file://" + quote(os.fsencode(full if full.startswith("/") else "/" + full), safe="/:")
 
 
 def fingerprint(report, finding, seen: Counter) -> str:
@@ -100,7 +103,7 @@ def build(reports) -> dict:
 
 def result(report, f, rule_index: int, seen: Counter) -> dict:
     source = f.source or {}
-    pdf_location = {"physicalLocation": {"artifactLocation": {"uri": uri(report.display_path)},
+    pdf_location = {"physicalLocation": {"artifactLocation": {"uri": uri(report.path)},
                                          "region": {"startLine": 1}}}
     if source.get("file") and source.get("line"):
         primary = {"physicalLocation": {"artifactLocation": {"uri": uri(source["file"])},
