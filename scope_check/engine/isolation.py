@@ -256,10 +256,15 @@ class Process:
             os.close(sentinel)
 
     def detach(self) -> None:
-        """Stop watching a worker that was told to stop: it is reaped by a later start() (or, once
-        this process has exited, by the system), not waited for."""
+        """Stop watching a worker that was told to stop: it is reaped by a later start(), or as this
+        process exits (`_reap_at_exit`), not waited for now."""
         self.close()
         _LIVE.pop(self.pid, None)
+        if not _DETACHED:
+            import atexit
+
+            atexit.unregister(_reap_at_exit)
+            atexit.register(_reap_at_exit)
         _DETACHED.append(self)
 
 
@@ -272,6 +277,33 @@ def _reap_detached() -> None:
         process._reap(block=False)
         if process._reaped:
             _DETACHED.remove(process)
+
+
+#: how long the exiting process waits for a detached worker to end before killing it
+REAP_AT_EXIT_S = 5.0
+
+
+def _reap_at_exit() -> None:
+    """Wait for the workers told to stop (an exit handler): their teardown ran beside this
+    process's last work (the report written), and waiting for them here makes the resources they
+    used count as this process's children's (`/usr/bin/time`, RUSAGE_CHILDREN: the worker's peak
+    memory) instead of vanishing with a worker reaped by the system. One that has not ended within
+    REAP_AT_EXIT_S is killed, then waited for."""
+    deadline = time.monotonic() + REAP_AT_EXIT_S
+    for process in list(_DETACHED):
+        while not process._reaped:
+            process._reap(block=False)
+            if process._reaped:
+                break
+            if time.monotonic() > deadline:
+                try:
+                    os.kill(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process._reap(block=True)
+                break
+            time.sleep(0.002)
+        _DETACHED.remove(process)
 
 
 def _vm_size_mb() -> float:
@@ -634,7 +666,9 @@ class SingleChecker:
         self.selection = selection
         prepare()
         self.pool = Pool(CheckWorker(rules, selection), jobs=1, time_limit=time_limit, memory_limit_mb=memory_limit_mb)
-        self.pool.wait_on_close = False  # the command ends right after: its worker's teardown runs beside its own
+        # the command ends right after: its worker's teardown runs beside the report's writing, and
+        # the worker is waited for as the process exits (`_reap_at_exit`: its peak memory is counted)
+        self.pool.wait_on_close = False
 
     def problem(self) -> Optional[str]:
         return self.pool.check_limits()
