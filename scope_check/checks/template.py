@@ -11,19 +11,34 @@ or in another place (NeurIPS sets ICLR's 5.5 x 9 in block 9.9 pt higher and prin
 The template's own geometry, columns and font with neither its header nor its ruler (a preprint
 or a course report in the template's style) is one warning: the marks are missing, the template
 is not. That nothing marks review mode in a submission is ANON001's error. Shrunk margins alone
-are MARG002's business and a wrong paper size alone PAGE002's.
+are MARG002's business and a wrong paper size alone PAGE002's. When TMPL001 fires, the message names
+the bundled template the paper matches best ("this looks like the NeurIPS 2026 template: use --rules
+neurips2026"): the same judgement made against every bundled template (`ranked`), which is also how
+`--rules auto` chooses (scope_check/engine/venues.py).
+
+TMPL002 (template-edition, a warning): the rule set's template, but another edition or mode. The
+edition is data: the rule set names its own (`edition`, "2027") and the patterns that read an edition
+off the template's marks, the running header and the notice below the text block (`edition_marks`,
+"\\bICLR (20\\d\\d)\\b"): a mark naming another edition is reported, a workshop's own header
+naming none is not. A camera-ready header or notice on a page carrying the review ruler is a mixed
+mode (a rule set of `mode: camera_ready` reports the review marks instead); the template's marks and
+geometry with another body font family (Latin Modern where the style loads Times: XeLaTeX ignores
+`\\usepackage{times}`) is the template with its font swapped, TMPL002 rather than TMPL001.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional
+import re
+from functools import lru_cache
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 from scope_check.model.document import Document
 from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.analysis.layout import family_of, plain_name, text_block, topskip, typography
 from scope_check.checks.helpers import clipped, inches, paper_name, the_template, template_name
+from scope_check.config import rules as rule_files
 from scope_check.config.spec import Check, Param, Params
-from scope_check.analysis.structure import HEADER, analyse, first_header
+from scope_check.analysis.structure import HEADER, analyse, first_footer, first_header
 
 CHECKS = (
     Check(
@@ -61,6 +76,42 @@ CHECKS = (
         "Times, its running header, line numbers in review mode",
         run="wrong_template",
     ),
+    Check(
+        code="TMPL002",
+        name="template-edition",
+        severity="warning",
+        summary="The venue's template, but another edition or mode. Another edition: a running header or notice "
+        "naming another year than the rule set's `edition` (read by its `edition_marks` patterns: a 2026 header on "
+        "a 2027 submission, a NeurIPS footer of another year); a workshop's own header that names no edition of the "
+        "venue is not one. Another mode: the camera-ready header or notice (\"Published as ...\") on a paper that "
+        "carries the review line-number ruler, or, in a rule set of the camera-ready version (its template lists "
+        "camera-ready headers or notices and no review ones), a header or notice naming its edition that is not the "
+        "camera-ready one, or the ruler. The font swapped: the template's marks and geometry with another body font family (Latin Modern "
+        "where the style loads Times: XeLaTeX and LuaLaTeX ignore `\\usepackage{times}`). A paper in another "
+        "template altogether is TMPL001's; the message names the bundled rule set of the edition found, when there "
+        "is one.",
+        why="The venue requires the current edition of its LaTeX template, unmodified.",
+        fix="Use the {template} style files as distributed{style}: another year's copy prints its own year in the "
+        "header or footer; or, if the paper is meant for that edition, check it with that edition's rule set.",
+        fixes={
+            "mode": "Compile the {template} in one mode: the submission in review mode (leave {switch} out: the "
+            "review header and line numbers), the camera-ready version with {switch} (its header, no line numbers); "
+            "do not edit the header or add the ruler by hand.",
+            "font": "Compile with pdfLaTeX as the template expects, or load the template's font explicitly under "
+            "XeLaTeX or LuaLaTeX (Times: `\\usepackage{{newtxtext,newtxmath}}` or `\\setmainfont{{TeX Gyre "
+            "Termes}}`); `\\usepackage{{times}}` has no effect there.",
+        },
+        params=(Param("edition", "string", None, "the edition of the template this rule set checks, as its marks "
+                      "name it (2027); null: editions are not compared", nullable=True,
+                      schema={"type": ["string", "integer", "null"], "minLength": 1}),
+                Param("edition_marks", "regexes", [], "regular expressions reading an edition off the running "
+                      "header and the notice below the text block, each with one group, the edition "
+                      "(\"\\\\bICLR (20\\\\d\\\\d)\\\\b\"); a mark naming another than `edition` is "
+                      "another edition's")),
+        example="the running header on page 1 reads \"Under review as a conference paper at ICLR 2026\": the 2026 "
+        "edition, not ICLR 2027's; this looks like the ICLR 2026 template: use --rules iclr2026",
+        run="template_edition",
+    ),
 )
 
 
@@ -75,27 +126,113 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
     tpl = params.template
     fix_values = {"template": the_template(tpl)[4:], "style": _style(tpl), "switch": _switch(tpl)}
     if judged["reasons"]:
+        data = dict(judged["data"])
+        match = _better_match(doc, params.rules)
+        named = ""
+        if match is not None:
+            named = f"; this looks like {the_template(match.template)}: use --rules {match.name}"
+            data["matches"] = match.name
         yield Finding(
             "TMPL001",
-            f"not {the_template(tpl)}: {', '.join(judged['evidence'])}; {_name(params)} is {_expected(params)}",
+            f"not {the_template(tpl)}: {', '.join(judged['evidence'])}; {_name(params)} is {_expected(params)}{named}",
             page=1,
             bbox=judged["block_bbox"],
             fix_values=fix_values,
-            data=judged["data"],
+            data=data,
         )
     elif judged["marks_missing"]:
-        shown = judged["data"]["header_text"]
-        header = f' (it reads "{shown}")' if shown else ""
         yield Finding(
             "TMPL001",
-            f"{the_template(tpl)}'s geometry, columns and body font, but neither its running header{header} nor "
-            f"its review line-number ruler",
+            f"{the_template(tpl)}'s geometry, columns and body font, but {_marks_wanting(judged)}",
             page=judged["header_page"] or 1,
             bbox=judged["header_bbox"],
             severity="warning",
             fix="marks",
             fix_values=fix_values,
             data=judged["data"],
+        )
+
+
+def template_edition(doc: Document, params: Params) -> Iterator[Finding]:
+    rules = params.rules
+    tpl = params.template
+    judged = _judge(doc, Params(rules=rules, options=rules.options("TMPL001")))
+    if judged["reasons"]:
+        return  # another template altogether: TMPL001 says so
+    s = analyse(doc, rules)
+    fix_values = {"template": the_template(tpl)[4:], "style": _style(tpl), "switch": _switch(tpl)}
+    options = params.options
+
+    # another edition: a mark naming another edition than the rule set's
+    own = _edition(options)
+    if own:
+        other = [m for m in _named_editions(s, options["edition_marks"]) if m[3] != own]
+        if other:
+            page, where, text, edition = other[0]
+            pages = sorted({m[0] for m in other})
+            match = _better_match(doc, rules, edition=True)
+            named = f"; this looks like {the_template(match.template)}: use --rules {match.name}" if match else ""
+            yield Finding(
+                "TMPL002",
+                f'the {where} on page {page} reads "{clipped(text, 90)}": the {edition} edition, not '
+                f"{the_template(tpl)}'s ({own}){named}",
+                page=page,
+                bbox=_mark_bbox(s, page, text),
+                fix_values=fix_values,
+                data={"kind": "edition", "edition": edition, "expected": own, "text": text, "mark": where,
+                      "pages": pages, "matches": match.name if match else None},
+            )
+
+    # another mode: marks of both modes; in a rule set of the camera-ready version (its template
+    # lists camera-ready marks and no review ones), a mark of this edition that is not camera-ready
+    header, footer = tpl["header"], tpl["footer"]
+    camera_patterns = (tuple(header["camera_ready"]), tuple(footer.get("camera_ready", ())))
+    camera_only = not (header["review"] or footer.get("review")) and any(camera_patterns)
+    camera = _first_mark(s, *camera_patterns)
+    ruler = s.review_ruler_pages
+    mixed = None
+    if not camera_only and camera and ruler:
+        page, where, text = camera
+        mixed = (page, where, text, f'the {where} on page {page} reads "{clipped(text, 90)}" (camera-ready mode), '
+                 f"but the review line-number ruler is on {_pages(ruler)}: a mix of the two modes")
+    elif camera_only:
+        review = [m for m in _named_editions(s, options["edition_marks"])
+                  if m[3] == own and not _first_mark_in(m, camera_patterns)]
+        if review:
+            page, where, text, _ = review[0]
+            what = f'the {where} on page {page} reads "{clipped(text, 90)}", not the camera-ready one'
+        elif ruler:
+            page, where, text = ruler[0], "ruler", ""
+            what = f"the review line-number ruler is on {_pages(ruler)}"
+        if review or ruler:
+            mixed = (page, where, text, f"{what}: this rule set checks the camera-ready version of {the_template(tpl)}")
+    if mixed:
+        page, where, text, message = mixed
+        yield Finding(
+            "TMPL002",
+            message,
+            page=page,
+            bbox=_mark_bbox(s, page, text) if text else None,
+            fix="mode",
+            fix_values=fix_values,
+            data={"kind": "mode", "mode": "camera_ready" if camera_only else "review", "text": text or None, "mark": where,
+                  "ruler_pages": list(ruler)},
+        )
+
+    # the font swapped: the template's marks and geometry, another body font family
+    swapped = judged["font_swapped"]
+    if swapped:
+        font, family = swapped
+        wanted = "/".join(tpl["body_font_families"])
+        yield Finding(
+            "TMPL002",
+            f"{the_template(tpl)}'s marks and geometry, but the body is set in {plain_name(font)}"
+            + (f" ({family})" if family else "") + f", not {wanted}: the template's font was replaced "
+            "(XeLaTeX and LuaLaTeX ignore \\usepackage{times})",
+            page=1,
+            fix="font",
+            fix_values=fix_values,
+            data={"kind": "font", "body_font": font, "family": family, "expected": list(tpl["body_font_families"])},
         )
 
 
@@ -108,10 +245,149 @@ def other_template(doc: Document, rules) -> bool:
                        lambda: bool(_judge(doc, Params(rules=rules, options=rules.options("TMPL001")))["reasons"]))
 
 
+# --- which bundled template a paper is in (TMPL001's message, --rules auto) ----------------------
+
+
+def resemblance(doc: Document, rules) -> tuple:
+    """How well the paper fits `rules`' template, as a sort key (smaller is better): the reasons it
+    is another template (TMPL001's error: none when it is this one; with none of the template's
+    marks, a page of another size or no text block counts as one); whether its marks name this
+    edition (0), none (1) or another (2); whether the template's marks are missing; whether this
+    edition's year stands anywhere in the marks; how many differences were found; then a venue (a
+    rule set naming its `edition`) before a base, the newest edition first, the shortest `extends`
+    chain and the name."""
+    def compute():
+        judged = _judge(doc, Params(rules=rules, options=rules.options("TMPL001")))
+        options = rules.options("TMPL002")
+        own = _edition(options)
+        s = analyse(doc, rules)
+        named = {m[3] for m in _named_editions(s, options["edition_marks"])}
+        state = 0 if own and own in named else (2 if named - {own} else 1)
+        texts = " ".join(text for _, text in tuple(s.header_texts) + tuple(s.footer_texts))
+        year = 0 if own and re.search(rf"(?<!\d){re.escape(own)}(?!\d)", texts) else 1
+        return (len(judged["reasons"]) + judged["unmarked"], state, judged["marks_missing"], year,
+                len(judged["evidence"]), own is None, -_edition_number(own), len(rules.sources), rules.name)
+    return doc.derived(("resemblance", rules.template, rules.structure, id(rules)), compute)
+
+
+def ranked(doc: Document, candidates: Sequence) -> List:
+    """The candidate rule sets whose template the paper is in (no TMPL001 reason against it), best
+    first (`resemblance`)."""
+    scored = sorted(((resemblance(doc, r), r) for r in candidates), key=lambda sr: sr[0])
+    return [r for score, r in scored if score[0] == 0]
+
+
+def template_roots(rule_sets: Sequence) -> List:
+    """One rule set per bundled template (by the template's name): the one with the shortest
+    `extends` chain (the conference, not a workshop extending it), then by name."""
+    best: dict = {}
+    for r in sorted(rule_sets, key=lambda r: (len(r.sources), r.name)):
+        best.setdefault(template_name(r.template), r)
+    return list(best.values())
+
+
+@lru_cache(maxsize=1)
+def bundled_templates() -> Tuple:
+    """Every bundled template, as the rule set that introduces it (`template_roots`), loaded with
+    this module's checks (their options: TMPL001's tolerances, TMPL002's edition); a bundled file
+    that does not load is left out."""
+    catalogue = {c.code: c for c in CHECKS}
+    sets = []
+    for name in rule_files.bundled_names():
+        try:
+            sets.append(rule_files.load_rules(name, catalogue))
+        except rule_files.RulesError:
+            continue
+    return tuple(template_roots(sets))
+
+
+def _better_match(doc: Document, rules, edition: bool = False):
+    """The bundled template, other than `rules`' own, that the paper is in, or None: of those, one
+    whose marks name no other edition than its own first; with `edition` (TMPL002: which rule set
+    is the edition found?) only such a one."""
+    own = template_name(rules.template)
+    found = ranked(doc, [r for r in bundled_templates() if template_name(r.template) != own])
+    fitting = [r for r in found if resemblance(doc, r)[1] < 2]
+    if fitting or edition:
+        return fitting[0] if fitting else None
+    return found[0] if found else None
+
+
+def _edition(options) -> Optional[str]:
+    """TMPL002's `edition` as text (a rule file may write 2027 or "2027"), or None."""
+    edition = options["edition"]
+    return None if edition is None else str(edition)
+
+
+def _edition_number(edition: Optional[str]) -> int:
+    digits = re.sub(r"\D", "", edition or "")
+    return int(digits) if digits else 0
+
+
+def _named_editions(s, patterns: Sequence[str]) -> List[Tuple[int, str, str, str]]:
+    """(page, "running header" | "notice", text, edition) of every mark an `edition_marks` pattern
+    reads an edition off, each text once (its first page)."""
+    found = []
+    seen = set()
+    compiled = _compiled(tuple(patterns))
+    marks = [(page, "running header", text) for page, text in s.header_texts]
+    marks += [(page, "notice", text) for page, text in s.footer_texts]
+    for page, where, text in marks:
+        if text in seen:
+            continue
+        for pattern in compiled:
+            m = pattern.search(text)
+            if m:
+                seen.add(text)
+                found.append((page, where, text, m.group(1) if m.groups() else m.group(0)))
+                break
+    return found
+
+
+@lru_cache(maxsize=32)
+def _compiled(patterns: Tuple[str, ...]) -> Tuple["re.Pattern[str]", ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+def _first_mark(s, header_patterns: Sequence[str], footer_patterns: Sequence[str]):
+    """(page, "running header" | "notice", text) of the first header or notice matching, or None."""
+    header = first_header(s, tuple(header_patterns)) if header_patterns else None
+    if header:
+        return header[0], "running header", header[1]
+    footer = first_footer(s, tuple(footer_patterns)) if footer_patterns else None
+    if footer:
+        return footer[0], "notice", footer[1]
+    return None
+
+
+def _first_mark_in(mark: Tuple[int, str, str, str], patterns: Tuple[Sequence[str], Sequence[str]]) -> bool:
+    """Does the mark (a `_named_editions` entry) match the patterns of its place (header, notice)?"""
+    header, footer = patterns
+    wanted = header if mark[1] == "running header" else footer
+    return any(p.search(mark[2]) for p in _compiled(tuple(wanted)))
+
+
+def _mark_bbox(s, page: int, text: str):
+    """The box of the furniture line of `page` reading `text`, or None."""
+    for _, line in s.furniture[page - 1]:
+        if line.text == text:
+            return rounded_bbox(line.bbox)
+    return None
+
+
+def _pages(numbers: Sequence[int]) -> str:
+    if len(numbers) == 1:
+        return f"page {numbers[0]}"
+    return f"pages {numbers[0]}-{numbers[-1]}" if list(numbers) == list(range(numbers[0], numbers[-1] + 1)) \
+        else "pages " + ", ".join(map(str, numbers[:8])) + (", ..." if len(numbers) > 8 else "")
+
+
 def _judge(doc: Document, params: Params) -> dict:
     """Every piece of evidence: `reasons` (those that alone say "another template"), `evidence`
-    (what differs, for the message), `marks_missing` (neither the template's header nor its
-    ruler), the finding's data and where to point."""
+    (what differs, for the message), `marks_missing` (none of the template's marks: its running
+    header, its notice below the block, its review ruler, those it has), `font_swapped` (the
+    template's marks and geometry in another body font: TMPL002's), the finding's data and where
+    to point."""
     rules = params.rules
     tpl = params.template
     s = analyse(doc, rules)
@@ -121,12 +397,16 @@ def _judge(doc: Document, params: Params) -> dict:
     evidence: List[str] = []  # what differs, for the message
     identity: List[str] = []  # reasons that alone say "another template"
 
-    # the template's marks: its running header, its review ruler
-    header = tpl["header"]
+    # the template's marks, those it has: its running header, its notice below the block, its
+    # review ruler (None: not one of this template's marks)
+    header, footer = tpl["header"], tpl["footer"]
     patterns = list(header["review"]) + list(header["camera_ready"])
-    has_header = first_header(s, patterns) is not None if patterns else True
-    has_ruler = bool(s.review_ruler_pages) or not tpl["ruler"]
-    marks_missing = not has_header and not has_ruler
+    notices = list(footer.get("review", ())) + list(footer.get("camera_ready", ()))
+    has_header = first_header(s, patterns) is not None if patterns else None
+    has_footer = first_footer(s, notices) is not None if notices else None
+    has_ruler = bool(s.review_ruler_pages) if tpl["ruler"] else None
+    marks = [m for m in (has_header, has_footer, has_ruler) if m is not None]
+    marks_missing = bool(marks) and not any(marks)
 
     # paper size: the size most pages have
     want_w, want_h = tpl["page_size"]
@@ -167,45 +447,84 @@ def _judge(doc: Document, params: Params) -> dict:
     if page_wrong and block_wrong:
         identity.append("page and block")
 
-    # the body font's family
+    # the body font's family: with the template's marks and geometry, the template with its font
+    # swapped (TMPL002), else evidence of another template
     families = tpl["font_families"]
     wanted = list(tpl["body_font_families"])
+    font_swapped = None
     if t.font and wanted:
         family = family_of(t.font, families)
         if family not in wanted:
-            identity.append("font")
             evidence.append(f"body font {plain_name(t.font)}" + (f" ({family})" if family else ""))
+            if identity or marks_missing:
+                identity.append("font")
+            else:
+                font_swapped = (t.font, family)
 
-    # neither header nor ruler: another template when the block is not the template's either
+    # none of the marks: another template when the block is not the template's either
     shown = _shown_header(s.header_texts)
+    shown_notice = _shown_header(s.footer_texts)
     if marks_missing:
-        evidence.append(f"no {_name(params)} running header" + (f" (\"{shown}\")" if shown else ""))
-        evidence.append("no review line-number ruler")
+        if has_header is not None:
+            evidence.append(f"no {_name(params)} running header" + (f" (\"{shown}\")" if shown else ""))
+        if has_footer is not None:
+            evidence.append(f"no {_name(params)} notice below the text block"
+                            + (f" (\"{shown_notice}\")" if shown_notice else ""))
+        if has_ruler is not None:
+            evidence.append("no review line-number ruler")
         if moved or block_wrong:
             identity.append("header and ruler")
 
     header_page, header_bbox = _header_line(s) if marks_missing and not identity else (None, None)
     box = block.bbox(skip)
+    data = {
+        "reasons": identity,
+        "evidence": evidence,
+        "page_size": [pw, ph],
+        "text_block_in": [round(width / 72, 2), round(height / 72, 2)] if width and height else None,
+        "columns": len(block.columns),
+        "body_font": t.font,
+        "header": has_header is not False,
+        "ruler": bool(s.review_ruler_pages),
+        "header_text": shown if marks_missing else None,
+        "block_offset_pt": {side: round(v, 1) for side, v in moved.items()},
+    }
+    if has_footer is not None:  # a template with a notice below the block (NeurIPS)
+        data["notice"] = has_footer
+        data["notice_text"] = shown_notice if marks_missing else None
     return {
         "reasons": identity,
         "evidence": evidence,
         "marks_missing": marks_missing,
+        "font_swapped": font_swapped,
+        # none of the marks, and not the template's paper or no text block to measure: nothing
+        # says this is the template (a figure, a slide), though nothing says it is another
+        "unmarked": marks_missing and (page_wrong or not block.columns),
+        "marks": {"header": has_header, "notice": has_footer, "ruler": has_ruler},
         "block_bbox": rounded_bbox(box) if box else None,
         "header_page": header_page,
         "header_bbox": header_bbox,
-        "data": {
-            "reasons": identity,
-            "evidence": evidence,
-            "page_size": [pw, ph],
-            "text_block_in": [round(width / 72, 2), round(height / 72, 2)] if width and height else None,
-            "columns": len(block.columns),
-            "body_font": t.font,
-            "header": has_header,
-            "ruler": bool(s.review_ruler_pages),
-            "header_text": shown if marks_missing else None,
-            "block_offset_pt": {side: round(v, 1) for side, v in moved.items()},
-        },
+        "data": data,
     }
+
+
+def _marks_wanting(judged: dict) -> str:
+    """'neither its running header (it reads "...") nor its review line-number ruler': the marks
+    the template has, none of them found."""
+    data = judged["data"]
+    marks = judged["marks"]
+    parts = []
+    if marks["header"] is not None:
+        shown = data["header_text"]
+        parts.append("its running header" + (f' (it reads "{shown}")' if shown else ""))
+    if marks["notice"] is not None:
+        shown = data.get("notice_text")
+        parts.append("its notice below the text block" + (f' (it reads "{shown}")' if shown else ""))
+    if marks["ruler"] is not None:
+        parts.append("its review line-number ruler")
+    if len(parts) == 1:
+        return f"not {parts[0]}"
+    return "neither " + " nor ".join(parts)
 
 
 def _moved(block, tpl, skip: float, page_wrong: bool, tol: float) -> dict:

@@ -34,6 +34,7 @@ from scope_check import checks as registry
 from scope_check.config.rules import OVERRIDABLE, Override, RuleSet, RulesError, load_rules
 from scope_check.engine.isolation import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT
 from scope_check.engine.runner import Selection
+from scope_check.engine.venues import AUTO, auto_rules
 from scope_check.output import Summary
 from scope_check.output import get as get_formatter
 from scope_check.safety import safe_yaml
@@ -120,7 +121,8 @@ def pdfs_argument(name: str = "pdfs") -> Decorator:
 # --- the rule set: --rules ----------------------------------------------------------------------
 
 RULES_HELP = ("A bundled rule set (scope2025-tiny, scope2025-main, wsl2025-extended, wsl2025-full) or a path to a "
-              f"YAML rules file (also read from the environment variable {RULES_ENV}).")
+              f"YAML rules file (also read from the environment variable {RULES_ENV}); auto: for each paper the "
+              "bundled venue whose template it is in (the default where none is).")
 
 
 SET_HELP = ("Change one value of the rule set, as a rules file extending it would (repeatable): "
@@ -193,11 +195,15 @@ def from_environment(ctx: Optional[click.Context], name: str = "rules_spec") -> 
 
 
 def rule_set(spec: str, ctx: Optional[click.Context] = None, name: str = "rules_spec") -> RuleSet:
-    """The rule set `spec` names with the command's --set settings on top (named `NAME+set`), or
-    ToolError (exit 2) saying what was wrong; when `spec` is the value of the option `name` and
-    came from the environment, the message names the variable."""
+    """The rule set `spec` names with the command's --set settings on top (named `NAME+set`; `auto`:
+    engine.venues.AutoRules, the settings on top of every candidate), or ToolError (exit 2) saying
+    what was wrong; when `spec` is the value of the option `name` and came from the environment, the
+    message names the variable."""
+    settings = overrides(ctx)
     try:
-        return load_rules(spec, registry.checks(), overrides(ctx))
+        if spec == AUTO:  # each paper its bundled venue (engine/venues.py), the default where none fits
+            return auto_rules(lambda name: load_rules(name, registry.checks(), settings), DEFAULT_RULES)
+        return load_rules(spec, registry.checks(), settings)
     except RulesError as exc:
         from_env = from_environment(ctx, name) and ctx.params.get(name) == spec
         where = f" (from the environment variable {RULES_ENV}={spec})" if from_env else ""
@@ -280,13 +286,7 @@ class open_output:
     def __enter__(self):
         if self.path is None:
             return sys.stdout
-        folder = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(folder):  # a usage error (exit 2), before any file is checked
-            raise ToolError(f"cannot write the report {self.path}: the folder {folder} does not exist")
-        try:
-            fd, self.tmp = temporary(self.path)
-        except OSError as exc:
-            raise ToolError(f"cannot write the report {self.path}: {exc.strerror or exc}") from None
+        fd, self.tmp = temporary(self.path)
         self.fh = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
         return self.fh
 

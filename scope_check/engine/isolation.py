@@ -36,6 +36,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 from scope_check import checks as registry
 from scope_check.engine import runner
 from scope_check.engine.runner import Report
+from scope_check.engine.venues import unchosen
 from scope_check.model.findings import Finding
 
 #: defaults of `check --time-limit` / `--memory-limit` and of `batch`
@@ -634,8 +635,9 @@ def limit_report(path: str, rules, code: str, message: str, elapsed: float = 0.0
     except OSError:
         pass
     finding = Finding(code, message, hint=hint, name=name, severity="error")
-    return Report(path=path, rules=rules.name, sha256=None, verdict="error", findings=(finding,),
-                  measurements={"file_size_bytes": size} if size is not None else {}, elapsed_s=elapsed)
+    rules_name, auto = unchosen(rules)
+    return Report(path=path, rules=rules_name, sha256=None, verdict="error", findings=(finding,),
+                  measurements={"file_size_bytes": size} if size is not None else {}, elapsed_s=elapsed, auto=auto)
 
 
 def memory_failure(report) -> bool:
@@ -684,6 +686,7 @@ class SingleChecker:
         if outcome.code == "SCOPE001":
             internal = registry.get(outcome.code)
             f = Finding(outcome.code, outcome.message, name=internal.name, severity="error", hint=internal.fix_text())
-            return Report(path=path, rules=self.rules.name, sha256=None, verdict="error", findings=(f,),
-                          elapsed_s=outcome.elapsed_s)
+            rules_name, auto = unchosen(self.rules)
+            return Report(path=path, rules=rules_name, sha256=None, verdict="error", findings=(f,),
+                          elapsed_s=outcome.elapsed_s, auto=auto)
         return limit_report(path, self.rules, outcome.code, outcome.message, outcome.elapsed_s)

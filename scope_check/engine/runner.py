@@ -10,7 +10,7 @@ import os
 import time
 import traceback
 from dataclasses import replace, dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from scope_check import checks as registry
 from scope_check.analysis.measurements import measure
@@ -19,6 +19,7 @@ from scope_check.config.rules import RuleSet
 from scope_check.config.spec import Params
 from scope_check.engine.fitting import first_codes, fit
 from scope_check.engine.grouping import group
+from scope_check.engine.venues import AutoRules
 from scope_check.model.document import ResourceLimit, TooLarge, UnreadablePdf, file_sha256
 from scope_check.model.findings import Finding
 from scope_check.model import loader
@@ -76,6 +77,8 @@ class Report:
     measurements: Dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = 0.0
     skipped: Tuple[str, ...] = ()  # codes not run: --select/--ignore, or off in the rules
+    #: with --rules auto: how this file's rule set (`rules`) was chosen (engine/venues.py); else None
+    auto: Optional[Mapping[str, Any]] = None
 
     def with_skipped(self, codes: Sequence[str]) -> "Report":
             return replace(self, skipped=tuple(codes))
@@ -98,7 +101,11 @@ class Report:
         return display_path(self.path)
 
     def to_json(self) -> dict:
-        out = {"path": self.display_path, **{key: getattr(self, key) for key in ("sha256", "verdict", "measurements")}}
+        out = {"path": self.display_path}
+        if self.auto is not None:  # --rules auto: each file's own rule set, and how it was chosen
+            out["rules"] = self.rules
+            out["rules_auto"] = dict(self.auto)
+        out.update({key: getattr(self, key) for key in ("sha256", "verdict", "measurements")})
         out["findings"] = [f.to_json() for f in self.findings]
         out["skipped"] = list(self.skipped)  # codes not run: --select/--ignore, or off in the rules
         out["elapsed_s"] = round(self.elapsed_s, 4)
@@ -107,9 +114,24 @@ class Report:
 
 def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on_document=None) -> Report:
     """Check one PDF. `on_document(doc)`, when given, also receives the parsed document model (batch
-    mode reads its text for duplicate detection instead of parsing the file again)."""
+    mode reads its text for duplicate detection instead of parsing the file again). `rules` may be
+    `--rules auto`'s AutoRules: the file is checked against the rule set it chooses for the parsed
+    paper (against its fallback when the file cannot be read), and the report says so (`auto`)."""
+    if isinstance(rules, AutoRules):
+        choice: Dict[str, Any] = {}
 
-    start = time.perf_counter()
+        def choose(doc):
+            chosen, said = rules.choose(doc)
+            choice.update(said)
+            return chosen
+
+        report = _check_file(path, rules.fallback, selection, on_document, choose)
+        return replace(report, auto=choice or rules.unread())
+    return _check_file(path, rules, selection, on_document, None)
+
+
+def _plan(rules: RuleSet, selection: Selection) -> Tuple[list, list, list, Tuple[str, ...]]:
+    """(file-level checks, gates, the other checks, the codes skipped) of a rule set and selection."""
     catalogue = registry.checks()
     enabled = [
         c for c in catalogue.values()
@@ -122,7 +144,14 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
     gates = [c for c in catalogue.values()
              if c.gate and c.run and not c.file_level and rules.severity(c.code, c.severity) != "off"]
     others = [c for c in enabled if not (c.gate or c.file_level) and c.run]
-    skipped_codes = skipped(rules, selection)
+    return file_level, gates, others, skipped(rules, selection)
+
+
+def _check_file(path: str, rules: RuleSet, selection: Selection, on_document, choose) -> Report:
+    """check_file's work; `choose(doc)`, when given, picks the rule set once the paper is parsed."""
+    start = time.perf_counter()
+    catalogue = registry.checks()
+    file_level, gates, others, skipped_codes = _plan(rules, selection)
     found: List[Finding] = []
     measurements: Dict[str, Any] = {}
     sha = None
@@ -148,6 +177,9 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
                 found.extend(_run(check, unopened, rules))
         return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
     sha = doc.sha256
+    if choose is not None:
+        rules = choose(doc)
+        file_level, gates, others, skipped_codes = _plan(rules, selection)
     if on_document is not None:
         on_document(doc)
     measurements.update({"pages": doc.page_count, "file_size_bytes": doc.file_size})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scope_check.output.base import Formatter, Summary
 from scope_check.engine.grouping import where as _where
+from scope_check.engine.venues import note
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "pass": "32", "fail": "31", "bold": "1", "dim": "2"}
 
@@ -30,8 +31,10 @@ class TextFormatter(Formatter):
         if skipped:  # a filtered report must not read like a full pass
             shown = ", ".join(skipped[:8]) + (", ..." if len(skipped) > 8 else "")
             verdict += f" ({len(skipped)} check{'s' if len(skipped) > 1 else ''} skipped: {shown})"
+        auto = getattr(report, "auto", None)
+        chosen = f" ({note(auto, report.rules)})" if auto is not None else ""  # --rules auto: how it was chosen
         w(f"{self._c('bold', report.display_path)}: {self._c('pass' if report.verdict == 'pass' else 'fail', verdict)} "
-          f"against {report.rules}{fact}\n")
+          f"against {report.rules}{fact}{chosen}\n")
         for f in report.findings:
             where = _where(f)
             count = f.data.get("count", 1) if f.data else 1
@@ -48,4 +51,6 @@ class TextFormatter(Formatter):
 
     def finish(self, summary: Summary) -> None:
         if summary.files > 1 or self.quiet:
-            self.stream.write(summary.line() + "\n")
+            self.stream.write(
+                f"{summary.files} files: {summary.passed} pass, {summary.failed} fail, {summary.errored} error\n"
+            )
