@@ -130,17 +130,25 @@ def test_a_workshop_is_three_lines_and_changes_only_its_page_limit():
 
 
 def test_the_three_line_workshop_on_the_command_line():
-    """Five pages before the References fail the workshop's four and pass the conference set."""
+    """Two ICLR 2027 papers either side of the workshop's 4 pages: the main text filling page 4 (its
+    AI use statement on page 5, not counted) passes; two lines more on page 5 fail. The conference's
+    9 pages pass both."""
     from click.testing import CliRunner
 
     from scope_check.cli.main import cli
 
-    five = FIXTURES / "pages" / "main_refs_top_p6.pdf"
-    result = CliRunner().invoke(cli, [str(five), "--rules", str(WORKSHOP), "--format", "json"])
-    doc = json.loads(result.output)
-    assert result.exit_code == 1 and doc["rules"] == "my-workshop"
-    assert [(f["code"], f["data"]["limit"]) for f in doc["files"][0]["findings"]] == [("PAGE001", 4)]
-    assert doc["files"][0]["measurements"]["body_pages"] == 5
+    def checked(name, rules):
+        result = CliRunner().invoke(cli, [str(FIXTURES / "venues" / "iclr2027" / f"{name}.pdf"), "--rules", rules,
+                                          "--format", "json"])
+        doc = json.loads(result.output)
+        entry = doc["files"][0]
+        return (result.exit_code, doc["rules"], entry["measurements"]["body_pages"],
+                [(f["code"], f["page"], f["data"]["limit"]) for f in entry["findings"]])
+
+    assert checked("workshop_full_p4", str(WORKSHOP)) == (0, "my-workshop", 4, [])
+    assert checked("workshop_spill_p5", str(WORKSHOP)) == (1, "my-workshop", 5, [("PAGE001", 5, 4)])
+    assert checked("workshop_full_p4", "iclr2027") == (0, "iclr2027", 4, [])
+    assert checked("workshop_spill_p5", "iclr2027") == (0, "iclr2027", 5, [])
 
 
 def test_rules_list_prints_every_bundled_set_with_its_limit_what_it_extends_and_its_title():

@@ -25,6 +25,10 @@ FIVE = FIXTURES / "pages" / "main_refs_top_p6.pdf"
 #: 2 pages before the References, US Letter
 TWO = FIXTURES / "pages" / "tiny_compliant.pdf"
 WORKSHOP = FIXTURES / "rules" / "workshop_4pages.yaml"
+#: ICLR 2027: the main text fills page 4, the AI use statement (not counted) on page 5
+FULL = FIXTURES / "venues" / "iclr2027" / "workshop_full_p4.pdf"
+#: ICLR 2027: the main text runs two lines onto page 5
+SPILL = FIXTURES / "venues" / "iclr2027" / "workshop_spill_p5.pdf"
 SUPPLEMENT = FIXTURES / "supplement" / "git_loose.zip"
 
 
@@ -56,22 +60,27 @@ def test_a_page_limit_set_on_the_command_line_fails_a_paper_the_plain_set_passes
 
 
 def test_the_same_setting_as_a_file_and_on_the_command_line_gives_the_same_rule_set():
-    """`--rules iclr2025 --set PAGE001.max_pages=4` is the workshop file `extends: iclr2025` with
-    `PAGE001: {max_pages: 4}`: only the name differs."""
+    """`--rules iclr2027 --set PAGE001.max_pages=4` is the three-line workshop file (`extends:
+    iclr2027`, `PAGE001: {max_pages: 4}`): only the name differs."""
+    import yaml
+
+    base = yaml.safe_load(WORKSHOP.read_text(encoding="utf-8"))["extends"]
     from_file = load_rules(str(WORKSHOP))
     ctx = click.Context(click.Command("x"))
     ctx.meta[options.OVERRIDES_KEY] = (options.parse_setting("PAGE001.max_pages=4"),)
-    from_set = options.rule_set("iclr2025", ctx)
-    assert from_set.name == "iclr2025+set" and from_file.name == "my-workshop"
+    from_set = options.rule_set(base, ctx)
+    assert from_set.name == f"{base}+set" and from_file.name == "my-workshop"
     assert (from_set.template, from_set.structure, from_set.checks) == (from_file.template, from_file.structure,
                                                                         from_file.checks)
-    by_file, _ = report(FIVE, "--rules", WORKSHOP)
-    by_set, _ = report(FIVE, "--rules", "iclr2025", "--set", "PAGE001.max_pages=4")
-    assert found(by_file) == found(by_set) == {("PAGE001", "error")}
+    for paper, expected in ((SPILL, {("PAGE001", "error")}), (FULL, set())):
+        by_file, _ = report(paper, "--rules", WORKSHOP)
+        by_set, _ = report(paper, "--rules", base, "--set", "PAGE001.max_pages=4")
+        assert found(by_file) == found(by_set) == expected
+        assert by_set["rules"] == f"{base}+set" and by_file["rules"] == "my-workshop"
 
 
 def test_set_applies_on_top_of_a_users_file_and_is_repeatable_the_last_value_winning():
-    doc, code = report(FIVE, "--rules", WORKSHOP, "--set", "PAGE001.max_pages=3", "--set", "PAGE001.max_pages=5")
+    doc, code = report(SPILL, "--rules", WORKSHOP, "--set", "PAGE001.max_pages=3", "--set", "PAGE001.max_pages=5")
     assert code == 0 and doc["rules"] == "my-workshop+set" and found(doc) == set()
 
 
