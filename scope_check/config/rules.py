@@ -81,9 +81,11 @@ TEMPLATE: Tuple[Param, ...] = declared((
               "grey": {**_NUMBERS, "minItems": 2, "maxItems": 2,
                        "description": "grey-level range of the ruler digits (0 black, 1 white)"},
               "numbering": {"enum": ["any", "padded", "plain"],
-                            "description": "how the numbers are written: padded (000 001 ...: every number as wide), "
-                            "plain (1 2 ... 28: no leading zero), each increasing down the page; any (the default): "
-                            "not looked at"},
+                            "description": "how the numbers are written: padded (000 001 ...: every number as wide) "
+                            "or plain (1 2 ... 28: no leading zero), no number twice on a page (in any order: "
+                            "`lineno` numbers a float's caption where the float was read), and then a page of fewer "
+                            "than 5 of them (a few lines beside a figure) shows the ruler once a page before did; "
+                            "any (the default): not looked at"},
           }, "dependentRequired": {"x_range": ["font_size", "grey"], "font_size": ["x_range", "grey"],
                                    "grey": ["x_range", "font_size"]}}),
     Param("footer", "{review, camera_ready, pages, baseline, font_size}", {}, "the template's notice below the text "
