@@ -50,7 +50,7 @@ class Decoded:
     identity). Two pinned pages are looked at again each time a page leaves (constant work a read),
     and dropped once nothing holds them."""
 
-    __slots__ = ("size", "pages", "pinned", "decodes", "_last", "_last_parts")
+    __slots__ = ("size", "pages", "pinned", "decodes", "_last", "_last_parts", "packed")
 
     def __init__(self, size: int):
         self.size = max(1, size)
@@ -59,6 +59,9 @@ class Decoded:
         self.decodes = 0  # how many times a page was decoded (tests and benchmarks read it)
         self._last = None
         self._last_parts: Tuple = ((), (), (), ())
+        #: each distinct packed text once: pages whose text packs to the same bytes (copies of one
+        #: page) share one bytes object instead of holding a copy each
+        self.packed: Dict[bytes, bytes] = {}
 
     def parts(self, page: "PackedPage") -> Tuple:
         if page is self._last:
@@ -172,7 +175,8 @@ def pack(page: Page, decoded: Decoded) -> Page:
               page.painted_clips)
     for setter, value in zip(_SET, values):
         setter(out, value)
-    object.__setattr__(out, "_packed", zlib.compress(_dumps(parts), _LEVEL))
+    packed = zlib.compress(_dumps(parts), _LEVEL)
+    object.__setattr__(out, "_packed", decoded.packed.setdefault(packed, packed))
     object.__setattr__(out, "_decoded", decoded)
     object.__setattr__(out, "_chars", page.char_count)
     return out
