@@ -147,6 +147,33 @@ def test_every_neurips_corpus_paper_counts_as_its_venue_does(row):
         assert "ANON001" not in codes(report)
 
 
+@needs_templates
+def test_neurips_2026_exempts_the_acknowledgments_and_2025_counts_them():
+    """2026: "Additional pages containing acknowledgments, references, checklist, and optional technical
+    appendices do not count"; 2025 names no acknowledgments (the kits' camera-ready builds print them
+    right before the References)."""
+    found = {}
+    for year in ("2025", "2026"):
+        report = check_file(str(TEMPLATES / f"neurips{year}/compiled/neurips_{year}-main-final.pdf"),
+                            load_rules(f"neurips{year}"))
+        found[year] = {s["kind"]: s["counted"] for s in report.measurements["statements"]}
+        assert found[year]["checklist"] is False
+    assert found["2025"]["acknowledgements"] is True and found["2026"]["acknowledgements"] is False
+
+
+def test_the_ruler_is_the_templates_own():
+    """The line-number ruler is template data: ICLR's grey fixed-pitch ruler is no ruler under a
+    NeurIPS set, NeurIPS' black `lineno` numbers none under ICLR's, so each is content in the other's
+    margin and furniture only in its own."""
+    neurips = load(str(ROOT / "fixtures" / "venues/neurips2026/compliant.pdf"))
+    iclr = load(str(ROOT / "fixtures" / "template/template_review.pdf"))
+    assert analyse(neurips, load_rules("neurips2026")).review_ruler_pages
+    assert not analyse(neurips, load_rules("iclr2025")).review_ruler_pages
+    assert analyse(iclr, load_rules("iclr2025")).review_ruler_pages
+    assert not analyse(iclr, load_rules("neurips2026")).review_ruler_pages
+    assert not analyse(iclr, load_rules("neurips2026")).footer_texts  # ICLR prints no notice below its block
+
+
 # --- ICLR 2026/2027 and the statements ------------------------------------------------------
 
 ICLR = ("iclr2026", "iclr2027")
