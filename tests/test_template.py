@@ -176,3 +176,139 @@ def test_no_iclr_paper_of_corpus_venues_is_another_template_for_want_of_its_head
     report = check_file(str(CORPUS_VENUES / row["file"]), load_rules("scope2025-main"))
     reasons = [r for f in findings(report, "TMPL001") if f.severity == "error" for r in f.data["reasons"]]
     assert "header and ruler" not in reasons
+
+
+# --- TMPL002 another edition or mode (issue 23) -----------------------------------------------------
+# The rule set names its edition (TMPL002 `edition`) and how the header or notice names one
+# (`edition_marks`); a mark naming another edition, a camera-ready header beside the review ruler,
+# the template's font swapped are warnings.
+
+
+def test_last_years_style_on_a_2027_submission_is_another_edition_naming_its_rule_set():
+    report = check("template/iclr2026_style_2027_paper.pdf", "iclr2027")
+    assert codes(report) == {"TMPL002"}
+    (finding,) = findings(report, "TMPL002")
+    assert finding.severity == "warning"
+    assert (finding.data["kind"], finding.data["edition"], finding.data["expected"]) == ("edition", "2026", "2027")
+    assert finding.data["matches"] == "iclr2026"
+    assert "Under review as a conference paper at ICLR 2026" in finding.message
+    assert finding.message.endswith("use --rules iclr2026")
+    assert finding.page == 1 and finding.bbox is not None
+
+
+def test_this_years_style_is_no_other_edition():
+    assert codes(check("template/iclr2027_review.pdf", "iclr2027")) == set()
+
+
+def test_last_years_paper_under_its_own_rule_set_is_the_edition():
+    assert "TMPL002" not in codes(check("template/iclr2026_style_2027_paper.pdf", "iclr2026"))
+
+
+def test_a_workshop_header_naming_the_edition_is_not_another_edition():
+    assert codes(check("template/iclr2027_workshop_header.pdf", "iclr2027")) == set()
+
+
+def test_a_camera_ready_header_beside_the_review_ruler_is_a_mix_of_modes():
+    report = check("template/iclr2027_published_header_review.pdf", "iclr2027")
+    (finding,) = findings(report, "TMPL002")
+    assert finding.data["kind"] == "mode" and finding.data["mode"] == "review"
+    assert "Published as a conference paper at ICLR 2027" in finding.message and "ruler" in finding.message
+    assert "ANON001" in errors(report)  # the camera-ready header in a submission is ANON001's error
+
+
+def test_the_camera_ready_rule_set_reports_the_review_marks():
+    report = check("template/iclr2027_review.pdf", "iclr2027-camera")
+    (finding,) = findings(report, "TMPL002")
+    assert finding.data["kind"] == "mode" and finding.data["mode"] == "camera_ready"
+    assert "Under review as a conference paper at ICLR 2027" in finding.message
+
+
+def test_latin_modern_in_the_iclr_style_is_the_font_swapped_not_another_template():
+    report = check("template/iclr2027_latin_modern.pdf", "iclr2027")
+    assert "TMPL001" not in codes(report)
+    (finding,) = findings(report, "TMPL002")
+    assert finding.data["kind"] == "font" and finding.data["body_font"].startswith("LMRoman")
+    assert "\\usepackage{times}" in finding.message
+
+
+def test_tmpl002_follows_the_rule_file_not_the_venue(tmp_path):
+    """The edition is data: a rule set naming no edition compares none."""
+    rules = tmp_path / "no-edition.yaml"
+    rules.write_text("name: no-edition\nextends: iclr2027\nchecks:\n  TMPL002: {edition: null}\n", encoding="utf-8")
+    assert "TMPL002" not in codes(check("template/iclr2026_style_2027_paper.pdf", str(rules)))
+
+
+@needs_corpus_venues
+def test_a_xelatex_build_of_the_iclr_2027_style_is_the_font_swapped():
+    report = check_file(str(CORPUS_VENUES / "iclr2027_anon_causal_masked_dpo.pdf"), load_rules("iclr2027"))
+    assert "TMPL001" not in codes(report)
+    assert {f.data["kind"] for f in findings(report, "TMPL002")} == {"font"}
+
+
+@needs_corpus_venues
+def test_a_neurips_2025_notice_on_a_2026_submission_is_another_edition():
+    report = check_file(str(CORPUS_VENUES / "neurips2025_anon_brc_anomaly.pdf"), load_rules("neurips2026"))
+    (finding,) = [f for f in findings(report, "TMPL002") if f.data["kind"] == "edition"]
+    assert finding.data["edition"] == "2025" and finding.data["mark"] == "notice"
+    assert finding.data["matches"] == "neurips2025"
+
+
+@needs_corpus_venues
+def test_a_workshop_notice_naming_no_neurips_edition_is_not_another_edition():
+    report = check_file(str(CORPUS_VENUES / "neurips2025_workshop_eurips_adam_bias.pdf"), load_rules("neurips2025"))
+    assert "edition" not in {f.data["kind"] for f in findings(report, "TMPL002")}
+
+
+# --- TMPL001 names the bundled template the paper is in (issue 23) ------------------------------------
+
+TEMPLATES = CORPUS.parent / "template"
+#: the official samples of the bundled venues' templates, by the rule set of their template
+SAMPLES = {
+    "iclr2025": TEMPLATES / "iclr2025" / "iclr2025_conference.pdf",
+    "iclr2026": TEMPLATES / "iclr2026" / "iclr2026_conference.pdf",
+    "iclr2027": TEMPLATES / "iclr2027" / "iclr2027_conference.pdf",
+    "neurips2025": TEMPLATES / "neurips2025" / "neurips_2025.pdf",
+    "neurips2026": TEMPLATES / "neurips2026" / "neurips_2026.pdf",
+}
+VENUES = ("iclr2026", "iclr2027", "neurips2025", "neurips2026")
+needs_templates = pytest.mark.skipif(not TEMPLATES.is_dir(), reason="../shared/template is not beside the project")
+
+
+@needs_templates
+@pytest.mark.parametrize("sample,venue", [(s, v) for s in SAMPLES for v in VENUES if v != s])
+def test_each_template_sample_under_another_venue_names_its_own_rule_set(sample, venue):
+    """Another template (ICLR under NeurIPS rules): TMPL001, an error, naming the sample's rule set;
+    another edition of the same template (2026 under 2027): TMPL002, naming it too."""
+    report = check_file(str(SAMPLES[sample]), load_rules(venue))
+    same_template = sample[:-4] == venue[:-4]
+    code = "TMPL002" if same_template else "TMPL001"
+    named = [f for f in findings(report, code) if f.data.get("matches")]
+    assert named, f"no {code} naming a template: {[f.message for f in report.findings]}"
+    assert named[0].data["matches"] == sample
+    assert named[0].message.endswith(f"use --rules {sample}")
+    if not same_template:
+        assert named[0].severity == "error"
+
+
+@needs_templates
+@pytest.mark.parametrize("venue", VENUES)
+def test_each_template_sample_has_no_template_finding_under_its_own_rule_set(venue):
+    report = check_file(str(SAMPLES[venue]), load_rules(venue))
+    assert {"TMPL001", "TMPL002"} & codes(report) == set()
+
+
+def test_a_paper_in_no_bundled_template_names_none():
+    report = check("template/twocolumn_neurips_like.pdf")
+    (finding,) = findings(report, "TMPL001")
+    assert "matches" not in finding.data and "--rules" not in finding.message
+
+
+@needs_corpus_venues
+def test_under_a_rule_set_naming_no_edition_another_font_stays_tmpl001_naming_the_venue():
+    """The ICLR 2025 base names no edition: its findings are those of before (TMPL001 on another body
+    font), and the message names the bundled template the paper is in."""
+    report = check_file(str(CORPUS_VENUES / "iclr2027_anon_causal_masked_dpo.pdf"), load_rules("scope2025-main"))
+    assert "TMPL002" not in codes(report)
+    (finding,) = findings(report, "TMPL001")
+    assert finding.severity == "error" and finding.data["reasons"] == ["font"]
+    assert finding.data["matches"] == "iclr2027"

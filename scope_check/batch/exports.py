@@ -107,7 +107,7 @@ def results_csv(rows: Sequence[dict]) -> bytes:
     codes = all_codes()
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["submission_id", "path", "track", "rules", "verdict", "pages", "body_pages", "error_codes",
+    w.writerow(["submission_id", "title", "path", "track", "rules", "verdict", "pages", "body_pages", "error_codes",
                 "warning_codes", "first_error", "duplicate_of", "supplement", *codes])
     for r in rows:
         rep = with_supplement(r)
@@ -120,7 +120,8 @@ def results_csv(rows: Sequence[dict]) -> bytes:
             if cur is None or (cur != "error" and f["severity"] == "error"):
                 severity[f["code"]] = f["severity"]
         supp = r.get("supplement") or {}
-        w.writerow([r["sid"], r["path"], r["track"], rep.get("rules") or r["rules_name"], rep["verdict"], m.get("pages", ""),
+        w.writerow([r["sid"], r.get("title") or "", r["path"], r["track"], rep.get("rules") or r["rules_name"], rep["verdict"],
+                    m.get("pages", ""),
                     m.get("body_pages", "") if m.get("body_pages") is not None else "", " ".join(errors),
                     " ".join(_codes(rep, "warning")), first, _dup_text(r), supp.get("path", ""),
                     *[severity.get(c, "") for c in codes]])
@@ -145,13 +146,14 @@ def reason_sentences(report: dict) -> str:
 def desk_reject_csv(rows: Sequence[dict]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["submission_id", "path", "track", "verdict", "error_codes", "reason", "duplicate_of"])
+    w.writerow(["submission_id", "title", "path", "track", "verdict", "error_codes", "reason", "duplicate_of"])
     for r in rows:
         rep = with_supplement(r)
         errors = _codes(rep, "error")
         if not errors:
             continue
-        w.writerow([r["sid"], r["path"], r["track"], rep["verdict"], " ".join(errors), reason_sentences(rep),
+        w.writerow([r["sid"], r.get("title") or "", r["path"], r["track"], rep["verdict"], " ".join(errors),
+                    reason_sentences(rep),
                     _dup_text(r)])
     return buf.getvalue().encode("utf-8")
 
@@ -164,6 +166,8 @@ def results_jsonl(rows: Sequence[dict]) -> bytes:
         entry.update({"submission_id": r["sid"], "track": r["track"], "rules": entry.get("rules") or r["rules_name"],
                       "duplicate_of": [{"submission_id": sid, "path": p, "kind": kind, "similarity": sim}
                                        for sid, p, kind, sim in r["duplicates"]]})
+        if r.get("title"):  # the tracks file's
+            entry["title"] = r["title"]
         if r.get("supplement"):
             entry["supplement"] = r["supplement"]
         if r.get("canary"):  # what the batch took out of the report as the venue's canary

@@ -19,11 +19,14 @@ neurips2026"): the same judgement made against every bundled template (`ranked`)
 TMPL002 (template-edition, a warning): the rule set's template, but another edition or mode. The
 edition is data: the rule set names its own (`edition`, "2027") and the patterns that read an edition
 off the template's marks, the running header and the notice below the text block (`edition_marks`,
-"\\bICLR (20\\d\\d)\\b"): a mark naming another edition is reported, a workshop's own header
+`\\bICLR (20\\d\\d)\\b`): a mark naming another edition is reported, a workshop's own header
 naming none is not. A camera-ready header or notice on a page carrying the review ruler is a mixed
-mode (a rule set of `mode: camera_ready` reports the review marks instead); the template's marks and
+mode (a rule set of the camera-ready version, whose template lists camera-ready headers or notices
+and no review ones, reports the review marks instead); the template's marks and
 geometry with another body font family (Latin Modern where the style loads Times: XeLaTeX ignores
-`\\usepackage{times}`) is the template with its font swapped, TMPL002 rather than TMPL001.
+`\\usepackage{times}`) is the template with its font swapped, TMPL002 rather than TMPL001. A rule
+set naming no edition (the ICLR 2025 base and its workshops) makes none of these claims: TMPL002
+says nothing there, and another body font stays TMPL001's evidence.
 """
 
 from __future__ import annotations
@@ -89,7 +92,8 @@ CHECKS = (
         "camera-ready one, or the ruler. The font swapped: the template's marks and geometry with another body font family (Latin Modern "
         "where the style loads Times: XeLaTeX and LuaLaTeX ignore `\\usepackage{times}`). A paper in another "
         "template altogether is TMPL001's; the message names the bundled rule set of the edition found, when there "
-        "is one.",
+        "is one. A rule set that names no `edition` (the ICLR 2025 base and its workshops) makes none of these "
+        "claims: TMPL002 says nothing there, and another body font stays TMPL001's evidence.",
         why="The venue requires the current edition of its LaTeX template, unmodified.",
         fix="Use the {template} style files as distributed{style}: another year's copy prints its own year in the "
         "header or footer; or, if the paper is meant for that edition, check it with that edition's rule set.",
@@ -102,7 +106,8 @@ CHECKS = (
             "Termes}}`); `\\usepackage{{times}}` has no effect there.",
         },
         params=(Param("edition", "string", None, "the edition of the template this rule set checks, as its marks "
-                      "name it (2027); null: editions are not compared", nullable=True,
+                      "name it (2027); null: the rule set makes no claim of edition or mode and TMPL002 says "
+                      "nothing", nullable=True,
                       schema={"type": ["string", "integer", "null"], "minLength": 1}),
                 Param("edition_marks", "regexes", [], "regular expressions reading an edition off the running "
                       "header and the notice below the text block, each with one group, the edition "
@@ -156,15 +161,17 @@ def wrong_template(doc: Document, params: Params) -> Iterator[Finding]:
 def template_edition(doc: Document, params: Params) -> Iterator[Finding]:
     rules = params.rules
     tpl = params.template
+    options = params.options
+    own = _edition(options)
+    if own is None:
+        return  # a rule set naming no edition (the ICLR 2025 base and its workshops) makes no claim
     judged = _judge(doc, Params(rules=rules, options=rules.options("TMPL001")))
     if judged["reasons"]:
         return  # another template altogether: TMPL001 says so
     s = analyse(doc, rules)
     fix_values = {"template": the_template(tpl)[4:], "style": _style(tpl), "switch": _switch(tpl)}
-    options = params.options
 
     # another edition: a mark naming another edition than the rule set's
-    own = _edition(options)
     if own:
         other = [m for m in _named_editions(s, options["edition_marks"]) if m[3] != own]
         if other:
@@ -447,8 +454,8 @@ def _judge(doc: Document, params: Params) -> dict:
     if page_wrong and block_wrong:
         identity.append("page and block")
 
-    # the body font's family: with the template's marks and geometry, the template with its font
-    # swapped (TMPL002), else evidence of another template
+    # the body font's family: with the template's marks and geometry, in a rule set naming its
+    # edition, the template with its font swapped (TMPL002), else evidence of another template
     families = tpl["font_families"]
     wanted = list(tpl["body_font_families"])
     font_swapped = None
@@ -456,7 +463,7 @@ def _judge(doc: Document, params: Params) -> dict:
         family = family_of(t.font, families)
         if family not in wanted:
             evidence.append(f"body font {plain_name(t.font)}" + (f" ({family})" if family else ""))
-            if identity or marks_missing:
+            if identity or marks_missing or _edition(rules.options("TMPL002")) is None:
                 identity.append("font")
             else:
                 font_swapped = (t.font, family)

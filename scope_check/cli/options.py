@@ -286,7 +286,13 @@ class open_output:
     def __enter__(self):
         if self.path is None:
             return sys.stdout
-        fd, self.tmp = temporary(self.path)
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):  # a usage error (exit 2), before any file is checked
+            raise ToolError(f"cannot write the report {self.path}: the folder {folder} does not exist")
+        try:
+            fd, self.tmp = temporary(self.path)
+        except OSError as exc:
+            raise ToolError(f"cannot write the report {self.path}: {exc.strerror or exc}") from None
         self.fh = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
         return self.fh
 

@@ -51,6 +51,4 @@ class TextFormatter(Formatter):
 
     def finish(self, summary: Summary) -> None:
         if summary.files > 1 or self.quiet:
-            self.stream.write(
-                f"{summary.files} files: {summary.passed} pass, {summary.failed} fail, {summary.errored} error\n"
-            )
+            self.stream.write(summary.line() + "\n")
