@@ -211,7 +211,7 @@ def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) 
     ruler_like = [ln for ln in page.lines if _is_ruler_number(ln, template)]
     ruler = set(map(id, ruler_like)) if _is_ruler(ruler_like, template["ruler"], ruler_before) else set()
     notice = template["footer"]  # its place, when the rule set gives one, and on the pages it names
-    if not notice or "baseline" not in notice or page.number not in notice["pages"]:
+    if "baseline" not in notice or page.number not in notice["pages"]:
         notice = None
     roles = []
     for ln in page.lines:
@@ -256,7 +256,7 @@ def _is_ruler(numbers: Sequence[Line], ruler: Mapping, before: Optional[int] = N
     and none of them repeats one of those. `any` (the default) asks only for the count."""
     if not numbers:
         return False
-    numbering = ruler.get("numbering", "any")
+    numbering = ruler["numbering"]
     if numbering == "any":
         return len(numbers) >= RULER_MIN_LINES
     texts = [s.text.strip() for ln in numbers for s in ln.spans if s.text.strip()]
@@ -274,7 +274,7 @@ def _is_ruler_number(line: Line, template: Mapping) -> bool:
     ruler = template["ruler"]
     if not ruler or not line.text.isdigit():
         return False
-    if len(line.text) > 4 and (ruler.get("numbering", "any") == "any" or not _numbers(line)):
+    if len(line.text) > 4 and (ruler["numbering"] == "any" or not _numbers(line)):
         return False  # a declared numbering also takes numbers printed over each other (`lineno`: 112 on 113)
     lo, hi = ruler["x_range"]
     if not (lo <= line.bbox[0] and line.bbox[2] <= hi):

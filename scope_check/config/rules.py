@@ -85,12 +85,13 @@ TEMPLATE: Tuple[Param, ...] = declared((
                             "or plain (1 2 ... 28: no leading zero), no number twice on a page (in any order: "
                             "`lineno` numbers a float's caption where the float was read), and then a page of fewer "
                             "than 5 of them (a few lines beside a figure) shows the ruler once a page before did; "
-                            "any (the default): not looked at"},
+                            "any (the default, RULER_DEFAULTS): not looked at"},
           }, "dependentRequired": {"x_range": ["font_size", "grey"], "font_size": ["x_range", "grey"],
                                    "grey": ["x_range", "font_size"]}}),
-    Param("footer", "{review, camera_ready, pages, baseline, font_size}", {}, "the template's notice below the text "
-          "block (NeurIPS, page 1: \"Submitted to 39th Conference ...\"; empty: the template has none): where it "
-          "stands, which is page furniture whatever it says, and its texts in each mode",
+    Param("footer", "{review, camera_ready, pages, baseline, font_size}", {"review": [], "camera_ready": []},
+          "the template's notice below the text block (NeurIPS, page 1: \"Submitted to 39th Conference ...\"; "
+          "without `pages`, `baseline` and `font_size` the template has none): where it stands, which is page "
+          "furniture whatever it says, and its texts in each mode",
           schema={"type": "object", "additionalProperties": False, "properties": {
               "review": {**_REGEXES, "description": "notice texts of a submission"},
               "camera_ready": {**_REGEXES, "description": "notice texts of a named version (camera-ready, track, "
@@ -161,6 +162,10 @@ STATEMENT_HEADINGS: Dict[str, List[str]] = {
     "acknowledgements": ["^acknowledge?ments?( and disclosure of funding)?$", "^funding( acknowledge?ments?)?$"],
     "author_contributions": ["^authors?'? contributions?( statement)?$"],
 }
+
+#: what a rule set's `ruler` is when it gives one and leaves these keys out (the loader completes it:
+#: a ruler of an older file reads as before)
+RULER_DEFAULTS = {"numbering": "any"}
 
 #: the document-structure vocabulary
 STRUCTURE: Tuple[Param, ...] = declared((
@@ -366,6 +371,7 @@ def load_rules(spec: str, catalogue: Mapping[str, Check], overrides: Sequence[Ov
     _require_complete(top, merged)
     merged = _one_severity(_merge(_by_region(defaults(catalogue), catalogue), merged), catalogue)
     merged = _complete_statements(top, merged)
+    merged = _complete_ruler(merged)
     _compile_patterns(top, merged)
     return RuleSet(
         name=merged["name"],
@@ -581,6 +587,14 @@ def _require_complete(path: Path, merged: dict) -> None:
 
 #: what a statement of `structure.statements` is when its entry leaves a key out
 STATEMENT_DEFAULTS = {"title": None, "exempt": False, "required": False, "max_pages": None, "where": "anywhere"}
+
+
+def _complete_ruler(merged: dict) -> dict:
+    """The merged rule set with its ruler, when it has one, complete: each key of RULER_DEFAULTS."""
+    template = merged.get("template", {})
+    if not template.get("ruler"):
+        return merged
+    return {**merged, "template": {**template, "ruler": {**RULER_DEFAULTS, **template["ruler"]}}}
 
 
 def _complete_statements(path: Path, merged: dict) -> dict:

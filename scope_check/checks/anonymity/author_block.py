@@ -93,8 +93,8 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     # the template's notice below the block says the mode too (NeurIPS: "Submitted to ..." or the
     # camera-ready "39th Conference ..."); a template without one has no `footer`
     footer = params.template["footer"]
-    camera_notice = first_footer(s, tuple(footer.get("camera_ready", ())))
-    review_notice = first_footer(s, tuple(footer.get("review", ())))
+    camera_notice = first_footer(s, tuple(footer["camera_ready"]))
+    review_notice = first_footer(s, tuple(footer["review"]))
     block, end = author_block(doc, s, params.template["title_size_ratio"])
     placeholders = {plain(p) for p in options["anonymous_placeholders"]}
     placeholder = any(plain(ln.text) in placeholders for ln in block)
@@ -118,7 +118,7 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
                        f'camera-ready or preprint)')
     elif review is None and review_notice is None and not s.review_ruler_pages and not placeholder:
         mode = "no review marks"
-        marks = "no review running header" if not footer.get("review") else "no review notice below the text"
+        marks = "no review running header" if not footer["review"] else "no review notice below the text"
         reasons.append(
             f"nothing marks review mode: {marks}, no line-number ruler and no "
             '"Anonymous authors" block (compiled in camera-ready mode or with another template)'
@@ -150,7 +150,7 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
         data={
             "mode": mode,
             "header": camera[1] if camera else None,
-            **({"notice": camera_notice[1] if camera_notice else None} if footer else {}),
+            **({"notice": camera_notice[1] if camera_notice else None} if "baseline" in footer else {}),
             "review_ruler": bool(s.review_ruler_pages),
             "emails": found["emails"],
             "names": found["names"],
