@@ -387,6 +387,10 @@ def _seen(pymupdf, page, spans, device, page_area: float) -> Tuple[Visibility, .
             gy0, gy1 = int(box[1] // CELL), int(box[3] // CELL)
             if gx0 == gx1 and gy0 == gy1:
                 cells = (grid.get((gx0, gy0)),)
+            elif (gx1 - gx0 + 1) * (gy1 - gy0 + 1) > len(grid):
+                # a span larger than the grid holds cells (a hostile size): walk the grid's cells, in
+                # the same order as the loop below, not every cell the span's box spans
+                cells = [grid[key] for key in sorted(grid) if gx0 <= key[0] <= gx1 and gy0 <= key[1] <= gy1]
             else:
                 cells = [grid.get((gx, gy)) for gx in range(gx0, gx1 + 1) for gy in range(gy0, gy1 + 1)]
             ids = set()
