@@ -5,6 +5,7 @@ selection is explicit (unknown codes are usage errors; skipped checks are report
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 import pytest
@@ -28,7 +29,7 @@ def _rules_spec(case) -> str:
 
 
 def _key(f):
-    return (f.code, f.page, f.bbox, f.message, f.hint, json.dumps(dict(f.data), sort_keys=True, default=str), f.severity)
+    return (f.code, f.page or 0, f.bbox or (), f.message, f.hint, json.dumps(dict(f.data), sort_keys=True, default=str), f.severity)
 
 
 @pytest.fixture
@@ -180,7 +181,12 @@ def test_a_neurips_like_rules_file_gets_messages_and_hints_in_its_own_terms(neur
     # (issue 12) instead of advice about its final-copy switch
     assert "NeurIPS-like 2025 template in its review mode" in camera.hint and "iclrfinalcopy" not in camera.hint
     for f in report.findings:
-        assert "ICLR" not in f.message + f.hint, f
+        # TMPL001 may quote the paper's own header and name the bundled template the paper is really
+        # in (an ICLR fixture: "this looks like the ICLR 2025 template"); the rest speaks the rule
+        # file's own terms
+        own_terms = f.message.split("; this looks like the ")[0] if f.code == "TMPL001" else f.message
+        own_terms = re.sub(r'"[^"]*"', '""', own_terms)
+        assert "ICLR" not in own_terms + f.hint, f
 
 
 def test_rules_code_quotes_the_rule_sets_own_call_for_papers(neurips_like):
