@@ -42,6 +42,7 @@ def measure():
     counts = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0, "false_errors": 0})
     pages = {"fixtures": [0, 0], "corpus": [0, 0], "corpus-venues": [0, 0]}  # [exact, judged]
     files = {"fixtures": 0, "corpus": 0, "corpus-venues": 0}
+    venues = defaultdict(lambda: {"papers": 0, "exact": 0, "judged": 0, "false_errors": 0})
     loaded = {}
 
     def rules(name):
@@ -85,6 +86,8 @@ def measure():
                 continue  # a venue whose rule set this build does not bundle
             report = check_file(str(pdf), rule_set)
             files[where] += 1
+            venue = venues[name if where == "corpus-venues" else "scope2025-main (corpus)"]
+            venue["papers"] += 1
             anysev = {f.code for f in report.findings}
             errors = {f.code for f in report.findings if f.severity == "error"}
             for code in row.get("must_flag", "").split():
@@ -94,14 +97,17 @@ def measure():
                 if any(code.startswith(prefix) for prefix in forbidden):
                     counts[code]["fp"] += 1
                     counts[code]["false_errors"] += 1
+                    venue["false_errors"] += 1
             want = row.get("body_pages_venue") or row["body_pages"]
             if want.isdigit():
                 pages[where][1] += 1
                 pages[where][0] += report.measurements.get("body_pages") == int(want)
-    return dict(counts), pages, files
+                venue["judged"] += 1
+                venue["exact"] += report.measurements.get("body_pages") == int(want)
+    return dict(counts), pages, files, dict(venues)
 
 
-def table(counts, pages, files) -> str:
+def table(counts, pages, files, venues=None) -> str:
     import pymupdf
 
     from scope_check import __version__
@@ -123,6 +129,12 @@ def table(counts, pages, files) -> str:
     lines.append("")
     lines.append(f"false errors (errors the expectations forbid: a false desk reject): "
                  f"{sum(c['false_errors'] for c in counts.values())}")
+    if venues:
+        lines += ["", "| rule set | papers | body pages exact | false errors |", "|---|---:|---:|---:|"]
+        for name in sorted(venues):
+            v = venues[name]
+            lines.append(f"| {name} | {v['papers']} | {v['exact']}/{v['judged']} | {v['false_errors']} |")
+        lines.append("")
     for where in ("fixtures", "corpus", "corpus-venues"):
         exact, judged = pages[where]
         lines.append(f"body pages exact ({where}): {exact}/{judged}" + (f" ({exact / judged:.0%})" if judged else ""))
@@ -150,13 +162,14 @@ def main(argv=None) -> int:
     ap.add_argument("--update-readme", action="store_true",
                     help="replace the table in docs/hostile-input.md (the block after 'Accuracy (') with this run's")
     args = ap.parse_args(argv)
-    counts, pages, files = measure()
+    counts, pages, files, venues = measure()
     if args.update_readme:
-        return update_readme(table(counts, pages, files))
+        return update_readme(table(counts, pages, files, venues))
     if args.json:
-        print(json.dumps({"codes": counts, "body_pages": pages, "files": files}, indent=1, sort_keys=True))
+        print(json.dumps({"codes": counts, "body_pages": pages, "files": files, "rule_sets": venues}, indent=1,
+                         sort_keys=True))
     else:
-        print(table(counts, pages, files))
+        print(table(counts, pages, files, venues))
     return 0
 
 
