@@ -4,7 +4,7 @@ paper-size names, TeX point sizes, the union of boxes and clipped text. Pure fun
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, Optional, Sequence
+from typing import Iterable, List, Mapping, Optional, Sequence
 
 from scope_check.model.findings import BBox
 
@@ -99,3 +99,19 @@ def clean_glyphs(text: str) -> str:
     if not text:
         return text
     return _JUNK.sub("", _GLUED.sub("", text))
+
+
+def page_ranges(pages: Sequence[int], most: int = 0) -> str:
+    """[1, 2, 3, 5, 7, 8] -> "1-3, 5, 7-8"; with `most`, at most that many ranges, then " ..."."""
+    out: List[str] = []
+    numbers = sorted(set(pages))
+    i = 0
+    while i < len(numbers):
+        j = i
+        while j + 1 < len(numbers) and numbers[j + 1] == numbers[j] + 1:
+            j += 1
+        out.append(str(numbers[i]) if i == j else f"{numbers[i]}-{numbers[j]}")
+        i = j + 1
+    if most and len(out) > most:
+        return ", ".join(out[:most]) + " ..."
+    return ", ".join(out)

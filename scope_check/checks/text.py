@@ -41,6 +41,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from scope_check.checks.helpers import page_ranges
 from scope_check.model.damage import lost_pages
 from scope_check.model.document import ActiveContent, Document, Span
 from scope_check.model.findings import Finding, rounded_bbox
@@ -1049,7 +1050,7 @@ def extraction_mismatch(doc: Document, params: Params) -> Iterator[Finding]:
         yield Finding(
             "TEXT003",
             f"text in {font} extracts differently from what its glyphs show: " + "; ".join(reasons)
-            + f"; {glyphs:,} glyphs on page{'s' if len(pages[font]) > 1 else ''} {_page_list(pages[font])}",
+            + f"; {glyphs:,} glyphs on page{'s' if len(pages[font]) > 1 else ''} {page_ranges(pages[font], most=8)}",
             page=page,
             bbox=rounded_bbox(box),
             data={"font": font, "evidence": evidence, "glyphs": glyphs, "pages": pages[font],
@@ -1066,16 +1067,6 @@ def _shown(text: str) -> str:
     return f"'{text}'"
 
 
-def _page_list(pages: Sequence[int]) -> str:
-    out: List[str] = []
-    i = 0
-    while i < len(pages):
-        j = i
-        while j + 1 < len(pages) and pages[j + 1] == pages[j] + 1:
-            j += 1
-        out.append(str(pages[i]) if i == j else f"{pages[i]}-{pages[j]}")
-        i = j + 1
-    return ", ".join(out[:8]) + (" ..." if len(out) > 8 else "")
 
 
 # --- TEXT004 ---------------------------------------------------------------------------------

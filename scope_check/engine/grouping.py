@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from scope_check.checks.helpers import page_ranges
 from scope_check.model.findings import Finding
 
 #: two extents (points) match when they differ by at most this ...
@@ -91,19 +92,6 @@ def merged(members: Sequence[Finding]) -> Finding:
     data["occurrences"] = occurrences
     return replace(first, pages=tuple(pages), data=data)
 
-
-def page_ranges(pages: Sequence[int]) -> str:
-    """[1, 2, 3, 5, 7, 8] -> "1-3, 5, 7-8"."""
-    out: List[str] = []
-    numbers = sorted(set(pages))
-    i = 0
-    while i < len(numbers):
-        j = i
-        while j + 1 < len(numbers) and numbers[j + 1] == numbers[j] + 1:
-            j += 1
-        out.append(str(numbers[i]) if i == j else f"{numbers[i]}-{numbers[j]}")
-        i = j + 1
-    return ", ".join(out)
 
 
 def where(finding: Finding) -> str:
