@@ -51,6 +51,8 @@ ZOOM_RANGE = (1.0, 6.0)
 MAX_PIXELS = 400_000
 #: grid cell of the spatial index of large objects, in points
 CELL = 64.0
+#: a fill spanning more cells than this (a page is about 130) is kept out of the grid: a hostile size
+MAX_FILL_CELLS = 4096
 #: a text object reaching this far (points) beyond the visible page makes the loader look for
 #: text outside it
 OUTSIDE_SLACK = 1.0
@@ -355,12 +357,21 @@ def _inside_any(box, boxes) -> bool:
 def _seen(pymupdf, page, spans, device, page_area: float) -> Tuple[Visibility, ...]:
     out = device.out
     grid: dict = {}
+    wide = []  # fills over more than MAX_FILL_CELLS cells (a hostile size): checked against every span
     scans = []  # images covering a large part of the page: a scanned page's picture of its text
     for i, (k, b) in enumerate(out):
         if k in _BENEATH_LIGHT and b[2] - b[0] >= BIG_FILL and b[3] - b[1] >= BIG_FILL:
             entry = (i, k, b)
-            for gx in range(int(b[0] // CELL), int(b[2] // CELL) + 1):
-                for gy in range(int(b[1] // CELL), int(b[3] // CELL) + 1):
+            try:
+                gx0, gx1, gy0, gy1 = int(b[0] // CELL), int(b[2] // CELL), int(b[1] // CELL), int(b[3] // CELL)
+            except (OverflowError, ValueError):  # an infinite or undefined box
+                wide.append(entry)
+                continue
+            if (gx1 - gx0 + 1) * (gy1 - gy0 + 1) > MAX_FILL_CELLS:
+                wide.append(entry)
+                continue
+            for gx in range(gx0, gx1 + 1):
+                for gy in range(gy0, gy1 + 1):
                     grid.setdefault((gx, gy), []).append(entry)
             if k == "fill-image" and (b[2] - b[0]) * (b[3] - b[1]) >= SCAN_FRACTION * page_area:
                 scans.append(b)
@@ -378,11 +389,11 @@ def _seen(pymupdf, page, spans, device, page_area: float) -> Tuple[Visibility, .
         light = light_of.get(key)
         if light is None:
             light = light_of[key] = contrast(blend(s.color, WHITE, s.alpha), WHITE) < CANDIDATE_CONTRAST
-        if not grid and not light:
+        if not grid and not wide and not light:
             continue
         box = s.bbox
         near = []
-        if grid:
+        if grid or wide:
             gx0, gx1 = int(box[0] // CELL), int(box[2] // CELL)
             gy0, gy1 = int(box[1] // CELL), int(box[3] // CELL)
             if gx0 == gx1 and gy0 == gy1:
@@ -393,6 +404,8 @@ def _seen(pymupdf, page, spans, device, page_area: float) -> Tuple[Visibility, .
                 cells = [grid[key] for key in sorted(grid) if gx0 <= key[0] <= gx1 and gy0 <= key[1] <= gy1]
             else:
                 cells = [grid.get((gx, gy)) for gx in range(gx0, gx1 + 1) for gy in range(gy0, gy1 + 1)]
+            if wide:
+                cells = [*cells, wide]
             ids = set()
             for cell in cells:
                 if not cell:
