@@ -303,6 +303,16 @@ def template_block(rules: RuleSet) -> BBox:
     return tuple(rules.template["text_block"])  # type: ignore[return-value]
 
 
+def template_columns(rules: RuleSet) -> Tuple[Tuple[float, float], ...]:
+    """The template's columns, left to right: (x0, x1) of each, from its text block, `columns` and
+    `column_gap` (the columns share the block's width equally, as LaTeX's \\twocolumn sets them)."""
+    x0, _, x1, _ = rules.template["text_block"]
+    n = int(rules.template["columns"])
+    gap = float(rules.template["column_gap"])
+    width = (x1 - x0 - (n - 1) * gap) / n
+    return tuple((x0 + i * (width + gap), x0 + i * (width + gap) + width) for i in range(n))
+
+
 def enlargement(doc: Document, rules: RuleSet) -> Enlargement:
     """The measured block against the template's. Margin content is measured against the
     `effective` block (the block the author actually used), so an enlarged block is one finding

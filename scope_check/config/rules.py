@@ -57,6 +57,8 @@ TEMPLATE: Tuple[Param, ...] = declared((
     Param("text_block", "[x0, y0, x1, y1]", None, "x0, y0, x1, y1 of the text block, origin top-left", unit="points", required=True,
           schema={**_NUMBERS, "minItems": 4, "maxItems": 4}),
     Param("columns", "integer", 1, "text columns", schema={"type": "integer", "minimum": 1, "maximum": 4}),
+    Param("column_gap", "number", 0, "the space between two columns (\\columnsep); the columns share the text block's "
+          "width equally", unit="points", schema={"type": "number", "minimum": 0}),
     Param("body_font_size", "number", None, "body text size", unit="points", required=True,
           schema={"type": "number", "exclusiveMinimum": 0}),
     Param("body_leading", "number", None, "body baseline pitch", unit="points", required=True,
