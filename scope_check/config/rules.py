@@ -73,15 +73,21 @@ TEMPLATE: Tuple[Param, ...] = declared((
               "review": {**_REGEXES, "description": "running-header texts of a submission"},
               "camera_ready": {**_REGEXES, "description": "running-header texts of a camera-ready (named) version"},
           }}),
-    Param("ruler", "{x_range, font_size, grey, numbering}", {}, "the review-mode line numbers (empty: the template has "
+    Param("ruler", "{x_range, x_range_right, font_size, grey, colors, numbering}", {}, "the review-mode line numbers (empty: the template has "
           "none): ICLR's grey ruler at a fixed pitch, or NeurIPS' black `lineno` number per text line; a page shows "
           "them when at least 5 numbers stand in the band in that size and grey",
           schema={"type": "object", "additionalProperties": False, "properties": {
               "x_range": {**_NUMBERS, "minItems": 2, "maxItems": 2,
                           "description": "horizontal band of the line-number ruler, in points"},
+              "x_range_right": {**_NUMBERS, "minItems": 2, "maxItems": 2,
+                                "description": "horizontal band of the right column's numbers when the ruler stands "
+                                "on both sides (`lineno` with `switch`: CVPR, ACL), in points"},
               "font_size": {**_NUMBERS, "minItems": 2, "maxItems": 2, "description": "size range of the ruler digits"},
               "grey": {**_NUMBERS, "minItems": 2, "maxItems": 2,
                        "description": "grey-level range of the ruler digits (0 black, 1 white)"},
+              "colors": {"type": "array", "items": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                         "description": "colours the ruler digits may have besides the grey range (CVPR's blue: "
+                         "#8080ff)"},
               "numbering": {"enum": ["any", "padded", "plain"],
                             "description": "how the numbers are written: padded (000 001 ...: every number as wide) "
                             "or plain (1 2 ... 28: no leading zero), no number twice on a page (in any order: "
@@ -105,6 +111,11 @@ TEMPLATE: Tuple[Param, ...] = declared((
               "font_size": {**_NUMBERS, "minItems": 2, "maxItems": 2, "description": "size range of its glyphs"},
           }, "dependentRequired": {"pages": ["baseline", "font_size"], "baseline": ["pages", "font_size"],
                                    "font_size": ["pages", "baseline"]}}),
+    Param("notices", "regexes", [], "texts the template or the publisher prints inside the page that are not the "
+          "paper's (ICML's first-page footnote \"Preliminary work. Under review by ...\", the CVF Open Access "
+          "watermark): a line that matches one, and the lines of its paragraph after it, are furniture (the "
+          "notice), never body; their texts join the footer's for the mode (`footer.review`, `footer.camera_ready`)",
+          schema=_REGEXES),
     Param("header_min_distance", "number", 20.0, "a line whose bottom is at least this far above the text block "
           "is page furniture (the running header), not body", unit="points", minimum=0),
     Param("footer_min_distance", "number", 10.0, "a page number starts at least this far below the text block",
@@ -167,7 +178,7 @@ STATEMENT_HEADINGS: Dict[str, List[str]] = {
 
 #: what a rule set's `ruler` is when it gives one and leaves these keys out (the loader completes it:
 #: a ruler of an older file reads as before)
-RULER_DEFAULTS = {"numbering": "any"}
+RULER_DEFAULTS = {"numbering": "any", "x_range_right": None, "colors": ()}
 
 #: the document-structure vocabulary
 STRUCTURE: Tuple[Param, ...] = declared((
@@ -625,6 +636,10 @@ def _compile_patterns(path: Path, merged: dict) -> None:
                 reason = problem(pattern)
                 if reason:
                     raise RulesError(f"{path}: $.template.{section}.{kind}[{i}]: {reason}") from None
+    for i, pattern in enumerate(template.get("notices", ())):
+        reason = problem(pattern)
+        if reason:
+            raise RulesError(f"{path}: $.template.notices[{i}]: {reason}") from None
 
 
 def _merge(base: Any, over: Any) -> Any:
