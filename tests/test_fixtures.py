@@ -40,10 +40,8 @@ def test_every_fixture_pdf_is_in_the_manifest():
 NOT_FROM_A_PDF_FIXTURE = tuple(code for code, c in checks().items() if c.internal or c.runner_reported or c.supplement)
 
 #: codes that have a trigger but no near-miss fixture yet (a strict xfail: the day one is listed,
-#: the test passes and this tuple must lose the code). Each needs a new PDF, not a new claim:
-#:   FILE001  a real PDF whose %PDF- header sits after a few bytes of junk (still within the first 1 KB)
-#:   FILE003  a PDF with an owner password only (tests/test_files.py makes one on the fly)
-NEAR_MISS_MISSING = ("FILE001", "FILE003")
+#: the test passes and this tuple must lose the code). Each needs a new PDF, not a new claim.
+NEAR_MISS_MISSING: tuple = ()
 
 
 def test_the_codes_not_from_a_pdf_fixture_are_the_runners_and_the_supplements():
