@@ -14,7 +14,11 @@ its manifest does not expect as an error, a corpus paper's error its `must_not_f
 papers of ../shared/corpus-venues are checked under their own rule sets (skipped while a rule set is
 not bundled). Page
 counts: the measured `body_pages` (pages before the References) against the manifest's and
-EXPECTED.tsv's. Deterministic: the output depends only on the code, the rules and the PDFs.
+EXPECTED.tsv's. Statements: each one EXPECTED.tsv's `statements` column lists (its kind and the page
+it opens on: "Limitations:p7 (...) and p22-23 (...)" is two) is found when the report's
+`measurements.statements` holds one of that kind opening on that page; a statement the report lists
+that the column does not is a false statement. Deterministic: the output depends only on the code,
+the rules and the PDFs.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -33,6 +38,62 @@ FIXTURES = ROOT / "fixtures"
 CORPUS = ROOT.parent / "shared" / "corpus"
 CORPUS_VENUES = ROOT.parent / "shared" / "corpus-venues"
 
+#: how EXPECTED.tsv's `statements` column names each kind of statement (its labels, lower case)
+STATEMENT_LABELS = {
+    "limitations": "limitations",
+    "broader impact": "impact",
+    "impact statement": "impact",
+    "neurips checklist": "checklist",
+    "ethics": "ethics",
+    "reproducibility": "reproducibility",
+    "ai-use/llm usage": "ai_use",
+    "acknowledgements": "acknowledgements",
+}
+
+
+def expected_statements(column: str):
+    """[(kinds, page)] of EXPECTED.tsv's `statements` column: "Limitations:p7 (run-in ...) and p22-23
+    (Appendix K); Broader Impact:p7" -> [({limitations}, 7), ({limitations}, 22), ({impact}, 7)]; a
+    label joined by "+" ("Limitations+Broader Impact") is one statement of either kind. An unknown label
+    raises ValueError (the column and this table must agree)."""
+    out = []
+    depth, part, parts = 0, "", []
+    for ch in column.strip().strip('"'):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == ";" and depth == 0:
+            parts.append(part)
+            part = ""
+        else:
+            part += ch
+    parts.append(part)
+    for entry in filter(str.strip, parts):
+        label, _, where = entry.partition(":")
+        kinds = set()
+        for name in label.strip().lower().split("+"):
+            if name.strip() not in STATEMENT_LABELS:
+                raise ValueError(f"EXPECTED.tsv statements: unknown label {name.strip()!r}")
+            kinds.add(STATEMENT_LABELS[name.strip()])
+        bare = re.sub(r"\([^()]*\)", "", where)
+        for page in re.findall(r"\bp(\d+)", bare):
+            out.append((frozenset(kinds), int(page)))
+    return out
+
+
+def judge_statements(column: str, found) -> tuple:
+    """(expected, matched, missed [(kinds, page)], false [(kind, page)]) for one paper: `found` is its
+    report's measurements.statements."""
+    want = expected_statements(column)
+    left = [(st["kind"], st["page"]) for st in found]
+    missed = []
+    for kinds, page in want:
+        hit = next((x for x in left if x[0] in kinds and x[1] == page), None)
+        if hit is None:
+            missed.append((sorted(kinds), page))
+        else:
+            left.remove(hit)
+    return len(want), len(want) - len(missed), missed, left
+
 
 def measure():
     from scope_check.checks import load_rules
@@ -42,7 +103,9 @@ def measure():
     counts = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0, "false_errors": 0})
     pages = {"fixtures": [0, 0], "corpus": [0, 0], "corpus-venues": [0, 0]}  # [exact, judged]
     files = {"fixtures": 0, "corpus": 0, "corpus-venues": 0}
-    venues = defaultdict(lambda: {"papers": 0, "exact": 0, "judged": 0, "false_errors": 0})
+    venues = defaultdict(lambda: {"papers": 0, "exact": 0, "judged": 0, "false_errors": 0,
+                                  "statements": 0, "statements_found": 0, "false_statements": 0})
+    statements = {"expected": 0, "found": 0, "false": 0, "missed": [], "extra": []}
     loaded = {}
 
     def rules(name):
@@ -104,10 +167,20 @@ def measure():
                 pages[where][0] += report.measurements.get("body_pages") == int(want)
                 venue["judged"] += 1
                 venue["exact"] += report.measurements.get("body_pages") == int(want)
-    return dict(counts), pages, files, dict(venues)
+            if where == "corpus-venues" and "statements" in row:
+                n, hit, missed, extra = judge_statements(row["statements"], report.measurements.get("statements", []))
+                venue["statements"] += n
+                venue["statements_found"] += hit
+                venue["false_statements"] += len(extra)
+                statements["expected"] += n
+                statements["found"] += hit
+                statements["false"] += len(extra)
+                statements["missed"] += [f"{row['file']}: {'/'.join(k)} p{p}" for k, p in missed]
+                statements["extra"] += [f"{row['file']}: {k} p{p}" for k, p in extra]
+    return dict(counts), pages, files, dict(venues), statements
 
 
-def table(counts, pages, files, venues=None) -> str:
+def table(counts, pages, files, venues=None, statements=None) -> str:
     import pymupdf
 
     from scope_check import __version__
@@ -130,11 +203,19 @@ def table(counts, pages, files, venues=None) -> str:
     lines.append(f"false errors (errors the expectations forbid: a false desk reject): "
                  f"{sum(c['false_errors'] for c in counts.values())}")
     if venues:
-        lines += ["", "| rule set | papers | body pages exact | false errors |", "|---|---:|---:|---:|"]
+        lines += ["", "| rule set | papers | body pages exact | false errors | statements found | false statements |",
+                  "|---|---:|---:|---:|---:|---:|"]
         for name in sorted(venues):
             v = venues[name]
-            lines.append(f"| {name} | {v['papers']} | {v['exact']}/{v['judged']} | {v['false_errors']} |")
+            found = f"{v['statements_found']}/{v['statements']}" if v["statements"] else "-"
+            false = str(v["false_statements"]) if v["statements"] else "-"
+            lines.append(f"| {name} | {v['papers']} | {v['exact']}/{v['judged']} | {v['false_errors']} | {found} | {false} |")
         lines.append("")
+    if statements and statements["expected"]:
+        lines.append(f"statements found (corpus-venues, EXPECTED.tsv `statements`): {statements['found']}/"
+                     f"{statements['expected']}, false statements: {statements['false']}")
+        lines += [f"  missed: {m}" for m in statements["missed"]]
+        lines += [f"  false: {m}" for m in statements["extra"]]
     for where in ("fixtures", "corpus", "corpus-venues"):
         exact, judged = pages[where]
         lines.append(f"body pages exact ({where}): {exact}/{judged}" + (f" ({exact / judged:.0%})" if judged else ""))
@@ -162,14 +243,14 @@ def main(argv=None) -> int:
     ap.add_argument("--update-readme", action="store_true",
                     help="replace the table in docs/hostile-input.md (the block after 'Accuracy (') with this run's")
     args = ap.parse_args(argv)
-    counts, pages, files, venues = measure()
+    counts, pages, files, venues, statements = measure()
     if args.update_readme:
-        return update_readme(table(counts, pages, files, venues))
+        return update_readme(table(counts, pages, files, venues, statements))
     if args.json:
-        print(json.dumps({"codes": counts, "body_pages": pages, "files": files, "rule_sets": venues}, indent=1,
-                         sort_keys=True))
+        print(json.dumps({"codes": counts, "body_pages": pages, "files": files, "rule_sets": venues,
+                          "statements": statements}, indent=1, sort_keys=True))
     else:
-        print(table(counts, pages, files, venues))
+        print(table(counts, pages, files, venues, statements))
     return 0
 
 
