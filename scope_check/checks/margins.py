@@ -19,7 +19,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 from scope_check.model.document import Document, Line, Page
 from scope_check.model.findings import BBox, Finding, rounded_bbox
 from scope_check.checks.helpers import clean_glyphs, clipped, inches, template_name, the_template, union
-from scope_check.analysis.layout import enlargement, pieces, topskip
+from scope_check.analysis.layout import Enlargement, enlargement, pieces, template_columns, topskip, typography
 from scope_check.analysis.layout import reference_block, template_paper
 from scope_check.config.rules import RuleSet
 from scope_check.config.spec import REGION_AFTER_REFERENCES, REGION_BODY, Check, Param, Params
@@ -50,7 +50,12 @@ CHECKS = (
         "Each finding says whether it lies in the body or after the References (`data.region`), and a rule "
         "file may give each region its own severity (SCOPE: after the References a warning). One margin note "
         "repeated on many pages is one finding: a note is told by what it says, its numbers aside (a "
-        "reviewer's point or a line number), not by its extent.",
+        "reviewer's point or a line number), not by its extent. On a page of several columns (`template.columns`) "
+        "content of one column that reaches into the gap beside two or more lines of the other column's text is reported too (a "
+        "column-width float wider than its column: `data.side` is `gap`); a full-width float (`figure*`), the "
+        "title block and a one-column page span the gap with no column text beside them and pass. Reaching into the "
+        "gap only is a warning; across it into the other column, the severity follows the size as above. The columns "
+        "are the template's, widened where the body measures them wider (a narrowed gap is MARG002's).",
         why="The venue's style confines the text to the template's text block; material in the margins "
         "breaks the style.",
         fix="Scale the figure or table to the text block: `\\includegraphics[width=\\linewidth]{{...}}`, "
@@ -58,6 +63,9 @@ CHECKS = (
         fixes={
             "margin-note": "Remove the margin note (`\\marginpar`, `\\todo`, a review comment) from the submission; "
             "with todonotes, `\\usepackage[disable]{{todonotes}}` hides every note.",
+            "column": "Scale the float to its column (`\\includegraphics[width=\\columnwidth]{{...}}`, "
+            "`\\resizebox{{\\columnwidth}}{{!}}{{...}}` for a table), or set it across both columns as a full-width float "
+            "(`figure*`, `table*`); a long line in a column: let it break.",
             "text": "Let the line break: load `xurl` (or `\\usepackage[hyphens]{{url}}`) for long URLs, rephrase or "
             "`\\allowbreak` long words, wrap wide math with `\\begin{{multline}}`; never move text out with "
             "negative `\\hspace`/`\\vspace` or `\\enlargethispage`.",
@@ -88,10 +96,15 @@ CHECKS = (
         "`error_beyond` points a warning, beyond it an error. On paper of another size than the template's the "
         "block is judged by its size (where it sits), so an A4 paper with the template's block is PAGE002's "
         "finding alone. Its region (`data.region`) is after the References when every body line beyond the "
-        "template's block lies there (an appendix on a larger block), else the body.",
+        "template's block lies there (an appendix on a larger block), else the body. On a page of several columns "
+        "(`template.columns`) the gap between the measured columns narrower than the template's `column_gap` by more "
+        "than `block_tolerance_across` is the same finding (`excess_pt.gap`): a shrunk \\columnsep widens every "
+        "column.",
         why="The venue's style fixes the text block; shrinking the margins breaks the style.",
         fix="Remove `geometry` (and any change to \\textwidth, \\textheight, \\oddsidemargin, \\topmargin, "
         "\\voffset or \\hoffset): {the_template} sets the page; shorten the paper instead.",
+        fixes={"gap": "Remove the change to `\\columnsep` (and `\\columnwidth`): {the_template} sets the gap between "
+               "the columns; shorten the paper instead."},
         params=(
             Param("error_beyond", "number", 6.0, "a block enlarged by up to this on its worst side is a warning, "
                   "beyond it an error: the smallest `geometry` change, 0.1 in, is 7.2 pt "
@@ -614,6 +627,8 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
     enlarged = enlargement(doc, rules)
     block = enlarged.effective
     region = _Regions(s, enlarged.block.columns)
+    columns = page_columns(doc, rules, enlarged)
+    size_range = typography(doc, rules).size_range
     body_size = float(params.template["body_font_size"])
     header_distance = params.template["header_min_distance"]
     for page, body, furniture in zip(doc.pages, s.body_lines, s.furniture):
@@ -629,16 +644,202 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
         for ln in page.rotated_lines:
             objects.extend(_line_objects(ln, block, tol))
         objects.extend(_ink_objects(page, block, tol, header_distance))
-        whole = region.of_page(page.number)
-        parts: Dict[str, List[_Object]] = {whole: objects} if whole else {}
-        if not whole:
-            # the References heading parts its page: what stands above it and below it are never
-            # one object (two equal tables, one closing the body and one in the appendix)
-            for obj in objects:
-                parts.setdefault(region(page.number, obj.bbox), []).append(obj)
-        for where, part in parts.items():
+        for where, part in _by_region(region, page.number, objects).items():
             for members in _clusters(part):
                 yield _finding(page, members, block, tol, error_beyond, where)
+        if columns:
+            spills, beside = _gap_objects(page, body, columns, block, tol, size_range)
+            for where, part in _by_region(region, page.number, spills).items():
+                for members in _clusters(part):
+                    lines = {m: _beside_column_text(m, beside) for m in members}
+                    hits = [m for m in members if lines[m]]
+                    if len(set().union(*lines.values())) >= BESIDE_MIN_LINES:
+                        yield _gap_finding(page, members, hits, columns, block, tol, error_beyond, where)
+
+
+def _by_region(region: "_Regions", page: int, objects: List[_Object]) -> Dict[str, List[_Object]]:
+    """The page's objects by region: the References heading parts its page, and what stands above
+    it and below it are never one object (two equal tables, one closing the body and one in the
+    appendix)."""
+    whole = region.of_page(page)
+    if whole:
+        return {whole: objects}
+    parts: Dict[str, List[_Object]] = {}
+    for obj in objects:
+        parts.setdefault(region(page, obj.bbox), []).append(obj)
+    return parts
+
+
+# --- MARG001 across the gap between columns --------------------------------------------------
+
+#: column text, which a spilling float stands beside: a piece of a body-size line within one column,
+#: at least this share of the column wide (a figure's labels and a table's cells are narrower)
+COLUMN_LINE_SHARE = 0.5
+#: an object stands beside a line of column text when they share at least this share of the
+#: shorter one's height (consecutive lines of a one-column page overlap by a point or two)
+BESIDE_OVERLAP = 0.5
+#: a cluster in a gap is a column's content when it stands beside at least this many lines of the other
+#: column's text (a one-column page's line cut in two by MuPDF is one; a float beside a column, many)
+BESIDE_MIN_LINES = 2
+#: a line of column text starts at most this many body sizes right of its column's left edge (a
+#: paragraph indent: 1 em in ICML and ACL, 1 pc in CVPR)
+COLUMN_INDENT = 1.5
+#: a drawing wholly inside a gap at most this wide is a rule between the columns (\columnseprule)
+GAP_RULE_WIDTH = 1.5
+
+
+def page_columns(doc: Document, rules: RuleSet, enlarged: Enlargement) -> Tuple[Tuple[float, float], ...]:
+    """The columns the gaps are judged by: the template's (`analysis.layout.template_columns`, moved
+    with the block on paper of another size), each widened to the measured column over it where
+    the body measures it wider (a narrowed gap is MARG002's finding, once); () for one column."""
+    template = template_columns(rules)
+    if len(template) < 2:
+        return ()
+    dx = reference_block(doc, rules)[0] - float(rules.template["text_block"][0])
+    columns = [(a + dx, b + dx) for a, b in template]
+    measured = enlarged.block.columns
+    if len(measured) == len(columns):
+        columns = [(min(a, m[0]), max(b, m[1])) if m[0] < b and a < m[1] else (a, b)
+                   for (a, b), m in zip(columns, measured)]
+    if any(columns[i][1] >= columns[i + 1][0] for i in range(len(columns) - 1)):
+        return tuple((a + dx, b + dx) for a, b in template)
+    return tuple(columns)
+
+
+def _in_column(box: BBox, columns: Sequence[Tuple[float, float]], tol: float) -> Optional[int]:
+    for i, (a, b) in enumerate(columns):
+        if box[0] >= a - tol and box[2] <= b + tol:
+            return i
+    return None
+
+
+def _into_gap(box: BBox, columns: Sequence[Tuple[float, float]], tol: float) -> Optional[Tuple[int, str, float, bool]]:
+    """(gap index, the column the object belongs to: left or right of the gap, how far it reaches
+    beyond that column's edge, whether it reaches into the other column) of the first gap the box
+    reaches into by more than `tol`; None when it reaches into none."""
+    for i in range(len(columns) - 1):
+        left, right = columns[i][1], columns[i + 1][0]
+        if not (box[2] > left + tol and box[0] < right - tol):
+            continue
+        if box[0] <= left:
+            return i, "left", box[2] - left, box[2] > right + tol
+        if box[2] >= right:
+            return i, "right", right - box[0], box[0] < left - tol
+        if box[2] - box[0] <= GAP_RULE_WIDTH:
+            continue  # a rule between the columns
+        return i, "left", box[2] - left, False
+    return None
+
+
+class _GapObject(_Object):
+    __slots__ = ("gap", "owner", "across", "line")
+
+    def __init__(self, bbox: BBox, what: str, text: str, gap: Tuple[int, str, float, bool], line: int = -1):
+        super().__init__(bbox, what, text, {"gap": gap[2]})
+        self.gap, self.owner, _, self.across = gap
+        self.line = line  # the body line it is a piece of (-1: ink)
+
+
+def _gap_objects(page: Page, body: Sequence[Line], columns: Sequence[Tuple[float, float]], block: BBox, tol: float,
+                 size_range: Tuple[float, float]) -> Tuple[List[_Object], List[Tuple[int, int, BBox]]]:
+    """(the page's body text and ink inside the block that reach into a gap between columns, its
+    lines of column text: (column, line, box)). A line of column text is a piece of a body-size line
+    within one column, at least COLUMN_LINE_SHARE of it wide, starting at the column's left edge
+    or a paragraph indent in (a one-column page's lines cut at a wide space are not column text)."""
+    lo, hi = size_range
+    indent = COLUMN_INDENT * (lo + hi) / 2
+    spills: List[_Object] = []
+    beside: List[Tuple[int, int, BBox]] = []
+    for number, ln in enumerate(body):
+        if not ln.horizontal:
+            continue
+        for box, text in (pieces(ln) if len(ln.spans) > 1 else [(ln.bbox, ln.text)]):
+            column = _in_column(box, columns, tol)
+            if column is not None:
+                a, b = columns[column]
+                if (lo <= ln.size <= hi and box[2] - box[0] >= COLUMN_LINE_SHARE * (b - a)
+                        and box[0] <= a + indent and _in_column(ln.bbox, columns, tol) == column):
+                    beside.append((column, number, box))
+                continue
+            gap = _into_gap(box, columns, tol)
+            if gap is not None:
+                spills.append(_GapObject(box, "text", text, gap, number))
+    x0, y0, x1, y1 = block
+    page_area = page.width * page.height
+    for ink in page.ink:
+        b = ink.bbox
+        if ink.kind not in INK_KINDS or not (b[1] < y1 and b[3] > y0 and b[0] < x1 and b[2] > x0):
+            continue  # outside the block (the margins are judged above) or no ink
+        if (b[2] - b[0]) * (b[3] - b[1]) >= BACKGROUND_SHARE * page_area:
+            continue
+        gap = _into_gap(b, columns, tol)
+        if gap is not None:
+            what = "image" if "image" in ink.kind or "imgmask" in ink.kind else "drawing"
+            spills.append(_GapObject(b, what, "", gap))
+    return spills, beside
+
+
+def _beside_column_text(obj: "_GapObject", lines: Sequence[Tuple[int, int, BBox]]) -> set:
+    """The lines of the other column's text (right of the gap for an object of the left column,
+    left of it for one of the right) stand at the object's height, not a piece of the object's own
+    line (their indices among the page's body lines). Beside BESIDE_MIN_LINES of them the object is
+    set within the columns (a column float) and not across them (a full-width float, the title
+    block, a one-column page)."""
+    other = obj.gap + 1 if obj.owner == "left" else obj.gap
+    y0, y1 = obj.bbox[1], obj.bbox[3]
+    found = set()
+    for column, line, box in lines:
+        if column != other or line == obj.line:
+            continue
+        shared = min(y1, box[3]) - max(y0, box[1])
+        if shared > 0 and shared >= BESIDE_OVERLAP * min(y1 - y0, box[3] - box[1]):
+            found.add(line)
+    return found
+
+
+def _gap_finding(page: Page, members: List[_Object], hits: List["_GapObject"], columns: Sequence[Tuple[float, float]],
+                 block: BBox, tol: float, error_beyond: float, where: str) -> Finding:
+    """One finding for a cluster reaching into a gap; `hits` are its members beside the other
+    column's text, which give the amount."""
+    worst = max(hits, key=lambda m: m.over["gap"])
+    amount = worst.over["gap"]
+    gap, owner, across = worst.gap, worst.owner, any(m.across for m in hits if m.owner == worst.owner)
+    edge = columns[gap][1] if owner == "left" else columns[gap + 1][0]
+    other = "right" if owner == "left" else "left"
+    box = union(m.bbox for m in members)
+    what, kind = _describe(members, block)
+    into = f"across the gap into the {other} column" if across else "into the gap between the columns"
+    message = (f"{what} reaches {amount:.1f} pt beyond the {owner} column's edge, {into}, beside that column's text"
+               f"{', after the References' if where == REGION_AFTER_REFERENCES else ''}; allowed {tol:g} pt")
+    if not across:
+        message += " (a warning while it stays in the gap)"
+    elif amount <= error_beyond:
+        message += f" (a warning up to {error_beyond:g} pt)"
+    kinds = {m.what for m in members}
+    return Finding(
+        "MARG001",
+        message,
+        page=page.number,
+        bbox=rounded_bbox(box),
+        fix="column",
+        data={
+            "overflow_pt": round(amount, 2),
+            "side": "gap",
+            "sides": {"gap": round(amount, 2)},
+            "column": owner,
+            "into": "column" if across else "gap",
+            "column_edge": round(edge, 2),
+            "objects": sorted(kinds),
+            "kind": kind,
+            "text": _quote(members) or None,
+            "tolerance_pt": tol,
+            "error_beyond_pt": error_beyond,
+            "text_block": list(rounded_bbox(block)),
+            "region": where,
+        },
+        severity="warning" if amount <= error_beyond or not across else "",
+        cause=(kind, "gap", float(round(amount, 1))),
+    )
 
 
 def _note_words(members: List[_Object]) -> str:
@@ -707,11 +908,15 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float, error_
 def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
     rules = params.rules
     found = enlargement(doc, rules)
-    block, excess = found.block, found.excess
-    if not excess:
-        return
+    block = found.block
     tol = params.template["block_tolerance_across"]
     vtol = params.template["block_tolerance_down"]
+    narrowed = narrowed_gaps(rules, block.columns, tol)
+    excess = dict(found.excess)
+    if narrowed:
+        excess["gap"] = max(template - measured for _, measured, template in narrowed)
+    if not excess:
+        return
     x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
     mx0 = block.x0 if block.columns else x0
@@ -732,6 +937,10 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
                 size = "width" if side in ("left", "right") else "height"
                 amount = inches(x1 - x0) if size == "width" else inches(y1 - y0)
                 parts.append(f"{where} ({excess[side]:.1f} pt more than the template's {amount} in {size})")
+    for i, measured, template in narrowed:
+        between = "the columns" if len(block.columns) == 2 else f"columns {i + 1} and {i + 2}"
+        parts.append(f"the gap between {between} about {measured:.0f} pt (about {template - measured:.0f} pt narrower than the "
+                     f"template's {template:g}, each column wider: \\columnsep changed)")
     width, height = (mx1 - mx0) / 72, (my1 - my0) / 72
     error_beyond = params.options["error_beyond"]
     worst = max(excess.values())
@@ -739,7 +948,8 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
         "; on paper of another size the block is judged by its size, where it sits")
     first_page, where = _where_beyond(doc, rules, excess, found.block.columns)
     message = (f"the body text block measures {width:.2f} x {height:.2f} in: {'; '.join(parts)}; "
-               f"{template_name(rules.template)} is {inches(x1 - x0)} x {inches(y1 - y0)} in "
+               f"{template_name(rules.template)} is {inches(x1 - x0)} x {inches(y1 - y0)} in"
+               f"{_columns_phrase(rules)} "
                f"(allowed {tol:g} pt across, {vtol:g} pt down{paper})")
     if where == REGION_AFTER_REFERENCES:
         message += "; only after the References"
@@ -750,12 +960,14 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
         message,
         page=first_page,
         bbox=rounded_bbox((mx0, my0, mx1, my1)),
+        fix="gap" if set(excess) == {"gap"} else "",
         fix_values={"the_template": the_template(rules.template)},
         data={
             "measured_block": list(rounded_bbox((mx0, my0, mx1, my1))),
             "template_block": [x0, y0, x1, y1],
             "excess_pt": {k: round(v, 2) for k, v in excess.items()},
             "columns": [list(c) for c in block.columns],
+            "template_columns": [[round(a, 2), round(b, 2)] for a, b in template_columns(rules)],
             "tolerance_pt": tol,
             "vertical_tolerance_pt": vtol,
             "error_beyond_pt": error_beyond,
@@ -764,6 +976,39 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
         },
         severity="warning" if worst <= error_beyond else "",
     )
+
+
+def _columns_phrase(rules: RuleSet) -> str:
+    n = int(rules.template["columns"])
+    if n < 2:
+        return ""
+    return f", {n} columns {float(rules.template['column_gap']):g} pt apart"
+
+
+def narrowed_gaps(rules: RuleSet, measured: Sequence[Tuple[float, float]], tol: float) -> List[Tuple[int, float, float]]:
+    """(gap index, measured gap, the template's gap) of every gap between the measured columns that
+    is narrower than the template's `column_gap` by more than `tol`: \\columnsep shrunk, the columns
+    widened into it. Only when the body measures as many columns as the template sets."""
+    template = template_columns(rules)
+    if len(template) < 2 or len(measured) != len(template):
+        return []
+    want = float(rules.template["column_gap"])
+    out = []
+    for i in range(len(measured) - 1):
+        gap = measured[i + 1][0] - measured[i][1]
+        if want - gap > tol:
+            out.append((i, gap, want))
+    return out
+
+
+def _in_template_gap(line: Line, gaps: Sequence[Tuple[float, float]]) -> bool:
+    """A piece of the line reaches more than a point into a gap of the template's columns (but
+    does not span it: a full-width line)."""
+    for box, _ in (pieces(line) if len(line.spans) > 1 else [(line.bbox, line.text)]):
+        for a, b in gaps:
+            if (a + 1 < box[2] <= b + 1 and box[0] < a) or (a - 1 <= box[0] < b - 1 and box[2] > b):
+                return True
+    return False
 
 
 def _where_beyond(doc: Document, rules: RuleSet, excess: Dict[str, float],
@@ -775,10 +1020,13 @@ def _where_beyond(doc: Document, rules: RuleSet, excess: Dict[str, float],
     region = _Regions(s, columns)
     x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
+    dx = x0 - float(rules.template["text_block"][0])
+    gaps = [(a + dx, b + dx) for (_, a), (b, _) in zip(template_columns(rules), template_columns(rules)[1:])]
     beyond = (
         (number, ln) for number, lines in enumerate(s.body_lines, start=1) for ln in lines
         if (("left" in excess and ln.bbox[0] < x0 - 1) or ("right" in excess and ln.bbox[2] > x1 + 1)
-            or ("top" in excess and ln.baseline < y0 + skip - 1) or ("bottom" in excess and ln.baseline > y1 + 1))
+            or ("top" in excess and ln.baseline < y0 + skip - 1) or ("bottom" in excess and ln.baseline > y1 + 1)
+            or ("gap" in excess and _in_template_gap(ln, gaps)))
     )
     first = next(beyond, None)
     if first is None:
