@@ -77,3 +77,23 @@ def test_a_font_inside_a_figure_is_told_apart_from_the_body_font():
     report = corpus_check("iclr2025_camera_stealthy_shield.pdf")
     found = findings(report, "FONT003")
     assert found and all(f.data["role"] == "figure" and f.severity == "warning" for f in found)
+
+
+# --- two columns (issue 24) ---------------------------------------------------------------------
+
+
+def test_a_small_body_in_two_columns_is_too_small_and_too_tight():
+    """An ARR review copy with \\small after the abstract (acl.sty: 9 pt on 10 pt) in both columns:
+    FONT001 against 10.91 and FONT002 against 13.55, errors; the line numbers are not the body."""
+    report = check("fonts/acl_small_body.pdf", "arr2026-long")
+    (size,) = findings(report, "FONT001")
+    assert size.severity == "error" and size.data["size_pt"] == pytest.approx(8.97, abs=0.1)
+    assert size.data["font"].startswith("NimbusRomNo9L")
+    (leading,) = findings(report, "FONT002")
+    assert leading.severity == "error" and leading.data["leading_pt"] == pytest.approx(9.96, abs=0.1)
+
+
+def test_small_tables_captions_and_quotes_in_two_columns_are_not_the_body():
+    report = check("fonts/acl_small_floats.pdf", "arr2026-long")
+    assert "FONT001" not in codes(report)
+    assert "FONT002" not in errors(report)

@@ -8,7 +8,10 @@ import re
 
 import pytest
 
-from conftest import check, codes, corpus_check, findings, layout_codes, needs_corpus, pages
+from conftest import CORPUS, check, codes, corpus_check, findings, layout_codes, needs_corpus, pages
+
+from scope_check.checks import load_rules
+from scope_check.engine.runner import Selection, check_file
 
 # --- MARG001 content in the margin --------------------------------------------------------------
 
@@ -170,3 +173,58 @@ def test_a_figure_clipped_to_the_text_block_is_not_in_the_margin():
     """The camera-ready's first figure draws a white background far outside the block and clips it."""
     report = corpus_check("iclr2025_camera_stealthy_shield.pdf")
     assert 2 not in pages(report, "MARG001")
+
+
+# --- two columns (issue 24): the gap between the columns --------------------------------------
+
+CORPUS_VENUES = CORPUS.parent / "corpus-venues"
+
+
+def _gap(report):
+    return [f for f in findings(report, "MARG001") if f.data["side"] == "gap"]
+
+
+def test_a_column_figure_over_the_gap_is_one_finding_into_the_other_column():
+    """A figure scaled to 1.25\\linewidth in the left column of a CVPR review copy crosses the 22.5 pt
+    gap beside the right column's text: one error, measured from the left column's edge."""
+    report = check("margins/cvpr_column_figure_over_gap.pdf", "cvpr2026")
+    (spill,) = _gap(report)
+    assert (spill.page, spill.data["column"], spill.data["into"], spill.severity) == (2, "left", "column", "error")
+    assert 55 < spill.data["overflow_pt"] < 62  # 0.25 x 236.25 pt
+    assert "MARG002" not in codes(report)
+
+
+def test_full_width_floats_span_the_gap_by_design():
+    """figure*, a table* whose rules cross the gap, a \\linewidth column figure and the title block:
+    nothing in the gap, and the template's gap is not narrowed."""
+    report = check("margins/cvpr_figure_star.pdf", "cvpr2026")
+    assert _gap(report) == []
+    assert "MARG002" not in codes(report)
+
+
+def test_a_shrunk_columnsep_is_a_narrowed_gap_not_content_in_it():
+    """\\columnsep 0.15in instead of 0.3125in: the outer edges stay, the gap is 11.7 pt narrower;
+    one MARG002 naming the gap, and the wider columns' lines are not MARG001."""
+    report = check("margins/cvpr_column_gap_shrunk.pdf", "cvpr2026")
+    (block,) = findings(report, "MARG002")
+    assert set(block.data["excess_pt"]) == {"gap"} and 10 < block.data["excess_pt"]["gap"] < 13.5
+    assert block.severity == "error" and "\\columnsep" in block.message
+    assert _gap(report) == []
+
+
+needs_venues = pytest.mark.skipif(not (CORPUS_VENUES / "EXPECTED.tsv").is_file(),
+                                  reason="../shared/corpus-venues is not beside the project")
+
+
+@needs_venues
+@pytest.mark.parametrize("name, rules", [
+    ("cvpr2026_camera_equivariant_driving.pdf", "cvpr2026"),
+    ("icml2026_anon_rl_decision_trees.pdf", "icml2026"),
+    ("arr_anon_phase_entropy.pdf", "arr2026-long"),
+])
+def test_real_two_column_papers_have_nothing_in_the_gap_nor_a_narrowed_gap(name, rules):
+    """A table* and one-column appendix pages (their lines cut at wide spaces) are not column content
+    in the gap; the measured columns keep the template's gap."""
+    report = check_file(str(CORPUS_VENUES / name), load_rules(rules), Selection(select=("MARG",)))
+    assert _gap(report) == []
+    assert all("gap" not in f.data["excess_pt"] for f in findings(report, "MARG002"))
