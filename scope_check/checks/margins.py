@@ -967,7 +967,9 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
             "template_block": [x0, y0, x1, y1],
             "excess_pt": {k: round(v, 2) for k, v in excess.items()},
             "columns": [list(c) for c in block.columns],
-            "template_columns": [[round(a, 2), round(b, 2)] for a, b in template_columns(rules)],
+            # two columns or more: the template's columns the measured ones are compared with
+            **({"template_columns": [[round(a, 2), round(b, 2)] for a, b in template_columns(rules)]}
+               if int(rules.template["columns"]) > 1 else {}),
             "tolerance_pt": tol,
             "vertical_tolerance_pt": vtol,
             "error_beyond_pt": error_beyond,
