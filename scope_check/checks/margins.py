@@ -41,7 +41,8 @@ CHECKS = (
         "is the one the paper uses: the template's, grown on the sides where the body block measures enlarged "
         "(that enlargement is reported once, as MARG002, whether or not MARG002 runs). The "
         "template's own ink outside the block is recognised and passes: the running header over the text "
-        "block and its rule, the centred page number, the review line numbers (ICLR's grey ruler, NeurIPS' "
+        "block and its rule (and ink wholly above the block behind or beside the header's or a notice's lines: "
+        "the CVF watermark's box and logos), the centred page number, the review line numbers (ICLR's grey ruler, NeurIPS' "
         "`lineno`), the template's notice below the block (NeurIPS, page 1); link borders are "
         "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
         "one finding (a figure with its labels, a line of text, a margin note). The severity follows the size: "
@@ -211,7 +212,11 @@ def _is_header_rule(box: BBox, block: BBox, tol: float, header_distance: float) 
     )
 
 
-def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float) -> List[_Object]:
+def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float,
+                 header_band: Optional[Tuple[float, float]] = None) -> List[_Object]:
+    """The page's ink beyond the block. `header_band` (top, bottom) spans the lines of the page's
+    running header and notices above the block: ink wholly above the block's top by the header
+    distance and reaching into that band is the header's own (the CVF watermark's box and logos)."""
     x0, y0, x1, y1 = block
     page_area = page.width * page.height
     side = max(page.width, page.height)
@@ -236,6 +241,8 @@ def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float) ->
         box = (bx0, by0, bx1, by1)
         if _is_header_rule(box, block, tol, header_distance):
             continue
+        if header_band and by1 <= y0 - header_distance and by0 <= header_band[1] and header_band[0] <= by1:
+            continue  # behind or beside the running header's lines, above the block
         over = {}
         if x0 - bx0 > tol:
             over["left"] = x0 - bx0
@@ -635,7 +642,10 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
         objects: List[_Object] = []
         for ln in body:
             objects.extend(_line_objects(ln, block, tol))
+        band: List[float] = []  # the running header's and notices' lines above the block
         for role, ln in furniture:
+            if role in (HEADER, FOOTER) and ln.bbox[3] <= block[1] - header_distance:
+                band = [min(band[0], ln.bbox[1]), max(band[1], ln.bbox[3])] if band else [ln.bbox[1], ln.bbox[3]]
             if role in (RULER, PAGE_NUMBER, FOOTER):
                 continue  # recognised by position, size and colour in the structure analysis
             if role == HEADER and _is_header(ln, block, tol, body_size):
@@ -643,7 +653,7 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
             objects.extend(_line_objects(ln, block, tol))
         for ln in page.rotated_lines:
             objects.extend(_line_objects(ln, block, tol))
-        objects.extend(_ink_objects(page, block, tol, header_distance))
+        objects.extend(_ink_objects(page, block, tol, header_distance, (band[0], band[1]) if band else None))
         for where, part in _by_region(region, page.number, objects).items():
             for members in _clusters(part):
                 yield _finding(page, members, block, tol, error_beyond, where)
