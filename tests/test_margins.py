@@ -228,3 +228,12 @@ def test_real_two_column_papers_have_nothing_in_the_gap_nor_a_narrowed_gap(name,
     report = check_file(str(CORPUS_VENUES / name), load_rules(rules), Selection(select=("MARG",)))
     assert _gap(report) == []
     assert all("gap" not in f.data["excess_pt"] for f in findings(report, "MARG002"))
+
+
+def test_an_icml_column_table_stretched_past_its_column_crosses_the_gap():
+    """ICML 2026 (the ruler on the left only, the running title): a table \\resizebox'ed to
+    1.1\\columnwidth reaches 23.4 pt past the left column, across the 18 pt gap: one error."""
+    report = check("margins/icml_column_table_over_gap.pdf", "icml2026")
+    (spill,) = _gap(report)
+    assert (spill.page, spill.data["column"], spill.data["into"], spill.severity) == (2, "left", "column", "error")
+    assert 20 < spill.data["overflow_pt"] < 27
