@@ -41,7 +41,7 @@ CHECKS = (
         "is the one the paper uses: the template's, grown on the sides where the body block measures enlarged "
         "(that enlargement is reported once, as MARG002, whether or not MARG002 runs). The "
         "template's own ink outside the block is recognised and passes: the running header over the text "
-        "block and its rule (and ink wholly above the block behind or beside the header's or a notice's lines: "
+        "block and its rule (and ink wholly above the block behind or beside a notice's lines, `template.notices`: "
         "the CVF watermark's box and logos), the centred page number, the review line numbers (ICLR's grey ruler, NeurIPS' "
         "`lineno`), the template's notice below the block (NeurIPS, page 1); link borders are "
         "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
@@ -214,9 +214,9 @@ def _is_header_rule(box: BBox, block: BBox, tol: float, header_distance: float) 
 
 def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float,
                  header_band: Optional[Tuple[float, float]] = None) -> List[_Object]:
-    """The page's ink beyond the block. `header_band` (top, bottom) spans the lines of the page's
-    running header and notices above the block: ink wholly above the block's top by the header
-    distance and reaching into that band is the header's own (the CVF watermark's box and logos)."""
+    """The page's ink beyond the block. `header_band` (top, bottom) spans the lines of a notice above
+    the block (`template.notices`): ink wholly above the block's top by the header distance and
+    reaching into that band is the notice's own (the CVF watermark's box and logos)."""
     x0, y0, x1, y1 = block
     page_area = page.width * page.height
     side = max(page.width, page.height)
@@ -638,13 +638,15 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
     size_range = typography(doc, rules).size_range
     body_size = float(params.template["body_font_size"])
     header_distance = params.template["header_min_distance"]
+    notices = [re.compile(p) for p in params.template["notices"]]
     for page, body, furniture in zip(doc.pages, s.body_lines, s.furniture):
         objects: List[_Object] = []
         for ln in body:
             objects.extend(_line_objects(ln, block, tol))
-        band: List[float] = []  # the running header's and notices' lines above the block
+        band: List[float] = []  # the lines of a notice (template.notices) above the block
         for role, ln in furniture:
-            if role in (HEADER, FOOTER) and ln.bbox[3] <= block[1] - header_distance:
+            if (role in (HEADER, FOOTER) and ln.bbox[3] <= block[1] - header_distance
+                    and any(p.search(ln.text) for p in notices)):
                 band = [min(band[0], ln.bbox[1]), max(band[1], ln.bbox[3])] if band else [ln.bbox[1], ln.bbox[3]]
             if role in (RULER, PAGE_NUMBER, FOOTER):
                 continue  # recognised by position, size and colour in the structure analysis
