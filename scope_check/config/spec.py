@@ -37,6 +37,7 @@ its rule file only where it differs from the default.
 
 from __future__ import annotations
 
+import functools
 import string
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
@@ -221,7 +222,10 @@ class Check:
         (`finding.fix`) formatted with its data and its `fix_values`."""
         if finding.hint:
             return finding.hint
-        return self.fix_text(finding.fix, {**dict(finding.data or {}), **dict(finding.fix_values or {})})
+        values = finding.data or {}
+        if finding.fix_values:
+            values = {**dict(values), **dict(finding.fix_values)}
+        return self.fix_text(finding.fix, values)
 
     @property
     def family(self) -> str:
@@ -298,6 +302,16 @@ def placeholders(template: str, what: str = "a fix text") -> Tuple[str, ...]:
 
 
 def format_fix(template: str, values: Mapping[str, Any]) -> str:
-    """`template` filled with the scalar `values` (strings and numbers); a value missing shows as `<name>`."""
-    scalars = _Values({k: v for k, v in values.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)})
+    """`template` filled with the scalar `values` (strings and numbers); a value missing shows as `<name>`.
+    Only the values the template names are looked at (a page of 100,000 findings writes 100,000 hints)."""
+    scalars = _Values()
+    for k in _fields(template):
+        v = values.get(k, _Values)  # a class: no value
+        if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+            scalars[k] = v
     return template.format_map(scalars)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fields(template: str) -> Tuple[str, ...]:
+    return placeholders(template)

@@ -114,9 +114,9 @@ def fit(findings: Sequence[Finding], doc: Document, rules: RuleSet) -> List[Find
                 hint = table["*"]
         elif not_template and f.code in NOT_TEMPLATE_HINTS:
             hint = NOT_TEMPLATE_HINTS[f.code].format(template=template)
-        message = clean_glyphs(f.message)
+        message = _cleaned(f.message)
         data = _clean_data(f.data)
-        if hint != f.hint or message != f.message or data != f.data:
+        if hint != f.hint or message is not f.message or data is not f.data:
             f = replace(f, hint=hint, message=message, data=data)
         out.append(f)
     return out
@@ -137,7 +137,18 @@ def producer_of(metadata: Mapping[str, str]) -> Optional[str]:
     return None
 
 
+def _cleaned(text: str) -> str:
+    """`clean_glyphs(text)`, the same string when it changes nothing (an ASCII text holds no glyph
+    it removes: most findings' texts, looked at without a regular expression)."""
+    if text.isascii():
+        return text
+    cleaned = clean_glyphs(text)
+    return text if cleaned == text else cleaned
+
+
 def _clean_data(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`data` with clean_glyphs applied to every string in it (in lists, tuples and dicts), or `data`
+    itself when that changes nothing."""
     def clean(value):
         if isinstance(value, str):
             return clean_glyphs(value)
@@ -149,8 +160,21 @@ def _clean_data(data: Mapping[str, Any]) -> Mapping[str, Any]:
             return {k: clean(v) for k, v in value.items()}
         return value
 
+    if not any(_unclean(v) for v in data.values()):
+        return data
     cleaned = {k: clean(v) for k, v in data.items()}
     return cleaned if cleaned != dict(data) else data
+
+
+def _unclean(value) -> bool:
+    """Does clean_glyphs change a string anywhere in `value`?"""
+    if isinstance(value, str):
+        return _cleaned(value) is not value
+    if isinstance(value, (list, tuple)):
+        return any(_unclean(v) for v in value)
+    if isinstance(value, dict):
+        return any(_unclean(v) for v in value.values())
+    return False
 
 
 class _Missing(dict):
