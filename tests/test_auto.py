@@ -24,8 +24,14 @@ from scope_check.engine.venues import AutoRules, auto_rules
 
 CORPUS_VENUES = CORPUS.parent / "corpus-venues"
 TEMPLATES = CORPUS.parent / "template"
-#: the venues whose rule sets are bundled (others' papers stay unmatched until a later issue)
-BUNDLED_VENUES = ("iclr2026", "iclr2027", "neurips2025", "neurips2026")
+#: the venues whose rule sets are bundled (others' papers stay unmatched)
+BUNDLED_VENUES = ("iclr2026", "iclr2027", "neurips2025", "neurips2026", "icml2026", "cvpr2026", "arr2026")
+#: corpus papers auto does not match yet, and why (a strict xfail: the day one matches, it is taken off)
+NOT_MATCHED_YET = {
+    "icml2025_camera_arraydps.pdf": "its body is measured as one column, so it is not the ICML template",
+    "cvpr2025_camera_cvf_segearth_ov.pdf": "the CVF copy's block is measured 9.5 in tall and 8 pt further left, "
+                                           "and a camera-ready CVPR paper has no mark to excuse its place",
+}
 #: every official sample PDF of a bundled venue's template folder, and the rule set it is in
 SAMPLES = {
     "iclr2025/iclr2025_conference.pdf": "iclr2025",
@@ -40,6 +46,19 @@ SAMPLES = {
     "neurips2026/neurips_2026.pdf": "neurips2026",
     "neurips2026/compiled/neurips_2026-main-final.pdf": "neurips2026",
     "neurips2026/compiled/neurips_2026-preprint.pdf": "neurips2026",
+    "icml2026/example_paper.pdf": "icml2026",
+    "icml2026/compiled/example_paper-accepted.pdf": "icml2026",
+    "icml2026/compiled/example_paper-preprint.pdf": "icml2026",
+    "icml2026/compiled/example_paper-layout-violation.pdf": "icml2026",
+    "cvpr2026/main.pdf": "cvpr2026",
+    "cvpr2026/compiled/main-final.pdf": "cvpr2026",
+    "cvpr2026/compiled/main-pagenumbers.pdf": "cvpr2026",
+    "cvpr2026/compiled/rebuttal.pdf": "cvpr2026",
+    # ACL's sets share the template: the ruler says the mode (review, else the final version's set), the
+    # counted pages the length (the kit's example has two pages of content: a short paper's)
+    "acl/acl_latex.pdf": "arr2026-short",
+    "acl/compiled/acl_latex-final.pdf": "arr2026-long-camera",
+    "acl/compiled/acl_latex-preprint.pdf": "arr2026-long-camera",
 }
 needs_corpus_venues = pytest.mark.skipif(not (CORPUS_VENUES / "EXPECTED.tsv").is_file(),
                                          reason="../shared/corpus-venues is not beside the project")
@@ -58,8 +77,13 @@ def venue_rows():
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
+def bundled_rows():
+    return [pytest.param(r, marks=[pytest.mark.xfail(strict=True, reason=NOT_MATCHED_YET[r["file"]])])
+            if r["file"] in NOT_MATCHED_YET else r for r in venue_rows() if r["venue"] in BUNDLED_VENUES]
+
+
 @needs_corpus_venues
-@pytest.mark.parametrize("row", [r for r in venue_rows() if r["venue"] in BUNDLED_VENUES], ids=lambda r: r["file"])
+@pytest.mark.parametrize("row", bundled_rows(), ids=lambda r: r["file"])
 def test_auto_picks_each_venue_papers_own_rule_set(row, auto):
     report = check_file(str(CORPUS_VENUES / row["file"]), auto)
     assert report.rules == row["rules"]
@@ -93,9 +117,27 @@ def test_auto_finds_the_same_as_the_chosen_rule_set_checked_directly(sample, aut
 
 
 def test_the_candidates_are_the_bundled_templates_never_a_workshop(auto):
+    """The root set of each template, and the variants a rule file offers (ACL's short paper and final
+    version: TMPL001 auto_variant); never a workshop, nor a camera-ready set that does not offer itself."""
     names = {r.name for r in auto.candidates}
-    assert set(BUNDLED_VENUES) | {"iclr2025"} <= names
-    assert not names & {"scope2025-main", "scope2025-tiny", "wsl2025-extended", "wsl2025-full", "iclr2027-camera"}
+    assert set(BUNDLED_VENUES) - {"arr2026"} | {"iclr2025", "arr2026-long", "arr2026-short", "arr2026-long-camera"} == names
+    assert not names & {"scope2025-main", "scope2025-tiny", "wsl2025-extended", "wsl2025-full", "iclr2027-camera",
+                        "icml2026-camera"}
+
+
+@pytest.mark.parametrize("pdf,chosen", [
+    ("venues/icml2026/layout_violation.pdf", "icml2026"),
+    ("venues/icml2026/a4_paper.pdf", "icml2026"),
+    ("venues/cvpr2026/a4_paper.pdf", "cvpr2026"),
+    ("venues/arr2026/letter_paper.pdf", "arr2026-short"),
+    ("venues/arr2026/camera.pdf", "arr2026-long-camera"),
+    ("venues/arr2026/camera_with_ruler.pdf", "arr2026-short"),
+])
+def test_auto_on_the_two_column_fixtures(pdf, chosen, auto):
+    """The paper size is PAGE002's, not a reason for another template: the A4 ICML and CVPR papers and the
+    Letter ACL paper are still their venue's. An ACL paper carrying the review ruler is checked as a review
+    copy (its four counted pages: the short paper's set), whatever its author block says."""
+    assert check_file(fixture_path(pdf), auto).rules == chosen
 
 
 def test_a_fixture_of_last_years_style_is_last_years_rule_set(auto):

@@ -269,8 +269,14 @@ SAMPLES = {
     "iclr2027": TEMPLATES / "iclr2027" / "iclr2027_conference.pdf",
     "neurips2025": TEMPLATES / "neurips2025" / "neurips_2025.pdf",
     "neurips2026": TEMPLATES / "neurips2026" / "neurips_2026.pdf",
+    "icml2026": TEMPLATES / "icml2026" / "example_paper.pdf",
+    "cvpr2026": TEMPLATES / "cvpr2026" / "main.pdf",
+    "arr2026-long": TEMPLATES / "acl" / "acl_latex.pdf",
 }
-VENUES = ("iclr2026", "iclr2027", "neurips2025", "neurips2026")
+VENUES = ("iclr2026", "iclr2027", "neurips2025", "neurips2026", "icml2026", "cvpr2026", "arr2026-long")
+#: the rule sets of one template: the ACL sample is named by the set its counted pages fit (two of
+#: content: the short paper's), any of ACL's sets may check it
+FAMILY = {"arr2026-long": {"arr2026-long", "arr2026-short", "arr2026-long-camera"}}
 needs_templates = pytest.mark.skipif(not TEMPLATES.is_dir(), reason="../shared/template is not beside the project")
 
 
@@ -284,8 +290,8 @@ def test_each_template_sample_under_another_venue_names_its_own_rule_set(sample,
     code = "TMPL002" if same_template else "TMPL001"
     named = [f for f in findings(report, code) if f.data.get("matches")]
     assert named, f"no {code} naming a template: {[f.message for f in report.findings]}"
-    assert named[0].data["matches"] == sample
-    assert named[0].message.endswith(f"use --rules {sample}")
+    assert named[0].data["matches"] in FAMILY.get(sample, {sample})
+    assert named[0].message.endswith(f"use --rules {named[0].data['matches']}")
     if not same_template:
         assert named[0].severity == "error"
 
@@ -312,3 +318,68 @@ def test_under_a_rule_set_naming_no_edition_another_font_stays_tmpl001_naming_th
     (finding,) = findings(report, "TMPL001")
     assert finding.severity == "error" and finding.data["reasons"] == ["font"]
     assert finding.data["matches"] == "iclr2027"
+
+
+# --- every bundled template, two-column ones too (issue 24) ---------------------------------------------
+
+
+@needs_templates
+def test_the_acl_sample_is_named_by_the_acl_set_its_pages_fit():
+    """ACL's sets share one template: TMPL001 names the one whose limit the counted pages fit (the kit's
+    example has two pages of content: the short paper's 4) and whose mode its ruler shows (review)."""
+    (finding,) = findings(check_file(str(SAMPLES["arr2026-long"]), load_rules("icml2026")), "TMPL001")
+    assert finding.data["matches"] == "arr2026-short"
+    assert "this looks like the ACL 2026 (ARR) template: use --rules arr2026-short" in finding.message
+
+
+@needs_templates
+@pytest.mark.parametrize("sample", ["example_paper-accepted.pdf", "example_paper-preprint.pdf"])
+def test_the_icml_camera_ready_and_preprint_builds_are_the_icml_template(sample):
+    report = check_file(str(TEMPLATES / "icml2026" / "compiled" / sample), load_rules("icml2026"))
+    assert "TMPL001" not in errors(report)
+
+
+# --- TMPL003: the template's own alarm ------------------------------------------------------------------
+
+
+def test_a_changed_length_makes_the_icml_style_print_its_alarm():
+    report = check_file(fixture_path("venues/icml2026/layout_violation.pdf"), load_rules("icml2026"))
+    (finding,) = findings(report, "TMPL003")
+    assert finding.severity == "error" and finding.page == 1
+    assert finding.data == {"notice": "The page layout violates the ICML style.", "altered": ["footskip"]}
+    assert "(footskip has been altered)" in finding.message
+
+
+@needs_templates
+def test_the_official_layout_violation_example_names_the_altered_textheight():
+    pdf = TEMPLATES / "icml2026" / "compiled" / "example_paper-layout-violation.pdf"
+    (finding,) = findings(check_file(str(pdf), load_rules("icml2026")), "TMPL003")
+    assert finding.data["altered"] == ["textheight"]
+
+
+def test_the_alarm_quoted_in_running_text_is_not_the_alarm():
+    report = check_file(fixture_path("venues/icml2026/review_quoted_notice.pdf"), load_rules("icml2026"))
+    assert "TMPL003" not in codes(report)
+
+
+def test_a_rule_set_without_an_alarm_never_reports_one():
+    """The alarm is the rule file's data: under a set whose template prints none, the ICML alarm is
+    another template's business (TMPL001), not TMPL003's."""
+    report = check_file(fixture_path("venues/icml2026/layout_violation.pdf"), load_rules("cvpr2026"))
+    assert "TMPL003" not in codes(report)
+    assert findings(report, "TMPL001")[0].data["matches"] == "icml2026"
+
+
+# --- the review ruler on a camera-ready copy: TMPL002 in a set of the final version --------------------
+
+
+def test_the_review_ruler_on_an_acl_final_version_is_another_mode():
+    report = check_file(fixture_path("venues/arr2026/camera_with_ruler.pdf"), load_rules("arr2026-long-camera"))
+    (finding,) = findings(report, "TMPL002")
+    assert finding.severity == "warning" and finding.data["kind"] == "mode"
+    assert finding.data["mode"] == "camera_ready" and finding.data["ruler_pages"]
+
+
+def test_an_acl_final_version_without_the_ruler_has_no_template_finding():
+    report = check_file(fixture_path("venues/arr2026/camera.pdf"), load_rules("arr2026-long-camera"))
+    assert {"TMPL001", "TMPL002"} & codes(report) == set()

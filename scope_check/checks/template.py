@@ -32,12 +32,14 @@ says nothing there, and another body font stays TMPL001's evidence.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from scope_check.model.document import Document
 from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.analysis.layout import family_of, plain_name, text_block, topskip, typography
+from scope_check.checks.pages import CHECKS as PAGE_CHECKS
 from scope_check.checks.helpers import clipped, inches, paper_name, the_template, template_name
 from scope_check.config import rules as rule_files
 from scope_check.config.spec import Check, Param, Params
@@ -73,7 +75,12 @@ CHECKS = (
                       "text block whose left edge, top or width differs from the template's by more than this, or "
                       "that reaches further down, is another template's (NeurIPS sets ICLR's 5.5 x 9 in block 9.9 pt "
                       "higher; faithful re-implementations land within 4 pt, and the smallest `geometry` change is "
-                      "7.2 pt)", unit="points", minimum=0)),
+                      "7.2 pt)", unit="points", minimum=0),
+                Param("auto_variant", "boolean", False, "`--rules auto` may choose this rule set though it extends "
+                      "another set of the same template (a variant: the short paper, the camera-ready version); "
+                      "among a template's sets it takes the one whose TMPL002 `mode` the paper's ruler fits (the "
+                      "review ruler present: review), then the smallest `PAGE001.max_pages` the paper's counted "
+                      "pages fit in (none fitting: the largest)")),
         example="not the ICLR 2025 template: A4 paper, text block 6.3 x 9.6 in in two columns, no ICLR 2025 "
         "running header, no review line-number ruler; ICLR 2025 is 5.5 x 9 in, one column, US Letter paper, "
         "Times, its running header, line numbers in review mode",
@@ -112,10 +119,38 @@ CHECKS = (
                 Param("edition_marks", "regexes", [], "regular expressions reading an edition off the running "
                       "header and the notice below the text block, each with one group, the edition "
                       "(\"\\\\bICLR (20\\\\d\\\\d)\\\\b\"); a mark naming another than `edition` is "
-                      "another edition's")),
+                      "another edition's"),
+                Param("mode", "string", None, "the mode of the template this rule set checks: `review` or "
+                      "`camera_ready`; null: read it off the header and notice patterns (a template whose "
+                      "patterns are all camera-ready ones is the camera-ready version). With `camera_ready`, the "
+                      "review ruler is another mode's even in a template without headers or notices (ACL)",
+                      nullable=True, schema={"type": ["string", "null"], "enum": ["review", "camera_ready", None]})),
         example="the running header on page 1 reads \"Under review as a conference paper at ICLR 2026\": the 2026 "
         "edition, not ICLR 2027's; this looks like the ICLR 2026 template: use --rules iclr2026",
         run="template_edition",
+    ),
+    Check(
+        code="TMPL003",
+        name="layout-violation-notice",
+        severity="error",
+        summary="A page shows the template's own alarm: the style compares the page layout with its own when the "
+        "document begins and, when a length was changed, typesets a notice in the text block (ICML: \"The page "
+        "layout violates the ICML style.\"). The rule file gives the notice (`notices`: regular expressions "
+        "matched against a whole line of text, so the sentence quoted inside running text is not the notice) and "
+        "the lines naming what was changed (`details`: each with one group, the length, \"textheight has been "
+        "altered.\"); a rule set without `notices` (a template with no alarm) never reports it.",
+        why="The venue's style file reports that its page layout was changed.",
+        fix="Restore the page layout of the {template}{changed}: remove `geometry`, `savetrees`, `fullpage` or the "
+        "`\\setlength`/`\\addtolength` of a page length from the preamble; the style prints this notice "
+        "on page 1 until the layout is its own again.",
+        params=(Param("notices", "regexes", [], "the template's alarm, matched against each line of text (anchor "
+                      "it, `^...$`: the whole line is the notice, not a sentence quoting it); empty: the template has "
+                      "none and TMPL003 says nothing"),
+                Param("details", "regexes", [], "lines on the notice's page that name what was changed, each with "
+                      "one group (\"^(\\\\w+) has been altered\\\\.$\"), quoted in the message")),
+        example="page 1 shows the ICML 2026 template's alarm \"The page layout violates the ICML style.\" "
+        "(textheight has been altered): the style found its page layout changed",
+        run="layout_violation_notice",
     ),
 )
 
@@ -163,8 +198,9 @@ def template_edition(doc: Document, params: Params) -> Iterator[Finding]:
     tpl = params.template
     options = params.options
     own = _edition(options)
-    if own is None:
-        return  # a rule set naming no edition (the ICLR 2025 base and its workshops) makes no claim
+    mode = options["mode"]
+    if own is None and mode is None:
+        return  # a rule set naming no edition nor mode (the ICLR 2025 base and its workshops) makes no claim
     judged = _judge(doc, Params(rules=rules, options=rules.options("TMPL001")))
     if judged["reasons"]:
         return  # another template altogether: TMPL001 says so
@@ -194,7 +230,8 @@ def template_edition(doc: Document, params: Params) -> Iterator[Finding]:
     # lists camera-ready marks and no review ones), a mark of this edition that is not camera-ready
     header, footer = tpl["header"], tpl["footer"]
     camera_patterns = (tuple(header["camera_ready"]), tuple(footer.get("camera_ready", ())))
-    camera_only = not (header["review"] or footer.get("review")) and any(camera_patterns)
+    camera_only = mode == "camera_ready" or (
+        mode is None and not (header["review"] or footer.get("review")) and any(camera_patterns))
     camera = _first_mark(s, *camera_patterns)
     ruler = s.review_ruler_pages
     mixed = None
@@ -204,7 +241,7 @@ def template_edition(doc: Document, params: Params) -> Iterator[Finding]:
                  f"but the review line-number ruler is on {_pages(ruler)}: a mix of the two modes")
     elif camera_only:
         review = [m for m in _named_editions(s, options["edition_marks"])
-                  if m[3] == own and not _first_mark_in(m, camera_patterns)]
+                  if own and m[3] == own and not _first_mark_in(m, camera_patterns)]
         if review:
             page, where, text, _ = review[0]
             what = f'the {where} on page {page} reads "{clipped(text, 90)}", not the camera-ready one'
@@ -243,6 +280,40 @@ def template_edition(doc: Document, params: Params) -> Iterator[Finding]:
         )
 
 
+def layout_violation_notice(doc: Document, params: Params) -> Iterator[Finding]:
+    """A line that is the template's alarm, once a page, with what the lines beside it say was changed."""
+    notices = _compiled(tuple(params.options["notices"]))
+    if not notices:
+        return  # the template has no alarm
+    details = _compiled(tuple(params.options["details"]))
+    tpl = params.template
+    for page in doc.pages:
+        found = next((ln for ln in page.lines if any(p.search(ln.text.strip()) for p in notices)), None)
+        if found is None:
+            continue
+        changed = []
+        for ln in page.lines:
+            for pattern in details:
+                m = pattern.search(ln.text.strip())
+                if m:
+                    what = m.group(1) if m.groups() else m.group(0)
+                    if what not in changed:
+                        changed.append(what)
+                    break
+        text = found.text.strip()
+        said = f" ({', '.join(changed)} {'has' if len(changed) == 1 else 'have'} been altered)" if changed else ""
+        yield Finding(
+            "TMPL003",
+            f'page {page.number} shows {the_template(tpl)}\'s alarm "{clipped(text, 90)}"{said}: the style found '
+            "its page layout changed",
+            page=page.number,
+            bbox=rounded_bbox(found.bbox),
+            fix_values={"template": the_template(tpl)[4:],
+                        "changed": f" ({', '.join(changed)})" if changed else ""},
+            data={"notice": text, "altered": changed},
+        )
+
+
 def other_template(doc: Document, rules) -> bool:
     """Is the paper set in another template than the rule set's? The same judgement as TMPL001's
     error (its warning, the template without its marks, is the template), made whether or not
@@ -277,11 +348,34 @@ def resemblance(doc: Document, rules) -> tuple:
     return doc.derived(("resemblance", rules.template, rules.structure, id(rules)), compute)
 
 
+def variant_fit(doc: Document, rules) -> tuple:
+    """How well the paper fits `rules` among the sets of its template (a sort key, smaller is better):
+    whether its TMPL002 `mode` is not the paper's (the review ruler present: review, else camera-ready;
+    no `mode`: either), then the smallest `PAGE001.max_pages` the counted pages fit in, else the largest."""
+    def compute():
+        s = analyse(doc, rules)
+        mode = rules.options("TMPL002")["mode"]
+        paper_mode = "review" if s.review_ruler_pages else "camera_ready"
+        limit = rules.checks.get("PAGE001", {}).get("max_pages")
+        limit = float("inf") if limit is None else float(limit)
+        fits = s.body_pages <= limit
+        return (int(mode is not None and mode != paper_mode), 0 if fits else 1, limit if fits else -limit)
+    return doc.derived(("variant-fit", rules.template, rules.structure, id(rules)), compute)
+
+
 def ranked(doc: Document, candidates: Sequence) -> List:
     """The candidate rule sets whose template the paper is in (no TMPL001 reason against it), best
-    first (`resemblance`)."""
-    scored = sorted(((resemblance(doc, r), r) for r in candidates), key=lambda sr: sr[0])
-    return [r for score, r in scored if score[0] == 0]
+    first (`resemblance`; among several sets of one template, the variants, by `variant_fit` after
+    the template's own evidence)."""
+    scored = [(resemblance(doc, r), r) for r in candidates]
+    scored = [(score, r) for score, r in scored if score[0] == 0]
+    family = Counter(template_name(r.template) for _, r in scored)
+
+    def key(sr):
+        score, r = sr
+        variant = variant_fit(doc, r) if family[template_name(r.template)] > 1 else (0, 0, 0.0)
+        return score[:5] + variant + score[5:]
+    return [r for _, r in sorted(scored, key=key)]
 
 
 def template_roots(rule_sets: Sequence) -> List:
@@ -295,17 +389,21 @@ def template_roots(rule_sets: Sequence) -> List:
 
 @lru_cache(maxsize=1)
 def bundled_templates() -> Tuple:
-    """Every bundled template, as the rule set that introduces it (`template_roots`), loaded with
-    this module's checks (their options: TMPL001's tolerances, TMPL002's edition); a bundled file
-    that does not load is left out."""
-    catalogue = {c.code: c for c in CHECKS}
+    """Every bundled template, as the rule set that introduces it (`template_roots`), and the
+    variants a rule file offers to `--rules auto` (TMPL001 `auto_variant`: ACL's short paper and
+    camera-ready version), loaded with this module's checks and the page limit's (their options:
+    TMPL001's tolerances, TMPL002's edition and mode, PAGE001's limit); a bundled file that does not
+    load is left out."""
+    catalogue = {c.code: c for c in (*CHECKS, *PAGE_CHECKS)}
     sets = []
     for name in rule_files.bundled_names():
         try:
             sets.append(rule_files.load_rules(name, catalogue))
         except rule_files.RulesError:
             continue
-    return tuple(template_roots(sets))
+    roots = template_roots(sets)
+    chosen = {r.name for r in roots}
+    return tuple(roots + [r for r in sets if r.name not in chosen and r.options("TMPL001")["auto_variant"]])
 
 
 def _better_match(doc: Document, rules, edition: bool = False):
@@ -411,7 +509,9 @@ def _judge(doc: Document, params: Params) -> dict:
     notices = list(footer.get("review", ())) + list(footer.get("camera_ready", ()))
     has_header = first_header(s, patterns) is not None if patterns else None
     has_footer = first_footer(s, notices) is not None if notices else None
-    has_ruler = bool(s.review_ruler_pages) if tpl["ruler"] else None
+    # (the camera-ready version, TMPL002 `mode`, has no ruler: its absence is no mark missing)
+    camera = rules.options("TMPL002")["mode"] == "camera_ready"
+    has_ruler = bool(s.review_ruler_pages) if tpl["ruler"] and not camera else None
     marks = [m for m in (has_header, has_footer, has_ruler) if m is not None]
     marks_missing = bool(marks) and not any(marks)
 
@@ -504,9 +604,10 @@ def _judge(doc: Document, params: Params) -> dict:
         "evidence": evidence,
         "marks_missing": marks_missing,
         "font_swapped": font_swapped,
-        # none of the marks, and not the template's paper or no text block to measure: nothing
-        # says this is the template (a figure, a slide), though nothing says it is another
-        "unmarked": marks_missing and (page_wrong or not block.columns),
+        # none of the marks (or a version that has none: ACL's final version), and not the template's
+        # paper or no text block to measure: nothing says this is the template (a figure, a slide),
+        # though nothing says it is another
+        "unmarked": (marks_missing or not marks) and (page_wrong or not block.columns),
         "marks": {"header": has_header, "notice": has_footer, "ruler": has_ruler},
         "block_bbox": rounded_bbox(box) if box else None,
         "header_page": header_page,
