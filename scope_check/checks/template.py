@@ -26,7 +26,20 @@ and no review ones, reports the review marks instead); the template's marks and
 geometry with another body font family (Latin Modern where the style loads Times: XeLaTeX ignores
 `\\usepackage{times}`) is the template with its font swapped, TMPL002 rather than TMPL001. A rule
 set naming no edition (the ICLR 2025 base and its workshops) makes none of these claims: TMPL002
-says nothing there, and another body font stays TMPL001's evidence.
+says nothing there, and another body font stays TMPL001's evidence. A rule set may instead name its
+`mode` (ACL, whose only mark is the ruler: `camera_ready` in the final version's set, where the
+review ruler is another mode's and its absence no mark missing).
+
+TMPL003 (layout-violation-notice, an error): the page shows the template's own alarm, a line of
+its own that is the rule file's `notices` pattern (ICML: "The page layout violates the ICML
+style.", typeset when a page length differs at \\begin{document}), with the lengths its
+`details` lines name ("footskip has been altered."); the sentence quoted inside running text is
+not a line of its own, and a rule set without `notices` says nothing.
+
+Several rule sets of one template (ACL's long, short and final version) are told apart for
+`--rules auto` and TMPL001's message by `variant_fit`: the set whose TMPL002 `mode` the paper's
+ruler fits, then the smallest PAGE001 limit its counted pages fit in; a set other than the
+template's root is a candidate only when its file offers it (TMPL001 `auto_variant`).
 """
 
 from __future__ import annotations

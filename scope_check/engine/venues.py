@@ -5,8 +5,12 @@ The choice is TMPL001's own judgement made against every bundled template
 `iclr2027`, `neurips2026`, ... never a workshop extending one) are the candidates; those the paper
 is in (no TMPL001 reason against it) are ranked by their marks (a running header or notice naming
 the rule set's edition first, then one naming none; a mark of another edition last), a venue (a
-rule set naming its edition) before a base (`iclr2025`), the newest edition first. Everything a
-candidate knows is its rule file's data: no venue is named here.
+rule set naming its edition) before a base (`iclr2025`), the newest edition first. A template's
+variants that offer themselves (TMPL001 `auto_variant`: `arr2026-short`, `arr2026-long-camera`) are
+candidates too, told apart from their root by the paper's mode (the review ruler present or not,
+against TMPL002 `mode`) and by the smallest page limit its counted pages fit in
+(`checks.template.variant_fit`). Everything a candidate knows is its rule file's data: no venue is
+named here.
 
 A paper no bundled template fits is checked against the fallback (the default rule set, the one a
 plain `check` uses), and its report says so (`Report.auto`: `matched` false): its TMPL001 then
