@@ -61,6 +61,7 @@ CHECKS = (
         },
         example="the PDF is truncated: it stops before its end-of-file marker (%%EOF) and cross-reference table",
         run="rebuilt_xref",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         gate=True,
         uncheckable=True,
         cannot_be_ignored=True,
@@ -102,6 +103,7 @@ CHECKS = (
                       "counts as image-only", unit="characters", minimum=0),),
         example="no extractable text: the most text on any page is 0 characters",
         run="no_text_layer",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         gate=True,
         uncheckable=True,
     ),

@@ -28,6 +28,7 @@ CHECKS = (
                       unit="pages", minimum=1, nullable=True),),
         example="6 pages before REFERENCES; scope2025-main allows 5",
         run="page_limit",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
     Check(
         code="PAGE002",
@@ -43,6 +44,7 @@ CHECKS = (
                       minimum=0),),
         example="every page is 595 x 842 pt (A4); scope2025-main requires 612 x 792 pt (US Letter)",
         run="page_size",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
     Check(
         code="PAGE003",
@@ -56,6 +58,7 @@ CHECKS = (
         "must be listed in the rule file's structure.references_headings.",
         example="no References heading found (References, Bibliography, Literature, ...): all 7 pages were counted as body",
         run="no_references_heading",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
 )
 

@@ -59,6 +59,15 @@ REGIONS: Dict[str, str] = {
     REGION_AFTER_REFERENCES: "from the References heading on: the reference list and an appendix after it",
 }
 
+#: the analyses the loader makes only when a check that runs reads them (`Check.needs`): name -> what
+#: it is. Everything else of the model (the text, the lines, the ink, the links, the fonts) is always
+#: read: the structure analysis, and so the report's measurements, read the text and the ink.
+ANALYSES: Dict[str, str] = {
+    "visibility": "the text's visibility facts (`Page.seen`: colour against its backdrop, covered, clipped "
+                  "away; `Page.offpage`: text beyond the visible page; `Page.painted_clips`): "
+                  "model/visibility.py",
+}
+
 #: parameter types -> the JSON Schema of a value of that type
 _TYPES: Dict[str, dict] = {
     "number": {"type": "number"},
@@ -193,9 +202,19 @@ class Check:
     #: each of its findings says where it lies (`data["region"]`, a key of REGIONS), so a rule file
     #: may give it a severity per region (`severity: {body: error, after_references: warning}`)
     regions: bool = False
+    #: the analyses of ANALYSES it reads; the loader makes one only when a check that runs (by the
+    #: selection) needs it, so `--select PAGE` does not pay for the visibility facts. None: not
+    #: declared, so every analysis (a check is spared one only by saying what it needs, `needs=()`)
+    needs: Optional[Tuple[str, ...]] = None
 
     def __post_init__(self):
         object.__setattr__(self, "params", _param_table(self.params))
+        if self.needs is not None:
+            object.__setattr__(self, "needs", tuple(self.needs))
+            unknown = [n for n in self.needs if n not in ANALYSES]
+            if unknown:
+                raise ValueError(f"{self.code}: needs {', '.join(unknown)}: no such analysis (one of "
+                                 f"{', '.join(ANALYSES)})")
         object.__setattr__(self, "fixes", dict(self.fixes))
         if "" in self.fixes:
             raise ValueError(f"{self.code}: the default fix is `fix`, not fixes['']")
@@ -226,6 +245,11 @@ class Check:
         if finding.fix_values:
             values = {**dict(values), **dict(finding.fix_values)}
         return self.fix_text(finding.fix, values)
+
+    @property
+    def analyses(self) -> Tuple[str, ...]:
+        """The analyses it reads: those it declares in `needs`, or every one when it declares none."""
+        return tuple(ANALYSES) if self.needs is None else self.needs
 
     @property
     def family(self) -> str:

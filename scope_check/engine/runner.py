@@ -147,6 +147,14 @@ def _plan(rules: RuleSet, selection: Selection) -> Tuple[list, list, list, Tuple
     return file_level, gates, others, skipped(rules, selection)
 
 
+def analyses(selection: Selection) -> Tuple[str, ...]:
+    """The analyses of config.spec.ANALYSES the checks that may run read (`Check.needs`): the gates
+    (they run whatever the selection) and every check the selection wants. The rule set's `off` is
+    not consulted: with `--rules auto` the rule set is chosen once the paper is read."""
+    wanted = [c for c in registry.checks().values() if c.run and (c.gate or selection.wants(c.code))]
+    return tuple(sorted({name for c in wanted for name in c.analyses}))
+
+
 def _check_file(path: str, rules: RuleSet, selection: Selection, on_document, choose) -> Report:
     """check_file's work; `choose(doc)`, when given, picks the rule set once the paper is parsed."""
     start = time.perf_counter()
@@ -156,7 +164,7 @@ def _check_file(path: str, rules: RuleSet, selection: Selection, on_document, ch
     measurements: Dict[str, Any] = {}
     sha = None
     try:
-        doc = loader.load(path)
+        doc = loader.load(path, visibility_facts="visibility" in analyses(selection))
     except TooLarge as exc:  # decided from stat: the file is not read, not hashed (sha256 null)
         unopened = _Unopened(path, exc.size)
         found = [replace(f, data={**f.data, "read": False}) for check in file_level

@@ -18,10 +18,12 @@ from scope_check.model.ink import ink_pass
 from scope_check.safety import limits
 
 
-def load(path: str) -> Document:
+def load(path: str, visibility_facts: bool = True) -> Document:
     """Parse `path` once. Raises UnreadablePdf (the engine reports it as FILE001 to FILE003), TooLarge for a file over
     limits.MAX_READ_BYTES, ResourceLimit when memory runs out. Damage and caps met on the way are
-    kept as `Document.problems` (reported by FILE002)."""
+    kept as `Document.problems` (reported by FILE002). `visibility_facts=False`: the pages' visibility
+    facts (`Page.seen`, `offpage`, `painted_clips`) are not made and stay empty, for a run whose
+    checks do not read them (`config.spec.ANALYSES`, the runner decides); the rest is the same."""
     try:
         size = limits.inspect(path).size
     except limits.InputError as exc:
@@ -30,14 +32,14 @@ def load(path: str) -> Document:
         raise TooLarge(size)
     try:
         with limits.opened(path) as fh:
-            return _load_open(path, fh)
+            return _load_open(path, fh, visibility_facts)
     except limits.InputError as exc:
         raise UnreadablePdf(exc.kind, exc.message) from None
     except MemoryError:
         raise ResourceLimit("memory ran out while reading the PDF") from None
 
 
-def _load_open(path: str, fh) -> Document:
+def _load_open(path: str, fh, visibility_facts: bool = True) -> Document:
     if fh.size > limits.MAX_READ_BYTES:  # grown since `stat`
         raise TooLarge(fh.size)
     size = sniffed(fh.size, fh.read_at(0, MAGIC_WINDOW))
@@ -71,6 +73,7 @@ def _load_open(path: str, fh) -> Document:
             figures = _figure_metadata(pdf) if "tex" in made_by else ()  # PTEX.InfoDict: pdfTeX and LuaTeX
             problems.extend(damage.classify(None, damage.take_warnings(pymupdf)))
             extras = _Extras(pymupdf, pdf)  # active content, layers, remapped fonts (the integrity facts)
+            extras.visibility_facts = visibility_facts
         except UnreadablePdf:
             raise
         except Exception as exc:
@@ -110,6 +113,7 @@ class _Extras:
         self.layered: List[LayeredSpan] = []
         self.remaps: Dict[int, Optional[FontRemap]] = {}
         self.fonts: Dict[int, str] = {}  # fonts met on the page being read, not yet looked at
+        self.visibility_facts = True  # False: the pages' visibility facts are not made (load's keyword)
         try:
             self.has_layers = bool(pdf.get_ocgs())
         except Exception:
@@ -379,7 +383,8 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
     # the text and the ink are in the unrotated page's coordinates (`rect` is the rotated page's):
     # the facts' position tests use its size (a landscape page's /Rotate 90 swaps them)
     across, down = (rect.height, rect.width) if page.rotation % 180 else (rect.width, rect.height)
-    seen, offpage, painted = visibility.facts(pymupdf, page, every_span, device, across, down)
+    seen, offpage, painted = (visibility.facts(pymupdf, page, every_span, device, across, down)
+                              if extras.visibility_facts else ((), (), ()))
     # --- end integrity ------------------------------------------------------------------------
     return Page(
         number=number,

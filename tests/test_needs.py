@@ -1,0 +1,86 @@
+"""Pay for what is selected: an analysis of config.spec.ANALYSES is made only when a check that
+runs reads it (`Check.needs`). A check that declares it does not read an analysis finds the same
+on real papers without it; `--select PAGE` loads without the visibility facts and reports what the
+full run reports for PAGE (and the gates); a check that declares nothing keeps every analysis."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES
+
+from scope_check import checks as registry
+from scope_check.config.spec import ANALYSES, Check, Params
+from scope_check.engine import runner
+from scope_check.model import loader
+
+#: papers whose visibility facts say something (hidden, covered, clipped, off-page text, a scan)
+#: and ordinary ones
+PAPERS = ["text/invisible_prompt.pdf", "text/covered_table_header.pdf", "text/outside_crop_prompt.pdf",
+          "text/figure_clipped_draft.pdf", "text/ocr_scan_planted.pdf", "text/landscape_white_note.pdf",
+          "example/draft_with_problems.pdf", "pages/main_refs_top_p6.pdf"]
+
+
+def _path(relative):
+    path = FIXTURES / relative
+    if not path.exists():
+        pytest.skip(f"{relative} is not among the fixtures")
+    return str(path)
+
+
+def _findings(check, doc, rules):
+    params = Params(rules=rules, options=rules.options(check.code))
+    return [(f.code, f.page, f.bbox, f.message, dict(f.data)) for f in check.run(doc, params)]
+
+
+@pytest.mark.parametrize("relative", PAPERS)
+def test_a_check_that_does_not_need_the_visibility_facts_finds_the_same_without_them(relative):
+    path = _path(relative)
+    full, bare = loader.load(path), loader.load(path, visibility_facts=False)
+    assert not any(p.seen or p.offpage or p.painted_clips for p in bare.pages)
+    rules = registry.load_rules("scope2025-main")
+    spared = [c for c in registry.checks().values() if c.run and not c.file_level and "visibility" not in c.analyses]
+    assert {"PAGE001", "PAGE002", "PAGE003", "FILE002", "FILE005"} <= {c.code for c in spared}
+    for check in spared:
+        assert _findings(check, bare, rules) == _findings(check, full, rules), check.code
+
+
+def test_the_visibility_facts_are_read_on_these_papers():
+    """The comparison above means something: the facts are there when asked for."""
+    doc = loader.load(_path("text/invisible_prompt.pdf"))
+    assert any(p.seen or p.offpage or p.painted_clips for p in doc.pages)
+
+
+def test_a_selection_loads_only_what_its_checks_read(monkeypatch):
+    asked = []
+    real = loader.load
+
+    def load(path, **kw):
+        asked.append(kw.get("visibility_facts", True))
+        return real(path, **kw)
+
+    monkeypatch.setattr(loader, "load", load)
+    rules = registry.load_rules("scope2025-main")
+    path, hidden = _path("example/draft_with_problems.pdf"), _path("text/invisible_prompt.pdf")
+    full = runner.check_file(path, rules)
+    paged = runner.check_file(path, rules, runner.Selection(select=("PAGE",)))
+    full_hidden = runner.check_file(hidden, rules)
+    text = runner.check_file(hidden, rules, runner.Selection(select=("TEXT001",)))
+    assert asked == [True, False, True, True]
+    assert runner.analyses(runner.Selection(select=("PAGE",))) == ()
+    assert "visibility" in runner.analyses(runner.Selection())
+
+    def keep(report, prefix):
+        return [(f.code, f.pages, f.message, f.severity) for f in report.findings if f.code.startswith(prefix)]
+
+    assert keep(paged, "PAGE") == keep(full, "PAGE") and keep(paged, "PAGE")
+    assert keep(text, "TEXT001") == keep(full_hidden, "TEXT001") and keep(text, "TEXT001")
+    assert paged.measurements == full.measurements
+
+
+def test_an_undeclared_check_reads_every_analysis():
+    plain = Check(code="XTST001", name="x", severity="error", summary="s", why="w", fix="f")
+    assert plain.needs is None and plain.analyses == tuple(ANALYSES)
+    assert Check(code="XTST002", name="x", severity="error", summary="s", why="w", fix="f", needs=()).analyses == ()
+    with pytest.raises(ValueError, match="no such analysis"):
+        Check(code="XTST003", name="x", severity="error", summary="s", why="w", fix="f", needs=("ink-of-mars",))
