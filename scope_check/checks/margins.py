@@ -42,7 +42,8 @@ CHECKS = (
         "(that enlargement is reported once, as MARG002, whether or not MARG002 runs). The "
         "template's own ink outside the block is recognised and passes: the running header over the text "
         "block and its rule (and ink wholly above the block behind or beside a notice's lines, `template.notices`: "
-        "the CVF watermark's box and logos), the centred page number, the review line numbers (ICLR's grey ruler, NeurIPS' "
+        "the CVF watermark's box and logos; a line set sideways that a notice names, such as an arXiv stamp), the "
+        "centred page number, the review line numbers (ICLR's grey ruler, NeurIPS' "
         "`lineno`), the template's notice below the block (NeurIPS, page 1); link borders are "
         "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
         "one finding (a figure with its labels, a line of text, a margin note). The severity follows the size: "
@@ -654,7 +655,8 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
                 continue
             objects.extend(_line_objects(ln, block, tol))
         for ln in page.rotated_lines:
-            objects.extend(_line_objects(ln, block, tol))
+            if not any(p.search(ln.text) for p in notices):  # a stamp the rule set names (arXiv's)
+                objects.extend(_line_objects(ln, block, tol))
         objects.extend(_ink_objects(page, block, tol, header_distance, (band[0], band[1]) if band else None))
         for where, part in _by_region(region, page.number, objects).items():
             for members in _clusters(part):
