@@ -43,7 +43,7 @@ CHECKS = (
         "template's own ink outside the block is recognised and passes: the running header over the text "
         "block and its rule (and ink wholly above the block behind or beside a notice's lines, `template.notices`: "
         "the CVF watermark's box and logos; a line set sideways that a notice names, such as an arXiv stamp), the "
-        "centred page number, the review line numbers (ICLR's grey ruler, NeurIPS' "
+        "centred page number (and a box drawn around it below the block), the review line numbers (ICLR's grey ruler, NeurIPS' "
         "`lineno`), the template's notice below the block (NeurIPS, page 1); link borders are "
         "annotations, not content. Ink is measured where it is visible (cut to its clip). Touching objects are "
         "one finding (a figure with its labels, a line of text, a margin note). The severity follows the size: "
@@ -101,7 +101,8 @@ CHECKS = (
         "template's block lies there (an appendix on a larger block), else the body. On a page of several columns "
         "(`template.columns`) the gap between the measured columns narrower than the template's `column_gap` by more "
         "than `block_tolerance_across` is the same finding (`excess_pt.gap`): a shrunk \\columnsep widens every "
-        "column.",
+        "column. A block of the template's width that sits up to 12 pt to one side (a publisher's copy: CVF's Open "
+        "Access PDFs sit 8.5 pt left) is not enlarged.",
         why="The venue's style fixes the text block; shrinking the margins breaks the style.",
         fix="Remove `geometry` (and any change to \\textwidth, \\textheight, \\oddsidemargin, \\topmargin, "
         "\\voffset or \\hoffset): {the_template} sets the page; shorten the paper instead.",
@@ -214,10 +215,11 @@ def _is_header_rule(box: BBox, block: BBox, tol: float, header_distance: float) 
 
 
 def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float,
-                 header_band: Optional[Tuple[float, float]] = None) -> List[_Object]:
+                 header_band: Optional[Tuple[float, float]] = None, numbers: Sequence[BBox] = ()) -> List[_Object]:
     """The page's ink beyond the block. `header_band` (top, bottom) spans the lines of a notice above
     the block (`template.notices`): ink wholly above the block's top by the header distance and
-    reaching into that band is the notice's own (the CVF watermark's box and logos)."""
+    reaching into that band is the notice's own (the CVF watermark's box and logos). `numbers` are the
+    page number's boxes: a fill below the block around one is its box (the CVF proceedings number's)."""
     x0, y0, x1, y1 = block
     page_area = page.width * page.height
     side = max(page.width, page.height)
@@ -244,6 +246,9 @@ def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float,
             continue
         if header_band and by1 <= y0 - header_distance and by0 <= header_band[1] and header_band[0] <= by1:
             continue  # behind or beside the running header's lines, above the block
+        if by0 >= y1 and any(bx0 <= n[0] + 1 and by0 <= n[1] + 1 and n[2] <= bx1 + 1 and n[3] <= by1 + 1
+                             for n in numbers):
+            continue  # the page number's box
         over = {}
         if x0 - bx0 > tol:
             over["left"] = x0 - bx0
@@ -645,6 +650,7 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
         for ln in body:
             objects.extend(_line_objects(ln, block, tol))
         band: List[float] = []  # the lines of a notice (template.notices) above the block
+        numbers = [ln.bbox for role, ln in furniture if role == PAGE_NUMBER]
         for role, ln in furniture:
             if (role in (HEADER, FOOTER) and ln.bbox[3] <= block[1] - header_distance
                     and any(p.search(ln.text) for p in notices)):
@@ -657,7 +663,7 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
         for ln in page.rotated_lines:
             if not any(p.search(ln.text) for p in notices):  # a stamp the rule set names (arXiv's)
                 objects.extend(_line_objects(ln, block, tol))
-        objects.extend(_ink_objects(page, block, tol, header_distance, (band[0], band[1]) if band else None))
+        objects.extend(_ink_objects(page, block, tol, header_distance, (band[0], band[1]) if band else None, numbers))
         for where, part in _by_region(region, page.number, objects).items():
             for members in _clusters(part):
                 yield _finding(page, members, block, tol, error_beyond, where)
@@ -918,6 +924,10 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float, error_
 
 # --- MARG002 ---------------------------------------------------------------------------------
 
+#: a block of the template's width may sit this far to one side without being enlarged: the CVF's
+#: Open Access copies are placed 8.5 pt left of the CVPR kit's block; further over, margins were moved
+DISPLACED_MAX = 12.0
+
 
 def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
     rules = params.rules
@@ -927,11 +937,16 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
     vtol = params.template["block_tolerance_down"]
     narrowed = narrowed_gaps(rules, block.columns, tol)
     excess = dict(found.excess)
+    x0, y0, x1, y1 = reference_block(doc, rules)
+    if (block.columns and (("left" in excess) != ("right" in excess)) and block.x1 - block.x0 <= x1 - x0 + tol
+            and max(excess.get("left", 0.0), excess.get("right", 0.0)) <= DISPLACED_MAX):
+        # the template's width moved sideways (a publisher's copy placed a few points over): no wider
+        excess.pop("left", None)
+        excess.pop("right", None)
     if narrowed:
         excess["gap"] = max(template - measured for _, measured, template in narrowed)
     if not excess:
         return
-    x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
     mx0 = block.x0 if block.columns else x0
     mx1 = block.x1 if block.columns else x1
