@@ -237,3 +237,29 @@ def test_an_icml_column_table_stretched_past_its_column_crosses_the_gap():
     (spill,) = _gap(report)
     assert (spill.page, spill.data["column"], spill.data["into"], spill.severity) == (2, "left", "column", "error")
     assert 20 < spill.data["overflow_pt"] < 27
+
+
+@needs_venues
+def test_a_cvf_open_access_copy_is_judged_without_its_stamps():
+    """The CVF copy of a CVPR 2025 paper: the watermark's box and logos above the block, the white box
+    around the proceedings page number and its block 8.5 pt left of the kit's (the template's width)
+    are the publisher's, not the authors': no MARG finding under cvpr2026."""
+    report = check_file(str(CORPUS_VENUES / "cvpr2025_camera_cvf_segearth_ov.pdf"), load_rules("cvpr2026"),
+                        Selection(select=("MARG",)))
+    assert codes(report) == set()
+
+
+TEMPLATES = CORPUS.parent / "template"
+
+
+@pytest.mark.skipif(not (TEMPLATES / "icml2026").is_dir(), reason="../shared/template is not beside the project")
+def test_the_icml_kits_own_overhang_stays_and_its_furniture_passes():
+    """The official ICML 2026 example: its `paper.dvi` line overhangs the right margin by 13.5 pt
+    (an error that is right); the left ruler, the running title, the header rule, the first-page
+    notice and the appendix set \\onecolumn are never MARG findings."""
+    report = check_file(str(TEMPLATES / "icml2026" / "example_paper.pdf"), load_rules("icml2026"),
+                        Selection(select=("MARG",)))
+    (over,) = findings(report, "MARG001")
+    assert (over.page, over.data["side"], over.severity) == (1, "right", "error")
+    assert 13 < over.data["overflow_pt"] < 14
+    assert "MARG002" not in codes(report)
