@@ -472,7 +472,9 @@ def long_shapes(pages: int, shapes=LONG_SHAPES, runs: int = 1, time_limit: float
 
 def page_shapes(runs: int = 1, shapes=PAGE_SHAPES, count: int = 100_000, time_limit: float = 600.0) -> list:
     """One page of `count` objects of each kind, on a 612 pt and a 14,400 pt square page: the whole
-    command's wall time (best of `runs`) and peak RSS, beside the bare pass."""
+    command's CPU time (every process of the tree, the worker included) and wall time (the run of
+    least CPU of `runs`) and peak RSS, beside the bare pass. The target is judged on CPU time, which
+    another load on the computer disturbs less than wall time."""
     gen = _generator()
     out = []
     with tempfile.TemporaryDirectory(prefix="scope-bench-page-") as tmp:
@@ -484,12 +486,13 @@ def page_shapes(runs: int = 1, shapes=PAGE_SHAPES, count: int = 100_000, time_li
             check = bare = None
             for _ in range(runs):
                 m = measured_run(check_cmd, report)
-                check = m if check is None or m["seconds"] < check["seconds"] else check
+                check = m if check is None or m["cpu_s"] < check["cpu_s"] else check
                 b = measured_run(bare_cmd)
-                bare = b if bare is None or b["seconds"] < bare["seconds"] else bare
+                bare = b if bare is None or b["cpu_s"] < bare["cpu_s"] else bare
             out.append({"objects": kind, "side_pt": side, "count": count, "check_s": check["seconds"],
+                        "check_cpu_s": check["cpu_s"],
                         "peak_rss_bytes": max(check["peak_rss_bytes"], check["sampled_peak_rss_bytes"]),
-                        "raw_s": bare["seconds"], "report_bytes": Path(report).stat().st_size,
+                        "raw_s": bare["seconds"], "raw_cpu_s": bare["cpu_s"], "report_bytes": Path(report).stat().st_size,
                         "analysed": _verdict_of(report)})
     return out
 
@@ -784,8 +787,8 @@ def _only(args) -> int:
         out["page_shapes"] = page_shapes(min(args.runs, 2))
         for m in out["page_shapes"]:
             targets.append({"target": f"page of {m['count']:,} {m['objects']} ({m['side_pt']:g} pt) < "
-                                      f"{PAGE_SHAPE_TARGET_S:g} s", "value": m["check_s"],
-                            "pass": m["check_s"] < PAGE_SHAPE_TARGET_S})
+                                      f"{PAGE_SHAPE_TARGET_S:g} s CPU", "value": m["check_cpu_s"],
+                            "pass": m["check_cpu_s"] < PAGE_SHAPE_TARGET_S})
     if args.long_shapes:
         out["long_shapes"] = long_shapes(args.long_shapes)
         for m in out["long_shapes"]:
@@ -809,9 +812,10 @@ def _only(args) -> int:
         for w in out.get("per_paper", ()):
             print(f"  {w['file']}: {w['wall_ratio']:.2f} x wall, {w['cpu_ratio']:.2f} x CPU")
         for m in out.get("page_shapes", ()):
-            print(f"page of {m['count']:,} {m['objects']}, {m['side_pt']:g} pt: the command {m['check_s']:.2f} s, peak "
-                  f"{m['peak_rss_bytes'] / mib:.0f} MiB, report {m['report_bytes'] / 1e6:.1f} MB; bare pass "
-                  f"{m['raw_s']:.2f} s; verdict {m['analysed']['verdict']}")
+            print(f"page of {m['count']:,} {m['objects']}, {m['side_pt']:g} pt: the command {m['check_cpu_s']:.2f} s CPU "
+                  f"({m['check_s']:.2f} s wall), peak {m['peak_rss_bytes'] / mib:.0f} MiB, report "
+                  f"{m['report_bytes'] / 1e6:.1f} MB; bare pass {m['raw_cpu_s']:.2f} s CPU ({m['raw_s']:.2f} s wall); "
+                  f"verdict {m['analysed']['verdict']}")
         for m in out.get("long_shapes", ()):
             print(f"{m['pages']:,} pages, {m['shape']}: the command {m['check_s']:.1f} s ({m['check_cpu_s']:.1f} s CPU), "
                   f"worker peak {m['peak_rss_bytes'] / mib:.0f} MiB (RUSAGE_CHILDREN), "
