@@ -669,9 +669,10 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
                 yield _finding(page, members, block, tol, error_beyond, where)
         if columns:
             spills, beside = _gap_objects(page, body, columns, block, tol, size_range)
+            text = _ColumnText(beside)
             for where, part in _by_region(region, page.number, spills).items():
                 for members in _clusters(part):
-                    lines = {m: _beside_column_text(m, beside) for m in members}
+                    lines = {m: text.beside(m) for m in members}
                     hits = [m for m in members if lines[m]]
                     if len(set().union(*lines.values())) >= BESIDE_MIN_LINES:
                         yield _gap_finding(page, members, hits, columns, block, tol, error_beyond, where)
@@ -799,22 +800,43 @@ def _gap_objects(page: Page, body: Sequence[Line], columns: Sequence[Tuple[float
     return spills, beside
 
 
-def _beside_column_text(obj: "_GapObject", lines: Sequence[Tuple[int, int, BBox]]) -> set:
-    """The lines of the other column's text (right of the gap for an object of the left column,
-    left of it for one of the right) stand at the object's height, not a piece of the object's own
-    line (their indices among the page's body lines). Beside BESIDE_MIN_LINES of them the object is
-    set within the columns (a column float) and not across them (a full-width float, the title
-    block, a one-column page)."""
-    other = obj.gap + 1 if obj.owner == "left" else obj.gap
-    y0, y1 = obj.bbox[1], obj.bbox[3]
-    found = set()
-    for column, line, box in lines:
-        if column != other or line == obj.line:
-            continue
-        shared = min(y1, box[3]) - max(y0, box[1])
-        if shared > 0 and shared >= BESIDE_OVERLAP * min(y1 - y0, box[3] - box[1]):
-            found.add(line)
-    return found
+class _ColumnText:
+    """The page's lines of column text (from `_gap_objects`), by column and ordered by their tops, so
+    that the lines at an object's height are found by a search (a page of many small objects in a
+    gap costs O(n log n), not objects times lines)."""
+
+    def __init__(self, lines: Sequence[Tuple[int, int, BBox]]):
+        self.by_column: Dict[int, Tuple[List[float], List[Tuple[int, BBox]], float]] = {}
+        grouped: Dict[int, List[Tuple[float, int, BBox]]] = {}
+        for column, line, box in lines:
+            grouped.setdefault(column, []).append((box[1], line, box))
+        for column, entries in grouped.items():
+            entries.sort(key=lambda e: (e[0], e[1]))
+            tallest = max(e[2][3] - e[2][1] for e in entries)
+            self.by_column[column] = ([e[0] for e in entries], [(e[1], e[2]) for e in entries], tallest)
+
+    def beside(self, obj: "_GapObject") -> set:
+        """The lines of the other column's text (right of the gap for an object of the left column,
+        left of it for one of the right) that stand at the object's height, not a piece of the
+        object's own line (their indices among the page's body lines). Beside BESIDE_MIN_LINES of
+        them the object is set within the columns (a column float) and not across them (a
+        full-width float, the title block, a one-column page)."""
+        other = obj.gap + 1 if obj.owner == "left" else obj.gap
+        if other not in self.by_column:
+            return set()
+        tops, entries, tallest = self.by_column[other]
+        y0, y1 = obj.bbox[1], obj.bbox[3]
+        found = set()
+        for i in range(bisect.bisect_left(tops, y0 - tallest), len(tops)):
+            if tops[i] >= y1:
+                break
+            line, box = entries[i]
+            if line == obj.line:
+                continue
+            shared = min(y1, box[3]) - max(y0, box[1])
+            if shared > 0 and shared >= BESIDE_OVERLAP * min(y1 - y0, box[3] - box[1]):
+                found.add(line)
+        return found
 
 
 def _gap_finding(page: Page, members: List[_Object], hits: List["_GapObject"], columns: Sequence[Tuple[float, float]],
