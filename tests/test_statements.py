@@ -3,11 +3,15 @@ statements as rule data (structure.statements): what PAGE001 leaves out and what
 
 from __future__ import annotations
 
+import csv
+import importlib.util
+
 import pytest
 
-from conftest import check, codes, findings
+from conftest import ROOT, check, codes, findings
 from scope_check.checks import load_rules
 from scope_check.config.rules import RulesError
+from scope_check.engine.runner import check_file
 
 
 def kinds(report) -> dict:
@@ -111,3 +115,121 @@ def test_the_allowance_is_rule_data(tmp_path):
     own.write_text("name: half\nextends: iclr2027\nstructure:\n  statements:\n    ai_use: {max_pages: 0.5}\n")
     assert "STMT002" in codes(check("statements/ai_use_short.pdf", str(own)))
     assert "STMT002" not in codes(check("statements/ai_use_short.pdf", "iclr2027"))
+
+
+# --- statements where the text sets them (issue 23) ---
+
+
+def found(report) -> list:
+    """[(kind, page, heading, counted)] of the statements the report lists, in reading order."""
+    return [(st["kind"], st["page"], st["heading"], st["counted"]) for st in report.measurements["statements"]]
+
+
+def test_statements_in_a_subsection_title_run_in_paragraphs_and_a_plain_lead_in_are_found_and_counted():
+    report = check("statements/statements_in_text.pdf", "neurips2026")
+    assert found(report) == [
+        ("limitations", 2, "Diagnostic Visibility and Limitations", True),  # the title names it among other things
+        ("limitations", 3, "Limitations and scope", True),  # \paragraph{Limitations and scope.}
+        ("impact", 3, "Broader implications", True),
+        ("ethics", 3, "Ethics", True),  # "Ethics. The data sets are public ..." in the text face
+        ("impact", 4, "Broader Impacts", False),  # the appendix's section, not its contents entry
+        ("checklist", 5, "NeurIPS Paper Checklist", False),
+    ]
+    # none of them ends the body: they sit inside counted sections
+    assert report.measurements["body_pages"] == 3 and "body_excluded" not in report.measurements
+    assert not codes(report)
+
+
+def test_a_run_in_statement_runs_to_the_next_lead_in_or_heading():
+    report = check("statements/statements_in_text.pdf", "neurips2026")
+    lengths = {st["heading"]: st["length_pages"] for st in report.measurements["statements"]}
+    # one paragraph each (3 to 4 lines of a 54-line page), not the rest of the section
+    assert 0.03 < lengths["Limitations and scope"] < 0.1 and 0.03 < lengths["Broader implications"] < 0.1
+
+
+def test_a_heading_naming_a_statement_among_other_things_is_not_the_venues_exempt_section():
+    subsections = check("statements/arr_limitations_subsections.pdf", "arr2026-long")
+    assert subsections.measurements["body_pages"] == 4
+    assert subsections.measurements["body_excluded"] == ["Limitations (page 5)"]  # its subsections go with it
+    joined = check("statements/arr_conclusion_and_limitations.pdf", "arr2026-long")
+    assert found(joined) == [("limitations", 5, "Conclusion and Limitations", True)]
+    assert joined.measurements["body_pages"] == 5 and not codes(joined)
+
+
+def test_an_exempt_run_in_paragraph_right_before_the_references_ends_the_body():
+    ack = check("statements/cvpr_acknowledgment_run_in.pdf", "cvpr2026-camera")
+    assert found(ack) == [("acknowledgements", 5, "Acknowledgment", False)]
+    assert ack.measurements["body_pages"] == 4 and ack.measurements["body_excluded"] == ["Acknowledgment (page 5)"]
+    limitations = check("statements/cvpr_limitations_run_in.pdf", "cvpr2026-camera")
+    assert found(limitations) == [("limitations", 5, "Limitations", True)]  # CVPR counts limitations
+    assert limitations.measurements["body_pages"] == 5
+
+
+# --- STMT001: the template's placeholder ---
+
+
+def test_a_required_statement_left_as_the_templates_placeholder_is_an_error():
+    report = check("statements/ai_use_placeholder.pdf", "iclr2027")
+    (f,) = findings(report, "STMT001")
+    assert f.severity == "error" and report.verdict == "fail"
+    assert f.data["kind"] == "ai_use" and f.data["placeholder"] == "[tasks with required disclosure]"
+    assert f.page == 10 and "placeholder" in f.message and f.hint.startswith("Replace the template's text")
+    assert report.measurements["body_pages"] == 9  # still found and not counted
+
+
+def test_the_templates_marker_above_the_authors_own_statement_is_no_placeholder():
+    report = check("statements/ai_use_marker_kept.pdf", "iclr2027")
+    assert "STMT001" not in codes(report) and report.verdict == "pass"
+
+
+def test_placeholders_are_rule_data(tmp_path):
+    own = tmp_path / "own-placeholders.yaml"  # a kind's patterns replace the set's for that kind
+    own.write_text("name: own-placeholders\nextends: iclr2027\nchecks:\n  STMT001:\n    placeholders:\n"
+                   "      ai_use: ['polish the wording of two paragraphs']\n")
+    assert "STMT001" not in codes(check("statements/ai_use_placeholder.pdf", str(own)))
+    (f,) = findings(check("statements/ai_use_marker_kept.pdf", str(own)), "STMT001")
+    assert f.data["placeholder"] == "polish the wording of two paragraphs"
+    assert load_rules("iclr2026").options("STMT001")["placeholders"] == {}  # 2026 requires no AI use statement
+
+
+# --- the venue corpus: every statement EXPECTED.tsv lists, and no other ---
+
+VENUES = ROOT.parent / "shared" / "corpus-venues"
+
+
+def _accuracy():
+    spec = importlib.util.spec_from_file_location("bench_accuracy", ROOT / "benchmarks" / "accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _venue_rows():
+    if not (VENUES / "EXPECTED.tsv").is_file():
+        return []
+    with open(VENUES / "EXPECTED.tsv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def test_the_statements_column_reads_as_kinds_and_pages():
+    read = _accuracy().expected_statements
+    assert read('"Limitations:p7 (run-in paragraph in sec 6) and p22-23 (Appendix K); Broader Impact:p7 (x; y)"') == [
+        ({"limitations"}, 7), ({"limitations"}, 22), ({"impact"}, 7)]
+    assert read("Limitations+Broader Impact:p18 (Appendix I)") == [({"limitations", "impact"}, 18)]
+    with pytest.raises(ValueError, match="unknown label"):
+        read("Data availability:p3")
+
+
+@pytest.mark.skipif(not (VENUES / "EXPECTED.tsv").is_file(), reason="../shared/corpus-venues is not beside the project")
+@pytest.mark.parametrize("row", _venue_rows(), ids=lambda r: r["file"])
+def test_every_venue_paper_gives_the_statements_it_lists_and_no_other(row):
+    report = check_file(str(VENUES / row["file"]), load_rules(row["rules"]))
+    n, hit, missed, extra = _accuracy().judge_statements(row["statements"], report.measurements.get("statements", []))
+    assert not missed and not extra, (missed, extra)
+    assert report.measurements["body_pages"] == int(row["body_pages_venue"]) or row["file"] in BODY_PAGES_ELSEWHERE
+
+
+#: papers whose page count another part of the structure decides (not their statements): issue 24's columns
+BODY_PAGES_ELSEWHERE = {
+    "icml2026_anon_rl_decision_trees.pdf",  # an algorithm's "end" line above Appendix A on p10 (no References)
+}

@@ -27,7 +27,8 @@ from scope_check.model.packed_pages import is_packed
 HEADER = "header"
 RULER = "ruler"
 PAGE_NUMBER = "page-number"
-FOOTER = "footer"  # the template's notice below the block (NeurIPS page 1: "Submitted to ...")
+FOOTER = "footer"  # the template's notices: below the block (NeurIPS page 1: "Submitted to ..."), in it
+# (`notices`: ICML's first-page footnote, the CVF watermark) and the paper-ID boxes (`paper_id`: CVPR)
 BODY = "body"
 
 # How far above the text block a running header sits at least (ICLR: 44 pt), how far below it a
@@ -46,9 +47,12 @@ HEADING_MIN_PITCH = 1.3
 
 _NUMBERING = re.compile(r"^(?:(?:\d+|[A-Z]|[IVXLC]+)(?:\.\d+)*\.?|§)\s+(?=\S)")
 _LETTER_SECTION = re.compile(r"^[A-Z](?:\.\d+)*\.?\s+\S")
+_SUBSECTION = re.compile(r"^\d+\.\d+(?:\.\d+)*\.?\s+\S")
 _DIGIT_SECTION = re.compile(r"^\d+(?:\.\d+)*\.?\s+\S")
 _BOLD = re.compile(r"bold|medi|semibold|heavy|black|demi", re.I)
 _TOC_PAGE = re.compile(r"^[.\s\u00b7\u2026]*(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
+#: a proceedings' page number (CVF copies: "10545") under a template of columns
+_PROCEEDINGS_PAGE = re.compile(r"^\d{5}$")
 _ROMAN_OR_DIGITS = re.compile(r"^(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
 
 
@@ -79,11 +83,14 @@ class Statement:
     length: float  # the height its lines cover, in text-block heights (per column): 1.0 is a full page
     place: str  # before_references | after_references (a paper without References: before_references)
     counted: bool  # it stands before the end of the counted body
+    # a paragraph opening with a bold lead-in ("Limitations." inside a section): `heading` is that line,
+    # the lead-in its text; it runs to the next heading or lead-in and never ends the counted body
+    run_in: bool = False
 
 
 @dataclass(frozen=True)
 class Structure:
-    body_lines: Tuple[Tuple[Line, ...], ...]  # per page, in reading order (top to bottom)
+    body_lines: Tuple[Tuple[Line, ...], ...]  # per page, in reading order (top to bottom; column by column: column_order)
     furniture: Tuple[Tuple[Tuple[str, Line], ...], ...]  # per page: (role, line)
     body_font_size: Optional[float]  # over the whole document, to find headings (FONT001 judges geometry.typography)
     headings: Tuple[Heading, ...]
@@ -98,6 +105,7 @@ class Structure:
     review_ruler_pages: Tuple[int, ...]
     header_texts: Tuple[Tuple[int, str], ...]  # (page, running-header text)
     footer_texts: Tuple[Tuple[int, str], ...] = ()  # (page, text of the template's notice below the block)
+    columns: int = 1  # the template's columns: body_lines are read column by column when 2 or more
 
 
 def analyse(doc: Document, rules: RuleSet) -> Structure:
@@ -116,44 +124,55 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
     footers: List[Tuple[int, str]] = []
     last_number: Optional[int] = None  # the ruler's last line number so far (a cumulative ruler goes on)
     weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
+    gap = _template_gap(template)  # two or more columns: the body is read column by column
     for page in doc.pages:
         roles = classify(page, template, last_number)
         _weigh(weight, (ln for r, ln in roles if r == BODY))
+        picks = [i for i, (r, _) in enumerate(roles) if r == BODY]
+        if gap is not None:
+            picks = column_order(picks, [ln for _, ln in roles], gap, page.ink)
         if packed:
             furniture.append(tuple((r, i) for i, (r, _) in enumerate(roles) if r != BODY))
-            body.append(array("I", [i for i, (r, _) in enumerate(roles) if r == BODY]))
+            body.append(array("I", picks))
         else:
             furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
-            body.append(tuple(ln for r, ln in roles if r == BODY))
+            body.append(tuple(roles[i][1] for i in picks))
         numbers = [n for r, ln in roles if r == RULER for n in _numbers(ln)]
         if numbers:
             ruler_pages.append(page.number)
             last_number = max(numbers)
         headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
-        footers.extend((page.number, ln.text) for r, ln in roles if r == FOOTER)
+        footers.extend(_footer_texts(page.number, roles, template))
     if packed:
         body, furniture = _BodyLines(doc.pages, body), _Furniture(doc.pages, furniture)
-    size = weight.most_common(1)[0][0] if weight else None  # the size most body characters are set in
-    headings = tuple(find_headings(doc.pages, body, size))
+    columns = int(template["columns"]) > 1  # what reads a page of columns is used on such a template only
+    size = _body_size(weight, template) if columns else (weight.most_common(1)[0][0] if weight else None)
+    headings = tuple(find_headings(doc.pages, body, size, _column_edges(template)))
     if vocabulary["statements"]:
         headings = _with_statement_headings(headings, doc.pages, body, size, template, vocabulary)
-    references = _first(headings, vocabulary["references_headings"])
+    references = _first(headings, vocabulary["references_headings"], columns)
     kinds = statement_kinds(headings, vocabulary)
     excluded = _exempt_run(headings, references, vocabulary["exempt_sections"], kinds, vocabulary["statements"])
+    leads = tuple(_run_ins(body, size, headings)) if vocabulary["statements"] and size else ()
+    run_ins = _exempt_run_ins(headings, leads, references, excluded, body, vocabulary)
     body_end = excluded[0] if excluded else references
     if body_end is None:
-        body_end = _first_of(_first_appendix(headings, vocabulary["appendix_headings"]),
+        body_end = _first_of(_first_appendix(headings, vocabulary["appendix_headings"], columns),
                              _first_statement_after(headings, kinds, vocabulary["statements"]))
-    appendix = _appendix_before(headings, body_end, vocabulary["appendix_headings"])
+    appendix = _appendix_before(headings, body_end, vocabulary["appendix_headings"], columns)
     appendix_counted = True
     if appendix is not None and not vocabulary["appendix_counts"] and _section_level(appendix, headings):
         body_end, appendix_counted = appendix, False  # the venue counts main text only
+    elif run_ins:  # exempt run-in paragraphs right before the exempt sections or the References
+        body_end, excluded = run_ins[0], run_ins + excluded
     if body_end is None:
         body_pages = doc.page_count
     else:
-        first_on_page = is_first_on_page(body_end, body[body_end.page - 1], doc.pages[body_end.page - 1], template)
+        previous = body[body_end.page - 2] if body_end.page > 1 else None
+        first_on_page = is_first_on_page(body_end, body[body_end.page - 1], doc.pages[body_end.page - 1], template,
+                                         previous)
         body_pages = body_end.page - 1 if first_on_page else body_end.page
-    statements = _statements(headings, kinds, references, body_end, body, template, vocabulary)
+    statements = _statements(headings, kinds, references, body_end, body, template, vocabulary, leads)
     return Structure(
         body_lines=body if packed else tuple(body),
         furniture=furniture if packed else tuple(furniture),
@@ -169,7 +188,77 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         review_ruler_pages=tuple(ruler_pages),
         header_texts=tuple(headers),
         footer_texts=tuple(footers),
+        columns=int(template["columns"]),
     )
+
+
+# --- columns ---------------------------------------------------------------------------------
+
+
+def _template_gap(template: Mapping) -> Optional[Tuple[float, float]]:
+    """(x0, x1) of the template's gap between its first two columns (the columns share the block's
+    width equally, as analysis.layout.template_columns has them); None for a one-column template."""
+    n = int(template["columns"])
+    if n < 2:
+        return None
+    x0, _, x1, _ = template["text_block"]
+    gap = float(template["column_gap"])
+    width = (x1 - x0 - (n - 1) * gap) / n
+    return (x0 + width, x0 + width + gap)
+
+
+def _column_edges(template: Mapping) -> Tuple[float, ...]:
+    """The left edge of each of the template's columns; () for a one-column template."""
+    gap = _template_gap(template)
+    if gap is None:
+        return ()
+    x0, _, x1, _ = template["text_block"]
+    n = int(template["columns"])
+    width = gap[0] - x0
+    return tuple(x0 + i * (width + (gap[1] - gap[0])) for i in range(n))
+
+
+#: a figure or table drawn across the gap is full-width (`figure*`) when it is this much wider than
+#: the gap (a rule or a box of one column that strays into the gap is not)
+SPANNING_INK_MIN = 3.0
+
+
+def column_order(picks: Sequence[int], lines: Sequence[Line], gap: Tuple[float, float], ink=()) -> List[int]:
+    """The positions `picks` (of `lines`, sorted top to bottom) in reading order on a page of two
+    columns: the page is cut into bands by what spans the gap (the title block, a `figure*` and its
+    caption: full-width lines, and drawings or images across the gap with the lines inside them),
+    each read where it stands; between them the left column top to bottom, then the right column.
+    The columns are told apart by the middle of the template's gap (a block a few points off, as in
+    a publisher's copy, still splits there)."""
+    g0, g1 = gap
+    middle = (g0 + g1) / 2
+    spans = [b for b in (i.bbox for i in ink if not i.kind.startswith("clip"))
+             if b[0] < g0 and b[2] > g1 and b[2] - b[0] > (g1 - g0) * SPANNING_INK_MIN and b[3] - b[1] > 2.0]
+
+    def spanning(ln: Line) -> bool:
+        x0, y0, x1, y1 = ln.bbox
+        if x0 < g0 and x1 > g1:
+            return True
+        cy = (y0 + y1) / 2
+        return any(b[1] <= cy <= b[3] and b[0] - 2 <= x0 and x1 <= b[2] + 2 for b in spans)
+
+    out: List[int] = []
+    left: List[int] = []
+    right: List[int] = []
+    for i in picks:
+        ln = lines[i]
+        if spanning(ln):
+            out.extend(left)
+            out.extend(right)
+            left, right = [], []
+            out.append(i)
+        elif (ln.bbox[0] + ln.bbox[2]) / 2 < middle:
+            left.append(i)
+        else:
+            right.append(i)
+    out.extend(left)
+    out.extend(right)
+    return out
 
 
 class _BodyLines(SequenceABC):
@@ -208,8 +297,11 @@ def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) 
     of the ruler on the pages before (None: none yet)."""
     x0, top, x1, bottom = template["text_block"]
     centre = (x0 + x1) / 2
+    columns = int(template["columns"]) > 1
     ruler_like = [ln for ln in page.lines if _is_ruler_number(ln, template)]
     ruler = set(map(id, ruler_like)) if _is_ruler(ruler_like, template["ruler"], ruler_before) else set()
+    if ruler and template["ruler"]["numbering"] != "any" and int(template["columns"]) > 1:
+        ruler.update(map(id, _strays(page, ruler_like, template)))
     notice = template["footer"]  # its place, when the rule set gives one, and on the pages it names
     if "baseline" not in notice or page.number not in notice["pages"]:
         notice = None
@@ -218,10 +310,11 @@ def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) 
         if id(ln) in ruler:
             roles.append((RULER, ln))
         elif ln.bbox[3] <= top - template["header_min_distance"]:
-            roles.append((HEADER, ln))
+            own = _is_paper_id(ln, template) or _is_notice_text(ln, template)
+            roles.append((FOOTER if own else HEADER, ln))
         elif (
             ln.bbox[1] >= bottom + template["footer_min_distance"]
-            and _ROMAN_OR_DIGITS.match(ln.text)
+            and (_ROMAN_OR_DIGITS.match(ln.text) or (columns and _PROCEEDINGS_PAGE.match(ln.text)))
             and abs((ln.bbox[0] + ln.bbox[2]) / 2 - centre) <= template["footer_centre_tolerance"]
         ):
             roles.append((PAGE_NUMBER, ln))
@@ -229,7 +322,68 @@ def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) 
             roles.append((FOOTER, ln))
         else:
             roles.append((BODY, ln))
+    if template["notices"]:
+        _mark_notices(roles, _compiled(tuple(template["notices"])))
     return roles
+
+
+def _footer_texts(number: int, roles: Sequence[Tuple[str, Line]], template: Mapping) -> List[Tuple[int, str]]:
+    """(page, text) of the page's notices: each line of the notice below the block, and each in-page
+    notice (`notices`) as one text, its lines joined ("Proceedings of the 43rd International Conference
+    on Machine Learning, Seoul, South Korea. PMLR 306, 2026. ...")."""
+    bottom = template["text_block"][3]
+    patterns = _compiled(tuple(template["notices"]))
+    texts: List[Tuple[int, str]] = []
+    current: Optional[int] = None  # where in `texts` the in-page notice being read stands
+    for role, ln in roles:
+        if role != FOOTER:
+            continue
+        if ln.bbox[1] >= bottom or not patterns:
+            texts.append((number, ln.text))
+        elif current is None or any(p.search(ln.text) for p in patterns):
+            current = len(texts)
+            texts.append((number, ln.text))
+        else:
+            texts[current] = (number, texts[current][1] + " " + ln.text)
+    return texts
+
+
+def _is_notice_text(line: Line, template: Mapping) -> bool:
+    """The line opens one of the template's `notices` (above the block: the CVF watermark)."""
+    patterns = template["notices"]
+    return bool(patterns) and any(p.search(line.text) for p in _compiled(tuple(patterns)))
+
+
+def _is_paper_id(line: Line, template: Mapping) -> bool:
+    """A line of the template's paper-ID boxes (`paper_id`: CVPR's "CVPR" and "#1234" in the top corners)."""
+    patterns = template["paper_id"]
+    return bool(patterns) and any(p.search(line.text) for p in _compiled(tuple(patterns)))
+
+
+#: a line continues a notice's paragraph when its baseline is at most this many of its sizes below
+#: the notice's last line (a footnote's leading is about 1.1 sizes)
+NOTICE_PITCH = 1.6
+
+
+def _mark_notices(roles: List[Tuple[str, Line]], patterns) -> None:
+    """Mark, in place, the lines of the in-page notices (the template section's `notices`: ICML's
+    first-page footnote, the CVF watermark) as FOOTER: a body line that matches one, then the lines
+    of its paragraph below it (overlapping it across, in its size, at a footnote's leading)."""
+    for i, (role, ln) in enumerate(roles):
+        if role != BODY or not any(p.search(ln.text) for p in patterns):
+            continue
+        roles[i] = (FOOTER, ln)
+        last = ln
+        for j in range(i + 1, len(roles)):
+            role2, other = roles[j]
+            if role2 != BODY or other.baseline <= last.baseline:
+                continue
+            if other.baseline - last.baseline > NOTICE_PITCH * max(last.size, 1.0):
+                break
+            across = other.bbox[0] < last.bbox[2] and last.bbox[0] < other.bbox[2]
+            if across and abs(other.size - last.size) <= 0.1 * last.size:
+                roles[j] = (FOOTER, other)
+                last = other
 
 
 def _is_notice(line: Line, notice: Mapping, x0: float, x1: float, bottom: float) -> bool:
@@ -262,12 +416,19 @@ def _is_ruler(numbers: Sequence[Line], ruler: Mapping, before: Optional[int] = N
     texts = [s.text.strip() for ln in numbers for s in ln.spans if s.text.strip()]
     if numbering == "plain" and any(len(t) > 1 and t[0] == "0" for t in texts):
         return False
-    if numbering == "padded" and len({len(t) for t in texts}) != 1:
+    if numbering == "padded" and not _padded(texts):
         return False
     values = [n for ln in numbers for n in _numbers(ln)]
     if len(set(values)) != len(values):
         return False
     return len(numbers) >= RULER_MIN_LINES or before is not None
+
+
+def _padded(texts: Sequence[str]) -> bool:
+    """Numbers written to one width with leading zeros (000 001 ...), a number too large for it
+    written in full (999 1000: the width is where the padding stops, not a limit)."""
+    width = min(len(t) for t in texts)
+    return all(len(t) == max(width, len(str(int(t)))) for t in texts)
 
 
 def _is_ruler_number(line: Line, template: Mapping) -> bool:
@@ -276,17 +437,62 @@ def _is_ruler_number(line: Line, template: Mapping) -> bool:
         return False
     if len(line.text) > 4 and (ruler["numbering"] == "any" or not _numbers(line)):
         return False  # a declared numbering also takes numbers printed over each other (`lineno`: 112 on 113)
-    lo, hi = ruler["x_range"]
-    if not (lo <= line.bbox[0] and line.bbox[2] <= hi):
-        return False
+    if not _in_band(line.bbox, ruler["x_range"]) and not (ruler["x_range_right"] and _in_band(line.bbox, ruler["x_range_right"])):
+        return False  # a ruler on both sides (`lineno`'s switch: CVPR, ACL) has a band on each
+    return _ruler_type(line, ruler)
+
+
+#: a ruler number printed away from the ruler's band is one of its numbers when it falls within this
+#: many numbers of the page's range
+STRAY_NUMBER_REACH = 2
+
+
+def _strays(page: Page, numbers: Sequence[Line], template: Mapping) -> List[Line]:
+    """The ruler's numbers `lineno` prints away from its band (beside a quote or a list, over the text:
+    CVPR's "199" at the column's left edge): digits in the ruler's size and colour, written as its
+    numbers are, whose value continues the page's numbering and repeats none of it."""
+    values = [n for ln in numbers for n in _numbers(ln)]
+    if not values:
+        return []
+    lo, hi = min(values) - STRAY_NUMBER_REACH, max(values) + STRAY_NUMBER_REACH
+    seen = set(values)
+    texts = [s.text.strip() for ln in numbers for s in ln.spans if s.text.strip()]
+    found = []
+    banded = set(map(id, numbers))
+    for ln in page.lines:
+        if id(ln) in banded or not ln.text.isdigit() or not _ruler_type(ln, template["ruler"]):
+            continue
+        own = _numbers(ln)
+        if len(own) != 1 or not lo <= own[0] <= hi or own[0] in seen:
+            continue
+        if template["ruler"]["numbering"] == "padded" and not _padded([*texts, ln.text]):
+            continue
+        seen.add(own[0])
+        found.append(ln)
+    return found
+
+
+def _ruler_type(line: Line, ruler: Mapping) -> bool:
+    """Every glyph of the line in the ruler's size range and its grey or one of its colours."""
     smin, smax = ruler["font_size"]
     gmin, gmax = ruler["grey"]
+    colours = _colours(tuple(ruler["colors"]))
     for span in line.spans:
         if not (smin <= span.size <= smax):
             return False
-        if not (gmin <= grey_level(span.color) <= gmax):
+        if not (gmin <= grey_level(span.color) <= gmax) and span.color not in colours:
             return False
     return True
+
+
+def _in_band(box: BBox, band: Sequence[float]) -> bool:
+    return band[0] <= box[0] and box[2] <= band[1]
+
+
+@lru_cache(maxsize=64)
+def _colours(hexes: Tuple[str, ...]) -> frozenset:
+    """The rule set's ruler colours ("#8080ff") as the model's packed RGB integers."""
+    return frozenset(int(h.lstrip("#"), 16) for h in hexes)
 
 
 def _numbers(line: Line) -> List[int]:
@@ -309,6 +515,27 @@ def grey_level(color: int) -> float:
 # --- body style -----------------------------------------------------------------------------
 
 
+#: the template's body size is the body's when at least this share of the characters of the most
+#: common size are set in it (a long reference list in \small outweighs the body of a two-column paper)
+TEMPLATE_SIZE_SHARE = 0.5
+#: sizes within this fraction of the template's body size are that size (microtype's expansion)
+TEMPLATE_SIZE_CLUSTER = 0.025
+
+
+def _body_size(weight: Counter, template: Mapping) -> Optional[float]:
+    """The size most body characters are set in; the template's body size instead when the text
+    set in it weighs at least TEMPLATE_SIZE_SHARE of that (the body and a longer list of references
+    in a smaller size)."""
+    if not weight:
+        return None
+    size, top = weight.most_common(1)[0]
+    want = float(template["body_font_size"])
+    near = [(w, t) for t, w in weight.items() if abs(t - want) <= TEMPLATE_SIZE_CLUSTER * want]
+    if near and abs(size - want) > TEMPLATE_SIZE_CLUSTER * want and sum(w for w, _ in near) >= TEMPLATE_SIZE_SHARE * top:
+        return max(near)[1]
+    return size
+
+
 def _weigh(weight: Counter, lines: Iterable[Line]) -> None:
     for ln in lines:
         for s in ln.spans:
@@ -323,11 +550,15 @@ def normalise(text: str) -> str:
     return " ".join(text.rstrip(":.").split()).casefold()
 
 
-def find_headings(pages: Sequence[Page], body: Sequence[Sequence[Line]], size: Optional[float]) -> Iterable[Heading]:
+def find_headings(pages: Sequence[Page], body: Sequence[Sequence[Line]], size: Optional[float],
+                  columns: Sequence[float] = ()) -> Iterable[Heading]:
+    """The headings of the body, page by page in reading order; `columns`: the left edges of the
+    template's columns when it has several (a column of a page may hold few body-size lines: a
+    References heading over a list set smaller)."""
     if not size:
         return
     for page, lines in zip(pages, body):
-        edges = _left_edges(lines, size)
+        edges = _left_edges(lines, size) + list(columns)
         toc = None
         for i, ln in enumerate(lines):
             if _is_heading(ln, size, edges) and space_above(ln, lines, size, i):
@@ -454,9 +685,12 @@ def _small_caps(spans) -> bool:
     return any(sum(c.isalpha() for c in w) >= 3 for w in text.split())
 
 
-def _first(headings: Sequence[Heading], names: Iterable[str]) -> Optional[Heading]:
+def _first(headings: Sequence[Heading], names: Iterable[str], strict: bool = False) -> Optional[Heading]:
+    """The first heading named one of `names` (the References); `strict` (a template of columns): never a
+    numbered subsection ("5.5 References": a section of a template's instructions left in, not the
+    bibliography)."""
     wanted = {n.casefold() for n in names}
-    return next((h for h in headings if h.key in wanted), None)
+    return next((h for h in headings if h.key in wanted and not (strict and _SUBSECTION.match(h.text))), None)
 
 
 def _exempt_run(headings: Sequence[Heading], references: Optional[Heading], names: Iterable[str],
@@ -468,41 +702,85 @@ def _exempt_run(headings: Sequence[Heading], references: Optional[Heading], name
         return ()
     wanted = {n.casefold() for n in names}
     end = headings.index(references)
-    run: List[Heading] = []
-    for i in range(end - 1, -1, -1):
-        h = headings[i]
+    exempt = []
+    for i, h in enumerate(headings[:end]):
         kind = kinds[i] if kinds else None
         policy = statements.get(kind) if kind else None
-        exempt = bool(policy and policy["exempt"] and policy["where"] != "after_references")
-        if h.key not in wanted and not exempt:
+        exempt.append(h.key in wanted or bool(policy and policy["exempt"] and policy["where"] != "after_references"))
+    inside = _inside_exempt(headings[:end], exempt)
+    run: List[int] = []
+    for i in range(end - 1, -1, -1):
+        if not exempt[i] and not inside[i]:
             break
-        run.append(h)
-    return tuple(reversed(run))
+        run.append(i)
+    # the exempt sections of the run, without their subsections (the run opens with an exempt section)
+    return tuple(headings[i] for i in reversed(run) if exempt[i])
 
 
-def statement_kinds(headings: Sequence[Heading], vocabulary: Mapping) -> Tuple[Optional[str], ...]:
+def _inside_exempt(headings: Sequence[Heading], exempt: Sequence[bool]) -> List[bool]:
+    """For each heading, whether it is a subsection of the exempt section before it (smaller than that
+    section's heading, with no heading as large between): "5.1 Scope" under ACL's "5 Limitations"."""
+    out: List[bool] = []
+    owner: Optional[float] = None  # the size of the exempt section's heading being read
+    for h, free in zip(headings, exempt):
+        if free:
+            owner = h.size
+            out.append(False)
+        elif owner is not None and h.size < owner - 0.25:
+            out.append(True)
+        else:
+            owner = None
+            out.append(False)
+    return out
+
+
+def statement_kinds(headings: Sequence[Heading], vocabulary: Mapping, partial: bool = False) -> Tuple[Optional[str], ...]:
     """For each heading, the kind of statement it opens (a key of structure.statements, or of
     statement_headings for a kind the rule set does not list), or None; all None when the rule set
-    lists no statements. A heading that matches several kinds is the first of them in name order."""
-    listed = vocabulary["statements"]
-    if not listed:
+    lists no statements. A heading that matches several kinds is the first of them in name order.
+    `partial`: a heading none of whose patterns matches whole is of the kind one of its parts joined by
+    "and", "&", "/" or commas names ("Diagnostic Visibility and Limitations", "Limitations and Future
+    Works"): found and reported, but not the venue's statement section (it never ends the body)."""
+    if not vocabulary["statements"]:
         return (None,) * len(headings)
-    patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in listed.items()}}
-    compiled = [(kind, _compiled_ci(tuple(patterns[kind]))) for kind in sorted(patterns)]
-    return tuple(next((kind for kind, regexes in compiled if any(r.search(h.key) for r in regexes)), None)
-                 for h in headings)
+    compiled = _kind_patterns(vocabulary)
+    return tuple(_kind_of(h.key, compiled, partial) for h in headings)
+
+
+#: what joins the parts of a heading that names several topics: "Diagnostic Visibility and Limitations"
+_CONJUNCTS = re.compile(r"\s*(?:,|&|/|\band\b)\s*")
+
+
+def _kind_patterns(vocabulary: Mapping):
+    """[(kind, compiled patterns)] in name order: statement_headings' and the listed statements' own."""
+    patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
+    return [(kind, _compiled_ci(tuple(patterns[kind]))) for kind in sorted(patterns)]
+
+
+def _kind_of(key: str, compiled, partial: bool = False) -> Optional[str]:
+    """The kind a heading's key (normalised) names whole, else with `partial` the kind one of its joined
+    parts names, else None."""
+    for kind, regexes in compiled:
+        if any(r.search(key) for r in regexes):
+            return kind
+    parts = [part for part in _CONJUNCTS.split(key) if part] if partial else []
+    if len(parts) < 2:
+        return None
+    return next((kind for kind, regexes in compiled if any(r.search(part) for part in parts for r in regexes)), None)
 
 
 def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page], body: Sequence[Sequence[Line]],
                              size: Optional[float], template: Mapping, vocabulary: Mapping) -> Tuple[Heading, ...]:
     """`headings` and the statement headings they miss: a line that names a statement (its kind's
-    patterns), styled as a heading and standing at the text block's left edge with space above it,
-    though no other line of its page starts there (a checklist's heading over indented items)."""
+    patterns), styled as a heading and standing at the text block's left edge (though no other line of its
+    page starts there: a checklist's heading over indented items) or where lines of its page start (a
+    column's edge) with space above it."""
     if not size:
         return headings
     patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
     regexes = [r for kind in sorted(patterns) for r in _compiled_ci(tuple(patterns[kind]))]
     edge = [float(template["text_block"][0])]
+    right = float(template["text_block"][2]) + EDGE_TOLERANCE
     known = {(h.page, h.bbox) for h in headings}
     added = []
     for page, lines in zip(pages, body):
@@ -510,7 +788,10 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
             if (page.number, ln.bbox) in known or len(ln.text) > 90:
                 continue
             key = normalise(ln.text)
-            if any(r.search(key) for r in regexes) and _is_heading(ln, size, edge) and space_above(ln, lines, size, i):
+            if (any(r.search(key) for r in regexes) and _is_heading(ln, size, edge + _left_edges(lines, size))
+                    and space_above(ln, lines, size, i) and not _toc_entry(ln, [o for o in lines if o.bbox[2] <= right])):
+                # a table of contents' entry is no heading (its page number stands in the text block; a
+                # number in the margin beside it is a line-number ruler's)
                 added.append(Heading(page=page.number, bbox=ln.bbox, text=ln.text, key=key, size=ln.max_size))
     if not added:
         return headings
@@ -551,14 +832,23 @@ def _section_level(heading: Heading, headings: Sequence[Heading]) -> bool:
 
 def _statements(headings: Sequence[Heading], kinds: Sequence[Optional[str]], references: Optional[Heading],
                 body_end: Optional[Heading], body: Sequence[Sequence[Line]], template: Mapping,
-                vocabulary: Mapping) -> Tuple[Statement, ...]:
-    """Every statement found, when the rule set lists any: its kind, extent, length and place. A
-    statement heading inside another statement (a checklist's "2. Limitations" item) is part of it."""
+                vocabulary: Mapping, leads: Sequence = ()) -> Tuple[Statement, ...]:
+    """Every statement found, when the rule set lists any: its kind, extent, length and place, in reading
+    order. A statement heading inside another statement (a checklist's "2. Limitations" item) is part of
+    it. Besides the headings `kinds` gives, a heading one of whose joined parts names a kind
+    (statement_kinds' `partial`) and a paragraph opening with a bold lead-in that names one (run-in,
+    `leads`, what `_run_ins` found) are statements too."""
     if not vocabulary["statements"]:
         return ()
+    partial = statement_kinds(headings, vocabulary, partial=True)
+    kinds = [kind or extra for kind, extra in zip(kinds, partial)]
     appendix = _first_appendix(headings, vocabulary["appendix_headings"])
     stops = {id(h) for h in (references, appendix) if h is not None}
-    end_index = headings.index(body_end) if body_end is not None else len(headings)
+    end_index = len(headings)
+    if body_end is not None:  # a run-in paragraph that ends the body stands after the headings before it
+        end_at = (body_end.page, _index_of(body_end, body[body_end.page - 1]))
+        end_index = (headings.index(body_end) if body_end in headings else
+                     sum(1 for h in headings if (h.page, _index_of(h, body[h.page - 1])) < end_at))
     ref_index = headings.index(references) if references is not None else len(headings)
     found: List[Statement] = []
     inside_until = -1  # the index of the heading that ends the statement being read
@@ -573,7 +863,153 @@ def _statements(headings: Sequence[Heading], kinds: Sequence[Optional[str]], ref
         found.append(Statement(kind=kind, heading=h, end=stop, last_page=last_page, length=length,
                                place="before_references" if i < ref_index else "after_references",
                                counted=i < end_index))
+    if leads:
+        found.extend(_run_in_statements(headings, found, references, body_end, body, template, vocabulary, leads))
+        found.sort(key=lambda st: (st.heading.page, _index_of(st.heading, body[st.heading.page - 1])))
     return tuple(found)
+
+
+#: a run-in lead-in has at most this many words ("Limitations and broader impact.")
+RUN_IN_MAX_WORDS = 8
+#: how far right of a column's left edge a paragraph's first line may start (its indent), in body sizes
+RUN_IN_MAX_INDENT = 2.0
+
+
+def _lead_in(ln: Line, size: float) -> Optional[Tuple[str, bool]]:
+    """(the lead-in a line opens with, whether it is bold), or None. Bold: the line's first words in a
+    bold face at body size ("Limitations and scope." before the paragraph's text), ended by a period or
+    colon (its own or the text's right after it), with text after it on the line. Not bold: the line's
+    first sentence when it is a few words ended by a period or colon ("Limitations. We test ...", what a
+    lead-in set in the text face leaves), `_run_in_statements` takes it only when it names a kind whole."""
+    spans = list(ln.spans)
+    n = 0
+    while n < len(spans) and (not spans[n].text.strip() or (is_bold(spans[n]) and abs(spans[n].size - size) <= 0.6)):
+        n += 1
+    lead = " ".join("".join(s.text for s in spans[:n]).split())
+    if lead and any(s.text.strip() for s in spans[n:]):
+        rest = "".join(s.text for s in spans[n:]).lstrip()
+        if not (lead.endswith((".", ":")) or rest.startswith((".", ":"))):
+            return None
+        if len(lead.split()) > RUN_IN_MAX_WORDS or not any(c.isalpha() for c in lead):
+            return None
+        return lead.rstrip(".:"), True
+    m = _PLAIN_LEAD.match(ln.text)
+    if m and not lead and len(m.group(1).split()) <= RUN_IN_PLAIN_MAX_WORDS:
+        return m.group(1), False
+    return None
+
+
+#: a lead-in in the text face: the line's first sentence, a capitalised phrase ended by a period or colon
+_PLAIN_LEAD = re.compile(r"^([A-Z][A-Za-z'\- ]{1,60}?)[.:]\s+\S")
+#: at most this many words in a lead-in set in the text face ("Limitations and broader impact.")
+RUN_IN_PLAIN_MAX_WORDS = 5
+
+
+def _paragraph_start(ln: Line, lines: Sequence[Line], index: int, size: float) -> bool:
+    """`ln` opens a paragraph: nothing above it in its column on the page, space above it, or the line
+    above it in its column ends short of it (the last line of the paragraph before)."""
+    for j in range(index, 0, -1):
+        prev = lines[j - 1]
+        if prev.bbox[2] <= ln.bbox[0] or prev.bbox[0] >= ln.bbox[2] or prev.baseline >= ln.baseline:
+            continue  # another column, or beside it
+        if ln.baseline - prev.baseline >= HEADING_MIN_PITCH * size:
+            return True
+        return prev.bbox[2] < ln.bbox[2] - 2 * size or ln.bbox[0] > prev.bbox[0] + EDGE_TOLERANCE
+    return True
+
+
+def _run_ins(body: Sequence[Sequence[Line]], size: float, headings: Sequence[Heading]):
+    """(page, index, line, lead-in, bold) of every paragraph of the body opening with a lead-in (`_lead_in`)
+    at a column's left edge (or its paragraph indent), the headings' own lines aside."""
+    known = {(h.page, h.bbox) for h in headings}
+    for number, lines in enumerate(body, 1):
+        edges = None
+        for i, ln in enumerate(lines):
+            if not ln.spans or (number, ln.bbox) in known:
+                continue
+            found = _lead_in(ln, size)
+            if found is None:
+                continue
+            if edges is None:
+                edges = _left_edges(lines, size)
+            if (any(-EDGE_TOLERANCE <= ln.bbox[0] - e <= RUN_IN_MAX_INDENT * size for e in edges)
+                    and _paragraph_start(ln, lines, i, size)):
+                yield number, i, ln, found[0], found[1]
+
+
+def _lead_heading(page: int, ln: Line, lead: str) -> Heading:
+    """A run-in lead-in as the heading of its statement: the paragraph's first line, the lead-in its text."""
+    return Heading(page=page, bbox=ln.bbox, text=lead, key=normalise(lead),
+                   size=max(s.size for s in ln.spans if s.text.strip()))
+
+
+def _exempt_run_ins(headings: Sequence[Heading], leads: Sequence, references: Optional[Heading],
+                    excluded: Sequence[Heading], body: Sequence[Sequence[Line]], vocabulary: Mapping) -> Tuple[Heading, ...]:
+    """The run-in statements the rule set makes `exempt` before the References that stand right before the
+    exempt sections there (or the References): nothing but such paragraphs between the last heading and
+    them (CVPR's "Acknowledgment." paragraph opening the first page of references). A run-in statement
+    inside a section, with text of that section after it, is counted where it stands."""
+    if references is None or not leads:
+        return ()
+    statements = vocabulary["statements"]
+    compiled = _kind_patterns(vocabulary)
+    boundary = excluded[0] if excluded else references
+    limit = (boundary.page, _index_of(boundary, body[boundary.page - 1]))
+    floor = max(((h.page, _index_of(h, body[h.page - 1])) for h in headings
+                 if (h.page, _index_of(h, body[h.page - 1])) < limit), default=(0, -1))
+    run: List[Heading] = []
+    for page, i, ln, lead, _bold in reversed(leads):
+        if (page, i) >= limit:
+            continue
+        if (page, i) <= floor:
+            break
+        kind = _kind_of(normalise(lead), compiled)  # named whole: the venue's section, set run-in
+        policy = statements.get(kind) if kind else None
+        if not (policy and policy["exempt"] and policy["where"] != "after_references"):
+            break
+        run.append(_lead_heading(page, ln, lead))
+        limit = (page, i)
+    return tuple(reversed(run))
+
+
+def _run_in_statements(headings: Sequence[Heading], found: Sequence[Statement], references: Optional[Heading],
+                       body_end: Optional[Heading], body: Sequence[Sequence[Line]], template: Mapping,
+                       vocabulary: Mapping, leads: Sequence) -> List[Statement]:
+    """The statements set as run-in paragraphs ("**Limitations.** Our study ..." inside a section): a
+    bold lead-in naming a kind (whole, or one of its joined parts) opens one, which runs to the next
+    heading or lead-in. One inside a statement found by its heading (a checklist's items) is part of it.
+    It sits inside a counted section, so it ends the body only as `_exempt_run_ins` says; `counted` says
+    whether it stands before the body's end."""
+    compiled = _kind_patterns(vocabulary)
+
+    def at(page: int, index: int) -> Tuple[int, int]:
+        return page, index
+
+    def where(h: Heading) -> Tuple[int, int]:
+        return h.page, _index_of(h, body[h.page - 1])
+
+    marks = sorted([where(h) for h in headings] + [at(page, i) for page, i, _, _, _ in leads])
+    spans = [(where(st.heading), where(st.end) if st.end is not None else (len(body) + 1, 0)) for st in found]
+    end_at = where(body_end) if body_end is not None else None
+    ref_at = where(references) if references is not None else None
+    out: List[Statement] = []
+    for page, i, ln, lead, bold in leads:
+        kind = _kind_of(normalise(lead), compiled, partial=bold)
+        here = at(page, i)
+        if kind is None or any(a <= here < b for a, b in spans):
+            continue
+        heading = _lead_heading(page, ln, lead)
+        nxt = next((m for m in marks if m > here), None)
+        stop = None
+        if nxt is not None:
+            stop_line = body[nxt[0] - 1][nxt[1]]
+            stop = Heading(page=nxt[0], bbox=stop_line.bbox, text=stop_line.text, key=normalise(stop_line.text),
+                           size=stop_line.max_size)
+        last_page, length = _extent(heading, stop, body, template)
+        out.append(Statement(kind=kind, heading=heading, end=stop, last_page=last_page, length=length,
+                             place="before_references" if ref_at is None or here < ref_at else "after_references",
+                             counted=end_at is None or here < end_at, run_in=True))
+    return out
 
 
 def _extent(start: Heading, stop: Optional[Heading], body: Sequence[Sequence[Line]], template: Mapping) -> Tuple[int, float]:
@@ -615,19 +1051,20 @@ def _index_of(heading: Heading, lines: Sequence[Line]) -> int:
     return next((i for i, ln in enumerate(lines) if ln.bbox[1] >= heading.bbox[1] - 0.5), len(lines))
 
 
-def _appendix_before(headings: Sequence[Heading], end: Optional[Heading], names: Iterable[str]) -> Optional[Heading]:
+def _appendix_before(headings: Sequence[Heading], end: Optional[Heading], names: Iterable[str],
+                     strict: bool = False) -> Optional[Heading]:
     if end is None:
         return None
-    return _first_appendix(headings[: headings.index(end)], names)
+    return _first_appendix(headings[: headings.index(end)], names, strict)
 
 
-def _first_appendix(before: Sequence[Heading], names: Iterable[str]) -> Optional[Heading]:
+def _first_appendix(before: Sequence[Heading], names: Iterable[str], strict: bool = False) -> Optional[Heading]:
     """The first appendix heading: an "Appendix" heading, or a lettered section ("A PROOFS", what
     `\\appendix` makes of \\section) after digit-numbered ones."""
     wanted = tuple(n.casefold() for n in names)
     numbered = False  # lettered sections count only after digit-numbered ones (not the title)
     for h in before:
-        if h.key.startswith(wanted):
+        if h.key.startswith(wanted) and not (strict and _SUBSECTION.match(h.text)):  # not "5.7 Appendices"
             return h
         if numbered and _LETTER_SECTION.match(h.text):
             return h
@@ -635,9 +1072,34 @@ def _first_appendix(before: Sequence[Heading], names: Iterable[str]) -> Optional
     return None
 
 
-def is_first_on_page(heading: Heading, lines: Sequence[Line], page: Page, template: Mapping) -> bool:
-    """Nothing of the body (text, figure, table rule) stands above the heading on its page."""
+#: the lines after a heading that tell whether it opens one-column text, and how many of them span the gap
+ONE_COLUMN_LOOK = 6
+ONE_COLUMN_SPANNING = 3
+#: a page of two columns holds at least this many lines wholly in its right column
+TWO_COLUMN_PAGE_LINES = 5
+
+
+def _opens_one_column(heading: Heading, lines: Sequence[Line], gap: Tuple[float, float],
+                      before: Optional[Sequence[Line]]) -> bool:
+    """The heading opens one-column text (most of the lines after it span the gap) and the page
+    before it (`before`: its body lines) was set in two columns."""
+    if before is None:
+        return False
+    after = lines[_index_of(heading, lines) + 1:][:ONE_COLUMN_LOOK]
+    spanning = sum(1 for ln in after if ln.bbox[0] < gap[0] and ln.bbox[2] > gap[1])
+    right = sum(1 for ln in before if ln.bbox[0] >= gap[0])
+    return spanning >= ONE_COLUMN_SPANNING and right >= TWO_COLUMN_PAGE_LINES
+
+
+def is_first_on_page(heading: Heading, lines: Sequence[Line], page: Page, template: Mapping,
+                     before: Optional[Sequence[Line]] = None) -> bool:
+    """Nothing of the body (text, figure, table rule) stands above the heading on its page; `before`:
+    the body lines of the page before (a template of columns: does the heading open one-column text
+    after two-column pages)."""
     top = heading.bbox[1] - 1.0
+    gap = _template_gap(template)
+    if gap is not None:
+        return _first_in_columns(heading, lines, page, template, gap, _opens_one_column(heading, lines, gap, before))
     if any(ln.bbox[1] < top for ln in lines):
         return False
     block_top = template["text_block"][1]
@@ -646,3 +1108,36 @@ def is_first_on_page(heading: Heading, lines: Sequence[Line], page: Page, templa
         if y1 <= top and y1 > block_top - 2 and (x1 - x0) * (y1 - y0) > 4.0:
             return False
     return True
+
+
+def _first_in_columns(heading: Heading, lines: Sequence[Line], page: Page, template: Mapping,
+                      gap: Tuple[float, float], opens_one_column: bool = False) -> bool:
+    """is_first_on_page on a page of columns: no body line before the heading in reading order (a
+    References heading at the top of the right column of a page whose left column holds text is
+    not first), and no figure or rule above it in its column, nor anywhere in a column before it.
+    `opens_one_column`: the heading opens a one-column part after the two-column pages (`\\onecolumn`
+    appendix): \\onecolumn starts a new page once every float of the columns is out, so what stands
+    above the heading on that page (a float of the part it opens) was set after it."""
+    before = lines_before(heading, lines)
+    if before and not opens_one_column:
+        return False
+    if opens_one_column:
+        return True
+    top = heading.bbox[1] - 1.0
+    middle = (gap[0] + gap[1]) / 2
+    in_right = (heading.bbox[0] + heading.bbox[2]) / 2 >= middle
+    block_top, block_bottom = template["text_block"][1], template["text_block"][3]
+    for ink in page.ink:
+        x0, y0, x1, y1 = ink.bbox
+        if ink.kind.startswith("clip") or (x1 - x0) * (y1 - y0) <= 4.0 or y1 <= block_top - 2 or y0 >= block_bottom + 2:
+            continue
+        if y1 <= top and (x1 > middle if in_right else x0 < middle):
+            return False  # above it in its column (or across both)
+        if in_right and x1 <= middle:
+            return False  # in the left column, before it
+    return True
+
+
+def lines_before(heading: Heading, lines: Sequence[Line]) -> Sequence[Line]:
+    """The body lines of the heading's page that come before it in reading order."""
+    return lines[:_index_of(heading, lines)]

@@ -25,10 +25,20 @@ CHECKS = (
         summary="A statement the rule set requires (`structure.statements.KIND.required`; ICLR 2027: the AI use "
         "statement, NeurIPS: the paper checklist) has no heading of its kind anywhere (`headings`, or the "
         "structure's `statement_headings`). One found only where the rule set does not let it stand (`where`: "
-        "before or after the References) is reported as misplaced, a warning: it is there, in the wrong place.",
+        "before or after the References) is reported as misplaced, a warning: it is there, in the wrong place. "
+        "One that still holds the template's placeholder text (`placeholders`: ICLR 2027's \"[tasks with required "
+        "disclosure]\") is reported as a placeholder, at the check's severity: the statement the venue requires is "
+        "not made.",
         why="The venue requires the section in every submission.",
         fix="Add the section \"{title}\"{place}: the venue requires it in every submission.",
-        fixes={"misplaced": "Move the section \"{title}\"{place}."},
+        fixes={"misplaced": "Move the section \"{title}\"{place}.",
+               "placeholder": "Replace the template's text under \"{title}\" by your own statement (\"{placeholder}\" is the "
+               "template's placeholder): the venue requires the statement in every submission."},
+        params=(Param("placeholders", "kind -> regexes", {}, "for a kind of required statement, the template's "
+                      "placeholder text: a statement whose text (lines joined by spaces) matches one of them is not "
+                      "made", schema={"type": "object", "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                                      "additionalProperties": {"type": "array", "minItems": 1, "items": {
+                                          "type": "string", "format": "regex", "minLength": 1}}}),),
         example='no "AI use statement" found: iclr2027 requires one before the References',
         run="required_statement",
     ),
@@ -106,7 +116,22 @@ def required_statement(doc: Document, params: Params) -> Iterator[Finding]:
         title, where = _title(kind, policy), policy["where"]
         place = _PLACES[where]
         data = {"kind": kind, "title": title, "where": where, "place": place}
-        if any(_allowed(st, where) for st in found):
+        allowed = [st for st in found if _allowed(st, where)]
+        patterns = _compiled(tuple(params.options["placeholders"].get(kind, ())))
+        held = [_placeholder(s, st, patterns) for st in allowed]
+        if allowed and all(held):  # there, where it may stand, but only as the template wrote it
+            st, (page, box, text) = allowed[0], held[0]
+            yield Finding(
+                "STMT001",
+                f"\"{st.heading.title}\" keeps the template's placeholder text (page {page}: \"{text}\"); {name} "
+                f"requires the {title}{place}",
+                page=page,
+                bbox=box,
+                fix="placeholder",
+                data={**data, "found_page": st.heading.page, "placeholder": text},
+            )
+            continue
+        if allowed:
             continue
         if found:  # there, but only where the venue does not let it stand
             st = found[0]
@@ -128,6 +153,13 @@ def required_statement(doc: Document, params: Params) -> Iterator[Finding]:
             page=s.references.page if s.references is not None and where == "before_references" else None,
             data={**data, "found_page": None},
         )
+
+
+def _placeholder(s, statement: Statement, patterns) -> Optional[Tuple[int, tuple, str]]:
+    """(page, box, words) of the first placeholder of the template the statement's text holds, or None."""
+    if not patterns:
+        return None
+    return _instructions(list(statement_lines(s, statement)), patterns)
 
 
 def statement_length(doc: Document, params: Params) -> Iterator[Finding]:

@@ -116,6 +116,9 @@ TEMPLATE: Tuple[Param, ...] = declared((
           "watermark): a line that matches one, and the lines of its paragraph after it, are furniture (the "
           "notice), never body; their texts join the footer's for the mode (`footer.review`, `footer.camera_ready`)",
           schema=_REGEXES),
+    Param("paper_id", "regexes", [], "the paper-ID boxes above the text block (CVPR's review copy: \"CVPR\" over "
+          "\"#1234\" in both top corners, outside the block's width): a line above the block that matches one is "
+          "page furniture, like the template's notice, never content in the margin", schema=_REGEXES),
     Param("header_min_distance", "number", 20.0, "a line whose bottom is at least this far above the text block "
           "is page furniture (the running header), not body", unit="points", minimum=0),
     Param("footer_min_distance", "number", 10.0, "a page number starts at least this far below the text block",
@@ -168,7 +171,7 @@ STATEMENT_HEADINGS: Dict[str, List[str]] = {
     "reproducibility": ["^reprod[a-z]*ility( statement)?$"],  # "Reproducibility Statement" (and its misspellings)
     "checklist": ["^((neurips|icml|acl|responsible nlp|reproducibility) )?(paper )?checklist$"],
     "impact": [
-        "^(broader|societal|social|potential broader) impacts?( statement)?$",
+        "^(broader|societal|social|potential broader) (impacts?|implications)( statement)?$",
         "^impact statements?$",
     ],
     "limitations": ["^limitations?( and (future work|broader impacts?|societal impacts?|scope))?$"],
@@ -636,10 +639,11 @@ def _compile_patterns(path: Path, merged: dict) -> None:
                 reason = problem(pattern)
                 if reason:
                     raise RulesError(f"{path}: $.template.{section}.{kind}[{i}]: {reason}") from None
-    for i, pattern in enumerate(template.get("notices", ())):
-        reason = problem(pattern)
-        if reason:
-            raise RulesError(f"{path}: $.template.notices[{i}]: {reason}") from None
+    for key in ("notices", "paper_id"):
+        for i, pattern in enumerate(template.get(key, ())):
+            reason = problem(pattern)
+            if reason:
+                raise RulesError(f"{path}: $.template.{key}[{i}]: {reason}") from None
 
 
 def _merge(base: Any, over: Any) -> Any:
