@@ -990,7 +990,7 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
                 parts.append(f"{where} ({excess[side]:.1f} pt more than the template's {amount} in {size})")
     for i, measured, template in narrowed:
         between = "the columns" if len(block.columns) == 2 else f"columns {i + 1} and {i + 2}"
-        parts.append(f"the gap between {between} about {measured:.0f} pt (about {template - measured:.0f} pt narrower than the "
+        parts.append(f"the gap between {between} measures about {measured:.0f} pt (about {template - measured:.0f} pt narrower than the "
                      f"template's {template:g}, each column wider: \\columnsep changed)")
     width, height = (mx1 - mx0) / 72, (my1 - my0) / 72
     error_beyond = params.options["error_beyond"]
@@ -998,10 +998,14 @@ def text_block_enlarged(doc: Document, params: Params) -> Iterator[Finding]:
     paper = "" if on_template_paper else (
         "; on paper of another size the block is judged by its size, where it sits")
     first_page, where = _where_beyond(doc, rules, excess, found.block.columns)
-    message = (f"the body text block measures {width:.2f} x {height:.2f} in: {'; '.join(parts)}; "
-               f"{template_name(rules.template)} is {inches(x1 - x0)} x {inches(y1 - y0)} in"
-               f"{_columns_phrase(rules)} "
-               f"(allowed {tol:g} pt across, {vtol:g} pt down{paper})")
+    if set(excess) == {"gap"}:  # the block's outer edges are the template's: only the gap is narrowed
+        message = (f"{'; '.join(parts)}; {template_name(rules.template)} sets{_columns_phrase(rules)[1:]} "
+                   f"(allowed {tol:g} pt narrower)")
+    else:
+        message = (f"the body text block measures {width:.2f} x {height:.2f} in: {'; '.join(parts)}; "
+                   f"{template_name(rules.template)} is {inches(x1 - x0)} x {inches(y1 - y0)} in"
+                   f"{_columns_phrase(rules)} "
+                   f"(allowed {tol:g} pt across, {vtol:g} pt down{paper})")
     if where == REGION_AFTER_REFERENCES:
         message += "; only after the References"
     if worst <= error_beyond:
