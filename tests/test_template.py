@@ -339,6 +339,24 @@ def test_the_icml_camera_ready_and_preprint_builds_are_the_icml_template(sample)
     assert "TMPL001" not in errors(report)
 
 
+@needs_corpus_venues
+def test_a_cvpr_proceedings_copy_stamped_aside_is_still_the_cvpr_template():
+    """CVPR's camera-ready version prints nothing outside the block: a paper without marks may be it, and
+    the CVF copy's block, its size CVPR's but 8.5 pt further left, is no other template (MARG002's shift)."""
+    report = check_file(str(CORPUS_VENUES / "cvpr2025_camera_cvf_segearth_ov.pdf"), load_rules("cvpr2026"))
+    assert "TMPL001" not in codes(report)
+
+
+@needs_templates
+def test_the_icml_block_is_not_cvprs_though_neither_prints_a_mark_there():
+    """ICML's block is 9 pt narrower than CVPR's (more than place_tolerance): without CVPR's marks the size
+    still counts, so the ICML sample is TMPL001 under cvpr2026 and CVPR's is under icml2026."""
+    (finding,) = findings(check_file(str(SAMPLES["icml2026"]), load_rules("cvpr2026")), "TMPL001")
+    assert finding.severity == "error" and finding.data["matches"] == "icml2026"
+    (finding,) = findings(check_file(str(SAMPLES["cvpr2026"]), load_rules("icml2026")), "TMPL001")
+    assert finding.severity == "error" and finding.data["matches"] == "cvpr2026"
+
+
 # --- TMPL003: the template's own alarm ------------------------------------------------------------------
 
 

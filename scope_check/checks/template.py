@@ -526,7 +526,12 @@ def _judge(doc: Document, params: Params) -> dict:
     camera = rules.options("TMPL002")["mode"] == "camera_ready"
     has_ruler = bool(s.review_ruler_pages) if tpl["ruler"] and not camera else None
     marks = [m for m in (has_header, has_footer, has_ruler) if m is not None]
-    marks_missing = bool(marks) and not any(marks)
+    # a template whose camera-ready version prints no header or notice (CVPR, ACL: nothing outside
+    # the block) has a version without any mark: a paper showing none may be that one
+    # (its block's size still counts, its place not: a proceedings copy may be stamped a little aside)
+    unmarked_version = not (header["camera_ready"] or footer.get("camera_ready"))
+    none_shown = bool(marks) and not any(marks)
+    marks_missing = none_shown and not unmarked_version
 
     # paper size: the size most pages have
     want_w, want_h = tpl["page_size"]
@@ -547,6 +552,9 @@ def _judge(doc: Document, params: Params) -> dict:
     block_wrong = False
     width = height = None
     moved = _moved(block, tpl, skip, page_wrong, params.options["place_tolerance"])
+    # the block's differences that count without the template's marks
+    placed = moved if marks_missing else (
+        {k: v for k, v in moved.items() if k not in ("left", "top")} if none_shown else {})
     if block.columns:
         width = block.x1 - block.x0
         if block.first_baseline is not None and block.last_baseline is not None:
@@ -560,9 +568,9 @@ def _judge(doc: Document, params: Params) -> dict:
             evidence.append(f"{shape} in {_COLUMNS.get(columns, f'{columns} columns')}")
         elif block_wrong:
             evidence.append(shape)
-        elif marks_missing and moved:
+        elif placed:
             # without the template's marks, the block's place is evidence too (NeurIPS: same size, higher)
-            where = _where(moved)
+            where = _where(placed)
             evidence.append(f"{shape}, {where} than {_name(params)}'s" if where else shape)
     if page_wrong and block_wrong:
         identity.append("page and block")
@@ -584,7 +592,7 @@ def _judge(doc: Document, params: Params) -> dict:
     # none of the marks: another template when the block is not the template's either
     shown = _shown_header(s.header_texts)
     shown_notice = _shown_header(s.footer_texts)
-    if marks_missing:
+    if marks_missing or (none_shown and (placed or block_wrong)):
         if has_header is not None:
             evidence.append(f"no {_name(params)} running header" + (f" (\"{shown}\")" if shown else ""))
         if has_footer is not None:
@@ -592,7 +600,7 @@ def _judge(doc: Document, params: Params) -> dict:
                             + (f" (\"{shown_notice}\")" if shown_notice else ""))
         if has_ruler is not None:
             evidence.append("no review line-number ruler")
-        if moved or block_wrong:
+        if placed or block_wrong:
             identity.append("header and ruler")
 
     header_page, header_bbox = _header_line(s) if marks_missing and not identity else (None, None)
@@ -620,7 +628,7 @@ def _judge(doc: Document, params: Params) -> dict:
         # none of the marks (or a version that has none: ACL's final version), and not the template's
         # paper or no text block to measure: nothing says this is the template (a figure, a slide),
         # though nothing says it is another
-        "unmarked": (marks_missing or not marks) and (page_wrong or not block.columns),
+        "unmarked": not any(marks) and (page_wrong or not block.columns),
         "marks": {"header": has_header, "notice": has_footer, "ruler": has_ruler},
         "block_bbox": rounded_bbox(box) if box else None,
         "header_page": header_page,
