@@ -273,8 +273,8 @@ class _BodyLines(SequenceABC):
         return len(self.picks)
 
     def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+        if isinstance(index, slice):  # a view, read page by page (a list would decode every page at once)
+            return type(self)(self.pages[index], self.picks[index])
         lines = self.pages[index].lines
         return tuple([lines[i] for i in self.picks[index]])
 
@@ -284,7 +284,7 @@ class _Furniture(_BodyLines):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+            return type(self)(self.pages[index], self.picks[index])
         lines = self.pages[index].lines
         return tuple([(role, lines[i]) for role, i in self.picks[index]])
 
