@@ -357,6 +357,13 @@ def test_the_icml_block_is_not_cvprs_though_neither_prints_a_mark_there():
     assert finding.severity == "error" and finding.data["matches"] == "cvpr2026"
 
 
+def test_last_years_cvpr_header_is_another_edition_not_another_template():
+    report = check_file(fixture_path("venues/cvpr2026/header_2025.pdf"), load_rules("cvpr2026"))
+    (finding,) = findings(report, "TMPL002")
+    assert (finding.data["kind"], finding.data["edition"], finding.data["expected"]) == ("edition", "2025", "2026")
+    assert "TMPL001" not in codes(report)
+
+
 # --- TMPL003: the template's own alarm ------------------------------------------------------------------
 
 
