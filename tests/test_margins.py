@@ -4,14 +4,19 @@ against the official template and on the real papers of ../shared/corpus."""
 
 from __future__ import annotations
 
+import importlib.util
+import math
 import re
 
 import pytest
 
-from conftest import CORPUS, check, codes, corpus_check, findings, layout_codes, needs_corpus, pages
+from conftest import CORPUS, FIXTURES, ROOT, check, codes, corpus_check, findings, layout_codes, needs_corpus, pages
 
+from scope_check import checks as registry
 from scope_check.checks import load_rules
+from scope_check.config.spec import Params
 from scope_check.engine.runner import Selection, check_file
+from scope_check.model import loader
 
 # --- MARG001 content in the margin --------------------------------------------------------------
 
@@ -263,3 +268,101 @@ def test_the_icml_kits_own_overhang_stays_and_its_furniture_passes():
     assert (over.page, over.data["side"], over.severity) == (1, "right", "error")
     assert 13 < over.data["overflow_pt"] < 14
     assert "MARG002" not in codes(report)
+
+
+# --- MARG001's bound on one page's findings (max_findings_per_page) -------------------------------
+
+
+def _marg001(path, rules="scope2025-main", **options):
+    """MARG001's findings on a PDF as the check yields them (before the runner groups them), the rule
+    set's options changed by `options`."""
+    rule_set = load_rules(rules)
+    spec = registry.get("MARG001")
+    return list(spec.run(loader.load(str(path)), Params(rules=rule_set, options={**rule_set.options("MARG001"),
+                                                                                  **options})))
+
+
+def _more(found):
+    return [f for f in found if f.data["kind"] == "more"]
+
+
+def test_a_page_of_as_many_objects_as_the_bound_reports_each():
+    """20 marks strewn down page 2's left margin (90 to 33 pt in): 20 findings, none summed."""
+    found = _marg001(FIXTURES / "margins/margin_marks_20.pdf")
+    assert len(found) == 20 and _more(found) == []
+    assert {f.page for f in found} == {2} and {f.data["side"] for f in found} == {"left"}
+
+
+def test_a_page_of_one_object_more_than_the_bound_sums_up_the_nearest():
+    """21 marks: the 20 reaching furthest one by one, in the order the check finds them (the same
+    findings as without the bound), and one finding for the 21st, the nearest (30 pt in): how many,
+    where, how far; an error as the mark is."""
+    path = FIXTURES / "margins/margin_marks_21.pdf"
+    found, unbounded = _marg001(path), _marg001(path, max_findings_per_page=1000)
+    assert len(unbounded) == 21 and _more(unbounded) == []
+    nearest = min(unbounded, key=lambda f: f.data["overflow_pt"])
+    kept = [f for f in unbounded if f is not nearest]
+    assert [(f.message, f.bbox) for f in found[:-1]] == [(f.message, f.bbox) for f in kept]
+    more = found[-1]
+    assert more.data["kind"] == "more" and more.fix == "more" and more.page == 2
+    assert (more.data["more"], more.data["reported"], more.data["side"]) == (1, 20, "left")
+    assert more.data["overflow_pt"] == nearest.data["overflow_pt"] and more.bbox == nearest.bbox
+    assert more.severity == nearest.severity == ""  # the rule file's: an error
+    assert more.message.startswith(f"1 more object reaches {nearest.data['overflow_pt']:.1f} pt into the left margin")
+
+
+def test_the_bound_is_a_rule_file_option_and_the_summary_groups_and_takes_its_severity(tmp_path):
+    """The whole command: the summary is one more finding with its own fix text; a rule file's
+    bound of 21 reports every mark; when every mark summed is a warning, so is the summary."""
+    report = check("margins/margin_marks_21.pdf")
+    (more,) = [f for f in findings(report, "MARG001") if f.data["kind"] == "more"]
+    assert more.severity == "error" and "reaching furthest are reported one by one" in more.message
+    assert more.hint.startswith("Find what strews content over the margins of this page")
+    assert report.verdict == "fail"
+    wider = check("margins/margin_marks_21.pdf", _rules(tmp_path, "{max_findings_per_page: 21}"))
+    assert all(f.data["kind"] != "more" for f in findings(wider, "MARG001"))
+    assert sum(f.data.get("count", 1) for f in findings(wider, "MARG001")) == 21
+    lenient = _marg001(FIXTURES / "margins/margin_marks_21.pdf", max_findings_per_page=3, error_beyond=50.0)
+    (summary,) = _more(lenient)
+    assert summary.data["more"] == 18 and summary.severity == ""  # marks 51 to 87 pt in: some errors
+    warned = _marg001(FIXTURES / "margins/margin_marks_21.pdf", max_findings_per_page=12, error_beyond=60.0)
+    (summary,) = _more(warned)
+    assert summary.data["more"] == 9 and summary.data["overflow_pt"] < 60 and summary.severity == "warning"
+    assert "(each a warning: up to 60 pt)" in summary.message
+
+
+def _page_generator():
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.page
+
+
+@pytest.mark.parametrize("limit", [0, 20])
+def test_a_page_strewn_with_marks_is_summed_up_as_the_findings_it_replaces(tmp_path, limit):
+    """1,600 squares over a 14,400 pt page (benchmarks/generate.py's slow shape, smaller): the
+    summary counts, places and measures exactly the findings beyond the bound, which are the
+    nearest ones; with a bound of 0 everything is the summary."""
+    pdf = _page_generator()(tmp_path / "squares.pdf", "squares", 1600, 14400.0)
+    unbounded = _marg001(pdf, "iclr2025", max_findings_per_page=10**9)
+    found = _marg001(pdf, "iclr2025", max_findings_per_page=limit)
+    assert len(unbounded) > 1000 and _more(unbounded) == []
+    assert len(found) == limit + 1
+    (more,) = _more(found)
+    kept = {(f.message, f.bbox) for f in found if f is not more}
+    rest = [f for f in unbounded if (f.message, f.bbox) not in kept]
+    assert len(rest) == more.data["more"] == len(unbounded) - limit
+    assert min((f.data["overflow_pt"] for f in unbounded if (f.message, f.bbox) in kept), default=math.inf) >= max(
+        f.data["overflow_pt"] for f in rest)
+    sides = {}
+    for f in rest:
+        for side, amount in f.data["sides"].items():
+            sides[side] = max(sides.get(side, 0.0), amount)
+    assert more.data["sides"] == sides and more.data["overflow_pt"] == max(sides.values())
+    assert more.severity == ("" if any(f.severity == "" for f in rest) else "warning")
+    assert _covers(more.bbox, [f.bbox for f in rest])
+
+
+def _covers(box, boxes):
+    return all(box[0] <= b[0] + 0.01 and box[1] <= b[1] + 0.01 and b[2] <= box[2] + 0.01 and b[3] <= box[3] + 0.01
+               for b in boxes)

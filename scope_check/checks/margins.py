@@ -4,7 +4,9 @@ The template's own ink outside the text block is recognised positively from the 
 furniture (running header over the text block, centred page number, the review line numbers, the
 template's notice below the block) and, for drawings, by position and shape (the thin header rule); link borders are
 annotations and never reach the model's ink. Everything else that reaches further than a
-documented tolerance is reported, one finding per cluster of touching objects.
+documented tolerance is reported, one finding per cluster of touching objects: on a page, at most
+`max_findings_per_page` of them in each region (those reaching furthest), the others summed up in
+one finding, so a page of 100,000 marks strewn over its margins is not 100,000 findings.
 """
 
 from __future__ import annotations
@@ -57,7 +59,10 @@ CHECKS = (
         "column-width float wider than its column: `data.side` is `gap`); a full-width float (`figure*`), the "
         "title block and a one-column page span the gap with no column text beside them and pass. Reaching into the "
         "gap only is a warning; across it into the other column, the severity follows the size as above. The columns "
-        "are the template's, widened where the body measures them wider (a narrowed gap is MARG002's).",
+        "are the template's, widened where the body measures them wider (a narrowed gap is MARG002's). On a page, "
+        "at most `max_findings_per_page` findings in each region are reported one by one, those reaching furthest; "
+        "the others are summed up in one finding on that page that says how many more there are (`data.more`), "
+        "on which sides and how far the furthest reaches, as severe as the most severe of them.",
         why="The venue's style confines the text to the template's text block; material in the margins "
         "breaks the style.",
         fix="Scale the figure or table to the text block: `\\includegraphics[width=\\linewidth]{{...}}`, "
@@ -71,6 +76,10 @@ CHECKS = (
             "text": "Let the line break: load `xurl` (or `\\usepackage[hyphens]{{url}}`) for long URLs, rephrase or "
             "`\\allowbreak` long words, wrap wide math with `\\begin{{multline}}`; never move text out with "
             "negative `\\hspace`/`\\vspace` or `\\enlargethispage`.",
+            "more": "Find what strews content over the margins of this page (a plot of many small marks wider than the "
+            "block, a pattern or stray marks drawn across the page) and keep it inside the text block: scale it to "
+            "`\\linewidth`, or clip it (`\\includegraphics[clip,trim=...]`); the findings reported one by one on "
+            "the page show where it lies.",
         },
         params=(
             Param("tolerance", "number", 3.0, "how far text and ink may reach beyond a side or the top of the text "
@@ -81,6 +90,12 @@ CHECKS = (
                   "frames packages draw around prompts and listings overhang by their padding (3.6 to 9 pt: "
                   "fixtures/margins/frame_boxes); a figure or table 10 pt into the margin is an error "
                   "(fixtures/margins/figure_overhang_10pt)", unit="points", minimum=0),
+            Param("max_findings_per_page", "integer", 20, "findings reported one by one on a page in each region "
+                  "(the body, after the References): those reaching furthest, the others summed up in one finding "
+                  "on that page (how many more, on which sides, how far the furthest reaches; the most severe "
+                  "severity of those it sums: fixtures/margins/margin_marks_20, margin_marks_21). No real paper comes "
+                  "near, at most 6 on a page over the fixtures and the corpora; a page of 100,000 marks strewn over "
+                  "its margins stays quick to check", unit="findings", minimum=0),
         ),
         example='an image reaches 39.6 pt into the right margin; allowed 3 pt',
         run="content_in_margin",
@@ -636,6 +651,7 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
     rules = params.rules
     tol = params.options["tolerance"]
     error_beyond = params.options["error_beyond"]
+    limit = params.options["max_findings_per_page"]
     s = analyse(doc, rules)
     enlarged = enlargement(doc, rules)
     block = enlarged.effective
@@ -664,9 +680,11 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
             if not any(p.search(ln.text) for p in notices):  # a stamp the rule set names (arXiv's)
                 objects.extend(_line_objects(ln, block, tol))
         objects.extend(_ink_objects(page, block, tol, header_distance, (band[0], band[1]) if band else None, numbers))
-        for where, part in _by_region(region, page.number, objects).items():
-            for members in _clusters(part):
-                yield _finding(page, members, block, tol, error_beyond, where)
+        # every cluster of the page, in the order they are reported: (region, members, hits), hits
+        # None for a cluster in a margin, else its members beside the other column's text
+        found: List[_Found] = [
+            (where, members, None)
+            for where, part in _by_region(region, page.number, objects).items() for members in _clusters(part)]
         if columns:
             spills, beside = _gap_objects(page, body, columns, block, tol, size_range)
             text = _ColumnText(beside)
@@ -675,7 +693,111 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
                     lines = {m: text.beside(m) for m in members}
                     hits = [m for m in members if lines[m]]
                     if len(set().union(*lines.values())) >= BESIDE_MIN_LINES:
-                        yield _gap_finding(page, members, hits, columns, block, tol, error_beyond, where)
+                        found.append((where, members, hits))
+        summed: Dict[str, List[_Found]] = {}
+        if len(found) > limit:
+            found, summed = _bounded(found, limit)
+        for where, members, hits in found:
+            if hits is None:
+                yield _finding(page, members, block, tol, error_beyond, where)
+            else:
+                yield _gap_finding(page, members, hits, columns, block, tol, error_beyond, where)
+        for where, rest in summed.items():
+            yield _more_finding(page, rest, limit, block, tol, error_beyond, where)
+
+
+_Found = Tuple[str, List[_Object], Optional[List["_GapObject"]]]
+
+
+def _reach(members: List[_Object], hits: Optional[List["_GapObject"]]) -> float:
+    """How far a cluster reaches: beyond the block on its worst side (in a margin), or beyond its
+    column's edge (`hits`: its members beside the other column's text), as its finding says."""
+    if hits is None:
+        return max(amount for m in members for amount in m.over.values())
+    return max(m.over["gap"] for m in hits)
+
+
+def _bounded(found: List[_Found], limit: int) -> Tuple[List[_Found], Dict[str, List[_Found]]]:
+    """(the clusters reported one by one: in each region the `limit` reaching furthest, the first
+    of equal ones, in their order; {region: the others}) of a page's clusters."""
+    by_region: Dict[str, List[int]] = {}
+    for i, (where, _, _) in enumerate(found):
+        by_region.setdefault(where, []).append(i)
+    kept: List[int] = []
+    summed: Dict[str, List[_Found]] = {}
+    for where, indices in by_region.items():
+        if len(indices) <= limit:
+            kept.extend(indices)
+            continue
+        reach = {i: _reach(found[i][1], found[i][2]) for i in indices}
+        widest = set(sorted(indices, key=lambda i: (-reach[i], i))[:limit])
+        kept.extend(widest)
+        summed[where] = [found[i] for i in indices if i not in widest]
+    return [found[i] for i in sorted(kept)], summed
+
+
+def _more_finding(page: Page, rest: List[_Found], limit: int, block: BBox, tol: float, error_beyond: float,
+                  where: str) -> Finding:
+    """One finding for the clusters of a page's region beyond the `limit` reported one by one: how many,
+    on which sides, how far the furthest reaches; an error when any of them would be one."""
+    over: Dict[str, float] = {}
+    kinds = set()
+    error = False
+    for members, hits in ((m, h) for _, m, h in rest):
+        kinds.update(m.what for m in members)
+        if hits is None:
+            reach = 0.0
+            for m in members:
+                for side, amount in m.over.items():
+                    if amount > over.get(side, 0.0):
+                        over[side] = amount
+                    reach = max(reach, amount)
+            error = error or reach > error_beyond
+        else:
+            _, amount, across = _gap_worst(hits)
+            over["gap"] = max(over.get("gap", 0.0), amount)
+            error = error or (across and amount > error_beyond)
+    side = max(over, key=over.__getitem__)
+    amount = over[side]
+    box = union(m.bbox for _, members, _ in rest for m in members)
+    margins = [k for k in _SIDES if k in over]
+    named = ([f"the {margins[0]} margin" if len(margins) == 1 else
+              f"the {', '.join(margins[:-1])} and {margins[-1]} margins"] if margins else []) + (
+        ["a gap between the columns"] if "gap" in over else [])
+    furthest = "into a gap between the columns" if side == "gap" else f"into the {side} margin"
+    many = len(rest) > 1
+    where_ = f"on this page{', after the References' if where == REGION_AFTER_REFERENCES else ''}"
+    if len(over) == 1:
+        reach = f"{'up to ' if many else ''}{amount:.1f} pt {furthest} {where_}"
+    else:
+        reach = f"beyond the text block {where_}, into {' and '.join(named)}, the furthest {amount:.1f} pt {furthest}"
+    message = (f"{len(rest)} more {'objects reach' if many else 'object reaches'} {reach}"
+               f"{f'; the {limit} reaching furthest are reported one by one' if limit else ''}; allowed {tol:g} pt")
+    if not error:
+        message += f" (each a warning: up to {error_beyond:g} pt)"
+    return Finding(
+        "MARG001",
+        message,
+        page=page.number,
+        bbox=rounded_bbox(box),
+        fix="more",
+        data={
+            "overflow_pt": round(amount, 2),
+            "side": side,
+            "sides": {k: round(v, 2) for k, v in over.items()},
+            "more": len(rest),
+            "reported": limit,
+            "objects": sorted(kinds),
+            "kind": "more",
+            "tolerance_pt": tol,
+            "error_beyond_pt": error_beyond,
+            "text_block": list(rounded_bbox(block)),
+            "region": where,
+        },
+        severity="" if error else "warning",
+        # one cause whatever the page: a page strewn with marks is one problem, its pages listed
+        cause=("more", where),
+    )
 
 
 def _by_region(region: "_Regions", page: int, objects: List[_Object]) -> Dict[str, List[_Object]]:
@@ -839,13 +961,19 @@ class _ColumnText:
         return found
 
 
+def _gap_worst(hits: List["_GapObject"]) -> Tuple["_GapObject", float, bool]:
+    """(the member reaching furthest beyond its column's edge, how far, whether the cluster reaches
+    across the gap into the other column) of a cluster's members beside the other column's text."""
+    worst = max(hits, key=lambda m: m.over["gap"])
+    return worst, worst.over["gap"], any(m.across for m in hits if m.owner == worst.owner)
+
+
 def _gap_finding(page: Page, members: List[_Object], hits: List["_GapObject"], columns: Sequence[Tuple[float, float]],
                  block: BBox, tol: float, error_beyond: float, where: str) -> Finding:
     """One finding for a cluster reaching into a gap; `hits` are its members beside the other
     column's text, which give the amount."""
-    worst = max(hits, key=lambda m: m.over["gap"])
-    amount = worst.over["gap"]
-    gap, owner, across = worst.gap, worst.owner, any(m.across for m in hits if m.owner == worst.owner)
+    worst, amount, across = _gap_worst(hits)
+    gap, owner = worst.gap, worst.owner
     edge = columns[gap][1] if owner == "left" else columns[gap + 1][0]
     other = "right" if owner == "left" else "left"
     box = union(m.bbox for m in members)
