@@ -14,7 +14,7 @@ from scope_check.checks import load_rules
 BUNDLED = ["iclr2025", "scope2025-tiny", "scope2025-main", "wsl2025-extended", "wsl2025-full",
            "iclr2026", "iclr2027", "iclr2027-camera"]
 BUNDLED += ["neurips2025", "neurips2026"]  # the NeurIPS venues (their base, rules/_neurips.yaml, is no set of its own)
-BUNDLED += ["icml2026", "icml2026-camera", "cvpr2026"]  # the two-column venues
+BUNDLED += ["icml2026", "icml2026-camera", "cvpr2026", "cvpr2026-camera"]  # the two-column venues
 BUNDLED += ["arr2026-long", "arr2026-short", "arr2026-long-camera"]  # ACL/ARR (their base, rules/_acl.yaml)
 
 

@@ -16,7 +16,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from scope_check.model.document import Document, Line
 from scope_check.model.findings import BBox
 from scope_check.config.rules import RuleSet
-from scope_check.analysis.structure import Structure, analyse
+from scope_check.analysis.structure import Structure, analyse, lines_before
 
 #: sizes within this fraction of each other are one body size: microtype's font expansion scales
 #: glyphs by up to 2 % (MuPDF then reports 9.86, 9.93, 10.06 ... for a 10 pt body)
@@ -104,6 +104,7 @@ class BodyRegion:
 
     def __init__(self, s: Structure):
         self.s = s
+        self.columns = s.columns > 1
         end = s.body_end
         self.count = len(s.body_lines) if end is None else min(end.page, len(s.body_lines))
 
@@ -121,6 +122,8 @@ class BodyRegion:
         lines = self.s.body_lines[number - 1]
         end = self.s.body_end
         if end is not None and number == end.page:
+            if self.columns:  # read column by column: the lines before the heading in reading order
+                return lines_before(end, lines)
             lines = [ln for ln in lines if ln.baseline < end.bbox[1]]
         return lines
 
@@ -220,7 +223,11 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
     lo, hi = t.size_range
     edges: Counter = Counter()
     edge_pages: Dict[Tuple[int, int], set] = defaultdict(set)
-    for number, lines in enumerate(s.body_lines, start=1):
+    gap = _gap(rules)
+    # a template of columns: its columns are those of the pages up to the References (a one-column
+    # appendix after them, as ICML's own example sets it, is not the paper's layout)
+    last = s.references.page if gap is not None and s.references is not None else len(s.body_lines)
+    for number, lines in enumerate(s.body_lines[:last], start=1):
         for ln in lines:
             if not lo <= ln.size <= hi:
                 continue
@@ -246,13 +253,41 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
     left, right = float(columns[0][0]), float(columns[-1][1])
     firsts, lasts = [], []
     for lines in s.body_lines:  # read again, not kept: any size (a heading or a float may open the page)
-        inside = [ln.baseline for ln in lines if left - 3 <= ln.bbox[0] < right and ln.bbox[2] > left]
-        if len(inside) >= PAGE_MIN_LINES:
-            firsts.append(min(inside))
-            lasts.append(max(inside))
+        inside = [ln for ln in lines if left - 3 <= ln.bbox[0] < right and ln.bbox[2] > left]
+        if gap is None:
+            parts = [[ln.baseline for ln in inside]]
+        else:  # each column on its own, without what spans the gap (the title block, a figure*'s caption)
+            parts = _column_baselines(inside, gap)
+        for baselines in parts:
+            if len(baselines) >= PAGE_MIN_LINES:
+                firsts.append(min(baselines))
+                lasts.append(max(baselines))
     firsts.sort()
     lasts.sort(reverse=True)
     return TextBlock(tuple((float(a), float(b)) for a, b in columns), _quartile(firsts), _quartile(lasts), count)
+
+
+def _column_baselines(lines: Sequence[Line], gap: Tuple[float, float]) -> List[List[float]]:
+    """The baselines of the lines in the left and in the right column: a line across the gap counts
+    for a column by its pieces (two columns' lines merged on one baseline across a narrowed gap),
+    not at all when a piece itself crosses it (the title block, a figure*'s caption)."""
+    middle = (gap[0] + gap[1]) / 2
+    left: List[float] = []
+    right: List[float] = []
+    for ln in lines:
+        boxes = [box for box, _ in pieces(ln)] if ln.bbox[0] < gap[0] and ln.bbox[2] > gap[1] else [ln.bbox]
+        for box in boxes:
+            if box[2] <= gap[1] and (box[0] + box[2]) / 2 < middle:
+                left.append(ln.baseline)
+            elif box[0] >= gap[0] and (box[0] + box[2]) / 2 >= middle:
+                right.append(ln.baseline)
+    return [left, right]
+
+
+def _gap(rules: RuleSet) -> Optional[Tuple[float, float]]:
+    """(x0, x1) of the gap between the template's first two columns; None for one column."""
+    columns = template_columns(rules)
+    return (columns[0][1], columns[1][0]) if len(columns) > 1 else None
 
 
 def _quartile(values: Sequence[float]) -> Optional[float]:

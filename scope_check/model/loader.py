@@ -621,6 +621,8 @@ def _apart(a, b, gap: float) -> bool:
             colour, size = n.color != o.color, abs(n.size - o.size) > 0.1 * o.size
             if (colour and size and gap > NUMBER_GAP_EM * o.size) or ((colour or size) and gap > 0.5 * o.size):
                 return True
+            if colour and size and gap < -0.5 * (num[2] - num[1]):
+                return True  # printed over the text (`lineno` numbering a quote or list): a ruler's number
     return False
 
 
