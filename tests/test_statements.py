@@ -175,10 +175,10 @@ def test_a_required_statement_set_run_in_is_there():
 # --- STMT001: the template's placeholder ---
 
 
-def test_a_required_statement_left_as_the_templates_placeholder_is_an_error():
+def test_a_required_statement_left_as_the_templates_placeholder_is_a_warning():
     report = check("statements/ai_use_placeholder.pdf", "iclr2027")
     (f,) = findings(report, "STMT001")
-    assert f.severity == "error" and report.verdict == "fail"
+    assert f.severity == "warning" and report.verdict == "pass"  # a missing one stays an error (above)
     assert f.data["kind"] == "ai_use" and f.data["placeholder"] == "[tasks with required disclosure]"
     assert f.page == 10 and "placeholder" in f.message and f.hint.startswith("Replace the template's text")
     assert report.measurements["body_pages"] == 9  # still found and not counted

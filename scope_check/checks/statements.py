@@ -27,8 +27,9 @@ CHECKS = (
         "structure's `statement_headings`). One found only where the rule set does not let it stand (`where`: "
         "before or after the References) is reported as misplaced, a warning: it is there, in the wrong place. "
         "One that still holds the template's placeholder text (`placeholders`: ICLR 2027's \"[tasks with required "
-        "disclosure]\") is reported as a placeholder, at the check's severity: the statement the venue requires is "
-        "not made.",
+        "disclosure]\", ACL's note standing in for Limitations) is reported as a placeholder, a warning: the "
+        "section is there and the author has to write it, which a chair asks for rather than desk-rejects "
+        "(the official samples are such papers).",
         why="The venue requires the section in every submission.",
         fix="Add the section \"{title}\"{place}: the venue requires it in every submission.",
         fixes={"misplaced": "Move the section \"{title}\"{place}.",
@@ -127,6 +128,7 @@ def required_statement(doc: Document, params: Params) -> Iterator[Finding]:
                 f"requires the {title}{place}",
                 page=page,
                 bbox=box,
+                severity="warning",
                 fix="placeholder",
                 data={**data, "found_page": st.heading.page, "placeholder": text},
             )
