@@ -18,7 +18,17 @@ from scope_check.model import loader
 #: and ordinary ones
 PAPERS = ["text/invisible_prompt.pdf", "text/covered_table_header.pdf", "text/outside_crop_prompt.pdf",
           "text/figure_clipped_draft.pdf", "text/ocr_scan_planted.pdf", "text/landscape_white_note.pdf",
-          "example/draft_with_problems.pdf", "pages/main_refs_top_p6.pdf"]
+          "example/draft_with_problems.pdf", "pages/main_refs_top_p6.pdf",
+          # what the MARG, FONT and ANON checks report, each beside hidden or clipped text of its own kind
+          "margins/margin_notes.pdf", "margins/figure_linewidth_clipped.pdf", "margins/frame_boxes.pdf",
+          "fonts/body_9pt.pdf", "fonts/linespread_0_95.pdf", "fonts/type3_font.pdf", "fonts/times_not_embedded.pdf",
+          "anonymity/header_names.pdf", "anonymity/acknowledgements.pdf", "anonymity/link_personal_page.pdf",
+          "anonymity/metadata_pdfauthor.pdf", "anonymity/selfcite_numeric.pdf", "anonymity/figure_user_path.pdf"]
+
+#: the checks that declare they do not read the visibility facts (`needs=()`), verified below and over
+#: the manifest and both corpora (every report of `benchmarks/snapshot.py`: the same findings without them)
+SPARED = {"PAGE001", "PAGE002", "PAGE003", "FILE002", "FILE005", "MARG001", "MARG002", "FONT001", "FONT002",
+          "FONT003", "ANON001", "ANON002", "ANON003", "ANON004", "ANON005"}
 
 
 def _path(relative):
@@ -40,7 +50,7 @@ def test_a_check_that_does_not_need_the_visibility_facts_finds_the_same_without_
     assert not any(p.seen or p.offpage or p.painted_clips for p in bare.pages)
     rules = registry.load_rules("scope2025-main")
     spared = [c for c in registry.checks().values() if c.run and not c.file_level and "visibility" not in c.analyses]
-    assert {"PAGE001", "PAGE002", "PAGE003", "FILE002", "FILE005"} <= {c.code for c in spared}
+    assert SPARED <= {c.code for c in spared}
     for check in spared:
         assert _findings(check, bare, rules) == _findings(check, full, rules), check.code
 
@@ -84,3 +94,12 @@ def test_an_undeclared_check_reads_every_analysis():
     assert Check(code="XTST002", name="x", severity="error", summary="s", why="w", fix="f", needs=()).analyses == ()
     with pytest.raises(ValueError, match="no such analysis"):
         Check(code="XTST003", name="x", severity="error", summary="s", why="w", fix="f", needs=("ink-of-mars",))
+
+
+def test_the_supplement_checks_need_no_analysis_and_a_selection_of_them_none():
+    """SUPP001-007 judge archives, never a PDF: they declare no analysis, and neither a MARG, FONT or
+    ANON selection asks for the visibility facts."""
+    supplement = [c for c in registry.checks().values() if c.supplement]
+    assert supplement and all(c.needs == () for c in supplement)
+    for family in ("MARG", "FONT", "ANON"):
+        assert runner.analyses(runner.Selection(select=(family,))) == (), family

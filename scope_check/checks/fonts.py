@@ -35,6 +35,7 @@ CHECKS = (
         example="the body text is set in 8.97 pt (the size of most body characters, NimbusRomNo9L); ICLR 2025 "
         "requires 9.96 pt (10 TeX pt), allowed 0.25 pt less",
         run="body_font_too_small",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
     Check(
         code="FONT002",
@@ -67,6 +68,7 @@ CHECKS = (
         example="body lines are 9.90 pt apart (the typical baseline pitch inside paragraphs, 186 measured); "
         "ICLR 2025 sets 10.96 pt (11 TeX pt), allowed 0.25 pt less",
         run="line_spacing_reduced",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
     Check(
         code="FONT003",
@@ -83,6 +85,7 @@ CHECKS = (
         example="font TimesNewRomanPS-BoldMT (TrueType), used inside an embedded figure, is not embedded, on "
         "page 8: readers without it see a substitute",
         run="font_not_embedded",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
 )
 

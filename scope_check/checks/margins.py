@@ -99,6 +99,7 @@ CHECKS = (
         ),
         example='an image reaches 39.6 pt into the right margin; allowed 3 pt',
         run="content_in_margin",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         regions=True,
     ),
     Check(
@@ -132,6 +133,7 @@ CHECKS = (
         "108); right edge at 540.0 pt (36.0 pt beyond the template's 504); ICLR 2025 is 5.5 x 9 in "
         "(allowed 2 pt across, 5 pt down)",
         run="text_block_enlarged",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         regions=True,
     ),
 )

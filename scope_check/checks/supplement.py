@@ -36,6 +36,7 @@ CHECKS = (
     Check(
         code="SUPP001",
         supplement=True,
+        needs=(),  # checked on an archive, never on a PDF: no analysis of the loader
         name="vcs-metadata",
         severity="error",
         summary="The supplementary archive holds version-control data: a `.git/` folder (or a `.git` file), "
@@ -49,6 +50,7 @@ CHECKS = (
     Check(
         code="SUPP002",
         supplement=True,
+        needs=(),  # checked on an archive, never on a PDF: no analysis of the loader
         name="author-in-files",
         severity="error",
         summary="Names or e-mail addresses of people in LICENSE/COPYING (the copyright holder), AUTHORS/"
@@ -89,6 +91,7 @@ CHECKS = (
     Check(
         code="SUPP003",
         supplement=True,
+        needs=(),  # checked on an archive, never on a PDF: no analysis of the loader
         name="user-path",
         severity="error",
         summary="An absolute home-folder path naming a user (`/home/jdoe/`, `/Users/jdoe/`, `C:\\Users\\jdoe\\`, "
@@ -106,6 +109,7 @@ CHECKS = (
     Check(
         code="SUPP004",
         supplement=True,
+        needs=(),  # checked on an archive, never on a PDF: no analysis of the loader
         name="document-metadata",
         severity="error",
         summary="Document properties naming a person: a notebook's `metadata.authors`, an Office file's "
@@ -123,6 +127,7 @@ CHECKS = (
     Check(
         code="SUPP005",
         supplement=True,
+        needs=(),  # checked on an archive, never on a PDF: no analysis of the loader
         name="identifying-link",
         severity="error",
         summary="A link in a text file of the archive to an identifiable account or page (github.com/USER, "
@@ -149,6 +154,7 @@ CHECKS = (
     Check(
         code="SUPP006",
         supplement=True,
+        needs=(),  # checked on an archive, never on a PDF: no analysis of the loader
         name="unreadable-archive",
         severity="error",
         summary="The supplementary material is not a readable archive or folder (not a zip or tar, a corrupt or "
@@ -161,6 +167,7 @@ CHECKS = (
     Check(
         code="SUPP007",
         supplement=True,
+        needs=(),  # checked on an archive, never on a PDF: no analysis of the loader
         name="unsafe-member",
         severity="warning",
         summary="Members that are never read: symbolic and hard links, devices, absolute or `..` paths, duplicate "

@@ -38,6 +38,7 @@ CHECKS = (
         example='an acknowledgements section "ACKNOWLEDGMENTS" on page 6 (before the REFERENCES): a double-blind '
         "submission thanks nobody",
         run="acknowledgements",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
 )
 

@@ -77,6 +77,7 @@ CHECKS = (
         '"Natalia Cerebro", "Amelie P. Amygdale"; affiliations "Department of Computer Science", '
         '"Cranberry-Lemon University"',
         run="author_identity",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
 )
 

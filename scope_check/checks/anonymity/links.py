@@ -68,6 +68,7 @@ CHECKS = (
         example="https://github.com/jdoe/scalable-optimizers-for-efficient-adaptation points at the account "
         "'jdoe' on github.com, presented as the paper's own (\"Our code is available\")",
         run="identifying_link",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
 )
 

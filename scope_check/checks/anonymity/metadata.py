@@ -34,6 +34,7 @@ CHECKS = (
         ),
         example='the PDF metadata names the author: /Author "Jane Doe"',
         run="metadata_author",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
 )
 

@@ -28,6 +28,7 @@ CHECKS = (
         example='first-person self-citation "our previous work (Doe et al., 2023)" tells reviewers who the '
         "authors are",
         run="self_citation",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
     ),
 )
 
