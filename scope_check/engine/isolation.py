@@ -611,16 +611,20 @@ class Pool:
 
 def plain(value: Any) -> Any:
     """A value with read-only mappings turned into dicts and tuples kept, so that it pickles.
-    (The exact types are tested first: a report of 100,000 findings holds millions of values.)"""
+    (The exact types are tested first: a report of 100,000 findings holds millions of values.)
+    A dict, list or tuple holding only plain values is returned as it is, not copied (the report
+    would otherwise be held twice while it is sent)."""
     t = type(value)
     if t is str or t is float or t is int or t is bool or value is None:
         return value
     if t is dict:
-        return {k: plain(v) for k, v in value.items()}
-    if t is list:
-        return [plain(v) for v in value]
-    if t is tuple:
-        return tuple([plain(v) for v in value])
+        out = {k: plain(v) for k, v in value.items()}
+        return value if all(a is b for a, b in zip(out.values(), value.values())) else out
+    if t is list or t is tuple:
+        items = [plain(v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return items if t is list else tuple(items)
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -630,7 +634,8 @@ def plain(value: Any) -> Any:
 
 def portable_report(report):
     """The Report with every finding's data and the measurements as plain dicts (picklable)."""
-    findings = tuple(dataclasses.replace(f, data=plain(dict(f.data))) for f in report.findings)
+    findings = tuple(f if type(f.data) is dict and plain(f.data) is f.data else dataclasses.replace(f, data=plain(dict(f.data)))
+                     for f in report.findings)
     return dataclasses.replace(report, findings=findings, measurements=plain(dict(report.measurements)))
 
 

@@ -12,6 +12,7 @@ headings ("R" at 11.96 pt + "EFERENCES" at 9.56 pt) come out as one word, "REFER
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 
@@ -284,10 +285,38 @@ class Document:
         return len(self.pages)
 
     def derived(self, key, compute):
-        """Memoise a value computed from this document (the model itself never changes)."""
-        if key not in self._derived:
-            self._derived[key] = compute()
-        return self._derived[key]
+        """Memoise a value computed from this document (the model itself never changes). A long
+        document (more than limits.PACK_PAGES_OVER pages) keeps only the DERIVED_KEPT most recently
+        used values of each kind in BOUNDED_DERIVED (a structure holds a few hundred bytes a page:
+        TMPL001 asking for one per bundled template would keep ten of them): one dropped is
+        computed again, equal, when asked for again."""
+        memo = self._derived
+        if key in memo:
+            value = memo[key]
+            if key.__class__ is tuple and key[0] in BOUNDED_DERIVED:
+                kind = memo.get(_RECENT, {}).get(key[0])
+                if kind is not None and key in kind:
+                    kind.move_to_end(key)
+            return value
+        value = compute()
+        memo[key] = value
+        if key.__class__ is tuple and key[0] in BOUNDED_DERIVED and len(self.pages) > limits.PACK_PAGES_OVER:
+            recent = memo.get(_RECENT)
+            if recent is None:
+                recent = memo[_RECENT] = OrderedDict()
+            kind = recent.setdefault(key[0], OrderedDict())
+            kind[key] = None
+            if len(kind) > DERIVED_KEPT:
+                memo.pop(kind.popitem(last=False)[0], None)
+        return value
+
+
+#: kinds of `Document.derived` values (a key's first item) a long document keeps only a few of
+BOUNDED_DERIVED = frozenset({"structure"})
+#: how many of each such kind it keeps (the most recently used)
+DERIVED_KEPT = 2
+#: the key of `Document.derived`'s own bookkeeping (kind -> keys, least recently used first)
+_RECENT = object()
 
 
 def strip_subset(name: str) -> str:
