@@ -230,3 +230,50 @@ def test_windows_find_the_matches_of_one_scan_of_the_whole_text(seed):
 
 def pages_of(pages):
     return [number for number, lines in pages for _ in lines]
+
+
+def test_a_slice_of_a_packed_documents_body_lines_is_read_page_by_page(monkeypatch):
+    """`s.body_lines[:n]` of a packed document decodes no page until one is read, and reads as the
+    plain document's (the text block read every page's lines into one list: all decoded at once)."""
+    from scope_check.analysis.structure import analyse
+
+    rules = load_rules("scope2025-main")
+    path = str(FIXTURES / "example/draft_with_problems.pdf")
+    plain = analyse(loader.load(path), rules)
+    _pack_every_page(monkeypatch)
+    monkeypatch.setattr(limits, "PACKED_PAGES_DECODED", 2)
+    doc = loader.load(path)
+    s = analyse(doc, rules)
+    cache = doc.pages[0]._decoded
+    before = cache.decodes
+    view = s.body_lines[:len(doc.pages) - 1]
+    assert cache.decodes == before  # nothing decoded by the slice itself
+    assert len(view) == len(doc.pages) - 1 and len(view[1:3]) == 2
+    for number, lines in enumerate(view):
+        assert lines == plain.body_lines[number]
+    for number, furniture in enumerate(s.furniture[1:], start=1):
+        assert furniture == plain.furniture[number]
+    del lines, furniture
+    assert len(cache.pages) <= 2 and not cache.pinned  # read one page at a time, none held
+
+
+def test_a_long_document_keeps_only_the_most_recent_structures(monkeypatch):
+    """A long document (more than limits.PACK_PAGES_OVER pages) keeps at most
+    document.DERIVED_KEPT structures (TMPL001 asks for one per bundled template); one dropped is
+    computed again, equal, and a short document keeps every one."""
+    from scope_check.analysis.structure import analyse
+    from scope_check.checks.template import bundled_templates
+
+    path = str(FIXTURES / "example/draft_with_problems.pdf")
+    sets = list(bundled_templates())[:4]
+    short = loader.load(path)
+    plain = [analyse(short, r) for r in sets]
+    assert sum(k[0] == "structure" for k in short._derived if type(k) is tuple) == len(sets)
+    _pack_every_page(monkeypatch)
+    doc = loader.load(path)
+    for r in sets:
+        analyse(doc, r)
+        assert sum(k[0] == "structure" for k in doc._derived if type(k) is tuple) <= document.DERIVED_KEPT
+    first = analyse(doc, sets[0])  # dropped, computed again
+    assert first.body_pages == plain[0].body_pages and first.headings == plain[0].headings
+    assert analyse(doc, sets[0]) is first  # and kept while it is among the most recent
