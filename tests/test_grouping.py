@@ -87,9 +87,12 @@ def test_grouping_answers_as_its_definition_on_real_papers(relative):
 
 
 def test_grouping_answers_as_its_definition_on_a_page_of_objects_far_apart(tmp_path):
-    """2,000 squares on a 14,400 pt page: each its own MARG001 finding, extents of every size."""
+    """2,000 squares on a 14,400 pt page: each its own MARG001 finding, extents of every size (MARG001's
+    bound on one page's findings raised past them)."""
     pdf = _generator().page(tmp_path / "squares.pdf", "squares", 2000, 14400.0)
-    found = _ungrouped(pdf, "iclr2025")
+    rules = tmp_path / "unbounded.yaml"
+    rules.write_text("name: unbounded\nextends: iclr2025\nchecks:\n  MARG001: {max_findings_per_page: 100000}\n")
+    found = _ungrouped(pdf, str(rules))
     assert sum(f.code == "MARG001" for f in found) > 1000
     grouped = grouping.group(found)
     _same(grouped, _group_by_definition(found))
