@@ -28,7 +28,16 @@ PAPERS = ["text/invisible_prompt.pdf", "text/covered_table_header.pdf", "text/ou
 #: the checks that declare they do not read the visibility facts (`needs=()`), verified below and over
 #: the manifest and both corpora (every report of `benchmarks/snapshot.py`: the same findings without them)
 SPARED = {"PAGE001", "PAGE002", "PAGE003", "FILE002", "FILE005", "MARG001", "MARG002", "FONT001", "FONT002",
-          "FONT003", "ANON001", "ANON002", "ANON003", "ANON004", "ANON005"}
+          "FONT003", "ANON001", "ANON002", "ANON003", "ANON004", "ANON005", "STMT001", "STMT002", "STMT003",
+          "TMPL001", "TMPL002", "TMPL003", "TEXT003", "TEXT004"}
+
+#: the statement and template checks under rule sets that give them something to find: (fixture, rule set)
+VENUE_PAPERS = [("statements/ai_use_placeholder.pdf", "iclr2027"), ("statements/ai_use_long.pdf", "iclr2027"),
+                ("statements/ai_use_after_references.pdf", "iclr2027"), ("statements/checklist_todo.pdf", "neurips2026"),
+                ("statements/checklist_missing.pdf", "neurips2026"), ("venues/icml2026/layout_violation.pdf", "icml2026"),
+                ("venues/icml2026/no_impact_statement.pdf", "icml2026"), ("venues/cvpr2026/header_2025.pdf", "cvpr2026"),
+                ("venues/arr2026/camera_with_ruler.pdf", "arr2026-long-camera"), ("text/attached_file.pdf", "iclr2027"),
+                ("text/javascript_action.pdf", "iclr2027")]
 
 
 def _path(relative):
@@ -53,6 +62,21 @@ def test_a_check_that_does_not_need_the_visibility_facts_finds_the_same_without_
     assert SPARED <= {c.code for c in spared}
     for check in spared:
         assert _findings(check, bare, rules) == _findings(check, full, rules), check.code
+
+
+@pytest.mark.parametrize("relative, rules_name", VENUE_PAPERS)
+def test_the_statement_and_template_checks_find_the_same_without_the_visibility_facts(relative, rules_name):
+    path = _path(relative)
+    full, bare = loader.load(path), loader.load(path, visibility_facts=False)
+    rules = registry.load_rules(rules_name)
+    found = []
+    for code in sorted(SPARED):
+        check = registry.get(code)
+        if not check.run or check.file_level:
+            continue
+        found += _findings(check, full, rules)
+        assert _findings(check, bare, rules) == _findings(check, full, rules), code
+    assert found  # each of these papers gives these checks something to find
 
 
 def test_the_visibility_facts_are_read_on_these_papers():

@@ -41,6 +41,7 @@ CHECKS = (
                                       "additionalProperties": {"type": "array", "minItems": 1, "items": {
                                           "type": "string", "format": "regex", "minLength": 1}}}),),
         example='no "AI use statement" found: iclr2027 requires one before the References',
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         run="required_statement",
     ),
     Check(
@@ -57,6 +58,7 @@ CHECKS = (
         params=(Param("tolerance", "number", 0.05, "a statement this much longer than its allowance still passes "
                       "(a page ends at the last line's descenders)", unit="pages", minimum=0),),
         example='"AI use statement" runs 1.3 pages (pages 7-8); iclr2027 allows 1',
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         run="statement_length",
     ),
     Check(
@@ -81,6 +83,7 @@ CHECKS = (
             ], "a sentence of the template's instructions block (on the checklist's text, lines joined by spaces)"),
         ),
         example='12 checklist answers are left "[TODO]" (pages 12-15)',
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         run="checklist_incomplete",
     ),
 )

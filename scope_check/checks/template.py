@@ -97,6 +97,7 @@ CHECKS = (
         example="not the ICLR 2025 template: A4 paper, text block 6.3 x 9.6 in in two columns, no ICLR 2025 "
         "running header, no review line-number ruler; ICLR 2025 is 5.5 x 9 in, one column, US Letter paper, "
         "Times, its running header, line numbers in review mode",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         run="wrong_template",
     ),
     Check(
@@ -140,6 +141,7 @@ CHECKS = (
                       nullable=True, schema={"type": ["string", "null"], "enum": ["review", "camera_ready", None]})),
         example="the running header on page 1 reads \"Under review as a conference paper at ICLR 2026\": the 2026 "
         "edition, not ICLR 2027's; this looks like the ICLR 2026 template: use --rules iclr2026",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         run="template_edition",
     ),
     Check(
@@ -163,6 +165,7 @@ CHECKS = (
                       "one group (\"^(\\\\w+) has been altered\\\\.$\"), quoted in the message")),
         example="page 1 shows the ICML 2026 template's alarm \"The page layout violates the ICML style.\" "
         "(textheight has been altered): the style found its page layout changed",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         run="layout_violation_notice",
     ),
 )

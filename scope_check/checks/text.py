@@ -218,6 +218,7 @@ CHECKS = (
         example="text in LMRoman10-Regular extracts as other letters than its glyphs show (a remapped font): the "
         "glyph named 'a' extracts as 'x', 'e' as 'i', 'o' as 'u' (23 of 52 letters compared); 1,204 glyphs on "
         "pages 1-3",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         run="extraction_mismatch",
     ),
     Check(
@@ -266,6 +267,7 @@ CHECKS = (
         },
         example="JavaScript in the PDF: the document's open action ('app.alert(\"...\")'); a Link annotation on "
         "page 2 ('this.submitForm(...)'): a viewer runs it when the PDF opens or a link is clicked",
+        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
         run="active_content",
     ),
 )
