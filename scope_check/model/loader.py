@@ -155,6 +155,12 @@ def _memory(exc: Exception) -> None:
         raise ResourceLimit(f"memory ran out while reading the PDF: {_clean(exc)}") from None
 
 
+#: a long document (`packed_pages.packs`) empties MuPDF's store every this many pages: the store keeps
+#: what it loaded (each page's fonts, images) up to 256 MB, so 2,000 pages of fonts of their own
+#: grew the worker by 120 KiB a page (311 MiB); pages sharing their resources load them again
+STORE_EMPTIED_EVERY = 50
+
+
 def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple[Page, ...]:
     """Every page (up to limits.MAX_PAGES), each read on its own: a page that raises or breaks a
     cap is kept empty and recorded, and the others are read as usual."""
@@ -171,6 +177,8 @@ def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple
     size = (612.0, 792.0)
     for i in range(analysed):
         number = i + 1
+        if decoded is not None and i and i % STORE_EMPTIED_EVERY == 0:
+            pymupdf.TOOLS.store_shrink(100)  # what MuPDF keeps of the pages read (fonts, images) is let go
         if budget[0] <= 0:
             problems.append(damage.Problem(number, "error", "limit", f"not analysed: the file holds more than "
                                            f"{limits.MAX_OBJECTS_PER_FILE:,} objects"))
