@@ -366,3 +366,15 @@ def test_a_page_strewn_with_marks_is_summed_up_as_the_findings_it_replaces(tmp_p
 def _covers(box, boxes):
     return all(box[0] <= b[0] + 0.01 and box[1] <= b[1] + 0.01 and b[2] <= box[2] + 0.01 and b[3] <= box[3] + 0.01
                for b in boxes)
+
+
+@pytest.mark.parametrize("visibility_facts", [True, False])
+def test_an_opaque_white_background_is_ink_that_marks_nothing(visibility_facts):
+    """The ink pass tells a large opaque pure-white fill apart (fill-white) with the visibility facts
+    or without them; a light grey one stays a fill-path (figure_white/grey_background)."""
+    def overhang(name):
+        doc = loader.load(str(FIXTURES / "margins" / name), visibility_facts=visibility_facts)
+        return [i.kind for i in doc.pages[1].ink if i.bbox[2] > 600]
+
+    assert overhang("figure_white_background.pdf") == ["fill-white"]
+    assert overhang("figure_grey_background.pdf") == ["fill-path"]

@@ -18,6 +18,33 @@ def mupdf_module():
 
 _INK_DEVICE = None
 _INFINITE = float("inf")
+#: a fill at least this large (points, either way) has its colour read: an opaque pure white one, the
+#: page's own colour, marks nothing by itself (a plot's white background running past its frame and
+#: off the page) and is kept as ink of kind "fill-white"; a smaller one is not worth the read
+WHITE_FILL_MIN = 3.0
+#: a colour component this close to full (1/510: what rounds to 255 of 255) is white
+_WHITE = 1.0 - 1.0 / 510
+
+
+def white_reader():
+    """A function (colorspace, color) -> bool: a device gray, RGB or CMYK colour is pure white (any
+    other colour space: False). `color` is the float array MuPDF passes a device's fill."""
+    mupdf = mupdf_module()
+    get, n_of = mupdf.floats_getitem, mupdf.ll_fz_colorspace_n
+    is_gray, is_rgb, is_cmyk = (mupdf.ll_fz_colorspace_is_gray, mupdf.ll_fz_colorspace_is_rgb,
+                                mupdf.ll_fz_colorspace_is_cmyk)
+
+    def white(colorspace, color) -> bool:
+        n = n_of(colorspace)
+        if n == 1 and is_gray(colorspace):
+            return get(color, 0) >= _WHITE
+        if n == 3 and is_rgb(colorspace):
+            return get(color, 0) >= _WHITE and get(color, 1) >= _WHITE and get(color, 2) >= _WHITE
+        if n == 4 and is_cmyk(colorspace):
+            return max(get(color, 0), get(color, 1), get(color, 2), get(color, 3)) <= 1.0 - _WHITE
+        return False
+
+    return white
 
 
 def rect_reader():
@@ -69,6 +96,7 @@ def ink_device_class():
     bound_path, bound_shade, bound_text = low.ll_fz_bound_path, low.ll_fz_bound_shade, low.ll_fz_bound_text
     transform_rect = low.ll_fz_transform_rect
     coords = rect_reader()
+    white = white_reader()
     _MAX_OPERATIONS = limits.MAX_OPERATIONS_PER_PAGE
 
     class InkDevice(mupdf.FzDevice2):
@@ -92,6 +120,7 @@ def ink_device_class():
             self.operations = 0  # fills, strokes, images, text runs: bounded by limits
             self.aborted = ""
             self.out = []
+            self.white = set()  # indices in `out` of large opaque pure-white fills (WHITE_FILL_MIN)
             self.clips = []  # the visible area under each open clip
             self.hidden = 0  # inside a soft mask's definition or a pattern tile
             for name in self._CALLBACKS:
@@ -146,8 +175,22 @@ def ink_device_class():
             if box is not None:
                 self.out.append((kind, box))
 
-        def fill_path(self, ctx, path, even_odd, ctm, *rest):
+        def fill_path(self, ctx, path, even_odd, ctm, colorspace=None, color=None, alpha=1.0, *rest):
+            out = self.out
+            n = len(out)
             self._keep("fill-path", bound_path, path, None, ctm)
+            if len(out) > n:
+                self.note_white(n, colorspace, color, alpha)
+
+        def note_white(self, index, colorspace, color, alpha):
+            """Mark the fill at `index` of `out` white when it is large, opaque and pure white."""
+            b = self.out[index][1]
+            if alpha >= 1.0 and b[2] - b[0] >= WHITE_FILL_MIN and b[3] - b[1] >= WHITE_FILL_MIN:
+                try:
+                    if white(colorspace, color):
+                        self.white.add(index)
+                except Exception:
+                    pass
 
         def stroke_path(self, ctx, path, stroke, ctm, *rest):
             self._keep("stroke-path", bound_path, path, stroke, ctm)
@@ -243,6 +286,8 @@ def ink_pass(page, device=None):
     finally:
         if rotation:
             page.set_rotation(rotation)
-    # a box with no extent either way (a point) marks nothing
-    ink = tuple([Ink(kind, b) for kind, b in device.out if b[2] - b[0] > 0 or b[3] - b[1] > 0])
+    # a box with no extent either way (a point) marks nothing; a large opaque white fill is told apart
+    white = device.white
+    ink = tuple([Ink("fill-white" if i in white else kind, b) for i, (kind, b) in enumerate(device.out)
+                 if b[2] - b[0] > 0 or b[3] - b[1] > 0])
     return ink, {"aborted": device.aborted}

@@ -271,6 +271,7 @@ def _device_class():
                     except Exception:
                         pass
                 out.append(("fill-path", box))
+                self.note_white(len(out) - 1, colorspace, color, alpha)
 
     return TextInkDevice
 
