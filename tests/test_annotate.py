@@ -307,6 +307,10 @@ def test_labels_lie_on_none_of_the_papers_text(tmp_path, fixture, rules):
     assert labels_over_text(report, out) == []
 
 
+#: more labels than this on one page make it crowded
+CROWDED = 10
+
+
 def test_labels_lie_on_text_only_on_crowded_pages(tmp_path):
     """Across every violating fixture a label covers text only where its page holds several marks
     and no free place was left beside its frame."""
@@ -316,6 +320,10 @@ def test_labels_lie_on_text_only_on_crowded_pages(tmp_path):
         out = tmp_path / (case["pdf"].replace("/", "_"))
         annotate(report, str(out))
         with pymupdf.open(out) as pdf:
-            total += sum(1 for page in pdf for a in page.annots() if a.info["title"].startswith("scope-check: label"))
-        over += [(case["pdf"], *hit) for hit in labels_over_text(report, out)]
+            labels = {page.number + 1: sum(1 for a in page.annots() if a.info["title"].startswith("scope-check: label"))
+                      for page in pdf}
+        total += sum(labels.values())
+        # a page of more than CROWDED labels (margin_marks_20/21: twenty marks down one margin) has no free
+        # place left for them all: its labels may lie on text
+        over += [(case["pdf"], *hit) for hit in labels_over_text(report, out) if labels[hit[0]] <= CROWDED]
     assert total > 200 and len(over) <= total // 40, over

@@ -552,10 +552,10 @@ def test_memory_that_ran_out_inside_a_check_is_tried_again_under_another_ceiling
 
     original = loader.load
 
-    def short_of_memory(path):  # inherited by the forked worker
+    def short_of_memory(path, **options):  # inherited by the forked worker
         if os.path.basename(path).startswith("lowmem"):
             raise loader.ResourceLimit("memory ran out while reading the PDF")
-        return original(path)
+        return original(path, **options)
 
     monkeypatch.setattr(loader, "load", short_of_memory)
     src = tmp_path / "in"

@@ -29,6 +29,7 @@ CASES = [
     ("empty.pdf", "FILE001", "error"),
     ("zip_renamed.pdf", "FILE001", "error"),
     ("latex_source.pdf", "FILE001", "error"),
+    ("junk_before_header.pdf", None, "pass"),  # the header within the first 1 KB: a PDF (FILE001's near miss)
     ("truncated.pdf", "FILE002", "error"),
     ("corrupt_xref.pdf", "FILE002", "pass"),
     ("zero_pages.pdf", "FILE002", "error"),
@@ -37,6 +38,7 @@ CASES = [
     ("content_cut.pdf", "FILE002", "fail"),
     ("scan_broken_colour_space.pdf", "FILE002", "pass"),
     ("encrypted.pdf", "FILE003", "error"),
+    ("owner_password_only.pdf", None, "pass"),  # opens without a password (FILE003's near miss)
     ("image_only.pdf", "FILE005", "error"),
     ("many_pages.pdf", "PAGE001", "fail"),
 ]
@@ -123,7 +125,7 @@ def test_one_broken_file_does_not_stop_the_others():
     assert exit_code == 1 and "Traceback" not in err
     report = json.loads(out)
     assert [f["verdict"] for f in report["files"]] == [v for _, _, v in CASES] + ["pass"]
-    assert report["summary"] == {"files": 14, "pass": 4, "fail": 3, "error": 7}
+    assert report["summary"] == {"files": 16, "pass": 6, "fail": 3, "error": 7}
 
 
 def test_a_file_without_read_permission_is_file002_with_its_size_and_no_hash():

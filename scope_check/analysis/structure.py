@@ -748,7 +748,7 @@ def statement_kinds(headings: Sequence[Heading], vocabulary: Mapping, partial: b
 
 
 #: what joins the parts of a heading that names several topics: "Diagnostic Visibility and Limitations"
-_CONJUNCTS = re.compile(r"\s*(?:,|&|/|\band\b)\s*")
+_CONJUNCTS = re.compile(r",|&|/|\band\b")  # the parts are stripped after the split (no \s* around: linear)
 
 
 def _kind_patterns(vocabulary: Mapping):
@@ -763,7 +763,7 @@ def _kind_of(key: str, compiled, partial: bool = False) -> Optional[str]:
     for kind, regexes in compiled:
         if any(r.search(key) for r in regexes):
             return kind
-    parts = [part for part in _CONJUNCTS.split(key) if part] if partial else []
+    parts = [part for part in (p.strip() for p in _CONJUNCTS.split(key)) if part] if partial else []
     if len(parts) < 2:
         return None
     return next((kind for kind, regexes in compiled if any(r.search(part) for part in parts for r in regexes)), None)
@@ -871,6 +871,8 @@ def _statements(headings: Sequence[Heading], kinds: Sequence[Optional[str]], ref
 
 #: a run-in lead-in has at most this many words ("Limitations and broader impact.")
 RUN_IN_MAX_WORDS = 8
+#: at most this many run-in statements are measured in a document (a paper has a handful)
+RUN_IN_MAX_STATEMENTS = 100
 #: how far right of a column's left edge a paragraph's first line may start (its indent), in body sizes
 RUN_IN_MAX_INDENT = 2.0
 
@@ -954,9 +956,9 @@ def _exempt_run_ins(headings: Sequence[Heading], leads: Sequence, references: Op
     statements = vocabulary["statements"]
     compiled = _kind_patterns(vocabulary)
     boundary = excluded[0] if excluded else references
-    limit = (boundary.page, _index_of(boundary, body[boundary.page - 1]))
-    floor = max(((h.page, _index_of(h, body[h.page - 1])) for h in headings
-                 if (h.page, _index_of(h, body[h.page - 1])) < limit), default=(0, -1))
+    where = _Positions(body)
+    limit = where(boundary)
+    floor = max((at for at in map(where, headings) if at < limit), default=(0, -1))
     run: List[Heading] = []
     for page, i, ln, lead, _bold in reversed(leads):
         if (page, i) >= limit:
@@ -972,6 +974,23 @@ def _exempt_run_ins(headings: Sequence[Heading], leads: Sequence, references: Op
     return tuple(reversed(run))
 
 
+class _Positions:
+    """(page, index among its page's body lines) of a heading, by its line's box: each page's boxes are
+    read once (a page of many headings is not searched once for each)."""
+
+    def __init__(self, body: Sequence[Sequence[Line]]):
+        self.body, self.pages = body, {}
+
+    def __call__(self, h: Heading) -> Tuple[int, int]:
+        boxes = self.pages.get(h.page)
+        if boxes is None:
+            boxes = self.pages[h.page] = {}
+            for i, ln in enumerate(self.body[h.page - 1]):
+                boxes.setdefault(ln.bbox, i)
+        i = boxes.get(h.bbox)
+        return h.page, i if i is not None else _index_of(h, self.body[h.page - 1])
+
+
 def _run_in_statements(headings: Sequence[Heading], found: Sequence[Statement], references: Optional[Heading],
                        body_end: Optional[Heading], body: Sequence[Sequence[Line]], template: Mapping,
                        vocabulary: Mapping, leads: Sequence) -> List[Statement]:
@@ -981,25 +1000,25 @@ def _run_in_statements(headings: Sequence[Heading], found: Sequence[Statement], 
     It sits inside a counted section, so it ends the body only as `_exempt_run_ins` says; `counted` says
     whether it stands before the body's end."""
     compiled = _kind_patterns(vocabulary)
-
-    def at(page: int, index: int) -> Tuple[int, int]:
-        return page, index
-
-    def where(h: Heading) -> Tuple[int, int]:
-        return h.page, _index_of(h, body[h.page - 1])
-
-    marks = sorted([where(h) for h in headings] + [at(page, i) for page, i, _, _, _ in leads])
-    spans = [(where(st.heading), where(st.end) if st.end is not None else (len(body) + 1, 0)) for st in found]
+    where = _Positions(body)
+    marks = sorted([where(h) for h in headings] + [(page, i) for page, i, _, _, _ in leads])
+    spans = sorted((where(st.heading), where(st.end) if st.end is not None else (len(body) + 1, 0)) for st in found)
+    starts = [a for a, _ in spans]
     end_at = where(body_end) if body_end is not None else None
     ref_at = where(references) if references is not None else None
     out: List[Statement] = []
     for page, i, ln, lead, bold in leads:
         kind = _kind_of(normalise(lead), compiled, partial=bold)
-        here = at(page, i)
-        if kind is None or any(a <= here < b for a, b in spans):
+        here = (page, i)
+        k = bisect_left(starts, (page, i + 1)) - 1  # the last statement opening at or before it (none overlap)
+        inside = k >= 0 and spans[k][0] <= here < spans[k][1]
+        if kind is None or inside:
             continue
+        if len(out) == RUN_IN_MAX_STATEMENTS:
+            break  # a paper has a handful; thousands are a hostile file's, not statements to measure
         heading = _lead_heading(page, ln, lead)
-        nxt = next((m for m in marks if m > here), None)
+        m = bisect_left(marks, (page, i + 1))
+        nxt = marks[m] if m < len(marks) else None
         stop = None
         if nxt is not None:
             stop_line = body[nxt[0] - 1][nxt[1]]
