@@ -114,37 +114,37 @@ def analyse(doc: Document, rules: RuleSet) -> Structure:
     return doc.derived(key, lambda: _analyse(doc, rules.template, rules.structure))
 
 
-def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
+@dataclass(frozen=True)
+class Classified:
+    """The first part of `analyse`: each page's lines told apart (furniture or body), which depends
+    on the template section only, not on the vocabulary: the marks it finds (running headers, the
+    notice below the block, the review ruler's pages) are what TMPL001's comparison with another
+    template reads first (checks.template.ranked), before the headings and the text block."""
 
-    packed = is_packed(doc)  # a long document: keep where the lines are, not the lines (flat memory)
-    furniture: List = []
-    body: List = []
-    ruler_pages: List[int] = []
-    headers: List[Tuple[int, str]] = []
-    footers: List[Tuple[int, str]] = []
-    last_number: Optional[int] = None  # the ruler's last line number so far (a cumulative ruler goes on)
-    weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
-    gap = _template_gap(template)  # two or more columns: the body is read column by column
-    for page in doc.pages:
-        roles = classify(page, template, last_number)
-        _weigh(weight, (ln for r, ln in roles if r == BODY))
-        picks = [i for i, (r, _) in enumerate(roles) if r == BODY]
-        if gap is not None:
-            picks = column_order(picks, [ln for _, ln in roles], gap, page.ink)
-        if packed:
-            furniture.append(tuple((r, i) for i, (r, _) in enumerate(roles) if r != BODY))
-            body.append(array("I", picks))
-        else:
-            furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
-            body.append(tuple(roles[i][1] for i in picks))
-        numbers = [n for r, ln in roles if r == RULER for n in _numbers(ln)]
-        if numbers:
-            ruler_pages.append(page.number)
-            last_number = max(numbers)
-        headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
-        footers.extend(_footer_texts(page.number, roles, template))
-    if packed:
-        body, furniture = _BodyLines(doc.pages, body), _Furniture(doc.pages, furniture)
+    furniture: Sequence  # per page: (role, line), or a packed document's line indices
+    body: Sequence  # per page, in reading order
+    review_ruler_pages: Tuple[int, ...]
+    header_texts: Tuple[Tuple[int, str], ...]
+    footer_texts: Tuple[Tuple[int, str], ...]
+    weight: Tuple[Tuple[float, int], ...]  # characters per size of the body lines
+
+
+def classified(doc: Document, rules: RuleSet):
+    """The pages of `doc` classified under `rules`' template (a `Classified`), computed once per
+    document and template. A long document (packed) keeps few structures (`Document.derived`):
+    its classification is not kept apart, its structure stands for it (the same marks)."""
+    if is_packed(doc):
+        return analyse(doc, rules)
+    return doc.derived(("classified", rules.template), lambda: _classified(doc, rules.template))
+
+
+def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
+    packed = is_packed(doc)
+    c = _classified(doc, template) if packed else doc.derived(("classified", template),
+                                                              lambda: _classified(doc, template))
+    body, furniture = c.body, c.furniture
+    weight = Counter(dict(c.weight))
+    ruler_pages, headers, footers = c.review_ruler_pages, c.header_texts, c.footer_texts
     columns = int(template["columns"]) > 1  # what reads a page of columns is used on such a template only
     size = _body_size(weight, template) if columns else (weight.most_common(1)[0][0] if weight else None)
     headings = tuple(find_headings(doc.pages, body, size, _column_edges(template)))
@@ -190,6 +190,41 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         footer_texts=tuple(footers),
         columns=int(template["columns"]),
     )
+
+
+def _classified(doc: Document, template: Mapping) -> Classified:
+    packed = is_packed(doc)  # a long document: keep where the lines are, not the lines (flat memory)
+    furniture: List = []
+    body: List = []
+    ruler_pages: List[int] = []
+    headers: List[Tuple[int, str]] = []
+    footers: List[Tuple[int, str]] = []
+    last_number: Optional[int] = None  # the ruler's last line number so far (a cumulative ruler goes on)
+    weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
+    gap = _template_gap(template)  # two or more columns: the body is read column by column
+    for page in doc.pages:
+        roles = classify(page, template, last_number)
+        _weigh(weight, (ln for r, ln in roles if r == BODY))
+        picks = [i for i, (r, _) in enumerate(roles) if r == BODY]
+        if gap is not None:
+            picks = column_order(picks, [ln for _, ln in roles], gap, page.ink)
+        if packed:
+            furniture.append(tuple((r, i) for i, (r, _) in enumerate(roles) if r != BODY))
+            body.append(array("I", picks))
+        else:
+            furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
+            body.append(tuple(roles[i][1] for i in picks))
+        numbers = [n for r, ln in roles if r == RULER for n in _numbers(ln)]
+        if numbers:
+            ruler_pages.append(page.number)
+            last_number = max(numbers)
+        headers.extend((page.number, ln.text) for r, ln in roles if r == HEADER)
+        footers.extend(_footer_texts(page.number, roles, template))
+    if packed:
+        body, furniture = _BodyLines(doc.pages, body), _Furniture(doc.pages, furniture)
+    return Classified(furniture=furniture if packed else tuple(furniture), body=body if packed else tuple(body),
+                      review_ruler_pages=tuple(ruler_pages), header_texts=tuple(headers), footer_texts=tuple(footers),
+                      weight=tuple(weight.items()))
 
 
 # --- columns ---------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ from scope_check.checks.pages import CHECKS as PAGE_CHECKS
 from scope_check.checks.helpers import clipped, inches, paper_name, the_template, template_name
 from scope_check.config import rules as rule_files
 from scope_check.config.spec import Check, Param, Params
-from scope_check.analysis.structure import HEADER, analyse, first_footer, first_header
+from scope_check.analysis.structure import HEADER, analyse, classified, first_footer, first_header
 
 CHECKS = (
     Check(
@@ -383,7 +383,7 @@ def ranked(doc: Document, candidates: Sequence) -> List:
     """The candidate rule sets whose template the paper is in (no TMPL001 reason against it), best
     first (`resemblance`; among several sets of one template, the variants, by `variant_fit` after
     the template's own evidence)."""
-    scored = [(resemblance(doc, r), r) for r in candidates]
+    scored = [(resemblance(doc, r), r) for r in candidates if not _surely_unmarked(doc, r)]
     scored = [(score, r) for score, r in scored if score[0] == 0]
     family = Counter(template_name(r.template) for _, r in scored)
 
@@ -521,13 +521,7 @@ def _judge(doc: Document, params: Params) -> dict:
     # the template's marks, those it has: its running header, its notice below the block, its
     # review ruler (None: not one of this template's marks)
     header, footer = tpl["header"], tpl["footer"]
-    patterns = list(header["review"]) + list(header["camera_ready"])
-    notices = list(footer.get("review", ())) + list(footer.get("camera_ready", ()))
-    has_header = first_header(s, patterns) is not None if patterns else None
-    has_footer = first_footer(s, notices) is not None if notices else None
-    # (the camera-ready version, TMPL002 `mode`, has no ruler: its absence is no mark missing)
-    camera = rules.options("TMPL002")["mode"] == "camera_ready"
-    has_ruler = bool(s.review_ruler_pages) if tpl["ruler"] and not camera else None
+    has_header, has_footer, has_ruler = _template_marks(s, rules)
     marks = [m for m in (has_header, has_footer, has_ruler) if m is not None]
     # a template whose camera-ready version prints no header or notice (CVPR, ACL: nothing outside
     # the block) has a version without any mark: a paper showing none may be that one
@@ -537,15 +531,7 @@ def _judge(doc: Document, params: Params) -> dict:
     marks_missing = none_shown and not unmarked_version
 
     # paper size: the size most pages have
-    want_w, want_h = tpl["page_size"]
-    sizes = {}
-    for p in doc.pages:
-        sizes[(round(p.width, 1), round(p.height, 1))] = sizes.get((round(p.width, 1), round(p.height, 1)), 0) + 1
-    (pw, ph), _ = max(sizes.items(), key=lambda kv: kv[1])
-    page_wrong = not (
-        (abs(pw - want_w) <= PAGE_TOLERANCE and abs(ph - want_h) <= PAGE_TOLERANCE)
-        or (abs(pw - want_h) <= PAGE_TOLERANCE and abs(ph - want_w) <= PAGE_TOLERANCE)
-    )
+    pw, ph, page_wrong = _paper(doc, tpl)
     if page_wrong:
         evidence.append(f"{_size_name(pw, ph)} paper")
 
@@ -638,6 +624,47 @@ def _judge(doc: Document, params: Params) -> dict:
         "header_bbox": header_bbox,
         "data": data,
     }
+
+
+def _template_marks(s, rules) -> Tuple[Optional[bool], Optional[bool], Optional[bool]]:
+    """(header, notice, ruler): whether each of the template's marks is shown (None: not one of its
+    marks). Reads the page classification only (`s`: a Structure or a Classified)."""
+    tpl = rules.template
+    header, footer = tpl["header"], tpl["footer"]
+    patterns = list(header["review"]) + list(header["camera_ready"])
+    notices = list(footer.get("review", ())) + list(footer.get("camera_ready", ()))
+    has_header = first_header(s, patterns) is not None if patterns else None
+    has_footer = first_footer(s, notices) is not None if notices else None
+    # (the camera-ready version, TMPL002 `mode`, has no ruler: its absence is no mark missing)
+    camera = rules.options("TMPL002")["mode"] == "camera_ready"
+    has_ruler = bool(s.review_ruler_pages) if tpl["ruler"] and not camera else None
+    return has_header, has_footer, has_ruler
+
+
+def _paper(doc: Document, tpl) -> Tuple[float, float, bool]:
+    """(width, height, another size than the template's) of the size most pages have."""
+    want_w, want_h = tpl["page_size"]
+    sizes: dict = {}
+    for p in doc.pages:
+        sizes[(round(p.width, 1), round(p.height, 1))] = sizes.get((round(p.width, 1), round(p.height, 1)), 0) + 1
+    (pw, ph), _ = max(sizes.items(), key=lambda kv: kv[1])
+    page_wrong = not (
+        (abs(pw - want_w) <= PAGE_TOLERANCE and abs(ph - want_h) <= PAGE_TOLERANCE)
+        or (abs(pw - want_h) <= PAGE_TOLERANCE and abs(ph - want_w) <= PAGE_TOLERANCE)
+    )
+    return pw, ph, page_wrong
+
+
+def _surely_unmarked(doc: Document, rules) -> bool:
+    """Is the paper provably out of `ranked` for `rules` from its paper size and the page
+    classification alone? `_judge` calls a paper `unmarked` when none of the template's marks is
+    shown (`not any(marks)`, the same `_template_marks`) and the paper is another size (`page_wrong`,
+    the same `_paper`) or no block was measured; `resemblance` adds `unmarked` to the reasons, and
+    `ranked` keeps only a score of no reasons. So another size with no mark shown is out whatever
+    the headings, the text block and the body font say: they are never computed for it."""
+    if not _paper(doc, rules.template)[2]:
+        return False
+    return not any(_template_marks(classified(doc, rules), rules))
 
 
 def _marks_wanting(judged: dict) -> str:
