@@ -167,8 +167,11 @@ def merged(members: Sequence[Finding]) -> Finding:
     if len(members) == 1:
         return first
     pages = tuple(dict.fromkeys(m.page for m in members))  # in order, each once
+    # a member's data is shared, not copied, when it is a plain dict: nothing changes it after the
+    # checks, and the members themselves are let go (20,000 copies held at once at 10,000 pages)
     occurrences = [
-        {"page": m.page, "bbox": list(m.bbox) if m.bbox else None, "message": m.message, "data": dict(m.data)}
+        {"page": m.page, "bbox": list(m.bbox) if m.bbox else None, "message": m.message,
+         "data": m.data if type(m.data) is dict else dict(m.data)}
         for m in members
     ]
     data = dict(first.data)

@@ -7,6 +7,7 @@ internal error) is an attribute of the check's spec."""
 from __future__ import annotations
 
 import os
+import sys
 import time
 import traceback
 from dataclasses import replace, dataclass, field
@@ -258,7 +259,8 @@ def _hinted(f: Finding) -> Finding:
     if f.hint:
         return f
     hint = registry.checks()[f.code].hint(f)
-    return _changed(f, hint=hint) if hint else f
+    # equal hints are one string (a finding repeated on 10,000 pages holds one copy, not 10,000)
+    return _changed(f, hint=sys.intern(hint) if type(hint) is str else hint) if hint else f
 
 
 def _changed(f: Finding, **changes) -> Finding:
@@ -266,9 +268,11 @@ def _changed(f: Finding, **changes) -> Finding:
     `__post_init__`, so the result is the same): the runner changes each finding twice or three
     times, and a page of 100,000 findings spent a second in `replace`."""
     new = object.__new__(type(f))
-    fields = dict(f.__dict__)
+    # filled in place, not given a dict of its own: the instance keeps the class's shared keys
+    # (about 250 bytes less a finding, and faster)
+    fields = new.__dict__
+    fields.update(f.__dict__)
     fields.update(changes)
-    object.__setattr__(new, "__dict__", fields)
     return new
 
 
