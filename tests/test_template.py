@@ -12,7 +12,7 @@ import pytest
 from conftest import (CORPUS, LAYOUT, check, codes, corpus_check, errors, findings, fixture_path, layout_codes, needs_corpus,
                       severities)
 from scope_check.checks import load_rules
-from scope_check.checks.template import other_template
+from scope_check.checks.template import bundled_templates, other_template, resemblance, surely_unmarked
 from scope_check.engine.runner import check_file
 from scope_check.model.loader import load
 
@@ -408,3 +408,20 @@ def test_the_review_ruler_on_an_acl_final_version_is_another_mode():
 def test_an_acl_final_version_without_the_ruler_has_no_template_finding():
     report = check_file(fixture_path("venues/arr2026/camera.pdf"), load_rules("arr2026-long-camera"))
     assert {"TMPL001", "TMPL002"} & codes(report) == set()
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", ["acm_sigconf_gecco2018_genotype.pdf", "template_ieeetran_howto.pdf",
+                                  "template_icml2025_example_paper.pdf", "neurips2017_attention.pdf",
+                                  "acl2020_2kenize.pdf"])
+def test_a_candidate_left_out_before_its_analysis_has_a_reason_against_it(name):
+    """`ranked` leaves out, before its headings, text block and body font, a candidate template the
+    paper is provably not in (another paper size, none of its marks): its full judgement agrees (a
+    reason or `unmarked`, score[0] > 0). Papers on A4 and on Letter, of one and two columns."""
+    doc = load(str(CORPUS / name))
+    left_out = 0
+    for rules in bundled_templates():
+        if surely_unmarked(doc, rules):
+            left_out += 1
+            assert resemblance(doc, rules)[0] > 0, rules.name
+    assert left_out < len(bundled_templates())

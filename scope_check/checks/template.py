@@ -383,7 +383,7 @@ def ranked(doc: Document, candidates: Sequence) -> List:
     """The candidate rule sets whose template the paper is in (no TMPL001 reason against it), best
     first (`resemblance`; among several sets of one template, the variants, by `variant_fit` after
     the template's own evidence)."""
-    scored = [(resemblance(doc, r), r) for r in candidates if not _surely_unmarked(doc, r)]
+    scored = [(resemblance(doc, r), r) for r in candidates if not surely_unmarked(doc, r)]
     scored = [(score, r) for score, r in scored if score[0] == 0]
     family = Counter(template_name(r.template) for _, r in scored)
 
@@ -655,7 +655,7 @@ def _paper(doc: Document, tpl) -> Tuple[float, float, bool]:
     return pw, ph, page_wrong
 
 
-def _surely_unmarked(doc: Document, rules) -> bool:
+def surely_unmarked(doc: Document, rules) -> bool:
     """Is the paper provably out of `ranked` for `rules` from its paper size and the page
     classification alone? `_judge` calls a paper `unmarked` when none of the template's marks is
     shown (`not any(marks)`, the same `_template_marks`) and the paper is another size (`page_wrong`,
