@@ -26,6 +26,8 @@ from scope_check.checks import text as integrity
 from scope_check.analysis import addresses
 from scope_check.checks import load_rules
 from scope_check.engine.runner import check_file
+from scope_check.engine import grouping, runner
+from scope_check.checks import margins
 
 #: real papers with findings of the checks whose reading changed for packed documents: hidden text
 #: and prompts (TEXT001/TEXT002), thanks and self-citations (ANON002/ANON004), headings and the
@@ -277,3 +279,33 @@ def test_a_long_document_keeps_only_the_most_recent_structures(monkeypatch):
     first = analyse(doc, sets[0])  # dropped, computed again
     assert first.body_pages == plain[0].body_pages and first.headings == plain[0].headings
     assert analyse(doc, sets[0]) is first  # and kept while it is among the most recent
+
+
+def test_equal_margin_findings_of_copied_pages_share_their_data_and_report_the_same(tmp_path, monkeypatch):
+    """A page copied many times gives MARG001 findings equal but for their page; each holds the very
+    data and box of the page before's (memory: they are all held until the report groups them). The
+    report is the one of findings each with its own data."""
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    path = generate.long(tmp_path / "copies.pdf", "copies", 12)
+    seen = []
+
+    def capture(found):
+        seen.extend(found)
+        return grouping.group(found)
+
+    monkeypatch.setattr(runner, "group", capture)
+    shared = check_file(str(path), load_rules("scope2025-main")).to_json()
+    marg = [f for f in seen if f.code == "MARG001"]
+    assert len({f.page for f in marg}) == 12
+    twinned = 0
+    for f in marg:
+        twins = [g for g in marg if g.page != f.page and g.data == f.data and g.bbox == f.bbox]
+        assert all(g.data is f.data and g.bbox is f.bbox for g in twins)
+        twinned += bool(twins)
+    assert twinned >= len(marg) - 2  # the copies (the first page is the paper's own)
+    monkeypatch.setattr(margins, "_shared", lambda f, before, kept: f)
+    own = check_file(str(path), load_rules("scope2025-main")).to_json()
+    shared.pop("elapsed_s"), own.pop("elapsed_s")
+    assert shared == own

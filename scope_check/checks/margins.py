@@ -664,6 +664,7 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
     body_size = float(params.template["body_font_size"])
     header_distance = params.template["header_min_distance"]
     notices = [re.compile(p) for p in params.template["notices"]]
+    before: Dict[tuple, tuple] = {}  # the page before's findings' data and boxes (`_shared`)
     for page, body, furniture in zip(doc.pages, s.body_lines, s.furniture):
         objects: List[_Object] = []
         for ln in body:
@@ -700,13 +701,50 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
         summed: Dict[str, List[_Found]] = {}
         if len(found) > limit:
             found, summed = _bounded(found, limit)
+        kept: Dict[tuple, tuple] = {}
         for where, members, hits in found:
             if hits is None:
-                yield _finding(page, members, block, tol, error_beyond, where)
+                yield _shared(_finding(page, members, block, tol, error_beyond, where), before, kept)
             else:
-                yield _gap_finding(page, members, hits, columns, block, tol, error_beyond, where)
+                yield _shared(_gap_finding(page, members, hits, columns, block, tol, error_beyond, where),
+                              before, kept)
         for where, rest in summed.items():
-            yield _more_finding(page, rest, limit, block, tol, error_beyond, where)
+            yield _shared(_more_finding(page, rest, limit, block, tol, error_beyond, where), before, kept)
+        before = kept
+
+
+def _shared(f: Finding, before: Dict[tuple, tuple], kept: Dict[tuple, tuple]) -> Finding:
+    """The finding holding the very data and box of an equal finding of the page before, when there
+    is one. A page copied 10,000 times gives 20,000 findings equal but for their page, all held
+    until the report groups them (each grouped occurrence keeps its data): shared, they cost a
+    finding's shell each instead of a kilobyte. Only the page before is looked at, so what is kept
+    for the look-up is bounded by one page's findings (`max_findings_per_page`)."""
+    try:
+        key = (_frozen(f.data), _frozen(f.bbox))
+        same = before.get(key) or kept.get(key)
+    except TypeError:  # a value that is no key: kept as it is
+        return f
+    if same is None:
+        kept[key] = (f.data, f.bbox)
+        return f
+    kept[key] = same
+    # the finding is this check's own, not yet handed out: set as its __init__ would have
+    object.__setattr__(f, "data", same[0])
+    object.__setattr__(f, "bbox", same[1])
+    return f
+
+
+def _frozen(value) -> tuple:
+    """A hashable key equal only for values that are the same to the report: the same types, the
+    same keys in the same order, floats by their repr (0.0 and -0.0, 1 and 1.0 and True differ)."""
+    kind = type(value)
+    if kind is dict:
+        return (dict,) + tuple((k, _frozen(v)) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return (kind,) + tuple(_frozen(v) for v in value)
+    if kind is float:
+        return (float, repr(value))
+    return (kind, value)
 
 
 _Found = Tuple[str, List[_Object], Optional[List["_GapObject"]]]
