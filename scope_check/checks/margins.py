@@ -1026,13 +1026,9 @@ def _gap_finding(page: Page, members: List[_Object], hits: List["_GapObject"], c
         message += " (a warning while it stays in the gap)"
     elif amount <= error_beyond:
         message += f" (a warning up to {error_beyond:g} pt)"
-    kinds = {m.what for m in members}
-    text = _quote(members) or None
     return Finding(
         "MARG001",
-        # equal texts as one string: a page copied 10,000 times gives 10,000 equal findings, held
-        # until the report groups them
-        sys.intern(message),
+        sys.intern(message),  # equal texts as one string (see _described)
         page=page.number,
         bbox=rounded_bbox(box),
         fix="column",
@@ -1043,17 +1039,28 @@ def _gap_finding(page: Page, members: List[_Object], hits: List["_GapObject"], c
             "column": owner,
             "into": "column" if across else "gap",
             "column_edge": round(edge, 2),
-            "objects": sorted(kinds),
-            "kind": kind,
-            "text": sys.intern(text) if type(text) is str else text,
-            "tolerance_pt": tol,
-            "error_beyond_pt": error_beyond,
-            "text_block": list(rounded_bbox(block)),
-            "region": where,
+            **_described(members, kind, tol, error_beyond, block, where),
         },
         severity="warning" if amount <= error_beyond or not across else "",
         cause=(kind, "gap", float(round(amount, 1))),
     )
+
+
+def _described(members: List[_Object], kind: str, allowed: float, error_beyond: float, block: BBox,
+               where: str) -> Dict[str, object]:
+    """The data every MARG001 finding on a cluster ends with: what it is made of, the text it quotes,
+    the thresholds, the block and the region. Equal texts are one string: a page copied 10,000 times
+    gives 10,000 equal findings, held until the report groups them."""
+    text = _quote(members) or None
+    return {
+        "objects": sorted({m.what for m in members}),
+        "kind": kind,
+        "text": sys.intern(text) if type(text) is str else text,
+        "tolerance_pt": allowed,
+        "error_beyond_pt": error_beyond,
+        "text_block": list(rounded_bbox(block)),
+        "region": where,
+    }
 
 
 def _note_words(members: List[_Object]) -> str:
@@ -1089,27 +1096,18 @@ def _finding(page: Page, members: List[_Object], block: BBox, tol: float, error_
                f"{', after the References' if where == REGION_AFTER_REFERENCES else ''}; allowed {allowed:g} pt")
     if amount <= error_beyond:
         message += f" (a warning up to {error_beyond:g} pt)"
-    kinds = {m.what for m in members}
-    text = _quote(members) or None
+    all_text = all(m.what == "text" for m in members)
     return Finding(
         "MARG001",
-        # equal texts as one string: a page copied 10,000 times gives 10,000 equal findings, held
-        # until the report groups them
-        sys.intern(message),
+        sys.intern(message),  # equal texts as one string (see _described)
         page=page.number,
         bbox=rounded_bbox(box),
-        fix="margin-note" if kind == "margin note" else "text" if kinds == {"text"} else "",
+        fix="margin-note" if kind == "margin note" else "text" if all_text else "",
         data={
             "overflow_pt": round(amount, 2),
             "side": side,
             "sides": {k: round(v, 2) for k, v in over.items()},
-            "objects": sorted(kinds),
-            "kind": kind,
-            "text": sys.intern(text) if type(text) is str else text,
-            "tolerance_pt": allowed,
-            "error_beyond_pt": error_beyond,
-            "text_block": list(rounded_bbox(block)),
-            "region": where,
+            **_described(members, kind, allowed, error_beyond, block, where),
         },
         severity="warning" if amount <= error_beyond else "",
         # a margin note is the same note wherever it stands along the block and however wide its
