@@ -131,7 +131,7 @@ SET_HELP = ("Change one value of the rule set, as a rules file extending it woul
 #: where the --set callback leaves the parsed settings for `rule_set` (ctx.meta)
 OVERRIDES_KEY = "scope_check.overrides"
 _KEY = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
-_CODE = re.compile(r"[A-Za-z]+[0-9]+")
+_CODE = re.compile(r"(?<![A-Za-z])[A-Za-z]+[0-9]+")  # starts at a run of letters: linear on any text
 
 
 def rules_option(help: str = RULES_HELP) -> Decorator:
