@@ -96,7 +96,7 @@ def author_identity(doc: Document, params: Params) -> Iterator[Finding]:
     footer = params.template["footer"]
     camera_notice = first_footer(s, tuple(footer["camera_ready"]))
     review_notice = first_footer(s, tuple(footer["review"]))
-    block, end = author_block(doc, s, params.template["title_size_ratio"])
+    block, end = author_block(doc, s, params.template["title_size_ratio"], params.template["body_font_size"])
     placeholders = {plain(p) for p in options["anonymous_placeholders"]}
     placeholder = any(plain(ln.text) in placeholders for ln in block)
     found = identity_in_block(block, placeholder, tuple(options["affiliation_words"]))
@@ -168,15 +168,18 @@ def _header_box(s: Structure, page: int, role: str = HEADER) -> Optional[BBox]:
     return None
 
 
-def author_block(doc: Document, s: Structure, title_ratio: float) -> Tuple[List[Line], Optional[Line]]:
+def author_block(doc: Document, s: Structure, title_ratio: float,
+                 template_size: float = 0.0) -> Tuple[List[Line], Optional[Line]]:
     """The lines of page 1 between the title and the abstract (or the first section when the
     paper has no abstract), and the line that closes the block (None when none was found). A
     title line is `title_ratio` times the body size or larger (the template section's
-    `title_size_ratio`)."""
+    `title_size_ratio`); the body size is the measured one, or the template's `template_size` when
+    the body was shrunk below it (a `\\small` body, FONT001's: the template's own lines, "Anonymous
+    ACL submission", "Abstract", stay the size they were and are no title)."""
     if not s.body_lines or not s.body_lines[0]:
         return [], None
     lines = s.body_lines[0]
-    size = s.body_font_size or 10.0
+    size = max(s.body_font_size or 10.0, template_size)
     big = [ln.max_size >= title_ratio * size for ln in lines]
     start = next((i for i, b in enumerate(big[:12]) if b), None)
     if start is None:

@@ -80,7 +80,7 @@ def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
     options = params.options
     bare = addresses.bare_url_pattern(list(options["owner_hosts"].keys()) + list(options["personal_hosts"]))
-    front = _front_matter(doc, s, params.template["title_size_ratio"])
+    front = _front_matter(doc, s, params.template["title_size_ratio"], params.template["body_font_size"])
     size = s.body_font_size or 10.0
     report_unclaimed = bool(options["report_unclaimed"])
     for page in doc.pages:
@@ -176,9 +176,10 @@ def _footnote_marker(lines: Sequence[Line], note: int, text: addresses.Flow) -> 
     return None
 
 
-def _front_matter(doc: Document, s: Structure, title_ratio: float) -> Optional[Tuple[float, float]]:
+def _front_matter(doc: Document, s: Structure, title_ratio: float,
+                  template_size: float) -> Optional[Tuple[float, float]]:
     """The vertical band of page 1 holding the author block and the abstract."""
-    block, end = author_block(doc, s, title_ratio)
+    block, end = author_block(doc, s, title_ratio, template_size)
     if end is None or not ABSTRACT.match(end.text):
         return None
     top = end.bbox[1]
