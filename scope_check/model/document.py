@@ -176,7 +176,7 @@ def word_gap(a: Span, b: Span) -> bool:
 class Ink:
     """A non-text marking operation: `kind` is MuPDF's (fill-path, stroke-path, fill-image,
     fill-imgmask, clip-path, ...), or fill-white for a fill of at least 3 x 3 pt in opaque pure
-    white, the page's own colour (`model.ink.WHITE_FILL_MIN`): it marks nothing by itself."""
+    white, the page's own colour (`model.ink.BIG_FILL`): it marks nothing by itself."""
 
     kind: str
     bbox: BBox

@@ -18,33 +18,37 @@ def mupdf_module():
 
 _INK_DEVICE = None
 _INFINITE = float("inf")
-#: a fill at least this large (points, either way) has its colour read: an opaque pure white one, the
-#: page's own colour, marks nothing by itself (a plot's white background running past its frame and
-#: off the page) and is kept as ink of kind "fill-white"; a smaller one is not worth the read
-WHITE_FILL_MIN = 3.0
-#: a colour component this close to full (1/510: what rounds to 255 of 255) is white
-_WHITE = 1.0 - 1.0 / 510
+#: a fill at least this large (points, either way) has its colour read (`colours`): it may be the
+#: backdrop a line of text sits on (`model.visibility`), or, opaque and pure white, the page's own colour,
+#: marking nothing by itself (a plot's white background running past its frame and off the page: ink
+#: of kind "fill-white"); a smaller one (plot markers, rules) is not worth the read
+BIG_FILL = 3.0
+#: the colour of the page
+WHITE = 0xFFFFFF
 
 
-def white_reader():
-    """A function (colorspace, color) -> bool: a device gray, RGB or CMYK colour is pure white (any
-    other colour space: False). `color` is the float array MuPDF passes a device's fill."""
+def colour_reader():
+    """A function (colorspace, color) -> 0xRRGGBB of a colour MuPDF passes a device's fill: device
+    gray and RGB read directly (most fills), any other colour space converted by MuPDF."""
     mupdf = mupdf_module()
+    rgb_space = mupdf.FzColorspace(mupdf.FzColorspace.Fixed_RGB)
+    params = mupdf.FzColorParams()
     get, n_of = mupdf.floats_getitem, mupdf.ll_fz_colorspace_n
-    is_gray, is_rgb, is_cmyk = (mupdf.ll_fz_colorspace_is_gray, mupdf.ll_fz_colorspace_is_rgb,
-                                mupdf.ll_fz_colorspace_is_cmyk)
+    is_gray, is_rgb = mupdf.ll_fz_colorspace_is_gray, mupdf.ll_fz_colorspace_is_rgb
 
-    def white(colorspace, color) -> bool:
+    def to_rgb(colorspace, color):
         n = n_of(colorspace)
         if n == 1 and is_gray(colorspace):
-            return get(color, 0) >= _WHITE
-        if n == 3 and is_rgb(colorspace):
-            return get(color, 0) >= _WHITE and get(color, 1) >= _WHITE and get(color, 2) >= _WHITE
-        if n == 4 and is_cmyk(colorspace):
-            return max(get(color, 0), get(color, 1), get(color, 2), get(color, 3)) <= 1.0 - _WHITE
-        return False
+            v = get(color, 0)
+            r = g = b = v
+        elif n == 3 and is_rgb(colorspace):
+            r, g, b = get(color, 0), get(color, 1), get(color, 2)
+        else:
+            r, g, b = mupdf.ll_fz_convert_color(colorspace, color, rgb_space.m_internal, None, params.internal())[:3]
+        r, g, b = (max(0, min(255, int(round(v * 255)))) for v in (r, g, b))
+        return (r << 16) | (g << 8) | b
 
-    return white
+    return to_rgb
 
 
 def rect_reader():
@@ -96,7 +100,7 @@ def ink_device_class():
     bound_path, bound_shade, bound_text = low.ll_fz_bound_path, low.ll_fz_bound_shade, low.ll_fz_bound_text
     transform_rect = low.ll_fz_transform_rect
     coords = rect_reader()
-    white = white_reader()
+    to_rgb = colour_reader()
     _MAX_OPERATIONS = limits.MAX_OPERATIONS_PER_PAGE
 
     class InkDevice(mupdf.FzDevice2):
@@ -120,7 +124,7 @@ def ink_device_class():
             self.operations = 0  # fills, strokes, images, text runs: bounded by limits
             self.aborted = ""
             self.out = []
-            self.white = set()  # indices in `out` of large opaque pure-white fills (WHITE_FILL_MIN)
+            self.colours = {}  # the index in `out` of a large fill (BIG_FILL) -> (0xRRGGBB, alpha)
             self.clips = []  # the visible area under each open clip
             self.hidden = 0  # inside a soft mask's definition or a pattern tile
             for name in self._CALLBACKS:
@@ -175,22 +179,17 @@ def ink_device_class():
             if box is not None:
                 self.out.append((kind, box))
 
-        def fill_path(self, ctx, path, even_odd, ctm, colorspace=None, color=None, alpha=1.0, *rest):
+        def fill_path(self, ctx, path, even_odd, ctm, colorspace, color, alpha, *rest):
             out = self.out
             n = len(out)
             self._keep("fill-path", bound_path, path, None, ctm)
             if len(out) > n:
-                self.note_white(n, colorspace, color, alpha)
-
-        def note_white(self, index, colorspace, color, alpha):
-            """Mark the fill at `index` of `out` white when it is large, opaque and pure white."""
-            b = self.out[index][1]
-            if alpha >= 1.0 and b[2] - b[0] >= WHITE_FILL_MIN and b[3] - b[1] >= WHITE_FILL_MIN:
-                try:
-                    if white(colorspace, color):
-                        self.white.add(index)
-                except Exception:
-                    pass
+                b = out[n][1]
+                if b[2] - b[0] >= BIG_FILL and b[3] - b[1] >= BIG_FILL:
+                    try:
+                        self.colours[n] = (to_rgb(colorspace, color), alpha)
+                    except Exception:
+                        pass
 
         def stroke_path(self, ctx, path, stroke, ctm, *rest):
             self._keep("stroke-path", bound_path, path, stroke, ctm)
@@ -287,7 +286,7 @@ def ink_pass(page, device=None):
         if rotation:
             page.set_rotation(rotation)
     # a box with no extent either way (a point) marks nothing; a large opaque white fill is told apart
-    white = device.white
+    white = {i for i, (rgb, alpha) in device.colours.items() if rgb == WHITE and alpha >= 1.0}
     ink = tuple([Ink("fill-white" if i in white else kind, b) for i, (kind, b) in enumerate(device.out)
                  if b[2] - b[0] > 0 or b[3] - b[1] > 0])
     return ink, {"aborted": device.aborted}

@@ -37,8 +37,8 @@ CANDIDATE_CONTRAST = 3.0
 #: always what is painted: a Type 3 glyph may set its own)
 CONFIRM_CONTRAST = 1.5
 #: a filled shape smaller than this (points, either side) cannot be the backdrop of a line of text
-#: (plot markers, rules); its colour is not recorded
-BIG_FILL = 3.0
+#: (plot markers, rules); its colour is not recorded (the ink device's `colours`)
+BIG_FILL = ink.BIG_FILL
 #: an opaque object painted after a span and covering at least this fraction of its box hides it
 #: unless the rendering shows the glyphs
 COVER_FRACTION = 0.5
@@ -170,11 +170,11 @@ _DEVICE = None
 
 
 def text_ink_device():
-    """A new device: `document`'s ink device that also records text objects and large fills' colours.
+    """A new device: `document`'s ink device that also records text objects.
 
     `text` holds (kind, order, x0, y0, x1, y1, clip) per text object, `order` being the number of
-    ink operations drawn before it and `clip` the box of the clip in force (None: none); `colours` maps the index of a large fill in `out` to (0xRRGGBB,
-    alpha); `painted_clips` holds the boxes of clip-only text (render mode 7) that something was
+    ink operations drawn before it and `clip` the box of the clip in force (None: none); `colours`
+    (the ink device's) maps the index of a large fill in `out` to (0xRRGGBB, alpha); `painted_clips` holds the boxes of clip-only text (render mode 7) that something was
     painted through (the text then shows as that fill)."""
     global _DEVICE
     if _DEVICE is None:
@@ -185,34 +185,13 @@ def text_ink_device():
 def _device_class():
     mupdf = ink.mupdf_module()
     base = ink.ink_device_class()
-    rgb_space = mupdf.FzColorspace(mupdf.FzColorspace.Fixed_RGB)
-    params = mupdf.FzColorParams()
-
-    get = mupdf.floats_getitem
-    bound_path, bound_text = mupdf._mupdf.ll_fz_bound_path, mupdf._mupdf.ll_fz_bound_text
+    bound_text = mupdf._mupdf.ll_fz_bound_text
     coords = ink.rect_reader()
-
-    limit = limits.MAX_OPERATIONS_PER_PAGE
-    n_of = mupdf.ll_fz_colorspace_n
-    is_gray, is_rgb = mupdf.ll_fz_colorspace_is_gray, mupdf.ll_fz_colorspace_is_rgb
-
-    def to_rgb(colorspace, color):
-        n = n_of(colorspace)
-        if n == 1 and is_gray(colorspace):  # device colours read directly: most fills
-            v = get(color, 0)
-            r = g = b = v
-        elif n == 3 and is_rgb(colorspace):
-            r, g, b = get(color, 0), get(color, 1), get(color, 2)
-        else:
-            r, g, b = mupdf.ll_fz_convert_color(colorspace, color, rgb_space.m_internal, None, params.internal())[:3]
-        r, g, b = (max(0, min(255, int(round(v * 255)))) for v in (r, g, b))
-        return (r << 16) | (g << 8) | b
 
     class TextInkDevice(base):
         def __init__(self):
             super().__init__()
             self.text = []
-            self.colours = {}
             self.painted_clips = []
             self._text_clips = []  # (depth, ink count, box) of open clip-only text
             for name in ("fill_text", "stroke_text", "ignore_text"):
@@ -253,25 +232,6 @@ def _device_class():
                 _, count, box = pending.pop()
                 if len(self.out) > count:
                     self.painted_clips.append(box)
-
-        def fill_path(self, ctx, path, even_odd, ctm, colorspace, color, alpha, *rest):
-            # the base device's fill_path, and the colour of a large fill (a backdrop text may sit on)
-            self.operations += 1
-            if self.operations > limit and self._over() or self.hidden:
-                return
-            try:
-                box = self._cut(bound_path(path, None, ctm))
-            except Exception:
-                return
-            if box is not None:
-                out = self.out
-                if box[2] - box[0] >= BIG_FILL and box[3] - box[1] >= BIG_FILL:
-                    try:
-                        self.colours[len(out)] = (to_rgb(colorspace, color), alpha)
-                    except Exception:
-                        pass
-                out.append(("fill-path", box))
-                self.note_white(len(out) - 1, colorspace, color, alpha)
 
     return TextInkDevice
 
