@@ -22,6 +22,7 @@ from scope_check.model.document import Document, Line, Page
 from scope_check.model.findings import BBox
 from scope_check.config.rules import RuleSet
 from scope_check.model.packed_pages import is_packed
+from scope_check.safety.safe_patterns import compile_all
 
 # Roles of page furniture: ink the template itself puts outside the text block.
 HEADER = "header"
@@ -358,7 +359,7 @@ def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) 
         else:
             roles.append((BODY, ln))
     if template["notices"]:
-        _mark_notices(roles, _compiled(tuple(template["notices"])))
+        _mark_notices(roles, compile_all(tuple(template["notices"])))
     return roles
 
 
@@ -367,7 +368,7 @@ def _footer_texts(number: int, roles: Sequence[Tuple[str, Line]], template: Mapp
     notice (`notices`) as one text, its lines joined ("Proceedings of the 43rd International Conference
     on Machine Learning, Seoul, South Korea. PMLR 306, 2026. ...")."""
     bottom = template["text_block"][3]
-    patterns = _compiled(tuple(template["notices"]))
+    patterns = compile_all(tuple(template["notices"]))
     texts: List[Tuple[int, str]] = []
     current: Optional[int] = None  # where in `texts` the in-page notice being read stands
     for role, ln in roles:
@@ -386,13 +387,13 @@ def _footer_texts(number: int, roles: Sequence[Tuple[str, Line]], template: Mapp
 def _is_notice_text(line: Line, template: Mapping) -> bool:
     """The line opens one of the template's `notices` (above the block: the CVF watermark)."""
     patterns = template["notices"]
-    return bool(patterns) and any(p.search(line.text) for p in _compiled(tuple(patterns)))
+    return bool(patterns) and any(p.search(line.text) for p in compile_all(tuple(patterns)))
 
 
 def _is_paper_id(line: Line, template: Mapping) -> bool:
     """A line of the template's paper-ID boxes (`paper_id`: CVPR's "CVPR" and "#1234" in the top corners)."""
     patterns = template["paper_id"]
-    return bool(patterns) and any(p.search(line.text) for p in _compiled(tuple(patterns)))
+    return bool(patterns) and any(p.search(line.text) for p in compile_all(tuple(patterns)))
 
 
 #: a line continues a notice's paragraph when its baseline is at most this many of its sizes below
@@ -694,16 +695,12 @@ def first_footer(s: Structure, patterns: Sequence[str]) -> Optional[Tuple[int, s
 
 
 def _first_match(texts: Iterable[Tuple[int, str]], patterns: Sequence[str]) -> Optional[Tuple[int, str]]:
-    compiled = _compiled(tuple(patterns))
+    compiled = compile_all(tuple(patterns))
     for page, text in texts:
         if any(p.search(text) for p in compiled):
             return page, text
     return None
 
-
-@lru_cache(maxsize=64)
-def _compiled(patterns: Tuple[str, ...]):
-    return tuple(re.compile(p) for p in patterns)
 
 
 def _small_caps(spans) -> bool:
@@ -789,7 +786,7 @@ _CONJUNCTS = re.compile(r",|&|/|\band\b")  # the parts are stripped after the sp
 def _kind_patterns(vocabulary: Mapping):
     """[(kind, compiled patterns)] in name order: statement_headings' and the listed statements' own."""
     patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
-    return [(kind, _compiled_ci(tuple(patterns[kind]))) for kind in sorted(patterns)]
+    return [(kind, compile_all(tuple(patterns[kind]), re.I)) for kind in sorted(patterns)]
 
 
 def _kind_of(key: str, compiled, partial: bool = False) -> Optional[str]:
@@ -813,7 +810,7 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
     if not size:
         return headings
     patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
-    regexes = [r for kind in sorted(patterns) for r in _compiled_ci(tuple(patterns[kind]))]
+    regexes = [r for kind in sorted(patterns) for r in compile_all(tuple(patterns[kind]), re.I)]
     edge = [float(template["text_block"][0])]
     right = float(template["text_block"][2]) + EDGE_TOLERANCE
     known = {(h.page, h.bbox) for h in headings}
@@ -835,10 +832,6 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
         order[id(h)] = (h.page, _index_of(h, body[h.page - 1]))
     return tuple(sorted((*headings, *added), key=lambda h: order[id(h)]))
 
-
-@lru_cache(maxsize=64)
-def _compiled_ci(patterns: Tuple[str, ...]):
-    return tuple(re.compile(p, re.I) for p in patterns)
 
 
 def _first_of(*headings: Optional[Heading]) -> Optional[Heading]:

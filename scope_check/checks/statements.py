@@ -7,8 +7,6 @@ A rule set without `statements` (iclr2025 and its workshops) gets none of these 
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import Iterator, List, Mapping, Optional, Tuple
 
 from scope_check.model.document import Document
@@ -16,6 +14,7 @@ from scope_check.model.findings import Finding
 from scope_check.checks.helpers import page_list, union
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import Statement, analyse, statement_lines
+from scope_check.safety.safe_patterns import compile_all
 
 CHECKS = (
     Check(
@@ -121,7 +120,7 @@ def required_statement(doc: Document, params: Params) -> Iterator[Finding]:
         place = _PLACES[where]
         data = {"kind": kind, "title": title, "where": where, "place": place}
         allowed = [st for st in found if _allowed(st, where)]
-        patterns = _compiled(tuple(params.options["placeholders"].get(kind, ())))
+        patterns = compile_all(tuple(params.options["placeholders"].get(kind, ())))
         held = [_placeholder(s, st, patterns) for st in allowed]
         if allowed and all(held):  # there, where it may stand, but only as the template wrote it
             st, (page, box, text) = allowed[0], held[0]
@@ -192,8 +191,8 @@ def checklist_incomplete(doc: Document, params: Params) -> Iterator[Finding]:
     s = analyse(doc, params.rules)
     statements = params.rules.structure["statements"]
     options = params.options
-    todo = _compiled(tuple(options["todo_patterns"]))
-    instructions = _compiled(tuple(options["instruction_patterns"]))
+    todo = compile_all(tuple(options["todo_patterns"]))
+    instructions = compile_all(tuple(options["instruction_patterns"]))
     for st in s.statements:
         if st.kind not in options["kinds"] or st.kind not in statements:
             continue
@@ -247,7 +246,3 @@ def _instructions(lines, patterns) -> Optional[Tuple[int, tuple, str]]:
     index = max(i for i, start in enumerate(starts) if start <= best.start())
     return pages[index], lines[index][1].bbox, best.group(0)
 
-
-@lru_cache(maxsize=32)
-def _compiled(patterns: Tuple[str, ...]):
-    return tuple(re.compile(p) for p in patterns)

@@ -57,6 +57,7 @@ from scope_check.checks.helpers import clipped, inches, paper_name, the_template
 from scope_check.config import rules as rule_files
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import HEADER, analyse, classified, first_footer, first_header
+from scope_check.safety.safe_patterns import compile_all
 
 CHECKS = (
     Check(
@@ -298,10 +299,10 @@ def template_edition(doc: Document, params: Params) -> Iterator[Finding]:
 
 def layout_violation_notice(doc: Document, params: Params) -> Iterator[Finding]:
     """A line that is the template's alarm, once a page, with what the lines beside it say was changed."""
-    notices = _compiled(tuple(params.options["notices"]))
+    notices = compile_all(tuple(params.options["notices"]))
     if not notices:
         return  # the template has no alarm
-    details = _compiled(tuple(params.options["details"]))
+    details = compile_all(tuple(params.options["details"]))
     tpl = params.template
     for page in doc.pages:
         found = next((ln for ln in page.lines if any(p.search(ln.text.strip()) for p in notices)), None)
@@ -450,7 +451,7 @@ def _named_editions(s, patterns: Sequence[str]) -> List[Tuple[int, str, str, str
     reads an edition off, each text once (its first page)."""
     found = []
     seen = set()
-    compiled = _compiled(tuple(patterns))
+    compiled = compile_all(tuple(patterns))
     marks = [(page, "running header", text) for page, text in s.header_texts]
     marks += [(page, "notice", text) for page, text in s.footer_texts]
     for page, where, text in marks:
@@ -464,10 +465,6 @@ def _named_editions(s, patterns: Sequence[str]) -> List[Tuple[int, str, str, str
                 break
     return found
 
-
-@lru_cache(maxsize=32)
-def _compiled(patterns: Tuple[str, ...]) -> Tuple["re.Pattern[str]", ...]:
-    return tuple(re.compile(p) for p in patterns)
 
 
 def _first_mark(s, header_patterns: Sequence[str], footer_patterns: Sequence[str]):
@@ -485,7 +482,7 @@ def _first_mark_in(mark: Tuple[int, str, str, str], patterns: Tuple[Sequence[str
     """Does the mark (a `_named_editions` entry) match the patterns of its place (header, notice)?"""
     header, footer = patterns
     wanted = header if mark[1] == "running header" else footer
-    return any(p.search(mark[2]) for p in _compiled(tuple(wanted)))
+    return any(p.search(mark[2]) for p in compile_all(tuple(wanted)))
 
 
 def _mark_bbox(s, page: int, text: str):

@@ -16,7 +16,9 @@ each on adversarial strings within a time bound.
 
 from __future__ import annotations
 
-from typing import Optional
+import re
+from functools import lru_cache
+from typing import Optional, Tuple
 
 try:  # Python 3.11+
     import re._parser as _sre_parse  # type: ignore[import-not-found]
@@ -159,3 +161,9 @@ def format_checker():
         return True
 
     return checker
+
+
+@lru_cache(maxsize=256)
+def compile_all(patterns: Tuple[str, ...], flags: int = 0) -> Tuple["re.Pattern[str]", ...]:
+    """The patterns of a rules file (already checked when the file was loaded), compiled once a run."""
+    return tuple(re.compile(p, flags) for p in patterns)
