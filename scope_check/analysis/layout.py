@@ -16,7 +16,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from scope_check.model.document import Document, Line
 from scope_check.model.findings import BBox
 from scope_check.config.rules import RuleSet
-from scope_check.analysis.structure import Structure, analyse, lines_before
+from scope_check.analysis.structure import Structure, analyse, lines_before, template_columns as columns_of
 
 #: sizes within this fraction of each other are one body size: microtype's font expansion scales
 #: glyphs by up to 2 % (MuPDF then reports 9.86, 9.93, 10.06 ... for a 10 pt body)
@@ -339,13 +339,8 @@ def template_block(rules: RuleSet) -> BBox:
 
 
 def template_columns(rules: RuleSet) -> Tuple[Tuple[float, float], ...]:
-    """The template's columns, left to right: (x0, x1) of each, from its text block, `columns` and
-    `column_gap` (the columns share the block's width equally, as LaTeX's \\twocolumn sets them)."""
-    x0, _, x1, _ = rules.template["text_block"]
-    n = int(rules.template["columns"])
-    gap = float(rules.template["column_gap"])
-    width = (x1 - x0 - (n - 1) * gap) / n
-    return tuple((x0 + i * (width + gap), x0 + i * (width + gap) + width) for i in range(n))
+    """The rule set's template's columns, left to right: (x0, x1) of each (`structure.template_columns`)."""
+    return columns_of(rules.template)
 
 
 def enlargement(doc: Document, rules: RuleSet) -> Enlargement:

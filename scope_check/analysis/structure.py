@@ -231,27 +231,26 @@ def _classified(doc: Document, template: Mapping) -> Classified:
 # --- columns ---------------------------------------------------------------------------------
 
 
-def _template_gap(template: Mapping) -> Optional[Tuple[float, float]]:
-    """(x0, x1) of the template's gap between its first two columns (the columns share the block's
-    width equally, as analysis.layout.template_columns has them); None for a one-column template."""
-    n = int(template["columns"])
-    if n < 2:
-        return None
+def template_columns(template: Mapping) -> Tuple[Tuple[float, float], ...]:
+    """The template's columns, left to right: (x0, x1) of each, from its text block, `columns` and
+    `column_gap` (the columns share the block's width equally, as LaTeX's \\twocolumn sets them)."""
     x0, _, x1, _ = template["text_block"]
+    n = int(template["columns"])
     gap = float(template["column_gap"])
     width = (x1 - x0 - (n - 1) * gap) / n
-    return (x0 + width, x0 + width + gap)
+    return tuple((x0 + i * (width + gap), x0 + i * (width + gap) + width) for i in range(n))
+
+
+def _template_gap(template: Mapping) -> Optional[Tuple[float, float]]:
+    """(x0, x1) of the template's gap between its first two columns; None for a one-column template."""
+    columns = template_columns(template)
+    return (columns[0][1], columns[1][0]) if len(columns) > 1 else None
 
 
 def _column_edges(template: Mapping) -> Tuple[float, ...]:
     """The left edge of each of the template's columns; () for a one-column template."""
-    gap = _template_gap(template)
-    if gap is None:
-        return ()
-    x0, _, x1, _ = template["text_block"]
-    n = int(template["columns"])
-    width = gap[0] - x0
-    return tuple(x0 + i * (width + (gap[1] - gap[0])) for i in range(n))
+    columns = template_columns(template)
+    return tuple(c[0] for c in columns) if len(columns) > 1 else ()
 
 
 #: a figure or table drawn across the gap is full-width (`figure*`) when it is this much wider than
