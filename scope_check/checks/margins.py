@@ -1251,7 +1251,8 @@ def _where_beyond(doc: Document, rules: RuleSet, excess: Dict[str, float],
     x0, y0, x1, y1 = reference_block(doc, rules)
     skip = topskip(rules)
     dx = x0 - float(rules.template["text_block"][0])
-    gaps = [(a + dx, b + dx) for (_, a), (b, _) in zip(template_columns(rules), template_columns(rules)[1:])]
+    tpl_columns = template_columns(rules)
+    gaps = [(a + dx, b + dx) for (_, a), (b, _) in zip(tpl_columns, tpl_columns[1:])]
     beyond = (
         (number, ln) for number, lines in enumerate(s.body_lines, start=1) for ln in lines
         if (("left" in excess and ln.bbox[0] < x0 - 1) or ("right" in excess and ln.bbox[2] > x1 + 1)
