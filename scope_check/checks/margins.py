@@ -100,7 +100,7 @@ CHECKS = (
         ),
         example='an image reaches 39.6 pt into the right margin; allowed 3 pt',
         run="content_in_margin",
-        needs=(),  # the visibility facts unread (config.spec.ANALYSES)
+        needs=("ink",),  # every page's ink (config.spec.ANALYSES); the visibility facts unread
         regions=True,
     ),
     Check(

@@ -60,9 +60,14 @@ REGIONS: Dict[str, str] = {
 }
 
 #: the analyses the loader makes only when a check that runs reads them (`Check.needs`): name -> what
-#: it is. Everything else of the model (the text, the lines, the ink, the links, the fonts) is always
-#: read: the structure analysis, and so the report's measurements, read the text and the ink.
+#: it is. Everything else of the model (the text, the lines, the links, the fonts) is always read. A
+#: run that does not need "ink" still reads a page's ink when something asks for it (`Page.ink`: the
+#: structure analysis reads it on the page where the body ends, and on every page of a template of
+#: columns), one page at a time.
 ANALYSES: Dict[str, str] = {
+    "ink": "every page's ink (`Page.ink`: the boxes of its fills, strokes, images and shadings, cut to their "
+           "clips), made by the ink pass of each page as it is read: model/ink.py. The visibility facts are "
+           "made in the same pass, so \"visibility\" makes it too",
     "visibility": "the text's visibility facts (`Page.seen`: colour against its backdrop, covered, clipped "
                   "away; `Page.offpage`: text beyond the visible page; `Page.painted_clips`): "
                   "model/visibility.py",
