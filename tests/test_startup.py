@@ -324,6 +324,23 @@ def test_a_failing_paper_with_json_output_imports_only_the_json_formatter_beyond
     assert _heavy(modules) == ["scope_check.output.json"]
 
 
+def test_the_package_compiles_its_own_patterns_only_when_they_are_used():
+    """Importing the checks and preparing the worker compiles none of the package's module-level
+    patterns (safety.safe_patterns.lazy); the check of a short paper then compiles the ones it uses."""
+    code = ("import re\n"
+            "from scope_check.cli import check\n"
+            "from scope_check.engine import isolation, runner\n"
+            "from scope_check.checks import load_rules\n"
+            "from scope_check.safety.safe_patterns import declared_lazy\n"
+            "isolation.prepare()\n"
+            "before = sum(p.is_compiled for p in declared_lazy())\n"
+            f"runner.check_file({str(TWO_PAGES)!r}, load_rules('scope2025-main'), runner.Selection())\n"
+            "print(len(declared_lazy()), before, sum(p.is_compiled for p in declared_lazy()))\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True, timeout=120)
+    declared, before, after = map(int, p.stdout.split())
+    assert declared > 50 and before == 0 and 0 < after < declared
+
+
 def test_a_users_rules_file_brings_jsonschema_back(tmp_path):
     own = tmp_path / "mine.yaml"
     own.write_text("name: mine\nextends: scope2025-main\n")

@@ -15,6 +15,7 @@ import time
 import pytest
 
 import scope_check
+from scope_check.safety.safe_patterns import LazyPattern, declared_lazy
 from conftest import FIXTURES, ROOT
 
 GOOD = FIXTURES / "pages" / "main_refs_top_p6.pdf"
@@ -31,13 +32,20 @@ BOUND_S = 2.0
 
 
 def package_patterns():
+    named = set()
     for name in MODULES:
         module = importlib.import_module(name)
         for key, value in vars(module).items():
             values = value if isinstance(value, tuple) else (value,)
             for i, v in enumerate(values):
+                if isinstance(v, LazyPattern):  # a module's own pattern, compiled when first used
+                    named.add(id(v))
+                    v = v.compiled()
                 if isinstance(v, re.Pattern):
                     yield f"{name}.{key}" + (f"[{i}]" if isinstance(value, tuple) else ""), v
+    for v in declared_lazy():  # the lazy patterns held deeper (a table of (pattern, label) pairs)
+        if id(v) not in named:
+            yield f"lazy {v.pattern[:50]!r}", v.compiled()
 
 
 def rule_patterns():
@@ -96,6 +104,32 @@ def test_the_old_email_pattern_would_have_failed_this_test():
     list(EMAIL.finditer(text))
     fast = time.perf_counter() - start
     assert slow > 10 * fast
+
+
+def test_a_lazy_pattern_is_used_as_its_compiled_pattern_is():
+    import pickle
+
+    from scope_check.safety.safe_patterns import lazy
+
+    source, flags = r"(?P<name>[A-Z]\w{0,20})\s+et\s+al\b", re.I
+    compiled = re.compile(source, flags)
+    text = "As DOE et al showed, and roe ET AL. (2023) after them; not et al alone"
+    for fresh in (True, False):  # before its first use (the class's methods) and after (the compiled ones)
+        pattern = lazy(source, flags)
+        if not fresh:
+            pattern.compiled()
+        assert pattern.is_compiled is not fresh
+        assert [m.span() for m in pattern.finditer(text, 3)] == [m.span() for m in compiled.finditer(text, 3)]
+        assert pattern.search(text).group("name") == compiled.search(text).group("name") == "DOE"
+        assert pattern.match(text) is None and pattern.fullmatch("roe et al").span() == (0, 9)
+        assert pattern.findall(text) == compiled.findall(text)
+        assert pattern.sub("X", text) == compiled.sub("X", text)
+        assert pattern.subn("X", text, count=1) == compiled.subn("X", text, count=1)
+        assert pattern.split(text) == compiled.split(text)
+        assert (pattern.pattern, pattern.flags, pattern.groups, dict(pattern.groupindex)) == (
+            compiled.pattern, compiled.flags, compiled.groups, dict(compiled.groupindex))
+        copy = pickle.loads(pickle.dumps(pattern))
+        assert copy.findall(text) == compiled.findall(text)
 
 
 # --- user patterns ---------------------------------------------------------------------------------

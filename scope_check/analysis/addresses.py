@@ -17,13 +17,14 @@ from urllib.parse import urlsplit
 from scope_check.model.document import Line, Link, Span
 from scope_check.model.findings import BBox
 from scope_check.model.packed_pages import is_packed
+from scope_check.safety.safe_patterns import lazy
 
 # --- e-mail addresses -----------------------------------------------------------------------
 
 _LOCAL = r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"  # bounded: linear on any token (RFC 5321: 64)
 _DOMAIN = r"[A-Za-z0-9-]{1,63}(?:\s?\.\s?[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}"  # labels of at most 63
 #: jane.doe@uni.edu, {jane,john}@uni.edu, {jane, john}@cs.uni.edu, jane{at}uni.edu, jane [at] uni [dot] edu
-EMAIL = re.compile(
+EMAIL = lazy(
     r"\{[^{}@]{1,200}\}\s?@\s?" + _DOMAIN                       # {a,b}@domain
     + r"|" + _LOCAL + r"\s?@\s?" + _DOMAIN                        # a@domain
     + r"|" + _LOCAL + r"\s?[\[{(<]\s?at\s?[\]})>]\s?[A-Za-z0-9-]{1,63}"  # a [at] domain [dot] tld
@@ -40,9 +41,9 @@ def emails(text: str) -> List[str]:
 
 #: characters after which LaTeX's url package may break a URL (\UrlBreaks, \UrlBigBreaks)
 _URL_BREAKS = "/.-_?&=#+;,!|@:~%"
-_URL = re.compile(r"(?:https?://|ftp://|www\.)[^\s<>\"'{}|\\^`]+", re.I)
+_URL = lazy(r"(?:https?://|ftp://|www\.)[^\s<>\"'{}|\\^`]+", re.I)
 _TRAILING = ".,;:!?)]}'\"\u2019\u201d>"
-_MONO = re.compile(r"mono|courier|typewriter|cmtt|sfmono|consola|menlo|inconsolata|lmmono", re.I)
+_MONO = lazy(r"mono|courier|typewriter|cmtt|sfmono|consola|menlo|inconsolata|lmmono", re.I)
 
 
 @dataclass(frozen=True)
@@ -400,7 +401,7 @@ class Flow:
         return self.starts[line] + min(column, len(self.lines[line].text))
 
 
-_HYPHEN_END = re.compile(r"[a-z]-$")
+_HYPHEN_END = lazy(r"[a-z]-$")
 
 
 def flow(lines: Sequence[Line]) -> Flow:
@@ -542,7 +543,7 @@ class Scanner:
 
 
 #: a sentence ends at . ! ? followed by space and a capital, unless the period ends an abbreviation
-_SENTENCE_END = re.compile(r"(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bcf)(?<!\bFig)(?<!\bEq)(?<!\bSec)(?<!\bvs)"
+_SENTENCE_END = lazy(r"(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bcf)(?<!\bFig)(?<!\bEq)(?<!\bSec)(?<!\bvs)"
                            r"(?<!\bal)(?<!\bNo)(?<![A-Z])[.!?][\"'\u201d)]?\s+(?=[A-Z0-9\[(\u201c])")
 
 
@@ -563,8 +564,8 @@ def sentence(text: str, offset: int, back: int = 300, ahead: int = 200) -> Tuple
 # supplementary-material checks (scope_check/supplement).
 
 #: a "{a,b}@domain" group or "a [at] b [dot] c" spelling, normalised to a plain address
-_OBFUSCATED_AT = re.compile(r"\s?[\[{(<]\s?at\s?[\]})>]\s?", re.I)
-_OBFUSCATED_DOT = re.compile(r"\s?[\[{(<]\s?dot\s?[\]})>]\s?", re.I)
+_OBFUSCATED_AT = lazy(r"\s?[\[{(<]\s?at\s?[\]})>]\s?", re.I)
+_OBFUSCATED_DOT = lazy(r"\s?[\[{(<]\s?dot\s?[\]})>]\s?", re.I)
 
 
 def email_parts(address: str) -> Tuple[str, str]:
@@ -590,7 +591,7 @@ def email_names_nobody(address: str, generic_locals: Iterable[str], placeholder_
 
 #: an absolute home-folder path: /home/NAME/, /Users/NAME/, C:\Users\NAME\ (also with doubled
 #: backslashes, as in JSON and notebook outputs, or forward slashes). NAME is bounded in length.
-USER_PATH = re.compile(
+USER_PATH = lazy(
     r"(?<![\w.\-])(?:/(?:home|Users|users)/"
     r"|[A-Za-z]:(?:\\{1,2}|/)(?:Users|users|Documents and Settings)(?:\\{1,2}|/))"
     r"([^\s/\\\"'<>:|*?,;()\[\]{}]{1,64})(?=[/\\])"
@@ -611,7 +612,7 @@ def user_paths(text: str, generic_users: Iterable[str]) -> List[Tuple[int, str, 
     return out
 
 
-_URL_REST = re.compile(r"[^\s<>\"'{}|\\^`]{0,2000}")
+_URL_REST = lazy(r"[^\s<>\"'{}|\\^`]{0,2000}")
 
 
 @lru_cache(maxsize=8)

@@ -3,10 +3,10 @@ paper-size names, TeX point sizes, the union of boxes and clipped text. Pure fun
 
 from __future__ import annotations
 
-import re
 from typing import Iterable, List, Mapping, Optional, Sequence
 
 from scope_check.model.findings import BBox
+from scope_check.safety.safe_patterns import lazy
 
 #: page sizes authors end up with, for messages: name -> (width, height) in points
 PAPER_SIZES = {
@@ -87,11 +87,11 @@ def clipped(text: str, n: int) -> str:
 #: as symbol fonts' daggers and marks come out of some PDFs; real CJK text stands on its own
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 LATIN_RANGES = "A-Za-z\u00c0-\u024f"
-_GLUED = re.compile(
+_GLUED = lazy(
     rf"(?<=[{LATIN_RANGES}])[{CJK_RANGES}]{{1,2}}(?![{CJK_RANGES}])|(?<![{CJK_RANGES}])[{CJK_RANGES}]{{1,2}}(?=[{LATIN_RANGES}])"
 )
 #: characters that never belong in a quote: the replacement character and the private use area
-_JUNK = re.compile("[\ufffd\ue000-\uf8ff]")
+_JUNK = lazy("[\ufffd\ue000-\uf8ff]")
 
 
 def clean_glyphs(text: str) -> str:

@@ -24,6 +24,7 @@ from scope_check.checks.anonymity import metadata as _anon_metadata
 from scope_check.checks.anonymity.common import GENERIC_EMAIL_LOCALS, GENERIC_USERS, PLACEHOLDER_EMAIL_DOMAINS
 from scope_check.model.findings import Finding
 from scope_check.config.spec import Check, Param
+from scope_check.safety.safe_patterns import lazy
 
 #: the paper's link and metadata policy declared again for the archive (SUPP004, SUPP005 own their
 #: parameters: the same defaults as ANON005's and ANON003's, set apart in a rule file)
@@ -187,14 +188,14 @@ SHOWN = 4
 MAX_LINE = 4096
 
 _BASENAME_KIND = (
-    (re.compile(r"^(?:licen[cs]e|copying|copyright|notice)(?:[._-].{0,40})?$", re.I), "license"),
-    (re.compile(r"^(?:authors|contributors|maintainers|credits)(?:[._-].{0,40})?$", re.I), "authors"),
-    (re.compile(r"^readme(?:[._-].{0,40})?$", re.I), "readme"),
-    (re.compile(r"^pyproject\.toml$", re.I), "pyproject"),
-    (re.compile(r"^setup\.py$", re.I), "setup.py"),
-    (re.compile(r"^setup\.cfg$", re.I), "setup.cfg"),
-    (re.compile(r"^package\.json$", re.I), "package.json"),
-    (re.compile(r"^citation\.cff$", re.I), "citation"),
+    (lazy(r"^(?:licen[cs]e|copying|copyright|notice)(?:[._-].{0,40})?$", re.I), "license"),
+    (lazy(r"^(?:authors|contributors|maintainers|credits)(?:[._-].{0,40})?$", re.I), "authors"),
+    (lazy(r"^readme(?:[._-].{0,40})?$", re.I), "readme"),
+    (lazy(r"^pyproject\.toml$", re.I), "pyproject"),
+    (lazy(r"^setup\.py$", re.I), "setup.py"),
+    (lazy(r"^setup\.cfg$", re.I), "setup.cfg"),
+    (lazy(r"^package\.json$", re.I), "package.json"),
+    (lazy(r"^citation\.cff$", re.I), "citation"),
 )
 OFFICE_SUFFIXES = (".docx", ".docm", ".xlsx", ".xlsm", ".pptx", ".pptm", ".odt", ".ods", ".odp")
 
@@ -241,7 +242,7 @@ def _plain(value: str) -> str:
     return " ".join(re.sub(r"[^\w\s()]", " ", value).split()).casefold()
 
 
-_BRACKETED = re.compile(r"\[[^\[\]\n]{0,200}\]|<[^<>\n]{0,200}>|\{[^{}\n]{0,200}\}")
+_BRACKETED = lazy(r"\[[^\[\]\n]{0,200}\]|<[^<>\n]{0,200}>|\{[^{}\n]{0,200}\}")
 
 
 def names_nobody(value: str, placeholders: Iterable[str]) -> bool:
@@ -278,22 +279,22 @@ def vcs_finding(root: str, kind: str, people: Sequence, remotes: Sequence[Tuple[
 
 # --- SUPP002 author-in-files ----------------------------------------------------------------
 
-_COPYRIGHT = re.compile(r"^[\s#/*;!%'\"-]{0,8}(?:copyright\b|\u00a9)", re.I)
+_COPYRIGHT = lazy(r"^[\s#/*;!%'\"-]{0,8}(?:copyright\b|\u00a9)", re.I)
 #: what follows "Copyright": a (c) or years ("2019-2024", "2023, 2024", "2020-present"), then "by"
-_YEARS = re.compile(r"(?:\(c\)|\u00a9|\d{4})[\s\d,\u2013\-]{0,80}(?:present\b)?[\s,]{0,10}(?:by\s{1,5})?", re.I)
-_ROLE = re.compile(
+_YEARS = lazy(r"(?:\(c\)|\u00a9|\d{4})[\s\d,\u2013\-]{0,80}(?:present\b)?[\s,]{0,10}(?:by\s{1,5})?", re.I)
+_ROLE = lazy(
     r"^[\s#*>|_-]{0,10}(?:authors?|contact|maintainers?|maintained\s+by|written\s+by|created\s+by|"
     r"developed\s+by|contributors?)\b\s{0,10}[:=\-\u2013]\s{0,10}(\S.{1,199})$",
     re.I,
 )
-_BIB_AUTHOR = re.compile(r"\bauthor\s{0,10}=\s{0,10}[{\"]([^{}\"\n]{1,300})[}\"]", re.I)
-_SETUP_PY = re.compile(r"\b(author|maintainer)(_email)?\s*=\s*(['\"])(.{0,200}?)\3")
-_SETUP_CFG = re.compile(r"^\s{0,20}(author|maintainer)(_email)?\s{0,10}[=:]\s{0,10}(\S.{0,199})$", re.I)
-_TOML_ARRAY = re.compile(r"^\s*(authors|maintainers)\s*=\s*\[")
-_TOML_SINGLE = re.compile(r"^\s*(author|maintainer)(?:-email|_email)?\s*=\s*\"([^\"]{0,200})\"")
-_TOML_FIELD = re.compile(r"\b(name|email)\s*=\s*\"([^\"]{0,200})\"")
-_TOML_STRING = re.compile(r"\"([^\"=]{1,200})\"")
-_ALL_RIGHTS = re.compile(r"[.,]?\s{0,5}all rights reserved\.?\s{0,5}$", re.I)
+_BIB_AUTHOR = lazy(r"\bauthor\s{0,10}=\s{0,10}[{\"]([^{}\"\n]{1,300})[}\"]", re.I)
+_SETUP_PY = lazy(r"\b(author|maintainer)(_email)?\s*=\s*(['\"])(.{0,200}?)\3")
+_SETUP_CFG = lazy(r"^\s{0,20}(author|maintainer)(_email)?\s{0,10}[=:]\s{0,10}(\S.{0,199})$", re.I)
+_TOML_ARRAY = lazy(r"^\s*(authors|maintainers)\s*=\s*\[")
+_TOML_SINGLE = lazy(r"^\s*(author|maintainer)(?:-email|_email)?\s*=\s*\"([^\"]{0,200})\"")
+_TOML_FIELD = lazy(r"\b(name|email)\s*=\s*\"([^\"]{0,200})\"")
+_TOML_STRING = lazy(r"\"([^\"=]{1,200})\"")
+_ALL_RIGHTS = lazy(r"[.,]?\s{0,5}all rights reserved\.?\s{0,5}$", re.I)
 
 
 def author_values(kind: str, text: str) -> List[Tuple[int, str]]:
@@ -471,9 +472,9 @@ def user_path(name: str, text: str, options: Mapping) -> Optional[Finding]:
 # --- SUPP004 document-metadata --------------------------------------------------------------
 
 _OFFICE_FIELDS = (
-    ("docProps/core.xml", re.compile(r"<(dc:creator|cp:lastModifiedBy)\b[^>]{0,200}>([^<]{0,500})<", re.I)),
-    ("docProps/app.xml", re.compile(r"<(Manager|Company)\b[^>]{0,200}>([^<]{0,500})<", re.I)),
-    ("meta.xml", re.compile(r"<(meta:initial-creator|dc:creator)\b[^>]{0,200}>([^<]{0,500})<", re.I)),
+    ("docProps/core.xml", lazy(r"<(dc:creator|cp:lastModifiedBy)\b[^>]{0,200}>([^<]{0,500})<", re.I)),
+    ("docProps/app.xml", lazy(r"<(Manager|Company)\b[^>]{0,200}>([^<]{0,500})<", re.I)),
+    ("meta.xml", lazy(r"<(meta:initial-creator|dc:creator)\b[^>]{0,200}>([^<]{0,500})<", re.I)),
 )
 #: bytes of one Office metadata part read at most (they are a few hundred bytes)
 OFFICE_PART_LIMIT = 256 * 1024
@@ -570,13 +571,13 @@ def document_metadata(name: str, values: Sequence[Tuple[Optional[int], str, str]
 
 # --- SUPP005 identifying-link ---------------------------------------------------------------
 
-CLONE = re.compile(r"\bgit\s+(?:clone|remote\s+add|submodule\s+add)\b|\bgit\+https?://|\bpip\s+install\s+git\+", re.I)
-_META_URL = re.compile(
+CLONE = lazy(r"\bgit\s+(?:clone|remote\s+add|submodule\s+add)\b|\bgit\+https?://|\bpip\s+install\s+git\+", re.I)
+_META_URL = lazy(
     r"^\s*[\"']?(?:url|homepage|home-page|repository|repository-code|repository-artifact|source|"
     r"documentation|changelog|bug[\s_-]?tracker|issues|bugs|download[\s_-]?url|project[\s_-]?urls?)[\"']?\s*[:=]",
     re.I,
 )
-_SETUP_URL = re.compile(r"\b(?:url|download_url|project_urls)\s{0,10}=")
+_SETUP_URL = lazy(r"\b(?:url|download_url|project_urls)\s{0,10}=")
 METADATA_KINDS = ("pyproject", "setup.py", "setup.cfg", "package.json", "citation")
 
 
@@ -628,7 +629,7 @@ GENERIC_PROJECT_NAMES = frozenset({
     "data", "docs", "overview", "introduction", "installation", "usage", "artifact", "artefact", "submission",
     "paper", "appendix", "files", "archive", "github", "gitlab"})
 #: a GitHub or GitLab download's top folder: REPO-main/, REPO-master/
-_DOWNLOAD_SUFFIX = re.compile(r"[-_](?:main|master|develop|dev)$", re.I)
+_DOWNLOAD_SUFFIX = lazy(r"[-_](?:main|master|develop|dev)$", re.I)
 #: how many names each of Evidence's tables keeps: memory stays bounded whatever the archive holds
 MAX_EVIDENCE = 1000
 
@@ -676,11 +677,11 @@ def _names_something(key: str) -> bool:
     return len(key) >= 2 and any(c.isalpha() for c in key) and "anonym" not in key
 
 
-_TOML_SECTION = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\"-]{1,80})\s*\]")
-_TOML_NAME = re.compile(r"^\s*name\s*=\s*[\"']([^\"'\n]{1,100})[\"']")
-_CFG_NAME = re.compile(r"^\s*name\s*[=:]\s*([^\s#;][^\n#;]{0,99})")
-_SETUP_NAME = re.compile(r"\bname\s{0,10}=\s{0,10}[\"']([^\"'\n]{1,100})[\"']")
-_CFF_TITLE = re.compile(r"^title\s*:\s*[\"']?([^\"'\n]{1,100})", re.M)
+_TOML_SECTION = lazy(r"^\s*\[\s*([A-Za-z0-9_.\"-]{1,80})\s*\]")
+_TOML_NAME = lazy(r"^\s*name\s*=\s*[\"']([^\"'\n]{1,100})[\"']")
+_CFG_NAME = lazy(r"^\s*name\s*[=:]\s*([^\s#;][^\n#;]{0,99})")
+_SETUP_NAME = lazy(r"\bname\s{0,10}=\s{0,10}[\"']([^\"'\n]{1,100})[\"']")
+_CFF_TITLE = lazy(r"^title\s*:\s*[\"']?([^\"'\n]{1,100})", re.M)
 
 
 def project_name(kind: str, text: str) -> Optional[str]:
@@ -717,12 +718,12 @@ def project_name(kind: str, text: str) -> Optional[str]:
     return name.strip().split("/")[-1] if name and name.strip() else None
 
 
-_MD_TITLE = re.compile(r"^\s{0,3}#\s{1,10}(\S[^\n]{0,300}?)[\s#]*$")
-_HTML_TITLE = re.compile(r"<h1\b[^>\n]{0,300}>([^<\n]{1,300})</h1>", re.I)
-_UNDERLINE = re.compile(r"^\s{0,3}(?:={3,}|-{3,}|\*{3,}|#{3,})\s*$")
-_MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,300}\]\([^()\n]{0,500}\)")
-_MD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\([^()\n]{0,500}\)")
-_TITLE_HEAD = re.compile(r"\s{0,5}(?::|\s[-\u2013\u2014|]\s|\()")
+_MD_TITLE = lazy(r"^\s{0,3}#\s{1,10}(\S[^\n]{0,300}?)[\s#]*$")
+_HTML_TITLE = lazy(r"<h1\b[^>\n]{0,300}>([^<\n]{1,300})</h1>", re.I)
+_UNDERLINE = lazy(r"^\s{0,3}(?:={3,}|-{3,}|\*{3,}|#{3,})\s*$")
+_MD_IMAGE = lazy(r"!\[[^\[\]\n]{0,300}\]\([^()\n]{0,500}\)")
+_MD_LINK = lazy(r"\[([^\[\]\n]{0,300})\]\([^()\n]{0,500}\)")
+_TITLE_HEAD = lazy(r"\s{0,5}(?::|\s[-\u2013\u2014|]\s|\()")
 
 
 def readme_titles(text: str) -> List[str]:

@@ -38,6 +38,7 @@ from scope_check.engine import runner
 from scope_check.engine.runner import Report
 from scope_check.engine.venues import unchosen
 from scope_check.model.findings import Finding
+from scope_check.safety.safe_patterns import compile_lazy
 
 #: defaults of `check --time-limit` / `--memory-limit` and of `batch`
 DEFAULT_TIME_LIMIT = 60.0
@@ -442,6 +443,8 @@ class Pool:
         return None
 
     def _spawn(self) -> _Worker:
+        if self.jobs > 1:  # the package's patterns compiled once here, not once in each worker
+            compile_lazy()
         down_r, down_w = os.pipe()  # parent -> worker
         up_r, up_w = os.pipe()  # worker -> parent
         siblings = [fd for w in self._workers for fd in (*w.conn.fds(), w.process.sentinel) if fd is not None]

@@ -12,13 +12,18 @@ catastrophically, decided in time bounded by the pattern's length:
 The bundled rules pass (a test checks it); the package's own patterns are not parsed here but
 bounded by construction (bounded quantifiers, bounded input: scope_check.safety.limits), and a test runs
 each on adversarial strings within a time bound.
+
+The package's own module-level patterns are declared with `lazy(pattern, flags)`: compiled the first
+time one is used, not when its module is imported (a plain check of a short paper uses about a third
+of them; compiling the others cost a fresh process some 15 ms). `compile_lazy()` compiles every one
+declared so far (before forking several workers, which then share them).
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 try:  # Python 3.11+
     import re._parser as _sre_parse  # type: ignore[import-not-found]
@@ -167,3 +172,100 @@ def format_checker():
 def compile_all(patterns: Tuple[str, ...], flags: int = 0) -> Tuple["re.Pattern[str]", ...]:
     """The patterns of a rules file (already checked when the file was loaded), compiled once a run."""
     return tuple(re.compile(p, flags) for p in patterns)
+
+
+class LazyPattern:
+    """A regular expression compiled the first time it is used, then used as the compiled pattern is
+    (`P.search(text)`, `P.finditer(text, pos)`, `P.sub(...)`, `P.pattern`, `P.groups`): at its first
+    use the compiled pattern's own methods are bound into the instance, so that every later call costs
+    what a call of the compiled pattern costs. Not for `re.sub(P, ...)` (`P.sub(...)` instead)."""
+
+    METHODS = ("search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner")
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern = pattern
+        self._flags = flags
+        self._compiled: Optional["re.Pattern[str]"] = None
+        _LAZY.append(self)
+
+    @property
+    def is_compiled(self) -> bool:
+        return self._compiled is not None
+
+    def compiled(self) -> "re.Pattern[str]":
+        """The compiled pattern (compiled now if it was not yet)."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.pattern, self._flags)
+            for name in self.METHODS:  # found before the class's methods from now on
+                setattr(self, name, getattr(compiled, name))
+        return compiled
+
+    def search(self, *args, **kwargs):
+        return self.compiled().search(*args, **kwargs)
+
+    def match(self, *args, **kwargs):
+        return self.compiled().match(*args, **kwargs)
+
+    def fullmatch(self, *args, **kwargs):
+        return self.compiled().fullmatch(*args, **kwargs)
+
+    def finditer(self, *args, **kwargs):
+        return self.compiled().finditer(*args, **kwargs)
+
+    def findall(self, *args, **kwargs):
+        return self.compiled().findall(*args, **kwargs)
+
+    def sub(self, *args, **kwargs):
+        return self.compiled().sub(*args, **kwargs)
+
+    def subn(self, *args, **kwargs):
+        return self.compiled().subn(*args, **kwargs)
+
+    def split(self, *args, **kwargs):
+        return self.compiled().split(*args, **kwargs)
+
+    def scanner(self, *args, **kwargs):
+        return self.compiled().scanner(*args, **kwargs)
+
+    @property
+    def flags(self) -> int:
+        return self.compiled().flags
+
+    @property
+    def groups(self) -> int:
+        return self.compiled().groups
+
+    @property
+    def groupindex(self) -> Any:
+        return self.compiled().groupindex
+
+    def __reduce__(self):
+        return (lazy, (self.pattern, self._flags))
+
+    def __repr__(self) -> str:
+        return f"lazy({self.pattern!r}, {self._flags!r})"
+
+
+#: every LazyPattern made, in the order their modules declared them
+_LAZY: List[LazyPattern] = []
+
+
+def lazy(pattern: str, flags: int = 0) -> LazyPattern:
+    """A package pattern compiled when it is first used (see LazyPattern): how a module declares its
+    patterns, `_WORD = lazy(r"\\w+")` in place of `re.compile(r"\\w+")`."""
+    return LazyPattern(pattern, flags)
+
+
+def compile_lazy() -> int:
+    """Compile every lazy pattern declared so far (before forking several workers: compiled once
+    here instead of once in each); the number compiled now."""
+    pending = [p for p in _LAZY if not p.is_compiled]
+    for p in pending:
+        p.compiled()
+    return len(pending)
+
+
+def declared_lazy() -> Tuple[LazyPattern, ...]:
+    """Every lazy pattern declared so far (the tests run each on adversarial strings)."""
+    return tuple(_LAZY)

@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from scope_check.analysis.structure import Structure
 from scope_check.model.document import Document, Line
+from scope_check.safety.safe_patterns import lazy
 
 #: e-mail addresses and home paths that name nobody (ANON001's defaults; the supplementary-material
 #: checks SUPP002/SUPP003 declare the same defaults as their own parameters)
@@ -35,16 +36,16 @@ GENERIC_USERS = [
 SHOWN = 4
 
 
-ABSTRACT = re.compile(r"^abstract\b", re.I)
+ABSTRACT = lazy(r"^abstract\b", re.I)
 
 
-SECTION = re.compile(r"^(?:\d+|[IVX]+)\.?\s+\S")
+SECTION = lazy(r"^(?:\d+|[IVX]+)\.?\s+\S")
 
 
-MARKS = re.compile(r"[*\u2217\u2020\u2021\u00a7\u00b6#\u2016\u2032\u22c6\u2605]+")
+MARKS = lazy(r"[*\u2217\u2020\u2021\u00a7\u00b6#\u2016\u2032\u22c6\u2605]+")
 
 
-NAME_SEPARATORS = re.compile(r"\s{0,8}(?:[,;&|\u00b7\u2022]|\band\b)\s{0,8}")  # bounded: linear on any text
+NAME_SEPARATORS = lazy(r"\s{0,8}(?:[,;&|\u00b7\u2022]|\band\b)\s{0,8}")  # bounded: linear on any text
 
 
 NAME_PARTICLES = frozenset(
@@ -52,7 +53,7 @@ NAME_PARTICLES = frozenset(
 )
 
 
-NAME_TOKEN = re.compile(r"^(?:[^\W\d_][.]|[^\W\d_][^\W\d_'\u2019.\-]*(?:[-'\u2019][^\W\d_]+)*\.?)$")
+NAME_TOKEN = lazy(r"^(?:[^\W\d_][.]|[^\W\d_][^\W\d_'\u2019.\-]*(?:[-'\u2019][^\W\d_]+)*\.?)$")
 
 
 def person_names(text: str) -> List[str]:
@@ -138,7 +139,7 @@ AUX = (
 
 #: the sentence before the URL claims it as the paper's own material
 CLAIMS = tuple(
-    re.compile(p, re.I)
+    lazy(p, re.I)
     for p in (
         # "our code is available at", "our full implementation can be found at", "my project page:"
         r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?" + NOUN + r"\b(?:\s+[\w-]+){0,8}?\s+" + AVAILABLE,
@@ -182,16 +183,16 @@ def leading_marker(ln: Line) -> Optional[str]:
 
 # --- from metadata ---
 # elements found by xmp_elements (one linear pass, even over a packet that never closes them)
-XMP_CREATOR = (re.compile(r"<dc:creator\b[^>]{0,200}>", re.I), re.compile(r"</dc:creator>", re.I))
+XMP_CREATOR = (lazy(r"<dc:creator\b[^>]{0,200}>", re.I), lazy(r"</dc:creator>", re.I))
 
 
-XMP_LI = (re.compile(r"<rdf:li\b[^>]{0,200}>", re.I), re.compile(r"</rdf:li>", re.I))
+XMP_LI = (lazy(r"<rdf:li\b[^>]{0,200}>", re.I), lazy(r"</rdf:li>", re.I))
 
 
-XMP_PDF_AUTHOR = (re.compile(r"<pdf:Author\b[^>]{0,200}>", re.I), re.compile(r"</pdf:Author>", re.I))
+XMP_PDF_AUTHOR = (lazy(r"<pdf:Author\b[^>]{0,200}>", re.I), lazy(r"</pdf:Author>", re.I))
 
 
-XMP_AUTHOR = re.compile(r"\bpdf:Author\s{0,8}=\s{0,8}[\"']([^\"']{0,2000})[\"']", re.I)
+XMP_AUTHOR = lazy(r"\bpdf:Author\s{0,8}=\s{0,8}[\"']([^\"']{0,2000})[\"']", re.I)
 
 
 def xmp_elements(text: str, tags) -> List[str]:
@@ -212,7 +213,7 @@ def xmp_elements(text: str, tags) -> List[str]:
     return out
 
 
-TAGS = re.compile(r"<[^>]+>")
+TAGS = lazy(r"<[^>]+>")
 
 
 def metadata_author_values(doc: Document) -> List[Tuple[str, str]]:

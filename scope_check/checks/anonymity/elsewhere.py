@@ -22,6 +22,7 @@ from scope_check.checks.helpers import union as _union
 from scope_check.model.document import Document, Line
 from scope_check.model.findings import BBox, Finding, rounded_bbox
 from scope_check.analysis.structure import HEADER, Structure
+from scope_check.safety.safe_patterns import lazy
 
 
 # --- metadata values naming a person (shared with the supplementary-material checks) ----------
@@ -53,10 +54,10 @@ def metadata_people(metadata: dict, xmp: str, anonymous_values) -> List[Tuple[st
 _PLACES = {"header": "in the running header", "footnote": "in a footnote", "text": "in the text",
            "link": "in a mailto: link"}
 #: a page-1 footnote marked with a symbol (\thanks in \title prints one) that says this identifies
-_THANKS_CUES = re.compile(r"\b(?:work\s+(?:was\s+)?(?:done|performed)\s+(?:while|during|at)|(?:during|while\s+on)\s+an?\s+internship|"
+_THANKS_CUES = lazy(r"\b(?:work\s+(?:was\s+)?(?:done|performed)\s+(?:while|during|at)|(?:during|while\s+on)\s+an?\s+internship|"
                           r"corresponding\s+authors?|correspondence\s+to|affiliated\s+with|now\s+at)\b", re.I)
-_ET_AL = re.compile(r"\b[A-Z][\w'\u2019\-]{1,40}\s+et\s+al\b")
-_INITIAL_NAME = re.compile(r"(?<![\w.])[A-Z]\.\s?(?:[A-Z]\.\s?){0,2}[A-Z][a-z'\u2019\-]{1,40}\b")
+_ET_AL = lazy(r"\b[A-Z][\w'\u2019\-]{1,40}\s+et\s+al\b")
+_INITIAL_NAME = lazy(r"(?<![\w.])[A-Z]\.\s?(?:[A-Z]\.\s?){0,2}[A-Z][a-z'\u2019\-]{1,40}\b")
 
 
 def identity_elsewhere(doc: Document, s: Structure, options, block: Sequence[Line], header_patterns) -> Iterator[Finding]:
@@ -231,7 +232,7 @@ def _thanks_footnote(s: Structure, options) -> Iterator[Finding]:
 
 # ANON002: thanks and funding without a heading
 
-_THANKS = re.compile(
+_THANKS = lazy(
     # (a footnote mark may touch the first word: "1We thank")
     # "We thank", "We would like to thank", "The authors are grateful to", "I gratefully acknowledge the support"
     r"(?=[wti])(?<![^\W\d_])(?:we|the\s+authors?|i)\s+(?:(?:would|also|further|sincerely|gratefully|warmly|especially|kindly|wish|like|"
@@ -308,8 +309,8 @@ def _ack_sections(s: Structure, headed: Sequence[Tuple[int, BBox, str]]):
 
 # ANON003: a URL set inside a figure, claimed by the caption
 
-_CAPTION = re.compile(r"^(?:Figure|Fig\.)\s*\d{1,3}[:.]")
-_CAPTION_CLAIM = re.compile(r"\b(?:our|my)\s+(?:[\w-]+\s+){0,2}?" + NOUN + r"\b", re.I)
+_CAPTION = lazy(r"^(?:Figure|Fig\.)\s*\d{1,3}[:.]")
+_CAPTION_CLAIM = lazy(r"\b(?:our|my)\s+(?:[\w-]+\s+){0,2}?" + NOUN + r"\b", re.I)
 #: a caption stands at most this far below the figure text it describes
 CAPTION_REACH = 300.0
 
@@ -339,8 +340,8 @@ def caption_claim(lines: Sequence[Line], index: int, size: float) -> Optional[st
 
 # ANON005: people in /Subject, /Keywords, XMP subjects and the metadata of embedded figures
 
-_XMP_SUBJECT = re.compile(r"<(dc:subject|dc:description|pdf:Keywords)\b[^>]{0,200}>", re.I)
-_BY_NAME = re.compile(r"\b(?:by|authors?|written\s+by|prepared\s+by|submitted\s+by|contact)\s*:?\s+"
+_XMP_SUBJECT = lazy(r"<(dc:subject|dc:description|pdf:Keywords)\b[^>]{0,200}>", re.I)
+_BY_NAME = lazy(r"\b(?:by|authors?|written\s+by|prepared\s+by|submitted\s+by|contact)\s*:?\s+"
                       r"[A-Z][\w'\u2019\-]{1,40}\s+(?:[A-Z]\.\s+)?[A-Z][\w'\u2019\-]{1,40}")
 
 

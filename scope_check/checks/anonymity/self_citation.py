@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterator, List, Optional, Tuple
 
 from scope_check.analysis import addresses
@@ -12,6 +11,7 @@ from scope_check.model.document import Document
 from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.config.spec import Check, Params
 from scope_check.analysis.structure import analyse
+from scope_check.safety.safe_patterns import lazy
 
 CHECKS = (
     Check(
@@ -51,7 +51,7 @@ _WORK = (
 #: no pointer into the paper itself ("our previous results in Section 3 ... [4]" is not a self-citation)
 _GAP = r"(?:(?!\b(?:Section|Sec|Table|Figure|Fig|Eq|Equation|Appendix|Chapter|Algorithm|Line)\b)[^.;]){0,60}?"
 _SELF = tuple(
-    re.compile(p)
+    lazy(p)
     for p in (
         # "in our previous work (Doe et al., 2023)", "we extend our earlier system [6]"
         r"(?i:\b(?:our|my)\s+(?:own\s+)?(?:previous|prior|earlier|past|recent|preliminary|former|original|"
