@@ -8,7 +8,6 @@ column (paragraph breaks, headings and floats add space and fall outside the ran
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -18,6 +17,7 @@ from scope_check.analysis.layout import body_region, plain_name, typography
 from scope_check.checks.helpers import clipped, page_list, template_name, tex_points, tex_size
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import analyse
+from scope_check.safety.safe_patterns import lazy
 
 CHECKS = (
     Check(
@@ -90,7 +90,7 @@ CHECKS = (
 )
 
 
-_NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)\.?\s+\S")
+_NUMBERED = lazy(r"^(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)\.?\s+\S")
 
 
 # --- FONT001 ---------------------------------------------------------------------------------

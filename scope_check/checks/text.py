@@ -47,6 +47,7 @@ from scope_check.model.document import ActiveContent, Document, Span
 from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
 from scope_check.model.packed_pages import is_packed
+from scope_check.safety.safe_patterns import lazy
 
 #: the English phrases addressed to an automated reviewer (the rule file may add languages)
 DEFAULT_PATTERNS = {
@@ -275,14 +276,14 @@ CHECKS = (
 )
 
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_WORD = lazy(r"[^\W\d_]+", re.UNICODE)
 #: a finding quotes at most this many characters of the hidden text
 QUOTE_CHARS = 80
 
-_WORDLESS = re.compile(r"[\W_]+", re.UNICODE)
+_WORDLESS = lazy(r"[\W_]+", re.UNICODE)
 #: opening quotation marks and the marks that close them
 _QUOTES = {"\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb", "\u201e": "\u201c\u201d", '"': '"', "`": "'"}
-_CITATION = re.compile(
+_CITATION = lazy(
     r"\[\s*\d+(?:\s*[,\u2013-]\s*\d+)*\s*\]"  # [12], [3, 7], [4-6]
     r"|\([^()]{0,120}?\b(?:19|20)\d\d[a-z]?\)"  # (Doe et al., 2024), (Doe, 2023; Roe, 2024)
     r"|\bet al\.?,?\s*\(?(?:19|20)\d\d"  # Doe et al. (2024)
@@ -982,7 +983,7 @@ def _sentence(raw: str, a: int, b: int) -> str:
 
 #: code points that say nothing: the replacement character, private use, C0 and C1 controls (but
 #: tab and line ends) and noncharacters
-_GARBAGE = re.compile("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_GARBAGE = lazy("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
                       "\ufdd0-\ufdef\ufffe\uffff]")
 
 

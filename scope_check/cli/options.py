@@ -21,7 +21,6 @@ for what a command needs only when asked. The batch commands' own shared options
 from __future__ import annotations
 
 import os
-import re
 import sys
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
@@ -38,6 +37,7 @@ from scope_check.engine.venues import AUTO, auto_rules
 from scope_check.output import Summary
 from scope_check.output import get as get_formatter
 from scope_check.safety import safe_yaml
+from scope_check.safety.safe_patterns import lazy
 from scope_check.safety.atomic import discard, publish, temporary
 
 Decorator = Callable[[Callable], Callable]
@@ -130,8 +130,8 @@ SET_HELP = ("Change one value of the rule set, as a rules file extending it woul
             "structure.NAME=VALUE; VALUE is YAML (4, 9.96, off, null, [a, b]). The report names the set NAME+set.")
 #: where the --set callback leaves the parsed settings for `rule_set` (ctx.meta)
 OVERRIDES_KEY = "scope_check.overrides"
-_KEY = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
-_CODE = re.compile(r"(?<![A-Za-z])[A-Za-z]+[0-9]+")  # starts at a run of letters: linear on any text
+_KEY = lazy(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+_CODE = lazy(r"(?<![A-Za-z])[A-Za-z]+[0-9]+")  # starts at a run of letters: linear on any text
 
 
 def rules_option(help: str = RULES_HELP) -> Decorator:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections import Counter
 from typing import Dict, List
 from urllib.parse import quote
@@ -21,10 +20,11 @@ from urllib.parse import quote
 from scope_check import __version__
 from scope_check.output.base import RULES_URL, Formatter, Summary, finding_pages, rule_url, where
 from scope_check import checks as registry
+from scope_check.safety.safe_patterns import lazy
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_DIGITS = lazy(r"\d+(?:\.\d+)?")
 
 
 def uri(path: str) -> str:

@@ -42,6 +42,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from scope_check.safety.safe_patterns import lazy
+
 #: scaled points per PostScript point (PDF unit)
 SP_PER_BP = 65781.76
 #: decompressed bytes read at most (a SyncTeX file of a 50-page paper is a few MB)
@@ -49,10 +51,10 @@ MAX_BYTES = 256 * 1024 * 1024
 #: points within this distance (PDF points) of a finding's box still count as inside it
 SLACK = 1.5
 #: file names that are TeX's or a package's, never the author's source
-_NOT_SOURCE = re.compile(r"(^|[/\\])(texmf[^/\\]*|texlive|miktex|tex-live)([/\\]|$)", re.I)
+_NOT_SOURCE = lazy(r"(^|[/\\])(texmf[^/\\]*|texlive|miktex|tex-live)([/\\]|$)", re.I)
 _SOURCE_EXT = (".tex", ".ltx")
 
-_RECORD = re.compile(
+_RECORD = lazy(
     r"^([\[\(hvrxkg$])(\d+),(\d+)(?:,-?\d+)?:(-?\d+),(-?\d+)(?::(-?\d+)(?:,(-?\d+),(-?\d+))?)?"
 )
 
