@@ -262,7 +262,7 @@ def test_without_libyaml_the_pure_python_parser_reads_the_bundled_rules(monkeypa
 #: or in its forked worker
 NOT_ON_THE_CHECK_PATH = (
     "jsonschema", "referencing", "yaml", "sqlite3", "datasketch", "playwright", "pdfplumber", "pypdf", "tqdm",
-    "multiprocessing", "scope_check.batch", "scope_check.cli.supplement", "scope_check.supplement.runner",
+    "multiprocessing", "difflib", "scope_check.batch", "scope_check.cli.supplement", "scope_check.supplement.runner",
     "scope_check.safety.archive", "scope_check.output.annotate", "scope_check.output.synctex", "scope_check.output.html",
     "scope_check.output.sarif", "scope_check.output.github", "scope_check.output.json",
     "scope_check.output.reference", "scope_check.cli.action",

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
 from scope_check.model.document import Line, Link, Span
@@ -46,8 +45,7 @@ _TRAILING = ".,;:!?)]}'\"\u2019\u201d>"
 _MONO = lazy(r"mono|courier|typewriter|cmtt|sfmono|consola|menlo|inconsolata|lmmono", re.I)
 
 
-@dataclass(frozen=True)
-class Url:
+class Url(NamedTuple):
     """A URL seen on a page: in the text layer, in a link annotation, or both."""
 
     url: str  # as written (annotation target when there is one)
@@ -290,8 +288,7 @@ def canonical(url: str) -> str:
     return f"{host}{path}{query}"
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     kind: str  # anonymous | neutral | owner | personal | institution | other
     owner: str  # who it names: "github.com/jdoe", "jdoe.github.io", "cs.uni.edu/~jdoe"; "" if nobody
     reason: str  # for the message
@@ -378,8 +375,7 @@ def reading_order(lines: Sequence[Line], width: float) -> List[Line]:
 
 
 
-@dataclass(frozen=True)
-class Flow:
+class Flow(NamedTuple):
     """The running text of a sequence of lines, with each line's start offset, so that a match in
     the text can be traced back to its line."""
 
@@ -440,8 +436,7 @@ def flow_window(doc) -> Optional[int]:
     return FLOW_WINDOW_CHARS if is_packed(doc) else None
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """A stretch of a document's running text: `flow` joins its lines (the window's own and its
     context on either side), `pages[i]` is the page of its line i, `first` the number of that line
     in the whole text, and the window's own text is `flow.text[lo:hi]`."""

@@ -11,7 +11,6 @@ The spec types live in `scope_check.config.spec`; they are also importable from 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import replace
 from types import ModuleType
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -101,6 +100,8 @@ def matching(prefix: str) -> List[str]:
 
 def suggestions(word: str, n: int = 3) -> List[str]:
     """The known codes and families nearest to a mistyped one ("PAEG" -> PAGE, "PAEG001" -> PAGE001)."""
+    import difflib  # only for a mistyped code: not on a plain check's path
+
     word = word.upper()
     letters, digits = word.rstrip("0123456789"), word[len(word.rstrip("0123456789")):]
     if not digits:

@@ -634,15 +634,15 @@ _DOWNLOAD_SUFFIX = lazy(r"[-_](?:main|master|develop|dev)$", re.I)
 MAX_EVIDENCE = 1000
 
 
-@dataclasses.dataclass
 class Evidence:
     """What the whole archive says about whose project it is, for SUPP005: the project's names (its
     single top folder, its own file name, package metadata, the top README's title) and the user
     names found in it (home-folder paths, git authors and committers, git remotes' owners). Each
     is kept normalised (`norm_text`) with where it was read, for the message."""
 
-    projects: dict = dataclasses.field(default_factory=dict)  # norm -> where
-    users: dict = dataclasses.field(default_factory=dict)  # norm -> where
+    def __init__(self) -> None:
+        self.projects: dict = {}  # norm -> where
+        self.users: dict = {}  # norm -> where
 
     def project(self, name: str, where: str) -> None:
         for value in (name, _DOWNLOAD_SUFFIX.sub("", name)):

@@ -278,7 +278,7 @@ def bundled_index() -> Dict[str, Path]:
     for path in sorted(bundled_dir().rglob("*.yaml")):
         if path.name.startswith("_"):
             continue
-        data = _read(path)
+        data = _read_entry(path, copy=False)[0]  # only its name is read: a cached file's data is not copied
         index[str(data.get("name") or path.stem)] = path
     return index
 
@@ -306,9 +306,10 @@ def _schema_crc32() -> int:
     return zlib.crc32(SCHEMA_FILE.read_bytes())
 
 
-def _cached(path: Path, text: str) -> Optional[dict]:
-    """The cached data of a bundled file whose text is the one cached (a fresh copy), else None.
-    The cache holds only texts that were valid when it was written (`bundled_cache`)."""
+def _cached(path: Path, text: str, copy: bool = True) -> Optional[dict]:
+    """The cached data of a bundled file whose text is the one cached (a fresh copy; with `copy`
+    False the cache's own, never to be changed), else None. The cache holds only texts that were
+    valid when it was written (`bundled_cache`)."""
     try:
         relative = path.relative_to(bundled_dir()).as_posix()
     except (ValueError, RulesError):  # not a bundled file
@@ -316,9 +317,11 @@ def _cached(path: Path, text: str) -> Optional[dict]:
     entry = _cache().get(relative)
     if not isinstance(entry, dict) or entry.get("text") != text:
         return None
-    import copy
+    if not copy:
+        return entry.get("data")
+    import copy as copying
 
-    return copy.deepcopy(entry.get("data"))
+    return copying.deepcopy(entry.get("data"))
 
 
 def bundled_cache(folder: Optional[Path] = None) -> str:
@@ -483,8 +486,9 @@ def _read(path: Path) -> dict:
     return _read_entry(path)[0]
 
 
-def _read_entry(path: Path) -> Tuple[dict, bool]:
-    """A rule file's data, and whether it is a bundled file's cached (so validated) data."""
+def _read_entry(path: Path, copy: bool = True) -> Tuple[dict, bool]:
+    """A rule file's data, and whether it is a bundled file's cached (so validated) data (with `copy`
+    False, a cached file's data is the cache's own: only to be read)."""
     try:
         if path.stat().st_size > MAX_RULE_FILE_BYTES:
             raise RulesError(f"{path}: larger than {MAX_RULE_FILE_BYTES} bytes; not a rules file")
@@ -493,7 +497,7 @@ def _read_entry(path: Path) -> Tuple[dict, bool]:
         raise RulesError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise RulesError(f"{path}: not UTF-8 text") from None
-    cached = _cached(path, text)
+    cached = _cached(path, text, copy)
     if isinstance(cached, dict):
         return cached, True
     import yaml

@@ -30,8 +30,7 @@ import dataclasses
 import os
 import signal
 import time
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
 
 from scope_check import checks as registry
 from scope_check.engine import runner
@@ -56,8 +55,7 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-@dataclass
-class Outcome:
+class Outcome(NamedTuple):
     """What came back for one task: `value` from the function, or `code` FILE006/FILE007 and a message."""
 
     value: Any = None
@@ -71,13 +69,17 @@ class Outcome:
         return self.code is None
 
 
-@dataclass
 class _Worker:
-    process: Any
-    conn: Any
-    task: Any = None
-    started: float = 0.0
-    done: int = 0
+    """A worker of the pool: its process, its channel, the task it checks (None: idle) since when,
+    and how many it has done."""
+
+    __slots__ = ("process", "conn", "task", "started", "done")
+
+    def __init__(self, process: Any, conn: Any):
+        self.process, self.conn = process, conn
+        self.task: Any = None
+        self.started = 0.0
+        self.done = 0
 
 
 def wait(objects, timeout):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import IO
 
 
@@ -9,12 +8,20 @@ def plural(count: int, noun: str, nouns: str = "") -> str:
     return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
 
 
-@dataclass
 class Summary:
-    files: int = 0
-    passed: int = 0
-    failed: int = 0
-    errored: int = 0
+    """The files of a run counted by verdict (a plain class: a dataclass costs a fresh process's
+    import a few tenths of a millisecond)."""
+
+    __slots__ = ("files", "passed", "failed", "errored")
+
+    def __init__(self, files: int = 0, passed: int = 0, failed: int = 0, errored: int = 0):
+        self.files, self.passed, self.failed, self.errored = files, passed, failed, errored
+
+    def __eq__(self, other) -> bool:
+        return type(other) is Summary and self.to_json() == other.to_json()
+
+    def __repr__(self) -> str:
+        return f"Summary(files={self.files}, passed={self.passed}, failed={self.failed}, errored={self.errored})"
 
     def add(self, verdict: str) -> None:
         self.files += 1
