@@ -309,3 +309,48 @@ def test_equal_margin_findings_of_copied_pages_share_their_data_and_report_the_s
     own = check_file(str(path), load_rules("scope2025-main")).to_json()
     shared.pop("elapsed_s"), own.pop("elapsed_s")
     assert shared == own
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    return generate
+
+
+@pytest.mark.parametrize("shape", ["figures", "links"])
+def test_a_long_document_of_figures_or_links_keeps_its_ink_and_links_packed_apart_from_its_text(
+        tmp_path, monkeypatch, shape):
+    """A page of a figure holds little text and hundreds of marks (`Page.ink`), a page of links
+    twenty `Link`s: their marks count towards limits.PACK_SPANS_OVER, so a long document of them is
+    packed (here at its default; their text alone would not pack them: the figure pages hold 204
+    objects each, 3 of them spans, the link pages 88, 68 of them spans), and its
+    pages keep their ink and links packed as well, in a pickle of their own: reading every page's
+    text does not decode them, nor the reverse. Each page reads as the plain load's."""
+    pages = limits.PACK_PAGES_OVER + 30
+    path = str(_generator().long(tmp_path / f"{shape}.pdf", shape, pages))
+    with monkeypatch.context() as m:
+        m.setattr(limits, "PACK_PAGES_OVER", pages)  # this document is a short one: plain
+        plain = loader.load(path)
+    text = sum(len(ln.spans) for p in plain.pages for ln in p.lines + p.rotated_lines)
+    assert text <= limits.PACK_SPANS_OVER < sum(map(packed_pages.spans, plain.pages))  # packed for its marks
+    doc = loader.load(path)
+    assert all(isinstance(p, packed_pages.PackedPage) for p in doc.pages)
+    marks = [p for p in plain.pages if p.ink or p.links]
+    assert len(marks) == pages
+    cache = doc.pages[0]._decoded
+    for page in doc.pages:
+        assert page.lines is not None
+    assert cache.decodes == pages and cache.marks.decodes == 0  # the text alone
+    for page in doc.pages:
+        assert page.ink is not None and page.links is not None
+    assert cache.decodes == pages and cache.marks.decodes == pages  # the marks alone
+    for a, b in zip(doc.pages, plain.pages):
+        assert packed_pages.unpacked(a) == b
+        assert a.ink == b.ink and a.links == b.links
+        assert len(a._marks) < 32 * (len(b.ink) + len(b.links))  # less than the boxes' own numbers
+    page = doc.pages[-1]
+    ink, links = page.ink, page.links
+    for other in doc.pages:
+        assert other.ink is not None and other.links is not None
+    assert page.ink is ink and page.links is links  # held: read again as themselves

@@ -27,12 +27,13 @@ MAX_READ_BYTES = 256 * 1024 * 1024
 #: about 4 to 5 minutes and 142 MiB: the command's default 60 s time limit stops it first, see README
 #: "Performance")
 MAX_PAGES = 10_000
-#: a document of more pages than this keeps each page's text (lines, spans, visibility facts)
-#: packed, one compressed block per page decoded when a check reads it, so that memory stays flat
+#: a document of more pages than this keeps each page's text (lines, spans, visibility facts), ink
+#: and links packed, one compressed block per page decoded when a check reads it, so that memory stays flat
 #: at any length (scope_check/packed_pages.py `PackedPage`); papers and the corpus have fewer
 #: pages and keep every page decoded
 PACK_PAGES_OVER = 100
-#: ... once its pages so far hold more text spans than this (about 300 bytes each as objects: 3 MB);
+#: ... once its pages so far hold more text spans, ink marks and links than this (about 250 to 300
+#: bytes each as objects: 3 MB; `packed_pages.spans`);
 #: the pages read before are packed then. A long document of little text (2,000 pages of a line
 #: each, the fixture files/many_pages.pdf: 6,000 spans, 1.4 MB in all) is not packed: packing would
 #: save it nothing and cost every check's pass a decoding of each page
