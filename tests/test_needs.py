@@ -122,8 +122,9 @@ def test_an_undeclared_check_reads_every_analysis():
 
 def test_the_supplement_checks_need_no_analysis_and_a_selection_of_them_none():
     """SUPP001-007 judge archives, never a PDF: they declare no analysis, and neither a MARG, FONT or
-    ANON selection asks for the visibility facts."""
+    ANON selection asks for the visibility facts (MARG001 reads every page's ink)."""
     supplement = [c for c in registry.checks().values() if c.supplement]
     assert supplement and all(c.needs == () for c in supplement)
-    for family in ("MARG", "FONT", "ANON"):
+    for family in ("FONT", "ANON", "PAGE"):
         assert runner.analyses(runner.Selection(select=(family,))) == (), family
+    assert runner.analyses(runner.Selection(select=("MARG",))) == ("ink",)

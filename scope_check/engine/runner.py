@@ -165,7 +165,8 @@ def _check_file(path: str, rules: RuleSet, selection: Selection, on_document, ch
     measurements: Dict[str, Any] = {}
     sha = None
     try:
-        doc = loader.load(path, visibility_facts="visibility" in analyses(selection))
+        wanted = analyses(selection)
+        doc = loader.load(path, visibility_facts="visibility" in wanted, ink="ink" in wanted)
     except TooLarge as exc:  # decided from stat: the file is not read, not hashed (sha256 null)
         unopened = _Unopened(path, exc.size)
         found = [replace(f, data={**f.data, "read": False}) for check in file_level
@@ -185,35 +186,38 @@ def _check_file(path: str, rules: RuleSet, selection: Selection, on_document, ch
             for check in file_level:
                 found.extend(_run(check, unopened, rules))
         return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
-    sha = doc.sha256
-    if choose is not None:
-        rules = choose(doc)
-        file_level, gates, others, skipped_codes = _plan(rules, selection)
-    if on_document is not None:
-        on_document(doc)
-    measurements.update({"pages": doc.page_count, "file_size_bytes": doc.file_size})
-    for check in file_level:
-        found.extend(_run(check, doc, rules))
-    for check in gates:
-        found.extend(f for f in _run(check, doc, rules)
-                     if selection.wants(f.code) or _stops(f) or f.partial and f.severity == "error")
-    if not any(_stops(f) for f in found):
-        try:
-            measurements.update(measure(doc, rules))
-        except MemoryError as exc:
-            found.append(files.out_of_memory("the structure analysis", exc))
-            return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
-        except Exception as exc:  # the structure is shared; a bug there is reported like a check's
-            found.append(_internal("structure analysis", exc))
-        stopped = any(_stops(f) for f in found)
-        for check in others:
-            new = _run(check, doc, rules)
-            found.extend(new)
-            stopped = stopped or any(_stops(f) for f in new)
-            if stopped:
-                break  # memory ran out: the other checks would only run out again
-        found = _fitted(found, doc, rules)
-    return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+    try:  # what the document holds open to read a page's ink when asked for is closed when the checks end
+        sha = doc.sha256
+        if choose is not None:
+            rules = choose(doc)
+            file_level, gates, others, skipped_codes = _plan(rules, selection)
+        if on_document is not None:
+            on_document(doc)
+        measurements.update({"pages": doc.page_count, "file_size_bytes": doc.file_size})
+        for check in file_level:
+            found.extend(_run(check, doc, rules))
+        for check in gates:
+            found.extend(f for f in _run(check, doc, rules)
+                         if selection.wants(f.code) or _stops(f) or f.partial and f.severity == "error")
+        if not any(_stops(f) for f in found):
+            try:
+                measurements.update(measure(doc, rules))
+            except MemoryError as exc:
+                found.append(files.out_of_memory("the structure analysis", exc))
+                return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+            except Exception as exc:  # the structure is shared; a bug there is reported like a check's
+                found.append(_internal("structure analysis", exc))
+            stopped = any(_stops(f) for f in found)
+            for check in others:
+                new = _run(check, doc, rules)
+                found.extend(new)
+                stopped = stopped or any(_stops(f) for f in new)
+                if stopped:
+                    break  # memory ran out: the other checks would only run out again
+            found = _fitted(found, doc, rules)
+        return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+    finally:
+        loader.release(doc)
 
 
 def _stops(f: Finding) -> bool:

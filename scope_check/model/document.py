@@ -257,6 +257,48 @@ class Page:
         return sum(len(ln.text.replace(" ", "")) for ln in self.lines + self.rotated_lines)
 
 
+_INK_SLOT = Page.__dict__["ink"]
+_PAGE_SET = [Page.__dict__[name].__set__ for name in ("number", "width", "height", "lines", "rotated_lines", "ink",
+                                                      "links", "fonts", "seen", "offpage", "painted_clips")]
+
+
+class LazyInkPage(Page):
+    """A `Page` whose ink is read when first asked for: the loader leaves it unread in a run whose
+    checks do not read every page's ink (`config.spec.ANALYSES` "ink"), and the structure analysis
+    asks for a page's now and then (where the body ends; each page of a template of columns).
+    `_ink_of(number)` reads it (one MuPDF pass over that page of the same file, `model.loader`);
+    once read it is kept. Read like any page; a copy or a pickle of it is the plain page."""
+
+    __slots__ = ("_ink_of",)
+
+    @property
+    def ink(self) -> Tuple[Ink, ...]:
+        value = _INK_SLOT.__get__(self)
+        if value is None:
+            value = self._ink_of(self.number)
+            _INK_SLOT.__set__(self, value)
+        return value
+
+    @property
+    def ink_read(self) -> bool:
+        """Has its ink been read (tests and benchmarks ask)?"""
+        return _INK_SLOT.__get__(self) is not None
+
+    def __reduce__(self):
+        return Page, (self.number, self.width, self.height, self.lines, self.rotated_lines, self.ink, self.links,
+                      self.fonts, self.seen, self.offpage, self.painted_clips)
+
+
+def lazy_ink_page(page: Page, ink_of) -> Page:
+    """`page` with its ink unread, to be read by `ink_of(page.number)` when first asked for."""
+    out = _NEW(LazyInkPage)
+    for setter, value in zip(_PAGE_SET, (page.number, page.width, page.height, page.lines, page.rotated_lines,
+                                         None, page.links, page.fonts, page.seen, page.offpage, page.painted_clips)):
+        setter(out, value)
+    object.__setattr__(out, "_ink_of", ink_of)
+    return out
+
+
 @dataclass(frozen=True)
 class Document:
     path: str

@@ -17,6 +17,7 @@ def mupdf_module():
 
 
 _INK_DEVICE = None
+_COUNT_DEVICE = None
 _INFINITE = float("inf")
 #: a fill at least this large (points, either way) has its colour read (`colours`): it may be the
 #: backdrop a line of text sits on (`model.visibility`), or, opaque and pure white, the page's own colour,
@@ -82,6 +83,21 @@ def rect_reader():
 NO_CLIP = (-_INFINITE, -_INFINITE, _INFINITE, _INFINITE)
 
 
+def _stop(self) -> bool:
+    """Past the page's cap: stop MuPDF's run and every further call of the device (a method of
+    the ink device and of the counting device)."""
+    if not self.aborted:
+        self.aborted = (f"more than {limits.MAX_OPERATIONS_PER_PAGE:,} drawing and text operations on the "
+                        "page (a page of a paper has a few thousand)")
+        self.cookie.set_abort()  # MuPDF stops interpreting the page ...
+        for name in self._CALLBACKS:  # ... and calls this device no more, even inside nested forms
+            try:
+                setattr(self.m_internal, name, None)
+            except Exception:
+                pass
+    return True
+
+
 def ink_device_class():
     """A MuPDF device recording the box of every fill, stroke, shading and image, intersected with
     the clip stack (clip paths, clip text, image masks, soft masks); the contents of soft-mask
@@ -130,18 +146,7 @@ def ink_device_class():
             for name in self._CALLBACKS:
                 getattr(self, "use_virtual_" + name)()
 
-        def _over(self) -> bool:
-            """Past the page's cap: stop MuPDF's run and every further call of this device."""
-            if not self.aborted:
-                self.aborted = (f"more than {limits.MAX_OPERATIONS_PER_PAGE:,} drawing and text operations on the "
-                                "page (a page of a paper has a few thousand)")
-                self.cookie.set_abort()  # MuPDF stops interpreting the page ...
-                for name in self._CALLBACKS:  # ... and calls this device no more, even inside nested forms
-                    try:
-                        setattr(self.m_internal, name, None)
-                    except Exception:
-                        pass
-            return True
+        _over = _stop
 
         def fill_text(self, ctx, *rest):  # text is read by get_text; only counted here
             self.operations += 1
@@ -290,3 +295,56 @@ def ink_pass(page, device=None):
     ink = tuple([Ink("fill-white" if i in white else kind, b) for i, (kind, b) in enumerate(device.out)
                  if b[2] - b[0] > 0 or b[3] - b[1] > 0])
     return ink, {"aborted": device.aborted}
+
+
+def count_device_class():
+    """A MuPDF device that only counts what the ink device counts toward the page's cap (fills,
+    strokes, shadings, images and image masks, inside soft masks and pattern tiles too; text is
+    not counted by the text visibility device the loader runs) and stops the run past it, as the
+    ink device does (`_stop`). No box is computed, no clip followed: MuPDF calls it for the marking
+    operations only, so a page costs MuPDF's interpretation and one addition per operation."""
+    global _COUNT_DEVICE
+    if _COUNT_DEVICE is not None:
+        return _COUNT_DEVICE
+    mupdf = mupdf_module()
+    _MAX_OPERATIONS = limits.MAX_OPERATIONS_PER_PAGE
+
+    class CountDevice(mupdf.FzDevice2):
+        _CALLBACKS = ("fill_path", "stroke_path", "fill_shade", "fill_image", "fill_image_mask")
+
+        def __init__(self):
+            super().__init__()
+            self.cookie = mupdf.FzCookie()
+            self.operations = 0
+            self.aborted = ""
+            for name in self._CALLBACKS:
+                getattr(self, "use_virtual_" + name)()
+
+        _over = _stop
+
+        def fill_path(self, ctx, *rest):
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS:
+                self._over()
+
+        stroke_path = fill_shade = fill_image = fill_image_mask = fill_path
+
+    _COUNT_DEVICE = CountDevice
+    return CountDevice
+
+
+def count_pass(page) -> dict:
+    """The ink pass's cap without the ink: MuPDF runs the page's contents through the counting
+    device (`count_device_class`). Returns counts as `ink_pass` does (`counts["aborted"]`: the page
+    ran past the cap, and `ink_pass` would have stopped at the same operation);
+    `counts["operations"]`: the marking operations run. The rotation is left alone (counting does
+    not depend on the coordinates)."""
+    device = count_device_class()()
+    mupdf = mupdf_module()
+    try:
+        mupdf.fz_run_page_contents(page.this, device, mupdf.FzMatrix(), device.cookie)
+        mupdf.fz_close_device(device)
+    except Exception:
+        if not device.aborted:
+            raise
+    return {"aborted": device.aborted, "operations": device.operations}

@@ -5,25 +5,36 @@ are packed as they are read (`model.packed_pages`)."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Dict, List, Optional, Tuple
 
 from scope_check.model import active, damage, fontmap, packed_pages, visibility
 from scope_check.model.document import (
-    BASELINE_TOLERANCE_EM, MAGIC_WINDOW, NUMBER_GAP_EM, PIECE_GAP_EM, PIECE_GAP_MAX, TAIL_WINDOW,
-    Document, FontRef, FontRemap, LayeredSpan, Line, Link, Page, ResourceLimit, Span, TooLarge, UnreadablePdf,
-    new_span, sniffed, strip_subset, word_gap,
+    BASELINE_TOLERANCE_EM, MAGIC_WINDOW, NUMBER_GAP_EM, PIECE_GAP_EM, PIECE_GAP_MAX, TAIL_WINDOW, WORD_GAP_EM,
+    Document, FontRef, FontRemap, LayeredSpan, LazyInkPage, Line, Link, Page, ResourceLimit, Span, TooLarge,
+    UnreadablePdf, lazy_ink_page, new_line, sniffed, strip_subset,
 )
-from scope_check.model.ink import ink_pass
+from scope_check.model.ink import count_pass, ink_pass
 from scope_check.safety import limits
 
 
-def load(path: str, visibility_facts: bool = True) -> Document:
+def load(path: str, visibility_facts: bool = True, ink: bool = True) -> Document:
     """Parse `path` once. Raises UnreadablePdf (the engine reports it as FILE001 to FILE003), TooLarge for a file over
     limits.MAX_READ_BYTES, ResourceLimit when memory runs out. Damage and caps met on the way are
     kept as `Document.problems` (reported by FILE002). `visibility_facts=False`: the pages' visibility
     facts (`Page.seen`, `offpage`, `painted_clips`) are not made and stay empty, for a run whose
-    checks do not read them (`config.spec.ANALYSES`, the runner decides); the rest is the same."""
+    checks do not read them (`config.spec.ANALYSES`, the runner decides); the rest is the same.
+
+    `ink=False` (with `visibility_facts=False`: the facts are made in the ink pass): the pages' ink is
+    not read as they are read but when first asked for (`document.LazyInkPage`: one ink pass over
+    that page of the same file, opened again), for a run whose checks do not read every page's ink.
+    The page's operation cap is kept: a counting pass (`ink.count_pass`, the ink pass's count
+    without its boxes) runs before the text is read, and a page past the cap is left empty with the
+    same problem as in a full read. The file is opened again at the first page's ink asked for and
+    kept open until `release(doc)` (the runner calls it when the file's checks end; a read after it
+    opens the file again). A long document (more than limits.PACK_PAGES_OVER pages) reads every
+    page's ink as it is read (its packed pages keep their ink as it is)."""
     try:
         size = limits.inspect(path).size
     except limits.InputError as exc:
@@ -32,14 +43,14 @@ def load(path: str, visibility_facts: bool = True) -> Document:
         raise TooLarge(size)
     try:
         with limits.opened(path) as fh:
-            return _load_open(path, fh, visibility_facts)
+            return _load_open(path, fh, visibility_facts, ink)
     except limits.InputError as exc:
         raise UnreadablePdf(exc.kind, exc.message) from None
     except MemoryError:
         raise ResourceLimit("memory ran out while reading the PDF") from None
 
 
-def _load_open(path: str, fh, visibility_facts: bool = True) -> Document:
+def _load_open(path: str, fh, visibility_facts: bool = True, ink: bool = True) -> Document:
     if fh.size > limits.MAX_READ_BYTES:  # grown since `stat`
         raise TooLarge(fh.size)
     size = sniffed(fh.size, fh.read_at(0, MAGIC_WINDOW))
@@ -54,6 +65,7 @@ def _load_open(path: str, fh, visibility_facts: bool = True) -> Document:
         _memory(exc)
         raise UnreadablePdf("unreadable", f"the PDF cannot be parsed: {_clean(exc)}") from None
     problems: List[damage.Problem] = []
+    extras = None
     try:
         try:
             if pdf.needs_pass:
@@ -74,6 +86,8 @@ def _load_open(path: str, fh, visibility_facts: bool = True) -> Document:
             problems.extend(damage.classify(None, damage.take_warnings(pymupdf)))
             extras = _Extras(pymupdf, pdf)  # active content, layers, remapped fonts (the integrity facts)
             extras.visibility_facts = visibility_facts
+            if not (ink or visibility_facts or packed_pages.packs(min(count, limits.MAX_PAGES))):
+                extras.ink_source = _InkSource(path, _identity(fh), pdf)
         except UnreadablePdf:
             raise
         except Exception as exc:
@@ -83,6 +97,8 @@ def _load_open(path: str, fh, visibility_facts: bool = True) -> Document:
         repaired = bool(pdf.is_repaired)
     finally:
         pdf.close()
+        if extras is not None and extras.ink_source is not None:
+            extras.ink_source.loaded()
     return Document(
         path=path,
         file_size=size,
@@ -114,6 +130,7 @@ class _Extras:
         self.remaps: Dict[int, Optional[FontRemap]] = {}
         self.fonts: Dict[int, str] = {}  # fonts met on the page being read, not yet looked at
         self.visibility_facts = True  # False: the pages' visibility facts are not made (load's keyword)
+        self.ink_source: Optional[_InkSource] = None  # set: the pages' ink is read when asked for (load's `ink`)
         try:
             self.has_layers = bool(pdf.get_ocgs())
         except Exception:
@@ -219,6 +236,8 @@ def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple
                    else packed_pages.pack(item, decoded))
     for number in range(analysed + 1, count + 1):  # counted, not analysed
         out.append(_empty(number, size))
+    if extras.ink_source is not None:  # the pages' ink, read when asked for, is charged to what is left
+        extras.ink_source.budget = max(0, budget[0])
     _FONT_REFS.clear()
     return tuple(out)
 
@@ -298,6 +317,90 @@ def _colour_spaces(pymupdf, pdf, page) -> List[damage.ColourSpace]:
     return out
 
 
+def _identity(fh) -> Tuple[int, int, int, int]:
+    """What tells the file read apart from another put in its place: device, inode, size, time of change."""
+    st = os.fstat(fh.fd)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+class _InkSource:
+    """The ink of a loaded document's pages, read when first asked for (`LazyInkPage`): the same
+    ink pass as a full read (`ink_pass` through the text visibility device, so the cap counts
+    alike) over that page. While the document is being read it uses the open file; afterwards it
+    opens the file again at the first page asked for (checked to be the file read: the same device,
+    inode, size and time of change, else the ink is empty) and keeps it open until `close()`
+    (`release(doc)`). The ink read is charged to the file's object budget (limits.MAX_OBJECTS_PER_FILE,
+    what the text and links left of it): a page beyond it gets no ink."""
+
+    def __init__(self, path: str, identity, pdf):
+        self.path, self.identity, self.pdf = path, identity, pdf
+        self.fh = None  # the file opened again after the document was read
+        self.budget = limits.MAX_OBJECTS_PER_FILE
+
+    def loaded(self) -> None:
+        """The document is read and its file closed."""
+        self.pdf = None
+
+    def __call__(self, number: int):
+        import pymupdf
+
+        try:
+            pdf = self.pdf or self._open(pymupdf)
+            if pdf is None:
+                return ()
+            ink, counts = ink_pass(pdf[number - 1], visibility.text_ink_device())
+        except MemoryError:
+            raise
+        except Exception as exc:
+            _memory(exc)
+            return ()  # the count pass and the text read it: it does not raise here but on a changed file
+        finally:
+            damage.take_warnings(pymupdf)  # said again for a page already read: not the next file's
+        if counts["aborted"] or len(ink) > self.budget:
+            return ()
+        self.budget -= len(ink)
+        return ink
+
+    def _open(self, pymupdf):
+        fh = limits.opened(self.path)
+        fh.__enter__()
+        try:
+            if _identity(fh) != self.identity:
+                fh.close()
+                return None
+            self.pdf = pymupdf.open(fh.mupdf_path(), filetype="pdf")
+        except Exception:
+            fh.close()
+            raise
+        self.fh = fh
+        return self.pdf
+
+    def close(self) -> None:
+        if self.fh is not None:
+            pdf, fh, self.pdf, self.fh = self.pdf, self.fh, None, None
+            try:
+                if pdf is not None:
+                    pdf.close()
+            finally:
+                fh.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def release(doc: Document) -> None:
+    """Close what the document still holds open to read its pages' ink when asked for (nothing when
+    it read every page's ink): the runner calls it when the file's checks end. A page's ink asked
+    for afterwards opens the file again (and `release` closes it again)."""
+    for page in doc.pages:
+        if isinstance(page, LazyInkPage):
+            page._ink_of.close()
+            return
+
+
 def _empty(number: int, size) -> Page:
     return Page(number=number, width=size[0], height=size[1], lines=(), rotated_lines=(), ink=(), links=(), fonts=())
 
@@ -347,31 +450,37 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
         return _empty(number, _size(page))
     _check_boxes(pdf, page, number, problems)
 
-    device = visibility.text_ink_device()
     flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_MEDIABOX_CLIP) & ~(
         pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES
     )
-    ink, counts, raw = _read_page(page, device, flags)
+    source = extras.ink_source
+    if source is None:
+        device = visibility.text_ink_device()
+        ink, counts, raw = _read_page(page, device, flags)
+    else:  # the ink when asked for (`_InkSource`); the cap now, before the text is read
+        ink, counts = (), count_pass(page)
+        raw = None if counts["aborted"] else page.get_text("dict", flags=flags)
     if counts["aborted"]:
         problems.append(damage.Problem(number, "error", "limit", f"not analysed: {counts['aborted']}"))
         return _empty(number, _size(page))
     pieces = []
     rotated = []
     every_span = []  # for the integrity facts
+    keep_every = extras.visibility_facts
     coords: Dict[float, float] = {}
     for block in raw["blocks"]:
         for line in block.get("lines", ()):
-            spans = [_span(s, coords) for s in line["spans"] if s["text"]]
-            every_span.extend(spans)
-            if not spans or not any(s.text.strip() for s in spans):
+            raw_spans = line["spans"]
+            spans, shows, size, right = _spans(raw_spans, coords)
+            if keep_every:
+                every_span.extend(spans)
+            if not shows:  # no span, or only white space
                 continue
             dx, dy = line["dir"]
             if abs(dy) > 1e-3 or dx <= 0:
                 rotated.append(_rotated_line(spans, line["bbox"]))
                 continue
-            baseline = line["spans"][0]["origin"][1]
-            size = max(s.size for s in spans)
-            pieces.append((baseline, spans[0].bbox[0], max(s.bbox[2] for s in spans), size, spans))
+            pieces.append((raw_spans[0]["origin"][1], spans[0].bbox[0], right, size, spans))
     del raw
     links = tuple(_links(pdf, page, number, problems))
     fonts = tuple(_fonts(pdf, page, number, problems, extras))
@@ -394,7 +503,7 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
     seen, offpage, painted = (visibility.facts(pymupdf, page, every_span, device, across, down)
                               if extras.visibility_facts else ((), (), ()))
     # --- end integrity ------------------------------------------------------------------------
-    return Page(
+    item = Page(
         number=number,
         width=round(rect.width, 2),
         height=round(rect.height, 2),
@@ -407,6 +516,7 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
         offpage=offpage,
         painted_clips=painted,
     )
+    return item if source is None else lazy_ink_page(item, source)
 
 
 #: lines shortened by limits.bound_tokens on the page being read
@@ -528,44 +638,85 @@ _ALPHA = tuple(a / 255.0 for a in range(256))
 _CACHE_MAX = 4096
 
 
-def _span(s, coords: Optional[Dict[float, float]] = None, _fonts: Dict[str, str] = {},  # noqa: B006 - caches
-          _sizes: Dict[float, float] = {}, _renders: Dict[Tuple[int, float], str] = {}) -> Span:  # noqa: B006 - caches
-    """The model's span for one of MuPDF's; `coords` (one per page) shares equal coordinates between
-    the spans of the page (the left edge of every line, the top and bottom of the spans of a line)."""
-    font = s["font"]
-    name = _fonts.get(font)
-    if name is None:
-        name = strip_subset(font)
-        if len(_fonts) < _CACHE_MAX:
-            _fonts[font] = name
-    raw_size = s["size"]
-    size = _sizes.get(raw_size)
-    if size is None:
-        size = round(raw_size, 2)
-        if size <= 0 < raw_size:
-            size = 0.01  # a 0.001 pt span is tiny, not of size zero (sizes are divided by)
-        if len(_sizes) < _CACHE_MAX:
-            _sizes[raw_size] = size
-    text = s["text"]
-    if len(text) > limits.MAX_LINE_CHARS or "\x00" in text or (not text.isascii() and _HAS_SURROGATE(text)):
-        text = limits.clean_text(text, limits.MAX_LINE_CHARS)
-    a = s.get("alpha", 255)
-    alpha = _ALPHA[a] if a.__class__ is int and 0 <= a <= 255 else a / 255.0
-    char_flags = s.get("char_flags", 16)
-    key = (char_flags, alpha)
-    render = _renders.get(key)
-    if render is None:
-        render = _render_mode(char_flags, alpha)
-        if len(_renders) < _CACHE_MAX:
-            _renders[key] = render
-    b = s["bbox"]
-    if coords is not None and len(b) == 4:
-        g = coords.setdefault  # zeros are kept as they are (0.0 and -0.0 are equal keys)
-        bbox = (g(b[0], b[0]) if b[0] else b[0], g(b[1], b[1]) if b[1] else b[1],
-                g(b[2], b[2]) if b[2] else b[2], g(b[3], b[3]) if b[3] else b[3])
-    else:
-        bbox = tuple(b)
-    return new_span(text, bbox, name, size, s["color"], s["flags"], alpha, render)
+#: per process: a font's name -> without its subset prefix; MuPDF's size -> the model's; (character
+#: flags, opacity) -> render mode (each up to _CACHE_MAX entries)
+_NAMES: Dict[str, str] = {}
+_SIZES: Dict[float, float] = {}
+_RENDERS: Dict[Tuple[int, float], str] = {}
+_SPAN_NEW = object.__new__
+_SPAN_SLOTS = tuple(Span.__dict__[name].__set__ for name in ("text", "bbox", "font", "size", "color", "flags",
+                                                              "alpha", "render"))
+
+
+def _spans(raw_spans, coords: Dict[float, float]) -> Tuple[List[Span], bool, float, float]:
+    """The model's spans for the spans of one of MuPDF's lines (those with text), with whether any
+    shows more than white space, their largest size and their right edge. `coords` (one per page)
+    shares equal coordinates between the spans of the page (the left edge of every line, the top and
+    bottom of the spans of a line). One loop per line, each span built in place (`new_span`'s slot
+    setters): the loader's most repeated work, about 500 spans a page."""
+    out: List[Span] = []
+    shows = False
+    top = right = 0.0
+    g = coords.setdefault  # zeros are kept as they are (0.0 and -0.0 are equal keys)
+    names, sizes, renders, alphas = _NAMES, _SIZES, _RENDERS, _ALPHA
+    new = _SPAN_NEW
+    set_text, set_bbox, set_font, set_size, set_color, set_flags, set_alpha, set_render = _SPAN_SLOTS
+    for s in raw_spans:
+        text = s["text"]
+        if not text:
+            continue
+        font = s["font"]
+        name = names.get(font)
+        if name is None:
+            name = strip_subset(font)
+            if len(names) < _CACHE_MAX:
+                names[font] = name
+        raw_size = s["size"]
+        size = sizes.get(raw_size)
+        if size is None:
+            size = round(raw_size, 2)
+            if size <= 0 < raw_size:
+                size = 0.01  # a 0.001 pt span is tiny, not of size zero (sizes are divided by)
+            if len(sizes) < _CACHE_MAX:
+                sizes[raw_size] = size
+        if len(text) > limits.MAX_LINE_CHARS or "\x00" in text or (not text.isascii() and _HAS_SURROGATE(text)):
+            text = limits.clean_text(text, limits.MAX_LINE_CHARS)
+        a = s.get("alpha", 255)
+        alpha = alphas[a] if a.__class__ is int and 0 <= a <= 255 else a / 255.0
+        key = (s.get("char_flags", 16), alpha)
+        render = renders.get(key)
+        if render is None:
+            render = _render_mode(key[0], alpha)
+            if len(renders) < _CACHE_MAX:
+                renders[key] = render
+        b = s["bbox"]
+        if len(b) == 4:
+            x0, y0, x1, y1 = b
+            bbox = (g(x0, x0) if x0 else x0, g(y0, y0) if y0 else y0, g(x1, x1) if x1 else x1,
+                    g(y1, y1) if y1 else y1)
+        else:  # never from MuPDF
+            bbox = tuple(b)
+            x1 = bbox[2] if len(bbox) > 2 else right
+        o = new(Span)
+        set_text(o, text)
+        set_bbox(o, bbox)
+        set_font(o, name)
+        set_size(o, size)
+        set_color(o, s["color"])
+        set_flags(o, s["flags"])
+        set_alpha(o, alpha)
+        set_render(o, render)
+        if out:
+            if size > top:
+                top = size
+            if x1 > right:
+                right = x1
+        else:
+            top, right = size, x1
+        out.append(o)
+        if not shows and text.strip():
+            shows = True
+    return out, shows, top, right
 
 
 def _HAS_SURROGATE(text: str) -> bool:
@@ -635,31 +786,61 @@ def _apart(a, b, gap: float) -> bool:
 
 
 def _make_line(group) -> Line:
+    """The visual line of `group` (pieces of MuPDF lines: (baseline, left, right, size, spans)): its
+    text (a space where `word_gap` sees a word break, white space runs made one), box, baseline and
+    sizes (`Line.build`'s), read in one loop over its spans."""
     if len(group) == 1:  # most lines: one MuPDF line, spans already in order
         main = group[0]
         spans = main[4]
     else:
         # the baseline of the piece with the most characters (not a superscript)
         main = max(group, key=lambda p: sum(len(s.text) for s in p[4]))
-        spans = sorted((s for p in group for s in p[4]), key=lambda s: s.bbox[0])
-    parts = [spans[0].text]
-    for a, b in zip(spans, spans[1:]):
-        if word_gap(a, b):
-            parts.append(" ")
-        parts.append(b.text)
+        spans = sorted((s for p in group for s in p[4]), key=_LEFT)
+    a = spans[0]
+    joined = a.text
     if len(spans) == 1:
-        box = spans[0].bbox  # the line's box is its span's: one tuple for both
+        box = a.bbox  # the line's box is its span's: one tuple for both
+        size = max_size = a.size if len(joined) != joined.count(" ") else 0.0
     else:
-        boxes = [s.bbox for s in spans]
-        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-    joined = "".join(parts)
+        parts = [joined]
+        box = a.bbox
+        x0, y0, x1, y1 = box
+        n = len(joined) - joined.count(" ")
+        weight: Dict[float, int] = {a.size: n} if n else {}
+        gap_em = WORD_GAP_EM
+        for b in spans[1:]:
+            text, bb = b.text, b.bbox
+            # word_gap(a, b), inline
+            if a.text[-1:].isspace() or text[:1].isspace() or bb[0] - a.bbox[2] > gap_em * min(a.size, b.size):
+                parts.append(" ")
+            parts.append(text)
+            if bb[0] < x0:
+                x0 = bb[0]
+            if bb[1] < y0:
+                y0 = bb[1]
+            if bb[2] > x1:
+                x1 = bb[2]
+            if bb[3] > y1:
+                y1 = bb[3]
+            n = len(text) - text.count(" ")
+            if n:
+                weight[b.size] = weight.get(b.size, 0) + n
+            a = b
+        box = (x0, y0, x1, y1)
+        joined = "".join(parts)
+        size = max(weight, key=weight.__getitem__) if weight else 0.0
+        max_size = max(weight, default=0.0)
     text = " ".join(joined.split())
     if text == joined:
         text = joined  # one string for the line and its span when they read the same
     if len(text) > limits.MAX_TOKEN_CHARS:
         text, cut = limits.bound_tokens(text)
         _CUT[0] += cut
-    return Line.build(text, box, main[0], spans if spans.__class__ is tuple else tuple(spans))
+    return new_line(text, box, main[0], spans if spans.__class__ is tuple else tuple(spans), True, size, max_size)
+
+
+def _LEFT(span: Span) -> float:
+    return span.bbox[0]
 
 
 def _rotated_line(spans, bbox) -> Line:
