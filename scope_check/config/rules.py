@@ -24,6 +24,7 @@ is generated from the same declarations (`python -m scope_check.output.reference
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -261,8 +262,10 @@ class RuleSet:
 _NOT_OPTIONS = ("severity", "why")
 
 
+@lru_cache(maxsize=1)
 def bundled_dir() -> Path:
-    """The bundled `rules/` folder: inside the installed package, or at the top of a checkout."""
+    """The bundled `rules/` folder: inside the installed package, or at the top of a checkout
+    (looked for once a process: every bundled file read asks for it)."""
     package = Path(__file__).resolve().parent.parent
     for candidate in (package / "rules", package.parent / "rules"):
         if (candidate / "iclr2025.yaml").is_file():
@@ -311,10 +314,13 @@ def _cached(path: Path, text: str, copy: bool = True) -> Optional[dict]:
     False the cache's own, never to be changed), else None. The cache holds only texts that were
     valid when it was written (`bundled_cache`)."""
     try:
-        relative = path.relative_to(bundled_dir()).as_posix()
-    except (ValueError, RulesError):  # not a bundled file
+        folder = str(bundled_dir())
+    except RulesError:
         return None
-    entry = _cache().get(relative)
+    name = str(path)
+    if not name.startswith(folder + os.sep):  # not a bundled file
+        return None
+    entry = _cache().get(name[len(folder) + 1:].replace(os.sep, "/"))  # its path relative to the folder
     if not isinstance(entry, dict) or entry.get("text") != text:
         return None
     if not copy:
