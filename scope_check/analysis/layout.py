@@ -16,7 +16,8 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from scope_check.model.document import Document, Line
 from scope_check.model.findings import BBox
 from scope_check.config.rules import RuleSet
-from scope_check.analysis.structure import Structure, analyse, lines_before, template_columns as columns_of
+from scope_check.analysis.structure import (Structure, analyse, classification_inputs, lines_before,
+                                           template_columns as columns_of, token)
 
 #: sizes within this fraction of each other are one body size: microtype's font expansion scales
 #: glyphs by up to 2 % (MuPDF then reports 9.86, 9.93, 10.06 ... for a 10 pt body)
@@ -82,11 +83,31 @@ def topskip(rules: RuleSet) -> float:
 
 
 def typography(doc: Document, rules: RuleSet) -> Typography:
-    return doc.derived(("typography", rules.template, rules.structure), lambda: _typography(doc, analyse(doc, rules)))
+    return doc.derived(("typography", token(rules.template), token(rules.structure)), lambda: _shared_typography(doc, rules))
 
 
 def text_block(doc: Document, rules: RuleSet) -> TextBlock:
-    return doc.derived(("text-block", rules.template, rules.structure), lambda: _text_block(doc, rules))
+    return doc.derived(("text-block", token(rules.template), token(rules.structure)), lambda: _shared_text_block(doc, rules))
+
+
+def _shared_typography(doc: Document, rules: RuleSet) -> Typography:
+    """`_typography` reads the counted body (`body_region`): the body lines (the classification's,
+    `classification_inputs`), where the body ends and whether they are read by columns; rule sets
+    (TMPL001 ranking the bundled templates) whose structures agree on those share one measurement."""
+    s = analyse(doc, rules)
+    key = ("body-typography", classification_inputs(rules.template), s.body_end, s.columns > 1)
+    return doc.derived(key, lambda: _typography(doc, s))
+
+
+def _shared_text_block(doc: Document, rules: RuleSet) -> TextBlock:
+    """`_text_block` reads the body lines (the classification's), the body size range, the
+    template's gap and the last page of columns: rule sets agreeing on those share one block."""
+    s = analyse(doc, rules)
+    t = typography(doc, rules)
+    gap = _gap(rules)
+    last = s.references.page if gap is not None and s.references is not None else len(s.body_lines)
+    key = ("body-text-block", classification_inputs(rules.template), t.size, t.size_range, gap, last)
+    return doc.derived(key, lambda: _text_block(doc, s, t, gap))
 
 
 # --- the body's size, font and leading -------------------------------------------------------
@@ -128,6 +149,13 @@ class BodyRegion:
         return lines
 
 
+def _partial(region: BodyRegion, end) -> List[Tuple[int, Sequence[Line]]]:
+    """(page, lines) of the counted body's page that it holds only in part (the page where it ends)."""
+    if end is None or not 1 <= end.page <= len(region):
+        return []
+    return [(end.page, region.get(end.page))]
+
+
 def size_cluster(weights: Mapping[float, int]) -> Tuple[Optional[float], Tuple[float, float]]:
     """The dominant size cluster (sizes within SIZE_CLUSTER of each other) and its weighted median."""
     if not weights:
@@ -152,13 +180,20 @@ def size_cluster(weights: Mapping[float, int]) -> Tuple[Optional[float], Tuple[f
 
 def _typography(doc: Document, s: Structure) -> Typography:
     region = body_region(s)
-    weights: Counter = Counter()
-    for _, lines in region:
+    weights: Counter = Counter()  # (its order is never read: size_cluster sorts the sizes)
+    end = s.body_end
+    for _, lines in (region if s.page_weights is None else _partial(region, end)):
         for ln in lines:
             for sp in ln.spans:
                 n = len(sp.text) - sp.text.count(" ")
                 if n:
                     weights[sp.size] += n
+    if s.page_weights is not None:  # the whole pages' body lines: their sums from the classification
+        for number in range(1, len(region) + 1):
+            if end is None or number != end.page:
+                for size, n in s.page_weights[number - 1]:
+                    if n:
+                        weights[size] += n
     size, (lo, hi) = size_cluster(weights)
     if size is None:
         return Typography(None, None, None, (0.0, 0.0), 0)
@@ -215,15 +250,38 @@ def pieces(line: Line, gap: float = GUTTER_MIN) -> List[Tuple[BBox, str]]:
     return result
 
 
-def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
-    s = analyse(doc, rules)
-    t = typography(doc, rules)
+def piece_extents(line: Line, gap: float = GUTTER_MIN) -> List[Tuple[float, float]]:
+    """(x0, x1) of each of `pieces(line, gap)`, without their text or height (what the text block
+    reads): the same cuts (a span further than `gap` right of the piece so far starts a new one;
+    white-space spans never start, widen or cut one), the same extents (the inked spans' least x0
+    and greatest x1)."""
+    out: List[List[float]] = []
+    right = None
+    for sp in line.spans:
+        text = sp.text
+        if not text or text.isspace():  # `not text.strip()`: the same characters are white space
+            continue
+        x0, _, x1, _ = sp.bbox
+        if right is None or x0 - right > gap:
+            out.append([x0, x1])
+            right = x1
+        else:
+            piece = out[-1]
+            if x0 < piece[0]:
+                piece[0] = x0
+            if x1 > right:
+                right = piece[1] = x1
+    return [(a, b) for a, b in out]
+
+
+def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[float, float]]) -> TextBlock:
+    """The block the body lines fill (`s`'s, those of the size range `t` measured); `gap`: the
+    template's gap between its first two columns (None: one column)."""
     if t.size is None:
         return TextBlock((), None, None, 0)
     lo, hi = t.size_range
     edges: Counter = Counter()
     edge_pages: Dict[Tuple[int, int], set] = defaultdict(set)
-    gap = _gap(rules)
     # a template of columns: its columns are those of the pages up to the References (a one-column
     # appendix after them, as ICML's own example sets it, is not the paper's layout)
     last = s.references.page if gap is not None and s.references is not None else len(s.body_lines)
@@ -231,9 +289,9 @@ def _text_block(doc: Document, rules: RuleSet) -> TextBlock:
         for ln in lines:
             if not lo <= ln.size <= hi:
                 continue
-            for box, _ in (pieces(ln) if len(ln.spans) > 1 else [(ln.bbox, ln.text)]):
-                if box[2] - box[0] >= COLUMN_MIN_WIDTH:
-                    key = (round(box[0]), round(box[2]))
+            for a, b in (piece_extents(ln) if len(ln.spans) > 1 else ((ln.bbox[0], ln.bbox[2]),)):
+                if b - a >= COLUMN_MIN_WIDTH:
+                    key = (round(a), round(b))
                     edges[key] += 1
                     edge_pages[key].add(number)
     if not edges:
@@ -275,11 +333,11 @@ def _column_baselines(lines: Sequence[Line], gap: Tuple[float, float]) -> List[L
     left: List[float] = []
     right: List[float] = []
     for ln in lines:
-        boxes = [box for box, _ in pieces(ln)] if ln.bbox[0] < gap[0] and ln.bbox[2] > gap[1] else [ln.bbox]
-        for box in boxes:
-            if box[2] <= gap[1] and (box[0] + box[2]) / 2 < middle:
+        extents = piece_extents(ln) if ln.bbox[0] < gap[0] and ln.bbox[2] > gap[1] else ((ln.bbox[0], ln.bbox[2]),)
+        for a, b in extents:
+            if b <= gap[1] and (a + b) / 2 < middle:
                 left.append(ln.baseline)
-            elif box[0] >= gap[0] and (box[0] + box[2]) / 2 >= middle:
+            elif a >= gap[0] and (a + b) / 2 >= middle:
                 right.append(ln.baseline)
     return [left, right]
 
@@ -347,7 +405,7 @@ def enlargement(doc: Document, rules: RuleSet) -> Enlargement:
     """The measured block against the template's. Margin content is measured against the
     `effective` block (the block the author actually used), so an enlarged block is one finding
     about the block, not a finding about every line beyond the template's edges."""
-    return doc.derived(("enlargement", rules.template, rules.structure), lambda: _enlargement(doc, rules))
+    return doc.derived(("enlargement", token(rules.template), token(rules.structure)), lambda: _enlargement(doc, rules))
 
 
 def _enlargement(doc: Document, rules: RuleSet) -> Enlargement:
@@ -396,7 +454,7 @@ PAGE_SIZE_TOLERANCE = 1.0
 
 def template_paper(doc: Document, rules: RuleSet) -> bool:
     """The most common page size of the document is the template's (portrait or landscape)."""
-    return doc.derived(("template-paper", rules.template), lambda: _template_paper(doc, rules))
+    return doc.derived(("template-paper", token(rules.template)), lambda: _template_paper(doc, rules))
 
 
 def _template_paper(doc: Document, rules: RuleSet) -> bool:

@@ -9,6 +9,8 @@ sections; `analyse` memoises the result on the document.
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from array import array
 from bisect import bisect_left
@@ -107,11 +109,13 @@ class Structure:
     header_texts: Tuple[Tuple[int, str], ...]  # (page, running-header text)
     footer_texts: Tuple[Tuple[int, str], ...] = ()  # (page, text of the template's notice below the block)
     columns: int = 1  # the template's columns: body_lines are read column by column when 2 or more
+    # per page, characters per size of its body lines (Classified.page_weights; None: a packed document)
+    page_weights: Optional[Tuple[Tuple[Tuple[float, int], ...], ...]] = None
 
 
 def analyse(doc: Document, rules: RuleSet) -> Structure:
     """The structure of `doc` under `rules`, computed once per document and rule set."""
-    key = ("structure", rules.template, rules.structure)
+    key = ("structure", token(rules.template), token(rules.structure))
     return doc.derived(key, lambda: _analyse(doc, rules.template, rules.structure))
 
 
@@ -128,33 +132,136 @@ class Classified:
     header_texts: Tuple[Tuple[int, str], ...]
     footer_texts: Tuple[Tuple[int, str], ...]
     weight: Tuple[Tuple[float, int], ...]  # characters per size of the body lines
+    # the same per page (None: a packed document's, not kept)
+    page_weights: Optional[Tuple[Tuple[Tuple[float, int], ...], ...]] = None
 
 
 def classified(doc: Document, rules: RuleSet):
     """The pages of `doc` classified under `rules`' template (a `Classified`), computed once per
-    document and template. A long document (packed) keeps few structures (`Document.derived`):
-    its classification is not kept apart, its structure stands for it (the same marks)."""
+    document and classification's inputs (`classification_inputs`: templates that differ only in
+    what the classification never reads, two editions' header patterns, share one). A long document
+    (packed) keeps few structures (`Document.derived`): its classification is not kept apart, its
+    structure stands for it (the same marks)."""
     if is_packed(doc):
         return analyse(doc, rules)
-    return doc.derived(("classified", rules.template), lambda: _classified(doc, rules.template))
+    template = rules.template
+    return doc.derived(("classified", classification_inputs(template)), lambda: _classified(doc, template))
+
+
+#: a rule-set section's value (frozen, see `_frozen`) -> its token
+_TOKENS: dict = {}
+#: id(section) -> (section, its token): a section is read once, not at each lookup
+_KNOWN: dict = {}
+#: how many of each the process keeps (cleared when full: a section read again gets a new token,
+#: so a memo keyed by an old one is only not found, never mistaken)
+_KEPT = 256
+_NEXT = itertools.count()
+
+
+def token(section: Mapping) -> int:
+    """A number standing for a rule-set section's value (its `template`, its `structure`) in the memo
+    keys of `Document.derived`: equal values (whatever object holds them) have one token, unequal
+    values never share one. A section is hashed by its whole text (config.rules' frozen dict):
+    looking it up by this number instead costs nothing at each of the many lookups."""
+    hit = _KNOWN.get(id(section))
+    if hit is not None and hit[0] is section:
+        return hit[1]
+    number = _register(_frozen(section))
+    if len(_KNOWN) >= _KEPT:
+        _KNOWN.clear()
+    _KNOWN[id(section)] = (section, number)  # (held: its id is not reused while it stands here)
+    return number
+
+
+def _register(value) -> int:
+    """The token of a frozen value, a new one for a value not seen (or no longer kept)."""
+    if len(_TOKENS) >= _KEPT:
+        _TOKENS.clear()
+    number = _TOKENS.get(value)
+    if number is None:
+        number = _TOKENS[value] = next(_NEXT)
+    return number
+
+
+def _frozen(value):
+    """A hashable value equal to another's exactly when the two are equal (mappings as their items
+    sorted by key, lists marked apart from tuples as == tells them apart)."""
+    if isinstance(value, Mapping):
+        return ("mapping", tuple(sorted(((k, _frozen(v)) for k, v in value.items()), key=lambda kv: repr(kv[0]))))
+    if isinstance(value, list):
+        return ("list", tuple(_frozen(v) for v in value))
+    if isinstance(value, tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+#: the template section's fields the page classification (`_classified`: `classify`, the ruler,
+#: the notices, the paper-ID boxes, `column_order`) reads; of `footer`, its place and size, not
+#: its patterns (`review`, `camera_ready`: what a notice says is read from `footer_texts` later)
+CLASSIFICATION_FIELDS = ("text_block", "columns", "column_gap", "ruler", "notices", "paper_id",
+                         "header_min_distance", "footer_min_distance", "footer_centre_tolerance")
+#: the `footer` fields the classification does not read
+_FOOTER_WORDS = ("review", "camera_ready")
+#: id(template) -> (template, the token of its classification inputs)
+_INPUTS: dict = {}
+
+
+def classification_inputs(template: Mapping) -> int:
+    """What of `template` the page classification reads (CLASSIFICATION_FIELDS, `footer` without
+    its patterns), as a token (`token`): the key under which a document's classification, its
+    headings and the body measurements made from them are shared by templates that differ only
+    elsewhere (two editions of a venue, whose header and notice patterns name their years)."""
+    hit = _INPUTS.get(id(template))
+    if hit is not None and hit[0] is template:
+        return hit[1]
+    fields = {k: template[k] for k in CLASSIFICATION_FIELDS}
+    fields["footer"] = {k: v for k, v in template["footer"].items() if k not in _FOOTER_WORDS}
+    number = _register(("classification", _frozen(fields)))
+    if len(_INPUTS) >= _KEPT:
+        _INPUTS.clear()
+    _INPUTS[id(template)] = (template, number)
+    return number
+
+
+def _vocabulary_patterns(vocabulary: Mapping) -> str:
+    """The statement-heading patterns of a vocabulary (what `_with_statement_headings` and
+    `_kind_patterns` read), as one text for a memo key."""
+    patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
+    return json.dumps(patterns, sort_keys=True, default=list)
 
 
 def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
     packed = is_packed(doc)
-    c = _classified(doc, template) if packed else doc.derived(("classified", template),
+    inputs = classification_inputs(template)
+    c = _classified(doc, template) if packed else doc.derived(("classified", inputs),
                                                               lambda: _classified(doc, template))
     body, furniture = c.body, c.furniture
     weight = Counter(dict(c.weight))
     ruler_pages, headers, footers = c.review_ruler_pages, c.header_texts, c.footer_texts
     columns = int(template["columns"]) > 1  # what reads a page of columns is used on such a template only
     size = _body_size(weight, template) if columns else (weight.most_common(1)[0][0] if weight else None)
-    headings = tuple(find_headings(doc.pages, body, size, _column_edges(template)))
+    # the headings depend on the classification, the size and the columns' edges only: templates
+    # whose classification inputs are equal share them (and the statement headings, for equal
+    # patterns and block edges)
+    edges = _column_edges(template)
+    headings = doc.derived(("headings", inputs, size, edges),
+                           lambda: tuple(find_headings(doc.pages, body, size, edges)))
     if vocabulary["statements"]:
-        headings = _with_statement_headings(headings, doc.pages, body, size, template, vocabulary)
+        found = headings
+        headings = doc.derived(
+            ("statement-headings", inputs, size, edges, _vocabulary_patterns(vocabulary)),
+            lambda: _with_statement_headings(found, doc.pages, body, size, template, vocabulary))
     references = _first(headings, vocabulary["references_headings"], columns)
     kinds = statement_kinds(headings, vocabulary)
     excluded = _exempt_run(headings, references, vocabulary["exempt_sections"], kinds, vocabulary["statements"])
-    leads = tuple(_run_ins(body, size, headings)) if vocabulary["statements"] and size else ()
+    leads = ()
+    if vocabulary["statements"] and size:
+        final = headings
+        if packed:  # the lead-ins hold their lines: a long document's are not kept
+            leads = tuple(_run_ins(body, size, final))
+        else:  # read from the headings (the same key's) and the body only
+            leads = doc.derived(("run-ins", inputs, size, edges, _vocabulary_patterns(vocabulary)),
+                                lambda: tuple(_run_ins(body, size, final)))
     run_ins = _exempt_run_ins(headings, leads, references, excluded, body, vocabulary)
     body_end = excluded[0] if excluded else references
     if body_end is None:
@@ -190,6 +297,7 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         header_texts=tuple(headers),
         footer_texts=tuple(footers),
         columns=int(template["columns"]),
+        page_weights=c.page_weights,
     )
 
 
@@ -202,10 +310,14 @@ def _classified(doc: Document, template: Mapping) -> Classified:
     footers: List[Tuple[int, str]] = []
     last_number: Optional[int] = None  # the ruler's last line number so far (a cumulative ruler goes on)
     weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
+    page_weights: Optional[List] = None if packed else []  # the same, page by page (layout's typography adds them)
     gap = _template_gap(template)  # two or more columns: the body is read column by column
     for page in doc.pages:
         roles = classify(page, template, last_number)
-        _weigh(weight, (ln for r, ln in roles if r == BODY))
+        if page_weights is None:
+            _weigh(weight, (ln for r, ln in roles if r == BODY))
+        else:  # each line's weights read once per document: the same sums, sizes first met in the same order
+            page_weights.append(_weigh_page(weight, line_weights(doc, page), roles))
         picks = [i for i, (r, _) in enumerate(roles) if r == BODY]
         if gap is not None:
             picks = column_order(picks, [ln for _, ln in roles], gap, page.ink)
@@ -225,7 +337,8 @@ def _classified(doc: Document, template: Mapping) -> Classified:
         body, furniture = _BodyLines(doc.pages, body), _Furniture(doc.pages, furniture)
     return Classified(furniture=furniture if packed else tuple(furniture), body=body if packed else tuple(body),
                       review_ruler_pages=tuple(ruler_pages), header_texts=tuple(headers), footer_texts=tuple(footers),
-                      weight=tuple(weight.items()))
+                      weight=tuple(weight.items()),
+                      page_weights=None if page_weights is None else tuple(page_weights))
 
 
 # --- columns ---------------------------------------------------------------------------------
@@ -571,6 +684,39 @@ def _body_size(weight: Counter, template: Mapping) -> Optional[float]:
     return size
 
 
+def line_weights(doc: Document, page: Page) -> Tuple[Tuple[Tuple[float, int], ...], ...]:
+    """For each line of `page` (in `page.lines`' order), what `_weigh` adds for it: (size, characters
+    but spaces) of its spans, one entry per size in the order its first span comes. Read once per
+    page of a document and kept (not for a packed document, whose pages are read anew)."""
+    table = doc.derived(("line-weights",), dict)
+    found = table.get(page.number)
+    if found is None:
+        found = table[page.number] = tuple(map(_line_weight, page.lines))
+    return found
+
+
+def _line_weight(ln: Line) -> Tuple[Tuple[float, int], ...]:
+    weight: dict = {}
+    for s in ln.spans:
+        weight[s.size] = weight.get(s.size, 0) + len(s.text) - s.text.count(" ")
+    return tuple(weight.items())
+
+
+def _weigh_page(weight: Counter, lines: Sequence[Tuple[Tuple[float, int], ...]],
+                roles: Sequence[Tuple[str, Line]]) -> Tuple[Tuple[float, int], ...]:
+    """`_weigh` of a page's body lines from their `line_weights`: adds them to `weight` (sizes first
+    met in the order `_weigh` meets them) and returns the page's own (size, characters)."""
+    page: dict = {}
+    get = page.get
+    for (role, _), pairs in zip(roles, lines):
+        if role == BODY:
+            for size, n in pairs:
+                page[size] = get(size, 0) + n
+    for size, n in page.items():
+        weight[size] += n
+    return tuple(page.items())
+
+
 def _weigh(weight: Counter, lines: Iterable[Line]) -> None:
     for ln in lines:
         for s in ln.spans:
@@ -663,18 +809,31 @@ def _left_edges(lines: Sequence[Line], size: float) -> List[float]:
 
 
 def _is_heading(ln: Line, body_size: float, edges: Sequence[float]) -> bool:
-    words = ln.text.split()
-    if not words or len(words) > HEADING_MAX_WORDS or len(ln.text) > 90:
-        return False
-    if not any(c.isalpha() for c in ln.text):
+    if not _heading_words(ln):
         return False
     if not any(abs(ln.bbox[0] - e) <= EDGE_TOLERANCE for e in edges):
         return False
+    return _heading_style(ln, body_size)
+
+
+def _heading_words(ln: Line) -> bool:
+    """`_is_heading`'s test of the text: a few words (HEADING_MAX_WORDS, 90 characters), a letter among them."""
+    text = ln.text
+    if len(text) > 90:
+        return False
+    words = text.split()
+    if not words or len(words) > HEADING_MAX_WORDS:
+        return False
+    return any(c.isalpha() for c in text)
+
+
+def _heading_style(ln: Line, body_size: float) -> bool:
+    """`_is_heading`'s test of the type: larger than the body, or bold, or in small caps (each pure:
+    the first that holds decides)."""
+    if ln.max_size >= body_size * HEADING_SIZE_RATIO:
+        return True
     spans = [s for s in ln.spans if s.text.strip()]
-    larger = ln.max_size >= body_size * HEADING_SIZE_RATIO
-    bold = all(is_bold(s) for s in spans)
-    small_caps = _small_caps(spans)
-    return larger or bold or small_caps
+    return all(is_bold(s) for s in spans) or _small_caps(spans)
 
 
 def is_bold(span) -> bool:
@@ -816,8 +975,8 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
     added = []
     for page, lines in zip(pages, body):
         for i, ln in enumerate(lines):
-            if (page.number, ln.bbox) in known or len(ln.text) > 90:
-                continue
+            if (page.number, ln.bbox) in known or not _heading_words(ln):
+                continue  # (`_is_heading` below asks `_heading_words` first: no heading, whatever it names)
             key = normalise(ln.text)
             if (any(r.search(key) for r in regexes) and _is_heading(ln, size, edge + _left_edges(lines, size))
                     and space_above(ln, lines, size, i) and not _toc_entry(ln, [o for o in lines if o.bbox[2] <= right])):

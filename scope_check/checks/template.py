@@ -56,7 +56,7 @@ from scope_check.checks.pages import CHECKS as PAGE_CHECKS
 from scope_check.checks.helpers import clipped, inches, paper_name, the_template, template_name
 from scope_check.config import rules as rule_files
 from scope_check.config.spec import Check, Param, Params
-from scope_check.analysis.structure import HEADER, analyse, classified, first_footer, first_header
+from scope_check.analysis.structure import HEADER, analyse, classified, first_footer, first_header, token
 from scope_check.safety.safe_patterns import compile_all
 
 CHECKS = (
@@ -336,7 +336,7 @@ def other_template(doc: Document, rules) -> bool:
     error (its warning, the template without its marks, is the template), made whether or not
     TMPL001 is selected, so that what depends on it (the hints fitted to a paper of another
     template) never changes with the selection."""
-    return doc.derived(("other-template", rules.template, rules.structure, id(rules)),
+    return doc.derived(("other-template", token(rules.template), token(rules.structure), id(rules)),
                        lambda: bool(_judge(doc, Params(rules=rules, options=rules.options("TMPL001")))["reasons"]))
 
 
@@ -362,7 +362,7 @@ def resemblance(doc: Document, rules) -> tuple:
         year = 0 if own and re.search(rf"(?<!\d){re.escape(own)}(?!\d)", texts) else 1
         return (len(judged["reasons"]) + judged["unmarked"], state, judged["marks_missing"], year,
                 len(judged["evidence"]), own is None, -_edition_number(own), len(rules.sources), rules.name)
-    return doc.derived(("resemblance", rules.template, rules.structure, id(rules)), compute)
+    return doc.derived(("resemblance", token(rules.template), token(rules.structure), id(rules)), compute)
 
 
 def variant_fit(doc: Document, rules) -> tuple:
@@ -377,7 +377,7 @@ def variant_fit(doc: Document, rules) -> tuple:
         limit = float("inf") if limit is None else float(limit)
         fits = s.body_pages <= limit
         return (int(mode is not None and mode != paper_mode), 0 if fits else 1, limit if fits else -limit)
-    return doc.derived(("variant-fit", rules.template, rules.structure, id(rules)), compute)
+    return doc.derived(("variant-fit", token(rules.template), token(rules.structure), id(rules)), compute)
 
 
 def ranked(doc: Document, candidates: Sequence) -> List:
