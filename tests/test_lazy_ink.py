@@ -188,3 +188,67 @@ def test_a_run_that_reads_every_page_s_ink_reads_it_as_the_pages_are_read():
     assert "ink" in runner.analyses(runner.Selection(select=("MARG001",)))
     assert "ink" in runner.analyses(runner.Selection())
     assert "ink" not in runner.analyses(runner.Selection(select=("PAGE", "FONT", "ANON")))
+
+
+def _page_of(tmp_path, name, content: bytes, form: bool = False, pattern: bool = False):
+    """A one-page PDF whose content stream is `content` (uncompressed), with a Form XObject /F0
+    (itself drawing `content`) or a tiling pattern /P0 among its resources when asked."""
+    import pymupdf
+
+    pdf = pymupdf.open()
+    page = pdf.new_page()
+    xref = page.get_contents()[0] if page.get_contents() else None
+    if xref is None:
+        page.insert_text((72, 72), " ")
+        xref = page.get_contents()[0]
+    pdf.update_stream(xref, content, compress=False)
+    resources = "<<"
+    if form:
+        f = pdf.get_new_xref()
+        pdf.update_object(f, "<</Type/XObject/Subtype/Form/BBox[0 0 10 10]>>")
+        pdf.update_stream(f, content, compress=False)
+        resources += f"/XObject<</F0 {f} 0 R>>"
+    if pattern:
+        t = pdf.get_new_xref()
+        pdf.update_object(t, "<</Type/Pattern/PatternType 1/PaintType 1/TilingType 1/BBox[0 0 1 1]/XStep 1/YStep 1>>")
+        pdf.update_stream(t, b"0 0 1 1 re f", compress=False)
+        resources += f"/Pattern<</P0 {t} 0 R>>"
+    pdf.xref_set_key(page.xref, "Resources", resources + ">>")
+    path = tmp_path / f"{name}.pdf"
+    pdf.save(str(path))
+    pdf.close()
+    return str(path)
+
+
+@pytest.mark.parametrize("name, content, form, pattern, fast", [
+    ("paths", b"0 0 m 10 10 l S\n" * 1000, False, False, True),
+    ("fill_and_stroke", b"B\n0 0 5 5 re B\n" * 1000, False, False, True),
+    ("form", b"0 0 m 10 10 l S /F0 Do\n" * 10, True, False, False),
+    ("pattern", b"/Pattern cs /P0 scn 0 0 500 500 re f\n", False, True, False),
+    ("just_over", b"0 0 1 1 re B\n" * (limits.MAX_OPERATIONS_PER_PAGE // 13 + 1), False, False, False),
+])
+def test_the_counting_pass_is_spared_only_where_the_page_cannot_pass_the_cap(tmp_path, name, content, form, pattern,
+                                                                               fast):
+    """Without forms, patterns, soft masks or Type3 fonts, each counted operation takes a byte and a
+    separator of the page's own streams: a page within that bound cannot pass the cap, and is not
+    counted; any other page is."""
+    import pymupdf
+
+    path = _page_of(tmp_path, name, content, form, pattern)
+    pdf = pymupdf.open(path)
+    try:
+        page = pdf[0]
+        measured = []
+        assert loader._precheck(pdf, page, 1, measured) == ""
+        under = loader._under_cap(pdf, page, measured, page.get_fonts(full=True))
+        assert under == fast
+        if under:
+            assert count_pass(page)["operations"] <= measured[0][0] + measured[0][1] <= limits.MAX_OPERATIONS_PER_PAGE
+    finally:
+        pdf.close()
+    full = loader.load(path, visibility_facts=False)
+    lazy = loader.load(path, visibility_facts=False, ink=False)
+    try:
+        assert lazy.problems == full.problems and lazy.pages[0].ink == full.pages[0].ink
+    finally:
+        loader.release(lazy)

@@ -444,7 +444,9 @@ def _clean(exc: Exception) -> str:
 
 
 def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], extras: "_Extras") -> Page:
-    too_much = _precheck(pdf, page, number)
+    source = extras.ink_source
+    measured: Optional[List] = [] if source is not None else None
+    too_much = _precheck(pdf, page, number, measured)
     if too_much:
         problems.append(damage.Problem(number, "error", "limit", f"not analysed: {too_much}"))
         return _empty(number, _size(page))
@@ -453,12 +455,14 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
     flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_MEDIABOX_CLIP) & ~(
         pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES
     )
-    source = extras.ink_source
+    font_entries = None
     if source is None:
         device = visibility.text_ink_device()
         ink, counts, raw = _read_page(page, device, flags)
     else:  # the ink when asked for (`_InkSource`); the cap now, before the text is read
-        ink, counts = (), count_pass(page)
+        font_entries = page.get_fonts(full=True)
+        ink = ()
+        counts = {"aborted": ""} if _under_cap(pdf, page, measured, font_entries) else count_pass(page)
         raw = None if counts["aborted"] else page.get_text("dict", flags=flags)
     if counts["aborted"]:
         problems.append(damage.Problem(number, "error", "limit", f"not analysed: {counts['aborted']}"))
@@ -483,7 +487,7 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
             pieces.append((raw_spans[0]["origin"][1], spans[0].bbox[0], right, size, spans))
     del raw
     links = tuple(_links(pdf, page, number, problems))
-    fonts = tuple(_fonts(pdf, page, number, problems, extras))
+    fonts = tuple(_fonts(pdf, page, number, problems, extras, font_entries))
     lines = _visual_lines(pieces)
     if len(lines) + len(rotated) > limits.MAX_LINES_PER_PAGE:
         problems.append(damage.Problem(number, "error", "limit", f"only the first {limits.MAX_LINES_PER_PAGE:,} "
@@ -535,9 +539,11 @@ _INLINE_IMAGE = re.compile(rb"\bBI\b([^I]{0,600}?)\bID\b")
 _DICT_NUMBER = re.compile(rb"/(W|Width|H|Height|BPC|BitsPerComponent)\s+(\d{1,12})")
 
 
-def _precheck(pdf, page, number: int) -> str:
+def _precheck(pdf, page, number: int, measured: Optional[List] = None) -> str:
     """What makes the page too costly to read at all, from its dictionaries and its content
-    streams inflated at most MAX_CONTENT_BYTES (no MuPDF run yet): "" when nothing does."""
+    streams inflated at most MAX_CONTENT_BYTES (no MuPDF run yet): "" when nothing does.
+    `measured`, when given, gets (bytes, streams, whole) of the content streams once all are read
+    (`whole`: each was inflated to its end, none left to MuPDF's filters): `_under_cap` reads it."""
     try:
         kind, fonts = pdf.xref_get_key(page.xref, "Resources/Font")
         if kind == "xref":
@@ -549,21 +555,27 @@ def _precheck(pdf, page, number: int) -> str:
     except Exception:
         pass
     try:
-        return _precheck_contents(pdf, page)
+        return _precheck_contents(pdf, page, measured)
     except Exception:
         return ""  # unreadable contents: MuPDF's run reports them
 
 
-def _precheck_contents(pdf, page) -> str:
+def _precheck_contents(pdf, page, measured: Optional[List] = None) -> str:
     total = 0
     text_ops = 0
+    streams = 0
+    whole = True
+    ended: List[bool] = []
     for xref in page.get_contents():
+        streams += 1
         kind, filt = pdf.xref_get_key(xref, "Filter")
         if kind == "null":
             data = pdf.xref_stream_raw(xref) or b""
         elif filt in ("/FlateDecode", "[/FlateDecode]"):
-            data = _inflate(pdf.xref_stream_raw(xref) or b"", limits.MAX_CONTENT_BYTES - total + 1)
+            data = _inflate(pdf.xref_stream_raw(xref) or b"", limits.MAX_CONTENT_BYTES - total + 1, ended)
+            whole = whole and ended[-1]
         else:
+            whole = False
             continue  # other filters: MuPDF's run (and its caps) decide
         total += len(data)
         text_ops += data.count(b"Tj") + data.count(b"TJ") + data.count(b"'") + data.count(b'"')
@@ -582,10 +594,13 @@ def _precheck_contents(pdf, page) -> str:
                 if w * h * max(bpc, 1) * 4 // 8 > limits.MAX_INLINE_IMAGE_BYTES:
                     return (f"an inline image of {w:,} x {h:,} pixels, more than the "
                             f"{limits.MAX_INLINE_IMAGE_BYTES // 2**20} MB decoded per image")
+    if measured is not None:
+        measured.append((total, streams, whole))
     return ""
 
 
-def _inflate(raw: bytes, at_most: int) -> bytes:
+def _inflate(raw: bytes, at_most: int, ended: Optional[List[bool]] = None) -> bytes:
+    """`raw` inflated, at most `at_most` bytes of it; `ended` gets whether the stream's end was reached."""
     import zlib
 
     d = zlib.decompressobj()
@@ -604,7 +619,61 @@ def _inflate(raw: bytes, at_most: int) -> bytes:
                 break
     except zlib.error:
         pass  # MuPDF reads what it can and warns; the warning is the report
+    if ended is not None:
+        ended.append(d.eof)
     return b"".join(out)
+
+
+_REF = re.compile(r"(\d+)\s+\d+\s+R\b")
+_SOFT_MASK = re.compile(r"/SMask\s*(?!/None\b)")
+
+
+def _under_cap(pdf, page, measured: List, fonts) -> bool:
+    """Can MuPDF's run of the page not pass the operation cap (limits.MAX_OPERATIONS_PER_PAGE: its
+    fills, strokes, shadings and images), told from its dictionaries and the content streams
+    `_precheck` inflated (`measured`), so that the counting pass is not needed? Only when nothing
+    but the page's own content streams is run: every stream inflated to its end, no Form XObject
+    (only images: one operation per `Do`), no pattern, no soft mask drawn from a group (ExtGState
+    /SMask), no Type3 font (`fonts`: the page's `get_fonts` entries; MuPDF runs an uncached Type3
+    glyph's procedure through the device), its own /Resources (not inherited); then each counted
+    operation is a painting operator of at least one byte and a separator (`B` and `b` fill and
+    stroke: two), so the streams' bytes and their count bound the operations."""
+    if not measured:
+        return False
+    total, streams, whole = measured[0]
+    if not whole or total + streams > limits.MAX_OPERATIONS_PER_PAGE:
+        return False
+    if any(entry[2] == "Type3" for entry in fonts):
+        return False
+    try:
+        xref = page.xref
+        if pdf.xref_get_key(xref, "Resources")[0] not in ("dict", "xref"):
+            return False  # inherited from the page tree (or none): not looked into
+        if pdf.xref_get_key(xref, "Resources/Pattern")[0] != "null":
+            return False
+        for key in ("XObject", "ExtGState"):
+            kind, value = pdf.xref_get_key(xref, "Resources/" + key)
+            if kind == "null":
+                continue
+            if kind == "xref":
+                value = pdf.xref_object(int(value.split()[0]), compressed=True)
+            elif kind != "dict":
+                return False
+            if key == "XObject":
+                if "<<" in value[2:]:
+                    return False  # an XObject is a stream, never a direct dictionary
+                for ref in _REF.findall(value):
+                    if pdf.xref_get_key(int(ref), "Subtype") != ("name", "/Image"):
+                        return False
+            else:
+                if _SOFT_MASK.search(value):
+                    return False
+                for ref in _REF.findall(value):
+                    if _SOFT_MASK.search(pdf.xref_object(int(ref), compressed=True)):
+                        return False
+    except Exception:
+        return False
+    return True
 
 
 def _check_boxes(pdf, page, number: int, problems: List) -> None:
@@ -920,9 +989,10 @@ def _annot_count(pdf, page) -> int:
         return 0
 
 
-def _fonts(pdf, page, number: int, problems: List, extras: "_Extras"):
+def _fonts(pdf, page, number: int, problems: List, extras: "_Extras", entries=None):
+    """The page's fonts (`entries`: its `get_fonts(full=True)`, when already read)."""
     seen = set()
-    for entry in page.get_fonts(full=True):
+    for entry in entries if entries is not None else page.get_fonts(full=True):
         xref, ext, ftype, basefont = entry[0], entry[1], entry[2], entry[3]
         referencer = entry[6] if len(entry) > 6 else 0
         key = (xref, bool(referencer))
