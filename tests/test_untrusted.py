@@ -108,6 +108,7 @@ def test_the_old_email_pattern_would_have_failed_this_test():
 
 def test_a_lazy_pattern_is_used_as_its_compiled_pattern_is():
     import pickle
+    from copy import deepcopy
 
     from scope_check.safety.safe_patterns import lazy
 
@@ -128,8 +129,10 @@ def test_a_lazy_pattern_is_used_as_its_compiled_pattern_is():
         assert pattern.split(text) == compiled.split(text)
         assert (pattern.pattern, pattern.flags, pattern.groups, dict(pattern.groupindex)) == (
             compiled.pattern, compiled.flags, compiled.groups, dict(compiled.groupindex))
+        declared = len(declared_lazy())
         copy = pickle.loads(pickle.dumps(pattern))
-        assert copy.findall(text) == compiled.findall(text)
+        assert copy.findall(text) == compiled.findall(text) and len(declared_lazy()) == declared
+        assert deepcopy(pattern) is pattern  # as deepcopy(compiled) is compiled
 
 
 # --- user patterns ---------------------------------------------------------------------------------

@@ -182,11 +182,12 @@ class LazyPattern:
 
     METHODS = ("search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner")
 
-    def __init__(self, pattern: str, flags: int = 0):
+    def __init__(self, pattern: str, flags: int = 0, declared: bool = True):
         self.pattern = pattern
         self._flags = flags
         self._compiled: Optional["re.Pattern[str]"] = None
-        _LAZY.append(self)
+        if declared:  # a module's own (not a copy made by pickle)
+            _LAZY.append(self)
 
     @property
     def is_compiled(self) -> bool:
@@ -241,7 +242,13 @@ class LazyPattern:
         return self.compiled().groupindex
 
     def __reduce__(self):
-        return (lazy, (self.pattern, self._flags))
+        return (LazyPattern, (self.pattern, self._flags, False))
+
+    def __copy__(self) -> "LazyPattern":
+        return self  # as a compiled pattern's copy is itself
+
+    def __deepcopy__(self, memo) -> "LazyPattern":
+        return self
 
     def __repr__(self) -> str:
         return f"lazy({self.pattern!r}, {self._flags!r})"
