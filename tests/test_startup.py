@@ -341,6 +341,33 @@ def test_the_package_compiles_its_own_patterns_only_when_they_are_used():
     assert declared > 50 and before == 0 and 0 < after < declared
 
 
+#: modules that still compile patterns as they are imported (`re.compile` outside any function): the
+#: others declare theirs with `safety.safe_patterns.lazy`, compiled when first used
+COMPILED_AT_IMPORT = {
+    "analysis/layout.py", "analysis/structure.py", "batch/canary.py", "batch/dedup.py", "batch/inputs.py",
+    "engine/fitting.py", "model/damage.py", "model/fontmap.py", "model/loader.py", "model/visibility.py",
+    "safety/limits.py", "supplement/runner.py", "supplement/vcs.py",
+}
+
+
+def test_no_other_module_compiles_a_pattern_as_it_is_imported():
+    import ast
+
+    package = ROOT / "scope_check"
+    eager = set()
+    for path in sorted(package.rglob("*.py")):
+        stack = [(node, False) for node in ast.parse(path.read_text(encoding="utf-8")).body]
+        while stack:
+            node, in_function = stack.pop()
+            if (not in_function and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "compile" and isinstance(node.func.value, ast.Name) and node.func.value.id == "re"):
+                eager.add(path.relative_to(package).as_posix())
+            inner = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    assert "safety/safe_patterns.py" not in eager and "checks/anonymity/self_citation.py" not in eager
+    assert sorted(eager - COMPILED_AT_IMPORT) == []
+
+
 def test_a_users_rules_file_brings_jsonschema_back(tmp_path):
     own = tmp_path / "mine.yaml"
     own.write_text("name: mine\nextends: scope2025-main\n")
