@@ -12,6 +12,8 @@ import pytest
 from conftest import (CORPUS, LAYOUT, check, codes, corpus_check, errors, findings, fixture_path, layout_codes, needs_corpus,
                       severities)
 from scope_check.checks import load_rules
+from scope_check.analysis.layout import text_block, typography
+from scope_check.analysis.structure import analyse, classification_inputs, token
 from scope_check.checks.template import bundled_templates, other_template, resemblance, surely_unmarked
 from scope_check.engine.runner import check_file
 from scope_check.model.loader import load
@@ -425,3 +427,37 @@ def test_a_candidate_left_out_before_its_analysis_has_a_reason_against_it(name):
             left_out += 1
             assert resemblance(doc, rules)[0] > 0, rules.name
     assert left_out < len(bundled_templates())
+
+
+# --- what the ranking shares between templates -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["template/twocolumn_neurips_like.pdf", "venues/icml2026/compliant_review.pdf",
+                                  "venues/neurips2026/compliant.pdf", "venues/arr2026/compliant_review.pdf"])
+def test_what_the_ranking_shares_between_templates_is_what_each_computes_alone(name):
+    """TMPL001's ranking analyses one paper under every bundled template in one document: the page
+    classification is shared by templates equal in what it reads, the headings and the body's
+    measurements by equal classifications and sizes, each line's weights are read once. Each
+    template's structure, typography, text block and resemblance are those of a paper read afresh
+    and analysed under that template alone."""
+    shared = load(fixture_path(name))
+    for rules in bundled_templates():
+        alone = load(fixture_path(name))
+        assert analyse(shared, rules) == analyse(alone, rules), rules.name
+        assert typography(shared, rules) == typography(alone, rules), rules.name
+        assert text_block(shared, rules) == text_block(alone, rules), rules.name
+        assert resemblance(shared, rules) == resemblance(alone, rules), rules.name
+
+
+def test_editions_that_differ_in_their_marks_alone_share_a_classification():
+    """Two editions of a template whose sections differ in the header and notice patterns (their
+    years) classify the pages alike: one classification key; another block or ruler is another key."""
+    sets = {r.name: r for r in bundled_templates()}
+    assert classification_inputs(sets["iclr2026"].template) == classification_inputs(sets["iclr2027"].template)
+    assert classification_inputs(sets["neurips2025"].template) == classification_inputs(sets["neurips2026"].template)
+    assert classification_inputs(sets["iclr2026"].template) != classification_inputs(sets["neurips2026"].template)
+    assert classification_inputs(sets["cvpr2026"].template) != classification_inputs(sets["icml2026"].template)
+    # a rule set's sections stand for their value: equal values one token, others another
+    again = load_rules("iclr2026")
+    assert token(again.template) == token(sets["iclr2026"].template)
+    assert token(again.template) != token(sets["iclr2027"].template)

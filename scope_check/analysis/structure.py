@@ -248,9 +248,13 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
                            lambda: tuple(find_headings(doc.pages, body, size, edges)))
     if vocabulary["statements"]:
         found = headings
+        patterns = _vocabulary_patterns(vocabulary)
+        # what each line's text says under these patterns, kept across templates (not for a long
+        # document: its texts are not kept)
+        named = None if packed else doc.derived(("statement-names", patterns), dict)
         headings = doc.derived(
-            ("statement-headings", inputs, size, edges, _vocabulary_patterns(vocabulary)),
-            lambda: _with_statement_headings(found, doc.pages, body, size, template, vocabulary))
+            ("statement-headings", inputs, size, edges, patterns),
+            lambda: _with_statement_headings(found, doc.pages, body, size, template, vocabulary, named))
     references = _first(headings, vocabulary["references_headings"], columns)
     kinds = statement_kinds(headings, vocabulary)
     excluded = _exempt_run(headings, references, vocabulary["exempt_sections"], kinds, vocabulary["statements"])
@@ -311,13 +315,16 @@ def _classified(doc: Document, template: Mapping) -> Classified:
     last_number: Optional[int] = None  # the ruler's last line number so far (a cumulative ruler goes on)
     weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
     page_weights: Optional[List] = None if packed else []  # the same, page by page (layout's typography adds them)
+    # a document classified again (TMPL001 ranking the bundled templates) reads each line's weights
+    # from a table made once (`line_weights`); the first classification weighs the lines as it goes
+    again = not packed and _classified_before(doc)
     gap = _template_gap(template)  # two or more columns: the body is read column by column
     for page in doc.pages:
         roles = classify(page, template, last_number)
         if page_weights is None:
             _weigh(weight, (ln for r, ln in roles if r == BODY))
-        else:  # each line's weights read once per document: the same sums, sizes first met in the same order
-            page_weights.append(_weigh_page(weight, line_weights(doc, page), roles))
+        else:  # page by page: the same sums, each size first met in the same order
+            page_weights.append(_weigh_page(weight, line_weights(doc, page) if again else None, roles))
         picks = [i for i, (r, _) in enumerate(roles) if r == BODY]
         if gap is not None:
             picks = column_order(picks, [ln for _, ln in roles], gap, page.ink)
@@ -702,16 +709,29 @@ def _line_weight(ln: Line) -> Tuple[Tuple[float, int], ...]:
     return tuple(weight.items())
 
 
-def _weigh_page(weight: Counter, lines: Sequence[Tuple[Tuple[float, int], ...]],
+def _classified_before(doc: Document) -> bool:
+    """Has `_classified` read this document before (under any template)? Counts this reading."""
+    seen = doc.derived(("classifications",), lambda: [0])
+    seen[0] += 1
+    return seen[0] > 1
+
+
+def _weigh_page(weight: Counter, lines: Optional[Sequence[Tuple[Tuple[float, int], ...]]],
                 roles: Sequence[Tuple[str, Line]]) -> Tuple[Tuple[float, int], ...]:
-    """`_weigh` of a page's body lines from their `line_weights`: adds them to `weight` (sizes first
-    met in the order `_weigh` meets them) and returns the page's own (size, characters)."""
-    page: dict = {}
-    get = page.get
-    for (role, _), pairs in zip(roles, lines):
-        if role == BODY:
-            for size, n in pairs:
-                page[size] = get(size, 0) + n
+    """`_weigh` of a page's body lines (`roles`), from their `line_weights` when given: adds them to
+    `weight` (each size first met in the order `_weigh` meets it: a page's own sizes in their first
+    line's order, added page after page) and returns the page's own (size, characters)."""
+    if lines is None:
+        counted: Counter = Counter()
+        _weigh(counted, (ln for r, ln in roles if r == BODY))
+        page: dict = counted
+    else:
+        page = {}
+        get = page.get
+        for (role, _), pairs in zip(roles, lines):
+            if role == BODY:
+                for size, n in pairs:
+                    page[size] = get(size, 0) + n
     for size, n in page.items():
         weight[size] += n
     return tuple(page.items())
@@ -864,6 +884,9 @@ def _first_match(texts: Iterable[Tuple[int, str]], patterns: Sequence[str]) -> O
 def _small_caps(spans) -> bool:
     """LaTeX \\textsc: upper-case letters in two sizes about 1.25 apart (11.96/9.56, 9.96/7.97),
     a real word among them, and mostly letters (not a line of math)."""
+    first = spans[0].size if spans else None
+    if all(s.size == first for s in spans):
+        return False  # one size (most lines): its lettered spans have no two sizes either
     lettered = [s for s in spans if any(c.isalpha() for c in s.text)]
     sizes = sorted({s.size for s in lettered})
     if len(sizes) != 2 or sizes[0] <= 0 or not 1.15 <= sizes[1] / sizes[0] <= 1.35:
@@ -960,13 +983,18 @@ def _kind_of(key: str, compiled, partial: bool = False) -> Optional[str]:
 
 
 def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page], body: Sequence[Sequence[Line]],
-                             size: Optional[float], template: Mapping, vocabulary: Mapping) -> Tuple[Heading, ...]:
+                             size: Optional[float], template: Mapping, vocabulary: Mapping,
+                             named: Optional[dict] = None) -> Tuple[Heading, ...]:
     """`headings` and the statement headings they miss: a line that names a statement (its kind's
     patterns), styled as a heading and standing at the text block's left edge (though no other line of its
     page starts there: a checklist's heading over indented items) or where lines of its page start (a
-    column's edge) with space above it."""
+    column's edge) with space above it. `named`: what the text of a line gave before under these
+    patterns (its key, or None: not a few words naming a statement), kept by the caller across
+    templates (a pure function of the text and the patterns)."""
     if not size:
         return headings
+    if named is None:
+        named = {}
     patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
     regexes = [r for kind in sorted(patterns) for r in compile_all(tuple(patterns[kind]), re.I)]
     edge = [float(template["text_block"][0])]
@@ -975,10 +1003,17 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
     added = []
     for page, lines in zip(pages, body):
         for i, ln in enumerate(lines):
-            if (page.number, ln.bbox) in known or not _heading_words(ln):
-                continue  # (`_is_heading` below asks `_heading_words` first: no heading, whatever it names)
-            key = normalise(ln.text)
-            if (any(r.search(key) for r in regexes) and _is_heading(ln, size, edge + _left_edges(lines, size))
+            if (page.number, ln.bbox) in known:
+                continue
+            text = ln.text
+            if text in named:
+                key = named[text]
+            else:  # (`_is_heading` below asks `_heading_words` first: no heading, whatever it names)
+                key = normalise(text) if _heading_words(ln) else None
+                if key is not None and not any(r.search(key) for r in regexes):
+                    key = None
+                named[text] = key
+            if (key is not None and _is_heading(ln, size, edge + _left_edges(lines, size))
                     and space_above(ln, lines, size, i) and not _toc_entry(ln, [o for o in lines if o.bbox[2] <= right])):
                 # a table of contents' entry is no heading (its page number stands in the text block; a
                 # number in the margin beside it is a line-number ruler's)
