@@ -136,32 +136,77 @@ _SPAN_SET = _setters(Span, ("text", "bbox", "font", "size", "color", "flags", "a
 _LINE_SET = _setters(Line, ("text", "bbox", "baseline", "spans", "horizontal", "size", "max_size"))
 
 
-def new_span(text, bbox, font, size, color, flags, alpha, render, _set=_SPAN_SET) -> Span:
-    """Span(...) with its slots set directly: the same frozen object, built without the generated
-    __init__ of a frozen class (an object.__setattr__ call per field: 3 to 4 times slower). The
-    loader builds one per span of every page."""
+class SpanSlots:
+    """A `Span`'s slots in the same order, set by a plain `__init__`: an object made as one and then
+    given the class `Span` (`o.__class__ = Span`, allowed between classes of the same slots) is the
+    very frozen Span `Span(...)` makes, built in half the time of slot setters (the generated
+    `__init__` of a frozen class calls object.__setattr__ per field: 3 to 4 times slower). The loader
+    builds one per span of every page (`new_span`, and inline in model/loader.py)."""
+
+    __slots__ = ("text", "bbox", "font", "size", "color", "flags", "alpha", "render")
+
+    def __init__(self, text, bbox, font, size, color, flags, alpha, render):
+        self.text = text
+        self.bbox = bbox
+        self.font = font
+        self.size = size
+        self.color = color
+        self.flags = flags
+        self.alpha = alpha
+        self.render = render
+
+
+class LineSlots:
+    """A `Line`'s slots, set by a plain `__init__` (see `SpanSlots`)."""
+
+    __slots__ = ("text", "bbox", "baseline", "spans", "horizontal", "size", "max_size")
+
+    def __init__(self, text, bbox, baseline, spans, horizontal, size, max_size):
+        self.text = text
+        self.bbox = bbox
+        self.baseline = baseline
+        self.spans = spans
+        self.horizontal = horizontal
+        self.size = size
+        self.max_size = max_size
+
+
+def _becomes(slots_class, cls, args) -> bool:
+    """Can an object of `slots_class` be given the class `cls`, and is it then `cls(*args)`?"""
+    try:
+        o = slots_class(*args)
+        o.__class__ = cls
+        return o == cls(*args) and type(o) is cls
+    except TypeError:
+        return False
+
+
+#: the slot classes when their objects can become Spans and Lines (CPython: same slots), else None
+SPAN_SLOTS = SpanSlots if _becomes(SpanSlots, Span, ("a", (0.0, 0.0, 1.0, 1.0), "F", 1.0, 0, 0, 1.0, "fill")) else None
+LINE_SLOTS = LineSlots if _becomes(LineSlots, Line, ("a", (0.0, 0.0, 1.0, 1.0), 1.0, (), True, 1.0, 1.0)) else None
+
+
+def new_span(text, bbox, font, size, color, flags, alpha, render) -> Span:
+    """Span(...) built fast (`SpanSlots`): the same frozen object."""
+    if SPAN_SLOTS is not None:
+        o = SPAN_SLOTS(text, bbox, font, size, color, flags, alpha, render)
+        o.__class__ = Span
+        return o
     o = _NEW(Span)
-    _set[0](o, text)
-    _set[1](o, bbox)
-    _set[2](o, font)
-    _set[3](o, size)
-    _set[4](o, color)
-    _set[5](o, flags)
-    _set[6](o, alpha)
-    _set[7](o, render)
+    for setter, value in zip(_SPAN_SET, (text, bbox, font, size, color, flags, alpha, render)):
+        setter(o, value)
     return o
 
 
-def new_line(text, bbox, baseline, spans, horizontal, size, max_size, _set=_LINE_SET) -> Line:
-    """Line(...) with its slots set directly (see `new_span`)."""
+def new_line(text, bbox, baseline, spans, horizontal, size, max_size) -> Line:
+    """Line(...) built fast (`LineSlots`, see `SpanSlots`): the same frozen object."""
+    if LINE_SLOTS is not None:
+        o = LINE_SLOTS(text, bbox, baseline, spans, horizontal, size, max_size)
+        o.__class__ = Line
+        return o
     o = _NEW(Line)
-    _set[0](o, text)
-    _set[1](o, bbox)
-    _set[2](o, baseline)
-    _set[3](o, spans)
-    _set[4](o, horizontal)
-    _set[5](o, size)
-    _set[6](o, max_size)
+    for setter, value in zip(_LINE_SET, (text, bbox, baseline, spans, horizontal, size, max_size)):
+        setter(o, value)
     return o
 
 

@@ -5,6 +5,7 @@ are packed as they are read (`model.packed_pages`)."""
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from typing import Dict, List, Optional, Tuple
@@ -13,7 +14,7 @@ from scope_check.model import active, damage, fontmap, packed_pages, visibility
 from scope_check.model.document import (
     BASELINE_TOLERANCE_EM, MAGIC_WINDOW, NUMBER_GAP_EM, PIECE_GAP_EM, PIECE_GAP_MAX, TAIL_WINDOW, WORD_GAP_EM,
     Document, FontRef, FontRemap, LayeredSpan, LazyInkPage, Line, Link, Page, ResourceLimit, Span, TooLarge,
-    UnreadablePdf, lazy_ink_page, new_line, sniffed, strip_subset,
+    SPAN_SLOTS, UnreadablePdf, lazy_ink_page, new_line, new_span, sniffed, strip_subset,
 )
 from scope_check.model.ink import count_pass, ink_pass
 from scope_check.safety import limits
@@ -624,7 +625,7 @@ def _inflate(raw: bytes, at_most: int, ended: Optional[List[bool]] = None) -> by
     return b"".join(out)
 
 
-_REF = re.compile(r"(\d+)\s+\d+\s+R\b")
+_REF = re.compile(r"(?<!\d)(\d+)\s+\d+\s+R\b")  # from the first digit of a run only: linear
 _SOFT_MASK = re.compile(r"/SMask\s*(?!/None\b)")
 
 
@@ -712,24 +713,20 @@ _CACHE_MAX = 4096
 _NAMES: Dict[str, str] = {}
 _SIZES: Dict[float, float] = {}
 _RENDERS: Dict[Tuple[int, float], str] = {}
-_SPAN_NEW = object.__new__
-_SPAN_SLOTS = tuple(Span.__dict__[name].__set__ for name in ("text", "bbox", "font", "size", "color", "flags",
-                                                              "alpha", "render"))
 
 
 def _spans(raw_spans, coords: Dict[float, float]) -> Tuple[List[Span], bool, float, float]:
     """The model's spans for the spans of one of MuPDF's lines (those with text), with whether any
     shows more than white space, their largest size and their right edge. `coords` (one per page)
     shares equal coordinates between the spans of the page (the left edge of every line, the top and
-    bottom of the spans of a line). One loop per line, each span built in place (`new_span`'s slot
-    setters): the loader's most repeated work, about 500 spans a page."""
+    bottom of the spans of a line). One loop per line, each span built in place (`document.SpanSlots`,
+    as `new_span` builds one): the loader's most repeated work, about 500 spans a page."""
     out: List[Span] = []
     shows = False
     top = right = 0.0
     g = coords.setdefault  # zeros are kept as they are (0.0 and -0.0 are equal keys)
     names, sizes, renders, alphas = _NAMES, _SIZES, _RENDERS, _ALPHA
-    new = _SPAN_NEW
-    set_text, set_bbox, set_font, set_size, set_color, set_flags, set_alpha, set_render = _SPAN_SLOTS
+    make = SPAN_SLOTS
     for s in raw_spans:
         text = s["text"]
         if not text:
@@ -766,15 +763,11 @@ def _spans(raw_spans, coords: Dict[float, float]) -> Tuple[List[Span], bool, flo
         else:  # never from MuPDF
             bbox = tuple(b)
             x1 = bbox[2] if len(bbox) > 2 else right
-        o = new(Span)
-        set_text(o, text)
-        set_bbox(o, bbox)
-        set_font(o, name)
-        set_size(o, size)
-        set_color(o, s["color"])
-        set_flags(o, s["flags"])
-        set_alpha(o, alpha)
-        set_render(o, render)
+        if make is not None:
+            o = make(text, bbox, name, size, s["color"], s["flags"], alpha, render)
+            o.__class__ = Span
+        else:
+            o = new_span(text, bbox, name, size, s["color"], s["flags"], alpha, render)
         if out:
             if size > top:
                 top = size
@@ -810,7 +803,7 @@ def _render_mode(char_flags: int, alpha: float) -> str:
 
 def _visual_lines(pieces):
     """Merge MuPDF lines that share a baseline and are not a column gap apart."""
-    pieces.sort(key=lambda p: p[0])
+    pieces.sort(key=_BASELINE)
     clusters = []
     for p in pieces:
         if clusters:
@@ -821,7 +814,7 @@ def _visual_lines(pieces):
         clusters.append([p])
     lines = []
     for cluster in clusters:
-        cluster.sort(key=lambda p: p[1])
+        cluster.sort(key=_LEFT_EDGE)
         group = [cluster[0]]
         right = cluster[0][2]
         for p in cluster[1:]:
@@ -835,6 +828,10 @@ def _visual_lines(pieces):
         lines.append(_make_line(group))
     lines.sort(key=lambda ln: (ln.bbox[1], ln.bbox[0]))
     return lines
+
+
+#: a piece's baseline and left edge (`_visual_lines`' sort keys)
+_BASELINE, _LEFT_EDGE = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _apart(a, b, gap: float) -> bool:
