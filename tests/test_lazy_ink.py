@@ -190,23 +190,21 @@ def test_a_run_that_reads_every_page_s_ink_reads_it_as_the_pages_are_read():
     assert "ink" not in runner.analyses(runner.Selection(select=("PAGE", "FONT", "ANON")))
 
 
-def _page_of(tmp_path, name, content: bytes, form: bool = False, pattern: bool = False):
+def _page_of(tmp_path, name, content: bytes, form: bytes = b"", pattern: bool = False):
     """A one-page PDF whose content stream is `content` (uncompressed), with a Form XObject /F0
-    (itself drawing `content`) or a tiling pattern /P0 among its resources when asked."""
+    drawing `form` (its own empty resources) or a tiling pattern /P0 among its resources when asked."""
     import pymupdf
 
     pdf = pymupdf.open()
     page = pdf.new_page()
-    xref = page.get_contents()[0] if page.get_contents() else None
-    if xref is None:
-        page.insert_text((72, 72), " ")
-        xref = page.get_contents()[0]
+    page.insert_text((72, 72), " ")
+    xref = page.get_contents()[0]
     pdf.update_stream(xref, content, compress=False)
     resources = "<<"
     if form:
         f = pdf.get_new_xref()
-        pdf.update_object(f, "<</Type/XObject/Subtype/Form/BBox[0 0 10 10]>>")
-        pdf.update_stream(f, content, compress=False)
+        pdf.update_object(f, "<</Type/XObject/Subtype/Form/BBox[0 0 10 10]/Resources<<>>>>")
+        pdf.update_stream(f, form, compress=True)
         resources += f"/XObject<</F0 {f} 0 R>>"
     if pattern:
         t = pdf.get_new_xref()
@@ -220,18 +218,28 @@ def _page_of(tmp_path, name, content: bytes, form: bool = False, pattern: bool =
     return str(path)
 
 
+_CAP = limits.MAX_OPERATIONS_PER_PAGE
+_PLOT = b"0 0 m 10 10 l S\n" * 1000  # a form of 1,000 strokes
+
+
 @pytest.mark.parametrize("name, content, form, pattern, fast", [
-    ("paths", b"0 0 m 10 10 l S\n" * 1000, False, False, True),
-    ("fill_and_stroke", b"B\n0 0 5 5 re B\n" * 1000, False, False, True),
-    ("form", b"0 0 m 10 10 l S /F0 Do\n" * 10, True, False, False),
-    ("pattern", b"/Pattern cs /P0 scn 0 0 500 500 re f\n", False, True, False),
-    ("just_over", b"0 0 1 1 re B\n" * (limits.MAX_OPERATIONS_PER_PAGE // 13 + 1), False, False, False),
+    ("paths", b"0 0 m 10 10 l S\n" * 1000, b"", False, True),
+    ("fill_and_stroke", b"B\n0 0 5 5 re B\n" * 1000, b"", False, True),
+    ("form_once", b"q /F0 Do Q\n", _PLOT, False, True),
+    ("form_past_the_cap", b"/F0 Do\n" * (_CAP // 1000 + 1), _PLOT, False, False),
+    ("form_drawing_itself", b"/F0 Do\n", b"/F0 Do\n", False, False),
+    ("do_after_a_comment", b"/F0 %x\nDo\n", _PLOT, False, False),
+    ("do_in_a_string", b"BT /F1 10 Tf [(Do)-250(wn)] TJ ET\n", b"", False, True),
+    ("pattern_painted", b"/Pattern cs /P0 scn 0 0 500 500 re f\n", b"", True, False),
+    ("pattern_unused", b"0.7 0.7 0.7 scn 0 0 5 5 re f [(descent)] TJ\n", b"", True, True),
+    ("marks_past_the_cap", b"0 0 1 1 re B\n" * (_CAP // 2 + 1), b"", False, False),
 ])
 def test_the_counting_pass_is_spared_only_where_the_page_cannot_pass_the_cap(tmp_path, name, content, form, pattern,
                                                                                fast):
-    """Without forms, patterns, soft masks or Type3 fonts, each counted operation takes a byte and a
-    separator of the page's own streams: a page within that bound cannot pass the cap, and is not
-    counted; any other page is."""
+    """Without patterns painted, soft masks or Type3 fonts, every counted operation holds a letter
+    of the streams run (`loader._marks`), a form's once per `Do`: a page within that bound cannot
+    pass the cap, and is not counted; any other page is, and a page past the cap is left empty as a
+    full read leaves it."""
     import pymupdf
 
     path = _page_of(tmp_path, name, content, form, pattern)
@@ -240,15 +248,18 @@ def test_the_counting_pass_is_spared_only_where_the_page_cannot_pass_the_cap(tmp
         page = pdf[0]
         measured = []
         assert loader._precheck(pdf, page, 1, measured) == ""
-        under = loader._under_cap(pdf, page, measured, page.get_fonts(full=True))
+        under = loader._under_cap(pdf, page, measured, page.get_fonts(full=True), {})
         assert under == fast
         if under:
-            assert count_pass(page)["operations"] <= measured[0][0] + measured[0][1] <= limits.MAX_OPERATIONS_PER_PAGE
+            assert count_pass(page) == {"aborted": "", "operations": count_pass(page)["operations"]}
     finally:
         pdf.close()
     full = loader.load(path, visibility_facts=False)
     lazy = loader.load(path, visibility_facts=False, ink=False)
     try:
         assert lazy.problems == full.problems and lazy.pages[0].ink == full.pages[0].ink
+        assert lazy.pages[0].lines == full.pages[0].lines
+        if name.endswith("past_the_cap"):
+            assert [p.kind for p in lazy.problems] == ["limit"]
     finally:
         loader.release(lazy)

@@ -132,6 +132,7 @@ class _Extras:
         self.fonts: Dict[int, str] = {}  # fonts met on the page being read, not yet looked at
         self.visibility_facts = True  # False: the pages' visibility facts are not made (load's keyword)
         self.ink_source: Optional[_InkSource] = None  # set: the pages' ink is read when asked for (load's `ink`)
+        self.xobject_bounds: Dict[int, Optional[int]] = {}  # `_under_cap`'s memo
         try:
             self.has_layers = bool(pdf.get_ocgs())
         except Exception:
@@ -463,7 +464,8 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
     else:  # the ink when asked for (`_InkSource`); the cap now, before the text is read
         font_entries = page.get_fonts(full=True)
         ink = ()
-        counts = {"aborted": ""} if _under_cap(pdf, page, measured, font_entries) else count_pass(page)
+        counts = ({"aborted": ""} if _under_cap(pdf, page, measured, font_entries, extras.xobject_bounds)
+                  else count_pass(page))
         raw = None if counts["aborted"] else page.get_text("dict", flags=flags)
     if counts["aborted"]:
         problems.append(damage.Problem(number, "error", "limit", f"not analysed: {counts['aborted']}"))
@@ -543,8 +545,9 @@ _DICT_NUMBER = re.compile(rb"/(W|Width|H|Height|BPC|BitsPerComponent)\s+(\d{1,12
 def _precheck(pdf, page, number: int, measured: Optional[List] = None) -> str:
     """What makes the page too costly to read at all, from its dictionaries and its content
     streams inflated at most MAX_CONTENT_BYTES (no MuPDF run yet): "" when nothing does.
-    `measured`, when given, gets (bytes, streams, whole) of the content streams once all are read
-    (`whole`: each was inflated to its end, none left to MuPDF's filters): `_under_cap` reads it."""
+    `measured`, when given, gets (marks, names, whole) of the content streams once all are read
+    (`_marks`, `_do_names`; `whole`: each was inflated to its end, none left to MuPDF's filters or
+    predictors): `_under_cap` reads it."""
     try:
         kind, fonts = pdf.xref_get_key(page.xref, "Resources/Font")
         if kind == "xref":
@@ -564,11 +567,12 @@ def _precheck(pdf, page, number: int, measured: Optional[List] = None) -> str:
 def _precheck_contents(pdf, page, measured: Optional[List] = None) -> str:
     total = 0
     text_ops = 0
-    streams = 0
+    marks = 0
+    names: Optional[List[str]] = []
     whole = True
+    named = False  # a colour set by name (`sc`, `scn`, `SC`, `SCN`): a pattern may be painted
     ended: List[bool] = []
     for xref in page.get_contents():
-        streams += 1
         kind, filt = pdf.xref_get_key(xref, "Filter")
         if kind == "null":
             data = pdf.xref_stream_raw(xref) or b""
@@ -578,6 +582,12 @@ def _precheck_contents(pdf, page, measured: Optional[List] = None) -> str:
         else:
             whole = False
             continue  # other filters: MuPDF's run (and its caps) decide
+        if measured is not None and whole:
+            whole = pdf.xref_get_key(xref, "DecodeParms")[0] == "null"  # a predictor: other bytes than read here
+            marks += _marks(data)
+            named = named or _names_colour(data)
+            found = _do_names(data)
+            names = None if found is None or names is None else names + found
         total += len(data)
         text_ops += data.count(b"Tj") + data.count(b"TJ") + data.count(b"'") + data.count(b'"')
         if text_ops > limits.MAX_TEXT_OPERATORS_PER_PAGE:
@@ -596,7 +606,7 @@ def _precheck_contents(pdf, page, measured: Optional[List] = None) -> str:
                     return (f"an inline image of {w:,} x {h:,} pixels, more than the "
                             f"{limits.MAX_INLINE_IMAGE_BYTES // 2**20} MB decoded per image")
     if measured is not None:
-        measured.append((total, streams, whole))
+        measured.append((marks, names, whole, named))
     return ""
 
 
@@ -626,55 +636,193 @@ def _inflate(raw: bytes, at_most: int, ended: Optional[List[bool]] = None) -> by
 
 
 _REF = re.compile(r"(?<!\d)(\d+)\s+\d+\s+R\b")  # from the first digit of a run only: linear
+_NAMED_REF = re.compile(r"/([^\s/<>\[\]()%{}]+)\s*(?<!\d)(\d+)\s+\d+\s+R\b")
 _SOFT_MASK = re.compile(r"/SMask\s*(?!/None\b)")
+#: PDF white space, and the bytes that end a token (white space and delimiters)
+_WHITE = frozenset(b"\x00\t\n\x0c\r ")
+_ENDS = frozenset(b"\x00\t\n\x0c\r ()<>[]{}/%")
+#: forms and images looked into per document at most (`_under_cap`), and form bytes per page
+MAX_XOBJECTS_LOOKED_AT = 2000
 
 
-def _under_cap(pdf, page, measured: List, fonts) -> bool:
+class _Unbounded(Exception):
+    """What the page runs cannot be bounded from its dictionaries: the counting pass decides."""
+
+
+def _marks(data: bytes) -> int:
+    """At least the marking operations a content stream runs itself (not through its `Do`s): each
+    painting operator holds one of these letters (`f`, `F`, `S`, `s` one operation, `sh` too; `B`,
+    `b` fill and stroke: two, `BI` an inline image), and every other byte holding one (in another
+    operator, a string, a name) only adds to the count."""
+    return (data.count(b"f") + data.count(b"F") + data.count(b"S") + data.count(b"s")
+            + 2 * (data.count(b"B") + data.count(b"b")))
+
+
+def _names_colour(data: bytes) -> bool:
+    """May the content stream set a colour by name (`sc`, `scn`, `SC` or `SCN` after a name: a
+    pattern's)? Only then can a pattern of its resources be painted (a colour space of /Pattern
+    starts with a colour that paints nothing). An operator after numbers sets a colour by value;
+    after anything else (a comment, a name) it counts as named."""
+    for op in (b"sc", b"SC"):
+        i = data.find(op)
+        n = len(data)
+        while i >= 0:
+            end = i + 2
+            if end < n and data[end] in b"nN":
+                end += 1
+            if (i == 0 or data[i - 1] in _ENDS) and data[i - 1:i] != b"(" and (end == n or data[end] in _ENDS):
+                j = i
+                while j > 0 and data[j - 1] in _WHITE:
+                    j -= 1
+                k = j
+                while k > 0 and data[k - 1] not in _ENDS:
+                    k -= 1
+                if k == j or (k > 0 and data[k - 1] == 0x2F) or data[k:j].strip(b"0123456789.+-"):
+                    return True
+            i = data.find(op, i + 1)
+    return False
+
+
+def _do_names(data: bytes) -> Optional[List[str]]:
+    """The name before each `Do` operator of a content stream (the XObject it draws); None when a
+    `Do` token has no name right before it (a comment between them, a malformed stream): the
+    XObjects drawn are then not known."""
+    names: List[str] = []
+    i = data.find(b"Do")
+    n = len(data)
+    while i >= 0:
+        end = i + 2
+        if (i == 0 or data[i - 1] in _ENDS) and (end == n or data[end] in _ENDS) and (i == 0 or data[i - 1] != 0x28):
+            # a token of its own, not the start of a string's text: "[(Do)-250(wnload)]TJ"
+            j = i
+            while j > 0 and data[j - 1] in _WHITE:
+                j -= 1
+            k = j
+            while k > 0 and data[k - 1] not in _ENDS:
+                k -= 1
+            if k == j or k == 0 or data[k - 1] != 0x2F:  # "/"
+                return None
+            names.append(data[k:j].decode("latin-1"))
+        i = data.find(b"Do", i + 1)
+    return names
+
+
+def _under_cap(pdf, page, measured: List, fonts, memo: Dict[int, Optional[int]]) -> bool:
     """Can MuPDF's run of the page not pass the operation cap (limits.MAX_OPERATIONS_PER_PAGE: its
-    fills, strokes, shadings and images), told from its dictionaries and the content streams
-    `_precheck` inflated (`measured`), so that the counting pass is not needed? Only when nothing
-    but the page's own content streams is run: every stream inflated to its end, no Form XObject
-    (only images: one operation per `Do`), no pattern, no soft mask drawn from a group (ExtGState
-    /SMask), no Type3 font (`fonts`: the page's `get_fonts` entries; MuPDF runs an uncached Type3
-    glyph's procedure through the device), its own /Resources (not inherited); then each counted
-    operation is a painting operator of at least one byte and a separator (`B` and `b` fill and
-    stroke: two), so the streams' bytes and their count bound the operations."""
+    fills, strokes, shadings and images), told from its dictionaries and streams without running
+    it, so that the counting pass is not needed? The page's operations are at most the marks of its
+    content streams (`_marks`, read by `_precheck` into `measured`) and one per image it draws, and
+    each Form XObject it draws (`_do_names`) adds its own bound, once per `Do`, nested forms alike
+    (`memo`: each XObject's bound, per document; None: cannot be bounded). Only where nothing
+    else is run: every stream inflated to its end (Flate or no filter, no predictor), no pattern,
+    no soft mask drawn from a group (ExtGState /SMask), no Type3 font (`fonts`: the page's
+    `get_fonts` entries, its forms' fonts included; MuPDF runs an uncached Type3 glyph's procedure
+    through the device), the page's and each form's own /Resources (not inherited)."""
     if not measured:
         return False
-    total, streams, whole = measured[0]
-    if not whole or total + streams > limits.MAX_OPERATIONS_PER_PAGE:
+    marks, names, whole, named = measured[0]
+    cap = limits.MAX_OPERATIONS_PER_PAGE
+    if not whole or names is None or marks > cap:
         return False
     if any(entry[2] == "Type3" for entry in fonts):
         return False
     try:
-        xref = page.xref
-        if pdf.xref_get_key(xref, "Resources")[0] not in ("dict", "xref"):
-            return False  # inherited from the page tree (or none): not looked into
-        if pdf.xref_get_key(xref, "Resources/Pattern")[0] != "null":
-            return False
-        for key in ("XObject", "ExtGState"):
-            kind, value = pdf.xref_get_key(xref, "Resources/" + key)
-            if kind == "null":
-                continue
-            if kind == "xref":
-                value = pdf.xref_object(int(value.split()[0]), compressed=True)
-            elif kind != "dict":
-                return False
-            if key == "XObject":
-                if "<<" in value[2:]:
-                    return False  # an XObject is a stream, never a direct dictionary
-                for ref in _REF.findall(value):
-                    if pdf.xref_get_key(int(ref), "Subtype") != ("name", "/Image"):
-                        return False
-            else:
-                if _SOFT_MASK.search(value):
-                    return False
-                for ref in _REF.findall(value):
-                    if _SOFT_MASK.search(pdf.xref_object(int(ref), compressed=True)):
-                        return False
-    except Exception:
+        bound = marks + _drawn(pdf, _xobjects(pdf, page.xref, named), names, memo, (), [limits.MAX_CONTENT_BYTES])
+    except _Unbounded:
         return False
-    return True
+    except Exception:
+        return False  # a damaged dictionary: the counting pass reads what MuPDF reads
+    return bound <= cap
+
+
+def _xobjects(pdf, xref: int, named: bool, form: bool = False) -> Dict[str, int]:
+    """The XObjects (name -> object number) of the resources of object `xref` (a page, a `form`),
+    after making sure they run nothing but their streams (their own; no pattern its stream may
+    paint, `named`: it sets a colour by name; no soft mask; a form's fonts no Type3 font: the page's
+    are known from `get_fonts`)."""
+    if pdf.xref_get_key(xref, "Resources")[0] not in ("dict", "xref"):
+        raise _Unbounded  # inherited from the page tree, or none
+    if named and pdf.xref_get_key(xref, "Resources/Pattern")[0] != "null":
+        raise _Unbounded
+    if form:
+        kind, value = pdf.xref_get_key(xref, "Resources/Font")
+        if kind != "null":
+            value = _dict_text(pdf, kind, value)
+            if "Type3" in value or any(pdf.xref_get_key(int(r), "Subtype") == ("name", "/Type3")
+                                       for r in _REF.findall(value)):
+                raise _Unbounded
+    kind, value = pdf.xref_get_key(xref, "Resources/ExtGState")
+    if kind != "null":
+        value = _dict_text(pdf, kind, value)
+        if _SOFT_MASK.search(value) or any(_SOFT_MASK.search(pdf.xref_object(int(r), compressed=True))
+                                           for r in _REF.findall(value)):
+            raise _Unbounded
+    kind, value = pdf.xref_get_key(xref, "Resources/XObject")
+    if kind == "null":
+        return {}
+    value = _dict_text(pdf, kind, value)
+    if "<<" in value[2:]:
+        raise _Unbounded  # an XObject is a stream, never a direct dictionary
+    return {name: int(ref) for name, ref in _NAMED_REF.findall(value)}
+
+
+def _dict_text(pdf, kind: str, value: str) -> str:
+    if kind == "xref":
+        return pdf.xref_object(int(value.split()[0]), compressed=True)
+    if kind != "dict":
+        raise _Unbounded
+    return value
+
+
+def _drawn(pdf, xobjects: Dict[str, int], names: List[str], memo: Dict[int, Optional[int]], stack: Tuple,
+           budget: List[int]) -> int:
+    """The operations the XObjects `names` draw (one per `Do`), at most."""
+    total = 0
+    for name in names:
+        xref = xobjects.get(name)
+        if xref is None:
+            raise _Unbounded  # a name written otherwise than in the dictionary (escapes), or missing
+        total += _xobject_bound(pdf, xref, memo, stack, budget)
+        if total > limits.MAX_OPERATIONS_PER_PAGE:
+            break
+    return total
+
+
+def _xobject_bound(pdf, xref: int, memo: Dict[int, Optional[int]], stack: Tuple, budget: List[int]) -> int:
+    """The operations drawing XObject `xref` runs, at most: an image one, a form its stream's marks
+    and what it draws in turn."""
+    if xref in memo:
+        known = memo[xref]
+        if known is None:
+            raise _Unbounded
+        return known
+    if xref in stack or len(stack) >= 8 or len(memo) >= MAX_XOBJECTS_LOOKED_AT:
+        raise _Unbounded
+    memo[xref] = None  # until bounded
+    subtype = pdf.xref_get_key(xref, "Subtype")
+    if subtype == ("name", "/Image"):
+        memo[xref] = 1
+        return 1
+    if subtype != ("name", "/Form") or pdf.xref_get_key(xref, "DecodeParms")[0] != "null":
+        raise _Unbounded
+    kind, filt = pdf.xref_get_key(xref, "Filter")
+    if kind == "null":
+        data = pdf.xref_stream_raw(xref) or b""
+    elif filt in ("/FlateDecode", "[/FlateDecode]"):
+        ended: List[bool] = []
+        data = _inflate(pdf.xref_stream_raw(xref) or b"", budget[0] + 1, ended)
+        if not ended[0]:
+            raise _Unbounded
+    else:
+        raise _Unbounded
+    budget[0] -= len(data)
+    names = _do_names(data)
+    if budget[0] < 0 or names is None:
+        raise _Unbounded
+    bound = _marks(data) + _drawn(pdf, _xobjects(pdf, xref, _names_colour(data), form=True), names, memo,
+                                  stack + (xref,), budget)
+    memo[xref] = bound
+    return bound
 
 
 def _check_boxes(pdf, page, number: int, problems: List) -> None:
