@@ -134,6 +134,9 @@ class Classified:
     weight: Tuple[Tuple[float, int], ...]  # characters per size of the body lines
     # the same per page (None: a packed document's, not kept)
     page_weights: Optional[Tuple[Tuple[Tuple[float, int], ...], ...]] = None
+    # per page, the positions in `page.lines` of its body lines in reading order (None: a packed
+    # document's, whose `body` holds them): what a page's own analysis is shared by across templates
+    picks: Optional[Tuple[Tuple[int, ...], ...]] = None
 
 
 def classified(doc: Document, rules: RuleSet):
@@ -242,30 +245,28 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
     size = _body_size(weight, template) if columns else (weight.most_common(1)[0][0] if weight else None)
     # the headings depend on the classification, the size and the columns' edges only: templates
     # whose classification inputs are equal share them (and the statement headings, for equal
-    # patterns and block edges)
+    # patterns and block edges). A long document keeps only its last structures (Document.derived):
+    # its headings are not kept apart from them either
     edges = _column_edges(template)
-    headings = doc.derived(("headings", inputs, size, edges),
-                           lambda: tuple(find_headings(doc.pages, body, size, edges)))
+    shared = _computed if packed else doc.derived
+    headings = shared(("headings", inputs, size, edges), lambda: _headings(doc, c, size, edges))
     if vocabulary["statements"]:
         found = headings
         patterns = _vocabulary_patterns(vocabulary)
         # what each line's text says under these patterns, kept across templates (not for a long
         # document: its texts are not kept)
         named = None if packed else doc.derived(("statement-names", patterns), dict)
-        headings = doc.derived(
+        headings = shared(
             ("statement-headings", inputs, size, edges, patterns),
             lambda: _with_statement_headings(found, doc.pages, body, size, template, vocabulary, named))
     references = _first(headings, vocabulary["references_headings"], columns)
     kinds = statement_kinds(headings, vocabulary)
     excluded = _exempt_run(headings, references, vocabulary["exempt_sections"], kinds, vocabulary["statements"])
     leads = ()
-    if vocabulary["statements"] and size:
+    if vocabulary["statements"] and size:  # read from the headings (the same key's) and the body only
         final = headings
-        if packed:  # the lead-ins hold their lines: a long document's are not kept
-            leads = tuple(_run_ins(body, size, final))
-        else:  # read from the headings (the same key's) and the body only
-            leads = doc.derived(("run-ins", inputs, size, edges, _vocabulary_patterns(vocabulary)),
-                                lambda: tuple(_run_ins(body, size, final)))
+        leads = shared(("run-ins", inputs, size, edges, _vocabulary_patterns(vocabulary)),
+                       lambda: _leads(doc, c, size, final))
     run_ins = _exempt_run_ins(headings, leads, references, excluded, body, vocabulary)
     body_end = excluded[0] if excluded else references
     if body_end is None:
@@ -305,6 +306,43 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
     )
 
 
+def _headings(doc: Document, c: Classified, size: Optional[float], edges: Tuple[float, ...]) -> Tuple[Heading, ...]:
+    """`find_headings` of the classified body, page by page: a page's headings depend on its body
+    lines (its `picks`), the size and the edges alone, so a page whose body two templates classify
+    alike is read once for both (a packed document's pages are read each time)."""
+    if c.picks is None:
+        return tuple(find_headings(doc.pages, c.body, size, edges))
+    found: List[Heading] = []
+    for page, lines, picks in zip(doc.pages, c.body, c.picks):
+        found.extend(doc.derived(("page-headings", page.number, picks, size, edges),
+                                 lambda page=page, lines=lines: tuple(find_headings([page], [lines], size, edges))))
+    return tuple(found)
+
+
+def _leads(doc: Document, c: Classified, size: float, headings: Sequence[Heading]) -> tuple:
+    """`_run_ins` of the classified body, page by page: a page's lead-ins depend on its body lines
+    (its `picks`), the size and its own headings alone, so a page two templates classify alike is
+    read once for both (a packed document's pages are read each time)."""
+    if c.picks is None:
+        return tuple(_run_ins(c.body, size, headings))
+    boxes: dict = {}
+    for h in headings:
+        boxes.setdefault(h.page, []).append(h.bbox)
+    found: list = []
+    for number, (lines, picks) in enumerate(zip(c.body, c.picks), 1):
+        own = tuple(boxes.get(number, ()))
+        found.extend(doc.derived(
+            ("page-run-ins", number, picks, size, own),
+            lambda number=number, lines=lines, own=own: tuple(
+                _page_run_ins(number, lines, size, {(number, box) for box in own}))))
+    return tuple(found)
+
+
+def _computed(_key, compute):
+    """`Document.derived`'s signature, nothing kept (a long document's headings and lead-ins)."""
+    return compute()
+
+
 def _classified(doc: Document, template: Mapping) -> Classified:
     packed = is_packed(doc)  # a long document: keep where the lines are, not the lines (flat memory)
     furniture: List = []
@@ -315,6 +353,7 @@ def _classified(doc: Document, template: Mapping) -> Classified:
     last_number: Optional[int] = None  # the ruler's last line number so far (a cumulative ruler goes on)
     weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
     page_weights: Optional[List] = None if packed else []  # the same, page by page (layout's typography adds them)
+    chosen: List[Tuple[int, ...]] = []  # (not packed) each page's body lines as positions in page.lines
     # a document classified again (TMPL001 ranking the bundled templates) reads each line's weights
     # from a table made once (`line_weights`); the first classification weighs the lines as it goes
     again = not packed and _classified_before(doc)
@@ -334,6 +373,7 @@ def _classified(doc: Document, template: Mapping) -> Classified:
         else:
             furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
             body.append(tuple(roles[i][1] for i in picks))
+            chosen.append(tuple(picks))
         numbers = [n for r, ln in roles if r == RULER for n in _numbers(ln)]
         if numbers:
             ruler_pages.append(page.number)
@@ -345,7 +385,8 @@ def _classified(doc: Document, template: Mapping) -> Classified:
     return Classified(furniture=furniture if packed else tuple(furniture), body=body if packed else tuple(body),
                       review_ruler_pages=tuple(ruler_pages), header_texts=tuple(headers), footer_texts=tuple(footers),
                       weight=tuple(weight.items()),
-                      page_weights=None if page_weights is None else tuple(page_weights))
+                      page_weights=None if page_weights is None else tuple(page_weights),
+                      picks=None if packed else tuple(chosen))
 
 
 # --- columns ---------------------------------------------------------------------------------
@@ -1146,18 +1187,23 @@ def _run_ins(body: Sequence[Sequence[Line]], size: float, headings: Sequence[Hea
     at a column's left edge (or its paragraph indent), the headings' own lines aside."""
     known = {(h.page, h.bbox) for h in headings}
     for number, lines in enumerate(body, 1):
-        edges = None
-        for i, ln in enumerate(lines):
-            if not ln.spans or (number, ln.bbox) in known:
-                continue
-            found = _lead_in(ln, size)
-            if found is None:
-                continue
-            if edges is None:
-                edges = _left_edges(lines, size)
-            if (any(-EDGE_TOLERANCE <= ln.bbox[0] - e <= RUN_IN_MAX_INDENT * size for e in edges)
-                    and _paragraph_start(ln, lines, i, size)):
-                yield number, i, ln, found[0], found[1]
+        yield from _page_run_ins(number, lines, size, known)
+
+
+def _page_run_ins(number: int, lines: Sequence[Line], size: float, known) -> Iterable[tuple]:
+    """`_run_ins` of one page (`number`, its body `lines`); `known`: (page, bbox) of the headings."""
+    edges = None
+    for i, ln in enumerate(lines):
+        if not ln.spans or (number, ln.bbox) in known:
+            continue
+        found = _lead_in(ln, size)
+        if found is None:
+            continue
+        if edges is None:
+            edges = _left_edges(lines, size)
+        if (any(-EDGE_TOLERANCE <= ln.bbox[0] - e <= RUN_IN_MAX_INDENT * size for e in edges)
+                and _paragraph_start(ln, lines, i, size)):
+            yield number, i, ln, found[0], found[1]
 
 
 def _lead_heading(page: int, ln: Line, lead: str) -> Heading:
