@@ -345,7 +345,7 @@ def test_the_package_compiles_its_own_patterns_only_when_they_are_used():
 #: others declare theirs with `safety.safe_patterns.lazy`, compiled when first used
 COMPILED_AT_IMPORT = {
     "analysis/layout.py", "analysis/structure.py", "batch/canary.py", "batch/dedup.py", "batch/inputs.py",
-    "engine/fitting.py", "model/damage.py", "model/fontmap.py", "model/loader.py", "model/visibility.py",
+    "model/loader.py", "model/visibility.py",
     "safety/limits.py", "supplement/runner.py", "supplement/vcs.py",
 }
 

@@ -25,6 +25,7 @@ from scope_check.checks.template import other_template
 from scope_check.model.document import Document
 from scope_check.model.findings import Finding
 from scope_check.config.rules import RuleSet
+from scope_check.safety.safe_patterns import lazy
 
 #: codes that explain the others and so are listed first
 FIRST = ("TMPL001",)
@@ -96,7 +97,7 @@ NOT_TEMPLATE_HINTS = {
 }
 
 #: LaTeX in a hint: a control sequence (`\\foo`)
-_LATEX = re.compile(r"\\[A-Za-z@]+")
+_LATEX = lazy(r"\\[A-Za-z@]+")
 
 def fit(findings: Sequence[Finding], doc: Document, rules: RuleSet) -> List[Finding]:
     producer = producer_of(doc.metadata)

@@ -30,9 +30,10 @@ from dataclasses import dataclass, replace
 from typing import Iterable, List, Optional, Set, Sequence, Tuple
 
 from scope_check.safety import limits
+from scope_check.safety.safe_patterns import lazy
 
 #: MuPDF warnings that mean part of a page was lost (matched case-insensitively)
-_LOST = re.compile(
+_LOST = lazy(
     r"zlib error|flate|lzw|ccitt|jbig2|dct|jpx|premature end|unexpected end|read error|treating as end of file"
     r"|cannot (?:load|find) object|not a stream|missing object|object out of range|no xref entry|broken object"
     r"|syntax error in content|unknown operator|stack overflow|recursion|invalid (?:object|reference)"
@@ -41,18 +42,18 @@ _LOST = re.compile(
     re.I,
 )
 #: warnings MuPDF prints for harmless oddities of real papers (checked on the corpus and the fixtures)
-_HARMLESS = re.compile(r"bogus font .*ascent/descent|circular dependencies! consider page cleaning", re.I)
+_HARMLESS = lazy(r"bogus font .*ascent/descent|circular dependencies! consider page cleaning", re.I)
 #: MuPDF's warnings while it walks a broken page tree: they come with every page looked up after
 #: the break, so the pages they concern are found by reading each page's object (`not_a_page`)
-_TREE = re.compile(r"non-page object in page tree|page tree load failed|falling back to slow lookup", re.I)
+_TREE = lazy(r"non-page object in page tree|page tree load failed|falling back to slow lookup", re.I)
 #: a warning about a colour space (MuPDF substitutes a device colour space, or skips the colour)
-_COLOUR = re.compile(r"colou?r ?space|\bICC\b", re.I)
+_COLOUR = lazy(r"colou?r ?space|\bICC\b", re.I)
 #: what MuPDF says after the error it caught while loading a colour space, which it then ignored
-_COLOUR_IGNORED = re.compile(r"^ignoring (?:broken ICC|.*colou?r ?space)", re.I)
+_COLOUR_IGNORED = lazy(r"^ignoring (?:broken ICC|.*colou?r ?space)", re.I)
 #: MuPDF's note at the end of a page that had syntax errors: what it means depends on their causes
-_SYNTAX_NOTE = re.compile(r"encountered syntax errors; page may not be correct", re.I)
+_SYNTAX_NOTE = lazy(r"encountered syntax errors; page may not be correct", re.I)
 #: a syntax error MuPDF caught (it skips the operator and goes on)
-_SYNTAX = re.compile(r"^syntax error\b", re.I)
+_SYNTAX = lazy(r"^syntax error\b", re.I)
 
 
 @dataclass(frozen=True)

@@ -23,18 +23,19 @@ from typing import Dict, List, Optional, Tuple
 
 from scope_check.model.document import FontRemap, strip_subset
 from scope_check.safety import limits
+from scope_check.safety.safe_patterns import lazy
 
 #: at most this many bytes of a /ToUnicode stream are read (a simple font's is a few kB)
 MAX_CMAP_BYTES = 256 * 1024
 #: at most this many pairs are kept per font (the finding quotes a few)
 MAX_PAIRS = 64
 
-_TOKEN = re.compile(r"(\d+)|/([^\s/\[\]()<>{}%]*)")
-_HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
-_BFCHAR = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
-_BFRANGE = re.compile(rb"beginbfrange(.*?)endbfrange", re.S)
-_RANGE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f\s]*>|\[[^\]]*\])")
-_ESCAPE = re.compile(r"#([0-9A-Fa-f]{2})")
+_TOKEN = lazy(r"(\d+)|/([^\s/\[\]()<>{}%]*)")
+_HEX = lazy(rb"<([0-9A-Fa-f\s]*)>")
+_BFCHAR = lazy(rb"beginbfchar(.*?)endbfchar", re.S)
+_BFRANGE = lazy(rb"beginbfrange(.*?)endbfrange", re.S)
+_RANGE = lazy(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f\s]*>|\[[^\]]*\])")
+_ESCAPE = lazy(r"#([0-9A-Fa-f]{2})")
 
 
 def remap(pymupdf, pdf, xref: int, basefont: str) -> Optional[FontRemap]:
