@@ -899,7 +899,13 @@ def _heading_style(ln: Line, body_size: float) -> bool:
 
 def is_bold(span) -> bool:
     """Set in a bold face: by the font's name (Bold, Medi, Semibold, ...) or MuPDF's bold flag."""
-    return bool(_BOLD.search(span.font) or span.flags & 16)
+    return _bold_name(span.font) or bool(span.flags & 16)
+
+
+@lru_cache(maxsize=1024)
+def _bold_name(font: str) -> bool:
+    """A bold face's name (a paper has a few dozen fonts: each name is read once)."""
+    return bool(_BOLD.search(font))
 
 
 def first_header(s: Structure, patterns: Sequence[str]) -> Optional[Tuple[int, str]]:
