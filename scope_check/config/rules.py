@@ -673,8 +673,14 @@ class _FrozenDict(dict):
 
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
 
-    def __hash__(self):  # lets a template serve as a cache key
-        return hash(json.dumps(self, sort_keys=True, default=list))
+    def __hash__(self):  # lets a template serve as a cache key; computed once (the dict never changes)
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = self.__dict__["_hash"] = hash(json.dumps(self, sort_keys=True, default=list))
+        return cached
+
+    def __reduce__(self):  # a copy (pickle, deepcopy) carries the items, not this process's hash
+        return _FrozenDict, (dict(self),)
 
 
 def _freeze(value: Any) -> Any:
