@@ -267,6 +267,18 @@ def ink_device_class():
     return InkDevice
 
 
+def _run_contents(page, device) -> None:
+    """MuPDF runs the page's contents (not its annotations) through `device`, which may stop the run
+    at the page's cap (`device.aborted`: the error MuPDF raises then is the stop, not damage)."""
+    mupdf = mupdf_module()
+    try:
+        mupdf.fz_run_page_contents(page.this, device, mupdf.FzMatrix(), device.cookie)
+        mupdf.fz_close_device(device)
+    except Exception:
+        if not device.aborted:
+            raise
+
+
 def ink_pass(page, device=None):
     """The page's non-text marking operations with their *visible* boxes: each box is cut to the
     clip in force when it is drawn (a figure clipped to the text block, `\\includegraphics[clip]`,
@@ -280,13 +292,7 @@ def ink_pass(page, device=None):
         page.set_rotation(0)  # as get_bboxlog: coordinates of the unrotated page, like the text
     device = device if device is not None else ink_device_class()()
     try:
-        mupdf = mupdf_module()
-        try:
-            mupdf.fz_run_page_contents(page.this, device, mupdf.FzMatrix(), device.cookie)
-            mupdf.fz_close_device(device)
-        except Exception:
-            if not device.aborted:
-                raise
+        _run_contents(page, device)
     finally:
         if rotation:
             page.set_rotation(rotation)
@@ -340,11 +346,5 @@ def count_pass(page) -> dict:
     `counts["operations"]`: the marking operations run. The rotation is left alone (counting does
     not depend on the coordinates)."""
     device = count_device_class()()
-    mupdf = mupdf_module()
-    try:
-        mupdf.fz_run_page_contents(page.this, device, mupdf.FzMatrix(), device.cookie)
-        mupdf.fz_close_device(device)
-    except Exception:
-        if not device.aborted:
-            raise
+    _run_contents(page, device)
     return {"aborted": device.aborted, "operations": device.operations}

@@ -678,16 +678,23 @@ def _names_colour(data: bytes) -> bool:
             if end < n and data[end] in b"nN":
                 end += 1
             if (i == 0 or data[i - 1] in _ENDS) and data[i - 1:i] != b"(" and (end == n or data[end] in _ENDS):
-                j = i
-                while j > 0 and data[j - 1] in _WHITE:
-                    j -= 1
-                k = j
-                while k > 0 and data[k - 1] not in _ENDS:
-                    k -= 1
+                k, j = _token_before(data, i)
                 if k == j or (k > 0 and data[k - 1] == 0x2F) or data[k:j].strip(b"0123456789.+-"):
                     return True
             i = data.find(op, i + 1)
     return False
+
+
+def _token_before(data: bytes, i: int) -> Tuple[int, int]:
+    """(start, end) of the token before offset `i` of a content stream (white space skipped back
+    first; start == end: none, the stream's start or a delimiter right before)."""
+    j = i
+    while j > 0 and data[j - 1] in _WHITE:
+        j -= 1
+    k = j
+    while k > 0 and data[k - 1] not in _ENDS:
+        k -= 1
+    return k, j
 
 
 def _do_names(data: bytes) -> Optional[List[str]]:
@@ -701,12 +708,7 @@ def _do_names(data: bytes) -> Optional[List[str]]:
         end = i + 2
         if (i == 0 or data[i - 1] in _ENDS) and (end == n or data[end] in _ENDS) and (i == 0 or data[i - 1] != 0x28):
             # a token of its own, not the start of a string's text: "[(Do)-250(wnload)]TJ"
-            j = i
-            while j > 0 and data[j - 1] in _WHITE:
-                j -= 1
-            k = j
-            while k > 0 and data[k - 1] not in _ENDS:
-                k -= 1
+            k, j = _token_before(data, i)
             if k == j or k == 0 or data[k - 1] != 0x2F:  # "/"
                 return None
             names.append(data[k:j].decode("latin-1"))
