@@ -198,48 +198,18 @@ class LazyPattern:
         compiled = self._compiled
         if compiled is None:
             compiled = self._compiled = re.compile(self.pattern, self._flags)
-            for name in self.METHODS:  # found before the class's methods from now on
+            for name in self.METHODS:  # held by the instance from now on: found without __getattr__
                 setattr(self, name, getattr(compiled, name))
         return compiled
 
-    def search(self, *args, **kwargs):
-        return self.compiled().search(*args, **kwargs)
+    #: what is read off the compiled pattern: its methods (bound into the instance at the first
+    #: compile, so found before this class from then on) and its properties
+    DELEGATED = METHODS + ("flags", "groups", "groupindex")
 
-    def match(self, *args, **kwargs):
-        return self.compiled().match(*args, **kwargs)
-
-    def fullmatch(self, *args, **kwargs):
-        return self.compiled().fullmatch(*args, **kwargs)
-
-    def finditer(self, *args, **kwargs):
-        return self.compiled().finditer(*args, **kwargs)
-
-    def findall(self, *args, **kwargs):
-        return self.compiled().findall(*args, **kwargs)
-
-    def sub(self, *args, **kwargs):
-        return self.compiled().sub(*args, **kwargs)
-
-    def subn(self, *args, **kwargs):
-        return self.compiled().subn(*args, **kwargs)
-
-    def split(self, *args, **kwargs):
-        return self.compiled().split(*args, **kwargs)
-
-    def scanner(self, *args, **kwargs):
-        return self.compiled().scanner(*args, **kwargs)
-
-    @property
-    def flags(self) -> int:
-        return self.compiled().flags
-
-    @property
-    def groups(self) -> int:
-        return self.compiled().groups
-
-    @property
-    def groupindex(self) -> Any:
-        return self.compiled().groupindex
+    def __getattr__(self, name: str) -> Any:  # only for what the instance does not hold yet
+        if name in LazyPattern.DELEGATED:
+            return getattr(self.compiled(), name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __reduce__(self):
         return (LazyPattern, (self.pattern, self._flags, False))
