@@ -226,11 +226,15 @@ def classification_inputs(template: Mapping) -> int:
     return number
 
 
+def _statement_patterns(vocabulary: Mapping) -> dict:
+    """kind -> heading patterns of a vocabulary: `statement_headings`' and the listed statements' own."""
+    return {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
+
+
 def _vocabulary_patterns(vocabulary: Mapping) -> str:
     """The statement-heading patterns of a vocabulary (what `_with_statement_headings` and
     `_kind_patterns` read), as one text for a memo key."""
-    patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
-    return json.dumps(patterns, sort_keys=True, default=list)
+    return json.dumps(_statement_patterns(vocabulary), sort_keys=True, default=list)
 
 
 def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
@@ -265,7 +269,7 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
     leads = ()
     if vocabulary["statements"] and size:  # read from the headings (the same key's) and the body only
         final = headings
-        leads = shared(("run-ins", inputs, size, edges, _vocabulary_patterns(vocabulary)),
+        leads = shared(("run-ins", inputs, size, edges, patterns),
                        lambda: _leads(doc, c, size, final))
     run_ins = _exempt_run_ins(headings, leads, references, excluded, body, vocabulary)
     body_end = excluded[0] if excluded else references
@@ -1013,7 +1017,7 @@ _CONJUNCTS = re.compile(r",|&|/|\band\b")  # the parts are stripped after the sp
 
 def _kind_patterns(vocabulary: Mapping):
     """[(kind, compiled patterns)] in name order: statement_headings' and the listed statements' own."""
-    patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
+    patterns = _statement_patterns(vocabulary)
     return [(kind, compile_all(tuple(patterns[kind]), re.I)) for kind in sorted(patterns)]
 
 
