@@ -7,6 +7,7 @@ around the real command line), and the command ends at once with its exit code a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -346,7 +347,7 @@ def test_the_package_compiles_its_own_patterns_only_when_they_are_used():
 COMPILED_AT_IMPORT = {
     "analysis/layout.py", "analysis/structure.py", "batch/canary.py", "batch/dedup.py", "batch/inputs.py",
     "model/loader.py", "model/visibility.py",
-    "safety/limits.py", "supplement/runner.py", "supplement/vcs.py",
+    "supplement/runner.py", "supplement/vcs.py",
 }
 
 
@@ -366,6 +367,87 @@ def test_no_other_module_compiles_a_pattern_as_it_is_imported():
             stack.extend((child, inner) for child in ast.iter_child_nodes(node))
     assert "safety/safe_patterns.py" not in eager and "checks/anonymity/self_citation.py" not in eager
     assert sorted(eager - COMPILED_AT_IMPORT) == []
+
+
+# --- the patterns' compiled code kept between processes (safety.safe_patterns) --------------------
+
+def _pattern_cache_env(prefix: Path, write: bool = True) -> dict:
+    """A process whose bytecode caches, and so the patterns' cache, live under `prefix`."""
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=str(prefix))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not write:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _report(env: dict, pdf: Path) -> tuple:
+    import json
+
+    p = subprocess.run([sys.executable, "-m", "scope_check", str(pdf), "--format", "json"], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120, env=env)
+    assert "Traceback" not in p.stderr, p.stderr
+    report = json.loads(p.stdout)
+    for f in report["files"]:
+        f.pop("elapsed_s")
+    return p.returncode, report
+
+
+def test_the_patterns_compiled_code_is_kept_between_processes_and_changes_no_finding(tmp_path):
+    """The first check writes the compiled code of the patterns it used beside the bytecode; the next
+    process builds each pattern from it (re.compile is not called for them), equal (`==`: the same text,
+    flags and compiled code) to what re.compile makes, and the report is the same, as it is when the
+    cache file is damaged (read as no cache, then written again) or when bytecode is not written."""
+    pdf = FIXTURES / "example" / "draft_with_problems.pdf"
+    prefix = tmp_path / "pycache"
+    expected = _report(_pattern_cache_env(tmp_path / "none", write=False), pdf)  # no cache read or written
+    assert not list((tmp_path / "none").rglob("*.patterns"))
+    assert _report(_pattern_cache_env(prefix), pdf) == expected  # the cache written ...
+    (cache,) = prefix.rglob("safe_patterns.*.patterns")
+    assert _report(_pattern_cache_env(prefix), pdf) == expected  # ... and read
+    driver = ("import re, sys\n"
+              "from scope_check.safety import safe_patterns\n"
+              "cached = safe_patterns._read_file(safe_patterns.pattern_cache_path())\n"
+              "calls = []\n"
+              "real = re.compile\n"
+              "re.compile = lambda *a, **k: calls.append(a) or real(*a, **k)\n"
+              "built = {key: safe_patterns.compile_pattern(*key) for key in cached}\n"
+              "re.compile = real\n"
+              "assert not calls, calls\n"
+              "assert all(p == re.compile(*key) and p.groupindex == re.compile(*key).groupindex\n"
+              "           for key, p in built.items())\n"
+              "print(len(built))\n")
+    p = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                       env=_pattern_cache_env(prefix))
+    assert p.returncode == 0, p.stderr
+    assert int(p.stdout) > 30  # the patterns of a check of a paper: the package's and the rules'
+    for damage in (b"", b"not marshal data", cache.read_bytes()[:-100], cache.read_bytes()[:-1] + b"\x00"):
+        cache.write_bytes(damage)
+        assert _report(_pattern_cache_env(prefix), pdf) == expected
+        assert cache.read_bytes() != damage  # written again, whole
+    fresh = tmp_path / "fresh"
+    assert _report(_pattern_cache_env(fresh, write=False), pdf) == expected
+    assert not list(fresh.rglob("*.patterns"))  # python -B, PYTHONDONTWRITEBYTECODE: nothing written
+
+
+def test_a_pattern_cache_of_another_interpreter_is_not_read(tmp_path, monkeypatch):
+    import marshal
+    import zlib
+
+    from scope_check.safety import safe_patterns
+
+    path = tmp_path / "safe_patterns.patterns"
+    source, flags = r"(?P<n>\d+)\s+pages?", 2
+    compiled = re.compile(source, flags)
+    entry = safe_patterns._entry(source, flags, compiled)
+    assert entry is not None and safe_patterns._build(source, entry) == compiled
+    payload = marshal.dumps({(source, flags): entry})
+    for stamp, good in ((safe_patterns._stamp(), True), ((1, "3.99.0 (other)") + safe_patterns._stamp()[2:], False),
+                        (safe_patterns._stamp()[:3] + (0,) + safe_patterns._stamp()[4:], False)):
+        path.write_bytes(marshal.dumps((stamp, zlib.crc32(payload), payload)))
+        assert bool(safe_patterns._read_file(str(path))) is good
+    path.write_bytes(marshal.dumps((safe_patterns._stamp(), zlib.crc32(payload) ^ 1, payload)))
+    assert safe_patterns._read_file(str(path)) == {}  # damaged on disk
+    assert safe_patterns._build(source, (entry[0], b"\xff" * 8) + entry[2:]) is None  # code re refuses
 
 
 def test_a_users_rules_file_brings_jsonschema_back(tmp_path):

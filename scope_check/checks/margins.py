@@ -27,6 +27,7 @@ from scope_check.analysis.layout import reference_block, template_paper
 from scope_check.config.rules import RuleSet
 from scope_check.config.spec import REGION_AFTER_REFERENCES, REGION_BODY, Check, Param, Params
 from scope_check.analysis.structure import FOOTER, HEADER, PAGE_NUMBER, RULER, Structure, analyse
+from scope_check.safety.safe_patterns import compile_pattern
 
 #: MARG001: a text line's *baseline* may sit this far below the block's bottom. TeX never sets a
 #: baseline lower (\flushbottom puts the last one on the bottom edge); descenders hang about 2.1 to
@@ -663,7 +664,7 @@ def content_in_margin(doc: Document, params: Params) -> Iterator[Finding]:
     size_range = typography(doc, rules).size_range
     body_size = float(params.template["body_font_size"])
     header_distance = params.template["header_min_distance"]
-    notices = [re.compile(p) for p in params.template["notices"]]
+    notices = [compile_pattern(p) for p in params.template["notices"]]
     before: Dict[tuple, tuple] = {}  # the page before's findings' data and boxes (`_shared`)
     for page, body, furniture in zip(doc.pages, s.body_lines, s.furniture):
         objects: List[_Object] = []

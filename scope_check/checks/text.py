@@ -47,7 +47,7 @@ from scope_check.model.document import ActiveContent, Document, Span
 from scope_check.model.findings import Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
 from scope_check.model.packed_pages import is_packed
-from scope_check.safety.safe_patterns import lazy
+from scope_check.safety.safe_patterns import compile_pattern, lazy
 
 #: the English phrases addressed to an automated reviewer (the rule file may add languages)
 DEFAULT_PATTERNS = {
@@ -648,6 +648,9 @@ def _join(spans: Sequence[Span]) -> str:
 # --- TEXT002 ---------------------------------------------------------------------------------
 
 
+_SPACE = lazy(r"\s+")
+
+
 def compile_patterns(patterns) -> List[Tuple[str, str, "re.Pattern"]]:
     """(language, source, compiled) for each pattern; white space in a pattern is dropped (the text
     is matched as letters and digits only, case folded)."""
@@ -655,7 +658,7 @@ def compile_patterns(patterns) -> List[Tuple[str, str, "re.Pattern"]]:
     items = patterns.items() if isinstance(patterns, Mapping) else [("", patterns)]
     for language, sources in items:
         for src in sources or ():
-            out.append((language, src, re.compile(re.sub(r"\s+", "", src.casefold()))))
+            out.append((language, src, compile_pattern(_SPACE.sub("", src.casefold()))))
     return out
 
 
@@ -773,7 +776,7 @@ def prompt_injection(doc: Document, params: Params) -> Iterator[Finding]:
     hidden = {id(s): how for _, s, how, _ in hidden_spans(doc, params.template)}
     remapped = remapped_fonts(doc, params.rules)
     try:  # one pass over the text for every pattern
-        combined = re.compile("|".join(f"(?P<p{i}>{rx.pattern})" for i, (_, _, rx) in enumerate(patterns)))
+        combined = compile_pattern("|".join(f"(?P<p{i}>{rx.pattern})" for i, (_, _, rx) in enumerate(patterns)))
         scans = [(combined, None)]
     except re.error:  # a pattern with its own named groups: one pass each
         scans = [(rx, i) for i, (_, _, rx) in enumerate(patterns)]

@@ -16,7 +16,6 @@ Nothing here decides whether a finding exists or how severe it is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
@@ -25,7 +24,7 @@ from scope_check.checks.template import other_template
 from scope_check.model.document import Document
 from scope_check.model.findings import Finding
 from scope_check.config.rules import RuleSet
-from scope_check.safety.safe_patterns import lazy
+from scope_check.safety.safe_patterns import compile_pattern, lazy
 
 #: codes that explain the others and so are listed first
 FIRST = ("TMPL001",)
@@ -133,7 +132,7 @@ def producer_of(metadata: Mapping[str, str]) -> Optional[str]:
     if not text.strip():
         return None
     for name, pattern in PRODUCERS:
-        if re.search(pattern, text):
+        if compile_pattern(pattern).search(text):
             return name
     return None
 

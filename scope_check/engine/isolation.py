@@ -37,7 +37,7 @@ from scope_check.engine import runner
 from scope_check.engine.runner import Report
 from scope_check.engine.venues import unchosen
 from scope_check.model.findings import Finding
-from scope_check.safety.safe_patterns import compile_lazy
+from scope_check.safety.safe_patterns import compile_lazy, save_pattern_cache
 
 #: defaults of `check --time-limit` / `--memory-limit` and of `batch`
 DEFAULT_TIME_LIMIT = 60.0
@@ -405,6 +405,7 @@ def _worker_main(conn, fn: Callable, memory_limit_mb: Optional[float]) -> None:
             conn.send((("exc", f"{type(exc).__name__}: {exc}"), time.perf_counter() - start, rss))
         if fatal:
             break  # a fresh worker replaces one whose heap hit the ceiling
+        save_pattern_cache()  # the patterns this task compiled first, kept for the next process (the answer is sent)
     conn.close()
     os._exit(0)
 

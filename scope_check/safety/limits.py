@@ -21,6 +21,8 @@ import stat
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from scope_check.safety.safe_patterns import lazy
+
 #: a file larger than this is never opened, parsed or hashed (the SCOPE limit is 50 MB)
 MAX_READ_BYTES = 256 * 1024 * 1024
 #: pages analysed per file (papers have < 100; a generated 10,000-page paper is analysed whole, in
@@ -166,7 +168,7 @@ class opened:
         return digest.hexdigest()
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazy("[\ud800-\udfff]")
 
 
 def clean_text(text: str, limit: Optional[int] = None) -> str:

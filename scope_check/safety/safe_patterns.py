@@ -17,18 +17,42 @@ The package's own module-level patterns are declared with `lazy(pattern, flags)`
 time one is used, not when its module is imported (a plain check of a short paper uses about a third
 of them; compiling the others cost a fresh process some 15 ms). `compile_lazy()` compiles every one
 declared so far (before forking several workers, which then share them).
+
+Compiling is Python work (the parser and compiler of `re` are written in Python): the patterns a
+check of any paper uses cost a fresh process about 15 ms. So, as Python keeps a module's bytecode
+in `__pycache__`, a pattern's compiled code is kept beside this module's bytecode
+(`safe_patterns.<tag>.patterns`, `pattern_cache_path()`) and a later process builds the pattern
+from it (`compile_pattern`: the lazy patterns, `compile_all`). The cache is keyed by the pattern's
+text and flags and stamped with the interpreter's build and `re`'s code version: another Python
+ignores it. An entry is kept only when the pattern built from it equals (`==`: the same text,
+flags and compiled code) the pattern `re.compile` made, so the cache cannot change what a pattern
+matches. It is written as bytecode is (not under `python -B` / PYTHONDONTWRITEBYTECODE, nor where
+the package's folder is read-only), atomically, by a checking worker once its report is sent
+(`save_pattern_cache`).
 """
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
+import sys
+import zlib
+from array import array
 from functools import lru_cache
-from typing import Any, List, Optional, Tuple
+from importlib.util import cache_from_source
+from typing import Any, Dict, List, Optional, Tuple
+
+import _sre
+
+from scope_check.safety.atomic import write_bytes
 
 try:  # Python 3.11+
+    import re._compiler as _sre_compile  # type: ignore[import-not-found]
     import re._parser as _sre_parse  # type: ignore[import-not-found]
     import re._constants as _sre_constants  # type: ignore[import-not-found]
 except ImportError:  # Python 3.10
+    import sre_compile as _sre_compile  # type: ignore[no-redef]
     import sre_constants as _sre_constants  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
@@ -171,7 +195,7 @@ def format_checker():
 @lru_cache(maxsize=256)
 def compile_all(patterns: Tuple[str, ...], flags: int = 0) -> Tuple["re.Pattern[str]", ...]:
     """The patterns of a rules file (already checked when the file was loaded), compiled once a run."""
-    return tuple(re.compile(p, flags) for p in patterns)
+    return tuple(compile_pattern(p, flags) for p in patterns)
 
 
 class LazyPattern:
@@ -197,7 +221,7 @@ class LazyPattern:
         """The compiled pattern (compiled now if it was not yet)."""
         compiled = self._compiled
         if compiled is None:
-            compiled = self._compiled = re.compile(self.pattern, self._flags)
+            compiled = self._compiled = compile_pattern(self.pattern, self._flags)
             for name in self.METHODS:  # held by the instance from now on: found without __getattr__
                 setattr(self, name, getattr(compiled, name))
         return compiled
@@ -246,3 +270,153 @@ def compile_lazy() -> int:
 def declared_lazy() -> Tuple[LazyPattern, ...]:
     """Every lazy pattern declared so far (the tests run each on adversarial strings)."""
     return tuple(_LAZY)
+
+
+# --- the compiled code kept between processes ---------------------------------------------------
+
+#: the cache file's format; its stamp also names the interpreter's build and `re`'s code version
+_CACHE_FORMAT = 1
+#: at most this many patterns are kept (the package's, the bundled rules', a user's rules'): beyond
+#: it the oldest are dropped as new ones are saved
+MAX_CACHED_PATTERNS = 2000
+
+#: (pattern, flags) -> (flags, code as bytes, groups, groupindex, indexgroup), read from the file
+_CODES: Dict[Tuple[Any, int], tuple] = {}
+#: the file was read (a list: no `global` needed)
+_READ: List[bool] = []
+#: entries compiled by this process, not yet in the file
+_NEW: Dict[Tuple[Any, int], tuple] = {}
+
+
+def _stamp() -> tuple:
+    return (_CACHE_FORMAT, sys.version, sys.hexversion, _sre.MAGIC, _sre.CODESIZE, _sre.MAXREPEAT, _sre.MAXGROUPS)
+
+
+def pattern_cache_path() -> Optional[str]:
+    """Where the compiled patterns are kept: beside this module's bytecode (None: nowhere)."""
+    try:
+        return os.path.splitext(cache_from_source(__file__))[0] + ".patterns"
+    except (NotImplementedError, ValueError, TypeError):  # no bytecode caches (sys.implementation.cache_tag None)
+        return None
+
+
+def _usable() -> bool:
+    """Can the code be kept at all (the code words stored as 32-bit array items)?"""
+    return array("I").itemsize == _sre.CODESIZE
+
+
+def _read_file(path: Optional[str]) -> Dict[Tuple[Any, int], tuple]:
+    """The entries of the cache file, or {} (no file, another interpreter, a damaged file)."""
+    if not path or not _usable():
+        return {}
+    try:
+        with open(path, "rb") as fh:
+            stamp, crc, payload = marshal.loads(fh.read())
+        if stamp != _stamp() or type(payload) is not bytes or zlib.crc32(payload) != crc:
+            return {}
+        entries = marshal.loads(payload)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return entries if type(entries) is dict else {}
+
+
+def _codes() -> Dict[Tuple[Any, int], tuple]:
+    if not _READ:
+        _READ.append(True)
+        _CODES.update(_read_file(pattern_cache_path()))
+    return _CODES
+
+
+def _build(pattern, entry: tuple) -> Optional["re.Pattern"]:
+    """The pattern made from a cache entry, or None when the entry is not one."""
+    try:
+        flags, code, groups, groupindex, indexgroup = entry
+        return _sre.compile(pattern, flags, array("I", code).tolist(), groups, groupindex, indexgroup)
+    except Exception:  # a damaged entry (the file is checked, but not trusted): compiled again
+        return None
+
+
+def _may_write() -> bool:
+    """Would this process keep what it compiles (as it would write bytecode)?"""
+    if sys.dont_write_bytecode or not _usable():
+        return False
+    path = pattern_cache_path()
+    if not path:
+        return False
+    folder = os.path.dirname(path)
+    return os.access(folder if os.path.isdir(folder) else os.path.dirname(folder), os.W_OK)
+
+
+#: the answer of _may_write, asked once a process (a list: no `global` needed)
+_WRITABLE: List[bool] = []
+
+
+def _entry(pattern, flags: int, compiled: "re.Pattern") -> Optional[tuple]:
+    """The cache entry of `compiled`, made as `re` makes a pattern (parse, code), kept only when the
+    pattern built from it equals `compiled` (None otherwise: another `re` than the one this follows)."""
+    try:
+        tree = _sre_parse.parse(pattern, flags)
+        code = array("I", _sre_compile._code(tree, flags)).tobytes()
+        groupindex = dict(tree.state.groupdict)
+        indexgroup = [None] * tree.state.groups
+        for name, index in groupindex.items():
+            indexgroup[index] = name
+        entry = (int(flags | tree.state.flags), code, tree.state.groups - 1, groupindex, tuple(indexgroup))
+    except Exception:  # internals this module does not know: nothing kept
+        return None
+    built = _build(pattern, entry)
+    return entry if built is not None and built == compiled and built.groupindex == compiled.groupindex else None
+
+
+#: the patterns compile_pattern made in this process (as `re` keeps those it compiled), at most
+#: MAX_MADE: a pattern asked for again (a rules file's, once a paper) is not built again
+_MADE: Dict[Tuple[Any, int], "re.Pattern"] = {}
+MAX_MADE = 512
+
+
+def compile_pattern(pattern, flags: int = 0) -> "re.Pattern":
+    """`re.compile(pattern, flags)`, built from the cache when it holds the pattern's code."""
+    flags = int(flags)
+    key = (pattern, flags)
+    made = _MADE.get(key)
+    if made is not None:
+        return made
+    entry = _codes().get(key)
+    made = _build(pattern, entry) if entry is not None else None
+    if made is None:
+        made = re.compile(pattern, flags)
+        if not _WRITABLE:
+            _WRITABLE.append(_may_write())
+        if _WRITABLE[0] and not flags & re.DEBUG:
+            entry = _entry(pattern, flags, made)
+            if entry is not None:
+                _NEW[key] = entry
+    if len(_MADE) >= MAX_MADE:
+        _MADE.clear()
+    _MADE[key] = made
+    return made
+
+
+def save_pattern_cache() -> int:
+    """Add what this process compiled to the cache file (merged with what another process may have
+    saved meanwhile, written atomically); the number of patterns added. Never raises: a cache that
+    cannot be written is only not written."""
+    if not _NEW:
+        return 0
+    new = dict(_NEW)
+    _NEW.clear()
+    path = pattern_cache_path()
+    if not path or not _may_write():
+        return 0
+    try:
+        merged = _read_file(path)
+        merged.update(new)
+        if len(merged) > MAX_CACHED_PATTERNS:
+            merged = dict(list(merged.items())[-MAX_CACHED_PATTERNS:])
+        payload = marshal.dumps(merged)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_bytes(path, marshal.dumps((_stamp(), zlib.crc32(payload), payload)))
+    except Exception:  # a full disk, a read-only folder, a race: the cache is only a cache
+        return 0
+    _CODES.update(new)
+    return len(new)

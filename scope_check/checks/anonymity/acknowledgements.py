@@ -3,7 +3,6 @@ the body font with space above it."""
 
 from __future__ import annotations
 
-import re
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from scope_check.model.document import Document, Line
@@ -11,6 +10,7 @@ from scope_check.model.findings import BBox, Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import analyse, is_bold, space_above
 from scope_check.checks.anonymity.elsewhere import unheaded_acknowledgements
+from scope_check.safety.safe_patterns import lazy
 
 CHECKS = (
     Check(
@@ -78,10 +78,14 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
     yield from unheaded_acknowledgements(doc, s, hits)
 
 
+#: a heading's number ("3", "A.1.", "4.2 ")
+_NUMBER = lazy(r"^(?:\d+(?:\.\d+)*\.?\s+)")
+
+
 def _plain_heading(ln: Line, above: Sequence[Line], words: Tuple[str, ...]) -> Optional[str]:
     """A line that is only the word, capitalised, with extra space above it: a heading set in the
     body font (other engines' templates do not always make headings bold or larger)."""
-    text = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", ln.text.strip()).rstrip(":")
+    text = _NUMBER.sub("", ln.text.strip()).rstrip(":")
     if not text[:1].isupper() or " " in text or not text.casefold().startswith(words):
         return None
     return text if space_above(ln, above, ln.size or 10.0) else None
@@ -92,7 +96,7 @@ def _run_in_heading(ln: Line, words: Tuple[str, ...]) -> Optional[str]:
     first = next((sp for sp in ln.spans if sp.text.strip()), None)
     if first is None or not is_bold(first):
         return None
-    word = re.sub(r"^(?:\d+(?:\.\d+)*\.?\s+)", "", first.text.strip())
+    word = _NUMBER.sub("", first.text.strip())
     word = word.split(" ")[0].rstrip(".:").casefold() if word else ""
     if word and word.startswith(words):
         return first.text.strip().rstrip(".:")

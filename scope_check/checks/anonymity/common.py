@@ -12,7 +12,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from scope_check.analysis.structure import Structure
 from scope_check.model.document import Document, Line
-from scope_check.safety.safe_patterns import lazy
+from scope_check.safety.safe_patterns import compile_pattern, lazy
 
 #: e-mail addresses and home paths that name nobody (ANON001's defaults; the supplementary-material
 #: checks SUPP002/SUPP003 declare the same defaults as their own parameters)
@@ -89,12 +89,15 @@ def word_pattern(words: Tuple[str, ...]):
         return None
     alternation = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     # whole words among Latin letters (a CJK affiliation mark may touch the word)
-    return re.compile(r"(?<![A-Za-z\u00c0-\u024f])(?:" + alternation + r")(?![A-Za-z\u00c0-\u024f])", re.I)
+    return compile_pattern(r"(?<![A-Za-z\u00c0-\u024f])(?:" + alternation + r")(?![A-Za-z\u00c0-\u024f])", re.I)
+
+
+_PUNCTUATION = lazy(r"[^\w\s()]")
 
 
 def plain(text: str) -> str:
     """Case and punctuation ignored: how placeholders and anonymous values are matched."""
-    return " ".join(re.sub(r"[^\w\s()]", " ", text).split()).casefold()
+    return " ".join(_PUNCTUATION.sub(" ", text).split()).casefold()
 
 
 def clean_name(text: str) -> str:

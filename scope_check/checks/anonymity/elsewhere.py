@@ -22,7 +22,7 @@ from scope_check.checks.helpers import union as _union
 from scope_check.model.document import Document, Line
 from scope_check.model.findings import BBox, Finding, rounded_bbox
 from scope_check.analysis.structure import HEADER, Structure
-from scope_check.safety.safe_patterns import lazy
+from scope_check.safety.safe_patterns import compile_pattern, lazy
 
 
 # --- metadata values naming a person (shared with the supplementary-material checks) ----------
@@ -155,7 +155,7 @@ def _user_paths_in_text(doc: Document, s: Structure, options) -> Iterator[Findin
 def _names_in_header(s: Structure, patterns) -> Iterator[Finding]:
     """Names in the running header: the part of a header line that is not the venue's review or
     camera-ready text, when it reads "Doe et al.", an initial and a surname, or two or more names."""
-    compiled = [re.compile(p) for p in patterns]
+    compiled = [compile_pattern(p) for p in patterns]
     seen = set()
     for page, lines in enumerate(s.furniture, start=1):
         for role, ln in lines:
