@@ -1033,6 +1033,11 @@ def _kind_of(key: str, compiled, partial: bool = False) -> Optional[str]:
     return next((kind for kind, regexes in compiled if any(r.search(part) for part in parts for r in regexes)), None)
 
 
+#: how many line texts `_with_statement_headings` remembers at once on a long document (the running
+#: header and other texts repeated page after page stay among them)
+NAMED_KEPT = 4096
+
+
 def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page], body: Sequence[Sequence[Line]],
                              size: Optional[float], template: Mapping, vocabulary: Mapping,
                              named: Optional[dict] = None) -> Tuple[Heading, ...]:
@@ -1041,10 +1046,13 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
     page starts there: a checklist's heading over indented items) or where lines of its page start (a
     column's edge) with space above it. `named`: what the text of a line gave before under these
     patterns (its key, or None: not a few words naming a statement), kept by the caller across
-    templates (a pure function of the text and the patterns)."""
+    templates (a pure function of the text and the patterns); None (a long, packed document): a memo
+    of this call's that forgets what it holds past NAMED_KEPT texts (kept whole, it held every line's
+    text of the document at once: 17 MiB over 2,000 distinct pages, made again for each template)."""
     if not size:
         return headings
-    if named is None:
+    bounded = named is None
+    if bounded:
         named = {}
     patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
     regexes = [r for kind in sorted(patterns) for r in compile_all(tuple(patterns[kind]), re.I)]
@@ -1063,6 +1071,8 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
                 key = normalise(text) if _heading_words(ln) else None
                 if key is not None and not any(r.search(key) for r in regexes):
                     key = None
+                if bounded and len(named) >= NAMED_KEPT:
+                    named.clear()
                 named[text] = key
             if (key is not None and _is_heading(ln, size, edge + _left_edges(lines, size))
                     and space_above(ln, lines, size, i) and not _toc_entry(ln, [o for o in lines if o.bbox[2] <= right])):
