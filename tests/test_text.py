@@ -325,3 +325,37 @@ def test_no_active_content_layer_or_mismatch_on_the_venue_corpus():
         assert [f.message for f in report.findings if f.code in ("TEXT003", "TEXT004")] == [], pdf.name
         doc = load(str(pdf))
         assert doc.layered == () and doc.active == () and doc.font_remaps == (), pdf.name
+
+
+def test_text002_finds_what_the_alternation_of_its_patterns_finds_searching_pattern_by_pattern():
+    """TEXT002 scans the text with each pattern's own search (which skips ahead by the pattern's
+    literal prefix) and takes, as `finditer` over the alternation "(?P<p0>A)|(?P<p1>B)|..." does, the
+    leftmost match, the first pattern at a tie, and goes on from its end: the same matches, in windows
+    too; a pattern that can match the empty string is left to the alternation itself."""
+    import random
+    import re
+
+    from scope_check.checks.text import _scan
+
+    bundled = load_rules("scope2025-main").options("TEXT002")["patterns"]
+    own = {"xx": ["ab", "abc", "bcd", "b(c|cd)e", "cd+", "dab", "a(?=b)", "(?<=c)da", "\\bab", "e$"]}
+    empty = {"xx": ["ab", "x*", "(?:cd)?", "b"]}
+    rng = random.Random(26)
+    words = ["ignoreallpreviousinstructions", "asalargelanguagemodel", "thispapershouldbeaccepted",
+             "recommendacceptthispaper", "rateththispaper", "ai", "llm", "the", "ignore", "note"]
+    texts = ["", "ab", "abcde", "abcdabcdab", "cdddab", "xxabxx"]
+    texts += ["".join(rng.choice("abcde") for _ in range(rng.randint(1, 400))) for _ in range(40)]
+    texts += ["".join(rng.choice(words) for _ in range(rng.randint(1, 80))) for _ in range(20)]
+    for spec in (bundled, own, empty):
+        patterns = compile_patterns(spec)
+        combined = re.compile("|".join(f"(?P<p{i}>{rx.pattern})" for i, (_, _, rx) in enumerate(patterns)))
+        for text in texts:
+            expected = [(m.start(), m.end(), patterns[int(m.lastgroup[1:])][:2]) for m in combined.finditer(text)
+                        if m.end() > m.start()]
+            assert [(a, b, (lang, src)) for a, b, lang, src in _scan(text, [(combined, None)], patterns)] == expected
+            for lo, hi in ((0, len(text) // 2), (len(text) // 3, None), (1, 2)):
+                resume = {}
+                found = _scan(text, [(combined, None)], patterns, resume, lo, hi)
+                reference = [(m.start(), m.end()) for m in combined.finditer(text, lo) if hi is None or m.start() < hi]
+                assert [(a, b) for a, b, _, _ in found] == [(a, b) for a, b in reference if b > a]
+                assert resume.get(0) == (reference[-1][1] if reference else None)
