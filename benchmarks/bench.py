@@ -440,7 +440,7 @@ _BARE_PASS_MANY = (
 )
 
 #: the long shapes (benchmarks/generate.py long) and the one-page shapes (generate.py page)
-LONG_SHAPES = ("copies", "distinct", "fonts", "images", "links", "figures")
+LONG_SHAPES = ("copies", "distinct", "fonts", "images", "links", "links-indirect", "figures")
 PAGE_SHAPES = tuple((kind, side) for kind in ("squares", "spans", "links", "images", "paths") for side in (612.0, 14400.0))
 PAGE_SHAPE_TARGET_S = 5.0
 
@@ -602,7 +602,7 @@ def main(argv=None) -> int:
                     help="measure only the pages of 100,000 objects (squares, spans, links, images, paths; "
                          "612 and 14,400 pt)")
     ap.add_argument("--long-shapes", metavar="PAGES", type=int, default=0,
-                    help="measure only the long shapes (copies, distinct, fonts, images, links, figures) "
+                    help="measure only the long shapes (copies, distinct, fonts, images, links, links-indirect, figures) "
                          "of this many pages: time and the worker's peak RSS")
     args = ap.parse_args(argv)
     if args.runs < 1 or args.fresh_runs < 1:

@@ -34,7 +34,11 @@ spans, links, images or paths (see `page()`).
   distinct  pages like `paper`'s, each with its own text (the fonts shared)
   fonts     pages like `paper`'s, each with three font objects of its own (30,000 fonts)
   images    pages like `paper`'s, each drawing a 64 x 64 image of its own
-  links     pages like `paper`'s, each with 20 links to web addresses of its own
+  links     pages like `paper`'s, each with 20 links to web addresses of its own, the link
+            annotations written inside the page's own dictionary (the hard case: MuPDF parses
+            every page's dictionary, annotations and all, when it maps the page tree)
+  links-indirect  the same links, each annotation an object of its own and the page's /Annots
+            an array of references (what pdfTeX's hyperref writes)
   figures   pages of a short paragraph and a vector plot of 600 stroked segments and 200 marks
 """
 
@@ -178,7 +182,7 @@ def dots(path: Path, count: int = 100_000) -> Path:
 
 
 #: the long shapes of `long(path, shape, pages)` (see the module's docstring)
-LONG_SHAPES = ("copies", "distinct", "fonts", "images", "links", "figures")
+LONG_SHAPES = ("copies", "distinct", "fonts", "images", "links", "links-indirect", "figures")
 
 _IMAGE = bytes(((x * 7 + y * 13) & 0xFF for y in range(64) for x in range(64)))
 
@@ -224,12 +228,13 @@ def long(path: Path, shape: str, pages: int = 10_000) -> Path:
                                        b"/BitsPerComponent 8 ")
                 res = shared_res[:-2] + b" /XObject << /Im1 %d 0 R >> >>" % img
                 body += b"\nq 72 0 0 72 430 60 cm /Im1 Do Q"
-            elif shape == "links":
-                annots = b" ".join(
-                    b"<< /Type /Annot /Subtype /Link /Border [0 0 0] /Rect [108 %d 300 %d] "
-                    b"/A << /S /URI /URI (https://example.org/p%d/l%d) >> >>" % (100 + 12 * k, 110 + 12 * k, n, k)
-                    for k in range(20))
-                extra = b" /Annots [%s]" % annots
+            elif shape in ("links", "links-indirect"):
+                annots = [b"<< /Type /Annot /Subtype /Link /Border [0 0 0] /Rect [108 %d 300 %d] "
+                          b"/A << /S /URI /URI (https://example.org/p%d/l%d) >> >>" % (100 + 12 * k, 110 + 12 * k, n, k)
+                          for k in range(20)]
+                if shape == "links-indirect":
+                    annots = [b"%d 0 R" % w.add(a) for a in annots]
+                extra = b" /Annots [%s]" % b" ".join(annots)
             content = w.stream(body)
         kids.append(w.add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources %s /Contents %d 0 R%s >>"
                           % (pages_num, res, content, extra)))
