@@ -466,8 +466,7 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
     )
     font_entries = None
     if source is None:
-        device = visibility.text_ink_device()
-        ink, counts, raw = _read_page(page, device, flags)
+        device, ink, counts, raw = _read_page(pymupdf, page, flags)
     else:  # the ink when asked for (`_InkSource`); the cap now, before the text is read
         font_entries = page.get_fonts(full=True)
         ink = ()
@@ -1074,20 +1073,91 @@ def _rotated_line(spans, bbox) -> Line:
     return Line.build(text=text, bbox=tuple(bbox), baseline=bbox[3], spans=tuple(spans), horizontal=False)
 
 
-def _read_page(page, device, flags: int):
-    """The ink pass (`ink_pass`, with `device`) and the text of the page (`page.get_text("dict",
-    flags=flags)`). Returns (ink, counts, raw dict); raw is None when the ink pass stopped at the
-    page's cap (the text is not read then).
+def _read_page(pymupdf, page, flags: int):
+    """The ink pass (`ink_pass`, through the text visibility device) and the text of the page, as
+    `page.get_text("dict", flags=flags)` gives it, from one interpretation of the page's contents.
+    Returns (device, ink, counts, raw dict); raw is None when the ink pass stopped at the page's cap
+    (the text is not read then).
 
-    The page is interpreted twice (once per pass). Recording it once as a MuPDF display list and
-    replaying that for both was measured and not kept: a display list drops text objects with an
-    empty box (the separate blank text objects some producers write between words), so the text
-    extracted from it differs from `get_text`'s (missing blanks, synthetic spaces), and an
-    unbounded recording would precede the operation cap on hostile pages."""
-    ink, counts = ink_pass(page, device)
-    if counts["aborted"]:
-        return ink, counts, None
-    return ink, counts, page.get_text("dict", flags=flags)
+    `get_text` makes a structured-text device over the page's box and runs the whole page through
+    it (its contents, then its annotations and widgets). Here the same device is made over the same
+    box, the ink device passes on to it every call of the contents it takes
+    (`visibility.text_ink_device(target)`: the same calls in the same order, as MuPDF makes them),
+    the annotations and widgets are run through it alone, and the text is read from it as
+    `get_text` reads it: the same text page, one interpretation fewer (on a plot page of 20,000
+    strokes, MuPDF's second run of every path). Should the device not take a call, the page's text
+    is read on its own by `get_text`, as before.
+
+    Recording the page once as a MuPDF display list and replaying that for both passes was measured
+    and not kept: a display list drops text objects with an empty box (the separate blank text
+    objects some producers write between words), so the text extracted from it differs from
+    `get_text`'s (missing blanks, synthetic spaces), and an unbounded recording would precede the
+    operation cap on hostile pages."""
+    mupdf = pymupdf.mupdf
+    if not _one_pass(pymupdf, flags):
+        device = visibility.text_ink_device()
+        ink, counts = ink_pass(page, device)
+        return device, ink, counts, None if counts["aborted"] else page.get_text("dict", flags=flags)
+    rotation = page.rotation
+    if rotation:
+        page.set_rotation(0)  # as get_text and ink_pass: the unrotated page's coordinates
+    try:
+        text_page = mupdf.FzStextPage(mupdf.fz_bound_page(page.this))
+        target = mupdf.fz_new_stext_device(text_page, _text_options(pymupdf, flags))
+        device = visibility.text_ink_device(target.m_internal)
+        try:
+            ink, counts = ink_pass(page, device)
+            if counts["aborted"]:
+                return device, ink, counts, None
+            raw = None
+            if getattr(device, "target", None) is not None:  # every call passed on (else dropped on the first refused)
+                try:
+                    cookie = mupdf.FzCookie()
+                    mupdf.fz_run_page_annots(page.this, target, mupdf.FzMatrix(), cookie)
+                    mupdf.fz_run_page_widgets(page.this, target, mupdf.FzMatrix(), cookie)
+                    mupdf.fz_close_device(target)
+                    raw = pymupdf.TextPage(text_page).extractDICT()
+                except MemoryError:
+                    raise
+                except Exception:
+                    raw = None
+        finally:
+            if getattr(device, "target", None) is not None:
+                device.target = None  # the text device is dropped with `target`
+    finally:
+        if rotation:
+            page.set_rotation(rotation)
+    if raw is None:  # the text device refused a call (or was not given them): the text is read on its own
+        raw = page.get_text("dict", flags=flags)
+    return device, ink, counts, raw
+
+
+def _text_options(pymupdf, flags: int):
+    options = pymupdf.mupdf.FzStextOptions()
+    options.flags = flags
+    return options
+
+
+#: flags -> does MuPDF's text device of these flags take exactly the calls the ink device passes on?
+_ONE_PASS: Dict[int, bool] = {}
+
+
+def _one_pass(pymupdf, flags: int) -> bool:
+    """Can the page's text be read in the ink pass (`_read_page`)? Only when the text device MuPDF
+    makes for `flags` implements the calls `visibility.FORWARDED` lists and no other (another MuPDF
+    may add some): else the text is read in a run of its own, as `get_text` reads it."""
+    known = _ONE_PASS.get(flags)
+    if known is None:
+        mupdf = pymupdf.mupdf
+        try:
+            device = mupdf.fz_new_stext_device(mupdf.FzStextPage(mupdf.FzRect(0, 0, 1, 1)), _text_options(pymupdf, flags))
+            calls = {name[len("use_virtual_"):] for name in dir(mupdf.FzDevice2) if name.startswith("use_virtual_")}
+            taken = {name for name in calls if getattr(device.m_internal, name, None) is not None}
+            known = taken - {"close_device", "drop_device"} == set(visibility.FORWARDED)
+        except Exception:
+            known = False
+        _ONE_PASS[flags] = known
+    return known
 
 
 def _links(pdf, page, number: int, problems: List):

@@ -169,17 +169,35 @@ def colour_difference(a: int, b: int) -> float:
 _DEVICE = None
 
 
-def text_ink_device():
+def text_ink_device(target=None):
     """A new device: `document`'s ink device that also records text objects.
 
     `text` holds (kind, order, x0, y0, x1, y1, clip) per text object, `order` being the number of
     ink operations drawn before it and `clip` the box of the clip in force (None: none); `colours`
     (the ink device's) maps the index of a large fill in `out` to (0xRRGGBB, alpha); `painted_clips` holds the boxes of clip-only text (render mode 7) that something was
-    painted through (the text then shows as that fill)."""
+    painted through (the text then shows as that fill).
+
+    `target` (a low-level MuPDF device, the loader's text extraction device): every call MuPDF
+    makes of this device that `target` takes (the text, images and shadings, ActualText's
+    begin and end, `FORWARDED`) is passed on to it as it comes, in the same order with the same
+    arguments, so that one interpretation of the page gives both the ink and the text. A call
+    `target` raises on stops the passing on (`target_failed`: the text is read again on its own)."""
     global _DEVICE
     if _DEVICE is None:
         _DEVICE = _device_class()
-    return _DEVICE()
+    return _DEVICE(target)
+
+
+#: the calls a MuPDF text extraction device (a structured-text device of the loader's flags) takes,
+#: each passed on by `text_ink_device(target)` through MuPDF's device functions: its own (the text,
+#: images and shadings, ActualText's begin and end: it implements these and no path, group or
+#: layer), and those by which MuPDF's device functions keep every device's stack of clips, masks,
+#: groups and tiles (the text device reads the clip in force from it: text a figure's clip hides
+#: is not extracted); the loader checks the first against the device it makes
+FORWARDED = ("fill_text", "stroke_text", "clip_text", "clip_stroke_text", "ignore_text", "fill_image",
+             "fill_image_mask", "fill_shade", "begin_metatext", "end_metatext")
+STACKED = ("clip_path", "clip_stroke_path", "clip_image_mask", "pop_clip", "begin_mask", "end_mask_tr",
+           "begin_group", "end_group", "begin_tile_tid", "end_tile")
 
 
 def _device_class():
@@ -188,14 +206,31 @@ def _device_class():
     bound_text = mupdf._mupdf.ll_fz_bound_text
     coords = ink.rect_reader()
 
+    low = mupdf._mupdf  # the compiled functions (the `mupdf` module's Python versions of some convert arguments)
+    to = {name: getattr(low, "ll_fz_" + name) for name in FORWARDED + STACKED}
+
     class TextInkDevice(base):
-        def __init__(self):
+        def __init__(self, target=None):
             super().__init__()
             self.text = []
             self.painted_clips = []
             self._text_clips = []  # (depth, ink count, box) of open clip-only text
+            self.target = target  # the device the text extraction's calls are passed on to (None: none)
+            self.target_failed = False
             for name in ("fill_text", "stroke_text", "ignore_text"):
                 getattr(self, "use_virtual_" + name)()
+            if target is not None:
+                for name in ("begin_metatext", "end_metatext", "begin_group", "end_group"):
+                    getattr(self, "use_virtual_" + name)()
+
+        def _pass(self, name, *args):
+            """MuPDF's device function `name` called with the target and `args` (a call of this device
+            passed on before anything else, inside soft masks and tiles too: the text extraction sees
+            every call it would see)."""
+            try:
+                to[name](self.target, *args)
+            except Exception:
+                self.target, self.target_failed = None, True
 
         def _text(self, kind, text, stroke, ctm):
             if self.hidden:
@@ -208,21 +243,102 @@ def _device_class():
             return box
 
         def fill_text(self, ctx, text, ctm, *rest):
+            if self.target is not None:
+                self._pass("fill_text", text, ctm, *rest)
             self._text("fill-text", text, None, ctm)
 
         def stroke_text(self, ctx, text, stroke, ctm, *rest):
+            if self.target is not None:
+                self._pass("stroke_text", text, stroke, ctm, *rest)
             self._text("stroke-text", text, stroke, ctm)
 
         def ignore_text(self, ctx, text, ctm, *rest):
+            if self.target is not None:
+                self._pass("ignore_text", text, ctm, *rest)
             self._text("ignore-text", text, None, ctm)
 
         def clip_text(self, ctx, text, ctm, *rest):
+            if self.target is not None:
+                self._pass("clip_text", text, ctm, *rest)
             box = self._text("clip-text", text, None, ctm)
             super().clip_text(ctx, text, ctm, *rest)
             if box is not None:
                 self._text_clips.append((len(self.clips), len(self.out), box))
 
+        def clip_stroke_text(self, ctx, *args):
+            if self.target is not None:
+                self._pass("clip_stroke_text", *args)
+            super().clip_stroke_text(ctx, *args)
+
+        def fill_image(self, ctx, *args):
+            if self.target is not None:
+                self._pass("fill_image", *args)
+            super().fill_image(ctx, *args)
+
+        def fill_image_mask(self, ctx, *args):
+            if self.target is not None:
+                self._pass("fill_image_mask", *args)
+            super().fill_image_mask(ctx, *args)
+
+        def fill_shade(self, ctx, *args):
+            if self.target is not None:
+                self._pass("fill_shade", *args)
+            super().fill_shade(ctx, *args)
+
+        def begin_metatext(self, ctx, *args):
+            if self.target is not None:
+                self._pass("begin_metatext", *args)
+
+        def end_metatext(self, ctx, *args):
+            if self.target is not None:
+                self._pass("end_metatext", *args)
+
+        def clip_path(self, ctx, *args):
+            if self.target is not None:
+                self._pass("clip_path", *args)
+            super().clip_path(ctx, *args)
+
+        def clip_stroke_path(self, ctx, *args):
+            if self.target is not None:
+                self._pass("clip_stroke_path", *args)
+            super().clip_stroke_path(ctx, *args)
+
+        def clip_image_mask(self, ctx, *args):
+            if self.target is not None:
+                self._pass("clip_image_mask", *args)
+            super().clip_image_mask(ctx, *args)
+
+        def begin_mask(self, ctx, *args):
+            if self.target is not None:
+                self._pass("begin_mask", *args)
+            super().begin_mask(ctx, *args)
+
+        def end_mask(self, ctx, *args):
+            if self.target is not None:
+                self._pass("end_mask_tr", *args)
+            super().end_mask(ctx, *args)
+
+        def begin_group(self, ctx, *args):
+            if self.target is not None:
+                self._pass("begin_group", *args)
+
+        def end_group(self, ctx, *args):
+            if self.target is not None:
+                self._pass("end_group", *args)
+
+        def begin_tile(self, ctx, *args):
+            if self.target is not None:
+                self._pass("begin_tile_tid", *args)
+            return super().begin_tile(ctx, *args)
+
+        def end_tile(self, ctx, *args):
+            if self.target is not None:
+                self._pass("end_tile", *args)
+            super().end_tile(ctx, *args)
+
         def pop_clip(self, ctx, *rest):
+            if self.target is not None:
+                self._pass("pop_clip", *rest)
             clips = self.clips
             depth = len(clips)
             if clips:
