@@ -317,6 +317,31 @@ def test_a_plain_check_imports_no_module_it_does_not_need(tmp_path):
     modules = _imported_by_a_check(tmp_path, TWO_PAGES)
     assert {"click", "pymupdf", "scope_check.engine.runner", "scope_check.output.text"} <= modules
     assert _heavy(modules) == []
+    assert "_hashlib" not in modules  # OpenSSL: not loaded to hash a small file (safety.limits.OWN_SHA256_BYTES)
+
+
+@pytest.mark.parametrize("size", [0, 1, 65_537, "limit", "above", 3_000_000])
+def test_a_files_sha256_is_hashlibs_whichever_implementation_hashes_it(tmp_path, monkeypatch, size):
+    import hashlib
+
+    from scope_check.safety import limits
+
+    size = {"limit": limits.OWN_SHA256_BYTES, "above": limits.OWN_SHA256_BYTES + 1}.get(size, size)
+    data = os.urandom(size)
+    path = tmp_path / "file.pdf"
+    path.write_bytes(data)
+    own = []
+    if limits._OWN_SHA256 is not None:
+        real = limits._OWN_SHA256
+        monkeypatch.setattr(limits, "_OWN_SHA256", lambda: own.append(1) or real())
+    for openssl_loaded in (True, False):
+        if not openssl_loaded:
+            monkeypatch.delitem(sys.modules, "_hashlib", raising=False)  # as in a fresh process
+        own.clear()
+        with limits.opened(str(path)) as fh:
+            assert fh.sha256() == hashlib.sha256(data).hexdigest()
+        expected = limits._OWN_SHA256 is not None and not openssl_loaded and size <= limits.OWN_SHA256_BYTES
+        assert bool(own) is expected
 
 
 def test_a_failing_paper_with_json_output_imports_only_the_json_formatter_beyond_that(tmp_path):

@@ -21,7 +21,6 @@ checks, an annotated copy's text block) reads the fallback's.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from scope_check.checks.helpers import template_name
@@ -43,6 +42,8 @@ class AutoRules:
         self.fallback = fallback
         #: every bundled template's rule set, loaded as `--rules NAME` would load it (with --set)
         self.candidates: Tuple[RuleSet, ...] = tuple(load(r.name) for r in bundled_templates())
+        import hashlib  # here: a check of one rule set does not load OpenSSL (safety.limits.OWN_SHA256_BYTES)
+
         digest = hashlib.sha256()
         for rules in (fallback, *self.candidates):
             digest.update(repr((rules.name, rules.template, rules.structure, rules.checks)).encode())
