@@ -156,3 +156,27 @@ def test_added_patterns_are_linear_on_adversarial_input(pattern):
             list(pattern.finditer(line))
             pattern.match(line)
         assert time.perf_counter() - start < 5.0, (pattern.pattern, text[:20])  # linear: well under a second alone
+
+
+def test_the_cheap_tests_before_the_address_and_home_folder_patterns_skip_no_line_that_holds_one():
+    """ANON001 runs identity.emails / identity.user_paths only on lines that may hold a match
+    (elsewhere.may_hold_email, may_hold_home_folder): on every text where the patterns find one, the
+    test says it may."""
+    import random
+
+    from scope_check.checks.anonymity.elsewhere import may_hold_email, may_hold_home_folder
+
+    texts = ["jane.doe@uni.edu", "{jane,john}@uni.edu", "jane{at}uni.edu", "jane [at] uni [dot] edu",
+             "jane (AT) uni (DOT) edu", "jane<At>uni.edu", "jane [ at ] uni . edu", "see /home/jdoe/run.sh",
+             "/Users/jdoe/x", "C:\\Users\\jdoe\\x", "C:\\\\Users\\\\jdoe\\\\x", "c:/users/jdoe/x",
+             "D:\\Documents and Settings\\jdoe\\x", "that data at home", "ratio 3/4", "no address"]
+    rng = random.Random(26)
+    alphabet = "ab @[]{}()<>atAT .dot/\\homeUsrsDcumnt:C"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(20_000)]
+    texts += [rng.choice(texts[:16]).replace(" ", rng.choice(["", "  ", "\t"])) for _ in range(200)]
+    emails = [t for t in texts if identity.emails(t)]
+    homes = [t for t in texts if identity.user_paths(t, ())]
+    assert len(emails) > 100 and len(homes) > 10  # the control: the texts hold many of both
+    assert all(may_hold_email(t) for t in emails)
+    assert all(may_hold_home_folder(t) for t in homes)
+    assert not may_hold_email("that data at home") and not may_hold_home_folder("ratio 3/4")

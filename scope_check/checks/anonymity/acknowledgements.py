@@ -58,7 +58,7 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
         for i, ln in enumerate(lines):
             if (page, round(ln.bbox[1])) in seen:
                 continue
-            title = _run_in_heading(ln, words) or _plain_heading(ln, lines[:i], words)
+            title = _run_in_heading(ln, words) or _plain_heading(ln, lines, i, words)
             if title:
                 hits.append((page, ln.bbox, title))
                 seen.add((page, round(ln.bbox[1])))
@@ -82,13 +82,13 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
 _NUMBER = lazy(r"^(?:\d+(?:\.\d+)*\.?\s+)")
 
 
-def _plain_heading(ln: Line, above: Sequence[Line], words: Tuple[str, ...]) -> Optional[str]:
-    """A line that is only the word, capitalised, with extra space above it: a heading set in the
-    body font (other engines' templates do not always make headings bold or larger)."""
+def _plain_heading(ln: Line, lines: Sequence[Line], i: int, words: Tuple[str, ...]) -> Optional[str]:
+    """A line (`lines[i]`) that is only the word, capitalised, with extra space above it: a heading
+    set in the body font (other engines' templates do not always make headings bold or larger)."""
     text = _NUMBER.sub("", ln.text.strip()).rstrip(":")
     if not text[:1].isupper() or " " in text or not text.casefold().startswith(words):
         return None
-    return text if space_above(ln, above, ln.size or 10.0) else None
+    return text if space_above(ln, lines, ln.size or 10.0, i) else None
 
 
 def _run_in_heading(ln: Line, words: Tuple[str, ...]) -> Optional[str]:

@@ -174,12 +174,16 @@ def claim_phrase(text: str, near: Optional[int] = None) -> Optional[str]:
     return None
 
 
+#: a footnote's mark: a number, an asterisk, a dagger, a section or a pilcrow sign
+_MARK = lazy(r"\d{1,2}|[*\u2217\u2020\u2021\u00a7\u00b6]")
+
+
 def leading_marker(ln: Line) -> Optional[str]:
     first = next((sp for sp in ln.spans if sp.text.strip()), None)
     if first is None:
         return None
     token = first.text.strip()
-    if (first.flags & 1 or first.size < 0.8 * ln.size) and re.fullmatch(r"\d{1,2}|[*\u2217\u2020\u2021\u00a7\u00b6]", token):
+    if (first.flags & 1 or first.size < 0.8 * ln.size) and _MARK.fullmatch(token):
         return token
     return None
 

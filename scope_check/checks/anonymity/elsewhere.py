@@ -84,12 +84,28 @@ def _page_text_lines(doc: Document, s: Structure) -> Iterator[Tuple[int, str, Li
             yield page.number, place, ln
 
 
+#: the "at" of an address written "jane [at] uni [dot] edu", as identity.EMAIL reads it
+_BRACKETED_AT = lazy(r"[\[{(<]\s?at\s?[\]})>]", re.I)
+
+
+def may_hold_email(text: str) -> bool:
+    """False when identity.emails(text) finds nothing for sure: each of its forms holds an @ or a
+    bracketed "at" (a cheap test that spares most lines the address pattern)."""
+    return "@" in text or _BRACKETED_AT.search(text) is not None
+
+
+def may_hold_home_folder(text: str) -> bool:
+    """False when identity.user_paths(text) finds nothing for sure: a home folder is /home/,
+    /Users/, /users/, C:\\Users\\ or C:\\Documents and Settings\\ (forward slashes too)."""
+    return ("/" in text or "\\" in text) and ("home" in text or "sers" in text or "Documents and Settings" in text)
+
+
 def _emails_elsewhere(doc: Document, s: Structure, options, skip: set) -> Iterator[Finding]:
     locals_ = options["generic_email_locals"]
     domains = options["placeholder_email_domains"]
     seen = set()
     for page, place, ln in _page_text_lines(doc, s):
-        if id(ln) in skip or ("@" not in ln.text and "at" not in ln.text.lower()):
+        if id(ln) in skip or not may_hold_email(ln.text):
             continue
         for address in identity.emails(ln.text):
             key = (page, address.lower())
@@ -135,7 +151,7 @@ def _user_paths_in_text(doc: Document, s: Structure, options) -> Iterator[Findin
     generic = tuple(options["generic_users"])
     seen = set()
     for page, place, ln in _page_text_lines(doc, s):
-        if "/" not in ln.text and "\\" not in ln.text:
+        if not may_hold_home_folder(ln.text):
             continue
         for _, user, path in identity.user_paths(ln.text, generic):
             if (page, user) in seen:
