@@ -529,12 +529,13 @@ def _seen(pymupdf, page, spans, device, page_area: float) -> Tuple[Visibility, .
     plans = [p for p in plans if not p[4] or p[2] == "image" or _LETTER.search(p[0].text)]
     if not plans:
         return ()
-    rendered = _render(pymupdf, page, [p[0] for p in plans if p[4]])
+    drawn = _Drawn(pymupdf, page)
+    rendered = _render(pymupdf, drawn, [p[0] for p in plans if p[4]])
     # glyphs of low contrast in grey may still stand out by their colour (an orange label on a green
     # map): look at those in colour
     faint = [p[0] for p in plans if p[4] and p[2] != "image" and id(p[0]) in rendered
              and rendered[id(p[0])][0] < CANDIDATE_CONTRAST]
-    coloured = _coloured(pymupdf, page, faint) if faint else set()
+    coloured = _coloured(pymupdf, drawn, faint) if faint else set()
     result = []
     for s, backdrop, source, over, render, c in plans:
         if render and id(s) in rendered:
@@ -580,7 +581,24 @@ def _band(s, zoom: float, ox: int, oy: int, w: int, h: int):
     return px0, px1, py0, py1
 
 
-def _render(pymupdf, page, spans) -> dict:
+class _Drawn:
+    """A page's renderings: `page.get_pixmap(matrix, clip, colorspace, alpha=False, annots=False)`
+    records the page's contents as a display list and draws the clip from it; the page's list is
+    recorded once here for both of its renderings (the greyscale one, then the colour one of faint
+    spans), so a plot page of 20,000 strokes is recorded once, not twice. The pixels are those of
+    `get_pixmap` (the same list, drawn the same way)."""
+
+    def __init__(self, pymupdf, page):
+        self.pymupdf, self.page, self.list = pymupdf, page, None
+
+    def pixmap(self, zoom: float, clip, colorspace):
+        if self.list is None:
+            self.list = self.page.get_displaylist(annots=False)
+        return self.list.get_pixmap(matrix=self.pymupdf.Matrix(zoom, zoom), colorspace=colorspace, alpha=False,
+                                    clip=clip)
+
+
+def _render(pymupdf, drawn: _Drawn, spans) -> dict:
     """Render the area of `spans` once (greyscale) and measure each: id(span) -> (contrast, backdrop level)."""
     if not spans:
         return {}
@@ -589,8 +607,7 @@ def _render(pymupdf, page, spans) -> dict:
         return {}
     clip, zoom = area
     try:
-        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csGRAY,
-                              alpha=False, annots=False)
+        pix = drawn.pixmap(zoom, clip, pymupdf.csGRAY)
     except Exception:
         return {}
     samples, stride, w, h = pix.samples, pix.stride, pix.width, pix.height
@@ -614,7 +631,7 @@ def _render(pymupdf, page, spans) -> dict:
     return out
 
 
-def _coloured(pymupdf, page, spans) -> set:
+def _coloured(pymupdf, drawn: _Drawn, spans) -> set:
     """The ids of `spans` whose glyphs show in their own colour on a rendering (RGB) of their area,
     against a backdrop of a clearly different colour: at least GLYPH_QUANTILE of the glyph body's
     pixels lie within GLYPH_MATCH of the span's colour, and that colour lies at least
@@ -625,8 +642,7 @@ def _coloured(pymupdf, page, spans) -> set:
         return set()
     clip, zoom = area
     try:
-        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csRGB,
-                              alpha=False, annots=False)
+        pix = drawn.pixmap(zoom, clip, pymupdf.csRGB)
     except Exception:
         return set()
     samples, stride, w, h = pix.samples, pix.stride, pix.width, pix.height
