@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence as SequenceABC
 from functools import lru_cache
 from dataclasses import dataclass
-from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from scope_check.model.document import Document, Line, Page
 from scope_check.model.findings import BBox
@@ -109,8 +109,8 @@ class Structure:
     header_texts: Tuple[Tuple[int, str], ...]  # (page, running-header text)
     footer_texts: Tuple[Tuple[int, str], ...] = ()  # (page, text of the template's notice below the block)
     columns: int = 1  # the template's columns: body_lines are read column by column when 2 or more
-    # per page, characters per size of its body lines (Classified.page_weights; None: a packed document)
-    page_weights: Optional[Tuple[Tuple[Tuple[float, int], ...], ...]] = None
+    # per page, characters per size of its body lines (Classified.page_weights; None: not measured)
+    page_weights: Optional[Sequence[Tuple[Tuple[float, int], ...]]] = None
 
 
 def analyse(doc: Document, rules: RuleSet) -> Structure:
@@ -132,8 +132,8 @@ class Classified:
     header_texts: Tuple[Tuple[int, str], ...]
     footer_texts: Tuple[Tuple[int, str], ...]
     weight: Tuple[Tuple[float, int], ...]  # characters per size of the body lines
-    # the same per page (None: a packed document's, not kept)
-    page_weights: Optional[Tuple[Tuple[Tuple[float, int], ...], ...]] = None
+    # the same per page (a packed document's in flat arrays: `_PageWeights`)
+    page_weights: Optional[Sequence[Tuple[Tuple[float, int], ...]]] = None
     # per page, the positions in `page.lines` of its body lines in reading order (None: a packed
     # document's, whose `body` holds them): what a page's own analysis is shared by across templates
     picks: Optional[Tuple[Tuple[int, ...], ...]] = None
@@ -143,12 +143,25 @@ def classified(doc: Document, rules: RuleSet):
     """The pages of `doc` classified under `rules`' template (a `Classified`), computed once per
     document and classification's inputs (`classification_inputs`: templates that differ only in
     what the classification never reads, two editions' header patterns, share one). A long document
-    (packed) keeps few structures (`Document.derived`): its classification is not kept apart, its
-    structure stands for it (the same marks)."""
-    if is_packed(doc):
-        return analyse(doc, rules)
+    (packed) keeps only its last classification (`_packed_classified`)."""
     template = rules.template
+    if is_packed(doc):
+        return _packed_classified(doc, template)
     return doc.derived(("classified", classification_inputs(template)), lambda: _classified(doc, template))
+
+
+def _packed_classified(doc: Document, template: Mapping) -> Classified:
+    """The classification of a long (packed) document under `template`, kept until another
+    template's is asked for: TMPL001's ranking asks for a candidate's marks (`classified`) and then
+    for its structure, which reads the same classification; kept per template, a long document's
+    would be ten of them (a few hundred bytes a page each)."""
+    inputs = classification_inputs(template)
+    slot = doc.derived(("packed-classified",), lambda: [None, None])
+    if slot[0] != inputs:
+        slot[0], slot[1] = None, None  # (the old one let go before the new one is made)
+        slot[1] = _classified(doc, template)
+        slot[0] = inputs
+    return slot[1]
 
 
 #: a rule-set section's value (frozen, see `_frozen`) -> its token
@@ -240,8 +253,8 @@ def _vocabulary_patterns(vocabulary: Mapping) -> str:
 def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
     packed = is_packed(doc)
     inputs = classification_inputs(template)
-    c = _classified(doc, template) if packed else doc.derived(("classified", inputs),
-                                                              lambda: _classified(doc, template))
+    c = _packed_classified(doc, template) if packed else doc.derived(("classified", inputs),
+                                                                     lambda: _classified(doc, template))
     body, furniture = c.body, c.furniture
     weight = Counter(dict(c.weight))
     ruler_pages, headers, footers = c.review_ruler_pages, c.header_texts, c.footer_texts
@@ -250,27 +263,29 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
     # the headings depend on the classification, the size and the columns' edges only: templates
     # whose classification inputs are equal share them (and the statement headings, for equal
     # patterns and block edges). A long document keeps only its last structures (Document.derived):
-    # its headings are not kept apart from them either
+    # its headings are not kept apart from them either, and are read page by page with its
+    # statement headings and lead-ins (`_page_by_page`: each page decoded once for the three)
     edges = _column_edges(template)
-    shared = _computed if packed else doc.derived
-    headings = shared(("headings", inputs, size, edges), lambda: _headings(doc, c, size, edges))
-    if vocabulary["statements"]:
+    leads: tuple = ()
+    if packed:
+        headings, leads = _page_by_page(doc, c, size, edges, template, vocabulary)
+    else:
+        headings = doc.derived(("headings", inputs, size, edges), lambda: _headings(doc, c, size, edges))
+    if vocabulary["statements"] and not packed:
         found = headings
         patterns = _vocabulary_patterns(vocabulary)
-        # what each line's text says under these patterns, kept across templates (not for a long
-        # document: its texts are not kept)
-        named = None if packed else doc.derived(("statement-names", patterns), dict)
-        headings = shared(
+        # what each line's text says under these patterns, kept across templates
+        named = doc.derived(("statement-names", patterns), dict)
+        headings = doc.derived(
             ("statement-headings", inputs, size, edges, patterns),
             lambda: _with_statement_headings(found, doc.pages, body, size, template, vocabulary, named))
     references = _first(headings, vocabulary["references_headings"], columns)
     kinds = statement_kinds(headings, vocabulary)
     excluded = _exempt_run(headings, references, vocabulary["exempt_sections"], kinds, vocabulary["statements"])
-    leads = ()
-    if vocabulary["statements"] and size:  # read from the headings (the same key's) and the body only
+    if vocabulary["statements"] and size and not packed:  # read from the headings (the same key's) and the body only
         final = headings
-        leads = shared(("run-ins", inputs, size, edges, patterns),
-                       lambda: _leads(doc, c, size, final))
+        leads = doc.derived(("run-ins", inputs, size, edges, patterns),
+                            lambda: _leads(doc, c, size, final))
     run_ins = _exempt_run_ins(headings, leads, references, excluded, body, vocabulary)
     body_end = excluded[0] if excluded else references
     if body_end is None:
@@ -342,11 +357,6 @@ def _leads(doc: Document, c: Classified, size: float, headings: Sequence[Heading
     return tuple(found)
 
 
-def _computed(_key, compute):
-    """`Document.derived`'s signature, nothing kept (a long document's headings and lead-ins)."""
-    return compute()
-
-
 def _classified(doc: Document, template: Mapping) -> Classified:
     packed = is_packed(doc)  # a long document: keep where the lines are, not the lines (flat memory)
     furniture: List = []
@@ -356,7 +366,8 @@ def _classified(doc: Document, template: Mapping) -> Classified:
     footers: List[Tuple[int, str]] = []
     last_number: Optional[int] = None  # the ruler's last line number so far (a cumulative ruler goes on)
     weight: Counter = Counter()  # characters per size, counted in this pass (a packed page is read once)
-    page_weights: Optional[List] = None if packed else []  # the same, page by page (layout's typography adds them)
+    # the same, page by page (layout's typography adds them); a long document's in flat arrays
+    page_weights: Any = _PageWeights() if packed else []
     chosen: List[Tuple[int, ...]] = []  # (not packed) each page's body lines as positions in page.lines
     # a document classified again (TMPL001 ranking the bundled templates) reads each line's weights
     # from a table made once (`line_weights`); the first classification weighs the lines as it goes
@@ -364,10 +375,8 @@ def _classified(doc: Document, template: Mapping) -> Classified:
     gap = _template_gap(template)  # two or more columns: the body is read column by column
     for page in doc.pages:
         roles = classify(page, template, last_number)
-        if page_weights is None:
-            _weigh(weight, (ln for r, ln in roles if r == BODY))
-        else:  # page by page: the same sums, each size first met in the same order
-            page_weights.append(_weigh_page(weight, line_weights(doc, page) if again else None, roles))
+        # page by page: the same sums, each size first met in the same order
+        page_weights.append(_weigh_page(weight, line_weights(doc, page) if again else None, roles))
         picks = [i for i, (r, _) in enumerate(roles) if r == BODY]
         if gap is not None:
             picks = column_order(picks, [ln for _, ln in roles], gap, page.ink)
@@ -389,7 +398,7 @@ def _classified(doc: Document, template: Mapping) -> Classified:
     return Classified(furniture=furniture if packed else tuple(furniture), body=body if packed else tuple(body),
                       review_ruler_pages=tuple(ruler_pages), header_texts=tuple(headers), footer_texts=tuple(footers),
                       weight=tuple(weight.items()),
-                      page_weights=None if page_weights is None else tuple(page_weights),
+                      page_weights=page_weights if packed else tuple(page_weights),
                       picks=None if packed else tuple(chosen))
 
 
@@ -782,6 +791,34 @@ def _weigh_page(weight: Counter, lines: Optional[Sequence[Tuple[Tuple[float, int
     return tuple(page.items())
 
 
+class _PageWeights(SequenceABC):
+    """`Classified.page_weights` of a long (packed) document: each page's (size, characters) pairs
+    in three flat arrays (about 40 bytes a page, against some 300 as tuples), a page's read back
+    as the tuple `_weigh_page` returned."""
+
+    __slots__ = ("sizes", "counts", "ends")
+
+    def __init__(self):
+        self.sizes, self.counts, self.ends = array("d"), array("q"), array("L")
+
+    def append(self, pairs: Tuple[Tuple[float, int], ...]) -> None:
+        for size, n in pairs:
+            self.sizes.append(size)
+            self.counts.append(n)
+        self.ends.append(len(self.sizes))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        ends = self.ends
+        index = range(len(ends))[index]  # (a negative index counted from the end; out of range: IndexError)
+        start = ends[index - 1] if index else 0
+        return tuple(zip(self.sizes[start:ends[index]], self.counts[start:ends[index]]))
+
+
 def _weigh(weight: Counter, lines: Iterable[Line]) -> None:
     for ln in lines:
         for s in ln.spans:
@@ -1046,39 +1083,17 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
     page starts there: a checklist's heading over indented items) or where lines of its page start (a
     column's edge) with space above it. `named`: what the text of a line gave before under these
     patterns (its key, or None: not a few words naming a statement), kept by the caller across
-    templates (a pure function of the text and the patterns); None (a long, packed document): a memo
-    of this call's that forgets what it holds past NAMED_KEPT texts (kept whole, it held every line's
-    text of the document at once: 17 MiB over 2,000 distinct pages, made again for each template)."""
+    templates (a pure function of the text and the patterns). A long (packed) document's are found
+    page by page with its headings and lead-ins (`_page_by_page`)."""
     if not size:
         return headings
-    bounded = named is None
-    if bounded:
+    if named is None:
         named = {}
-    patterns = {**vocabulary["statement_headings"], **{k: v["headings"] for k, v in vocabulary["statements"].items()}}
-    regexes = [r for kind in sorted(patterns) for r in compile_all(tuple(patterns[kind]), re.I)]
-    edge = [float(template["text_block"][0])]
-    right = float(template["text_block"][2]) + EDGE_TOLERANCE
+    reading = _statement_reading(template, vocabulary)
     known = {(h.page, h.bbox) for h in headings}
     added = []
     for page, lines in zip(pages, body):
-        for i, ln in enumerate(lines):
-            if (page.number, ln.bbox) in known:
-                continue
-            text = ln.text
-            if text in named:
-                key = named[text]
-            else:  # (`_is_heading` below asks `_heading_words` first: no heading, whatever it names)
-                key = normalise(text) if _heading_words(ln) else None
-                if key is not None and not any(r.search(key) for r in regexes):
-                    key = None
-                if bounded and len(named) >= NAMED_KEPT:
-                    named.clear()
-                named[text] = key
-            if (key is not None and _is_heading(ln, size, edge + _left_edges(lines, size))
-                    and space_above(ln, lines, size, i) and not _toc_entry(ln, [o for o in lines if o.bbox[2] <= right])):
-                # a table of contents' entry is no heading (its page number stands in the text block; a
-                # number in the margin beside it is a line-number ruler's)
-                added.append(Heading(page=page.number, bbox=ln.bbox, text=ln.text, key=key, size=ln.max_size))
+        added.extend(_page_statement_headings(page.number, lines, known, size, reading, named))
     if not added:
         return headings
     order = {}
@@ -1086,6 +1101,81 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
         order[id(h)] = (h.page, _index_of(h, body[h.page - 1]))
     return tuple(sorted((*headings, *added), key=lambda h: order[id(h)]))
 
+
+def _statement_reading(template: Mapping, vocabulary: Mapping) -> tuple:
+    """(the statement-heading patterns compiled, the block's left edge as a list, its right edge
+    with the tolerance): what `_page_statement_headings` reads of the template and vocabulary."""
+    patterns = _statement_patterns(vocabulary)
+    regexes = [r for kind in sorted(patterns) for r in compile_all(tuple(patterns[kind]), re.I)]
+    return regexes, [float(template["text_block"][0])], float(template["text_block"][2]) + EDGE_TOLERANCE
+
+
+def _page_statement_headings(number: int, lines: Sequence[Line], known, size: float, reading: tuple,
+                             named: dict, bound: Optional[int] = None) -> List[Heading]:
+    """The statement headings of one page (`_with_statement_headings`): page `number`, its body
+    `lines`; `known`: (page, bbox) of the headings found; `reading`: `_statement_reading`'s; `named`:
+    the memo of what a text names, emptied when it holds `bound` texts (None: never)."""
+    regexes, edge, right = reading
+    added = []
+    for i, ln in enumerate(lines):
+        if (number, ln.bbox) in known:
+            continue
+        text = ln.text
+        if text in named:
+            key = named[text]
+        else:  # (`_is_heading` below asks `_heading_words` first: no heading, whatever it names)
+            key = normalise(text) if _heading_words(ln) else None
+            if key is not None and not any(r.search(key) for r in regexes):
+                key = None
+            if bound is not None and len(named) >= bound:
+                named.clear()
+            named[text] = key
+        if (key is not None and _is_heading(ln, size, edge + _left_edges(lines, size))
+                and space_above(ln, lines, size, i) and not _toc_entry(ln, [o for o in lines if o.bbox[2] <= right])):
+            # a table of contents' entry is no heading (its page number stands in the text block; a
+            # number in the margin beside it is a line-number ruler's)
+            added.append(Heading(page=number, bbox=ln.bbox, text=ln.text, key=key, size=ln.max_size))
+    return added
+
+
+#: how many line texts a long document's page-by-page reading (`_page_by_page`) remembers at once of
+#: what they name (the running header and other texts repeated page after page stay among them;
+#: kept whole, the memo held every line's text of the document: 17 MiB over 2,000 distinct pages)
+NAMED_KEPT = 4096
+
+
+def _page_by_page(doc: Document, c: Classified, size: Optional[float], edges: Tuple[float, ...],
+                  template: Mapping, vocabulary: Mapping) -> Tuple[Tuple[Heading, ...], tuple]:
+    """(headings, lead-ins) of a long (packed) document: `_headings`, then `_with_statement_headings`
+    and `_leads` when the rule set lists statements, the same values, each page decoded once for
+    the three (each reads a page's body lines alone, given the body size and the page's headings)
+    instead of once for each. The headings' order is `_with_statement_headings`' (by page and place
+    among the page's body lines, read while the page is decoded), the lead-ins' `_run_ins`'."""
+    if not size:
+        return (), ()
+    statements = bool(vocabulary["statements"])
+    reading = _statement_reading(template, vocabulary) if statements else None
+    named: dict = {}
+    found: List[Heading] = []
+    added: List[Heading] = []
+    order: dict = {}
+    leads: list = []
+    for number, (page, lines) in enumerate(zip(doc.pages, c.body), 1):
+        own = tuple(find_headings([page], [lines], size, edges))
+        found.extend(own)
+        if not statements:
+            continue
+        known = {(h.page, h.bbox) for h in own}
+        more = _page_statement_headings(page.number, lines, known, size, reading, named, NAMED_KEPT)
+        if more:
+            added.extend(more)
+            known.update((h.page, h.bbox) for h in more)
+        for h in (*own, *more):
+            order[id(h)] = (h.page, _index_of(h, lines))
+        leads.extend(_page_run_ins(number, lines, size, known))
+    if not added:
+        return tuple(found), tuple(leads)
+    return tuple(sorted((*found, *added), key=lambda h: order[id(h)])), tuple(leads)
 
 
 def _first_of(*headings: Optional[Heading]) -> Optional[Heading]:
