@@ -180,3 +180,24 @@ def test_the_cheap_tests_before_the_address_and_home_folder_patterns_skip_no_lin
     assert all(may_hold_email(t) for t in emails)
     assert all(may_hold_home_folder(t) for t in homes)
     assert not may_hold_email("that data at home") and not may_hold_home_folder("ratio 3/4")
+
+
+def test_the_thanks_patterns_first_letter_lookahead_changes_no_match():
+    """ANON002's thanks pattern tests the first letters of its three forms once before trying them:
+    the same matches as the alternation without that lookahead."""
+    import random
+    import re
+
+    pattern = anonymity._THANKS
+    assert pattern.pattern.startswith("(?=[wtio])(?:") and pattern.pattern.endswith(")")
+    plain = re.compile(pattern.pattern[len("(?=[wtio])(?:"):-1], pattern.flags)
+    rng = random.Random(2)
+    words = ["We", "we", "WE", "thank", "the", "The", "authors", "author", "are", "grateful", "to", "I", "i",
+             "would", "like", "acknowledge", "acknowledges", "support", "This", "this", "work", "was", "is",
+             "partially", "supported", "by", "Our", "research", "has", "received", "funding", "1We", "x", ",",
+             "present", "project", "indebted", "kindly", "funded", "in", "part"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(2, 30))) for _ in range(3000)]
+    texts += ["1We thank the reviewers.", "The authors are grateful to Jane.", "This work was supported by NSF."]
+    assert sum(bool(plain.search(t)) for t in texts) > 100  # the control: the texts hold many
+    for text in texts:
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in plain.finditer(text)], text

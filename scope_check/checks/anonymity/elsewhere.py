@@ -249,6 +249,8 @@ def _thanks_footnote(s: Structure, options) -> Iterator[Finding]:
 # ANON002: thanks and funding without a heading
 
 _THANKS = lazy(
+    # the first letters of all three forms, tested once before trying any (faster; the same matches)
+    r"(?=[wtio])(?:"
     # (a footnote mark may touch the first word: "1We thank")
     # "We thank", "We would like to thank", "The authors are grateful to", "I gratefully acknowledge the support"
     r"(?=[wti])(?<![^\W\d_])(?:we|the\s+authors?|i)\s+(?:(?:would|also|further|sincerely|gratefully|warmly|especially|kindly|wish|like|"
@@ -259,7 +261,8 @@ _THANKS = lazy(
     r"|(?=[to])(?<![^\W\d_])(?:this|the\s+present|our)\s+(?:work|research|project|study|paper|material)\s+(?:(?:was|is|has\s+been|were|"
     r"have\s+been|is\s+based\s+(?:up)?on\s+work)\s+)?(?:(?:partially|partly|in\s+part|generously|financially|also|"
     r"kindly)\s+)?(?:supported|funded|sponsored|financed)\s+(?:in\s+part\s+)?by\b"
-    r"|(?=[to])(?<![^\W\d_])(?:this|the\s+present|our)\s+(?:work|research|project)\s+(?:has\s+)?received\s+(?:financial\s+)?funding\b",
+    r"|(?=[to])(?<![^\W\d_])(?:this|the\s+present|our)\s+(?:work|research|project)\s+(?:has\s+)?received\s+(?:financial\s+)?funding\b"
+    r")",
     re.I,
 )
 
