@@ -1,6 +1,7 @@
-"""The page's text read in the ink pass (`loader._read_page`): MuPDF interprets a page once for
-both the ink (the text visibility device) and the text (its structured-text device, to which the
-ink device passes on every call the text device takes and every call that keeps the stack of clips,
+"""The page's text read in the ink pass (`loader._read_page`) or in the counting pass
+(`loader._count_and_read`): MuPDF interprets a page once for both the ink or the count (the text
+visibility device, the counting device) and the text (its structured-text device, to which the
+first passes on every call the text device takes and every call that keeps the stack of clips,
 masks, groups and tiles). What it reads is `page.get_text("dict")`'s text, the same ink and the same
 visibility facts as a separate ink pass, on pages holding what could tell the two apart: text in a
 tiling pattern, a soft mask, a transparency group, ActualText, clip-only and invisible text, text a
@@ -13,7 +14,7 @@ import pytest
 from conftest import CORPUS, FIXTURES
 
 from scope_check.model import loader, visibility
-from scope_check.model.ink import ink_pass
+from scope_check.model.ink import count_pass, ink_pass
 
 pymupdf = pytest.importorskip("pymupdf")
 
@@ -112,6 +113,14 @@ def _same(page) -> None:
         ref_device.text, ref_device.painted_clips, ref_device.colours, ref_device.out)
 
 
+def _counted_same(page) -> None:
+    """The counting pass (a page whose operations cannot be bounded from its streams, `--select PAGE`)
+    reads the text in its run alike."""
+    counts, raw = loader._count_and_read(pymupdf, page, FLAGS)
+    assert counts == count_pass(page)
+    assert raw["blocks"] == page.get_text("dict", flags=FLAGS)["blocks"]
+
+
 def test_the_text_device_takes_the_calls_the_ink_device_passes_on():
     """Another MuPDF whose text device takes other calls would read the text in a run of its own."""
     assert loader._one_pass(pymupdf, FLAGS)
@@ -123,6 +132,7 @@ def test_one_run_reads_what_two_runs_read_on_every_construct(tmp_path):
         texts = []
         for page in pdf:
             _same(page)
+            _counted_same(page)
             texts.append(" ".join(s["text"] for b in page.get_text("dict", flags=FLAGS)["blocks"]
                                   for ln in b.get("lines", ()) for s in ln["spans"]))
         # the constructs are there to be read (a soft mask's, a group's, the annotation's, the field's,
@@ -142,6 +152,7 @@ def test_one_run_reads_what_two_runs_read_on_papers(path):
     try:
         for page in pdf:
             _same(page)
+            _counted_same(page)
     finally:
         pdf.close()
 
@@ -156,5 +167,15 @@ def test_a_call_the_text_device_refuses_reads_the_text_on_its_own(tmp_path, monk
     refused = loader.load(path)
     assert refused.pages == whole.pages and refused.problems == whole.problems
     monkeypatch.setattr(visibility, "text_ink_device", made)
+    counting = visibility.count_text_device
+    paged = loader.load(path, visibility_facts=False, ink=False)  # counted: the page paints a pattern
+    monkeypatch.setattr(visibility, "count_text_device", lambda target: counting("not a device"))
+    refused = loader.load(path, visibility_facts=False, ink=False)
+    try:
+        assert [p.lines for p in refused.pages] == [p.lines for p in paged.pages] == [p.lines for p in whole.pages]
+    finally:
+        loader.release(paged)
+        loader.release(refused)
+    monkeypatch.setattr(visibility, "count_text_device", counting)
     monkeypatch.setattr(loader, "_one_pass", lambda pymupdf, flags: False)  # the two runs of before
     assert loader.load(path).pages == whole.pages

@@ -339,12 +339,12 @@ def count_device_class():
     return CountDevice
 
 
-def count_pass(page) -> dict:
+def count_pass(page, device=None) -> dict:
     """The ink pass's cap without the ink: MuPDF runs the page's contents through the counting
-    device (`count_device_class`). Returns counts as `ink_pass` does (`counts["aborted"]`: the page
-    ran past the cap, and `ink_pass` would have stopped at the same operation);
-    `counts["operations"]`: the marking operations run. The rotation is left alone (counting does
-    not depend on the coordinates)."""
-    device = count_device_class()()
+    device (`count_device_class`, or `device`, one of its subclasses). Returns counts as `ink_pass`
+    does (`counts["aborted"]`: the page ran past the cap, and `ink_pass` would have stopped at the
+    same operation); `counts["operations"]`: the marking operations run. The rotation is left alone
+    (counting does not depend on the coordinates)."""
+    device = device if device is not None else count_device_class()()
     _run_contents(page, device)
     return {"aborted": device.aborted, "operations": device.operations}

@@ -470,9 +470,10 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
     else:  # the ink when asked for (`_InkSource`); the cap now, before the text is read
         font_entries = page.get_fonts(full=True)
         ink = ()
-        counts = ({"aborted": ""} if _under_cap(pdf, page, measured, font_entries, extras.xobject_bounds)
-                  else count_pass(page))
-        raw = None if counts["aborted"] else page.get_text("dict", flags=flags)
+        if _under_cap(pdf, page, measured, font_entries, extras.xobject_bounds):
+            counts, raw = {"aborted": ""}, page.get_text("dict", flags=flags)
+        else:  # counted, and the text read in the same run
+            counts, raw = _count_and_read(pymupdf, page, flags)
     if counts["aborted"]:
         problems.append(damage.Problem(number, "error", "limit", f"not analysed: {counts['aborted']}"))
         return _empty(number, _size(page))
@@ -1093,22 +1094,44 @@ def _read_page(pymupdf, page, flags: int):
     objects some producers write between words), so the text extracted from it differs from
     `get_text`'s (missing blanks, synthetic spaces), and an unbounded recording would precede the
     operation cap on hostile pages."""
-    mupdf = pymupdf.mupdf
     if not _one_pass(pymupdf, flags):
         device = visibility.text_ink_device()
         ink, counts = ink_pass(page, device)
         return device, ink, counts, None if counts["aborted"] else page.get_text("dict", flags=flags)
+    device, (ink, counts), raw = _text_in_run(pymupdf, page, flags, visibility.text_ink_device, ink_pass)
+    return device, ink, counts, raw
+
+
+def _count_and_read(pymupdf, page, flags: int):
+    """The counting pass (`ink.count_pass`) and the text of the page, as `_read_page` reads them
+    in one interpretation of the page (the counting device passing on to the text device:
+    `visibility.count_text_device`). Returns (counts, raw dict); raw is None when the count passed
+    the page's cap."""
+    if not _one_pass(pymupdf, flags):
+        counts = count_pass(page)
+        return counts, None if counts["aborted"] else page.get_text("dict", flags=flags)
+    _, counts, raw = _text_in_run(pymupdf, page, flags, visibility.count_text_device, count_pass)
+    return counts, raw
+
+
+def _text_in_run(pymupdf, page, flags: int, device_of, run):
+    """(device, what `run(page, device)` returns, the raw dict of the page's text): `device_of(target)`
+    is a device passing on to `target`, a text device made as `get_text` makes it, the calls it
+    takes (`_read_page`); `run`'s result holds counts (or is them) whose "aborted" says the run
+    stopped at the cap (raw is None then)."""
+    mupdf = pymupdf.mupdf
     rotation = page.rotation
     if rotation:
         page.set_rotation(0)  # as get_text and ink_pass: the unrotated page's coordinates
     try:
         text_page = mupdf.FzStextPage(mupdf.fz_bound_page(page.this))
         target = mupdf.fz_new_stext_device(text_page, _text_options(pymupdf, flags))
-        device = visibility.text_ink_device(target.m_internal)
+        device = device_of(target.m_internal)
         try:
-            ink, counts = ink_pass(page, device)
+            result = run(page, device)
+            counts = result if isinstance(result, dict) else result[1]
             if counts["aborted"]:
-                return device, ink, counts, None
+                return device, result, None
             raw = None
             if getattr(device, "target", None) is not None:  # every call passed on (else dropped on the first refused)
                 try:
@@ -1129,7 +1152,7 @@ def _read_page(pymupdf, page, flags: int):
             page.set_rotation(rotation)
     if raw is None:  # the text device refused a call (or was not given them): the text is read on its own
         raw = page.get_text("dict", flags=flags)
-    return device, ink, counts, raw
+    return device, result, raw
 
 
 def _text_options(pymupdf, flags: int):

@@ -196,8 +196,62 @@ def text_ink_device(target=None):
 #: is not extracted); the loader checks the first against the device it makes
 FORWARDED = ("fill_text", "stroke_text", "clip_text", "clip_stroke_text", "ignore_text", "fill_image",
              "fill_image_mask", "fill_shade", "begin_metatext", "end_metatext")
-STACKED = ("clip_path", "clip_stroke_path", "clip_image_mask", "pop_clip", "begin_mask", "end_mask_tr",
-           "begin_group", "end_group", "begin_tile_tid", "end_tile")
+STACKED_CALLS = ("clip_path", "clip_stroke_path", "clip_image_mask", "pop_clip", "begin_mask", "end_mask",
+                 "begin_group", "end_group", "begin_tile", "end_tile")
+#: MuPDF's device function a call is passed on through, where its name is not the call's
+_THROUGH = {"end_mask": "end_mask_tr", "begin_tile": "begin_tile_tid"}
+STACKED = tuple(_THROUGH.get(name, name) for name in STACKED_CALLS)
+
+
+_COUNT_DEVICE = None
+
+
+def count_text_device(target):
+    """A new counting device (`ink.count_device_class`: the ink pass's count of the page's marking
+    operations toward its cap, and nothing else) that passes on to `target` what `text_ink_device`
+    passes on, alike: the loader's counting pass then reads the page's text in the same run."""
+    global _COUNT_DEVICE
+    if _COUNT_DEVICE is None:
+        _COUNT_DEVICE = _count_device_class()
+    return _COUNT_DEVICE(target)
+
+
+def _count_device_class():
+    mupdf = ink.mupdf_module()
+    base = ink.count_device_class()
+    low = mupdf._mupdf
+    counted = base.fill_path  # the count of one marking operation (and the stop at the cap)
+
+    def passing(name, then=None, returns=None):
+        call = getattr(low, "ll_fz_" + _THROUGH.get(name, name))
+
+        def method(self, ctx, *args):
+            if self.target is not None:
+                try:
+                    call(self.target, *args)
+                except Exception:
+                    self.target, self.target_failed = None, True
+            if then is not None:
+                then(self, ctx, *args)
+            return returns
+
+        method.__name__ = name
+        return method
+
+    calls = FORWARDED + STACKED_CALLS
+    methods = {name: passing(name) for name in calls}
+    for name in ("fill_image", "fill_image_mask", "fill_shade"):  # counted, as the counting device counts them
+        methods[name] = passing(name, counted)
+    methods["begin_tile"] = passing("begin_tile", returns=0)  # 0: the tile is not cached, run its contents
+
+    def __init__(self, target):
+        base.__init__(self)
+        self.target, self.target_failed = target, False
+        for name in calls:
+            getattr(self, "use_virtual_" + name)()
+
+    methods["__init__"] = __init__
+    return type("CountTextDevice", (base,), methods)
 
 
 def _device_class():
