@@ -354,3 +354,50 @@ def test_a_long_document_of_figures_or_links_keeps_its_ink_and_links_packed_apar
     for other in doc.pages:
         assert other.ink is not None and other.links is not None
     assert page.ink is ink and page.links is links  # held: read again as themselves
+
+
+@pytest.mark.skipif(not hasattr(loader, "_page_tree_map"), reason="the loader's page tree map by chunks not applied yet")
+@pytest.mark.parametrize("shape", ["links", "links-indirect"])
+def test_a_long_document_of_links_has_its_page_tree_mapped_without_every_page_parsed_at_once(
+        tmp_path, monkeypatch, shape):
+    """MuPDF maps the page tree (page number to page object and back) when the first page is read,
+    and to do so parses every page's dictionary: in the `links` shape that dictionary holds the
+    page's twenty link annotations (about 19 KB a page parsed, 178 MB at once for 10,000 pages,
+    before anything lets it go). A long document has its tree mapped a chunk of pages at a time
+    (`loader._page_tree_map`): when the first page is read, MuPDF's cache holds no more parsed
+    pages than the loader keeps between two lettings-go (`STORE_EMPTIED_EVERY`), the map is the
+    one MuPDF makes on its own (every page's object, both ways), and the document read is the one
+    read with MuPDF's own mapping, page for page and problem for problem. `links-indirect` (each
+    annotation an object of its own, as pdfTeX writes them) is mapped the same way."""
+    import pymupdf
+
+    pages = limits.PACK_PAGES_OVER + 3 * loader.STORE_EMPTIED_EVERY
+    path = str(_generator().long(tmp_path / f"{shape}.pdf", shape, pages))
+    with pymupdf.open(path) as plain:
+        objects = [plain.page_xref(i) for i in range(pages)]  # MuPDF's own map
+    held = []
+    read_page = loader._page
+
+    def first_page_read(pymupdf, pdf, page, number, *rest):
+        if number == 1:
+            document = pymupdf.mupdf.pdf_document_from_fz_document(pdf.this)
+            raw = document.m_internal
+            held.append(sum(pymupdf.mupdf.ll_pdf_get_xref_entry_no_null(raw, x).obj is not None for x in objects))
+            assert raw.map_page_count == pages
+            assert [pymupdf.mupdf.pdf_to_num(pymupdf.mupdf.pdf_lookup_page_obj(document, i))
+                    for i in range(pages)] == objects
+            assert [pymupdf.mupdf.pdf_lookup_page_number(document, pymupdf.mupdf.pdf_new_indirect(document, x, 0))
+                    for x in objects] == list(range(pages))
+        return read_page(pymupdf, pdf, page, number, *rest)
+
+    with monkeypatch.context() as m:
+        m.setattr(loader, "_page", first_page_read)
+        doc = loader.load(path)
+    assert held and held[0] <= loader.STORE_EMPTIED_EVERY < pages
+    with monkeypatch.context() as m:
+        m.setattr(loader, "_page_tree_map", lambda *args: None)  # MuPDF maps the tree on its own
+        own = loader.load(path)
+    assert doc.problems == own.problems and len(doc.pages) == len(own.pages) == pages
+    for a, b in zip(doc.pages, own.pages):
+        assert packed_pages.unpacked(a) == packed_pages.unpacked(b)
+        assert a.links == b.links and len(a.links) == 20
