@@ -18,6 +18,7 @@ from scope_check.model.document import (
 )
 from scope_check.model.ink import count_pass, ink_pass
 from scope_check.safety import limits
+from scope_check.safety.safe_patterns import lazy
 
 
 def load(path: str, visibility_facts: bool = True, ink: bool = True) -> Document:
@@ -544,9 +545,9 @@ def _size(page) -> Tuple[float, float]:
         return 612.0, 792.0
 
 
-_FONT_ENTRY = re.compile(rb"/[^\s/<>\[\]()]+\s*(?:\d+\s+\d+\s+R|<<)")
-_INLINE_IMAGE = re.compile(rb"\bBI\b([^I]{0,600}?)\bID\b")
-_DICT_NUMBER = re.compile(rb"/(W|Width|H|Height|BPC|BitsPerComponent)\s+(\d{1,12})")
+_FONT_ENTRY = lazy(rb"/[^\s/<>\[\]()]+\s*(?:\d+\s+\d+\s+R|<<)")
+_INLINE_IMAGE = lazy(rb"\bBI\b([^I]{0,600}?)\bID\b")
+_DICT_NUMBER = lazy(rb"/(W|Width|H|Height|BPC|BitsPerComponent)\s+(\d{1,12})")
 
 
 def _precheck(pdf, page, number: int, measured: Optional[List] = None) -> str:
@@ -642,9 +643,9 @@ def _inflate(raw: bytes, at_most: int, ended: Optional[List[bool]] = None) -> by
     return b"".join(out)
 
 
-_REF = re.compile(r"(?<!\d)(\d+)\s+\d+\s+R\b")  # from the first digit of a run only: linear
-_NAMED_REF = re.compile(r"/([^\s/<>\[\]()%{}]+)\s*(?<!\d)(\d+)\s+\d+\s+R\b")
-_SOFT_MASK = re.compile(r"/SMask\s*(?!/None\b)")
+_REF = lazy(r"(?<!\d)(\d+)\s+\d+\s+R\b")  # from the first digit of a run only: linear
+_NAMED_REF = lazy(r"/([^\s/<>\[\]()%{}]+)\s*(?<!\d)(\d+)\s+\d+\s+R\b")
+_SOFT_MASK = lazy(r"/SMask\s*(?!/None\b)")
 #: PDF white space, and the bytes that end a token (white space and delimiters)
 _WHITE = frozenset(b"\x00\t\n\x0c\r ")
 _ENDS = frozenset(b"\x00\t\n\x0c\r ()<>[]{}/%")
