@@ -17,6 +17,8 @@ from scope_check.analysis.structure import analyse, classification_inputs, token
 from scope_check.checks.template import bundled_templates, other_template, resemblance, surely_unmarked
 from scope_check.engine.runner import check_file
 from scope_check.model.loader import load
+from scope_check.model.packed_pages import is_packed
+from scope_check.safety import limits
 
 CORPUS_VENUES = CORPUS.parent / "corpus-venues"
 needs_corpus_venues = pytest.mark.skipif(not (CORPUS_VENUES / "EXPECTED.tsv").is_file(),
@@ -447,6 +449,39 @@ def test_what_the_ranking_shares_between_templates_is_what_each_computes_alone(n
         assert typography(shared, rules) == typography(alone, rules), rules.name
         assert text_block(shared, rules) == text_block(alone, rules), rules.name
         assert resemblance(shared, rules) == resemblance(alone, rules), rules.name
+
+
+def _analysis(doc, rules) -> tuple:
+    """What a structure, its typography and text block and the ranking say of a paper under `rules`
+    (a packed document's body lines are read from its pages: compared page by page)."""
+    s = analyse(doc, rules)
+    return (s.body_font_size, s.headings, s.references, s.body_end, s.excluded, s.body_pages,
+            s.appendix_before_references, s.appendix_counted, s.statements, s.review_ruler_pages, s.header_texts,
+            s.footer_texts, s.columns, [tuple(lines) for lines in s.body_lines],
+            [tuple(roles) for roles in s.furniture], typography(doc, rules), text_block(doc, rules),
+            resemblance(doc, rules))
+
+
+@pytest.mark.parametrize("name", ["template/twocolumn_neurips_like.pdf", "venues/neurips2026/compliant.pdf",
+                                  "venues/arr2026/compliant_review.pdf", "example/draft_with_problems.pdf"])
+@pytest.mark.parametrize("guessed", ["as ranked", "wrongly"])
+def test_a_long_documents_analysis_read_page_by_page_is_the_plain_documents(name, guessed, monkeypatch):
+    """A long (packed) document reads its headings, statement headings and lead-ins as its pages are
+    classified, at the body size its last structure had, and its text block's first and last
+    baselines with its edges, between the edges its last block had: kept when the size and edges
+    come out the same, read again when not. Under every bundled template in turn (the ranking's
+    order), and with every guess wrong, each analysis is the plain document's."""
+    plain = load(fixture_path(name))
+    expected = [_analysis(plain, rules) for rules in bundled_templates()]
+    monkeypatch.setattr(limits, "PACK_PAGES_OVER", 0)
+    monkeypatch.setattr(limits, "PACK_SPANS_OVER", 0)
+    doc = load(fixture_path(name))
+    assert is_packed(doc)
+    for rules, want in zip(bundled_templates(), expected):
+        if guessed == "wrongly":
+            doc.derived(("packed-body-size",), lambda: [None])[0] = 99.5
+            doc.derived(("packed-block-edges",), lambda: [None])[0] = (1.0, 2.0)
+        assert _analysis(doc, rules) == want, rules.name
 
 
 def test_editions_that_differ_in_their_marks_alone_share_a_classification():

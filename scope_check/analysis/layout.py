@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from scope_check.model.document import Document, Line
+from scope_check.model.packed_pages import is_packed
 from scope_check.model.findings import BBox
 from scope_check.config.rules import RuleSet
 from scope_check.analysis.structure import (Structure, analyse, classification_inputs, lines_before,
@@ -284,8 +285,21 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
     edge_pages: Dict[Tuple[int, int], set] = defaultdict(set)
     # a template of columns: its columns are those of the pages up to the References (a one-column
     # appendix after them, as ICML's own example sets it, is not the paper's layout)
-    last = s.references.page if gap is not None and s.references is not None else len(s.body_lines)
-    for number, lines in enumerate(s.body_lines[:last], start=1):
+    body = s.body_lines
+    last = s.references.page if gap is not None and s.references is not None else len(body)
+    # a long (packed) document, whose pages are decoded at each reading: its block's ends are read in
+    # the same pass as its edges, between the left and right edges its last block had (`guess`), and
+    # kept when the edges come out the same (read again if not)
+    guess = doc.derived(("packed-block-edges",), lambda: [None]) if is_packed(doc) else None
+    ends = guess[0] if guess is not None else None
+    firsts: List[float] = []
+    lasts: List[float] = []
+    for number in range(1, (len(body) if ends else min(last, len(body))) + 1):
+        lines = body[number - 1]
+        if ends:
+            _block_ends(lines, ends[0], ends[1], gap, firsts, lasts)
+        if number > last:
+            continue
         for ln in lines:
             if not lo <= ln.size <= hi:
                 continue
@@ -309,20 +323,31 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
             columns.append(key)
     columns.sort()
     left, right = float(columns[0][0]), float(columns[-1][1])
-    firsts, lasts = [], []
-    for lines in s.body_lines:  # read again, not kept: any size (a heading or a float may open the page)
-        inside = [ln for ln in lines if left - 3 <= ln.bbox[0] < right and ln.bbox[2] > left]
-        if gap is None:
-            parts = [[ln.baseline for ln in inside]]
-        else:  # each column on its own, without what spans the gap (the title block, a figure*'s caption)
-            parts = _column_baselines(inside, gap)
-        for baselines in parts:
-            if len(baselines) >= PAGE_MIN_LINES:
-                firsts.append(min(baselines))
-                lasts.append(max(baselines))
+    if guess is not None:
+        guess[0] = (left, right)
+    if ends != (left, right):
+        firsts, lasts = [], []
+        for lines in body:  # read again, not kept: any size (a heading or a float may open the page)
+            _block_ends(lines, left, right, gap, firsts, lasts)
     firsts.sort()
     lasts.sort(reverse=True)
     return TextBlock(tuple((float(a), float(b)) for a, b in columns), _quartile(firsts), _quartile(lasts), count)
+
+
+def _block_ends(lines: Sequence[Line], left: float, right: float, gap: Optional[Tuple[float, float]],
+                firsts: List[float], lasts: List[float]) -> None:
+    """The first and last baselines of a page's body `lines` (any size: a heading or a float may open
+    the page) between the block's `left` and `right` edges, of each column on its own (`gap`), added
+    to `firsts` and `lasts` where a column holds PAGE_MIN_LINES of them."""
+    inside = [ln for ln in lines if left - 3 <= ln.bbox[0] < right and ln.bbox[2] > left]
+    if gap is None:
+        parts = [[ln.baseline for ln in inside]]
+    else:  # each column on its own, without what spans the gap (the title block, a figure*'s caption)
+        parts = _column_baselines(inside, gap)
+    for baselines in parts:
+        if len(baselines) >= PAGE_MIN_LINES:
+            firsts.append(min(baselines))
+            lasts.append(max(baselines))
 
 
 def _column_baselines(lines: Sequence[Line], gap: Tuple[float, float]) -> List[List[float]]:

@@ -150,16 +150,17 @@ def classified(doc: Document, rules: RuleSet):
     return doc.derived(("classified", classification_inputs(template)), lambda: _classified(doc, template))
 
 
-def _packed_classified(doc: Document, template: Mapping) -> Classified:
+def _packed_classified(doc: Document, template: Mapping, reader: Optional["_PageReader"] = None) -> Classified:
     """The classification of a long (packed) document under `template`, kept until another
     template's is asked for: TMPL001's ranking asks for a candidate's marks (`classified`) and then
     for its structure, which reads the same classification; kept per template, a long document's
-    would be ten of them (a few hundred bytes a page each)."""
+    would be ten of them (a few hundred bytes a page each). `reader`: given each page's body lines
+    as they are classified (when the classification is made here, not when it is kept)."""
     inputs = classification_inputs(template)
     slot = doc.derived(("packed-classified",), lambda: [None, None])
     if slot[0] != inputs:
         slot[0], slot[1] = None, None  # (the old one let go before the new one is made)
-        slot[1] = _classified(doc, template)
+        slot[1] = _classified(doc, template, reader)
         slot[0] = inputs
     return slot[1]
 
@@ -253,8 +254,17 @@ def _vocabulary_patterns(vocabulary: Mapping) -> str:
 def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure:
     packed = is_packed(doc)
     inputs = classification_inputs(template)
-    c = _packed_classified(doc, template) if packed else doc.derived(("classified", inputs),
-                                                                     lambda: _classified(doc, template))
+    edges = _column_edges(template)
+    reader = guess = None
+    if packed:
+        # a long document's headings are read as its pages are classified, at the body size its
+        # last structure had (`guess`): kept when the size comes out the same, read again if not
+        guess = doc.derived(("packed-body-size",), lambda: [None])
+        if guess[0]:
+            reader = _PageReader(guess[0], edges, template, vocabulary)
+        c = _packed_classified(doc, template, reader)
+    else:
+        c = doc.derived(("classified", inputs), lambda: _classified(doc, template))
     body, furniture = c.body, c.furniture
     weight = Counter(dict(c.weight))
     ruler_pages, headers, footers = c.review_ruler_pages, c.header_texts, c.footer_texts
@@ -265,10 +275,14 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
     # patterns and block edges). A long document keeps only its last structures (Document.derived):
     # its headings are not kept apart from them either, and are read page by page with its
     # statement headings and lead-ins (`_page_by_page`: each page decoded once for the three)
-    edges = _column_edges(template)
     leads: tuple = ()
     if packed:
-        headings, leads = _page_by_page(doc, c, size, edges, template, vocabulary)
+        if reader is not None and reader.read_all(len(c.body)) and size == reader.size:
+            headings, leads = reader.result()
+        else:
+            headings, leads = _page_by_page(doc, c, size, edges, template, vocabulary)
+        if size:
+            guess[0] = size
     else:
         headings = doc.derived(("headings", inputs, size, edges), lambda: _headings(doc, c, size, edges))
     if vocabulary["statements"] and not packed:
@@ -357,7 +371,9 @@ def _leads(doc: Document, c: Classified, size: float, headings: Sequence[Heading
     return tuple(found)
 
 
-def _classified(doc: Document, template: Mapping) -> Classified:
+def _classified(doc: Document, template: Mapping, reader: Optional["_PageReader"] = None) -> Classified:
+    """Each page's lines told apart (furniture, body) under `template`; `reader` (a packed
+    document's): given each page's body lines in reading order as the page is classified."""
     packed = is_packed(doc)  # a long document: keep where the lines are, not the lines (flat memory)
     furniture: List = []
     body: List = []
@@ -383,6 +399,8 @@ def _classified(doc: Document, template: Mapping) -> Classified:
         if packed:
             furniture.append(tuple((r, i) for i, (r, _) in enumerate(roles) if r != BODY))
             body.append(array("I", picks))
+            if reader is not None:
+                reader.read(len(body), page, tuple(roles[i][1] for i in picks))
         else:
             furniture.append(tuple((r, ln) for r, ln in roles if r != BODY))
             body.append(tuple(roles[i][1] for i in picks))
@@ -1148,34 +1166,57 @@ def _page_by_page(doc: Document, c: Classified, size: Optional[float], edges: Tu
                   template: Mapping, vocabulary: Mapping) -> Tuple[Tuple[Heading, ...], tuple]:
     """(headings, lead-ins) of a long (packed) document: `_headings`, then `_with_statement_headings`
     and `_leads` when the rule set lists statements, the same values, each page decoded once for
-    the three (each reads a page's body lines alone, given the body size and the page's headings)
-    instead of once for each. The headings' order is `_with_statement_headings`' (by page and place
-    among the page's body lines, read while the page is decoded), the lead-ins' `_run_ins`'."""
+    the three (`_PageReader`) instead of once for each."""
     if not size:
         return (), ()
-    statements = bool(vocabulary["statements"])
-    reading = _statement_reading(template, vocabulary) if statements else None
-    named: dict = {}
-    found: List[Heading] = []
-    added: List[Heading] = []
-    order: dict = {}
-    leads: list = []
+    reader = _PageReader(size, edges, template, vocabulary)
     for number, (page, lines) in enumerate(zip(doc.pages, c.body), 1):
-        own = tuple(find_headings([page], [lines], size, edges))
-        found.extend(own)
-        if not statements:
-            continue
+        reader.read(number, page, lines)
+    return reader.result()
+
+
+class _PageReader:
+    """`_page_by_page`'s reading, one page at a time (its body lines in reading order), given the
+    body size: each reads a page's body lines alone, given the body size and the page's headings.
+    The headings' order is `_with_statement_headings`' (by page and place among the page's body
+    lines, read while the page is decoded), the lead-ins' `_run_ins`'."""
+
+    def __init__(self, size: float, edges: Tuple[float, ...], template: Mapping, vocabulary: Mapping):
+        self.size, self.edges = size, edges
+        self.statements = bool(vocabulary["statements"])
+        self.reading = _statement_reading(template, vocabulary) if self.statements else None
+        self.named: dict = {}
+        self.found: List[Heading] = []
+        self.added: List[Heading] = []
+        self.order: dict = {}
+        self.leads: list = []
+        self.pages = 0  # how many pages were read
+
+    def read(self, number: int, page: Page, lines: Sequence[Line]) -> None:
+        self.pages += 1
+        size = self.size
+        own = tuple(find_headings([page], [lines], size, self.edges))
+        self.found.extend(own)
+        if not self.statements:
+            return
         known = {(h.page, h.bbox) for h in own}
-        more = _page_statement_headings(page.number, lines, known, size, reading, named, NAMED_KEPT)
+        more = _page_statement_headings(page.number, lines, known, size, self.reading, self.named, NAMED_KEPT)
         if more:
-            added.extend(more)
+            self.added.extend(more)
             known.update((h.page, h.bbox) for h in more)
         for h in (*own, *more):
-            order[id(h)] = (h.page, _index_of(h, lines))
-        leads.extend(_page_run_ins(number, lines, size, known))
-    if not added:
-        return tuple(found), tuple(leads)
-    return tuple(sorted((*found, *added), key=lambda h: order[id(h)])), tuple(leads)
+            self.order[id(h)] = (h.page, _index_of(h, lines))
+        self.leads.extend(_page_run_ins(number, lines, size, known))
+
+    def read_all(self, pages: int) -> bool:
+        """Was every one of the document's `pages` read?"""
+        return self.pages == pages
+
+    def result(self) -> Tuple[Tuple[Heading, ...], tuple]:
+        found, added, order = self.found, self.added, self.order
+        if not added:
+            return tuple(found), tuple(self.leads)
+        return tuple(sorted((*found, *added), key=lambda h: order[id(h)])), tuple(self.leads)
 
 
 def _first_of(*headings: Optional[Heading]) -> Optional[Heading]:
