@@ -178,10 +178,12 @@ def text_ink_device(target=None):
     painted through (the text then shows as that fill).
 
     `target` (a low-level MuPDF device, the loader's text extraction device): every call MuPDF
-    makes of this device that `target` takes (the text, images and shadings, ActualText's
-    begin and end, `FORWARDED`) is passed on to it as it comes, in the same order with the same
-    arguments, so that one interpretation of the page gives both the ink and the text. A call
-    `target` raises on stops the passing on (`target_failed`: the text is read again on its own)."""
+    makes of this device that `target` takes (the text, images and shadings, ActualText's begin and
+    end: `FORWARDED`) and every call that keeps MuPDF's stack of clips, masks, groups and tiles
+    (`STACKED`) is passed on to it through MuPDF's device functions as it comes, in the same order
+    with the same arguments, so that one interpretation of the page gives both the ink and the text.
+    A call `target` raises on stops the passing on (`target_failed`: the text is read again on its
+    own)."""
     global _DEVICE
     if _DEVICE is None:
         _DEVICE = _device_class()
