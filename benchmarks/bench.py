@@ -137,7 +137,7 @@ class without_family:
 
         if self.family == "TEXT":
             self.saved = (visibility.text_ink_device, visibility.facts)
-            visibility.text_ink_device = lambda: ink.ink_device_class()()
+            visibility.text_ink_device = lambda target=None: ink.ink_device_class()()  # the ink alone: the text read on its own
             visibility.facts = lambda *args: ((), (), ())
         return self
 
