@@ -356,7 +356,6 @@ def test_a_long_document_of_figures_or_links_keeps_its_ink_and_links_packed_apar
     assert page.ink is ink and page.links is links  # held: read again as themselves
 
 
-@pytest.mark.skipif(not hasattr(loader, "_page_tree_map"), reason="the loader's page tree map by chunks not applied yet")
 @pytest.mark.parametrize("shape", ["links", "links-indirect"])
 def test_a_long_document_of_links_has_its_page_tree_mapped_without_every_page_parsed_at_once(
         tmp_path, monkeypatch, shape):

@@ -213,6 +213,8 @@ def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple
             continue
         page = None
         try:
+            if document is not None and i == 0:
+                _page_tree_map(pymupdf.mupdf, document)
             page = pdf[i]
             page_problems: List[damage.Problem] = []
             not_a_page = _not_a_page(pdf, page)
@@ -250,6 +252,94 @@ def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple
         extras.ink_source.budget = max(0, budget[0])
     _FONT_REFS.clear()
     return tuple(out)
+
+
+#: `_page_tree_map`: the page objects kept parsed after it (the first pages read, as MuPDF's own map
+#: left them), and how many pages its walk reads between two lettings-go of what it parsed
+MAP_KEPT_PAGES = STORE_EMPTIED_EVERY
+MAP_WALK_CHUNK = 50
+
+
+def _page_tree_map(mupdf, document) -> None:
+    """MuPDF's page tree map (page number <-> page object), made for a long document without every
+    page's dictionary parsed at once. MuPDF makes the map at the first page read: it parses every
+    page's dictionary to read its /Type, and keeps them all until `pdf_clear_xref` (a page whose
+    links are written in its own dictionary: 19 KB a page, 178 MB at once for 10,000 pages).
+
+    Here the tree is walked first, its pages' dictionaries parsed a chunk at a time and let go
+    (`pdf_clear_xref_to_mark`: what was parsed before the walk stays), and MuPDF then makes its map
+    with a stand-in `<< /Type /Page >>` in the cache entry of each page object it would parse (the
+    only key it reads of a page); the stand-ins are taken out again at once. The map is the one
+    MuPDF makes (the same walk, the same answers); where the tree is not plain (a node that is
+    neither /Pages nor /Page, a cycle, a /Count that is not the number of pages, a file read
+    linearly) nothing is done and MuPDF makes its map as before. The first MAP_KEPT_PAGES pages
+    stay parsed, as MuPDF's map left them (the loader lets the rest go at that page)."""
+    raw = document.m_internal
+    if raw.fwd_page_map is not None or not raw.use_page_tree_map or raw.file_reading_linearly:
+        return
+    count = mupdf.pdf_count_pages(document)
+    type_, kids_, page_, pages_ = (mupdf.pdf_new_name(n) for n in ("Type", "Kids", "Page", "Pages"))
+    kept, numbers = [], []
+    mupdf.pdf_mark_xref(document)
+    try:
+        root = mupdf.pdf_dict_getp(mupdf.pdf_trailer(document), "Root/Pages")
+        if not mupdf.pdf_name_eq(mupdf.pdf_dict_get(root, type_), pages_):
+            return
+        stack = [(mupdf.pdf_dict_get(root, kids_), 0, frozenset((mupdf.pdf_to_num(root),)))]
+        found = walked = 0
+        while stack:
+            kids, at, path = stack.pop()
+            if at >= mupdf.pdf_array_len(kids):
+                continue
+            stack.append((kids, at + 1, path))
+            walked += 1
+            if walked > 4 * count + 1000:
+                return
+            kid = mupdf.pdf_array_get(kids, at)
+            kind = mupdf.pdf_dict_get(kid, type_)
+            if mupdf.pdf_name_eq(kind, pages_):
+                if mupdf.pdf_to_num(kid) in path:
+                    return  # a cycle: MuPDF's map fails, as before
+                stack.append((mupdf.pdf_dict_get(kid, kids_), 0, path | {mupdf.pdf_to_num(kid)}))
+            elif mupdf.pdf_name_eq(kind, page_):
+                found += 1
+                if mupdf.pdf_is_indirect(kid):
+                    numbers.append(mupdf.pdf_to_num(kid))
+                    if len(kept) < MAP_KEPT_PAGES:
+                        kept.append(mupdf.pdf_resolve_indirect(kid))
+                if found % MAP_WALK_CHUNK == 0:
+                    mupdf.pdf_clear_xref_to_mark(document)
+            else:
+                return  # not a page: MuPDF's map fails and it warns, as before
+        if found != count:
+            return  # MuPDF corrects /Count as it makes its map, as before
+    except MemoryError:
+        raise
+    except Exception as exc:
+        _memory(exc)
+        return
+    finally:
+        stack = None
+        mupdf.pdf_clear_xref_to_mark(document)
+    stand_in = mupdf.pdf_new_dict(document, 1)
+    mupdf.pdf_dict_put(stand_in, type_, page_)
+    pointer = stand_in.m_internal
+    placed = []
+    try:
+        for number in numbers:
+            entry = mupdf.ll_pdf_get_xref_entry_no_null(raw, number)
+            if entry.obj is None:
+                entry.obj = mupdf.ll_pdf_keep_obj(pointer)  # the cache's own reference, as a parsed object's
+                placed.append(number)
+        mupdf.pdf_lookup_page_obj(document, 0)  # MuPDF makes its map here
+    except Exception as exc:
+        _memory(exc)  # else MuPDF falls back on its slow look-up, as before
+    finally:
+        for number in placed:
+            entry = mupdf.ll_pdf_get_xref_entry_no_null(raw, number)
+            if entry.obj is not None and int(entry.obj) == int(pointer):
+                entry.obj = None
+                mupdf.ll_pdf_drop_obj(pointer)
 
 
 def _not_a_page(pdf, page) -> str:
