@@ -282,6 +282,8 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
         return TextBlock((), None, None, 0)
     lo, hi = t.size_range
     edges: Counter = Counter()
+    # the first two pages each edge pair is found on: what the choice of columns reads of them (a
+    # set of every page, held for each pair of a long document's, took 20 MiB over 10,000 pages)
     edge_pages: Dict[Tuple[int, int], set] = defaultdict(set)
     # a template of columns: its columns are those of the pages up to the References (a one-column
     # appendix after them, as ICML's own example sets it, is not the paper's layout)
@@ -307,7 +309,9 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
                 if b - a >= COLUMN_MIN_WIDTH:
                     key = (round(a), round(b))
                     edges[key] += 1
-                    edge_pages[key].add(number)
+                    found = edge_pages[key]
+                    if len(found) < 2:
+                        found.add(number)
     if not edges:
         return TextBlock((), None, None, 0)
     (main, count), = edges.most_common(1)
@@ -317,7 +321,7 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
     for key, n in edges.most_common():
         if n < max(COLUMN_MIN_LINES, COLUMN_MIN_SHARE * count):
             break
-        if len(edge_pages[key]) < min(2, len(edge_pages[main])):
+        if len(edge_pages[key]) < min(2, len(edge_pages[main])):  # (at most 2 pages kept: the same answer)
             continue
         if all(key[1] <= c[0] or key[0] >= c[1] for c in columns):
             columns.append(key)

@@ -375,8 +375,10 @@ def _classified(doc: Document, template: Mapping, reader: Optional["_PageReader"
     """Each page's lines told apart (furniture, body) under `template`; `reader` (a packed
     document's): given each page's body lines in reading order as the page is classified."""
     packed = is_packed(doc)  # a long document: keep where the lines are, not the lines (flat memory)
-    furniture: List = []
-    body: List = []
+    # a packed document's in flat arrays (`_Runs`): a page's body-line positions, its furniture's
+    # positions and roles (each position << 3 | the role's code)
+    furniture: Any = _Runs() if packed else []
+    body: Any = _Runs() if packed else []
     ruler_pages: List[int] = []
     headers: List[Tuple[int, str]] = []
     footers: List[Tuple[int, str]] = []
@@ -397,8 +399,8 @@ def _classified(doc: Document, template: Mapping, reader: Optional["_PageReader"
         if gap is not None:
             picks = column_order(picks, [ln for _, ln in roles], gap, page.ink)
         if packed:
-            furniture.append(tuple((r, i) for i, (r, _) in enumerate(roles) if r != BODY))
-            body.append(array("I", picks))
+            furniture.append([i << 3 | _ROLE_CODES[r] for i, (r, _) in enumerate(roles) if r != BODY])
+            body.append(picks)
             if reader is not None:
                 reader.read(len(body), page, tuple(roles[i][1] for i in picks))
         else:
@@ -488,6 +490,42 @@ def column_order(picks: Sequence[int], lines: Sequence[Line], gap: Tuple[float, 
     return out
 
 
+class _Runs(SequenceABC):
+    """Per page, a run of numbers (a packed document's body-line positions, its furniture's), every
+    page's in one array, `ends` where each page's run ends: about 4 bytes a number, against an
+    array or tuple of its own for each page (64 to 250 bytes more a page; ten templates ranked
+    over 10,000 pages kept ten of them). Indexing gives a page's run (an array), slicing a view."""
+
+    __slots__ = ("values", "ends", "first", "stop")
+
+    def __init__(self, values=None, ends=None, first: int = 0, stop: Optional[int] = None):
+        self.values = array("I") if values is None else values
+        self.ends = array("Q") if ends is None else ends
+        self.first, self.stop = first, stop
+
+    def append(self, run: Sequence[int]) -> None:  # (while the classification builds it)
+        self.values.extend(run)
+        self.ends.append(len(self.values))
+
+    def __len__(self) -> int:
+        return (len(self.ends) if self.stop is None else self.stop) - self.first
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return _Runs(self.values, self.ends, self.first + start, self.first + max(start, stop))
+        at = range(len(self))[index] + self.first  # (a negative index from the end; out of range: IndexError)
+        ends = self.ends
+        return self.values[ends[at - 1] if at else 0:ends[at]]
+
+
+#: the furniture's roles, by their code in a packed document's `_Runs` (position << 3 | code)
+_ROLES = (HEADER, RULER, PAGE_NUMBER, FOOTER)
+_ROLE_CODES = {role: code for code, role in enumerate(_ROLES)}
+
+
 class _BodyLines(SequenceABC):
     """`Structure.body_lines` of a packed document (scope_check/packed_pages.py): per page, the
     positions of its body lines in `page.lines`; indexing gives the page's own Line objects, read
@@ -507,13 +545,14 @@ class _BodyLines(SequenceABC):
 
 
 class _Furniture(_BodyLines):
-    """`Structure.furniture` of a packed document: per page, (role, position in `page.lines`)."""
+    """`Structure.furniture` of a packed document: per page, (role, position in `page.lines`), each
+    as one number (position << 3 | the role's code in `_ROLES`)."""
 
     def __getitem__(self, index):
         if isinstance(index, slice):
             return type(self)(self.pages[index], self.picks[index])
         lines = self.pages[index].lines
-        return tuple([(role, lines[i]) for role, i in self.picks[index]])
+        return tuple([(_ROLES[v & 7], lines[v >> 3]) for v in self.picks[index]])
 
 
 # --- page furniture -------------------------------------------------------------------------
