@@ -329,6 +329,11 @@ class LazyInkPage(Page):
         """Has its ink been read (tests and benchmarks ask)?"""
         return _INK_SLOT.__get__(self) is not None
 
+    def close_ink_source(self) -> None:
+        """Close what reads the ink when asked for (the file the loader holds open; shared by the
+        document's pages): a page's ink asked for afterwards opens the file again."""
+        self._ink_of.close()
+
     def __reduce__(self):
         return Page, (self.number, self.width, self.height, self.lines, self.rotated_lines, self.ink, self.links,
                       self.fonts, self.seen, self.offpage, self.painted_clips)

@@ -497,7 +497,7 @@ def release(doc: Document) -> None:
     for afterwards opens the file again (and `release` closes it again)."""
     for page in doc.pages:
         if isinstance(page, LazyInkPage):
-            page._ink_of.close()
+            page.close_ink_source()
             return
 
 
