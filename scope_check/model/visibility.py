@@ -205,6 +205,26 @@ _THROUGH = {"end_mask": "end_mask_tr", "begin_tile": "begin_tile_tid"}
 STACKED = tuple(_THROUGH.get(name, name) for name in STACKED_CALLS)
 
 
+def _passing(low, name: str, then=None, returns=None):
+    """A device method passing MuPDF's call `name` on to the device's `target` (the text extraction's
+    device; none once a call was refused: `target_failed`), then calling `then` (the base device's
+    own method) and returning what it returns, else `returns`."""
+    call = getattr(low, "ll_fz_" + _THROUGH.get(name, name))
+
+    def method(self, ctx, *args):
+        if self.target is not None:
+            try:
+                call(self.target, *args)
+            except Exception:
+                self.target, self.target_failed = None, True
+        if then is not None:
+            return then(self, ctx, *args)
+        return returns
+
+    method.__name__ = name
+    return method
+
+
 _COUNT_DEVICE = None
 
 
@@ -224,27 +244,11 @@ def _count_device_class():
     low = mupdf._mupdf
     counted = base.fill_path  # the count of one marking operation (and the stop at the cap)
 
-    def passing(name, then=None, returns=None):
-        call = getattr(low, "ll_fz_" + _THROUGH.get(name, name))
-
-        def method(self, ctx, *args):
-            if self.target is not None:
-                try:
-                    call(self.target, *args)
-                except Exception:
-                    self.target, self.target_failed = None, True
-            if then is not None:
-                then(self, ctx, *args)
-            return returns
-
-        method.__name__ = name
-        return method
-
     calls = FORWARDED + STACKED_CALLS
-    methods = {name: passing(name) for name in calls}
+    methods = {name: _passing(low, name) for name in calls}
     for name in ("fill_image", "fill_image_mask", "fill_shade"):  # counted, as the counting device counts them
-        methods[name] = passing(name, counted)
-    methods["begin_tile"] = passing("begin_tile", returns=0)  # 0: the tile is not cached, run its contents
+        methods[name] = _passing(low, name, counted)
+    methods["begin_tile"] = _passing(low, "begin_tile", returns=0)  # 0: the tile is not cached, run its contents
 
     def __init__(self, target):
         base.__init__(self)
@@ -321,77 +325,6 @@ def _device_class():
             if box is not None:
                 self._text_clips.append((len(self.clips), len(self.out), box))
 
-        def clip_stroke_text(self, ctx, *args):
-            if self.target is not None:
-                self._pass("clip_stroke_text", *args)
-            super().clip_stroke_text(ctx, *args)
-
-        def fill_image(self, ctx, *args):
-            if self.target is not None:
-                self._pass("fill_image", *args)
-            super().fill_image(ctx, *args)
-
-        def fill_image_mask(self, ctx, *args):
-            if self.target is not None:
-                self._pass("fill_image_mask", *args)
-            super().fill_image_mask(ctx, *args)
-
-        def fill_shade(self, ctx, *args):
-            if self.target is not None:
-                self._pass("fill_shade", *args)
-            super().fill_shade(ctx, *args)
-
-        def begin_metatext(self, ctx, *args):
-            if self.target is not None:
-                self._pass("begin_metatext", *args)
-
-        def end_metatext(self, ctx, *args):
-            if self.target is not None:
-                self._pass("end_metatext", *args)
-
-        def clip_path(self, ctx, *args):
-            if self.target is not None:
-                self._pass("clip_path", *args)
-            super().clip_path(ctx, *args)
-
-        def clip_stroke_path(self, ctx, *args):
-            if self.target is not None:
-                self._pass("clip_stroke_path", *args)
-            super().clip_stroke_path(ctx, *args)
-
-        def clip_image_mask(self, ctx, *args):
-            if self.target is not None:
-                self._pass("clip_image_mask", *args)
-            super().clip_image_mask(ctx, *args)
-
-        def begin_mask(self, ctx, *args):
-            if self.target is not None:
-                self._pass("begin_mask", *args)
-            super().begin_mask(ctx, *args)
-
-        def end_mask(self, ctx, *args):
-            if self.target is not None:
-                self._pass("end_mask_tr", *args)
-            super().end_mask(ctx, *args)
-
-        def begin_group(self, ctx, *args):
-            if self.target is not None:
-                self._pass("begin_group", *args)
-
-        def end_group(self, ctx, *args):
-            if self.target is not None:
-                self._pass("end_group", *args)
-
-        def begin_tile(self, ctx, *args):
-            if self.target is not None:
-                self._pass("begin_tile_tid", *args)
-            return super().begin_tile(ctx, *args)
-
-        def end_tile(self, ctx, *args):
-            if self.target is not None:
-                self._pass("end_tile", *args)
-            super().end_tile(ctx, *args)
-
         def pop_clip(self, ctx, *rest):
             if self.target is not None:
                 self._pass("pop_clip", *rest)
@@ -405,6 +338,12 @@ def _device_class():
                 if len(self.out) > count:
                     self.painted_clips.append(box)
 
+    # the calls only passed on (text, metatext, groups) or passed on before the ink device's own
+    for name in ("begin_metatext", "end_metatext", "begin_group", "end_group"):
+        setattr(TextInkDevice, name, _passing(low, name))
+    for name in ("clip_stroke_text", "fill_image", "fill_image_mask", "fill_shade", "clip_path", "clip_stroke_path",
+                 "clip_image_mask", "begin_mask", "end_mask", "begin_tile", "end_tile"):
+        setattr(TextInkDevice, name, _passing(low, name, getattr(base, name)))
     return TextInkDevice
 
 
