@@ -1127,11 +1127,6 @@ def _kind_of(key: str, compiled, partial: bool = False) -> Optional[str]:
     return next((kind for kind, regexes in compiled if any(r.search(part) for part in parts for r in regexes)), None)
 
 
-#: how many line texts `_with_statement_headings` remembers at once on a long document (the running
-#: header and other texts repeated page after page stay among them)
-NAMED_KEPT = 4096
-
-
 def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page], body: Sequence[Sequence[Line]],
                              size: Optional[float], template: Mapping, vocabulary: Mapping,
                              named: Optional[dict] = None) -> Tuple[Heading, ...]:
