@@ -180,7 +180,7 @@ def text_ink_device(target=None):
     `target` (a low-level MuPDF device, the loader's text extraction device): every call MuPDF
     makes of this device that `target` takes (the text, images and shadings, ActualText's begin and
     end: `FORWARDED`) and every call that keeps MuPDF's stack of clips, masks, groups and tiles
-    (`STACKED`) is passed on to it through MuPDF's device functions as it comes, in the same order
+    (`STACKED_CALLS`) is passed on to it through MuPDF's device functions as it comes, in the same order
     with the same arguments, so that one interpretation of the page gives both the ink and the text.
     A call `target` raises on stops the passing on (`target_failed`: the text is read again on its
     own)."""
@@ -202,7 +202,8 @@ STACKED_CALLS = ("clip_path", "clip_stroke_path", "clip_image_mask", "pop_clip",
                  "begin_group", "end_group", "begin_tile", "end_tile")
 #: MuPDF's device function a call is passed on through, where its name is not the call's
 _THROUGH = {"end_mask": "end_mask_tr", "begin_tile": "begin_tile_tid"}
-STACKED = tuple(_THROUGH.get(name, name) for name in STACKED_CALLS)
+#: the calls only passed on: the ink device has nothing of its own to do for them
+_ONLY_PASSED = ("begin_metatext", "end_metatext", "begin_group", "end_group")
 
 
 def _passing(low, name: str, then=None, returns=None):
@@ -267,7 +268,6 @@ def _device_class():
     coords = ink.rect_reader()
 
     low = mupdf._mupdf  # the compiled functions (the `mupdf` module's Python versions of some convert arguments)
-    to = {name: getattr(low, "ll_fz_" + name) for name in FORWARDED + STACKED}
 
     class TextInkDevice(base):
         def __init__(self, target=None):
@@ -280,17 +280,8 @@ def _device_class():
             for name in ("fill_text", "stroke_text", "ignore_text"):
                 getattr(self, "use_virtual_" + name)()
             if target is not None:
-                for name in ("begin_metatext", "end_metatext", "begin_group", "end_group"):
+                for name in _ONLY_PASSED:
                     getattr(self, "use_virtual_" + name)()
-
-        def _pass(self, name, *args):
-            """MuPDF's device function `name` called with the target and `args` (a call of this device
-            passed on before anything else, inside soft masks and tiles too: the text extraction sees
-            every call it would see)."""
-            try:
-                to[name](self.target, *args)
-            except Exception:
-                self.target, self.target_failed = None, True
 
         def _text(self, kind, text, stroke, ctm):
             if self.hidden:
@@ -303,31 +294,21 @@ def _device_class():
             return box
 
         def fill_text(self, ctx, text, ctm, *rest):
-            if self.target is not None:
-                self._pass("fill_text", text, ctm, *rest)
             self._text("fill-text", text, None, ctm)
 
         def stroke_text(self, ctx, text, stroke, ctm, *rest):
-            if self.target is not None:
-                self._pass("stroke_text", text, stroke, ctm, *rest)
             self._text("stroke-text", text, stroke, ctm)
 
         def ignore_text(self, ctx, text, ctm, *rest):
-            if self.target is not None:
-                self._pass("ignore_text", text, ctm, *rest)
             self._text("ignore-text", text, None, ctm)
 
         def clip_text(self, ctx, text, ctm, *rest):
-            if self.target is not None:
-                self._pass("clip_text", text, ctm, *rest)
             box = self._text("clip-text", text, None, ctm)
             super().clip_text(ctx, text, ctm, *rest)
             if box is not None:
                 self._text_clips.append((len(self.clips), len(self.out), box))
 
         def pop_clip(self, ctx, *rest):
-            if self.target is not None:
-                self._pass("pop_clip", *rest)
             clips = self.clips
             depth = len(clips)
             if clips:
@@ -338,12 +319,14 @@ def _device_class():
                 if len(self.out) > count:
                     self.painted_clips.append(box)
 
-    # the calls only passed on (text, metatext, groups) or passed on before the ink device's own
-    for name in ("begin_metatext", "end_metatext", "begin_group", "end_group"):
-        setattr(TextInkDevice, name, _passing(low, name))
-    for name in ("clip_stroke_text", "fill_image", "fill_image_mask", "fill_shade", "clip_path", "clip_stroke_path",
-                 "clip_image_mask", "begin_mask", "end_mask", "begin_tile", "end_tile"):
-        setattr(TextInkDevice, name, _passing(low, name, getattr(base, name)))
+    # every call the target takes, passed on to it first (inside soft masks and tiles too: the text
+    # extraction sees every call it would see), then this device's own, else the ink device's;
+    # ActualText's and groups' calls are only passed on (_ONLY_PASSED)
+    for name in FORWARDED + STACKED_CALLS:
+        own = TextInkDevice.__dict__.get(name)
+        if own is None and name not in _ONLY_PASSED:
+            own = getattr(base, name)
+        setattr(TextInkDevice, name, _passing(low, name, own))
     return TextInkDevice
 
 
