@@ -1211,8 +1211,8 @@ def _page_by_page(doc: Document, c: Classified, size: Optional[float], edges: Tu
 
 class _PageReader:
     """`_page_by_page`'s reading, one page at a time (its body lines in reading order), given the
-    body size: each reads a page's body lines alone, given the body size and the page's headings.
-    The headings' order is `_with_statement_headings`' (by page and place among the page's body
+    body size: the page's headings, statement headings and lead-ins, each of which needs only that
+    page's body lines, the body size and the page's headings. The headings' order is `_with_statement_headings`' (by page and place among the page's body
     lines, read while the page is decoded), the lead-ins' `_run_ins`'."""
 
     def __init__(self, size: float, edges: Tuple[float, ...], template: Mapping, vocabulary: Mapping):
