@@ -4,6 +4,9 @@ for finds nothing either."""
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from scope_check.analysis import addresses
@@ -56,3 +59,22 @@ def test_only_w_lowers_to_w():
 ])
 def test_flow_joins_a_hyphenated_word_as_the_pattern_says(previous, following, joined):
     assert addresses.flow([_line(previous), _line(following)]).text == joined
+
+
+#: the sentence end as first written, its abbreviations looked for before the mark
+_SENTENCE_END_BEFORE = re.compile(
+    r"(?<!\bet al)(?<!\be\.g)(?<!\bi\.e)(?<!\bcf)(?<!\bFig)(?<!\bEq)(?<!\bSec)(?<!\bvs)"
+    r"(?<!\bal)(?<!\bNo)(?<![A-Z])[.!?][\"'\u201d)]?\s+(?=[A-Z0-9\[(\u201c])")
+
+
+def test_the_sentence_end_matches_as_with_its_abbreviations_before_the_mark():
+    pieces = ["Doe et al. Show", "as in Fig. 3", "e.g. This", "i.e. That", "cf. Smith", "Eq. 4", "Sec. 2",
+              "A vs. B", "No. 5", "the U.S. Army", "done. Next", "why? Because", "yes! Then", "it.\u201d The",
+              "end.) (Then", "pet al. Pet", "Fig.\nNext", "x.  [1] y", "al. Al", "x!? Y", "ends.", "."]
+    rng = random.Random(26)
+    for _ in range(300):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randrange(1, 8)))
+        for lo in range(0, len(text) + 1, 3):
+            for hi in (lo + 5, lo + 40, len(text)):
+                assert [m.span() for m in addresses._SENTENCE_END.finditer(text, lo, hi)] == \
+                    [m.span() for m in _SENTENCE_END_BEFORE.finditer(text, lo, hi)], (text, lo, hi)

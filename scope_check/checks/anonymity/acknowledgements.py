@@ -56,10 +56,8 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
             seen.add((h.page, round(h.bbox[1])))
     for page, lines in enumerate(s.body_lines, start=1):
         for i, ln in enumerate(lines):
-            if (page, round(ln.bbox[1])) in seen:
-                continue
             title = _run_in_heading(ln, words) or _plain_heading(ln, lines, i, words)
-            if title:
+            if title and (page, round(ln.bbox[1])) not in seen:
                 hits.append((page, ln.bbox, title))
                 seen.add((page, round(ln.bbox[1])))
     refs = s.references
@@ -85,7 +83,10 @@ _NUMBER = lazy(r"^(?:\d+(?:\.\d+)*\.?\s+)")
 def _plain_heading(ln: Line, lines: Sequence[Line], i: int, words: Tuple[str, ...]) -> Optional[str]:
     """A line (`lines[i]`) that is only the word, capitalised, with extra space above it: a heading
     set in the body font (other engines' templates do not always make headings bold or larger)."""
-    text = _NUMBER.sub("", ln.text.strip()).rstrip(":")
+    text = ln.text.strip()
+    if " " in text and not text[:1].isdigit():
+        return None  # words and no number before them (most lines, told cheaply): no word alone
+    text = _NUMBER.sub("", text).rstrip(":")
     if not text[:1].isupper() or " " in text or not text.casefold().startswith(words):
         return None
     return text if space_above(ln, lines, ln.size or 10.0, i) else None

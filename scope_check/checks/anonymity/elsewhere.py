@@ -277,7 +277,7 @@ def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tupl
         for page, body in enumerate(s.body_lines, start=1):
             here = []
             for ln in identity.reading_order(body, doc.pages[page - 1].width):
-                if in_range(references, page, ln) or any(in_range(r, page, ln) for r in sections):
+                if in_range(references, page, ln) or (sections and any(in_range(r, page, ln) for r in sections)):
                     continue
                 if all(identity.is_mono(sp) for sp in ln.spans if sp.text.strip()):
                     continue  # a code listing shows text, it thanks nobody
