@@ -243,10 +243,10 @@ def _ink_objects(page: Page, block: BBox, tol: float, header_distance: float,
     page_area = page.width * page.height
     side = max(page.width, page.height)
     out = []
-    inside = (x0 - tol, y0 - tol, x1 + tol, y1 + tol)
+    left, top, right, bottom = x0 - tol, y0 - tol, x1 + tol, y1 + tol
     for ink in page.ink:
         b = ink.bbox
-        if b[0] >= inside[0] and b[2] <= inside[2] and b[1] >= inside[1] and b[3] <= inside[3]:
+        if b[0] >= left and b[2] <= right and b[1] >= top and b[3] <= bottom:
             continue  # within the block (most ink): cut to the page below, it would stay within
         if ink.kind not in INK_KINDS:
             continue

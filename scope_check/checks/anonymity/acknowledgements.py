@@ -94,8 +94,12 @@ def _plain_heading(ln: Line, lines: Sequence[Line], i: int, words: Tuple[str, ..
 
 def _run_in_heading(ln: Line, words: Tuple[str, ...]) -> Optional[str]:
     """A paragraph that starts with a bold "Acknowledgements" (`\\paragraph{Acknowledgements}`)."""
-    first = next((sp for sp in ln.spans if sp.text.strip()), None)
-    if first is None or not is_bold(first):
+    for first in ln.spans:  # the first span with text
+        if first.text.strip():
+            break
+    else:
+        return None
+    if not is_bold(first):
         return None
     word = _NUMBER.sub("", first.text.strip())
     word = word.split(" ")[0].rstrip(".:").casefold() if word else ""

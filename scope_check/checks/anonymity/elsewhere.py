@@ -68,17 +68,18 @@ def identity_elsewhere(doc: Document, s: Structure, options, block: Sequence[Lin
     yield from _thanks_footnote(s, options)
 
 
-def _page_text_lines(doc: Document, s: Structure) -> Iterator[Tuple[int, str, Line]]:
-    """(page, place, line) for every horizontal line outside the reference list: body lines
-    (text, footnotes, figures) and the running header."""
+def _page_text_lines(doc: Document, s: Structure, may_hold) -> Iterator[Tuple[int, str, Line]]:
+    """(page, place, line) for every horizontal line outside the reference list whose text
+    `may_hold` what is looked for (a cheap test, asked first): body lines (text, footnotes,
+    figures) and the running header."""
     references = references_range(s)
     size = s.body_font_size or 10.0
     for page in doc.pages:
         for role, ln in s.furniture[page.number - 1]:
-            if role == HEADER:
+            if role == HEADER and may_hold(ln.text):
                 yield page.number, "header", ln
         for ln in s.body_lines[page.number - 1]:
-            if in_range(references, page.number, ln):
+            if not may_hold(ln.text) or in_range(references, page.number, ln):
                 continue
             place = "footnote" if ln.size <= FOOTNOTE_SIZE_RATIO * size and ln.bbox[1] > 0.6 * page.height else "text"
             yield page.number, place, ln
@@ -104,8 +105,8 @@ def _emails_elsewhere(doc: Document, s: Structure, options, skip: set) -> Iterat
     locals_ = options["generic_email_locals"]
     domains = options["placeholder_email_domains"]
     seen = set()
-    for page, place, ln in _page_text_lines(doc, s):
-        if id(ln) in skip or not may_hold_email(ln.text):
+    for page, place, ln in _page_text_lines(doc, s, may_hold_email):
+        if id(ln) in skip:
             continue
         for address in identity.emails(ln.text):
             key = (page, address.lower())
@@ -150,9 +151,7 @@ def _email_finding(address: str, page: int, place: str, box) -> Finding:
 def _user_paths_in_text(doc: Document, s: Structure, options) -> Iterator[Finding]:
     generic = tuple(options["generic_users"])
     seen = set()
-    for page, place, ln in _page_text_lines(doc, s):
-        if not may_hold_home_folder(ln.text):
-            continue
+    for page, place, ln in _page_text_lines(doc, s, may_hold_home_folder):
         for _, user, path in identity.user_paths(ln.text, generic):
             if (page, user) in seen:
                 continue
@@ -279,7 +278,7 @@ def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tupl
             for ln in identity.reading_order(body, doc.pages[page - 1].width):
                 if in_range(references, page, ln) or (sections and any(in_range(r, page, ln) for r in sections)):
                     continue
-                if all(identity.is_mono(sp) for sp in ln.spans if sp.text.strip()):
+                if _code_line(ln):
                     continue  # a code listing shows text, it thanks nobody
                 here.append(ln)
             yield page, here
@@ -288,6 +287,14 @@ def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tupl
     scanner = identity.Scanner()
     for w in identity.windows(running_text(), identity.flow_window(doc)):
         yield from _thanks_in(w, scanner, seen)
+
+
+def _code_line(ln: Line) -> bool:
+    """Every span of the line that shows text is set in typewriter type (a line of code)."""
+    for sp in ln.spans:
+        if sp.text.strip() and not identity.is_mono(sp):
+            return False
+    return True
 
 
 def _thanks_in(w, scanner, seen: set) -> Iterator[Finding]:
