@@ -359,11 +359,14 @@ def _hidden(doc: Document, min_contrast: float, min_opacity: float, min_size: fl
                 if s.size < limit:
                     found[id(s)] = (i, s, "tiny", {"size_pt": s.size, "minimum_pt": limit, "in_figure": figure})
         if page.seen:
-            order = {id(s): i for i, s in enumerate(s for ln in page.lines + page.rotated_lines for s in ln.spans)}
+            order = None  # span id -> its position among the page's spans, made for the first one reported
             for v in page.seen:
                 s = v.span
                 if id(s) in found or v.contrast >= min_contrast or v.source == "image":
                     continue
+                if order is None:
+                    order = {id(s): i for i, s in enumerate(s for ln in page.lines + page.rotated_lines
+                                                             for s in ln.spans)}
                 how = "covered" if v.covered_by else "colour"
                 found[id(s)] = (order.get(id(s), 0), s, how, {
                     "contrast": v.contrast, "minimum": min_contrast, "colour": f"#{s.color:06X}",
