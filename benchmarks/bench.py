@@ -439,16 +439,18 @@ _BARE_PASS_MANY = (
     "        page.get_text('rawdict', flags=flags)\n"
 )
 
-#: the long shapes (benchmarks/generate.py long) and the one-page shapes (generate.py page)
-LONG_SHAPES = ("copies", "distinct", "fonts", "images", "links", "links-indirect", "figures")
-PAGE_SHAPES = tuple((kind, side) for kind in ("squares", "spans", "links", "images", "paths") for side in (612.0, 14400.0))
+#: the sides of the one-page shapes (generate.py page: each of its PAGE_KINDS on a small and a very
+#: large MediaBox) and their time target; the long shapes are generate.py's LONG_SHAPES
+PAGE_SIDES = (612.0, 14400.0)
 PAGE_SHAPE_TARGET_S = 5.0
 
 
-def long_shapes(pages: int, shapes=LONG_SHAPES, runs: int = 1, time_limit: float = 1800.0) -> list:
-    """Each long shape of `pages` pages: the whole command's wall and CPU time and its worker's peak
-    RSS (both measures), beside the bare pass in a fresh process."""
+def long_shapes(pages: int, shapes=None, runs: int = 1, time_limit: float = 1800.0) -> list:
+    """Each long shape of `pages` pages (default: every one of generate.py's LONG_SHAPES): the whole
+    command's wall and CPU time and its worker's peak RSS (both measures), beside the bare pass in a
+    fresh process."""
     gen = _generator()
+    shapes = gen.LONG_SHAPES if shapes is None else shapes
     out = []
     with tempfile.TemporaryDirectory(prefix="scope-bench-shapes-") as tmp:
         for shape in shapes:
@@ -470,12 +472,15 @@ def long_shapes(pages: int, shapes=LONG_SHAPES, runs: int = 1, time_limit: float
     return out
 
 
-def page_shapes(runs: int = 1, shapes=PAGE_SHAPES, count: int = 100_000, time_limit: float = 600.0) -> list:
-    """One page of `count` objects of each kind, on a 612 pt and a 14,400 pt square page: the whole
+def page_shapes(runs: int = 1, shapes=None, count: int = 100_000, time_limit: float = 600.0) -> list:
+    """One page of `count` objects of each kind, on a 612 pt and a 14,400 pt square page (`shapes`:
+    (kind, side) pairs; default: each of generate.py's PAGE_KINDS on each of PAGE_SIDES): the whole
     command's CPU time (every process of the tree, the worker included) and wall time (the run of
     least CPU of `runs`) and peak RSS, beside the bare pass. The target is judged on CPU time, which
     another load on the computer disturbs less than wall time."""
     gen = _generator()
+    if shapes is None:
+        shapes = tuple((kind, side) for kind in gen.PAGE_KINDS for side in PAGE_SIDES)
     out = []
     with tempfile.TemporaryDirectory(prefix="scope-bench-page-") as tmp:
         for kind, side in shapes:
