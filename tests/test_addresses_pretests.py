@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 
 import pytest
 
@@ -46,7 +47,6 @@ def test_a_line_that_may_hold_no_url_has_none(text):
 
 def test_only_w_lowers_to_w():
     # may_hold_url looks for "www." in the lower-cased text: exact only if no other character lowers to one
-    import sys
     assert [c for c in range(sys.maxunicode + 1) if set(chr(c).lower()) & {"w", "."}] == [0x2E, 0x57, 0x77]
 
 
