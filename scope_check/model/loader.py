@@ -974,15 +974,22 @@ def _check_boxes(pdf, page, number: int, problems: List) -> None:
 
 #: opacity of each of MuPDF's 256 alpha values (shared float objects: one per value, not per span)
 _ALPHA = tuple(a / 255.0 for a in range(256))
-#: distinct sizes and render modes kept shared per process, up to this many
+#: distinct span styles kept shared per process, up to this many
 _CACHE_MAX = 4096
 
 
-#: per process: a font's name -> without its subset prefix; MuPDF's size -> the model's; (character
-#: flags, opacity) -> render mode (each up to _CACHE_MAX entries)
-_NAMES: Dict[str, str] = {}
-_SIZES: Dict[float, float] = {}
-_RENDERS: Dict[Tuple[int, float], str] = {}
+#: per process: MuPDF's span style (font, size, alpha, character flags) -> the model's (the font's
+#: name without its subset prefix, size, opacity, render mode: `_style`), up to _CACHE_MAX entries
+_STYLES: Dict[Tuple, Tuple[str, float, float, str]] = {}
+
+
+def _style(font: str, raw_size: float, a, char_flags: int) -> Tuple[str, float, float, str]:
+    """The model's (font name, size, opacity, render mode) of a span of MuPDF's style."""
+    size = round(raw_size, 2)
+    if size <= 0 < raw_size:
+        size = 0.01  # a 0.001 pt span is tiny, not of size zero (sizes are divided by)
+    alpha = _ALPHA[a] if a.__class__ is int and 0 <= a <= 255 else a / 255.0
+    return strip_subset(font), size, alpha, _render_mode(char_flags, alpha)
 
 
 def _spans(raw_spans, coords: Dict[float, float]) -> Tuple[List[Span], bool, float, float]:
@@ -990,41 +997,27 @@ def _spans(raw_spans, coords: Dict[float, float]) -> Tuple[List[Span], bool, flo
     shows more than white space, their largest size and their right edge. `coords` (one per page)
     shares equal coordinates between the spans of the page (the left edge of every line, the top and
     bottom of the spans of a line). One loop per line, each span built in place (`document.SpanSlots`,
-    as `new_span` builds one): the loader's most repeated work, about 500 spans a page."""
+    as `new_span` builds one) with its style's part read once per process (`_STYLES`): the loader's
+    most repeated work, about 500 spans a page."""
     out: List[Span] = []
     shows = False
     top = right = 0.0
     g = coords.setdefault  # zeros are kept as they are (0.0 and -0.0 are equal keys)
-    names, sizes, renders, alphas = _NAMES, _SIZES, _RENDERS, _ALPHA
+    styles = _STYLES
     make = SPAN_SLOTS
     for s in raw_spans:
         text = s["text"]
         if not text:
             continue
-        font = s["font"]
-        name = names.get(font)
-        if name is None:
-            name = strip_subset(font)
-            if len(names) < _CACHE_MAX:
-                names[font] = name
-        raw_size = s["size"]
-        size = sizes.get(raw_size)
-        if size is None:
-            size = round(raw_size, 2)
-            if size <= 0 < raw_size:
-                size = 0.01  # a 0.001 pt span is tiny, not of size zero (sizes are divided by)
-            if len(sizes) < _CACHE_MAX:
-                sizes[raw_size] = size
+        key = (s["font"], s["size"], s.get("alpha", 255), s.get("char_flags", 16))
+        style = styles.get(key)
+        if style is None:
+            style = _style(*key)
+            if len(styles) < _CACHE_MAX:
+                styles[key] = style
+        name, size, alpha, render = style
         if len(text) > limits.MAX_LINE_CHARS or "\x00" in text or (not text.isascii() and _HAS_SURROGATE(text)):
             text = limits.clean_text(text, limits.MAX_LINE_CHARS)
-        a = s.get("alpha", 255)
-        alpha = alphas[a] if a.__class__ is int and 0 <= a <= 255 else a / 255.0
-        key = (s.get("char_flags", 16), alpha)
-        render = renders.get(key)
-        if render is None:
-            render = _render_mode(key[0], alpha)
-            if len(renders) < _CACHE_MAX:
-                renders[key] = render
         b = s["bbox"]
         if len(b) == 4:
             x0, y0, x1, y1 = b
