@@ -15,12 +15,13 @@ from scope_check.cli.options import (ToolError, exit_zero_option, format_option,
                                      pdfs_argument, report_options, rule_set, rules_option, selection,
                                      selection_options, write_reports)
 from scope_check.cli.process import allow_quick_exit
-from scope_check.engine.isolation import SingleChecker, imports_without_gc
+from scope_check.engine.isolation import SingleChecker
 from scope_check.engine.runner import exit_code
 from scope_check.output import CHOICES as FORMAT_CHOICES
 from scope_check.output import get as get_formatter
 from scope_check.output import resolve
 from scope_check.output.base import plural
+from scope_check.safety.collector import paused_collector
 from scope_check.safety.limits import display_path
 
 
@@ -42,7 +43,7 @@ from scope_check.safety.limits import display_path
 def check_command(ctx, pdfs, rules_spec, fmt, select, ignore, exit_zero, color, output, quiet, verbose, annotate_to,
                   time_limit, memory_limit) -> None:
     """Check each PDF against the rule set; every file gets its own verdict."""
-    with imports_without_gc():  # what the rules and the worker need, loaded once, before the worker is forked
+    with paused_collector():  # what the rules and the worker need, loaded once, before the worker is forked
         rules = rule_set(rules_spec, ctx)
         fmt = resolve(fmt)
         checker = SingleChecker(rules, selection(select, ignore), time_limit, memory_limit)

@@ -17,7 +17,7 @@ import importlib
 import sys
 
 _GC_ON = gc.isenabled()
-gc.disable()  # click's import, like the check's (isolation.imports_without_gc), needs no collection
+gc.disable()  # click's import, like the check's (safety.collector), needs no collection
 import click  # noqa: E402 - imported with the collector paused, just above
 
 if _GC_ON:
@@ -25,6 +25,7 @@ if _GC_ON:
 
 from scope_check import __version__  # noqa: E402 - after click's import, as the collector is restored
 from scope_check.cli import process  # noqa: E402 - after click's import (standard library only)
+from scope_check.safety.collector import paused_collector  # noqa: E402 - likewise
 
 #: the lazy table: subcommand -> "module:attribute", imported only when named (or listed by --help),
 #: so that `--version` imports no command and `check` none of the others
@@ -52,13 +53,8 @@ DEFAULT_COMMAND = "check"
 def _import(module: str):
     """`module`, imported with the cyclic garbage collector paused (its modules allocate objects that
     live as long as the process: collecting them is wasted work)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_collector():
         return importlib.import_module(module)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_command(name: str) -> click.Command:

@@ -335,26 +335,6 @@ def prepare() -> None:
     gc.freeze()  # what the workers inherit stays out of their garbage collections (no copy-on-write)
 
 
-class imports_without_gc:
-    """`with imports_without_gc(): import ...`: the cyclic garbage collector paused while modules are
-    imported (they allocate some 100,000 objects that live as long as the process: collecting them
-    is wasted work, about a tenth of the import time), restored afterwards whatever happens."""
-
-    def __enter__(self):
-        import gc
-
-        self.enabled = gc.isenabled()
-        gc.disable()
-        return self
-
-    def __exit__(self, *exc):
-        import gc
-
-        if self.enabled:
-            gc.enable()
-        return False
-
-
 def _worker_main(conn, fn: Callable, memory_limit_mb: Optional[float]) -> None:
     import faulthandler
     import resource

@@ -5,7 +5,6 @@ are packed as they are read (`model.packed_pages`)."""
 
 from __future__ import annotations
 
-import gc
 import operator
 import os
 import re
@@ -19,6 +18,7 @@ from scope_check.model.document import (
 )
 from scope_check.model.ink import count_pass, ink_pass
 from scope_check.safety import limits
+from scope_check.safety.collector import paused_collector
 from scope_check.safety.safe_patterns import lazy
 
 
@@ -223,7 +223,7 @@ def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple
                 page_problems.append(damage.Problem(number, "error", "page-tree", not_a_page))
                 item = _empty(number, size)
             else:
-                with _CollectorPaused():
+                with paused_collector():  # a page's objects are in no cycle
                     item = _page(pymupdf, pdf, page, number, page_problems, budget, extras)
                 size = (item.width, item.height)
         except MemoryError:
@@ -254,26 +254,6 @@ def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple
         extras.ink_source.budget = max(0, budget[0])
     _FONT_REFS.clear()
     return tuple(out)
-
-
-class _CollectorPaused:
-    """`with _CollectorPaused():` Python's cyclic garbage collector paused while one page is read,
-    restored afterwards whatever happens. Reading a page allocates thousands of objects (MuPDF's text
-    dictionary: a dict and its tuples per span; then the page's spans and lines), none of them in a
-    reference cycle (a collection after the corpus was read with the collector off found none): the
-    collections their allocation triggers only scan them, 3 to 5% of the load's CPU over the corpus.
-    Between pages the collector runs as usual, so a cycle made while a page is read would be
-    collected at the next page: memory stays bounded on a long document."""
-
-    def __enter__(self):
-        self.enabled = gc.isenabled()
-        gc.disable()
-        return self
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            gc.enable()
-        return False
 
 
 #: `_page_tree_map`: the page objects kept parsed after it (the first pages read, as MuPDF's own map
