@@ -200,27 +200,55 @@ def _typography(doc: Document, s: Structure) -> Typography:
         return Typography(None, None, None, (0.0, 0.0), 0)
     fonts: Counter = Counter()
     pitches: Counter = Counter()
-    pmin, pmax = PITCH_RANGE[0] * size, PITCH_RANGE[1] * size
-    for _, lines in region:
-        prev: List[Line] = []  # the last body-size line of each column seen so far
-        for ln in lines:
-            if not lo <= ln.size <= hi:
-                continue
-            for sp in ln.spans:
-                if lo <= sp.size <= hi:
-                    fonts[sp.font] += len(sp.text) - sp.text.count(" ")
-            for i, p in enumerate(prev):
-                if p.bbox[0] < ln.bbox[2] and ln.bbox[0] < p.bbox[2]:  # same column
-                    pitch = ln.baseline - p.baseline
-                    if pmin <= pitch <= pmax:
-                        pitches[round(round(pitch / PITCH_STEP) * PITCH_STEP, 2)] += 1
-                    prev[i] = ln
-                    break
-            else:
-                prev.append(ln)
+    for number, lines in region:
+        # (each page's sums added in page order: each font and pitch first met in the same order)
+        page_fonts, page_pitches = _page_typography(doc, s, number, lines, size, (lo, hi))
+        for font, n in page_fonts:
+            fonts[font] += n
+        for pitch, n in page_pitches:
+            pitches[pitch] += n
     leading = pitches.most_common(1)[0][0] if pitches else None
     font = fonts.most_common(1)[0][0] if fonts else None
     return Typography(size, font, leading, (lo, hi), sum(pitches.values()))
+
+
+def _page_typography(doc: Document, s: Structure, number: int, lines: Sequence[Line], size: float,
+                     size_range: Tuple[float, float]) -> Tuple[tuple, tuple]:
+    """`_font_and_pitches` of a page of the counted body. A whole page's depends on its body lines
+    (its `picks`) and the size alone: templates (TMPL001 ranking the bundled ones) that classify the
+    page alike read it once. The page where the body ends (held in part) is read each time."""
+    end = s.body_end
+    if s.picks is None or (end is not None and number == end.page):
+        return _font_and_pitches(lines, size, size_range)
+    return doc.derived(("page-typography", number, s.picks[number - 1], size, size_range),
+                       lambda: _font_and_pitches(lines, size, size_range))
+
+
+def _font_and_pitches(lines: Sequence[Line], size: float, size_range: Tuple[float, float]) -> Tuple[tuple, tuple]:
+    """((font, characters), ...) of the body-size spans of the body-size lines, and ((pitch, count), ...)
+    of the baseline pitches inside paragraphs, each column on its own, of one page's body `lines`
+    (in reading order), each in the order first met."""
+    lo, hi = size_range
+    fonts: Counter = Counter()
+    pitches: Counter = Counter()
+    pmin, pmax = PITCH_RANGE[0] * size, PITCH_RANGE[1] * size
+    prev: List[Line] = []  # the last body-size line of each column seen so far
+    for ln in lines:
+        if not lo <= ln.size <= hi:
+            continue
+        for sp in ln.spans:
+            if lo <= sp.size <= hi:
+                fonts[sp.font] += len(sp.text) - sp.text.count(" ")
+        for i, p in enumerate(prev):
+            if p.bbox[0] < ln.bbox[2] and ln.bbox[0] < p.bbox[2]:  # same column
+                pitch = ln.baseline - p.baseline
+                if pmin <= pitch <= pmax:
+                    pitches[round(round(pitch / PITCH_STEP) * PITCH_STEP, 2)] += 1
+                prev[i] = ln
+                break
+        else:
+            prev.append(ln)
+    return tuple(fonts.items()), tuple(pitches.items())
 
 
 # --- the text block --------------------------------------------------------------------------
@@ -302,16 +330,11 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
             _block_ends(lines, ends[0], ends[1], gap, firsts, lasts)
         if number > last:
             continue
-        for ln in lines:
-            if not lo <= ln.size <= hi:
-                continue
-            for a, b in (piece_extents(ln) if len(ln.spans) > 1 else ((ln.bbox[0], ln.bbox[2]),)):
-                if b - a >= COLUMN_MIN_WIDTH:
-                    key = (round(a), round(b))
-                    edges[key] += 1
-                    found = edge_pages[key]
-                    if len(found) < 2:
-                        found.add(number)
+        for key, n in _page_edges(doc, s, number, lines, (lo, hi)):  # (in the order first met)
+            edges[key] += n
+            found = edge_pages[key]
+            if len(found) < 2:
+                found.add(number)
     if not edges:
         return TextBlock((), None, None, 0)
     (main, count), = edges.most_common(1)
@@ -331,11 +354,56 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
         guess[0] = (left, right)
     if ends != (left, right):
         firsts, lasts = [], []
-        for lines in body:  # read again, not kept: any size (a heading or a float may open the page)
-            _block_ends(lines, left, right, gap, firsts, lasts)
+        for number, lines in enumerate(body, 1):  # read again, not kept: any size (a heading or a float may open the page)
+            for first, final in _page_ends(doc, s, number, lines, (left, right), gap):
+                firsts.append(first)
+                lasts.append(final)
     firsts.sort()
     lasts.sort(reverse=True)
     return TextBlock(tuple((float(a), float(b)) for a, b in columns), _quartile(firsts), _quartile(lasts), count)
+
+
+def _page_edges(doc: Document, s: Structure, number: int, lines: Sequence[Line],
+                size_range: Tuple[float, float]) -> Tuple[Tuple[Tuple[int, int], int], ...]:
+    """((left, right), lines) of each edge pair of a page's body-size `lines` (the pieces at least
+    COLUMN_MIN_WIDTH wide, rounded), in the order first met. It depends on which of the page's lines
+    are body (not on their order) and the size range alone: templates that classify the page alike
+    (TMPL001 ranking the bundled ones) read it once."""
+    if s.picks is None:
+        return _edges_of(lines, size_range)
+    return doc.derived(("page-edges", number, tuple(sorted(s.picks[number - 1])), size_range),
+                       lambda: _edges_of(lines, size_range))
+
+
+def _edges_of(lines: Sequence[Line], size_range: Tuple[float, float]) -> Tuple[Tuple[Tuple[int, int], int], ...]:
+    lo, hi = size_range
+    edges: Counter = Counter()
+    for ln in lines:
+        if not lo <= ln.size <= hi:
+            continue
+        for a, b in (piece_extents(ln) if len(ln.spans) > 1 else ((ln.bbox[0], ln.bbox[2]),)):
+            if b - a >= COLUMN_MIN_WIDTH:
+                edges[(round(a), round(b))] += 1
+    return tuple(edges.items())
+
+
+def _page_ends(doc: Document, s: Structure, number: int, lines: Sequence[Line], sides: Tuple[float, float],
+               gap: Optional[Tuple[float, float]]) -> Tuple[Tuple[float, float], ...]:
+    """(first, last) baselines of each column of a page holding PAGE_MIN_LINES body lines between the
+    block's `sides` (`_block_ends`). It depends on which of the page's lines are body (not on their
+    order), the sides and the gap alone: templates that classify the page alike read it once."""
+    if s.picks is None:
+        return _ends_of(lines, sides, gap)
+    return doc.derived(("page-block-ends", number, tuple(sorted(s.picks[number - 1])), sides, gap),
+                       lambda: _ends_of(lines, sides, gap))
+
+
+def _ends_of(lines: Sequence[Line], sides: Tuple[float, float],
+             gap: Optional[Tuple[float, float]]) -> Tuple[Tuple[float, float], ...]:
+    firsts: List[float] = []
+    lasts: List[float] = []
+    _block_ends(lines, sides[0], sides[1], gap, firsts, lasts)
+    return tuple(zip(firsts, lasts))
 
 
 def _block_ends(lines: Sequence[Line], left: float, right: float, gap: Optional[Tuple[float, float]],

@@ -111,6 +111,9 @@ class Structure:
     columns: int = 1  # the template's columns: body_lines are read column by column when 2 or more
     # per page, characters per size of its body lines (Classified.page_weights; None: not measured)
     page_weights: Optional[Sequence[Tuple[Tuple[float, int], ...]]] = None
+    # per page, the positions in `page.lines` of its body lines in reading order (Classified.picks;
+    # None: a packed document's): what the body measurements of a page are shared by across templates
+    picks: Optional[Tuple[Tuple[int, ...], ...]] = None
 
 
 def analyse(doc: Document, rules: RuleSet) -> Structure:
@@ -336,6 +339,7 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         footer_texts=tuple(footers),
         columns=int(template["columns"]),
         page_weights=c.page_weights,
+        picks=c.picks,
     )
 
 
