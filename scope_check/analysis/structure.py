@@ -391,14 +391,14 @@ def _classified(doc: Document, template: Mapping, reader: Optional["_PageReader"
     # the same, page by page (layout's typography adds them); a long document's in flat arrays
     page_weights: Any = _PageWeights() if packed else []
     chosen: List[Tuple[int, ...]] = []  # (not packed) each page's body lines as positions in page.lines
-    # a document classified again (TMPL001 ranking the bundled templates) reads each line's weights
-    # from a table made once (`line_weights`); the first classification weighs the lines as it goes
-    again = not packed and _classified_before(doc)
+    # each line's weights are read from a table made once per document (`line_weights`, kept for a
+    # classification under another template: TMPL001 ranking the bundled ones), a long (packed)
+    # document's weighed as its pages are read
     gap = _template_gap(template)  # two or more columns: the body is read column by column
     for page in doc.pages:
         roles = classify(page, template, last_number)
         # page by page: the same sums, each size first met in the same order
-        page_weights.append(_weigh_page(weight, line_weights(doc, page) if again else None, roles))
+        page_weights.append(_weigh_page(weight, None if packed else line_weights(doc, page), roles))
         picks = [i for i, (r, _) in enumerate(roles) if r == BODY]
         if gap is not None:
             picks = column_order(picks, [ln for _, ln in roles], gap, page.ink)
@@ -818,17 +818,14 @@ def line_weights(doc: Document, page: Page) -> Tuple[Tuple[Tuple[float, int], ..
 
 
 def _line_weight(ln: Line) -> Tuple[Tuple[float, int], ...]:
+    spans = ln.spans
+    if len(spans) == 1:  # (a line of one span: the same pair, without the dict)
+        text = spans[0].text
+        return ((spans[0].size, len(text) - text.count(" ")),)
     weight: dict = {}
-    for s in ln.spans:
+    for s in spans:
         weight[s.size] = weight.get(s.size, 0) + len(s.text) - s.text.count(" ")
     return tuple(weight.items())
-
-
-def _classified_before(doc: Document) -> bool:
-    """Has `_classified` read this document before (under any template)? Counts this reading."""
-    seen = doc.derived(("classifications",), lambda: [0])
-    seen[0] += 1
-    return seen[0] > 1
 
 
 def _weigh_page(weight: Counter, lines: Optional[Sequence[Tuple[Tuple[float, int], ...]]],
