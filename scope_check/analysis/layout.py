@@ -200,9 +200,10 @@ def _typography(doc: Document, s: Structure) -> Typography:
         return Typography(None, None, None, (0.0, 0.0), 0)
     fonts: Counter = Counter()
     pitches: Counter = Counter()
+    kept = _per_page(doc, s, "page-typography")
     for number, lines in region:
         # (each page's sums added in page order: each font and pitch first met in the same order)
-        page_fonts, page_pitches = _page_typography(doc, s, number, lines, size, (lo, hi))
+        page_fonts, page_pitches = _page_typography(kept, s, number, lines, size, (lo, hi))
         for font, n in page_fonts:
             fonts[font] += n
         for pitch, n in page_pitches:
@@ -212,16 +213,26 @@ def _typography(doc: Document, s: Structure) -> Typography:
     return Typography(size, font, leading, (lo, hi), sum(pitches.values()))
 
 
-def _page_typography(doc: Document, s: Structure, number: int, lines: Sequence[Line], size: float,
+def _per_page(doc: Document, s: Structure, kind: str) -> Optional[dict]:
+    """The document's table of one kind of per-page measurement (`_page_typography`, `_page_edges`,
+    `_page_ends`), or None for a long (packed) document, whose pages are read anew each time."""
+    return None if s.picks is None else doc.derived((kind,), dict)
+
+
+def _page_typography(kept: Optional[dict], s: Structure, number: int, lines: Sequence[Line], size: float,
                      size_range: Tuple[float, float]) -> Tuple[tuple, tuple]:
-    """`_font_and_pitches` of a page of the counted body. A whole page's depends on its body lines
-    (its `picks`) and the size alone: templates (TMPL001 ranking the bundled ones) that classify the
-    page alike read it once. The page where the body ends (held in part) is read each time."""
+    """`_font_and_pitches` of a page of the counted body, kept in `kept` (`_per_page`). A whole page's
+    depends on its body lines in reading order (its `picks`) and the size alone: templates (TMPL001
+    ranking the bundled ones) that classify the page alike read it once. The page where the body
+    ends (held in part) is read each time."""
     end = s.body_end
-    if s.picks is None or (end is not None and number == end.page):
+    if kept is None or (end is not None and number == end.page):
         return _font_and_pitches(lines, size, size_range)
-    return doc.derived(("page-typography", number, s.picks[number - 1], size, size_range),
-                       lambda: _font_and_pitches(lines, size, size_range))
+    key = (number, s.picks[number - 1], size, size_range)
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = _font_and_pitches(lines, size, size_range)
+    return found
 
 
 def _font_and_pitches(lines: Sequence[Line], size: float, size_range: Tuple[float, float]) -> Tuple[tuple, tuple]:
@@ -229,8 +240,8 @@ def _font_and_pitches(lines: Sequence[Line], size: float, size_range: Tuple[floa
     of the baseline pitches inside paragraphs, each column on its own, of one page's body `lines`
     (in reading order), each in the order first met."""
     lo, hi = size_range
-    fonts: Counter = Counter()
-    pitches: Counter = Counter()
+    fonts: dict = {}  # (dicts, not Counters: made for every page)
+    pitches: dict = {}
     pmin, pmax = PITCH_RANGE[0] * size, PITCH_RANGE[1] * size
     prev: List[Line] = []  # the last body-size line of each column seen so far
     for ln in lines:
@@ -238,12 +249,13 @@ def _font_and_pitches(lines: Sequence[Line], size: float, size_range: Tuple[floa
             continue
         for sp in ln.spans:
             if lo <= sp.size <= hi:
-                fonts[sp.font] += len(sp.text) - sp.text.count(" ")
+                fonts[sp.font] = fonts.get(sp.font, 0) + len(sp.text) - sp.text.count(" ")
         for i, p in enumerate(prev):
             if p.bbox[0] < ln.bbox[2] and ln.bbox[0] < p.bbox[2]:  # same column
                 pitch = ln.baseline - p.baseline
                 if pmin <= pitch <= pmax:
-                    pitches[round(round(pitch / PITCH_STEP) * PITCH_STEP, 2)] += 1
+                    key = round(round(pitch / PITCH_STEP) * PITCH_STEP, 2)
+                    pitches[key] = pitches.get(key, 0) + 1
                 prev[i] = ln
                 break
         else:
@@ -322,6 +334,10 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
     # kept when the edges come out the same (read again if not)
     guess = doc.derived(("packed-block-edges",), lambda: [None]) if is_packed(doc) else None
     ends = guess[0] if guess is not None else None
+    # which of each page's lines are body (their positions, a frozenset: its hash is kept), under which
+    # the pages' edges and ends are kept across templates (not for a packed document: `_per_page`)
+    kept = _per_page(doc, s, "page-edges")
+    body_sets = None if kept is None else [frozenset(p) for p in s.picks]
     firsts: List[float] = []
     lasts: List[float] = []
     for number in range(1, (len(body) if ends else min(last, len(body))) + 1):
@@ -330,7 +346,7 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
             _block_ends(lines, ends[0], ends[1], gap, firsts, lasts)
         if number > last:
             continue
-        for key, n in _page_edges(doc, s, number, lines, (lo, hi)):  # (in the order first met)
+        for key, n in _page_edges(kept, body_sets, number, lines, (lo, hi)):  # (in the order first met)
             edges[key] += n
             found = edge_pages[key]
             if len(found) < 2:
@@ -354,8 +370,9 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
         guess[0] = (left, right)
     if ends != (left, right):
         firsts, lasts = [], []
-        for number, lines in enumerate(body, 1):  # read again, not kept: any size (a heading or a float may open the page)
-            for first, final in _page_ends(doc, s, number, lines, (left, right), gap):
+        kept_ends = _per_page(doc, s, "page-block-ends")
+        for number, lines in enumerate(body, 1):  # read again: any size (a heading or a float may open the page)
+            for first, final in _page_ends(kept_ends, body_sets, number, lines, (left, right), gap):
                 firsts.append(first)
                 lasts.append(final)
     firsts.sort()
@@ -363,39 +380,48 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
     return TextBlock(tuple((float(a), float(b)) for a, b in columns), _quartile(firsts), _quartile(lasts), count)
 
 
-def _page_edges(doc: Document, s: Structure, number: int, lines: Sequence[Line],
+def _page_edges(kept: Optional[dict], body_sets: Optional[list], number: int, lines: Sequence[Line],
                 size_range: Tuple[float, float]) -> Tuple[Tuple[Tuple[int, int], int], ...]:
     """((left, right), lines) of each edge pair of a page's body-size `lines` (the pieces at least
-    COLUMN_MIN_WIDTH wide, rounded), in the order first met. It depends on which of the page's lines
-    are body (not on their order) and the size range alone: templates that classify the page alike
-    (TMPL001 ranking the bundled ones) read it once."""
-    if s.picks is None:
+    COLUMN_MIN_WIDTH wide, rounded), in the order first met, kept in `kept` (`_per_page`). It depends
+    on which of the page's lines are body (`body_sets`: their positions; not their order) and
+    the size range alone: templates that classify the page alike (TMPL001 ranking the bundled ones)
+    read it once."""
+    if kept is None:
         return _edges_of(lines, size_range)
-    return doc.derived(("page-edges", number, tuple(sorted(s.picks[number - 1])), size_range),
-                       lambda: _edges_of(lines, size_range))
+    key = (number, body_sets[number - 1], size_range)
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = _edges_of(lines, size_range)
+    return found
 
 
 def _edges_of(lines: Sequence[Line], size_range: Tuple[float, float]) -> Tuple[Tuple[Tuple[int, int], int], ...]:
     lo, hi = size_range
-    edges: Counter = Counter()
+    edges: dict = {}  # (a dict, not a Counter: made for every page)
     for ln in lines:
         if not lo <= ln.size <= hi:
             continue
         for a, b in (piece_extents(ln) if len(ln.spans) > 1 else ((ln.bbox[0], ln.bbox[2]),)):
             if b - a >= COLUMN_MIN_WIDTH:
-                edges[(round(a), round(b))] += 1
+                key = (round(a), round(b))
+                edges[key] = edges.get(key, 0) + 1
     return tuple(edges.items())
 
 
-def _page_ends(doc: Document, s: Structure, number: int, lines: Sequence[Line], sides: Tuple[float, float],
-               gap: Optional[Tuple[float, float]]) -> Tuple[Tuple[float, float], ...]:
+def _page_ends(kept: Optional[dict], body_sets: Optional[list], number: int, lines: Sequence[Line],
+               sides: Tuple[float, float], gap: Optional[Tuple[float, float]]) -> Tuple[Tuple[float, float], ...]:
     """(first, last) baselines of each column of a page holding PAGE_MIN_LINES body lines between the
-    block's `sides` (`_block_ends`). It depends on which of the page's lines are body (not on their
-    order), the sides and the gap alone: templates that classify the page alike read it once."""
-    if s.picks is None:
+    block's `sides` (`_block_ends`), kept in `kept` (`_per_page`). It depends on which of the page's
+    lines are body (`body_sets`, not their order), the sides and the gap alone: templates that
+    classify the page alike read it once."""
+    if kept is None:
         return _ends_of(lines, sides, gap)
-    return doc.derived(("page-block-ends", number, tuple(sorted(s.picks[number - 1])), sides, gap),
-                       lambda: _ends_of(lines, sides, gap))
+    key = (number, body_sets[number - 1], sides, gap)
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = _ends_of(lines, sides, gap)
+    return found
 
 
 def _ends_of(lines: Sequence[Line], sides: Tuple[float, float],

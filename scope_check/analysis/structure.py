@@ -401,7 +401,7 @@ def _classified(doc: Document, template: Mapping, reader: Optional["_PageReader"
         page_weights.append(_weigh_page(weight, None if packed else line_weights(doc, page), roles))
         picks = [i for i, (r, _) in enumerate(roles) if r == BODY]
         if gap is not None:
-            picks = column_order(picks, [ln for _, ln in roles], gap, page.ink)
+            picks = column_order(picks, [ln for _, ln in roles], gap, _drawn(doc, page))
         if packed:
             furniture.append([i << 3 | _ROLE_CODES[r] for i, (r, _) in enumerate(roles) if r != BODY])
             body.append(picks)
@@ -492,6 +492,17 @@ def column_order(picks: Sequence[int], lines: Sequence[Line], gap: Tuple[float, 
     out.extend(left)
     out.extend(right)
     return out
+
+
+def _drawn(doc: Document, page: Page) -> Sequence:
+    """The page's ink that `column_order` may find drawn across the gap: neither a clip nor 2 pt
+    tall or less, its own tests, made once per page (about a third of a paper's ink) instead of once
+    per template classifying it (TMPL001 ranking the bundled ones); a long (packed) document's
+    page's ink as it is."""
+    if is_packed(doc):
+        return page.ink
+    return doc.derived(("drawn-ink", page.number), lambda: tuple(
+        i for i in page.ink if not i.kind.startswith("clip") and i.bbox[3] - i.bbox[1] > 2.0))
 
 
 class _Runs(SequenceABC):
@@ -1171,8 +1182,6 @@ def _page_statement_headings(number: int, lines: Sequence[Line], known, size: fl
     regexes, edge, right = reading
     added = []
     for i, ln in enumerate(lines):
-        if (number, ln.bbox) in known:
-            continue
         text = ln.text
         if text in named:
             key = named[text]
@@ -1183,7 +1192,9 @@ def _page_statement_headings(number: int, lines: Sequence[Line], known, size: fl
             if bound is not None and len(named) >= bound:
                 named.clear()
             named[text] = key
-        if (key is not None and _is_heading(ln, size, edge + _left_edges(lines, size))
+        if key is None or (number, ln.bbox) in known:  # (most lines name none: asked first)
+            continue
+        if (_is_heading(ln, size, edge + _left_edges(lines, size))
                 and space_above(ln, lines, size, i) and not _toc_entry(ln, [o for o in lines if o.bbox[2] <= right])):
             # a table of contents' entry is no heading (its page number stands in the text block; a
             # number in the margin beside it is a line-number ruler's)
@@ -1331,11 +1342,11 @@ def _lead_in(ln: Line, size: float) -> Optional[Tuple[str, bool]]:
     colon (its own or the text's right after it), with text after it on the line. Not bold: the line's
     first sentence when it is a few words ended by a period or colon ("Limitations. We test ...", what a
     lead-in set in the text face leaves), `_run_in_statements` takes it only when it names a kind whole."""
-    spans = list(ln.spans)
+    spans = ln.spans
     n = 0
     while n < len(spans) and (not spans[n].text.strip() or (is_bold(spans[n]) and abs(spans[n].size - size) <= 0.6)):
         n += 1
-    lead = " ".join("".join(s.text for s in spans[:n]).split())
+    lead = " ".join("".join(s.text for s in spans[:n]).split()) if n else ""  # (most lines: no bold start)
     if lead and any(s.text.strip() for s in spans[n:]):
         rest = "".join(s.text for s in spans[n:]).lstrip()
         if not (lead.endswith((".", ":")) or rest.startswith((".", ":"))):
