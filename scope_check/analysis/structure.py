@@ -579,7 +579,8 @@ def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) 
     x0, top, x1, bottom = template["text_block"]
     centre = (x0 + x1) / 2
     columns = int(template["columns"]) > 1
-    ruler_like = [ln for ln in page.lines if _is_ruler_number(ln, template)]
+    # (the text's test first, as `_is_ruler_number` asks it: most lines are words)
+    ruler_like = [ln for ln in page.lines if ln.text.isdigit() and _is_ruler_number(ln, template)]
     ruler = set(map(id, ruler_like)) if _is_ruler(ruler_like, template["ruler"], ruler_before) else set()
     if ruler and template["ruler"]["numbering"] != "any" and int(template["columns"]) > 1:
         ruler.update(map(id, _strays(page, ruler_like, template)))
