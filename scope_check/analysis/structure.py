@@ -297,7 +297,11 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
             ("statement-headings", inputs, size, edges, patterns),
             lambda: _with_statement_headings(found, doc.pages, body, size, template, vocabulary, named))
     references = _first(headings, vocabulary["references_headings"], columns)
-    kinds = statement_kinds(headings, vocabulary)
+    # what each heading's key names under these patterns (whole; with its joined parts), kept across
+    # templates (a long document's read anew)
+    named_kinds = [doc.derived(("statement-kinds", patterns, partial), dict) for partial in (False, True)] \
+        if vocabulary["statements"] and not packed else [None, None]
+    kinds = statement_kinds(headings, vocabulary, known=named_kinds[0])
     excluded = _exempt_run(headings, references, vocabulary["exempt_sections"], kinds, vocabulary["statements"])
     if vocabulary["statements"] and size and not packed:  # read from the headings (the same key's) and the body only
         final = headings
@@ -321,7 +325,8 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         first_on_page = is_first_on_page(body_end, body[body_end.page - 1], doc.pages[body_end.page - 1], template,
                                          previous)
         body_pages = body_end.page - 1 if first_on_page else body_end.page
-    statements = _statements(headings, kinds, references, body_end, body, template, vocabulary, leads)
+    statements = _statements(headings, kinds, references, body_end, body, template, vocabulary, leads,
+                             named_kinds[1])
     return Structure(
         body_lines=body if packed else tuple(body),
         furniture=furniture if packed else tuple(furniture),
@@ -1105,17 +1110,29 @@ def _inside_exempt(headings: Sequence[Heading], exempt: Sequence[bool]) -> List[
     return out
 
 
-def statement_kinds(headings: Sequence[Heading], vocabulary: Mapping, partial: bool = False) -> Tuple[Optional[str], ...]:
+def statement_kinds(headings: Sequence[Heading], vocabulary: Mapping, partial: bool = False,
+                    known: Optional[dict] = None) -> Tuple[Optional[str], ...]:
     """For each heading, the kind of statement it opens (a key of structure.statements, or of
     statement_headings for a kind the rule set does not list), or None; all None when the rule set
     lists no statements. A heading that matches several kinds is the first of them in name order.
     `partial`: a heading none of whose patterns matches whole is of the kind one of its parts joined by
     "and", "&", "/" or commas names ("Diagnostic Visibility and Limitations", "Limitations and Future
-    Works"): found and reported, but not the venue's statement section (it never ends the body)."""
+    Works"): found and reported, but not the venue's statement section (it never ends the body).
+    `known`: what a key gave before under these patterns and `partial`, kept by the caller across
+    templates (a pure function of the key, the patterns and `partial`)."""
     if not vocabulary["statements"]:
         return (None,) * len(headings)
-    compiled = _kind_patterns(vocabulary)
-    return tuple(_kind_of(h.key, compiled, partial) for h in headings)
+    if known is None:
+        known = {}
+    compiled = None
+    kinds = []
+    for h in headings:
+        if h.key not in known:
+            if compiled is None:
+                compiled = _kind_patterns(vocabulary)
+            known[h.key] = _kind_of(h.key, compiled, partial)
+        kinds.append(known[h.key])
+    return tuple(kinds)
 
 
 #: what joins the parts of a heading that names several topics: "Diagnostic Visibility and Limitations"
@@ -1292,15 +1309,16 @@ def _section_level(heading: Heading, headings: Sequence[Heading]) -> bool:
 
 def _statements(headings: Sequence[Heading], kinds: Sequence[Optional[str]], references: Optional[Heading],
                 body_end: Optional[Heading], body: Sequence[Sequence[Line]], template: Mapping,
-                vocabulary: Mapping, leads: Sequence = ()) -> Tuple[Statement, ...]:
+                vocabulary: Mapping, leads: Sequence = (), named_kinds: Optional[dict] = None) -> Tuple[Statement, ...]:
     """Every statement found, when the rule set lists any: its kind, extent, length and place, in reading
     order. A statement heading inside another statement (a checklist's "2. Limitations" item) is part of
     it. Besides the headings `kinds` gives, a heading one of whose joined parts names a kind
     (statement_kinds' `partial`) and a paragraph opening with a bold lead-in that names one (run-in,
-    `leads`, what `_run_ins` found) are statements too."""
+    `leads`, what `_run_ins` found) are statements too. `named_kinds`: statement_kinds' `known` for its
+    `partial` reading."""
     if not vocabulary["statements"]:
         return ()
-    partial = statement_kinds(headings, vocabulary, partial=True)
+    partial = statement_kinds(headings, vocabulary, partial=True, known=named_kinds)
     kinds = [kind or extra for kind, extra in zip(kinds, partial)]
     appendix = _first_appendix(headings, vocabulary["appendix_headings"])
     stops = {id(h) for h in (references, appendix) if h is not None}
