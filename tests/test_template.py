@@ -12,8 +12,9 @@ import pytest
 from conftest import (CORPUS, LAYOUT, check, codes, corpus_check, errors, findings, fixture_path, layout_codes, needs_corpus,
                       severities)
 from scope_check.checks import load_rules
-from scope_check.analysis.layout import text_block, typography
-from scope_check.analysis.structure import analyse, classification_inputs, token
+from scope_check.analysis.layout import template_paper, text_block, typography
+from scope_check.analysis.structure import (analyse, classification_inputs, classified, first_footer, first_header,
+                                           may_show_marks, token)
 from scope_check.checks.template import bundled_templates, other_template, resemblance, surely_unmarked
 from scope_check.engine.runner import check_file
 from scope_check.model.loader import load
@@ -429,6 +430,39 @@ def test_a_candidate_left_out_before_its_analysis_has_a_reason_against_it(name):
             left_out += 1
             assert resemblance(doc, rules)[0] > 0, rules.name
     assert left_out < len(bundled_templates())
+
+
+def _shows_no_mark(doc, rules) -> bool:
+    """None of the template's marks in the paper's classification under it: a running header or a
+    notice matching its patterns, the review ruler (not a mark of a camera-ready rule set)."""
+    tpl = rules.template
+    c = classified(doc, rules)
+    header = list(tpl["header"]["review"]) + list(tpl["header"]["camera_ready"])
+    notice = list(tpl["footer"].get("review", ())) + list(tpl["footer"].get("camera_ready", ()))
+    camera = rules.options("TMPL002")["mode"] == "camera_ready"
+    return not ((header and first_header(c, header)) or (notice and first_footer(c, notice))
+                or (tpl["ruler"] and not camera and c.review_ruler_pages))
+
+
+@needs_corpus
+def test_a_candidate_ruled_out_by_its_lines_alone_shows_no_mark_when_classified():
+    """`surely_unmarked` rules out a template without notice patterns on another paper size without
+    classifying the pages when no line may be its running header or a ruler's number
+    (`may_show_marks`): the classification under it shows none of its marks either; and a
+    template is never ruled out that the classification shows a mark of."""
+    decided = 0
+    for name in ["acm_sigconf_gecco2018_genotype.pdf", "acl2020_2kenize.pdf", "neurips2017_attention.pdf",
+                 "template_icml2025_example_paper.pdf"]:
+        doc = load(str(CORPUS / name))
+        for rules in bundled_templates():
+            tpl = rules.template
+            other_paper = not template_paper(doc, rules)
+            assert surely_unmarked(doc, rules) == (other_paper and _shows_no_mark(doc, rules)), (name, rules.name)
+            header = list(tpl["header"]["review"]) + list(tpl["header"]["camera_ready"])
+            if other_paper and not may_show_marks(doc, tpl, header):
+                decided += 1
+                assert _shows_no_mark(doc, rules), (name, rules.name)
+    assert decided  # (the lines alone decide some: papers on A4 under Letter templates and the reverse)
 
 
 # --- what the ranking shares between templates -------------------------------------------------------

@@ -1024,6 +1024,23 @@ def _bold_name(font: str) -> bool:
     return bool(_BOLD.search(font))
 
 
+def may_show_marks(doc: Document, template: Mapping, header_patterns: Sequence[str]) -> bool:
+    """Could the classification under `template` find a running header matching `header_patterns` or
+    a page of the review ruler? No when no line of the document stands where a running header does
+    (`header_min_distance` above the block: `classify`'s test of its place) reading one of them, and
+    no line is a ruler's number (`_is_ruler_number`, which a ruler page needs one of): the lines
+    alone tell, without classifying the pages (TMPL001 ruling a bundled template out by its marks)."""
+    top = template["text_block"][1] - template["header_min_distance"]
+    compiled = compile_all(tuple(header_patterns))
+    for page in doc.pages:
+        for ln in page.lines:
+            if ln.text.isdigit() and _is_ruler_number(ln, template):
+                return True
+            if ln.bbox[3] <= top and any(p.search(ln.text) for p in compiled):
+                return True
+    return False
+
+
 def first_header(s: Structure, patterns: Sequence[str]) -> Optional[Tuple[int, str]]:
     """The first running header (page, text) matching one of the rule file's header patterns."""
     return _first_match(s.header_texts, patterns)

@@ -56,7 +56,8 @@ from scope_check.checks.pages import CHECKS as PAGE_CHECKS
 from scope_check.checks.helpers import clipped, inches, paper_name, the_template, template_name
 from scope_check.config import rules as rule_files
 from scope_check.config.spec import Check, Param, Params
-from scope_check.analysis.structure import HEADER, analyse, classified, first_footer, first_header, token
+from scope_check.analysis.structure import (HEADER, analyse, classified, first_footer, first_header, may_show_marks,
+                                           token)
 from scope_check.safety.safe_patterns import compile_all
 
 CHECKS = (
@@ -658,9 +659,16 @@ def surely_unmarked(doc: Document, rules) -> bool:
     shown (`not any(marks)`, the same `_template_marks`) and the paper is another size (`page_wrong`,
     the same `_paper`) or no block was measured; `resemblance` adds `unmarked` to the reasons, and
     `ranked` keeps only a score of no reasons. So another size with no mark shown is out whatever
-    the headings, the text block and the body font say: they are never computed for it."""
-    if not _paper(doc, rules.template)[2]:
+    the headings, the text block and the body font say: they are never computed for it. A template
+    without notice patterns, whose marks are its running header and its ruler, shows none when no
+    line of the paper may be either (`may_show_marks`): the pages are not even classified."""
+    tpl = rules.template
+    if not _paper(doc, tpl)[2]:
         return False
+    footer, header = tpl["footer"], tpl["header"]
+    if not (footer.get("review") or footer.get("camera_ready")) and \
+            not may_show_marks(doc, tpl, list(header["review"]) + list(header["camera_ready"])):
+        return True
     return not any(_template_marks(classified(doc, rules), rules))
 
 
