@@ -334,8 +334,9 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
     # kept when the edges come out the same (read again if not)
     guess = doc.derived(("packed-block-edges",), lambda: [None]) if is_packed(doc) else None
     ends = guess[0] if guess is not None else None
-    # which of each page's lines are body (their positions, a frozenset: its hash is kept), under which
-    # the pages' edges and ends are kept across templates (not for a packed document: `_per_page`)
+    # which of each page's lines are body (their positions), under which the pages' edges (in reading
+    # order) and ends (a frozenset: its hash is kept) are kept across templates (not for a packed
+    # document: `_per_page`)
     kept = _per_page(doc, s, "page-edges")
     body_sets = None if kept is None else [frozenset(p) for p in s.picks]
     firsts: List[float] = []
@@ -346,7 +347,7 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
             _block_ends(lines, ends[0], ends[1], gap, firsts, lasts)
         if number > last:
             continue
-        for key, n in _page_edges(kept, body_sets, number, lines, (lo, hi)):  # (in the order first met)
+        for key, n in _page_edges(kept, s.picks, number, lines, (lo, hi)):  # (in the order first met)
             edges[key] += n
             found = edge_pages[key]
             if len(found) < 2:
@@ -380,16 +381,16 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
     return TextBlock(tuple((float(a), float(b)) for a, b in columns), _quartile(firsts), _quartile(lasts), count)
 
 
-def _page_edges(kept: Optional[dict], body_sets: Optional[list], number: int, lines: Sequence[Line],
+def _page_edges(kept: Optional[dict], picks: Optional[Sequence[Tuple[int, ...]]], number: int, lines: Sequence[Line],
                 size_range: Tuple[float, float]) -> Tuple[Tuple[Tuple[int, int], int], ...]:
     """((left, right), lines) of each edge pair of a page's body-size `lines` (the pieces at least
     COLUMN_MIN_WIDTH wide, rounded), in the order first met, kept in `kept` (`_per_page`). It depends
-    on which of the page's lines are body (`body_sets`: their positions; not their order) and
-    the size range alone: templates that classify the page alike (TMPL001 ranking the bundled ones)
-    read it once."""
+    on the page's body lines in reading order (`picks`: their positions; the order first met breaks
+    a tie between the most common pairs) and the size range alone: templates that classify and order
+    the page alike (TMPL001 ranking the bundled ones) read it once."""
     if kept is None:
         return _edges_of(lines, size_range)
-    key = (number, body_sets[number - 1], size_range)
+    key = (number, picks[number - 1], size_range)
     found = kept.get(key)
     if found is None:
         found = kept[key] = _edges_of(lines, size_range)
