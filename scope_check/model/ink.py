@@ -16,6 +16,20 @@ def mupdf_module():
     return pymupdf.mupdf
 
 
+def swig_this(obj):
+    """The binding's pointer object of `obj`, one of the Python objects it passes a device's
+    callbacks (`obj.this`), else `obj` itself (already a pointer object, None, a number).
+
+    A MuPDF structure whose fields the binding knows (a matrix, a stroke state, a colour space,
+    a text) comes as a proxy object holding its pointer object as `this`. Each compiled function
+    finds the pointer of every argument it is given: from a proxy, it reads the attribute `this`
+    and checks two types, each check (made by the type check of PyMuPDF's other compiled module)
+    building and comparing type names; from the pointer object, one check. Bounding a stroke
+    given its stroke state and matrix this way takes 0.56 us instead of 1.6 us, and the ink
+    device bounds every path of the page."""
+    return getattr(obj, "this", obj)
+
+
 _INK_DEVICE = None
 _COUNT_DEVICE = None
 _INFINITE = float("inf")
@@ -32,17 +46,19 @@ def colour_reader():
     """A function (colorspace, color) -> 0xRRGGBB of a colour MuPDF passes a device's fill: device
     gray and RGB read directly (most fills), any other colour space converted by MuPDF."""
     mupdf = mupdf_module()
+    low = mupdf._mupdf
     rgb_space = mupdf.FzColorspace(mupdf.FzColorspace.Fixed_RGB)
     params = mupdf.FzColorParams()
-    get, n_of = mupdf.floats_getitem, mupdf.ll_fz_colorspace_n
-    is_gray, is_rgb = mupdf.ll_fz_colorspace_is_gray, mupdf.ll_fz_colorspace_is_rgb
+    get, n_of = low.floats_getitem, low.ll_fz_colorspace_n
+    is_gray, is_rgb = low.ll_fz_colorspace_is_gray, low.ll_fz_colorspace_is_rgb
 
     def to_rgb(colorspace, color):
-        n = n_of(colorspace)
-        if n == 1 and is_gray(colorspace):
+        cs = swig_this(colorspace)
+        n = n_of(cs)
+        if n == 1 and is_gray(cs):
             v = get(color, 0)
             r = g = b = v
-        elif n == 3 and is_rgb(colorspace):
+        elif n == 3 and is_rgb(cs):
             r, g, b = get(color, 0), get(color, 1), get(color, 2)
         else:
             r, g, b = mupdf.ll_fz_convert_color(colorspace, color, rgb_space.m_internal, None, params.internal())[:3]
@@ -112,7 +128,7 @@ def ink_device_class():
         return _INK_DEVICE
     mupdf = mupdf_module()
     low = mupdf._mupdf  # the compiled functions the `mupdf` module wraps in Python functions
-    unit = mupdf.fz_unit_rect
+    unit = swig_this(mupdf.fz_unit_rect)
     bound_path, bound_shade, bound_text = low.ll_fz_bound_path, low.ll_fz_bound_shade, low.ll_fz_bound_text
     transform_rect = low.ll_fz_transform_rect
     coords = rect_reader()
@@ -187,7 +203,7 @@ def ink_device_class():
         def fill_path(self, ctx, path, even_odd, ctm, colorspace, color, alpha, *rest):
             out = self.out
             n = len(out)
-            self._keep("fill-path", bound_path, path, None, ctm)
+            self._keep("fill-path", bound_path, path, None, swig_this(ctm))
             if len(out) > n:
                 b = out[n][1]
                 if b[2] - b[0] >= BIG_FILL and b[3] - b[1] >= BIG_FILL:
@@ -197,16 +213,16 @@ def ink_device_class():
                         pass
 
         def stroke_path(self, ctx, path, stroke, ctm, *rest):
-            self._keep("stroke-path", bound_path, path, stroke, ctm)
+            self._keep("stroke-path", bound_path, path, swig_this(stroke), swig_this(ctm))
 
         def fill_shade(self, ctx, shade, ctm, *rest):
-            self._keep("fill-shade", bound_shade, shade, ctm)
+            self._keep("fill-shade", bound_shade, swig_this(shade), swig_this(ctm))
 
         def fill_image(self, ctx, image, ctm, *rest):
-            self._keep("fill-image", transform_rect, unit, ctm)
+            self._keep("fill-image", transform_rect, unit, swig_this(ctm))
 
         def fill_image_mask(self, ctx, image, ctm, *rest):
-            self._keep("fill-imgmask", transform_rect, unit, ctm)
+            self._keep("fill-imgmask", transform_rect, unit, swig_this(ctm))
 
         def _push(self, r):
             """Open a clip of MuPDF rect `r` (None: unknown, the whole plane) inside the clip in force."""
@@ -229,19 +245,19 @@ def ink_device_class():
             self._push(r)
 
         def clip_path(self, ctx, path, even_odd, ctm, *rest):
-            self._push_bound(bound_path, path, None, ctm)
+            self._push_bound(bound_path, path, None, swig_this(ctm))
 
         def clip_stroke_path(self, ctx, path, stroke, ctm, *rest):
-            self._push_bound(bound_path, path, stroke, ctm)
+            self._push_bound(bound_path, path, swig_this(stroke), swig_this(ctm))
 
         def clip_text(self, ctx, text, ctm, *rest):
-            self._push_bound(bound_text, text, None, ctm)
+            self._push_bound(bound_text, swig_this(text), None, swig_this(ctm))
 
         def clip_stroke_text(self, ctx, text, stroke, ctm, *rest):
-            self._push_bound(bound_text, text, stroke, ctm)
+            self._push_bound(bound_text, swig_this(text), swig_this(stroke), swig_this(ctm))
 
         def clip_image_mask(self, ctx, image, ctm, *rest):
-            self._push_bound(transform_rect, unit, ctm)
+            self._push_bound(transform_rect, unit, swig_this(ctm))
 
         def pop_clip(self, ctx, *rest):
             if self.clips:
