@@ -71,19 +71,20 @@ def colour_reader():
 def rect_reader():
     """A function returning (x0, y0, x1, y1) of a MuPDF `fz_rect` from the low-level binding.
 
-    The binding reads each coordinate through its own accessor (about 0.8 us each, more than
-    MuPDF takes to bound a path); an `fz_rect` is four C floats, so the four are read in one go
-    from the structure's memory. The layout is checked once against the accessors: where it
-    differs, the accessors are used."""
+    The binding reads each coordinate through its own accessor (about 0.3 us each, more than
+    MuPDF takes to bound a path); an `fz_rect` is four C floats, so the four are read from the
+    structure's memory as a ctypes array laid over it (0.22 us for the four; a copy of the memory
+    unpacked, 0.43 us). The layout is checked once against the accessors: where it differs, the
+    accessors are used."""
     import ctypes
-    import struct
 
     mupdf = mupdf_module()
     low = mupdf._mupdf
-    at, unpack = ctypes.string_at, struct.Struct("=4f").unpack
+    floats = ctypes.c_float * 4
 
     def fast(r):
-        return unpack(at(int(r.this), 16))
+        c = floats.from_address(int(r.this))  # the rect's own memory, read while `r` holds it
+        return (c[0], c[1], c[2], c[3])
 
     def slow(r):
         return r.x0, r.y0, r.x1, r.y1
