@@ -1,7 +1,8 @@
 """Pay for what is selected: an analysis of config.spec.ANALYSES is made only when a check that
 runs reads it (`Check.needs`). A check that declares it does not read an analysis finds the same
-on real papers without it; `--select PAGE` loads without the visibility facts and reports what the
-full run reports for PAGE (and the gates); a check that declares nothing keeps every analysis."""
+on real papers without it; `--select PAGE` loads without the visibility facts and the integrity facts
+and reports what the full run reports for PAGE (and the gates); a check that declares nothing keeps
+every analysis."""
 
 from __future__ import annotations
 
@@ -79,6 +80,36 @@ def test_the_statement_and_template_checks_find_the_same_without_the_visibility_
     assert found  # each of these papers gives these checks something to find
 
 
+#: papers whose integrity facts say something (a hidden layer, remapped and private-use fonts, active
+#: content) and their near misses
+INTEGRITY_PAPERS = ["text/ocg_hidden_layer.pdf", "text/ocg_visible_layer.pdf", "text/remapped_font.pdf",
+                    "text/private_use_font.pdf", "text/javascript_action.pdf", "text/launch_and_remote.pdf",
+                    "text/attached_file.pdf", "text/plain_links.pdf"]
+
+
+@pytest.mark.parametrize("relative", INTEGRITY_PAPERS + PAPERS[:8])
+def test_a_check_that_does_not_need_the_integrity_facts_finds_the_same_without_them(relative):
+    path = _path(relative)
+    full, bare = loader.load(path), loader.load(path, integrity=False)
+    assert not (bare.active or bare.layered or bare.font_remaps)
+    assert [(p.lines, p.seen, p.ink) for p in bare.pages] == [(p.lines, p.seen, p.ink) for p in full.pages]
+    for rules_name in ("scope2025-main", "iclr2027"):
+        rules = registry.load_rules(rules_name)
+        spared = [c for c in registry.checks().values() if c.run and not c.file_level and "integrity" not in c.analyses]
+        assert {"TEXT001", "TEXT002", "TEXT003", "TEXT004"}.isdisjoint(c.code for c in spared)
+        for check in spared:
+            assert _findings(check, bare, rules) == _findings(check, full, rules), (check.code, rules_name)
+
+
+def test_the_integrity_facts_are_read_on_these_papers():
+    """The comparison above means something: each fact is there when asked for."""
+    docs = {name: loader.load(_path(name)) for name in
+            ("text/ocg_hidden_layer.pdf", "text/remapped_font.pdf", "text/javascript_action.pdf")}
+    assert docs["text/ocg_hidden_layer.pdf"].layered
+    assert docs["text/remapped_font.pdf"].font_remaps
+    assert docs["text/javascript_action.pdf"].active
+
+
 def test_the_visibility_facts_are_read_on_these_papers():
     """The comparison above means something: the facts are there when asked for."""
     doc = loader.load(_path("text/invisible_prompt.pdf"))
@@ -90,7 +121,7 @@ def test_a_selection_loads_only_what_its_checks_read(monkeypatch):
     real = loader.load
 
     def load(path, **kw):
-        asked.append(kw.get("visibility_facts", True))
+        asked.append((kw.get("visibility_facts", True), kw.get("integrity", True)))
         return real(path, **kw)
 
     monkeypatch.setattr(loader, "load", load)
@@ -100,15 +131,20 @@ def test_a_selection_loads_only_what_its_checks_read(monkeypatch):
     paged = runner.check_file(path, rules, runner.Selection(select=("PAGE",)))
     full_hidden = runner.check_file(hidden, rules)
     text = runner.check_file(hidden, rules, runner.Selection(select=("TEXT001",)))
-    assert asked == [True, False, True, True]
+    active = _path("text/javascript_action.pdf")
+    full_active = runner.check_file(active, rules)
+    scripts = runner.check_file(active, rules, runner.Selection(select=("TEXT004",)))
+    assert asked == [(True, True), (False, False), (True, True), (True, True), (True, True), (False, True)]
     assert runner.analyses(runner.Selection(select=("PAGE",))) == ()
-    assert "visibility" in runner.analyses(runner.Selection())
+    assert runner.analyses(runner.Selection(select=("TEXT004",))) == ("integrity",)
+    assert {"visibility", "integrity"} <= set(runner.analyses(runner.Selection()))
 
     def keep(report, prefix):
         return [(f.code, f.pages, f.message, f.severity) for f in report.findings if f.code.startswith(prefix)]
 
     assert keep(paged, "PAGE") == keep(full, "PAGE") and keep(paged, "PAGE")
     assert keep(text, "TEXT001") == keep(full_hidden, "TEXT001") and keep(text, "TEXT001")
+    assert keep(scripts, "TEXT004") == keep(full_active, "TEXT004") and keep(scripts, "TEXT004")
     assert paged.measurements == full.measurements
 
 

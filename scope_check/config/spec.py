@@ -71,6 +71,10 @@ ANALYSES: Dict[str, str] = {
     "visibility": "the text's visibility facts (`Page.seen`: colour against its backdrop, covered, clipped "
                   "away; `Page.offpage`: text beyond the visible page; `Page.painted_clips`): "
                   "model/visibility.py",
+    "integrity": "the document's integrity facts (`Document.active`: scripts, actions, attached files; "
+                 "`Document.layered`: the text of layers hidden by default; `Document.font_remaps`: fonts whose "
+                 "glyph names contradict their /ToUnicode maps), gathered as the pages are read: model/loader.py "
+                 "(`_Extras`), model/active.py, model/fontmap.py",
 }
 
 #: parameter types -> the JSON Schema of a value of that type

@@ -166,7 +166,8 @@ def _check_file(path: str, rules: RuleSet, selection: Selection, on_document, ch
     sha = None
     try:
         wanted = analyses(selection)
-        doc = loader.load(path, visibility_facts="visibility" in wanted, ink="ink" in wanted)
+        doc = loader.load(path, visibility_facts="visibility" in wanted, ink="ink" in wanted,
+                          integrity="integrity" in wanted)
     except TooLarge as exc:  # decided from stat: the file is not read, not hashed (sha256 null)
         unopened = _Unopened(path, exc.size)
         found = [replace(f, data={**f.data, "read": False}) for check in file_level

@@ -22,7 +22,7 @@ from scope_check.safety.collector import paused_collector
 from scope_check.safety.safe_patterns import lazy
 
 
-def load(path: str, visibility_facts: bool = True, ink: bool = True) -> Document:
+def load(path: str, visibility_facts: bool = True, ink: bool = True, integrity: bool = True) -> Document:
     """Parse `path` once. Raises UnreadablePdf (the engine reports it as FILE001 to FILE003), TooLarge for a file over
     limits.MAX_READ_BYTES, ResourceLimit when memory runs out. Damage and caps met on the way are
     kept as `Document.problems` (reported by FILE002). `visibility_facts=False`: the pages' visibility
@@ -37,7 +37,10 @@ def load(path: str, visibility_facts: bool = True, ink: bool = True) -> Document
     same problem as in a full read. The file is opened again at the first page's ink asked for and
     kept open until `release(doc)` (the runner calls it when the file's checks end; a read after it
     opens the file again). A long document (more than limits.PACK_PAGES_OVER pages) reads every
-    page's ink as it is read (its packed pages keep it packed: `model.packed_pages`)."""
+    page's ink as it is read (its packed pages keep it packed: `model.packed_pages`).
+
+    `integrity=False`: the document's integrity facts (`Document.active`, `layered`, `font_remaps`:
+    `_Extras`) are not gathered and stay empty, for a run whose checks do not read them."""
     try:
         size = limits.inspect(path).size
     except limits.InputError as exc:
@@ -46,14 +49,14 @@ def load(path: str, visibility_facts: bool = True, ink: bool = True) -> Document
         raise TooLarge(size)
     try:
         with limits.opened(path) as fh:
-            return _load_open(path, fh, visibility_facts, ink)
+            return _load_open(path, fh, visibility_facts, ink, integrity)
     except limits.InputError as exc:
         raise UnreadablePdf(exc.kind, exc.message) from None
     except MemoryError:
         raise ResourceLimit("memory ran out while reading the PDF") from None
 
 
-def _load_open(path: str, fh, visibility_facts: bool = True, ink: bool = True) -> Document:
+def _load_open(path: str, fh, visibility_facts: bool = True, ink: bool = True, integrity: bool = True) -> Document:
     if fh.size > limits.MAX_READ_BYTES:  # grown since `stat`
         raise TooLarge(fh.size)
     size = sniffed(fh.size, fh.read_at(0, MAGIC_WINDOW))
@@ -87,7 +90,7 @@ def _load_open(path: str, fh, visibility_facts: bool = True, ink: bool = True) -
             made_by = (metadata.get("producer", "") + " " + metadata.get("creator", "")).lower()
             figures = _figure_metadata(pdf) if "tex" in made_by else ()  # PTEX.InfoDict: pdfTeX and LuaTeX
             problems.extend(damage.classify(None, damage.take_warnings(pymupdf)))
-            extras = _Extras(pymupdf, pdf)  # active content, layers, remapped fonts (the integrity facts)
+            extras = _Extras(pymupdf, pdf, integrity)  # active content, layers, remapped fonts (the integrity facts)
             extras.visibility_facts = visibility_facts
             if not (ink or visibility_facts or packed_pages.packs(min(count, limits.MAX_PAGES))):
                 extras.ink_source = _InkSource(path, _identity(fh), pdf)
@@ -123,12 +126,14 @@ class _Extras:
     TEXT004): its active content (`model.active`: the catalog's at once, each page's as it is read),
     the text of layers hidden by default (`visibility.hidden_layers`, only in a document that has
     layers) and the simple fonts whose glyph names contradict their /ToUnicode maps
-    (`model.fontmap`, each font once)."""
+    (`model.fontmap`, each font once); none of them when `wanted` is False (`load`'s `integrity`)."""
 
-    def __init__(self, pymupdf, pdf):
+    def __init__(self, pymupdf, pdf, wanted: bool = True):
         self.pymupdf = pymupdf
+        self.wanted = wanted
         self.active = active.Scanner(pymupdf, pdf)
-        self.active.document()
+        if wanted:
+            self.active.document()
         self.layered: List[LayeredSpan] = []
         self.remaps: Dict[int, Optional[FontRemap]] = {}
         self.fonts: Dict[int, str] = {}  # fonts met on the page being read, not yet looked at
@@ -136,7 +141,7 @@ class _Extras:
         self.ink_source: Optional[_InkSource] = None  # set: the pages' ink is read when asked for (load's `ink`)
         self.xobject_bounds: Dict[int, Optional[int]] = {}  # `_under_cap`'s memo
         try:
-            self.has_layers = bool(pdf.get_ocgs())
+            self.has_layers = wanted and bool(pdf.get_ocgs())
         except Exception:
             self.has_layers = False
         damage.take_warnings(pymupdf)  # what MuPDF said while these were read is not the file's damage
@@ -144,6 +149,8 @@ class _Extras:
     def page(self, pdf, page, number: int) -> None:
         """The facts of a page that was read (its own warnings already taken: what MuPDF says
         while these are read is not the page's damage, and is dropped)."""
+        if not self.wanted:
+            return
         pymupdf = self.pymupdf
         self.active.page(page, number, limits.MAX_ANNOTS_PER_PAGE)
         for xref, basefont in self.fonts.items():
@@ -164,7 +171,7 @@ class _Extras:
         damage.take_warnings(pymupdf)
 
     def font(self, xref: int, basefont: str) -> None:
-        if xref > 0 and xref not in self.remaps:
+        if self.wanted and xref > 0 and xref not in self.remaps:
             self.remaps[xref] = None
             self.fonts[xref] = basefont
 
