@@ -256,7 +256,9 @@ def test_version_imports_no_subcommand():
             "print(sorted(m for m in sys.modules if m.startswith('scope_check.')))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
                        env={k: v for k, v in os.environ.items() if k != RULES_ENV})
-    assert p.stdout.strip().splitlines()[-1] == "['scope_check.cli', 'scope_check.cli.main', 'scope_check.cli.process']"
+    # the command table, the process's end and the collector's pause (standard library only): no subcommand
+    assert p.stdout.strip().splitlines()[-1] == ("['scope_check.cli', 'scope_check.cli.main', 'scope_check.cli.process', "
+                                                 "'scope_check.safety', 'scope_check.safety.collector']")
 
 
 def test_the_action_loads_its_rules_input_the_same_way(tmp_path):
