@@ -592,11 +592,12 @@ def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) 
     notice = template["footer"]  # its place, when the rule set gives one, and on the pages it names
     if "baseline" not in notice or page.number not in notice["pages"]:
         notice = None
+    header_limit = _header_limit(template)
     roles = []
     for ln in page.lines:
         if id(ln) in ruler:
             roles.append((RULER, ln))
-        elif ln.bbox[3] <= top - template["header_min_distance"]:
+        elif ln.bbox[3] <= header_limit:
             own = _is_paper_id(ln, template) or _is_notice_text(ln, template)
             roles.append((FOOTER if own else HEADER, ln))
         elif (
@@ -612,6 +613,12 @@ def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) 
     if template["notices"]:
         _mark_notices(roles, compile_all(tuple(template["notices"])))
     return roles
+
+
+def _header_limit(template: Mapping) -> float:
+    """The lowest a line may end to stand where a running header does: `header_min_distance` above the
+    text block (`classify`'s test of the place; `may_show_marks` asks it of every line)."""
+    return template["text_block"][1] - template["header_min_distance"]
 
 
 def _footer_texts(number: int, roles: Sequence[Tuple[str, Line]], template: Mapping) -> List[Tuple[int, str]]:
@@ -1027,10 +1034,10 @@ def _bold_name(font: str) -> bool:
 def may_show_marks(doc: Document, template: Mapping, header_patterns: Sequence[str]) -> bool:
     """Could the classification under `template` find a running header matching `header_patterns` or
     a page of the review ruler? No when no line of the document stands where a running header does
-    (`header_min_distance` above the block: `classify`'s test of its place) reading one of them, and
-    no line is a ruler's number (`_is_ruler_number`, which a ruler page needs one of): the lines
-    alone tell, without classifying the pages (TMPL001 ruling a bundled template out by its marks)."""
-    top = template["text_block"][1] - template["header_min_distance"]
+    (`_header_limit`: `classify`'s test of its place) reading one of them, and no line is a ruler's
+    number (`_is_ruler_number`, which a ruler page needs one of): the lines alone tell, without
+    classifying the pages (TMPL001 ruling a bundled template out by its marks)."""
+    top = _header_limit(template)
     compiled = compile_all(tuple(header_patterns))
     for page in doc.pages:
         for ln in page.lines:
@@ -1259,8 +1266,9 @@ def _page_by_page(doc: Document, c: Classified, size: Optional[float], edges: Tu
 class _PageReader:
     """`_page_by_page`'s reading, one page at a time (its body lines in reading order), given the
     body size: the page's headings, statement headings and lead-ins, each of which needs only that
-    page's body lines, the body size and the page's headings. The headings' order is `_with_statement_headings`' (by page and place among the page's body
-    lines, read while the page is decoded), the lead-ins' `_run_ins`'."""
+    page's body lines, the body size and the page's headings. The headings' order is
+    `_with_statement_headings`' (by page and place among the page's body lines, read while the page
+    is decoded), the lead-ins' `_run_ins`'."""
 
     def __init__(self, size: float, edges: Tuple[float, ...], template: Mapping, vocabulary: Mapping):
         self.size, self.edges = size, edges

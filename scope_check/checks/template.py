@@ -628,15 +628,21 @@ def _template_marks(s, rules) -> Tuple[Optional[bool], Optional[bool], Optional[
     """(header, notice, ruler): whether each of the template's marks is shown (None: not one of its
     marks). Reads the page classification only (`s`: a Structure or a Classified)."""
     tpl = rules.template
-    header, footer = tpl["header"], tpl["footer"]
-    patterns = list(header["review"]) + list(header["camera_ready"])
-    notices = list(footer.get("review", ())) + list(footer.get("camera_ready", ()))
+    patterns, notices = _mark_patterns(tpl)
     has_header = first_header(s, patterns) is not None if patterns else None
     has_footer = first_footer(s, notices) is not None if notices else None
     # (the camera-ready version, TMPL002 `mode`, has no ruler: its absence is no mark missing)
     camera = rules.options("TMPL002")["mode"] == "camera_ready"
     has_ruler = bool(s.review_ruler_pages) if tpl["ruler"] and not camera else None
     return has_header, has_footer, has_ruler
+
+
+def _mark_patterns(tpl) -> Tuple[List[str], List[str]]:
+    """The patterns of the template's running header and of its notice below the block, of either
+    version (review, camera-ready): what `_template_marks` and `surely_unmarked` look for."""
+    header, footer = tpl["header"], tpl["footer"]
+    return (list(header["review"]) + list(header["camera_ready"]),
+            list(footer.get("review", ())) + list(footer.get("camera_ready", ())))
 
 
 def _paper(doc: Document, tpl) -> Tuple[float, float, bool]:
@@ -665,9 +671,8 @@ def surely_unmarked(doc: Document, rules) -> bool:
     tpl = rules.template
     if not _paper(doc, tpl)[2]:
         return False
-    footer, header = tpl["footer"], tpl["header"]
-    if not (footer.get("review") or footer.get("camera_ready")) and \
-            not may_show_marks(doc, tpl, list(header["review"]) + list(header["camera_ready"])):
+    headers, notices = _mark_patterns(tpl)
+    if not notices and not may_show_marks(doc, tpl, headers):
         return True
     return not any(_template_marks(classified(doc, rules), rules))
 
