@@ -202,12 +202,6 @@ def _text_over(box: BBox, baseline: Optional[float], block: BBox, tol: float) ->
 
 
 def _line_objects(line: Line, block: BBox, tol: float) -> List[_Object]:
-    x0, y0, x1, y1 = block
-    b = line.bbox
-    # `_text_over`'s own tests, negated (most lines are within the block: no dictionary built for them)
-    if x0 - b[0] <= tol and b[2] - x1 <= tol and y0 - b[1] <= tol and (
-            line.baseline - y1 <= BASELINE_TOLERANCE if line.horizontal else b[3] - y1 <= tol):
-        return []
     over = _text_over(line.bbox, line.baseline if line.horizontal else None, block, tol)
     if not over:
         return []
