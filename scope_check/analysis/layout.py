@@ -334,11 +334,9 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
     # kept when the edges come out the same (read again if not)
     guess = doc.derived(("packed-block-edges",), lambda: [None]) if is_packed(doc) else None
     ends = guess[0] if guess is not None else None
-    # which of each page's lines are body (their positions), under which the pages' edges (in reading
-    # order) and ends (a frozenset: its hash is kept) are kept across templates (not for a packed
+    # each page's edges kept across templates under its body lines in reading order (not for a packed
     # document: `_per_page`)
     kept = _per_page(doc, s, "page-edges")
-    body_sets = None if kept is None else [frozenset(p) for p in s.picks]
     firsts: List[float] = []
     lasts: List[float] = []
     for number in range(1, (len(body) if ends else min(last, len(body))) + 1):
@@ -372,6 +370,8 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
     if ends != (left, right):
         firsts, lasts = [], []
         kept_ends = _per_page(doc, s, "page-block-ends")
+        # its ends under which of its lines are body (their positions, a frozenset: its hash is kept)
+        body_sets = None if kept_ends is None else [frozenset(p) for p in s.picks]
         for number, lines in enumerate(body, 1):  # read again: any size (a heading or a float may open the page)
             for first, final in _page_ends(kept_ends, body_sets, number, lines, (left, right), gap):
                 firsts.append(first)
