@@ -1,4 +1,4 @@
-"""TEXT002's letters-and-digits text (`_norm`) reads an ASCII text by a byte table: it must give
+"""TEXT002's letters-and-digits text (`letters_and_digits`) reads an ASCII text by a byte table: it must give
 what the pattern gives, on every ASCII character and on mixed text."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def _by_pattern(s: str) -> str:
 
 def test_every_ascii_character_is_kept_or_dropped_as_the_pattern_says():
     for c in range(128):
-        assert text._norm(chr(c)) == _by_pattern(chr(c)), c
+        assert text.letters_and_digits(chr(c)) == _by_pattern(chr(c)), c
 
 
 @pytest.mark.parametrize("s", [
@@ -24,11 +24,11 @@ def test_every_ascii_character_is_kept_or_dropped_as_the_pattern_says():
     "naïve — “quoted” ﬁ ligature", "İstanbul", "12,345.67 (a) [b] {c}",
 ])
 def test_text_as_the_pattern_reads_it(s):
-    assert text._norm(s) == _by_pattern(s)
+    assert text.letters_and_digits(s) == _by_pattern(s)
 
 
 def test_random_ascii_text():
     rng = random.Random(26)
     for _ in range(500):
         s = "".join(chr(rng.randrange(128)) for _ in range(rng.randrange(60)))
-        assert text._norm(s) == _by_pattern(s)
+        assert text.letters_and_digits(s) == _by_pattern(s)

@@ -30,19 +30,16 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from scope_check.checks.text import letters_and_digits
+
 #: a hidden text is the venue's when at least this many different files carry it
 MIN_PAPERS = 3
 #: a key needs at least this many letters and digits (a lone word recurs by chance)
 MIN_KEY_LETTERS = 20
 
-_WORDLESS = re.compile(r"[\W_]+", re.UNICODE)
 #: quoted passages: the phrases a canary asks for, different in every paper
 _QUOTED = re.compile(r"'[^']{1,300}'|\"[^\"]{1,300}\"|\u2018[^\u2019]{1,300}\u2019|\u201c[^\u201d]{1,300}\u201d"
                      r"|`[^']{1,300}'|``.{1,300}?''")
-
-
-def _norm(text: str) -> str:
-    return _WORDLESS.sub("", text).casefold()
 
 
 def key_of(finding: dict) -> Optional[str]:
@@ -54,7 +51,7 @@ def key_of(finding: dict) -> Optional[str]:
     text = _QUOTED.sub(" ", str(data.get("text") or ""))
     if text.endswith("..."):
         text = text[:-3]
-    norm = _norm(text)
+    norm = letters_and_digits(text)
     return f"text:{norm}" if len(norm) >= MIN_KEY_LETTERS else None
 
 
@@ -111,7 +108,7 @@ def apply(rows: Sequence[dict]) -> List[dict]:
             continue
         gone = taken.get(id(r), [])
         if gone:
-            texts = [(g.get("page"), _norm(str((g.get("data") or {}).get("text") or ""))) for g in gone]
+            texts = [(g.get("page"), letters_and_digits(str((g.get("data") or {}).get("text") or ""))) for g in gone]
             kept, out = [], []
             for f in findings:
                 if any(f is g for g in gone) or (f.get("code") == "TEXT002" and _same_text(f, texts)):
@@ -140,7 +137,7 @@ def _same_text(finding: dict, texts: Sequence[Tuple[Optional[int], str]]) -> boo
     if not data.get("hidden"):
         return False
     text = str(data.get("text") or "")
-    norm = _norm(text[:-3] if text.endswith("...") else text)
+    norm = letters_and_digits(text[:-3] if text.endswith("...") else text)
     return bool(norm) and any(page == finding.get("page") and norm in whole for page, whole in texts)
 
 
@@ -159,7 +156,7 @@ def _restore_own(report: dict, papers: Dict[str, set], venue: set) -> None:
         if data.get("substance"):
             f["severity"] = "error"
             f["message"] = f.get("message", "") + _OWN
-            own_pages.add((f.get("page"), _norm(str(data.get("text") or ""))))
+            own_pages.add((f.get("page"), letters_and_digits(str(data.get("text") or ""))))
     for f in report.get("findings") or ():
         data = f.get("data") or {}
         if f.get("code") == "TEXT002" and (data.get("canary") or {}).get("watermark") and _same_text(f, own_pages):

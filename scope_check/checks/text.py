@@ -287,13 +287,16 @@ _WORDLESS = lazy(r"[\W_]+", re.UNICODE)
 _ASCII_WORDLESS = bytes(c for c in range(128) if not chr(c).isalnum())
 
 
-def _norm(text: str) -> str:
-    """The letters and digits of `text`, case folded: `_WORDLESS.sub("", text).casefold()`. An ASCII
+def letters_and_digits(text: str) -> str:
+    """The letters and digits of `text`, case folded: `_WORDLESS.sub("", text).casefold()` (TEXT001's
+    and TEXT002's normal form of a text, and the batch's key of a hidden text: batch/canary.py). An ASCII
     text (nearly every line) is read as bytes, its other characters deleted by a table, and lower-cased
     (casefold on ASCII): the same string, some 15 times faster than the pattern's many removals."""
     if text.isascii():
         return text.encode("ascii").translate(None, _ASCII_WORDLESS).decode("ascii").lower()
     return _WORDLESS.sub("", text).casefold()
+
+
 #: opening quotation marks and the marks that close them
 _QUOTES = {"\u201c": "\u201d", "\u2018": "\u2019", "\u00ab": "\u00bb", "\u201e": "\u201c\u201d", '"': '"', "`": "'"}
 _CITATION = lazy(
@@ -512,7 +515,7 @@ def hidden_text(doc: Document, params: Params) -> Iterator[Finding]:
         count = sum(map(len, words))
         if phrases is None:
             phrases = _phrase_patterns(params)
-        norm = _norm(text)
+        norm = letters_and_digits(text)
         phrase = next((src for _, src, rx in phrases if rx.search(norm)), None)
         substance = phrase is not None or (len(words) >= min_words and count >= min_letters)
         quoted = _quote(text)
@@ -600,7 +603,7 @@ def _watermark(doc: Document, patterns: Sequence[str]) -> str:
     hits, first = 0, ""
     for i, page in enumerate(pages):
         lines = page.lines + page.rotated_lines
-        norm = _norm(" ".join(ln.text for ln in lines))
+        norm = letters_and_digits(" ".join(ln.text for ln in lines))
         match = next((m for m in (rx.search(norm) for rx in compiled) if m), None)
         if match is None:
             if len(pages) - i - 1 < need - hits:
@@ -608,7 +611,7 @@ def _watermark(doc: Document, patterns: Sequence[str]) -> str:
             continue
         hits += 1
         if not first:
-            inline = next((ln.text for ln in lines if any(rx.search(_norm(ln.text))
+            inline = next((ln.text for ln in lines if any(rx.search(letters_and_digits(ln.text))
                                                           for rx in compiled)), "")
             first = _quote(inline) if inline else match.group(0)
         if hits >= need:
@@ -697,7 +700,7 @@ class _Stream:
         for page in doc.pages[first:stop]:
             here: List[str] = []
             for spans, text in _groups(page, layered.get(page.number, ())):
-                t = _norm(text)
+                t = letters_and_digits(text)
                 self.starts.append(n)
                 self.raw_starts.append(r)
                 self.pages.append(page.number)
@@ -811,7 +814,7 @@ def _with_canary(doc: Document, rules, finding: Finding) -> Finding:
     canary: a warning that says so (TEXT001's reading)."""
     if not finding.data.get("hidden"):
         return finding
-    canary = canary_evidence(doc, rules, _norm(finding.data["text"]))
+    canary = canary_evidence(doc, rules, letters_and_digits(finding.data["text"]))
     if not canary:
         return finding
     return replace(finding, message=finding.message + _canary_words(canary),
@@ -915,7 +918,7 @@ def _windowed_injections(doc: Document, scans, patterns, hidden: Dict[int, str],
     for page in doc.pages:
         n = r = 0
         for _, text in _groups(page, layered.get(page.number, ())):
-            n += len(_norm(text))
+            n += len(letters_and_digits(text))
             r += len(text) + 1
         norm_at.append(norm_at[-1] + n)
         raw_at.append(raw_at[-1] + r)
