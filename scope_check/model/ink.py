@@ -172,9 +172,18 @@ def ink_device_class():
 
         stroke_text = ignore_text = fill_text
 
-        def _cut(self, r):
-            """MuPDF rect `r` cut to the clip in force, as a tuple; None when nothing of it is left."""
-            x0, y0, x1, y1 = coords(r)
+        def _keep(self, kind, bound, *args):
+            """Count one marking operation; keep the box `bound(*args)` gives as ink of `kind`, cut to
+            the clip in force (nothing once the page's cap is passed, or inside a mask or a tile, or
+            when nothing of it is left). MuPDF calls this for every path of the page: the cut is made
+            here, in the one Python call an operation costs beside its callback and the rect's read."""
+            self.operations += 1
+            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
+                return
+            try:
+                x0, y0, x1, y1 = coords(bound(*args))
+            except Exception:
+                return
             clips = self.clips
             if clips:
                 c = clips[-1]
@@ -186,25 +195,13 @@ def ink_device_class():
                     x1 = c[2]
                 if y1 > c[3]:
                     y1 = c[3]
-            return (x0, y0, x1, y1) if x1 >= x0 and y1 >= y0 else None
-
-        def _keep(self, kind, bound, *args):
-            """Count one marking operation; keep the box `bound(*args)` gives as ink of `kind`, cut to
-            the clip in force (nothing once the page's cap is passed, or inside a mask or a tile)."""
-            self.operations += 1
-            if self.operations > _MAX_OPERATIONS and self._over() or self.hidden:
-                return
-            try:
-                box = self._cut(bound(*args))
-            except Exception:
-                return
-            if box is not None:
-                self.out.append((kind, box))
+            if x1 >= x0 and y1 >= y0:
+                self.out.append((kind, (x0, y0, x1, y1)))
 
         def fill_path(self, ctx, path, even_odd, ctm, colorspace, color, alpha, *rest):
             out = self.out
             n = len(out)
-            self._keep("fill-path", bound_path, path, None, swig_this(ctm))
+            self._keep("fill-path", bound_path, path, None, getattr(ctm, "this", ctm))  # swig_this, inline
             if len(out) > n:
                 b = out[n][1]
                 if b[2] - b[0] >= BIG_FILL and b[3] - b[1] >= BIG_FILL:
@@ -214,7 +211,7 @@ def ink_device_class():
                         pass
 
         def stroke_path(self, ctx, path, stroke, ctm, *rest):
-            self._keep("stroke-path", bound_path, path, swig_this(stroke), swig_this(ctm))
+            self._keep("stroke-path", bound_path, path, getattr(stroke, "this", stroke), getattr(ctm, "this", ctm))
 
         def fill_shade(self, ctx, shade, ctm, *rest):
             self._keep("fill-shade", bound_shade, swig_this(shade), swig_this(ctm))
