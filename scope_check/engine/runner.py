@@ -24,6 +24,8 @@ from scope_check.engine.venues import AutoRules
 from scope_check.model.document import ResourceLimit, TooLarge, UnreadablePdf, file_sha256
 from scope_check.model.findings import Finding
 from scope_check.model import loader
+from scope_check.safety.collector import paused_collector
+from scope_check.safety import limits
 from scope_check.safety.limits import InputError, clean_text, display_path, is_archive
 
 #: codes meaning "this file could not be checked": the verdict is `error` (the annotator shares it)
@@ -118,17 +120,18 @@ def check_file(path: str, rules: RuleSet, selection: Selection = Selection(), on
     mode reads its text for duplicate detection instead of parsing the file again). `rules` may be
     `--rules auto`'s AutoRules: the file is checked against the rule set it chooses for the parsed
     paper (against its fallback when the file cannot be read), and the report says so (`auto`)."""
-    if isinstance(rules, AutoRules):
-        choice: Dict[str, Any] = {}
+    with paused_collector() as pause:  # a paper's model and its checks make no reference cycle
+        if isinstance(rules, AutoRules):
+            choice: Dict[str, Any] = {}
 
-        def choose(doc):
-            chosen, said = rules.choose(doc)
-            choice.update(said)
-            return chosen
+            def choose(doc):
+                chosen, said = rules.choose(doc)
+                choice.update(said)
+                return chosen
 
-        report = _check_file(path, rules.fallback, selection, on_document, choose)
-        return replace(report, auto=choice or rules.unread())
-    return _check_file(path, rules, selection, on_document, None)
+            report = _check_file(path, rules.fallback, selection, on_document, choose, pause)
+            return replace(report, auto=choice or rules.unread())
+        return _check_file(path, rules, selection, on_document, None, pause)
 
 
 def _plan(rules: RuleSet, selection: Selection) -> Tuple[list, list, list, Tuple[str, ...]]:
@@ -156,8 +159,11 @@ def analyses(selection: Selection) -> Tuple[str, ...]:
     return tuple(sorted({name for c in wanted for name in c.analyses}))
 
 
-def _check_file(path: str, rules: RuleSet, selection: Selection, on_document, choose) -> Report:
-    """check_file's work; `choose(doc)`, when given, picks the rule set once the paper is parsed."""
+def _check_file(path: str, rules: RuleSet, selection: Selection, on_document, choose,
+                pause: Optional[paused_collector] = None) -> Report:
+    """check_file's work; `choose(doc)`, when given, picks the rule set once the paper is parsed;
+    `pause`, the collector paused for the check, is resumed once the paper is known to be long (its
+    checks make cycles: `safety.collector`)."""
     start = time.perf_counter()
     catalogue = registry.checks()
     file_level, gates, others, skipped_codes = _plan(rules, selection)
@@ -187,6 +193,8 @@ def _check_file(path: str, rules: RuleSet, selection: Selection, on_document, ch
             for check in file_level:
                 found.extend(_run(check, unopened, rules))
         return build_report(path, rules, sha, found, measurements, start).with_skipped(skipped_codes)
+    if pause is not None and doc.page_count > limits.PACK_PAGES_OVER:
+        pause.resume()
     try:  # what the document holds open to read a page's ink when asked for is closed when the checks end
         sha = doc.sha256
         if choose is not None:
