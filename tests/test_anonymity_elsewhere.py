@@ -182,22 +182,32 @@ def test_the_cheap_tests_before_the_address_and_home_folder_patterns_skip_no_lin
     assert not may_hold_email("that data at home") and not may_hold_home_folder("ratio 3/4")
 
 
-def test_the_thanks_patterns_first_letter_lookahead_changes_no_match():
-    """ANON002's thanks pattern tests the first letters of its three forms once before trying them:
-    the same matches as the alternation without that lookahead."""
+def test_the_thanks_patterns_fast_start_changes_no_match():
+    """ANON002's thanks pattern matches the first letters of its three forms by one plain class (a
+    start the matcher skips to faster than a case-insensitive one) and checks each form's first
+    letter behind it: the same matches as the alternation as first written."""
     import random
     import re
 
+    from scope_check.checks.anonymity.common import after_first, first_letters
+
     pattern = anonymity._THANKS
-    assert pattern.pattern.startswith("(?=[wtio])(?:") and pattern.pattern.endswith(")")
-    plain = re.compile(pattern.pattern[len("(?=[wtio])(?:"):-1], pattern.flags)
+    head = first_letters(anonymity._THANKERS + anonymity._FUNDED) + r"(?<![^\W\d_].)(?i:"
+    assert pattern.pattern.startswith(head) and pattern.pattern.endswith(")") and not pattern.flags & re.I
+    body = pattern.pattern[len(head):-1]
+    for words, plain_words in ((anonymity._THANKERS, r"(?:we|the\s+authors?|i)"),
+                               (anonymity._FUNDED, r"(?:this|the\s+present|our)")):
+        body = body.replace(after_first(words), r"(?<![^\W\d_])" + plain_words)
+    plain = re.compile(body, re.I)
     rng = random.Random(2)
     words = ["We", "we", "WE", "thank", "the", "The", "authors", "author", "are", "grateful", "to", "I", "i",
              "would", "like", "acknowledge", "acknowledges", "support", "This", "this", "work", "was", "is",
              "partially", "supported", "by", "Our", "research", "has", "received", "funding", "1We", "x", ",",
-             "present", "project", "indebted", "kindly", "funded", "in", "part"]
+             "present", "project", "indebted", "kindly", "funded", "in", "part", "\u0131", "\u0130", "\u00e9", "_",
+             "wethank", "Ithank"]
     texts = [" ".join(rng.choice(words) for _ in range(rng.randint(2, 30))) for _ in range(3000)]
-    texts += ["1We thank the reviewers.", "The authors are grateful to Jane.", "This work was supported by NSF."]
+    texts += ["1We thank the reviewers.", "The authors are grateful to Jane.", "This work was supported by NSF.",
+              "\u0130 thank", "\u0131 gratefully acknowledge the support", "OUR RESEARCH HAS RECEIVED FUNDING"]
     assert sum(bool(plain.search(t)) for t in texts) > 100  # the control: the texts hold many
     for text in texts:
         assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in plain.finditer(text)], text

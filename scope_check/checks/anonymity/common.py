@@ -92,6 +92,36 @@ def word_pattern(words: Tuple[str, ...]):
     return compile_pattern(r"(?<![A-Za-z\u00c0-\u024f])(?:" + alternation + r")(?![A-Za-z\u00c0-\u024f])", re.I)
 
 
+#: the characters a letter matches when case is ignored (re.IGNORECASE on str): the letter in either
+#: case, and for i, s and k one or two more (dotless i, long s, the Kelvin sign)
+CASE_VARIANTS = {"i": "iI\u0130\u0131", "s": "sS\u017f", "k": "kK\u212a"}
+
+
+def first_letters(words: Sequence[str]) -> str:
+    """A class of the characters that the first letters of `words` match when case is ignored:
+    matched case-sensitively, as the first item of a pattern, it lets the matcher skip at C speed to
+    the next character that can start a match (re.IGNORECASE turns that skip off, so a pattern whose
+    first item ignores case, or is a lookahead, is tried at every character: about 2 to 3 times slower
+    over running text)."""
+    chars = "".join(CASE_VARIANTS.get(w[0].lower(), w[0].lower() + w[0].upper()) for w in words)
+    return "[" + "".join(sorted(set(chars))) + "]"
+
+
+def after_first(words: Sequence[str]) -> str:
+    """The alternation of `words` (regexes, each starting with a letter) after its first letter is
+    matched by `first_letters`: each word's first letter is checked behind, its rest matched ahead
+    ("our", "my" -> "(?:(?<=o)ur|(?<=m)y)"). Put inside "(?i:...)": the letter behind is then read
+    ignoring case, as the word would be."""
+    return "(?:" + "|".join(f"(?<={w[0]}){w[1:]}" for w in words) + ")"
+
+
+def word_start(words: Sequence[str]) -> str:
+    """`\\b(?:word|...)` ignoring case, written to be a pattern's first item (`first_letters`,
+    then the word boundary checked behind that letter, then `after_first`):
+    `word_start(["our", "my"])` matches what "(?i:\\b(?:our|my))" matches, at the same places."""
+    return first_letters(words) + r"(?<!\w.)(?i:" + after_first(words) + ")"
+
+
 _PUNCTUATION = lazy(r"[^\w\s()]")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, List, Optional, Tuple
 
 from scope_check.analysis import addresses
-from scope_check.checks.anonymity.common import in_range, references_range
+from scope_check.checks.anonymity.common import in_range, references_range, word_start
 from scope_check.checks.helpers import clipped
 from scope_check.model.document import Document
 from scope_check.model.findings import Finding, rounded_bbox
@@ -33,15 +33,23 @@ CHECKS = (
 )
 
 
-_NAME = r"[A-Z][\w'\u2019\-]{1,40}"  # bounded: linear on a token of any length
+_NAME_REST = r"[\w'\u2019\-]{1,40}"  # bounded: linear on a token of any length
+_NAME = r"[A-Z]" + _NAME_REST
 _YEAR = r"(?:19|20)\d\d[a-z]?"
-#: (Doe et al., 2023), (Doe & Roe, 2021; Lee, 2020), Doe et al. (2023), [6], [3, 7], [2-5]
-_CITATION = (
-    r"(?:\(\s*(?:e\.g\.,?\s+|see\s+)?" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12},?\s+" + _YEAR
-    + r"(?:\s*[;,]\s*(?:" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12},?\s+)?" + _YEAR + r"){0,20}\s*\)"
-    + r"|" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12}\s*\(\s*" + _YEAR + r"(?:\s*[;,]\s*" + _YEAR + r"){0,20}\s*\)"
-    + r"|\[\s*[1-9]\d{0,2}(?:\s*[,\u2013\-]\s*[1-9]\d{0,2}){0,30}\s*\])"
+#: the three forms of a citation, each as (its first character, the rest): (Doe et al., 2023),
+#: (Doe & Roe, 2021; Lee, 2020); Doe et al. (2023); [6], [3, 7], [2-5]
+_CITATION_FORMS = (
+    (r"\(", r"\s*(?:e\.g\.,?\s+|see\s+)?" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12},?\s+" + _YEAR
+     + r"(?:\s*[;,]\s*(?:" + _NAME + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12},?\s+)?" + _YEAR
+     + r"){0,20}\s*\)"),
+    (r"[A-Z]", _NAME_REST + r"(?:\s+(?:et\s+al\.?|and|&)\s*(?:" + _NAME + r")?){0,12}\s*\(\s*" + _YEAR
+     + r"(?:\s*[;,]\s*" + _YEAR + r"){0,20}\s*\)"),
+    (r"\[", r"\s*[1-9]\d{0,2}(?:\s*[,\u2013\-]\s*[1-9]\d{0,2}){0,30}\s*\]"),
 )
+_CITATION = "(?:" + "|".join(first + rest for first, rest in _CITATION_FORMS) + ")"
+#: the same as a pattern's first item: the first character of every form matched by one class (the
+#: matcher then skips at C speed to the next "(", "[" or capital), and each form's checked behind it
+_CITATION_FIRST = r"[(\[A-Z](?:" + "|".join(f"(?<={first}){rest}" for first, rest in _CITATION_FORMS) + ")"
 _WORK = (
     r"(?:works?|papers?|stud(?:y|ies)|publications?|research|approach(?:es)?|methods?|models?|systems?|frameworks?|"
     r"analys[ie]s|results?|findings|versions?|investigations?|algorithms?|techniques?|architectures?|benchmarks?|"
@@ -50,27 +58,28 @@ _WORK = (
 #: what may stand between the first-person phrase and its citation: a few words, no sentence end and
 #: no pointer into the paper itself ("our previous results in Section 3 ... [4]" is not a self-citation)
 _GAP = r"(?:(?!\b(?:Section|Sec|Table|Figure|Fig|Eq|Equation|Appendix|Chapter|Algorithm|Line)\b)[^.;]){0,60}?"
-#: each first-person phrase is looked for only where its first letter is (`(?=[om])`, a lookahead
-#: the matcher tests faster than the phrase's own start: about 1.5 x fewer cycles, the same matches)
+#: each first-person phrase starts with `word_start` (its first letter matched by a plain class, which
+#: lets the matcher skip at C speed to the places where it can start: about 2 x fewer cycles than a
+#: case-insensitive start, the same matches), the last with `_CITATION_FIRST`
 _SELF = tuple(
     lazy(p)
     for p in (
         # "in our previous work (Doe et al., 2023)", "we extend our earlier system [6]"
-        r"(?i:(?=[om])\b(?:our|my)\s+(?:own\s+)?(?:previous|prior|earlier|past|recent|preliminary|former|original|"
-        r"companion|concurrent|own|last)\s+(?:[\w-]+\s+){0,2}?" + _WORK + r")\b" + _GAP + _CITATION,
+        word_start(("our", "my")) + r"(?i:\s+(?:own\s+)?(?:previous|prior|earlier|past|recent|preliminary|former|"
+        r"original|companion|concurrent|own|last)\s+(?:[\w-]+\s+){0,2}?" + _WORK + r")\b" + _GAP + _CITATION,
         # "our work [6]", "our paper (Doe, 2023)": the citation right after the noun
-        r"(?i:(?=[om])\b(?:our|my)\s+(?:work|paper|study|publication|article)s?)\s*,?\s*" + _CITATION,
+        word_start(("our", "my")) + r"(?i:\s+(?:work|paper|study|publication|article)s?)\s*,?\s*" + _CITATION,
         # "we previously showed (Doe et al., 2023)", "we recently proposed [6]"
-        r"(?i:(?=w)\bwe\s+(?:have\s+)?(?:previously|recently|earlier|already|first|originally)\s+(?:\w+\s+)?"
-        r"(?:showed|shown|proposed|introduced|presented|developed|demonstrated|studied|reported|described|"
+        word_start(("we",)) + r"(?i:\s+(?:have\s+)?(?:previously|recently|earlier|already|first|originally)\s+"
+        r"(?:\w+\s+)?(?:showed|shown|proposed|introduced|presented|developed|demonstrated|studied|reported|described|"
         r"established|proved|proven|argued|found|designed|built))\b" + _GAP + _CITATION,
         # "as we showed in [6]", "as we have shown in Doe et al. (2023)"
-        r"(?i:(?=[awt])\b(?:as|which|that)\s+we\s+(?:have\s+)?(?:previously\s+|recently\s+)?(?:showed|shown|proved|proven|"
-        r"demonstrated|argued|reported|proposed|found|observed|described|introduced)\s+(?:earlier\s+|before\s+)?in)\s+"
-        + _CITATION,
+        word_start(("as", "which", "that")) + r"(?i:\s+we\s+(?:have\s+)?(?:previously\s+|recently\s+)?(?:showed|shown|"
+        r"proved|proven|demonstrated|argued|reported|proposed|found|observed|described|introduced)\s+"
+        r"(?:earlier\s+|before\s+)?in)\s+" + _CITATION,
         # "[6] is our previous work", "Doe et al. (2023), our earlier paper"
-        _CITATION + r"(?i:\s*(?:,|is|was|are|were)\s+(?:an?\s+|the\s+)?(?:extension\s+of\s+)?(?:our|my)\s+(?:own\s+)?"
-        r"(?:previous|prior|earlier|past|own|recent|preliminary)\b)",
+        _CITATION_FIRST + r"(?i:\s*(?:,|is|was|are|were)\s+(?:an?\s+|the\s+)?(?:extension\s+of\s+)?(?:our|my)\s+"
+        r"(?:own\s+)?(?:previous|prior|earlier|past|own|recent|preliminary)\b)",
     )
 )
 
