@@ -9,6 +9,7 @@ from scope_check.model.document import Document, Line
 from scope_check.model.findings import BBox, Finding, rounded_bbox
 from scope_check.config.spec import Check, Param, Params
 from scope_check.analysis.structure import analyse, is_bold, space_above
+from scope_check.checks.anonymity.common import reading_pages
 from scope_check.checks.anonymity.elsewhere import unheaded_acknowledgements
 from scope_check.safety.safe_patterns import lazy
 
@@ -73,7 +74,7 @@ def acknowledgements(doc: Document, params: Params) -> Iterator[Finding]:
             bbox=rounded_bbox(box),
             data={"heading": title},
         )
-    yield from unheaded_acknowledgements(doc, s, hits)
+    yield from unheaded_acknowledgements(doc, s, hits, reading_pages(doc, params.rules))
 
 
 #: a heading's number ("3", "A.1.", "4.2 ")

@@ -8,10 +8,13 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
-from typing import List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
-from scope_check.analysis.structure import Structure
+from scope_check.analysis import addresses
+from scope_check.analysis.structure import Structure, analyse, token
+from scope_check.config.rules import RuleSet
 from scope_check.model.document import Document, Line
+from scope_check.model.packed_pages import is_packed
 from scope_check.safety.safe_patterns import compile_pattern, lazy
 
 #: e-mail addresses and home paths that name nobody (ANON001's defaults; the supplementary-material
@@ -292,3 +295,33 @@ def in_range(span, page: int, ln: Line) -> bool:
     return here >= start and (stop is None or here < stop)
 
 
+
+# --- shared by ANON002, ANON003 and ANON004 ---
+def reading_pages(doc: Document, rules: RuleSet) -> Sequence[Sequence[Line]]:
+    """Each page's body lines (the structure under `rules`) in reading order
+    (addresses.reading_order): the checks that read the running text all ask for them, so they are
+    put in order once per document and structure (the memo's key is the structure's). A packed long
+    document's pages are put in order on each reading, page by page: a memo would keep every page's
+    lines alive (scope_check/model/packed_pages.py)."""
+    s = analyse(doc, rules)
+    if is_packed(doc):
+        return _InReadingOrder(doc, s)
+    return doc.derived(("reading-order", token(rules.template), token(rules.structure)),
+                       lambda: tuple(tuple(lines) for lines in _InReadingOrder(doc, s)))
+
+
+class _InReadingOrder:
+    """The pages' body lines in reading order (a sequence, by page index), each page put in order
+    when read."""
+
+    def __init__(self, doc: Document, s: Structure):
+        self.doc, self.s = doc, s
+
+    def __len__(self) -> int:
+        return len(self.s.body_lines)
+
+    def __getitem__(self, index: int) -> List[Line]:
+        return addresses.reading_order(self.s.body_lines[index], self.doc.pages[index].width)
+
+    def __iter__(self) -> Iterator[List[Line]]:
+        return (self[i] for i in range(len(self)))

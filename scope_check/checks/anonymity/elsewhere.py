@@ -272,16 +272,18 @@ _THANKS = lazy(
 )
 
 
-def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tuple[int, BBox, str]]) -> Iterator[Finding]:
+def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tuple[int, BBox, str]],
+                              in_order: Sequence[Sequence[Line]]) -> Iterator[Finding]:
     """ANON002 for thanks and funding sentences outside any Acknowledgements section: in the body, a
-    footnote, after the conclusion (the reference list excluded)."""
+    footnote, after the conclusion (the reference list excluded). `in_order`: each page's body lines
+    (of `s`) in reading order (common.reading_pages)."""
     references = references_range(s)
     sections = _ack_sections(s, headed)
 
     def running_text():
-        for page, body in enumerate(s.body_lines, start=1):
+        for page, lines in enumerate(in_order, start=1):
             here = []
-            for ln in identity.reading_order(body, doc.pages[page - 1].width):
+            for ln in lines:
                 if in_range(references, page, ln) or (sections and any(in_range(r, page, ln) for r in sections)):
                     continue
                 if _code_line(ln):

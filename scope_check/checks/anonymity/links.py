@@ -7,7 +7,9 @@ from typing import Iterator, Optional, Sequence, Tuple
 
 from scope_check.analysis import addresses
 from scope_check.checks.anonymity.author_block import author_block
-from scope_check.checks.anonymity.common import ABSTRACT, FOOTNOTE_SIZE_RATIO, SECTION, claim_phrase, leading_marker
+from scope_check.checks.anonymity.common import (
+    ABSTRACT, FOOTNOTE_SIZE_RATIO, SECTION, claim_phrase, leading_marker, reading_pages,
+)
 from scope_check.checks.anonymity.elsewhere import caption_claim
 from scope_check.checks.helpers import clipped
 from scope_check.model.document import Document, Line
@@ -83,8 +85,9 @@ def identifying_link(doc: Document, params: Params) -> Iterator[Finding]:
     front = _front_matter(doc, s, params.template["title_size_ratio"], params.template["body_font_size"])
     size = s.body_font_size or 10.0
     report_unclaimed = bool(options["report_unclaimed"])
+    in_order = reading_pages(doc, params.rules)
     for page in doc.pages:
-        lines = addresses.reading_order(s.body_lines[page.number - 1], page.width)
+        lines = in_order[page.number - 1]
         urls = addresses.merge(
             addresses.text_urls(page.number, lines, bare),
             addresses.annotation_urls(page.number, page.links, lines),
