@@ -212,17 +212,20 @@ def file_too_large(doc: Document, params: Params) -> Iterator[Finding]:
 
 def no_text_layer(doc: Document, params: Params) -> Iterator[Finding]:
     minimum = params.options["min_chars_per_page"]
-    counts = [p.char_count for p in doc.pages]
     if damage.has_lost_pages(doc.problems):
         return  # blank because damaged or not analysed: FILE002 says so, it is no scan
-    if max(counts) < minimum:
-        yield Finding(
-            "FILE005",
-            f"no extractable text: the most text on any page is {max(counts)} characters "
-            f"(a page of a paper has thousands): a scanned or image-only PDF",
-            page=None,
-            data={"max_chars_per_page": max(counts), "minimum": minimum},
-        )
+    most = 0  # (a document without pages never gets here: FILE002)
+    for page in doc.pages:
+        most = max(most, page.char_count)
+        if most >= minimum:
+            return  # a page with text: the others need no counting (the first usually has thousands)
+    yield Finding(
+        "FILE005",
+        f"no extractable text: the most text on any page is {most} characters "
+        f"(a page of a paper has thousands): a scanned or image-only PDF",
+        page=None,
+        data={"max_chars_per_page": most, "minimum": minimum},
+    )
 
 
 def out_of_memory(what: str, exc: BaseException) -> Finding:
