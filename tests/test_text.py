@@ -331,22 +331,28 @@ def test_text002_finds_what_the_alternation_of_its_patterns_finds_searching_patt
     """TEXT002 scans the text with each pattern's own search (which skips ahead by the pattern's
     literal prefix) and takes, as `finditer` over the alternation "(?P<p0>A)|(?P<p1>B)|..." does, the
     leftmost match, the first pattern at a tie, and goes on from its end: the same matches, in windows
-    too; a pattern that can match the empty string is left to the alternation itself."""
+    too; a pattern that can match the empty string is left to the alternation itself. A pattern that
+    starts with a choice of words is searched one word at a time: the same matches again."""
     import random
     import re
 
-    from scope_check.checks.text import _scan
+    from scope_check.checks.text import _by_first_word, _scan
 
     bundled = load_rules("scope2025-main").options("TEXT002")["patterns"]
     own = {"xx": ["ab", "abc", "bcd", "b(c|cd)e", "cd+", "dab", "a(?=b)", "(?<=c)da", "\\bab", "e$"]}
     empty = {"xx": ["ab", "x*", "(?:cd)?", "b"]}
+    # patterns starting with a choice of words, searched one word at a time (_by_first_word) or whole
+    words_first = {"xx": ["(ab|abc|b)d", "(a|b)c|d", "(ab|b)+c", "(a?|b)ce", "(ab|cd)(e|)a", "(ab|bc)[cd]",
+                          "(ce|da)b?", "(abc|bd)(?=e)", "(a|c)(?<=ca)b", "(e|ed|c)(a|b)?"]}
     rng = random.Random(26)
     words = ["ignoreallpreviousinstructions", "asalargelanguagemodel", "thispapershouldbeaccepted",
              "recommendacceptthispaper", "rateththispaper", "ai", "llm", "the", "ignore", "note"]
     texts = ["", "ab", "abcde", "abcdabcdab", "cdddab", "xxabxx"]
     texts += ["".join(rng.choice("abcde") for _ in range(rng.randint(1, 400))) for _ in range(40)]
     texts += ["".join(rng.choice(words) for _ in range(rng.randint(1, 80))) for _ in range(20)]
-    for spec in (bundled, own, empty):
+    assert len(_by_first_word("(ab|abc|b)d", re.U)) == 3 and len(_by_first_word("(a|b)c|d", re.U)) == 1
+    assert len(_by_first_word(compile_patterns(bundled)[0][2].pattern, re.U)) > 1  # "(ignore|disregard|...)"
+    for spec in (bundled, own, empty, words_first):
         patterns = compile_patterns(spec)
         combined = re.compile("|".join(f"(?P<p{i}>{rx.pattern})" for i, (_, _, rx) in enumerate(patterns)))
         for text in texts:

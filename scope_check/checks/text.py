@@ -39,6 +39,7 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
+from functools import lru_cache
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from scope_check.checks.helpers import page_ranges
@@ -880,7 +881,10 @@ def _alternation(compiled: Sequence["re.Pattern"], norm: str, pos: int,
     takes the leftmost start where a pattern matches, the first such pattern, that pattern's match
     there, and goes on from its end: so does this, searching again from that end each pattern whose
     next match starts before it. None when a match is empty: after one, `finditer` goes on by rules
-    of its own (the caller then runs the alternation itself)."""
+    of its own (the caller then runs the alternation itself). A pattern that starts with a choice of
+    words is searched as one pattern per word (`_by_first_word`), in their order: the same matches."""
+    parts = [(part, i) for i, rx in enumerate(compiled) for part in _by_first_word(rx.pattern, rx.flags)]
+    compiled = [part for part, _ in parts]
     heads = [rx.search(norm, pos) for rx in compiled]
     out = []
     while True:
@@ -896,10 +900,40 @@ def _alternation(compiled: Sequence["re.Pattern"], norm: str, pos: int,
             return out
         if end == start:
             return None
-        out.append((m, first))
+        out.append((m, parts[first][1]))
         for i, h in enumerate(heads):
             if h is not None and h.start() < end:
                 heads[i] = compiled[i].search(norm, end)
+
+
+#: a pattern's leading group when it is a choice of words ("(ignore|disregard|forget)..."): letters and
+#: digits, a letter made optional by "?" ("instructions?"), and no quantifier on the group itself
+_FIRST_WORDS = lazy(r"\(([a-z0-9][a-z0-9?]*(?:\|[a-z0-9][a-z0-9?]*)+)\)(?![*+?{])")
+
+
+@lru_cache(maxsize=256)
+def _by_first_word(pattern: str, flags: int) -> Tuple["re.Pattern", ...]:
+    """A pattern "(A|B|C)rest" as the patterns "(A)rest", "(B)rest", "(C)rest": tried in that order
+    at a place, the first that matches there matches what the pattern does (its group tries A, B
+    and C in turn, each with the rest; the group keeps its number), and each starts with its own
+    word, which its search skips to at C speed, where the pattern's search stops at every one of the
+    words' first letters (some 2 to 3 times slower on a paper's text). The pattern alone when it does
+    not start with such a group, when its words all start with one letter (no faster), or when its
+    rest holds what this reading does not follow: a "|" outside parentheses (it would take the words
+    apart), a class or an escape."""
+    whole = (compile_pattern(pattern, flags),)
+    m = _FIRST_WORDS.match(pattern)
+    if m is None:
+        return whole
+    words, rest = m.group(1).split("|"), pattern[m.end():]
+    if len({w[0] for w in words}) == 1 or "[" in rest or "\\" in rest:
+        return whole
+    depth = 0
+    for ch in rest:
+        depth += (ch == "(") - (ch == ")")
+        if ch == "|" and depth == 0:
+            return whole
+    return tuple(compile_pattern(f"({w}){rest}", flags) for w in words)
 
 
 #: a packed document's text is scanned in windows of pages holding about this many letters of their
