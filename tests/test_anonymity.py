@@ -400,3 +400,38 @@ def test_first_letters_holds_every_character_a_letter_matches_ignoring_case():
     slow = re.compile(r"(?i:\b(?:our|my|is))")
     for text in ["our my is", "Our MY \u0130s \u0131S", "sour 1my _is \u00e9our", "x our", "OUR", "\u017four"]:
         assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)], text
+
+
+def test_the_phrases_held_by_the_slower_self_citation_patterns_are_in_every_match():
+    """ANON004 does not search a pattern where the phrase every match of it holds (`_HELD`) is not
+    in the rest of the text: on phrases of every kind, each match holds it (searched from the
+    match's start), and the self-citations found are those of every pattern searched."""
+    import random
+
+    from scope_check.checks.anonymity.self_citation import _HELD, _SELF
+
+    rng = random.Random(9)
+    words = ["as", "As", "that", "which", "we", "We", "WE", "have", "previously", "showed", "shown", "in", "earlier",
+             "before", "our", "Our", "my", "MY", "own", "previous", "prior", "recent", "is", "was", ",", "an",
+             "extension", "of", "the", "[6]", "(Doe et al., 2023)", "Doe and Roe (2021)", "[2-5]", "\u0131n",
+             "\u017fhowed", "x", "1we", "_our", "\n"]
+    phrases = ["As we showed in [6], it holds.", "[6] is our previous work.", "Doe et al. (2023), our earlier paper",
+               "which we have previously demonstrated before in (Kim, 2019)", "[3, 7] are an extension of my own prior",
+               "that we found in", "is our own", "Lee (2020) was the", "(Doe, 2021),"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(2, 30))) for _ in range(3000)]
+    texts += [" ".join(rng.choice(words + phrases) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    matched = 0
+    for pattern, held in zip(_SELF, _HELD):
+        if held is None:
+            continue
+        for text in texts:
+            for m in pattern.finditer(text):
+                matched += 1
+                assert held.search(text, m.start()), text
+    assert matched > 100  # the control: the texts hold many
+    for text in texts:
+        everything = {}
+        for pattern in _SELF:
+            for m in pattern.finditer(text):
+                everything.setdefault(m.start(), " ".join(m.group().split()))
+        assert self_citations(text) == sorted(everything.items()), text

@@ -58,6 +58,11 @@ _WORK = (
 #: what may stand between the first-person phrase and its citation: a few words, no sentence end and
 #: no pointer into the paper itself ("our previous results in Section 3 ... [4]" is not a self-citation)
 _GAP = r"(?:(?!\b(?:Section|Sec|Table|Figure|Fig|Eq|Equation|Appendix|Chapter|Algorithm|Line)\b)[^.;]){0,60}?"
+#: "we showed in", "we have previously demonstrated in" (after "we")
+_WE_SHOWED_IN = (r"\s+(?:have\s+)?(?:previously\s+|recently\s+)?(?:showed|shown|proved|proven|demonstrated|argued|"
+                 r"reported|proposed|found|observed|described|introduced)\s+(?:earlier\s+|before\s+)?in")
+#: "our previous", "my own earlier" (after "our" or "my")
+_OUR_PRIOR = r"\s+(?:own\s+)?(?:previous|prior|earlier|past|own|recent|preliminary)\b"
 #: each first-person phrase starts with `word_start` (its first letter matched by a plain class, which
 #: lets the matcher skip at C speed to the places where it can start: about 2 x fewer cycles than a
 #: case-insensitive start, the same matches), the last with `_CITATION_FIRST`
@@ -74,14 +79,20 @@ _SELF = tuple(
         r"(?:\w+\s+)?(?:showed|shown|proposed|introduced|presented|developed|demonstrated|studied|reported|described|"
         r"established|proved|proven|argued|found|designed|built))\b" + _GAP + _CITATION,
         # "as we showed in [6]", "as we have shown in Doe et al. (2023)"
-        word_start(("as", "which", "that")) + r"(?i:\s+we\s+(?:have\s+)?(?:previously\s+|recently\s+)?(?:showed|shown|"
-        r"proved|proven|demonstrated|argued|reported|proposed|found|observed|described|introduced)\s+"
-        r"(?:earlier\s+|before\s+)?in)\s+" + _CITATION,
+        word_start(("as", "which", "that")) + r"(?i:\s+we" + _WE_SHOWED_IN + r")\s+" + _CITATION,
         # "[6] is our previous work", "Doe et al. (2023), our earlier paper"
-        _CITATION_FIRST + r"(?i:\s*(?:,|is|was|are|were)\s+(?:an?\s+|the\s+)?(?:extension\s+of\s+)?(?:our|my)\s+"
-        r"(?:own\s+)?(?:previous|prior|earlier|past|own|recent|preliminary)\b)",
+        _CITATION_FIRST + r"(?i:\s*(?:,|is|was|are|were)\s+(?:an?\s+|the\s+)?(?:extension\s+of\s+)?(?:our|my)"
+        + _OUR_PRIOR + ")",
     )
 )
+#: for each pattern of _SELF, a phrase that every match of it holds, or None: the last two start where
+#: the text often does (at "as", "that", a capital), which makes their search slower, and hold a phrase
+#: that is rare and quick to search for ("we showed in", "our previous", each after a space, so at a
+#: word's start): where it is nowhere in the rest of the text, they cannot match there and are not
+#: searched (most papers hold neither)
+_HELD = (None, None, None,
+         lazy(word_start(("we",)) + r"(?i:" + _WE_SHOWED_IN + r")\s"),
+         lazy(word_start(("our", "my")) + r"(?i:" + _OUR_PRIOR + ")"))
 
 
 def self_citations(text: str, scanner: Optional[addresses.Scanner] = None,
@@ -89,7 +100,9 @@ def self_citations(text: str, scanner: Optional[addresses.Scanner] = None,
     """(offset, phrase) of each first-person self-citation in running text (in `window` of a
     longer text, read with `scanner`, when given)."""
     found = {}
-    for pattern in _SELF:
+    for pattern, held in zip(_SELF, _HELD):
+        if held is not None and held.search(text, 0 if window is None else window.lo) is None:
+            continue  # (the scan of a window starts at or after window.lo)
         for m in (pattern.finditer(text) if scanner is None else scanner.finditer(pattern, window)):
             found.setdefault(m.start(), " ".join(m.group().split()))
     return sorted(found.items())
