@@ -435,3 +435,19 @@ def test_the_phrases_held_by_the_slower_self_citation_patterns_are_in_every_matc
             for m in pattern.finditer(text):
                 everything.setdefault(m.start(), " ".join(m.group().split()))
         assert self_citations(text) == sorted(everything.items()), text
+
+
+def test_outside_tells_whole_pages_as_in_range_tells_each_line():
+    """`outside` decides a page at once where the range neither starts nor stops on it: the lines
+    it keeps are those `in_range` leaves out, line by line, for pages before, on, between and after
+    the range's ends (an open range too), and lines of any height (NaN included)."""
+    from types import SimpleNamespace
+
+    from scope_check.checks.anonymity.common import in_range, outside
+
+    ys = [-5.0, 0.0, 99.5, 100.0, 100.5, 300.0, 700.0, float("nan")]
+    lines = [SimpleNamespace(bbox=(0.0, y, 10.0, y + 10.0)) for y in ys]
+    for span in (None, ((3, 100.0), None), ((3, 100.0), (5, 300.0)), ((3, 100.0), (3, 300.0)),
+                 ((4, 100.0), (4, 50.0))):
+        for page in range(1, 8):
+            assert list(outside(span, page, lines)) == [ln for ln in lines if not in_range(span, page, ln)], (span, page)

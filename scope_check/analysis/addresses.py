@@ -199,8 +199,11 @@ def _covered(box: BBox, lines: Sequence[Line]) -> Tuple[int, int, int]:
     best = (-1, 0, 0)
     best_overlap = 0.0
     for i, ln in enumerate(lines):
-        overlap = min(y1, ln.bbox[3]) - max(y0, ln.bbox[1])
-        if overlap <= 0 or ln.bbox[2] < x0 or ln.bbox[0] > x1:
+        b = ln.bbox
+        if b[3] <= y0 or b[1] >= y1:
+            continue  # above or below the box (most lines): no overlap, told without computing it
+        overlap = min(y1, b[3]) - max(y0, b[1])
+        if overlap <= 0 or b[2] < x0 or b[0] > x1:
             continue
         if overlap > best_overlap + 0.5:
             first, last, position = None, 0, 0

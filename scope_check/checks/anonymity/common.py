@@ -295,6 +295,19 @@ def in_range(span, page: int, ln: Line) -> bool:
     return here >= start and (stop is None or here < stop)
 
 
+def outside(span, page: int, lines: Sequence[Line]) -> Sequence[Line]:
+    """The lines of `page` not `in_range` of `span`: told for the whole page at once where the
+    range neither starts nor stops on it (all of them before or after it, none on a page within)."""
+    if span is None:
+        return lines
+    start, stop = span
+    if page < start[0] or (stop is not None and page > stop[0]):
+        return lines
+    if page > start[0] and (stop is None or page < stop[0]):
+        return ()
+    return [ln for ln in lines if not in_range(span, page, ln)]
+
+
 
 # --- shared by ANON002, ANON003 and ANON004 ---
 def reading_pages(doc: Document, rules: RuleSet) -> Sequence[Sequence[Line]]:

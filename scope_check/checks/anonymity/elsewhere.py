@@ -14,7 +14,7 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 from scope_check.analysis import addresses as identity
 from scope_check.checks.anonymity.common import (
     FOOTNOTE_SIZE_RATIO, NOUN, TAGS, after_first, claim_phrase, clean_name, first_letters, in_range, leading_marker,
-    metadata_author_values, person_names, references_range, some, word_pattern,
+    metadata_author_values, outside, person_names, references_range, some, word_pattern,
 )
 from scope_check.checks.anonymity.common import plain as _plain
 from scope_check.checks.helpers import clipped as _clip
@@ -283,9 +283,10 @@ def unheaded_acknowledgements(doc: Document, s: Structure, headed: Sequence[Tupl
     def running_text():
         for page, lines in enumerate(in_order, start=1):
             here = []
+            lines = outside(references, page, lines)
+            for r in sections:
+                lines = outside(r, page, lines)
             for ln in lines:
-                if in_range(references, page, ln) or (sections and any(in_range(r, page, ln) for r in sections)):
-                    continue
                 if _code_line(ln):
                     continue  # a code listing shows text, it thanks nobody
                 here.append(ln)

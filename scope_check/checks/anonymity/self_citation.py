@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, List, Optional, Tuple
 
 from scope_check.analysis import addresses
-from scope_check.checks.anonymity.common import in_range, reading_pages, references_range, word_start
+from scope_check.checks.anonymity.common import outside, reading_pages, references_range, word_start
 from scope_check.checks.helpers import clipped
 from scope_check.model.document import Document
 from scope_check.model.findings import Finding, rounded_bbox
@@ -114,7 +114,7 @@ def self_citation(doc: Document, params: Params) -> Iterator[Finding]:
 
     def running_text():
         for page, lines in enumerate(reading_pages(doc, params.rules), start=1):
-            yield page, [ln for ln in lines if not in_range(references, page, ln)]
+            yield page, outside(references, page, lines)
 
     seen = set()
     scanner = addresses.Scanner()
