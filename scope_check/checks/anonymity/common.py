@@ -308,7 +308,6 @@ def outside(span, page: int, lines: Sequence[Line]) -> Sequence[Line]:
     return [ln for ln in lines if not in_range(span, page, ln)]
 
 
-
 # --- shared by ANON002, ANON003 and ANON004 ---
 def reading_pages(doc: Document, rules: RuleSet) -> Sequence[Sequence[Line]]:
     """Each page's body lines (the structure under `rules`) in reading order
