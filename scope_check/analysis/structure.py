@@ -17,6 +17,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence as SequenceABC
 from functools import lru_cache
+from operator import attrgetter
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -57,6 +58,9 @@ _TOC_PAGE = re.compile(r"^[.\s\u00b7\u2026]*(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
 #: a proceedings' page number (CVF copies: "10545") under a template of columns
 _PROCEEDINGS_PAGE = re.compile(r"^\d{5}$")
 _ROMAN_OR_DIGITS = re.compile(r"^(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
+#: a span's size, text (the loops over a line's spans that run in C: `map`)
+_SIZE = attrgetter("size")
+_TEXT = attrgetter("text")
 
 
 @dataclass(frozen=True)
@@ -356,9 +360,29 @@ def _headings(doc: Document, c: Classified, size: Optional[float], edges: Tuple[
         return tuple(find_headings(doc.pages, c.body, size, edges))
     found: List[Heading] = []
     for page, lines, picks in zip(doc.pages, c.body, c.picks):
-        found.extend(doc.derived(("page-headings", page.number, picks, size, edges),
-                                 lambda page=page, lines=lines: tuple(find_headings([page], [lines], size, edges))))
+        found.extend(doc.derived(
+            ("page-headings", page.number, picks, size, edges),
+            lambda page=page, lines=lines, picks=picks: tuple(
+                find_headings([page], [lines], size, edges, [_styled(doc, page, picks, size)]))))
     return tuple(found)
+
+
+def _styled(doc: Document, page: Page, picks: Sequence[int], size: float) -> List[bool]:
+    """For each of the page's lines at `picks` (positions in `page.lines`), whether its text and type
+    are a heading's (`_heading_words`, `_heading_style`): what `_is_heading` asks of a line alone, at
+    the body size, not of its page. Kept per page and size and filled as lines are asked about
+    (not for a packed document's pages, read anew), so templates that classify a page otherwise
+    (TMPL001 ranking the bundled ones) do not read its lines again."""
+    known = doc.derived(("heading-styled", page.number, size), lambda: [None] * len(page.lines))
+    lines = page.lines
+    out = []
+    for i in picks:
+        styled = known[i]
+        if styled is None:
+            ln = lines[i]
+            styled = known[i] = _heading_words(ln) and _heading_style(ln, size)
+        out.append(styled)
+    return out
 
 
 def _leads(doc: Document, c: Classified, size: float, headings: Sequence[Heading]) -> tuple:
@@ -846,6 +870,11 @@ def _line_weight(ln: Line) -> Tuple[Tuple[float, int], ...]:
     if len(spans) == 1:  # (a line of one span: the same pair, without the dict)
         text = spans[0].text
         return ((spans[0].size, len(text) - text.count(" ")),)
+    # most lines of several spans have one size: the same pair from their texts joined (the spaces
+    # of the whole are those of its parts), without a loop over the spans in Python
+    if spans and len(set(map(_SIZE, spans))) == 1:
+        text = "".join(map(_TEXT, spans))
+        return ((spans[0].size, len(text) - text.count(" ")),)
     weight: dict = {}
     for s in spans:
         weight[s.size] = weight.get(s.size, 0) + len(s.text) - s.text.count(" ")
@@ -916,17 +945,24 @@ def normalise(text: str) -> str:
 
 
 def find_headings(pages: Sequence[Page], body: Sequence[Sequence[Line]], size: Optional[float],
-                  columns: Sequence[float] = ()) -> Iterable[Heading]:
+                  columns: Sequence[float] = (), styled: Optional[Sequence[Sequence[bool]]] = None) -> Iterable[Heading]:
     """The headings of the body, page by page in reading order; `columns`: the left edges of the
     template's columns when it has several (a column of a page may hold few body-size lines: a
-    References heading over a list set smaller)."""
+    References heading over a list set smaller); `styled`: per page, for each of its body lines,
+    what `_styled` says of it (None: asked here)."""
     if not size:
         return
-    for page, lines in zip(pages, body):
+    for number, (page, lines) in enumerate(zip(pages, body)):
         edges = _left_edges(lines, size) + list(columns)
         toc = None
+        alone = styled[number] if styled is not None else None
         for i, ln in enumerate(lines):
-            if _is_heading(ln, size, edges) and space_above(ln, lines, size, i):
+            # (`_is_heading`: what the line alone says first, then its place among the edges)
+            if alone is None:
+                heading = _is_heading(ln, size, edges)
+            else:
+                heading = alone[i] and _at_edge(ln, edges)
+            if heading and space_above(ln, lines, size, i):
                 if toc is None:
                     toc = _PageNumbers(lines)
                 if not toc.beside(ln):
@@ -995,9 +1031,15 @@ def _left_edges(lines: Sequence[Line], size: float) -> List[float]:
 def _is_heading(ln: Line, body_size: float, edges: Sequence[float]) -> bool:
     if not _heading_words(ln):
         return False
-    if not any(abs(ln.bbox[0] - e) <= EDGE_TOLERANCE for e in edges):
+    if not _at_edge(ln, edges):
         return False
     return _heading_style(ln, body_size)
+
+
+def _at_edge(ln: Line, edges: Sequence[float]) -> bool:
+    """`_is_heading`'s test of the place: the line starts at one of the page's left `edges`."""
+    x = ln.bbox[0]
+    return any(abs(x - e) <= EDGE_TOLERANCE for e in edges)
 
 
 def _heading_words(ln: Line) -> bool:
