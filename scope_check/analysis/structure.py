@@ -299,7 +299,9 @@ def _analyse(doc: Document, template: Mapping, vocabulary: Mapping) -> Structure
         named = doc.derived(("statement-names", patterns), dict)
         headings = doc.derived(
             ("statement-headings", inputs, size, edges, patterns),
-            lambda: _with_statement_headings(found, doc.pages, body, size, template, vocabulary, named))
+            lambda: _with_statement_headings(
+                found, doc.pages, body, size, template, vocabulary, named,
+                [_styled(doc, page, picks, size) for page, picks in zip(doc.pages, c.picks)] if size else None))
     references = _first(headings, vocabulary["references_headings"], columns)
     # what each heading's key names under these patterns (whole; with its joined parts), kept across
     # templates (a long document's read anew)
@@ -1225,14 +1227,16 @@ def _kind_of(key: str, compiled, partial: bool = False) -> Optional[str]:
 
 def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page], body: Sequence[Sequence[Line]],
                              size: Optional[float], template: Mapping, vocabulary: Mapping,
-                             named: Optional[dict] = None) -> Tuple[Heading, ...]:
+                             named: Optional[dict] = None,
+                             styled: Optional[Sequence[Sequence[bool]]] = None) -> Tuple[Heading, ...]:
     """`headings` and the statement headings they miss: a line that names a statement (its kind's
     patterns), styled as a heading and standing at the text block's left edge (though no other line of its
     page starts there: a checklist's heading over indented items) or where lines of its page start (a
     column's edge) with space above it. `named`: what the text of a line gave before under these
     patterns (its key, or None: not a few words naming a statement), kept by the caller across
-    templates (a pure function of the text and the patterns). A long (packed) document's are found
-    page by page with its headings and lead-ins (`_page_by_page`)."""
+    templates (a pure function of the text and the patterns); `styled`: per page, for each of its body
+    lines, what `_styled` says of it (None: not known). A long (packed) document's are found page by
+    page with its headings and lead-ins (`_page_by_page`)."""
     if not size:
         return headings
     if named is None:
@@ -1240,8 +1244,9 @@ def _with_statement_headings(headings: Tuple[Heading, ...], pages: Sequence[Page
     reading = _statement_reading(template, vocabulary)
     known = {(h.page, h.bbox) for h in headings}
     added = []
-    for page, lines in zip(pages, body):
-        added.extend(_page_statement_headings(page.number, lines, known, size, reading, named))
+    for number, (page, lines) in enumerate(zip(pages, body)):
+        added.extend(_page_statement_headings(page.number, lines, known, size, reading, named,
+                                              styled=styled[number] if styled is not None else None))
     if not added:
         return headings
     order = {}
@@ -1259,13 +1264,17 @@ def _statement_reading(template: Mapping, vocabulary: Mapping) -> tuple:
 
 
 def _page_statement_headings(number: int, lines: Sequence[Line], known, size: float, reading: tuple,
-                             named: dict, bound: Optional[int] = None) -> List[Heading]:
+                             named: dict, bound: Optional[int] = None,
+                             styled: Optional[Sequence[bool]] = None) -> List[Heading]:
     """The statement headings of one page (`_with_statement_headings`): page `number`, its body
     `lines`; `known`: (page, bbox) of the headings found; `reading`: `_statement_reading`'s; `named`:
-    the memo of what a text names, emptied when it holds `bound` texts (None: never)."""
+    the memo of what a text names, emptied when it holds `bound` texts (None: never); `styled`: for
+    each line, what `_styled` says of it (None: not known)."""
     regexes, edge, right = reading
     added = []
     for i, ln in enumerate(lines):
+        if styled is not None and not styled[i]:
+            continue  # not a heading's words and type: `_is_heading` below says no, whatever it names
         text = ln.text
         if text in named:
             key = named[text]
