@@ -397,13 +397,28 @@ def _leads(doc: Document, c: Classified, size: float, headings: Sequence[Heading
     for h in headings:
         boxes.setdefault(h.page, []).append(h.bbox)
     found: list = []
-    for number, (lines, picks) in enumerate(zip(c.body, c.picks), 1):
+    for number, (page, lines, picks) in enumerate(zip(doc.pages, c.body, c.picks), 1):
         own = tuple(boxes.get(number, ()))
         found.extend(doc.derived(
             ("page-run-ins", number, picks, size, own),
-            lambda number=number, lines=lines, own=own: tuple(
-                _page_run_ins(number, lines, size, {(number, box) for box in own}))))
+            lambda number=number, page=page, lines=lines, picks=picks, own=own: tuple(
+                _page_run_ins(number, lines, size, {(number, box) for box in own},
+                              _lead_ins(doc, page, picks, size)))))
     return tuple(found)
+
+
+def _lead_ins(doc: Document, page: Page, picks: Sequence[int], size: float) -> list:
+    """`_lead_in` of each of the page's lines at `picks` (positions in `page.lines`), kept per page and
+    size (a line's own: not of its page), so templates that classify a page otherwise (TMPL001 ranking
+    the bundled ones) do not read its lines again (not for a packed document's pages)."""
+    known = doc.derived(("lead-ins", page.number, size), dict)
+    lines = page.lines
+    out = []
+    for i in picks:
+        if i not in known:
+            known[i] = _lead_in(lines[i], size)
+        out.append(known[i])
+    return out
 
 
 def _classified(doc: Document, template: Mapping, reader: Optional["_PageReader"] = None) -> Classified:
@@ -499,24 +514,20 @@ def column_order(picks: Sequence[int], lines: Sequence[Line], gap: Tuple[float, 
     spans = [b for b in (i.bbox for i in ink if not i.kind.startswith("clip"))
              if b[0] < g0 and b[2] > g1 and b[2] - b[0] > (g1 - g0) * SPANNING_INK_MIN and b[3] - b[1] > 2.0]
 
-    def spanning(ln: Line) -> bool:
-        x0, y0, x1, y1 = ln.bbox
-        if x0 < g0 and x1 > g1:
-            return True
-        cy = (y0 + y1) / 2
-        return any(b[1] <= cy <= b[3] and b[0] - 2 <= x0 and x1 <= b[2] + 2 for b in spans)
-
     out: List[int] = []
     left: List[int] = []
     right: List[int] = []
     for i in picks:
-        ln = lines[i]
-        if spanning(ln):
+        x0, y0, x1, y1 = lines[i].bbox
+        # across the gap itself, or inside a drawing across it (most pages: none)
+        spanning = (x0 < g0 and x1 > g1) or (bool(spans) and any(
+            b[1] <= (y0 + y1) / 2 <= b[3] and b[0] - 2 <= x0 and x1 <= b[2] + 2 for b in spans))
+        if spanning:
             out.extend(left)
             out.extend(right)
             left, right = [], []
             out.append(i)
-        elif (ln.bbox[0] + ln.bbox[2]) / 2 < middle:
+        elif (x0 + x1) / 2 < middle:
             left.append(i)
         else:
             right.append(i)
@@ -1022,10 +1033,17 @@ def space_above(ln: Line, above: Sequence[Line], size: float, end: Optional[int]
 def _left_edges(lines: Sequence[Line], size: float) -> List[float]:
     """x positions where lines of this page start (column edges): where body-size lines start,
     or, on a page without them (a reference list set smaller), where any two lines start."""
-    starts = Counter(round(ln.bbox[0]) for ln in lines if abs(ln.size - size) < 0.3)
+    starts: dict = {}  # (dicts, not Counters: made for every page)
+    for ln in lines:
+        if abs(ln.size - size) < 0.3:
+            x = round(ln.bbox[0])
+            starts[x] = starts.get(x, 0) + 1
     edges = [float(x) for x, n in starts.items() if n >= 2]
     if not edges:
-        starts = Counter(round(ln.bbox[0]) for ln in lines)
+        starts = {}
+        for ln in lines:
+            x = round(ln.bbox[0])
+            starts[x] = starts.get(x, 0) + 1
         edges = [float(x) for x, n in starts.items() if n >= 2]
     return edges
 
@@ -1060,7 +1078,10 @@ def _heading_style(ln: Line, body_size: float) -> bool:
     the first that holds decides)."""
     if ln.max_size >= body_size * HEADING_SIZE_RATIO:
         return True
-    spans = [s for s in ln.spans if s.text.strip()]
+    spans = ln.spans
+    if spans and spans[0].text.strip() and not is_bold(spans[0]) and len(set(map(_SIZE, spans))) == 1:
+        return False  # (most lines) not bold from their first span on, in one size: no small caps either
+    spans = [s for s in spans if s.text.strip()]
     return all(is_bold(s) for s in spans) or _small_caps(spans)
 
 
@@ -1482,13 +1503,15 @@ def _run_ins(body: Sequence[Sequence[Line]], size: float, headings: Sequence[Hea
         yield from _page_run_ins(number, lines, size, known)
 
 
-def _page_run_ins(number: int, lines: Sequence[Line], size: float, known) -> Iterable[tuple]:
-    """`_run_ins` of one page (`number`, its body `lines`); `known`: (page, bbox) of the headings."""
+def _page_run_ins(number: int, lines: Sequence[Line], size: float, known,
+                  leads: Optional[Sequence] = None) -> Iterable[tuple]:
+    """`_run_ins` of one page (`number`, its body `lines`); `known`: (page, bbox) of the headings;
+    `leads`: the `_lead_in` of each line (None: read here)."""
     edges = None
     for i, ln in enumerate(lines):
         if not ln.spans or (number, ln.bbox) in known:
             continue
-        found = _lead_in(ln, size)
+        found = _lead_in(ln, size) if leads is None else leads[i]
         if found is None:
             continue
         if edges is None:
