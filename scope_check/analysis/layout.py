@@ -345,7 +345,7 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
             _block_ends(lines, ends[0], ends[1], gap, firsts, lasts)
         if number > last:
             continue
-        for key, n in _page_edges(kept, s.picks, number, lines, (lo, hi)):  # (in the order first met)
+        for key, n in _page_edges(doc, kept, s.picks, number, lines, (lo, hi)):  # (in the order first met)
             edges[key] += n
             found = edge_pages[key]
             if len(found) < 2:
@@ -373,7 +373,7 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
         # its ends under which of its lines are body (their positions, a frozenset: its hash is kept)
         body_sets = None if kept_ends is None else [frozenset(p) for p in s.picks]
         for number, lines in enumerate(body, 1):  # read again: any size (a heading or a float may open the page)
-            for first, final in _page_ends(kept_ends, body_sets, number, lines, (left, right), gap):
+            for first, final in _page_ends(doc, kept_ends, body_sets, s.picks, number, lines, (left, right), gap):
                 firsts.append(first)
                 lasts.append(final)
     firsts.sort()
@@ -381,89 +381,125 @@ def _text_block(doc: Document, s: Structure, t: Typography, gap: Optional[Tuple[
     return TextBlock(tuple((float(a), float(b)) for a, b in columns), _quartile(firsts), _quartile(lasts), count)
 
 
-def _page_edges(kept: Optional[dict], picks: Optional[Sequence[Tuple[int, ...]]], number: int, lines: Sequence[Line],
-                size_range: Tuple[float, float]) -> Tuple[Tuple[Tuple[int, int], int], ...]:
+def _page_edges(doc: Document, kept: Optional[dict], picks: Optional[Sequence[Tuple[int, ...]]], number: int,
+                lines: Sequence[Line], size_range: Tuple[float, float]) -> Tuple[Tuple[Tuple[int, int], int], ...]:
     """((left, right), lines) of each edge pair of a page's body-size `lines` (the pieces at least
     COLUMN_MIN_WIDTH wide, rounded), in the order first met, kept in `kept` (`_per_page`). It depends
     on the page's body lines in reading order (`picks`: their positions; the order first met breaks
     a tie between the most common pairs) and the size range alone: templates that classify and order
-    the page alike (TMPL001 ranking the bundled ones) read it once."""
+    the page alike (TMPL001 ranking the bundled ones) read it once, and its lines' pieces (`_Cuts`)
+    are read once for every template."""
     if kept is None:
         return _edges_of(lines, size_range)
     key = (number, picks[number - 1], size_range)
     found = kept.get(key)
     if found is None:
-        found = kept[key] = _edges_of(lines, size_range)
+        found = kept[key] = _edges_of(lines, size_range, _Cuts(doc, number, picks[number - 1]))
     return found
 
 
-def _edges_of(lines: Sequence[Line], size_range: Tuple[float, float]) -> Tuple[Tuple[Tuple[int, int], int], ...]:
+def _edges_of(lines: Sequence[Line], size_range: Tuple[float, float],
+              cuts: Optional["_Cuts"] = None) -> Tuple[Tuple[Tuple[int, int], int], ...]:
+    """`_page_edges`' pairs of a page's body `lines`; `cuts`: their `piece_extents` by their place
+    among them (None: cut here)."""
     lo, hi = size_range
     edges: dict = {}  # (a dict, not a Counter: made for every page)
-    for ln in lines:
+    for k, ln in enumerate(lines):
         if not lo <= ln.size <= hi:
             continue
-        for a, b in (piece_extents(ln) if len(ln.spans) > 1 else ((ln.bbox[0], ln.bbox[2]),)):
+        if len(ln.spans) == 1:
+            extents: Sequence[Tuple[float, float]] = ((ln.bbox[0], ln.bbox[2]),)
+        else:
+            extents = piece_extents(ln) if cuts is None else cuts(k)
+        for a, b in extents:
             if b - a >= COLUMN_MIN_WIDTH:
                 key = (round(a), round(b))
                 edges[key] = edges.get(key, 0) + 1
     return tuple(edges.items())
 
 
-def _page_ends(kept: Optional[dict], body_sets: Optional[list], number: int, lines: Sequence[Line],
-               sides: Tuple[float, float], gap: Optional[Tuple[float, float]]) -> Tuple[Tuple[float, float], ...]:
+def _page_ends(doc: Document, kept: Optional[dict], body_sets: Optional[list], picks: Optional[Sequence[Tuple[int, ...]]],
+               number: int, lines: Sequence[Line], sides: Tuple[float, float],
+               gap: Optional[Tuple[float, float]]) -> Tuple[Tuple[float, float], ...]:
     """(first, last) baselines of each column of a page holding PAGE_MIN_LINES body lines between the
     block's `sides` (`_block_ends`), kept in `kept` (`_per_page`). It depends on which of the page's
     lines are body (`body_sets`, not their order), the sides and the gap alone: templates that
-    classify the page alike read it once."""
+    classify the page alike read it once; its lines' pieces (`_Cuts`, `lines` being in the order of
+    `picks`) are read once for every template."""
     if kept is None:
         return _ends_of(lines, sides, gap)
     key = (number, body_sets[number - 1], sides, gap)
     found = kept.get(key)
     if found is None:
-        found = kept[key] = _ends_of(lines, sides, gap)
+        found = kept[key] = _ends_of(lines, sides, gap, _Cuts(doc, number, picks[number - 1]))
     return found
 
 
-def _ends_of(lines: Sequence[Line], sides: Tuple[float, float],
-             gap: Optional[Tuple[float, float]]) -> Tuple[Tuple[float, float], ...]:
+def _ends_of(lines: Sequence[Line], sides: Tuple[float, float], gap: Optional[Tuple[float, float]],
+             cuts: Optional["_Cuts"] = None) -> Tuple[Tuple[float, float], ...]:
     firsts: List[float] = []
     lasts: List[float] = []
-    _block_ends(lines, sides[0], sides[1], gap, firsts, lasts)
+    _block_ends(lines, sides[0], sides[1], gap, firsts, lasts, cuts)
     return tuple(zip(firsts, lasts))
 
 
 def _block_ends(lines: Sequence[Line], left: float, right: float, gap: Optional[Tuple[float, float]],
-                firsts: List[float], lasts: List[float]) -> None:
+                firsts: List[float], lasts: List[float], cuts: Optional["_Cuts"] = None) -> None:
     """The first and last baselines of a page's body `lines` (any size: a heading or a float may open
     the page) between the block's `left` and `right` edges, of each column on its own (`gap`), added
-    to `firsts` and `lasts` where a column holds PAGE_MIN_LINES of them."""
-    inside = [ln for ln in lines if left - 3 <= ln.bbox[0] < right and ln.bbox[2] > left]
+    to `firsts` and `lasts` where a column holds PAGE_MIN_LINES of them; `cuts`: the lines'
+    `piece_extents` by their place among them (None: cut here)."""
+    inside = [k for k, ln in enumerate(lines) if left - 3 <= ln.bbox[0] < right and ln.bbox[2] > left]
     if gap is None:
-        parts = [[ln.baseline for ln in inside]]
+        parts = [[lines[k].baseline for k in inside]]
     else:  # each column on its own, without what spans the gap (the title block, a figure*'s caption)
-        parts = _column_baselines(inside, gap)
+        parts = _column_baselines(lines, inside, gap, cuts)
     for baselines in parts:
         if len(baselines) >= PAGE_MIN_LINES:
             firsts.append(min(baselines))
             lasts.append(max(baselines))
 
 
-def _column_baselines(lines: Sequence[Line], gap: Tuple[float, float]) -> List[List[float]]:
-    """The baselines of the lines in the left and in the right column: a line across the gap counts
-    for a column by its pieces (two columns' lines merged on one baseline across a narrowed gap),
-    not at all when a piece itself crosses it (the title block, a figure*'s caption)."""
+def _column_baselines(lines: Sequence[Line], inside: Sequence[int], gap: Tuple[float, float],
+                      cuts: Optional["_Cuts"] = None) -> List[List[float]]:
+    """The baselines of the lines `inside` (their places among `lines`) in the left and in the right
+    column: a line across the gap counts for a column by its pieces (two columns' lines merged on one
+    baseline across a narrowed gap), not at all when a piece itself crosses it (the title block, a
+    figure*'s caption); `cuts`: as `_block_ends`'."""
     middle = (gap[0] + gap[1]) / 2
     left: List[float] = []
     right: List[float] = []
-    for ln in lines:
-        extents = piece_extents(ln) if ln.bbox[0] < gap[0] and ln.bbox[2] > gap[1] else ((ln.bbox[0], ln.bbox[2]),)
+    for k in inside:
+        ln = lines[k]
+        if ln.bbox[0] < gap[0] and ln.bbox[2] > gap[1]:
+            extents: Sequence[Tuple[float, float]] = piece_extents(ln) if cuts is None else cuts(k)
+        else:
+            extents = ((ln.bbox[0], ln.bbox[2]),)
         for a, b in extents:
             if b <= gap[1] and (a + b) / 2 < middle:
                 left.append(ln.baseline)
             elif a >= gap[0] and (a + b) / 2 >= middle:
                 right.append(ln.baseline)
     return [left, right]
+
+
+class _Cuts:
+    """`piece_extents` of a page's body lines, by their place among them (`picks`: their positions in
+    `page.lines`), kept per page of the document as they are asked for: a line's pieces are its own,
+    so every template that reads it (TMPL001 ranking the bundled ones: their edges, the ends of their
+    columns) gets the line cut once. Not for a packed document's pages, read anew."""
+
+    def __init__(self, doc: Document, number: int, picks: Sequence[int]):
+        self.known = doc.derived(("piece-extents", number), dict)
+        self.lines = doc.pages[number - 1].lines
+        self.picks = picks
+
+    def __call__(self, k: int) -> List[Tuple[float, float]]:
+        i = self.picks[k]
+        found = self.known.get(i)
+        if found is None:
+            found = self.known[i] = piece_extents(self.lines[i])
+        return found
 
 
 def _gap(rules: RuleSet) -> Optional[Tuple[float, float]]:
