@@ -630,17 +630,19 @@ def classify(page: Page, template: Mapping, ruler_before: Optional[int] = None) 
     if "baseline" not in notice or page.number not in notice["pages"]:
         notice = None
     header_limit = _header_limit(template)
+    number_top = bottom + template["footer_min_distance"]  # where a page number may start
     roles = []
     for ln in page.lines:
-        if id(ln) in ruler:
+        box = ln.bbox
+        if ruler and id(ln) in ruler:
             roles.append((RULER, ln))
-        elif ln.bbox[3] <= header_limit:
+        elif box[3] <= header_limit:
             own = _is_paper_id(ln, template) or _is_notice_text(ln, template)
             roles.append((FOOTER if own else HEADER, ln))
         elif (
-            ln.bbox[1] >= bottom + template["footer_min_distance"]
+            box[1] >= number_top
             and (_ROMAN_OR_DIGITS.match(ln.text) or (columns and _PROCEEDINGS_PAGE.match(ln.text)))
-            and abs((ln.bbox[0] + ln.bbox[2]) / 2 - centre) <= template["footer_centre_tolerance"]
+            and abs((box[0] + box[2]) / 2 - centre) <= template["footer_centre_tolerance"]
         ):
             roles.append((PAGE_NUMBER, ln))
         elif notice and _is_notice(ln, notice, x0, x1, bottom):
