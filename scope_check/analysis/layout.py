@@ -241,26 +241,31 @@ def _font_and_pitches(lines: Sequence[Line], size: float, size_range: Tuple[floa
     (in reading order), each in the order first met."""
     lo, hi = size_range
     fonts: dict = {}  # (dicts, not Counters: made for every page)
-    pitches: dict = {}
+    get = fonts.get
+    steps: dict = {}  # pitches counted in whole PITCH_STEPs, each step's key made once at the end
     pmin, pmax = PITCH_RANGE[0] * size, PITCH_RANGE[1] * size
-    prev: List[Line] = []  # the last body-size line of each column seen so far
+    columns: List[List[float]] = []  # [x0, x1, baseline] of the last body-size line of each column so far
     for ln in lines:
         if not lo <= ln.size <= hi:
             continue
         for sp in ln.spans:
             if lo <= sp.size <= hi:
-                fonts[sp.font] = fonts.get(sp.font, 0) + len(sp.text) - sp.text.count(" ")
-        for i, p in enumerate(prev):
-            if p.bbox[0] < ln.bbox[2] and ln.bbox[0] < p.bbox[2]:  # same column
-                pitch = ln.baseline - p.baseline
+                text = sp.text
+                fonts[sp.font] = get(sp.font, 0) + len(text) - text.count(" ")
+        x0, _, x1, _ = ln.bbox
+        baseline = ln.baseline
+        for column in columns:
+            if column[0] < x1 and x0 < column[1]:  # same column
+                pitch = baseline - column[2]
                 if pmin <= pitch <= pmax:
-                    key = round(round(pitch / PITCH_STEP) * PITCH_STEP, 2)
-                    pitches[key] = pitches.get(key, 0) + 1
-                prev[i] = ln
+                    step = round(pitch / PITCH_STEP)
+                    steps[step] = steps.get(step, 0) + 1
+                column[0], column[1], column[2] = x0, x1, baseline
                 break
         else:
-            prev.append(ln)
-    return tuple(fonts.items()), tuple(pitches.items())
+            columns.append([x0, x1, baseline])
+    # (steps a whole PITCH_STEP apart never round to one key: each step's count is its key's)
+    return tuple(fonts.items()), tuple((round(step * PITCH_STEP, 2), n) for step, n in steps.items())
 
 
 # --- the text block --------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence as SequenceABC
 from functools import lru_cache
-from operator import attrgetter
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -58,9 +57,6 @@ _TOC_PAGE = re.compile(r"^[.\s\u00b7\u2026]*(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
 #: a proceedings' page number (CVF copies: "10545") under a template of columns
 _PROCEEDINGS_PAGE = re.compile(r"^\d{5}$")
 _ROMAN_OR_DIGITS = re.compile(r"^(?:\d{1,4}|[ivxlcdm]{1,6})$", re.I)
-#: a span's size, text (the loops over a line's spans that run in C: `map`)
-_SIZE = attrgetter("size")
-_TEXT = attrgetter("text")
 
 
 @dataclass(frozen=True)
@@ -886,10 +882,17 @@ def _line_weight(ln: Line) -> Tuple[Tuple[float, int], ...]:
         text = spans[0].text
         return ((spans[0].size, len(text) - text.count(" ")),)
     # most lines of several spans have one size: the same pair from their texts joined (the spaces
-    # of the whole are those of its parts), without a loop over the spans in Python
-    if spans and len(set(map(_SIZE, spans))) == 1:
-        text = "".join(map(_TEXT, spans))
-        return ((spans[0].size, len(text) - text.count(" ")),)
+    # of the whole are those of its parts), counted once (a plain loop finds the one size sooner
+    # than a set of the sizes, which reads them through a getter)
+    if not spans:
+        return ()
+    size = spans[0].size
+    for s in spans:
+        if s.size != size:
+            break
+    else:
+        text = "".join([s.text for s in spans])
+        return ((size, len(text) - text.count(" ")),)
     weight: dict = {}
     for s in spans:
         weight[s.size] = weight.get(s.size, 0) + len(s.text) - s.text.count(" ")
@@ -1081,8 +1084,13 @@ def _heading_style(ln: Line, body_size: float) -> bool:
     if ln.max_size >= body_size * HEADING_SIZE_RATIO:
         return True
     spans = ln.spans
-    if spans and spans[0].text.strip() and not is_bold(spans[0]) and len(set(map(_SIZE, spans))) == 1:
-        return False  # (most lines) not bold from their first span on, in one size: no small caps either
+    if spans and spans[0].text.strip() and not is_bold(spans[0]):
+        size = spans[0].size
+        for s in spans:
+            if s.size != size:
+                break
+        else:
+            return False  # (most lines) not bold from their first span on, in one size: no small caps either
     spans = [s for s in spans if s.text.strip()]
     return all(is_bold(s) for s in spans) or _small_caps(spans)
 
