@@ -699,7 +699,13 @@ def _mark_notices(roles: List[Tuple[str, Line]], patterns) -> None:
     first-page footnote, the CVF watermark) as FOOTER: a body line that matches one, then the lines
     of its paragraph below it (overlapping it across, in its size, at a footnote's leading)."""
     for i, (role, ln) in enumerate(roles):
-        if role != BODY or not any(p.search(ln.text) for p in patterns):
+        if role != BODY:
+            continue
+        text = ln.text
+        for p in patterns:  # (a plain loop, not `any` of a generator: asked of every body line)
+            if p.search(text):
+                break
+        else:
             continue
         roles[i] = (FOOTER, ln)
         last = ln
@@ -1248,8 +1254,9 @@ def _kind_of(key: str, compiled, partial: bool = False) -> Optional[str]:
     """The kind a heading's key (normalised) names whole, else with `partial` the kind one of its joined
     parts names, else None."""
     for kind, regexes in compiled:
-        if any(r.search(key) for r in regexes):
-            return kind
+        for r in regexes:  # (a plain loop, not `any` of a generator: asked of every lead-in tried)
+            if r.search(key):
+                return kind
     parts = [part for part in (p.strip() for p in _CONJUNCTS.split(key)) if part] if partial else []
     if len(parts) < 2:
         return None
