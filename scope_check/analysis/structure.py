@@ -1081,7 +1081,10 @@ def _heading_words(ln: Line) -> bool:
     words = text.split()
     if not words or len(words) > HEADING_MAX_WORDS:
         return False
-    return any(c.isalpha() for c in text)
+    for c in text:  # (a plain loop, not `any` of a generator: asked of most body lines)
+        if c.isalpha():
+            return True
+    return False
 
 
 def _heading_style(ln: Line, body_size: float) -> bool:
