@@ -337,7 +337,16 @@ def _sweep(ordered: List[_Object], budget: Optional[int] = None) -> List[List[_O
                     and box[1] <= cbox[3] + CLUSTER_GAP_Y and cbox[1] <= box[3] + CLUSTER_GAP_Y):
                 if joined is None:
                     members.append(obj)
-                    cbox[:] = [min(cbox[0], box[0]), min(cbox[1], box[1]), max(cbox[2], box[2]), max(cbox[3], box[3])]
+                    # (what min() and max() of the two give, NaN alike, without calling them: the
+                    # drawings of a figure join one cluster after another)
+                    if box[0] < cbox[0]:
+                        cbox[0] = box[0]
+                    if box[1] < cbox[1]:
+                        cbox[1] = box[1]
+                    if box[2] > cbox[2]:
+                        cbox[2] = box[2]
+                    if box[3] > cbox[3]:
+                        cbox[3] = box[3]
                     joined = i
                 else:  # the object bridges two clusters: merge them
                     target = clusters[joined]
