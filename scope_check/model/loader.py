@@ -225,13 +225,14 @@ def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple
                 _page_tree_map(pymupdf.mupdf, document)
             page = pdf[i]
             page_problems: List[damage.Problem] = []
-            not_a_page = _not_a_page(pdf, page)
+            own = _PageObject(pymupdf.mupdf, page)
+            not_a_page = _not_a_page(pdf, page, own)
             if not_a_page:  # a page tree entry that is not a page: nothing to read
                 page_problems.append(damage.Problem(number, "error", "page-tree", not_a_page))
                 item = _empty(number, size)
             else:
                 with paused_collector():  # a page's objects are in no cycle
-                    item = _page(pymupdf, pdf, page, number, page_problems, budget, extras)
+                    item = _page(pymupdf, pdf, page, number, page_problems, budget, extras, own)
                 size = (item.width, item.height)
         except MemoryError:
             raise
@@ -351,11 +352,49 @@ def _page_tree_map(mupdf, document) -> None:
                 mupdf.ll_pdf_drop_obj(pointer)
 
 
-def _not_a_page(pdf, page) -> str:
+class _PageObject:
+    """A page's object number and dictionary (MuPDF's pointer), read once for the tests of the
+    page's own dictionary (`_not_a_page`, `_check_boxes`, `_annot_count`, `_precheck`). Each settles
+    the common case with MuPDF's low-level calls (a few dictionary look-ups, where PyMuPDF's
+    `xref_get_key` prints the value as PDF text for the test to read) only where the answer is
+    exactly the printed text's, and reads the text as before otherwise."""
+
+    def __init__(self, mupdf, page):
+        self.m = mupdf
+        self.xref = page.xref
+        try:
+            self.obj = mupdf.ll_pdf_page_from_fz_page(page.this.m_internal).obj  # the object `xref` numbers
+        except Exception:
+            self.obj = None  # every test reads the printed text
+
+    def get(self, key: str):
+        """The value of `key` in the page's dictionary (a pointer, None when absent)."""
+        return self.m.ll_pdf_dict_gets(self.obj, key) or None
+
+    def direct(self, value) -> bool:
+        return value is not None and not self.m.ll_pdf_is_indirect(value)
+
+    def all_references(self, array) -> bool:
+        """Is every item of the array (or every value of the dictionary) a reference (`n 0 R`)?"""
+        m = self.m
+        if m.ll_pdf_is_array(array):
+            return all(m.ll_pdf_is_indirect(m.ll_pdf_array_get(array, i)) for i in range(m.ll_pdf_array_len(array)))
+        return all(m.ll_pdf_is_indirect(m.ll_pdf_dict_get_val(array, i)) for i in range(m.ll_pdf_dict_len(array)))
+
+
+def _not_a_page(pdf, page, own: Optional[_PageObject] = None) -> str:
     """Why the object the page tree gives for `page` is not a page ("" when it is one)."""
-    xref = page.xref
+    xref = page.xref if own is None else own.xref
     if xref <= 0:
         return ""
+    if own is not None and own.obj is not None:
+        try:  # a dictionary of /Type /Page (printed: `<<.../Type/Page...>>`) is a page
+            kind = own.get("Type")
+            if own.m.ll_pdf_is_dict(own.obj) and own.direct(kind) and own.m.ll_pdf_is_name(kind) \
+                    and own.m.ll_pdf_to_name(kind) == "Page":
+                return ""
+        except Exception:
+            pass
     try:
         body = pdf.xref_object(xref, compressed=True)
         kind, value = pdf.xref_get_key(xref, "Type")
@@ -552,14 +591,15 @@ def _clean(exc: Exception) -> str:
     return text.splitlines()[0][:200]
 
 
-def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], extras: "_Extras") -> Page:
+def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], extras: "_Extras",
+          own: Optional[_PageObject] = None) -> Page:
     source = extras.ink_source
     measured: Optional[List] = [] if source is not None else None
-    too_much = _precheck(pdf, page, number, measured)
+    too_much = _precheck(pdf, page, number, measured, own)
     if too_much:
         problems.append(damage.Problem(number, "error", "limit", f"not analysed: {too_much}"))
         return _empty(number, _size(page))
-    _check_boxes(pdf, page, number, problems)
+    _check_boxes(pdf, page, number, problems, own)
 
     flags = (pymupdf.TEXTFLAGS_DICT | pymupdf.TEXT_MEDIABOX_CLIP) & ~(
         pymupdf.TEXT_PRESERVE_IMAGES | pymupdf.TEXT_PRESERVE_LIGATURES
@@ -596,7 +636,7 @@ def _page(pymupdf, pdf, page, number: int, problems: List, budget: List[int], ex
                 continue
             pieces.append((raw_spans[0]["origin"][1], spans[0].bbox[0], right, size, spans))
     del raw
-    links = tuple(_links(pdf, page, number, problems))
+    links = tuple(_links(pdf, page, number, problems, own))
     fonts = tuple(_fonts(pdf, page, number, problems, extras, font_entries))
     lines = _visual_lines(pieces)
     if len(lines) + len(rotated) > limits.MAX_LINES_PER_PAGE:
@@ -649,26 +689,42 @@ _INLINE_IMAGE = lazy(rb"\bBI\b([^I]{0,600}?)\bID\b")
 _DICT_NUMBER = lazy(rb"/(W|Width|H|Height|BPC|BitsPerComponent)\s+(\d{1,12})")
 
 
-def _precheck(pdf, page, number: int, measured: Optional[List] = None) -> str:
+def _precheck(pdf, page, number: int, measured: Optional[List] = None, own: Optional[_PageObject] = None) -> str:
     """What makes the page too costly to read at all, from its dictionaries and its content
     streams inflated at most MAX_CONTENT_BYTES (no MuPDF run yet): "" when nothing does.
     `measured`, when given, gets (marks, names, whole) of the content streams once all are read
     (`_marks`, `_do_names`; `whole`: each was inflated to its end, none left to MuPDF's filters or
     predictors): `_under_cap` reads it."""
-    try:
-        kind, fonts = pdf.xref_get_key(page.xref, "Resources/Font")
-        if kind == "xref":
-            fonts = pdf.xref_object(int(fonts.split()[0]), compressed=True)
-        if kind in ("dict", "xref"):
-            n = len(_FONT_ENTRY.findall(fonts.encode("latin-1", "replace")))
-            if n > limits.MAX_FONTS_PER_PAGE:
-                return f"{n:,} fonts on the page, more than the {limits.MAX_FONTS_PER_PAGE:,} read per page"
-    except Exception:
-        pass
+    if own is None or own.obj is None or not _few_fonts(own):
+        try:
+            kind, fonts = pdf.xref_get_key(page.xref if own is None else own.xref, "Resources/Font")
+            if kind == "xref":
+                fonts = pdf.xref_object(int(fonts.split()[0]), compressed=True)
+            if kind in ("dict", "xref"):
+                n = len(_FONT_ENTRY.findall(fonts.encode("latin-1", "replace")))
+                if n > limits.MAX_FONTS_PER_PAGE:
+                    return f"{n:,} fonts on the page, more than the {limits.MAX_FONTS_PER_PAGE:,} read per page"
+        except Exception:
+            pass
     try:
         return _precheck_contents(pdf, page, measured)
     except Exception:
         return ""  # unreadable contents: MuPDF's run reports them
+
+
+def _few_fonts(own: _PageObject) -> bool:
+    """Does the page's /Resources /Font pass `_precheck`'s count for sure: absent, or a dictionary
+    of references, at most limits.MAX_FONTS_PER_PAGE (printed, `/F1 5 0 R` each: at most one
+    `_FONT_ENTRY` an entry)? Else its printed text is counted."""
+    m = own.m
+    try:
+        fonts = m.ll_pdf_dict_getp(own.obj, "Resources/Font") or None
+        if fonts is None:
+            return True
+        return (m.ll_pdf_is_dict(fonts) and m.ll_pdf_dict_len(fonts) <= limits.MAX_FONTS_PER_PAGE
+                and own.all_references(fonts))
+    except Exception:
+        return False
 
 
 def _precheck_contents(pdf, page, measured: Optional[List] = None) -> str:
@@ -934,11 +990,13 @@ def _xobject_bound(pdf, xref: int, memo: Dict[int, Optional[int]], stack: Tuple,
     return bound
 
 
-def _check_boxes(pdf, page, number: int, problems: List) -> None:
+def _check_boxes(pdf, page, number: int, problems: List, own: Optional[_PageObject] = None) -> None:
     """A MediaBox or CropBox that is not four numbers enclosing an area (MuPDF replaces it)."""
     for key in ("MediaBox", "CropBox"):
+        if own is not None and own.obj is not None and _plain_box(own, key):
+            continue
         try:
-            kind, value = pdf.xref_get_key(page.xref, key)
+            kind, value = pdf.xref_get_key(page.xref if own is None else own.xref, key)
         except Exception:
             continue
         if kind == "null":
@@ -957,6 +1015,31 @@ def _check_boxes(pdf, page, number: int, problems: List) -> None:
             problems.append(damage.Problem(number, "warning", "invalid-box",
                                            f"its /{key} {limits.clean_text(value, 60)} is not a valid box; read as "
                                            f"{page.rect.width:g} x {page.rect.height:g} pt"))
+
+
+#: `_plain_box`: the largest coordinate and the smallest side it settles (a coordinate printed as
+#: PDF text is within 0.05 of its value below it, so the printed box passes `_check_boxes` alike)
+PLAIN_BOX_COORDINATE, PLAIN_BOX_SIDE = 1e5, 1.5
+
+
+def _plain_box(own: _PageObject, key: str) -> bool:
+    """Does the page's /`key` pass `_check_boxes` for sure: absent, or four numbers written in the
+    array (no reference) that enclose an area by a margin? Else its printed text is read."""
+    m = own.m
+    try:
+        box = own.get(key)
+        if box is None:
+            return True
+        if not (own.direct(box) and m.ll_pdf_is_array(box) and m.ll_pdf_array_len(box) == 4):
+            return False
+        items = [m.ll_pdf_array_get(box, i) for i in range(4)]
+        if not all(own.direct(v) and m.ll_pdf_is_number(v) for v in items):
+            return False
+        x0, y0, x1, y1 = (m.ll_pdf_to_real(v) for v in items)
+    except Exception:
+        return False
+    return (max(abs(x0), abs(y0), abs(x1), abs(y1)) < PLAIN_BOX_COORDINATE
+            and abs(x1 - x0) >= PLAIN_BOX_SIDE and abs(y1 - y0) >= PLAIN_BOX_SIDE)
 
 
 #: opacity of each of MuPDF's 256 alpha values (shared float objects: one per value, not per span)
@@ -1276,12 +1359,12 @@ def _one_pass(pymupdf, flags: int) -> bool:
     return known
 
 
-def _links(pdf, page, number: int, problems: List):
+def _links(pdf, page, number: int, problems: List, own: Optional[_PageObject] = None):
     """The page's links to outside the document (web addresses, files), as `Link`s: the link chain
     MuPDF builds is walked and only each link's target string and box are read. Internal
     cross-references carry no identity and are skipped unread (PyMuPDF's `get_links()` would resolve
     each one's target page and position, the most costly part of reading a reference list)."""
-    n = _annot_count(pdf, page)
+    n = _annot_count(pdf, page, own)
     if n > limits.MAX_ANNOTS_PER_PAGE:
         problems.append(damage.Problem(number, "error", "limit", f"its {n:,} annotations were not read "
                                        f"(more than {limits.MAX_ANNOTS_PER_PAGE:,} per page)"))
@@ -1316,10 +1399,19 @@ def _external_target(uri: str) -> Tuple[str, str]:
     return "launch", spec.replace("\\", "/")
 
 
-def _annot_count(pdf, page) -> int:
+def _annot_count(pdf, page, own: Optional[_PageObject] = None) -> int:
     """How many entries the page's /Annots array holds, without loading them."""
+    if own is not None and own.obj is not None:
+        try:  # none, or an array of references: one `n 0 R` each printed
+            annots = own.get("Annots")
+            if annots is None:
+                return 0
+            if own.m.ll_pdf_is_array(annots) and own.all_references(annots):
+                return own.m.ll_pdf_array_len(annots)
+        except Exception:
+            pass
     try:
-        kind, value = pdf.xref_get_key(page.xref, "Annots")
+        kind, value = pdf.xref_get_key(page.xref if own is None else own.xref, "Annots")
         if kind == "xref":
             value = pdf.xref_object(int(value.split()[0]), compressed=True)
         elif kind != "array":
