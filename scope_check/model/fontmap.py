@@ -11,15 +11,15 @@ Adobe Glyph List, MuPDF's table), each folded to its base letter and case (small
 figures, italic mathematical letters extract as their letters); a ligature or a name the list does
 not know is not compared. On the corpora's 189 such fonts (9,835 letters) none disagrees.
 
-Each font is read once per document: two dictionary lookups, and for a font with both entries its
-/ToUnicode stream (a few kB).
+Each font is read once per document: a few dictionary lookups, and for a font with both entries its
+/Differences array and its /ToUnicode stream (a few kB).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Dict, List, Optional, Tuple
+from typing import Container, Dict, List, Optional, Tuple
 
 from scope_check.model.document import FontRemap, strip_subset
 from scope_check.safety import limits
@@ -40,24 +40,34 @@ _ESCAPE = lazy(r"#([0-9A-Fa-f]{2})")
 
 def remap(pymupdf, pdf, xref: int, basefont: str) -> Optional[FontRemap]:
     """The font's letters whose glyph names contradict its /ToUnicode map, or None (no such
-    letter, or the font has not both entries)."""
-    kind, encoding = pdf.xref_get_key(xref, "Encoding")
-    if kind == "xref":
-        kind, differences = pdf.xref_get_key(int(encoding.split()[0]), "Differences")
-    elif kind == "dict":
-        kind, differences = pdf.xref_get_key(xref, "Encoding/Differences")
+    letter, or the font has not both entries).
+
+    Which entries the font has is read with MuPDF's low-level calls (a reference, a dictionary, an
+    array written in place: the kinds `Document.xref_get_key` names); only the /Differences array
+    is read as PDF text, as `xref_get_key` prints it."""
+    m = pymupdf.mupdf
+    font = m.pdf_load_object(m.pdf_document_from_fz_document(pdf.this), xref)
+    encoding = m.pdf_dict_gets(font, "Encoding")
+    tounicode = m.pdf_dict_gets(font, "ToUnicode")
+    if not (encoding.m_internal and tounicode.m_internal and m.pdf_is_indirect(tounicode)):
+        return None
+    if m.pdf_is_indirect(encoding):
+        where, key = m.pdf_to_num(encoding), "Differences"
+    elif m.pdf_is_dict(encoding):
+        where, key = xref, "Encoding/Differences"
     else:
         return None
-    if kind != "array":
+    differences = m.pdf_dict_gets(encoding, "Differences")
+    if not differences.m_internal or m.pdf_is_indirect(differences) or not m.pdf_is_array(differences):
         return None
-    kind, tounicode = pdf.xref_get_key(xref, "ToUnicode")
-    if kind != "xref":
+    kind, differences = pdf.xref_get_key(where, key)
+    if kind != "array":
         return None
     names = _differences(differences)
     if not names:
         return None
-    stream = pdf.xref_stream(int(tounicode.split()[0])) or b""
-    cmap = _cmap(stream[:MAX_CMAP_BYTES])
+    stream = pdf.xref_stream(m.pdf_to_num(tounicode)) or b""
+    cmap = _cmap(stream[:MAX_CMAP_BYTES], names)
     glyph_unicode = pymupdf.mupdf.fz_unicode_from_glyph_name
     compared = 0
     pairs: List[Tuple[str, str, str]] = []
@@ -105,9 +115,13 @@ def _utf16(hexdigits: bytes) -> str:
         return ""
 
 
-def _cmap(data: bytes) -> Dict[int, str]:
-    """code -> extracted text of a /ToUnicode CMap's bfchar and bfrange entries (one-byte codes)."""
+def _cmap(data: bytes, wanted: Optional[Container[int]] = None) -> Dict[int, str]:
+    """code -> extracted text of a /ToUnicode CMap's bfchar and bfrange entries (one-byte codes);
+    `wanted`, when given: only those codes (the /Differences' codes `remap` compares; a range of 256
+    codes is not decoded whole for the few of them named)."""
     out: Dict[int, str] = {}
+    if wanted is None:
+        wanted = range(256)
     for section in _BFCHAR.finditer(data):
         found = _HEX.findall(section.group(1))
         for src, dst in zip(found[0::2], found[1::2]):
@@ -115,7 +129,7 @@ def _cmap(data: bytes) -> Dict[int, str]:
                 code = int(src, 16)
             except ValueError:
                 continue
-            if code < 256:
+            if code < 256 and code in wanted:
                 out[code] = _utf16(dst)
     for section in _BFRANGE.finditer(data):
         for m in _RANGE.finditer(section.group(1)):
@@ -126,7 +140,8 @@ def _cmap(data: bytes) -> Dict[int, str]:
             dst = m.group(3)
             if dst.startswith(b"["):
                 for i, item in enumerate(_HEX.findall(dst)[: hi - lo + 1]):
-                    out[lo + i] = _utf16(item)
+                    if lo + i in wanted:
+                        out[lo + i] = _utf16(item)
                 continue
             base = bytearray(bytes.fromhex(dst[1:-1].decode("ascii").replace(" ", "").replace("\n", ""))
                              if len(dst) > 2 else b"")
@@ -134,6 +149,8 @@ def _cmap(data: bytes) -> Dict[int, str]:
                 continue
             last = int.from_bytes(base[-2:], "big")
             for i in range(hi - lo + 1):
+                if lo + i not in wanted:
+                    continue
                 base[-2:] = ((last + i) & 0xFFFF).to_bytes(2, "big")
                 out[lo + i] = bytes(base).decode("utf-16-be", "replace")
     return out
