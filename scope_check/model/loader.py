@@ -203,6 +203,7 @@ def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple
                                        f"{analysed:,} are analysed (page counts use all {count:,})"))
     budget = [limits.MAX_OBJECTS_PER_FILE]
     _FONT_REFS.clear()
+    _FONT_ENTRIES.clear()
     out: List[Page] = []
 
     decoded = packed_pages.new_cache() if packed_pages.packs(analysed) else None
@@ -261,6 +262,7 @@ def _pages(pymupdf, pdf, count: int, problems: List, extras: "_Extras") -> Tuple
     if extras.ink_source is not None:  # the pages' ink, read when asked for, is charged to what is left
         extras.ink_source.budget = max(0, budget[0])
     _FONT_REFS.clear()
+    _FONT_ENTRIES.clear()
     return tuple(out)
 
 
@@ -1436,17 +1438,24 @@ def _fonts(pdf, page, number: int, problems: List, extras: "_Extras", entries=No
                                            "fonts of the page were read"))
             return
         extras.font(xref, basefont)
-        basefont = limits.clean_text(basefont, 200)
-        ftype, ext = limits.clean_text(ftype, 40), limits.clean_text(ext, 40)
-        ref = FontRef(
-            name=strip_subset(basefont),
-            basefont=basefont,
-            type=ftype,
-            embedded=ext not in ("n/a", ""),
-            in_figure=bool(referencer),
-        )
-        yield _FONT_REFS.setdefault(ref, ref)  # one object per distinct font of the file, not per page
+        entry_key = (basefont, ftype, ext, key[1])
+        ref = _FONT_ENTRIES.get(entry_key)
+        if ref is None:
+            basefont = limits.clean_text(basefont, 200)
+            ftype, ext = limits.clean_text(ftype, 40), limits.clean_text(ext, 40)
+            ref = FontRef(
+                name=strip_subset(basefont),
+                basefont=basefont,
+                type=ftype,
+                embedded=ext not in ("n/a", ""),
+                in_figure=key[1],
+            )
+            ref = _FONT_ENTRIES[entry_key] = _FONT_REFS.setdefault(ref, ref)
+        yield ref  # one object per distinct font of the file, not per page
 
 
 #: the FontRef objects of the file being read (equal ones shared between its pages)
 _FONT_REFS: Dict[FontRef, FontRef] = {}
+#: the file being read's FontRef of each font entry (name, type, extension, in a figure) as
+#: `get_fonts` gives it: one made per distinct entry, not per page (the same object as `_FONT_REFS`)
+_FONT_ENTRIES: Dict[Tuple[str, str, str, bool], FontRef] = {}
