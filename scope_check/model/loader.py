@@ -737,6 +737,10 @@ def _precheck_contents(pdf, page, measured: Optional[List] = None) -> str:
     whole = True
     named = False  # a colour set by name (`sc`, `scn`, `SC`, `SCN`): a pattern may be painted
     ended: List[bool] = []
+    # Each text operator is one byte at least (`Tj`, `TJ`, `'`, `"` never overlap), so the page is
+    # under the text operators' cap while its streams' bytes are: they are counted only once those
+    # pass it (the streams held until then, at most as many bytes as the cap).
+    uncounted: List[bytes] = []
     for xref in page.get_contents():
         kind, filt = pdf.xref_get_key(xref, "Filter")
         if kind == "null":
@@ -754,7 +758,10 @@ def _precheck_contents(pdf, page, measured: Optional[List] = None) -> str:
             found = _do_names(data)
             names = None if found is None or names is None else names + found
         total += len(data)
-        text_ops += data.count(b"Tj") + data.count(b"TJ") + data.count(b"'") + data.count(b'"')
+        uncounted.append(data)
+        if total > limits.MAX_TEXT_OPERATORS_PER_PAGE:
+            text_ops += sum(_text_operators(piece) for piece in uncounted)
+            uncounted = []
         if text_ops > limits.MAX_TEXT_OPERATORS_PER_PAGE:
             return (f"more than {limits.MAX_TEXT_OPERATORS_PER_PAGE:,} text operators on the page "
                     "(a page of a paper has a few hundred)")
@@ -773,6 +780,12 @@ def _precheck_contents(pdf, page, measured: Optional[List] = None) -> str:
     if measured is not None:
         measured.append((marks, names, whole, named))
     return ""
+
+
+def _text_operators(data: bytes) -> int:
+    """The text operators of a content stream as the cap counts them: every `Tj`, `TJ` and quote
+    (one in a string counts too: at least the operators the stream runs)."""
+    return data.count(b"Tj") + data.count(b"TJ") + data.count(b"'") + data.count(b'"')
 
 
 def _inflate(raw: bytes, at_most: int, ended: Optional[List[bool]] = None) -> bytes:
