@@ -38,15 +38,18 @@ _RANGE = lazy(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f\s]*>|\[[^\]]
 _ESCAPE = lazy(r"#([0-9A-Fa-f]{2})")
 
 
-def remap(pymupdf, pdf, xref: int, basefont: str) -> Optional[FontRemap]:
+def remap(pymupdf, pdf, xref: int, basefont: str, document=None) -> Optional[FontRemap]:
     """The font's letters whose glyph names contradict its /ToUnicode map, or None (no such
     letter, or the font has not both entries).
 
     Which entries the font has is read with MuPDF's low-level calls (a reference, a dictionary, an
     array written in place: the kinds `Document.xref_get_key` names); only the /Differences array
-    is read as PDF text, as `xref_get_key` prints it."""
+    is read as PDF text, as `xref_get_key` prints it. `document`: MuPDF's PDF document of `pdf`
+    (`pymupdf.mupdf.pdf_document_from_fz_document`), when the caller holds it."""
     m = pymupdf.mupdf
-    font = m.pdf_load_object(m.pdf_document_from_fz_document(pdf.this), xref)
+    if document is None:
+        document = m.pdf_document_from_fz_document(pdf.this)
+    font = m.pdf_load_object(document, xref)
     encoding = m.pdf_dict_gets(font, "Encoding")
     tounicode = m.pdf_dict_gets(font, "ToUnicode")
     if not (encoding.m_internal and tounicode.m_internal and m.pdf_is_indirect(tounicode)):

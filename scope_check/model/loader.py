@@ -102,6 +102,8 @@ def _load_open(path: str, fh, visibility_facts: bool = True, ink: bool = True, i
         pages = _pages(pymupdf, pdf, count, problems, extras)
         repaired = bool(pdf.is_repaired)
     finally:
+        if extras is not None:
+            extras.document = None  # MuPDF's document is let go with the file
         pdf.close()
         if extras is not None and extras.ink_source is not None:
             extras.ink_source.loaded()
@@ -140,6 +142,7 @@ class _Extras:
         self.visibility_facts = True  # False: the pages' visibility facts are not made (load's keyword)
         self.ink_source: Optional[_InkSource] = None  # set: the pages' ink is read when asked for (load's `ink`)
         self.xobject_bounds: Dict[int, Optional[int]] = {}  # `_under_cap`'s memo
+        self.document = None  # MuPDF's PDF document of `pdf`, made at the first font looked at
         try:
             self.has_layers = wanted and bool(pdf.get_ocgs())
         except Exception:
@@ -155,7 +158,9 @@ class _Extras:
         self.active.page(page, number, limits.MAX_ANNOTS_PER_PAGE)
         for xref, basefont in self.fonts.items():
             try:
-                self.remaps[xref] = fontmap.remap(pymupdf, pdf, xref, basefont)
+                if self.document is None:
+                    self.document = pymupdf.mupdf.pdf_document_from_fz_document(pdf.this)
+                self.remaps[xref] = fontmap.remap(pymupdf, pdf, xref, basefont, self.document)
             except MemoryError:
                 raise
             except Exception:
