@@ -368,11 +368,12 @@ class _PageObject:
 
     def __init__(self, mupdf, page):
         self.m = mupdf
-        self.xref = page.xref
         try:
-            self.obj = mupdf.ll_pdf_page_from_fz_page(page.this.m_internal).obj  # the object `xref` numbers
+            self.obj = mupdf.ll_pdf_page_from_fz_page(page.this.m_internal).obj  # the page tree's entry
+            self.xref = mupdf.ll_pdf_to_num(self.obj)  # what `page.xref` reads of the same entry
         except Exception:
             self.obj = None  # every test reads the printed text
+            self.xref = page.xref
 
     def get(self, key: str):
         """The value of `key` in the page's dictionary (a pointer, None when absent)."""
