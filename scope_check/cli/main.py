@@ -12,20 +12,16 @@ Only click is imported before a subcommand is named, so that `scope-check --vers
 
 from __future__ import annotations
 
-import gc
 import importlib
 import sys
 
-_GC_ON = gc.isenabled()
-gc.disable()  # click's import, like the check's (safety.collector), needs no collection
-import click  # noqa: E402 - imported with the collector paused, just above
+from scope_check.safety.collector import paused_collector
 
-if _GC_ON:
-    gc.enable()
+with paused_collector():  # click's import, like the check's, needs no collection
+    import click
 
-from scope_check import __version__  # noqa: E402 - after click's import, as the collector is restored
-from scope_check.cli import process  # noqa: E402 - after click's import (standard library only)
-from scope_check.safety.collector import paused_collector  # noqa: E402 - likewise
+from scope_check import __version__
+from scope_check.cli import process  # (standard library only)
 
 #: the lazy table: subcommand -> "module:attribute", imported only when named (or listed by --help),
 #: so that `--version` imports no command and `check` none of the others
