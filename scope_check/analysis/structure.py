@@ -368,18 +368,26 @@ def _headings(doc: Document, c: Classified, size: Optional[float], edges: Tuple[
 def _styled(doc: Document, page: Page, picks: Sequence[int], size: float) -> List[bool]:
     """For each of the page's lines at `picks` (positions in `page.lines`), whether its text and type
     are a heading's (`_heading_words`, `_heading_style`): what `_is_heading` asks of a line alone, at
-    the body size, not of its page. Kept per page and size and filled as lines are asked about
-    (not for a packed document's pages, read anew), so templates that classify a page otherwise
-    (TMPL001 ranking the bundled ones) do not read its lines again."""
-    known = doc.derived(("heading-styled", page.number, size), lambda: [None] * len(page.lines))
+    the body size, not of its page (`_line_facts`)."""
+    return _line_facts(doc, "heading-styled", page, picks, size, _heading_alone)
+
+
+def _heading_alone(ln: Line, size: float) -> bool:
+    return _heading_words(ln) and _heading_style(ln, size)
+
+
+def _line_facts(doc: Document, name: str, page: Page, picks: Sequence[int], size: float, fact) -> list:
+    """`fact(line, size)` of each of the page's lines at `picks` (positions in `page.lines`): a line's
+    own fact, not its page's, kept per page and size under `name` and filled as lines are asked about,
+    so templates that classify a page otherwise (TMPL001 ranking the bundled ones) do not read its
+    lines again (not for a packed document's pages, read anew)."""
+    known = doc.derived((name, page.number, size), dict)
     lines = page.lines
     out = []
     for i in picks:
-        styled = known[i]
-        if styled is None:
-            ln = lines[i]
-            styled = known[i] = _heading_words(ln) and _heading_style(ln, size)
-        out.append(styled)
+        if i not in known:
+            known[i] = fact(lines[i], size)
+        out.append(known[i])
     return out
 
 
@@ -404,17 +412,8 @@ def _leads(doc: Document, c: Classified, size: float, headings: Sequence[Heading
 
 
 def _lead_ins(doc: Document, page: Page, picks: Sequence[int], size: float) -> list:
-    """`_lead_in` of each of the page's lines at `picks` (positions in `page.lines`), kept per page and
-    size (a line's own: not of its page), so templates that classify a page otherwise (TMPL001 ranking
-    the bundled ones) do not read its lines again (not for a packed document's pages)."""
-    known = doc.derived(("lead-ins", page.number, size), dict)
-    lines = page.lines
-    out = []
-    for i in picks:
-        if i not in known:
-            known[i] = _lead_in(lines[i], size)
-        out.append(known[i])
-    return out
+    """`_lead_in` of each of the page's lines at `picks` (positions in `page.lines`; `_line_facts`)."""
+    return _line_facts(doc, "lead-ins", page, picks, size, _lead_in)
 
 
 def _classified(doc: Document, template: Mapping, reader: Optional["_PageReader"] = None) -> Classified:
